@@ -1,0 +1,196 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
+import { WebClient, type RetryOptions } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { healthRoutes, readinessProbe } from './http/health-routes';
+import { livekitWebhookRoute, type WebhookSink } from './http/livekit-webhook-route';
+import { createHttpServer, type HttpRoute } from './http/server';
+import type { InflightWork } from './inflight';
+import type { LiveKitGateway } from './livekit/gateway';
+import { LiveKitWebhookVerifier } from './livekit/webhook';
+import { boltLogLevel, toBoltLogger } from './logger';
+import type { Metrics } from './metrics';
+import type { Repos, Store } from './store';
+import { helpSubcommand } from './features/sip-setup/help';
+import { SetupCommandRouter } from './features/sip-setup/router';
+
+/** Everything features need, built once by the composition root (or a test). */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  repos: Repos;
+  livekit: LiveKitGateway;
+  metrics: Metrics;
+  inflight: InflightWork;
+  /** Wall clock; tests inject a fake one. */
+  now: () => Date;
+  /** Bot identity (from auth.test at start-up); skips Bolt's eager auth.test. */
+  botUserId: string;
+  botId: string;
+  /** Slack Web API retry policy (tests use few or none). */
+  slackRetry?: RetryOptions;
+}
+
+export interface FeatureContext {
+  bolt: App;
+  deps: AppDeps;
+  setup: SetupCommandRouter;
+  /** A Web API client of its own for notifications, so its rate-limit pauses never delay modals. */
+  notifyClient: WebClient;
+  addWebhookSink(sink: WebhookSink): void;
+  addRoute(route: HttpRoute): void;
+}
+
+export interface Feature {
+  name: string;
+  register(ctx: FeatureContext): void;
+  /** After the database is open and before requests are served (e.g. journal recovery). */
+  start?(): Promise<void>;
+  /** After the server is listening (e.g. schedules). */
+  afterListen?(): Promise<void>;
+  /** On shutdown, before in-flight work is drained. */
+  stop?(): Promise<void>;
+}
+
+export interface SipOpsApp {
+  bolt: App;
+  server: Server;
+  setup: SetupCommandRouter;
+  notifyClient: WebClient;
+  /** Starts features and listens; resolves with the bound port. */
+  start(port: number): Promise<number>;
+  /** Stop accepting, stop features, drain in-flight work up to `drainMs`. Safe to call twice. */
+  stop(drainMs?: number): Promise<void>;
+  readonly shuttingDown: boolean;
+}
+
+export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
+  const { config, logger, metrics } = deps;
+  const boltLogger = toBoltLogger(logger, 'bolt');
+  const retryConfig = deps.slackRetry ?? { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 };
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig,
+  };
+
+  const socketMode = Boolean(config.slack.appToken);
+  const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = socketMode
+    ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, logLevel: boltLogLevel(config.logLevel) })
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret,
+        logger: boltLogger,
+        logLevel: boltLogLevel(config.logLevel),
+        processBeforeResponse: false,
+        bodyLimit: 1024 * 1024,
+      });
+
+  const bolt = new App({
+    token: config.slack.botToken,
+    botId: deps.botId,
+    botUserId: deps.botUserId,
+    receiver,
+    logger: boltLogger,
+    logLevel: boltLogLevel(config.logLevel),
+    clientOptions,
+    extendedErrorHandler: true,
+  });
+  bolt.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
+    const b = body as { type?: string; command?: string } | undefined;
+    logger.error({ err: error, kind: b?.type ?? b?.command }, 'unhandled error in a Slack listener');
+  });
+
+  const notifyClient = new WebClient(config.slack.botToken, {
+    ...clientOptions,
+    logger: toBoltLogger(logger, 'notifier'),
+    logLevel: boltLogLevel(config.logLevel),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+
+  const setup = new SetupCommandRouter();
+  setup.add(helpSubcommand(setup));
+  const sinks: WebhookSink[] = [];
+  const extraRoutes: HttpRoute[] = [];
+  const ctx: FeatureContext = {
+    bolt,
+    deps,
+    setup,
+    notifyClient,
+    addWebhookSink: (s) => sinks.push(s),
+    addRoute: (r) => extraRoutes.push(r),
+  };
+  for (const f of features) f.register(ctx);
+
+  bolt.command('/sip-setup', async (args) => {
+    await setup.dispatch(args);
+  });
+
+  let shuttingDown = false;
+  const probe = readinessProbe(deps.store, deps.livekit);
+  const routes: HttpRoute[] = [
+    ...healthRoutes({ probe, metrics, isShuttingDown: () => shuttingDown }),
+    livekitWebhookRoute({
+      verifier: new LiveKitWebhookVerifier(config.livekit.apiKey, config.livekit.apiSecret),
+      sinks: () => sinks,
+      metrics,
+      logger,
+    }),
+    ...extraRoutes,
+  ];
+  const server = createHttpServer({
+    routes,
+    ...(receiver instanceof HTTPReceiver ? { slack: receiver.requestListener } : {}),
+    metrics,
+    logger,
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    bolt,
+    server,
+    setup,
+    notifyClient,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+    async start(port: number): Promise<number> {
+      for (const f of features) await f.start?.();
+      if (socketMode) await (receiver as SocketModeReceiver).start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      for (const f of features) await f.afterListen?.();
+      return (server.address() as AddressInfo).port;
+    },
+    stop(drainMs = 10_000): Promise<void> {
+      if (stopping) return stopping;
+      shuttingDown = true;
+      stopping = (async () => {
+        // Stop accepting new connections; idle keep-alive sockets are closed so close() resolves.
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        for (const f of [...features].reverse()) {
+          try {
+            await f.stop?.();
+          } catch (err) {
+            logger.warn({ err, feature: f.name }, 'feature stop failed');
+          }
+        }
+        const left = await deps.inflight.drain(drainMs);
+        if (left.length) logger.warn({ left }, 'shutdown: work still running after the drain bound');
+        if (socketMode) await (receiver as SocketModeReceiver).stop();
+        server.closeAllConnections();
+        await closed;
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { validate as validateCron } from 'node-cron';
+
+/**
+ * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
+ * A bad or missing value yields one line per problem naming the variable and what is expected.
+ */
+
+const csv = (what: string, item: z.ZodType<string>) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const parts = (s ?? '')
+        .split(/[,\s]+/)
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0);
+      for (const p of parts) {
+        if (!item.safeParse(p).success) {
+          ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of ${what}; "${p}" is not one` });
+          return z.NEVER;
+        }
+      }
+      return parts;
+    });
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/);
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/);
+const e164Prefix = z.string().regex(/^\+[0-9]{1,15}$/);
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'required: the bot token (xoxb-…) from the Slack app' })
+    .startsWith('xoxb-', { error: 'expected a bot token starting with xoxb-' }),
+  SLACK_SIGNING_SECRET: z
+    .string({ error: 'required: the signing secret from the Slack app\'s Basic Information page' })
+    .min(8, { error: 'expected the signing secret from the Slack app (at least 8 characters)' }),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith('xapp-', { error: 'expected an app-level token starting with xapp- (or leave unset for HTTP mode)' })
+    .optional(),
+  SLACK_API_URL: z.url({ error: 'expected a base URL such as https://slack.com/api/' }).optional(),
+  LIVEKIT_URL: z
+    .url({ error: 'required: the LiveKit server URL, e.g. http://livekit.example.com:7880' })
+    .refine((u) => /^(https?|wss?):\/\//.test(u), { error: 'expected an http(s):// or ws(s):// URL' }),
+  LIVEKIT_API_KEY: z.string({ error: 'required: a LiveKit API key from livekit.yaml "keys"' }).min(1),
+  LIVEKIT_API_SECRET: z
+    .string({ error: 'required: the LiveKit API secret for LIVEKIT_API_KEY' })
+    .min(1, { error: 'required: the LiveKit API secret for LIVEKIT_API_KEY' }),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/sip-ops.db')
+    .refine((s) => /^sqlite:.+/.test(s), { error: 'expected sqlite:<path to a database file>, e.g. sqlite:./data/sip-ops.db' }),
+  PORT: z.coerce
+    .number({ error: 'expected a TCP port number' })
+    .int({ error: 'expected a whole port number' })
+    .min(0, { error: 'expected a port from 0 to 65535' })
+    .max(65535, { error: 'expected a port from 0 to 65535' })
+    .default(3000),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  SUMMARY_CRON: z
+    .string()
+    .default('0 9 * * *')
+    .refine((s) => validateCron(s), { error: 'expected a cron expression such as "0 9 * * *"' }),
+  SUMMARY_TZ: z
+    .string()
+    .default('UTC')
+    .refine(isValidTimeZone, { error: 'expected an IANA time zone such as UTC or Europe/Berlin' }),
+  SUMMARY_CHANNEL: slackChannelId.optional().or(z.literal('').transform(() => undefined)),
+  ADMIN_USER_IDS: csv('Slack user IDs (U…)', slackUserId),
+  TEST_CALL_CHANNEL_IDS: csv('Slack channel IDs (C…)', slackChannelId),
+  TEST_CALL_USER_IDS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined; // unset: anyone in an allowed channel
+      const parts = s.split(/[,\s]+/).filter((p) => p.length > 0);
+      for (const p of parts) {
+        if (!slackUserId.safeParse(p).success) {
+          ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of Slack user IDs (U…); "${p}" is not one` });
+          return z.NEVER;
+        }
+      }
+      return parts;
+    }),
+  TEST_CALL_ALLOWED_PREFIXES: csv('E.164 prefixes such as +1415,+4420', e164Prefix),
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string;
+    appToken?: string;
+    apiUrl?: string;
+  };
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  databasePath: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  summary: { cron: string; timezone: string; channel?: string };
+  adminUserIds: string[];
+  testCall: { channelIds: string[]; userIds?: string[]; allowedPrefixes: string[] };
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  // Empty strings count as unset, as shells and .env files commonly produce them.
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join('.') || '(environment)';
+      return `${name}: ${i.message}`;
+    });
+    return { ok: false, problems: [...new Set(problems)] };
+  }
+  const e = parsed.data;
+  const config: Config = {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
+    },
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    databasePath: e.DATABASE_URL.replace(/^sqlite:/, ''),
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}) },
+    adminUserIds: e.ADMIN_USER_IDS,
+    testCall: {
+      channelIds: e.TEST_CALL_CHANNEL_IDS,
+      ...(e.TEST_CALL_USER_IDS ? { userIds: e.TEST_CALL_USER_IDS } : {}),
+      allowedPrefixes: e.TEST_CALL_ALLOWED_PREFIXES,
+    },
+  };
+  return { ok: true, config };
+}
+
+/** The variable names the service reads, for the README and the start-up error. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);

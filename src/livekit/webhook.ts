@@ -1,0 +1,25 @@
+import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+
+export type WebhookVerification = { ok: true; event: WebhookEvent } | { ok: false; reason: string };
+
+/**
+ * Verifies a LiveKit webhook over the RAW body string: the Authorization header is the bare JWT
+ * (iss = API key, exp required) whose `sha256` claim must equal base64(SHA-256(body)).
+ */
+export class LiveKitWebhookVerifier {
+  private readonly receiver: WebhookReceiver;
+
+  constructor(apiKey: string, apiSecret: string) {
+    this.receiver = new WebhookReceiver(apiKey, apiSecret);
+  }
+
+  async verify(rawBody: string, authorization: string | undefined): Promise<WebhookVerification> {
+    if (!authorization) return { ok: false, reason: 'missing Authorization header' };
+    try {
+      const event = await this.receiver.receive(rawBody, authorization);
+      return { ok: true, event };
+    } catch (err) {
+      return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}

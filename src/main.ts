@@ -1,0 +1,145 @@
+import { WebClient, type RetryOptions } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { createSipOpsApp, type AppDeps, type Feature, type SipOpsApp } from './app';
+import { loadConfig, type Config } from './config';
+import { buildFeatures } from './features';
+import { InflightWork } from './inflight';
+import { SdkLiveKitGateway } from './livekit/gateway';
+import { createLogger } from './logger';
+import { Metrics } from './metrics';
+import { createRepos, openStore, type Store } from './store';
+
+export interface Running {
+  app: SipOpsApp;
+  deps: AppDeps;
+  port: number;
+  config: Config;
+  logger: Logger;
+  store: Store;
+  /** Graceful stop: stop accepting, finish in-flight work up to the bound, close the database. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+/** Asks Slack who the bot is, which also proves the token works. */
+async function slackIdentity(config: Config): Promise<{ botUserId: string; botId: string }> {
+  const client = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 2, minTimeout: 500, maxTimeout: 2000 },
+  });
+  try {
+    const r = await client.auth.test();
+    if (!r.user_id) throw new StartupError('Slack auth.test returned no bot user ID');
+    return { botUserId: r.user_id, botId: r.bot_id ?? '' };
+  } catch (err) {
+    if (err instanceof StartupError) throw err;
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code) throw new StartupError(`SLACK_BOT_TOKEN was rejected by Slack (${code}); reinstall the app and copy the Bot User OAuth Token`);
+    throw new StartupError(
+      `cannot reach the Slack Web API${config.slack.apiUrl ? ` at SLACK_API_URL=${config.slack.apiUrl}` : ''}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Starts the service from an environment. Throws StartupError with a one-line reason. */
+export interface StartOptions {
+  pretty?: boolean;
+  /** Tests: a fake clock, a Slack retry policy, a different feature set. */
+  now?: () => Date;
+  slackRetry?: RetryOptions;
+  features?: (deps: AppDeps) => Feature[];
+  drainMs?: number;
+}
+
+export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
+  const loaded = loadConfig(env);
+  if (!loaded.ok) {
+    throw new StartupError(`the environment is not valid:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  const config = loaded.config;
+  const logger = createLogger({
+    level: config.logLevel,
+    ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
+    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? ''],
+  });
+  let store: Store;
+  try {
+    store = await openStore(config.databasePath);
+  } catch (err) {
+    throw new StartupError(`cannot open the database at DATABASE_URL=sqlite:${config.databasePath}: ${(err as Error).message}`);
+  }
+  try {
+    const identity = await slackIdentity(config);
+    const metrics = new Metrics();
+    const deps: AppDeps = {
+      config,
+      logger,
+      store,
+      repos: createRepos(store),
+      livekit: new SdkLiveKitGateway({
+        url: config.livekit.url,
+        apiKey: config.livekit.apiKey,
+        apiSecret: config.livekit.apiSecret,
+        observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
+      }),
+      metrics,
+      inflight: new InflightWork(),
+      now: opts.now ?? (() => new Date()),
+      ...identity,
+      ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
+    };
+    const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
+    const port = await app.start(config.port);
+    logger.info(
+      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      'SIP Ops is listening',
+    );
+    let done: Promise<void> | undefined;
+    const shutdown = (reason: string): Promise<void> => {
+      done ??= (async () => {
+        logger.info({ reason }, 'shutting down');
+        await app.stop(opts.drainMs ?? 10_000);
+        await store.close();
+        logger.info('stopped');
+      })();
+      return done;
+    };
+    return { app, deps, port, config, logger, store, shutdown };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  let running: Running;
+  try {
+    running = await startService(process.env);
+  } catch (err) {
+    const msg = err instanceof StartupError ? err.message : `unexpected start-up failure: ${(err as Error).stack ?? String(err)}`;
+    console.error(`SIP Ops cannot start: ${msg}`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      console.error(`SIP Ops: second ${sig}, exiting now`);
+      process.exit(1);
+    }
+    running
+      .shutdown(sig)
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(`SIP Ops: shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+if (require.main === module) {
+  void main();
+}

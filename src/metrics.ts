@@ -1,0 +1,60 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LiveKitFailure } from './domain/livekit-failure';
+
+/** Prometheus metrics, on a registry per app instance (tests run several apps in one process). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'route' | 'status'>;
+  readonly slackAck: Histogram<'kind'>;
+  readonly livekitCalls: Histogram<'method' | 'outcome'>;
+  readonly livekitErrors: Counter<'method' | 'kind'>;
+  readonly webhooks: Counter<'result'>;
+  readonly slackApiCalls: Counter<'method' | 'result'>;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sipops_' });
+    this.httpRequests = new Counter({
+      name: 'sipops_http_requests_total',
+      help: 'HTTP requests served, by route and status code',
+      labelNames: ['route', 'status'],
+      registers: [this.registry],
+    });
+    this.slackAck = new Histogram({
+      name: 'sipops_slack_ack_seconds',
+      help: 'Time from receiving a Slack request to acknowledging it',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+      registers: [this.registry],
+    });
+    this.livekitCalls = new Histogram({
+      name: 'sipops_livekit_call_seconds',
+      help: 'LiveKit API call latency by Twirp method and outcome',
+      labelNames: ['method', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    this.livekitErrors = new Counter({
+      name: 'sipops_livekit_errors_total',
+      help: 'Failed LiveKit API calls by Twirp method and failure kind',
+      labelNames: ['method', 'kind'],
+      registers: [this.registry],
+    });
+    this.webhooks = new Counter({
+      name: 'sipops_livekit_webhooks_total',
+      help: 'LiveKit webhooks received, by result (accepted, duplicate, rejected)',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.slackApiCalls = new Counter({
+      name: 'sipops_slack_api_calls_total',
+      help: 'Slack Web API calls made by the notifier, by method and result',
+      labelNames: ['method', 'result'],
+      registers: [this.registry],
+    });
+  }
+
+  observeLiveKit(method: string, ms: number, failure?: LiveKitFailure): void {
+    this.livekitCalls.observe({ method, outcome: failure ? 'error' : 'ok' }, ms / 1000);
+    if (failure) this.livekitErrors.inc({ method, kind: failure.kind });
+  }
+}

@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import * as m001 from './001-core';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Kysely<unknown>): Promise<void>;
+}
+
+/** Ordered, append-only. Never edit a released migration: add a new one. */
+export const MIGRATIONS: Migration[] = [{ version: 1, name: 'core', up: m001.up }];
