@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RetryOptions } from '@slack/web-api';
+import type { AppDeps, Feature } from '../../src/app';
+import { startService, type Running } from '../../src/main';
+import { LiveKitEmulator, type EmulatorOptions } from './livekit-emulator';
+import { SlackClient } from './slack-request';
+import { SlackStandIn } from './slack-standin';
+
+export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const TEST_BOT_TOKEN = 'xoxb-test-bot-token-42';
+export const ADMIN_USER = 'UADMIN01';
+export const OPS_CHANNEL = 'COPS0001';
+export const SUPPORT_CHANNEL = 'CSUPPORT1';
+
+export interface HarnessOptions {
+  env?: Record<string, string | undefined>;
+  emulator?: EmulatorOptions;
+  now?: () => Date;
+  features?: (deps: AppDeps) => Feature[];
+  slackRetry?: RetryOptions;
+  /** Keep the database file between two harnesses (restart tests). */
+  dataDir?: string;
+}
+
+/**
+ * The real service (same start-up code as production) on port 0, against the LiveKit SIP
+ * emulator and the Slack stand-in, with a fresh SQLite file.
+ */
+export interface Harness {
+  running: Running;
+  base: string;
+  slack: SlackStandIn;
+  livekit: LiveKitEmulator;
+  client: SlackClient;
+  deps: AppDeps;
+  dataDir: string;
+  env: Record<string, string>;
+  /** Stop the service (not the emulator or stand-in). */
+  stopService(): Promise<void>;
+  /** Stop everything and delete the data directory (unless it was passed in). */
+  stop(): Promise<void>;
+}
+
+export function harnessEnv(livekit: LiveKitEmulator, slack: SlackStandIn, dataDir: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    LIVEKIT_URL: livekit.url,
+    LIVEKIT_API_KEY: livekit.apiKey,
+    LIVEKIT_API_SECRET: livekit.apiSecret,
+    DATABASE_URL: `sqlite:${join(dataDir, 'sip-ops.db')}`,
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ADMIN_USER_IDS: ADMIN_USER,
+    TEST_CALL_CHANNEL_IDS: SUPPORT_CHANNEL,
+    TEST_CALL_ALLOWED_PREFIXES: '+1,+44',
+    SUMMARY_CHANNEL: OPS_CHANNEL,
+    ...extra,
+  };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const slack = await SlackStandIn.start();
+  const livekit = await LiveKitEmulator.start(opts.emulator);
+  const ownDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sip-ops-test-'));
+  const env = harnessEnv(livekit, slack, dataDir, opts.env);
+  let running: Running;
+  try {
+    running = await startService(env, {
+      pretty: false,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.features ? { features: opts.features } : {}),
+      slackRetry: opts.slackRetry ?? { retries: 0 },
+      drainMs: 5000,
+    });
+  } catch (err) {
+    await livekit.stop();
+    await slack.stop();
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const base = `http://127.0.0.1:${running.port}`;
+  livekit.setWebhookUrl(`${base}/livekit/webhook`);
+  let serviceStopped = false;
+  const h: Harness = {
+    running,
+    base,
+    slack,
+    livekit,
+    client: new SlackClient(base, TEST_SIGNING_SECRET, { responseUrl: (id?: string) => slack.responseUrl(id) }),
+    deps: running.deps,
+    dataDir,
+    env,
+    async stopService() {
+      if (serviceStopped) return;
+      serviceStopped = true;
+      await running.shutdown('test');
+    },
+    async stop() {
+      await h.stopService();
+      await livekit.stop();
+      await slack.stop();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Poll until `fn` returns a truthy value or time runs out. */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,86 @@
+import { loadConfig } from '../../src/config';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+  SLACK_SIGNING_SECRET: 'abcdef0123456789',
+  LIVEKIT_URL: 'http://livekit.local:7880',
+  LIVEKIT_API_KEY: 'devkey',
+  LIVEKIT_API_SECRET: 'devsecretdevsecretdevsecretdevsec',
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const r = loadConfig(valid);
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(r.config.databasePath).toBe('./data/sip-ops.db');
+    expect(r.config.port).toBe(3000);
+    expect(r.config.logLevel).toBe('info');
+    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC' });
+    expect(r.config.adminUserIds).toEqual([]);
+    expect(r.config.testCall).toEqual({ channelIds: [], allowedPrefixes: [] });
+    expect(r.config.slack.appToken).toBeUndefined();
+  });
+
+  it('names every missing variable on its own line', () => {
+    const r = loadConfig({});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const names = r.problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']);
+    for (const p of r.problems) expect(p).toMatch(/^[A-Z_]+: .+/);
+  });
+
+  it('explains bad values and what is expected', () => {
+    const r = loadConfig({
+      ...valid,
+      SLACK_BOT_TOKEN: 'xoxp-user-token',
+      PORT: 'eighty',
+      SUMMARY_CRON: 'every day',
+      SUMMARY_TZ: 'Mars/Olympus',
+      TEST_CALL_ALLOWED_PREFIXES: '+1, 44',
+      ADMIN_USER_IDS: 'U123ABC,alice',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'postgres://x',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = r.problems.join('\n');
+    expect(text).toContain('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
+    expect(text).toMatch(/PORT: expected/);
+    expect(text).toMatch(/SUMMARY_CRON: expected a cron expression/);
+    expect(text).toMatch(/SUMMARY_TZ: expected an IANA time zone/);
+    expect(text).toMatch(/TEST_CALL_ALLOWED_PREFIXES: .*"44" is not one/);
+    expect(text).toMatch(/ADMIN_USER_IDS: .*"alice" is not one/);
+    expect(text).toMatch(/LOG_LEVEL: expected one of/);
+    expect(text).toMatch(/DATABASE_URL: expected sqlite:/);
+  });
+
+  it('parses lists, optional Socket Mode and the Slack API URL', () => {
+    const r = loadConfig({
+      ...valid,
+      SLACK_APP_TOKEN: 'xapp-1-abc',
+      SLACK_API_URL: 'http://127.0.0.1:9999/api',
+      ADMIN_USER_IDS: 'U01, U02',
+      TEST_CALL_CHANNEL_IDS: 'C01,C02',
+      TEST_CALL_USER_IDS: 'U03',
+      TEST_CALL_ALLOWED_PREFIXES: '+1415,+4420',
+      DATABASE_URL: 'sqlite:/var/lib/sip-ops/db.sqlite',
+      PORT: '8080',
+    });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(r.config.slack.appToken).toBe('xapp-1-abc');
+    expect(r.config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
+    expect(r.config.adminUserIds).toEqual(['U01', 'U02']);
+    expect(r.config.testCall).toEqual({ channelIds: ['C01', 'C02'], userIds: ['U03'], allowedPrefixes: ['+1415', '+4420'] });
+    expect(r.config.databasePath).toBe('/var/lib/sip-ops/db.sqlite');
+    expect(r.config.port).toBe(8080);
+  });
+
+  it('treats empty strings as unset', () => {
+    const r = loadConfig({ ...valid, SLACK_APP_TOKEN: '', TEST_CALL_USER_IDS: '', SUMMARY_CHANNEL: '' });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(r.config.slack.appToken).toBeUndefined();
+    expect(r.config.testCall.userIds).toBeUndefined();
+    expect(r.config.summary.channel).toBeUndefined();
+  });
+});

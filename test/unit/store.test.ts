@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BindingSpec } from '../../src/domain/binding';
+import { createRepos, openStore } from '../../src/store';
+import { MIGRATIONS } from '../../src/store/migrations';
+
+const spec: BindingSpec = {
+  name: 'acme-main',
+  trunkDomain: 'acme.pstn.sinch.com',
+  dids: ['+14155550100'],
+  callerId: '+14155550100',
+  auth: { kind: 'digest', username: 'acme', password: 's3cret' },
+  transport: 'udp',
+  livekitSipHost: 'sip.acme.example',
+  dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
+  reportChannel: 'COPS0001',
+};
+
+describe('store', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sip-ops-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the directory and applies migrations once', async () => {
+    const path = join(dir, 'nested', 'db.sqlite');
+    const s1 = await openStore(path);
+    expect(existsSync(path)).toBe(true);
+    const applied = await s1.db.selectFrom('schema_migrations').selectAll().execute();
+    expect(applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await s1.close();
+    const s2 = await openStore(path);
+    expect((await s2.db.selectFrom('schema_migrations').selectAll().execute()).length).toBe(MIGRATIONS.length);
+    expect(await s2.ping()).toBe(true);
+    await s2.close();
+    expect(await s2.ping()).toBe(false);
+  });
+
+  it('stores bindings with the password kept apart and an optimistic version', async () => {
+    const store = await openStore(join(dir, 'db.sqlite'));
+    const repos = createRepos(store);
+    const b = await repos.bindings.insert(spec, { inboundTrunkId: 'ST_a' }, 'U1', new Date('2026-01-01T00:00:00Z'));
+    expect(b).toMatchObject({ name: 'acme-main', version: 1, resources: { inboundTrunkId: 'ST_a' }, createdBy: 'U1' });
+    expect(b.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });
+    const row = await store.db.selectFrom('bindings').selectAll().executeTakeFirstOrThrow();
+    expect(row.spec).not.toContain('s3cret');
+    await expect(repos.bindings.insert(spec, {}, 'U1')).rejects.toThrow();
+    const updated = await repos.bindings.update({ ...spec, callerId: '+14155550199' }, { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' }, 'U2', 1);
+    expect(updated).toMatchObject({ version: 2, callerId: '+14155550199', updatedBy: 'U2' });
+    expect(await repos.bindings.update(spec, {}, 'U3', 1)).toBeUndefined(); // stale version
+    expect(await repos.bindings.count()).toBe(1);
+    expect(await repos.bindings.delete('acme-main')).toBe(true);
+    expect(await repos.bindings.list()).toEqual([]);
+    await store.close();
+  });
+
+  it('keeps an audit log and meta values', async () => {
+    const store = await openStore(':memory:');
+    const repos = createRepos(store);
+    await repos.audit.record({ actor: 'U1', action: 'create', bindingName: 'acme', after: { name: 'acme' } }, new Date('2026-01-01T00:00:00Z'));
+    await repos.audit.record({ actor: 'U2', action: 'delete', bindingName: 'acme', before: { name: 'acme' } }, new Date('2026-01-02T00:00:00Z'));
+    const entries = await repos.audit.list({ bindingName: 'acme' });
+    expect(entries.map((e) => e.action)).toEqual(['delete', 'create']);
+    expect(entries[1]!.after).toEqual({ name: 'acme' });
+    await repos.meta.set('k', 'v1');
+    await repos.meta.set('k', 'v2');
+    expect(await repos.meta.get('k')).toBe('v2');
+    expect(await repos.meta.get('missing')).toBeUndefined();
+    await store.close();
+  });
+});
