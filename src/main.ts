@@ -50,6 +50,8 @@ export interface StartOptions {
   slackRetry?: RetryOptions;
   features?: (deps: AppDeps) => Feature[];
   drainMs?: number;
+  /** LiveKit request timeout in seconds (default 10). */
+  livekitTimeoutSec?: number;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -81,6 +83,7 @@ export async function startService(env: Record<string, string | undefined>, opts
         url: config.livekit.url,
         apiKey: config.livekit.apiKey,
         apiSecret: config.livekit.apiSecret,
+        ...(opts.livekitTimeoutSec ? { requestTimeoutSec: opts.livekitTimeoutSec } : {}),
         observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
       }),
       metrics,

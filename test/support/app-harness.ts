@@ -22,6 +22,8 @@ export interface HarnessOptions {
   slackRetry?: RetryOptions;
   /** Keep the database file between two harnesses (restart tests). */
   dataDir?: string;
+  /** LiveKit request timeout in seconds (fault tests use a short one). */
+  livekitTimeoutSec?: number;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.features ? { features: opts.features } : {}),
       slackRetry: opts.slackRetry ?? { retries: 0 },
       drainMs: 5000,
+      ...(opts.livekitTimeoutSec ? { livekitTimeoutSec: opts.livekitTimeoutSec } : {}),
     });
   } catch (err) {
     await livekit.stop();
