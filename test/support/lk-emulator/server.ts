@@ -134,6 +134,11 @@ export function disconnectReasonForSip(code: number): DisconnectReason {
 
 const JSON_OPTS = { useProtoFieldName: true, emitDefaultValues: true } as const;
 
+/** Byte-order comparison, as Go's sort over string IDs. */
+function byId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -252,15 +257,15 @@ export class LiveKitEmulator {
   }
 
   inboundTrunks(): SIPInboundTrunkInfo[] {
-    return [...this.inbound.values()].sort((a, b) => a.sipTrunkId.localeCompare(b.sipTrunkId)).map((t) => t.clone());
+    return [...this.inbound.values()].sort((a, b) => byId(a.sipTrunkId, b.sipTrunkId)).map((t) => t.clone());
   }
 
   outboundTrunks(): SIPOutboundTrunkInfo[] {
-    return [...this.outbound.values()].sort((a, b) => a.sipTrunkId.localeCompare(b.sipTrunkId)).map((t) => t.clone());
+    return [...this.outbound.values()].sort((a, b) => byId(a.sipTrunkId, b.sipTrunkId)).map((t) => t.clone());
   }
 
   dispatchRules(): SIPDispatchRuleInfo[] {
-    return [...this.rules.values()].sort((a, b) => a.sipDispatchRuleId.localeCompare(b.sipDispatchRuleId)).map((r) => r.clone());
+    return [...this.rules.values()].sort((a, b) => byId(a.sipDispatchRuleId, b.sipDispatchRuleId)).map((r) => r.clone());
   }
 
   rooms(): Array<{ name: string; sid: string; participants: Array<{ identity: string; kind: string; attributes: Record<string, string> }> }> {
@@ -509,7 +514,7 @@ export class LiveKitEmulator {
   }
 
   private page<T>(items: T[], id: (t: T) => string, page: { afterId: string; limit: number } | undefined): T[] {
-    let out = items.sort((a, b) => id(a).localeCompare(id(b)));
+    let out = items.sort((a, b) => byId(id(a), id(b)));
     if (page?.afterId) out = out.filter((t) => id(t) > page.afterId);
     if (page?.limit) out = out.slice(0, page.limit);
     return out;
@@ -862,7 +867,7 @@ export class LiveKitEmulator {
     );
     const forTrunk = candidates.filter((r) => r.trunkIds.includes(trunk.sipTrunkId));
     const rules = forTrunk.length ? forTrunk : candidates.filter((r) => r.trunkIds.length === 0);
-    const rule = rules.sort((a, b) => a.sipDispatchRuleId.localeCompare(b.sipDispatchRuleId))[0];
+    const rule = rules.sort((a, b) => byId(a.sipDispatchRuleId, b.sipDispatchRuleId))[0];
     if (!rule) return { routed: false, reason: `No SIP Dispatch Rules matched for "${call.to}"`, events: events() };
 
     const rand = newId('').slice(0, 12);
