@@ -46,7 +46,12 @@ describe('store', () => {
     expect(b.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });
     const row = await store.db.selectFrom('bindings').selectAll().executeTakeFirstOrThrow();
     expect(row.spec).not.toContain('s3cret');
-    await expect(repos.bindings.insert(spec, {}, 'U1')).rejects.toThrow();
+    // (checked by hand: native SqliteError objects are not always `instanceof Error` inside jest's VM)
+    const dup = await repos.bindings.insert(spec, {}, 'U1').then(
+      () => 'inserted twice',
+      (e: { message?: string }) => String(e.message),
+    );
+    expect(dup).toMatch(/UNIQUE constraint failed: bindings.name/);
     const updated = await repos.bindings.update({ ...spec, callerId: '+14155550199' }, { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' }, 'U2', 1);
     expect(updated).toMatchObject({ version: 2, callerId: '+14155550199', updatedBy: 'U2' });
     expect(await repos.bindings.update(spec, {}, 'U3', 1)).toBeUndefined(); // stale version
