@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ENV_VARIABLES, loadConfig } from '../../src/config';
+
+/**
+ * manifest.yml against the rules of Slack's app manifest schema v1 that matter here
+ * (slack-bolt.md §4, from slackapi/manifest-schema `manifest.schema.1.0.0.json`), plus what
+ * SIP Ops itself needs (HTTP mode with every URL on Bolt's /slack/events).
+ */
+
+const root = join(__dirname, '..', '..');
+const raw = readFileSync(join(root, 'manifest.yml'), 'utf8');
+
+const slackEventsUrl = z
+  .url({ protocol: /^https$/ })
+  .refine((u) => new URL(u).pathname === '/slack/events', { error: 'Bolt serves commands, interactivity and events on /slack/events' });
+
+const SlashCommand = z.strictObject({
+  command: z.string().regex(/^\/[a-z0-9-_]{1,31}$/),
+  url: slackEventsUrl,
+  description: z.string().min(1).max(2000),
+  usage_hint: z.string().max(1000).optional(),
+  should_escape: z.boolean().default(false),
+});
+
+const Manifest = z.strictObject({
+  _metadata: z.strictObject({ major_version: z.literal(1), minor_version: z.number().int().min(0).optional() }),
+  display_information: z.strictObject({
+    name: z.string().min(1).max(35),
+    description: z.string().max(140).optional(),
+    long_description: z.string().min(175).max(4000).optional(),
+    background_color: z
+      .string()
+      .regex(/^#([0-9a-fA-F]{3}){1,2}$/)
+      .optional(),
+  }),
+  features: z.strictObject({
+    app_home: z
+      .strictObject({
+        home_tab_enabled: z.boolean().optional(),
+        messages_tab_enabled: z.boolean().optional(),
+        messages_tab_read_only_enabled: z.boolean().optional(),
+      })
+      .optional(),
+    bot_user: z.strictObject({ display_name: z.string().min(1).max(80), always_online: z.boolean().optional() }),
+    slash_commands: z.array(SlashCommand).max(50),
+  }),
+  oauth_config: z.strictObject({
+    scopes: z.strictObject({ bot: z.array(z.string().min(1)).min(1), user: z.array(z.string()).optional() }),
+    redirect_urls: z.array(z.url()).optional(),
+  }),
+  settings: z.strictObject({
+    event_subscriptions: z
+      .strictObject({
+        request_url: slackEventsUrl,
+        bot_events: z.array(z.string().min(1)).max(100),
+        user_events: z.array(z.string()).max(100).optional(),
+      })
+      .optional(),
+    interactivity: z.strictObject({ is_enabled: z.boolean(), request_url: slackEventsUrl.optional(), message_menu_options_url: z.url().optional() }),
+    org_deploy_enabled: z.boolean(),
+    socket_mode_enabled: z.boolean(),
+    token_rotation_enabled: z.boolean(),
+  }),
+});
+
+const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public'];
+const REQUIRED_COMMANDS = ['/sip-setup', '/sip-test-call'];
+
+/** Cross-field rules: what SIP Ops' listeners need from the app configuration. */
+const SipOpsManifest = Manifest.superRefine((m, ctx) => {
+  const scopes = new Set(m.oauth_config.scopes.bot);
+  for (const s of REQUIRED_SCOPES) {
+    if (!scopes.has(s)) ctx.addIssue({ code: 'custom', path: ['oauth_config', 'scopes', 'bot'], message: `missing scope ${s}` });
+  }
+  const commands = m.features.slash_commands.map((c) => c.command);
+  for (const c of REQUIRED_COMMANDS) {
+    if (!commands.includes(c)) ctx.addIssue({ code: 'custom', path: ['features', 'slash_commands'], message: `missing command ${c}` });
+  }
+  if (new Set(commands).size !== commands.length) {
+    ctx.addIssue({ code: 'custom', path: ['features', 'slash_commands'], message: 'duplicate command' });
+  }
+  if (m.features.app_home?.home_tab_enabled && !m.settings.event_subscriptions?.bot_events.includes('app_home_opened')) {
+    ctx.addIssue({ code: 'custom', path: ['settings', 'event_subscriptions'], message: 'the Home tab needs the app_home_opened bot event' });
+  }
+  if (!m.settings.socket_mode_enabled && m.settings.interactivity.is_enabled && !m.settings.interactivity.request_url) {
+    ctx.addIssue({ code: 'custom', path: ['settings', 'interactivity'], message: 'HTTP mode needs an interactivity request_url' });
+  }
+});
+
+type ManifestT = z.infer<typeof Manifest>;
+
+function load(): ManifestT {
+  const result = SipOpsManifest.safeParse(parse(raw));
+  if (!result.success) throw new Error(`manifest.yml: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+describe('manifest.yml', () => {
+  const m = load();
+
+  it('passes the schema rules (lengths, command names, limits, https /slack/events URLs)', () => {
+    expect(m._metadata.major_version).toBe(1);
+    expect(m.display_information.name).toBe('SIP Ops');
+    expect(m.display_information.description!.length).toBeLessThanOrEqual(140);
+    expect(m.display_information.long_description!.length).toBeGreaterThanOrEqual(175);
+    expect(m.display_information.long_description!.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('declares both commands with the documented usage hints', () => {
+    const byName = new Map(m.features.slash_commands.map((c) => [c.command, c]));
+    expect([...byName.keys()].sort()).toEqual(['/sip-setup', '/sip-test-call']);
+    expect(byName.get('/sip-setup')).toMatchObject({
+      usage_hint: '[name] | list | show <name> | import <name> … | delete <name> | check [name] | help',
+      should_escape: false,
+    });
+    expect(byName.get('/sip-test-call')).toMatchObject({ usage_hint: '<binding> <number> [timeout-seconds]', should_escape: false });
+  });
+
+  it('asks for the scopes the bot uses', () => {
+    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public']));
+  });
+
+  it('subscribes to app_home_opened because the Home tab is enabled, and keeps the messages tab off', () => {
+    expect(m.features.app_home).toMatchObject({ home_tab_enabled: true, messages_tab_enabled: false });
+    expect(m.settings.event_subscriptions?.bot_events).toContain('app_home_opened');
+  });
+
+  it('runs in HTTP mode with interactivity on and a bot user', () => {
+    expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false });
+    expect(m.settings.interactivity).toMatchObject({ is_enabled: true });
+    expect(m.settings.interactivity.request_url).toBeDefined();
+    expect(m.features.bot_user).toEqual({ display_name: 'sip-ops', always_online: true });
+  });
+
+  it('the schema catches the mistakes it is there for', () => {
+    const base = parse(raw) as ManifestT;
+    const broken = (mutate: (x: ManifestT) => void) => {
+      const copy = structuredClone(base);
+      mutate(copy);
+      return SipOpsManifest.safeParse(copy).success;
+    };
+    expect(broken(() => undefined)).toBe(true);
+    expect(broken((x) => (x.features.slash_commands[0]!.command = '/SIP Setup'))).toBe(false);
+    expect(broken((x) => (x.features.slash_commands[0]!.url = 'http://sip-ops.example.com/slack/events'))).toBe(false);
+    expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/actions'))).toBe(false);
+    expect(broken((x) => (x.display_information.description = 'x'.repeat(141)))).toBe(false);
+    expect(broken((x) => (x.display_information.long_description = 'too short'))).toBe(false);
+    expect(broken((x) => (x.display_information.name = 'x'.repeat(36)))).toBe(false);
+    expect(broken((x) => delete (x.settings.interactivity as Partial<ManifestT['settings']['interactivity']>).is_enabled)).toBe(false);
+    expect(broken((x) => (x.settings.event_subscriptions!.bot_events = []))).toBe(false);
+    expect(broken((x) => (x.oauth_config.scopes.bot = ['commands', 'chat:write']))).toBe(false);
+    expect(broken((x) => x.features.slash_commands.pop())).toBe(false);
+    expect(broken((x) => delete x.settings.interactivity.request_url)).toBe(false);
+    expect(
+      broken((x) => (x.features.slash_commands = [...base.features.slash_commands, ...Array.from({ length: 49 }, (_, i) => ({ ...base.features.slash_commands[0]!, command: `/c${i}` }))])),
+    ).toBe(false);
+  });
+});
+
+/** The deployment files have to agree with each other and with the config schema. */
+describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Dockerfile)', () => {
+  const read = (p: string) => readFileSync(join(root, p), 'utf8');
+  const livekit = parse(read('deploy/livekit.yaml')) as {
+    port: number;
+    rtc: { tcp_port: number; port_range_start: number; port_range_end: number; use_external_ip: boolean };
+    redis: { address: string };
+    keys: Record<string, string>;
+    webhook: { api_key: string; urls: string[] };
+  };
+  const sip = parse(read('deploy/sip.yaml')) as Record<string, unknown> & { redis: { address: string } };
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+  const env: Record<string, string> = {};
+  const mentioned = new Set<string>();
+  for (const line of read('.env.example').split('\n')) {
+    const m = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    mentioned.add(m[2]!);
+    if (!m[1]) env[m[2]!] = m[3]!;
+  }
+
+  it('.env.example names every variable of the config schema and passes it', () => {
+    expect([...mentioned].sort()).toEqual([...ENV_VARIABLES].sort());
+    expect(loadConfig(env)).toMatchObject({ ok: true });
+  });
+
+  it('LiveKit, LiveKit SIP and SIP Ops share one key pair, Redis and the webhook route', () => {
+    const [key, secret] = Object.entries(livekit.keys)[0]!;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(sip.api_key).toBe(key);
+    expect(sip.api_secret).toBe(secret);
+    expect(env.LIVEKIT_API_KEY).toBe(key);
+    expect(env.LIVEKIT_API_SECRET).toBe(secret);
+    expect(livekit.webhook.api_key).toBe(key);
+    expect(sip.redis.address).toBe(livekit.redis.address);
+    expect(sip.ws_url).toBe(`ws://127.0.0.1:${livekit.port}`);
+    expect(new URL(env.LIVEKIT_URL!).port).toBe(String(livekit.port));
+    expect(livekit.webhook.urls).toEqual([`http://127.0.0.1:${env.PORT}/livekit/webhook`]);
+  });
+
+  it('uses the ports of the Sinch guide', () => {
+    expect(livekit).toMatchObject({ port: 7880, rtc: { tcp_port: 7881, port_range_start: 50000, port_range_end: 60000, use_external_ip: true } });
+    expect(sip).toMatchObject({ sip_port: 5060, rtp_port: '10000-20000', use_external_ip: true, logging: { level: 'info' } });
+  });
+
+  it('compose runs the four services on the host network (so 127.0.0.1 above is right)', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
+    for (const s of Object.values(compose.services)) {
+      expect(s.network_mode).toBe('host');
+      expect(s.ports).toBeUndefined();
+    }
+    expect(compose.services['livekit']!.command).toEqual(['--config', '/etc/livekit.yaml']);
+    expect(compose.services['livekit']!.volumes).toContain('./deploy/livekit.yaml:/etc/livekit.yaml:ro');
+    expect(compose.services['livekit-sip']!.volumes).toContain('./deploy/sip.yaml:/sip/config.yaml:ro');
+    expect(compose.services['sip-ops']).toMatchObject({ build: '.', env_file: '.env', depends_on: ['livekit'], volumes: ['sip-ops-data:/app/data'] });
+    expect(compose.volumes).toHaveProperty('sip-ops-data');
+  });
+
+  it('the Dockerfile starts the compiled entry point in exec form as a non-root user', () => {
+    const docker = read('Dockerfile');
+    expect(docker).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+    expect(docker).toMatch(/^USER node$/m);
+    expect(docker).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+    expect(docker).toContain('ENV DATABASE_URL=sqlite:/app/data/sip-ops.db');
+    const pkg = JSON.parse(read('package.json')) as { main: string };
+    expect(pkg.main).toBe('dist/src/main.js');
+  });
+});
