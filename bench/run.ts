@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: measures SIP Ops on this machine and prints a table. Everything runs on
+ * loopback against the LiveKit SIP emulator and the Slack stand-in; loops are bounded.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { openStore, createRepos } from '../src/store';
+import { bindingSpec } from '../test/support/fixtures';
+import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
+import { LiveKitEmulator } from '../test/support/livekit-emulator';
+import { signWebhook } from '../test/support/livekit-webhook';
+import { SlackStandIn } from '../test/support/slack-standin';
+import { signSlackRequest, slashCommand } from '../test/support/slack-request';
+
+const ROOT = join(__dirname, '..');
+
+interface Row {
+  measure: string;
+  value: string;
+  target: string;
+  ok: boolean | undefined;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)]!;
+}
+
+/** Sends `total` signed slash commands to `base` with `concurrency` in flight; returns sorted latencies (ms). */
+async function hammerCommands(base: string, total: number, concurrency: number): Promise<number[]> {
+  const bodies = Array.from({ length: total }, () => slashCommand({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL }));
+  const lat: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      const headers = signSlackRequest(TEST_SIGNING_SECRET, body);
+      const t0 = performance.now();
+      const res = await fetch(`${base}/slack/events`, { method: 'POST', headers, body });
+      await res.text();
+      lat.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return lat.sort((a, b) => a - b);
+}
+
+async function bareBolt(): Promise<{ base: string; stop: () => Promise<void> }> {
+  const receiver = new HTTPReceiver({ signingSecret: TEST_SIGNING_SECRET, logLevel: LogLevel.ERROR });
+  const app = new App({ token: 'xoxb-bench', botId: 'B1', botUserId: 'U1', receiver, logLevel: LogLevel.ERROR });
+  app.command('/sip-setup', async ({ ack }) => {
+    await ack({ response_type: 'ephemeral', text: 'ok' });
+  });
+  const server = (await app.start(0)) as unknown as import('node:http').Server;
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => app.stop() };
+}
+
+async function benchAck(rows: Row[]): Promise<void> {
+  const h = await startHarness();
+  const bare = await bareBolt();
+  try {
+    // warm up both
+    await hammerCommands(h.base, 100, 10);
+    await hammerCommands(bare.base, 100, 10);
+    const rounds = 5;
+    const app: number[] = [];
+    const floor: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      floor.push(...(await hammerCommands(bare.base, 200, 50)));
+      app.push(...(await hammerCommands(h.base, 200, 50)));
+    }
+    app.sort((a, b) => a - b);
+    floor.sort((a, b) => a - b);
+    const p50 = pct(app, 50);
+    const p99 = pct(app, 99);
+    const f50 = pct(floor, 50);
+    const f99 = pct(floor, 99);
+    rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (SIP Ops)', value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 100 ms', ok: p99 < 100 });
+    rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (bare Bolt floor)', value: `${f50.toFixed(1)} / ${f99.toFixed(1)} ms`, target: '—', ok: undefined });
+    rows.push({ measure: 'ack latency ratio SIP Ops / floor (p50, p99)', value: `${(p50 / f50).toFixed(2)}× / ${(p99 / f99).toFixed(2)}×`, target: '≤ 1.25×', ok: p50 / f50 <= 1.25 && p99 / f99 <= 1.25 });
+  } finally {
+    await bare.stop();
+    await h.stop();
+  }
+}
+
+async function benchWebhooks(rows: Row[]): Promise<void> {
+  const h = await startHarness();
+  try {
+    const total = 3000;
+    const concurrency = 50;
+    const prepared: Array<{ body: string; auth: string }> = [];
+    for (let i = 0; i < total; i++) {
+      const body = JSON.stringify({
+        event: i % 2 ? 'participant_left' : 'participant_joined',
+        id: `EV_bench${String(i).padStart(8, '0')}`,
+        createdAt: String(Math.floor(Date.now() / 1000)),
+        room: { name: `bench-room-${i % 100}`, sid: `RM_bench${i % 100}` },
+        participant: { identity: `sip_+1555${String(i).padStart(7, '0')}`, kind: 'STANDARD' },
+      });
+      prepared.push({ body, auth: await signWebhook(body, h.livekit.apiKey, h.livekit.apiSecret) });
+    }
+    const lat: number[] = [];
+    let next = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < prepared.length) {
+        const p = prepared[next++]!;
+        const s = performance.now();
+        const res = await fetch(`${h.base}/livekit/webhook`, { method: 'POST', headers: { authorization: p.auth, 'content-type': 'application/webhook+json' }, body: p.body });
+        await res.text();
+        lat.push(performance.now() - s);
+        if (res.status !== 200) throw new Error(`webhook HTTP ${res.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const secs = (performance.now() - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    const rate = total / secs;
+    rows.push({ measure: `verified LiveKit webhooks/s (${total}, 50 concurrent)`, value: `${rate.toFixed(0)}/s`, target: '≥ 1,500/s', ok: rate >= 1500 });
+    rows.push({ measure: 'webhook latency p50 / p99', value: `${pct(lat, 50).toFixed(1)} / ${pct(lat, 99).toFixed(1)} ms`, target: 'p99 < 50 ms', ok: pct(lat, 99) < 50 });
+  } finally {
+    await h.stop();
+  }
+}
+
+async function benchStartAndMemory(rows: Row[]): Promise<void> {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  const slack = await SlackStandIn.start();
+  const livekit = await LiveKitEmulator.start();
+  const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
+  try {
+    const env = { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' };
+    const store = await openStore(join(dir, 'sip-ops.db'));
+    const repos = createRepos(store);
+    for (let i = 0; i < 1000; i++) {
+      const n = String(i).padStart(4, '0');
+      await repos.bindings.insert(bindingSpec({ name: `bench-${n}`, dids: [`+1415600${n}`], callerId: `+1415600${n}` }), {}, 'UBENCH');
+    }
+    await store.close();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    let port = 0;
+    while (!port) {
+      const m = /"port":(\d+)[^\n]*SIP Ops is listening/.exec(out);
+      if (m) port = Number(m[1]);
+      else await new Promise((r) => setTimeout(r, 5));
+      if (performance.now() - t0 > 20000) throw new Error('service did not start');
+    }
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (r?.status === 200) break;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 2000)); // settle
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const rss = Number(/sipops_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+    rows.push({ measure: 'start → /readyz 200 (node dist, 1,000 bindings)', value: `${readyMs.toFixed(0)} ms`, target: '< 2,000 ms', ok: readyMs < 2000 });
+    rows.push({ measure: 'idle RSS with 1,000 bindings', value: `${rss.toFixed(1)} MB`, target: '< 150 MB', ok: rss < 150 });
+  } finally {
+    await livekit.stop();
+    await slack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(rows: Row[]): void {
+  const w0 = Math.max(...rows.map((r) => r.measure.length), 7);
+  const w1 = Math.max(...rows.map((r) => r.value.length), 5);
+  const w2 = Math.max(...rows.map((r) => r.target.length), 6);
+  const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c.padEnd(w2)} | ${d.padEnd(4)} |`;
+  console.log(line('measure', 'value', 'target', 'met'));
+  console.log(line('-'.repeat(w0), '-'.repeat(w1), '-'.repeat(w2), '----'));
+  for (const r of rows) console.log(line(r.measure, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'));
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const only = process.argv.slice(2);
+  const want = (k: string) => only.length === 0 || only.includes(k);
+  if (want('ack')) await benchAck(rows);
+  if (want('webhooks')) await benchWebhooks(rows);
+  if (want('start')) await benchStartAndMemory(rows);
+  console.log(`\nSIP Ops benchmarks — node ${process.version}, ${require('node:os').cpus().length} cores\n`);
+  printTable(rows);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
