@@ -4,8 +4,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { openStore, createRepos } from '../src/store';
@@ -57,8 +58,13 @@ async function bareBolt(): Promise<{ base: string; stop: () => Promise<void> }> 
   app.command('/sip-setup', async ({ ack }) => {
     await ack({ response_type: 'ephemeral', text: 'ok' });
   });
-  const server = (await app.start(0)) as unknown as import('node:http').Server;
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => app.stop() };
+  const server = (await app.start(0)) as unknown as Server;
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      await app.stop();
+    },
+  };
 }
 
 async function benchAck(rows: Row[]): Promise<void> {
@@ -192,7 +198,7 @@ async function main(): Promise<void> {
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
   if (want('start')) await benchStartAndMemory(rows);
-  console.log(`\nSIP Ops benchmarks — node ${process.version}, ${require('node:os').cpus().length} cores\n`);
+  console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);
   printTable(rows);
 }
 
