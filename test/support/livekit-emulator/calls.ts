@@ -1,0 +1,136 @@
+/** Outbound calls (`CreateSIPParticipant`) and transfers, scripted per dialed number (§6, §7). */
+import {
+  type CreateSIPParticipantRequest,
+  DisconnectReason,
+  type ParticipantInfo,
+  ParticipantInfo_Kind,
+  SIPParticipantInfo,
+  SIPTransferStatus,
+  type TransferSIPParticipantRequest,
+  TransferSIPParticipantResponse,
+} from '@livekit/protocol';
+import { ensureRoomAdmin, ensureSipCall, type Grants } from './auth';
+import { newId } from './ids';
+import { disconnectReasonForSip, sipCallFailure } from './sip-status';
+import type { RoomState, RoomStore, SipStore } from './state';
+import type { Timers } from './timers';
+import { TwirpError, invalidArgument, notFound } from './twirp';
+import type { CallOutcome } from './types';
+import { asInvalidArgument, validateCreateSipParticipant, validateTransfer } from './validation';
+
+export type TransferOutcome = { kind: 'accept'; afterMs?: number } | { kind: 'reject'; sipStatus: number; reason?: string; afterMs?: number };
+
+export const DEFAULT_OUTCOME: CallOutcome = { kind: 'answer', afterMs: 50 };
+
+export class CallService {
+  readonly outcomes = new Map<string, CallOutcome>();
+  readonly transferOutcomes = new Map<string, TransferOutcome>();
+
+  constructor(
+    private readonly sip: SipStore,
+    private readonly rooms: RoomStore,
+    private readonly timers: Timers,
+  ) {}
+
+  outcomeFor(callTo: string): CallOutcome {
+    return this.outcomes.get(callTo) ?? this.outcomes.get('*') ?? DEFAULT_OUTCOME;
+  }
+
+  async createParticipant(req: CreateSIPParticipantRequest, g: Grants | undefined): Promise<SIPParticipantInfo> {
+    ensureSipCall(g);
+    asInvalidArgument(() => validateCreateSipParticipant(req));
+    const trunk = req.sipTrunkId !== '' ? this.sip.outbound.get(req.sipTrunkId) : undefined;
+    // An inbound trunk ID is not an outbound trunk: same "does not exist".
+    if (req.sipTrunkId !== '' && !trunk) throw notFound('requested sip trunk does not exist');
+    let fromNumber = req.sipNumber;
+    if (fromNumber === '') {
+      if (!trunk || trunk.numbers.length === 0) throw new TwirpError('failed_precondition', 'no numbers on outbound trunk');
+      fromNumber = trunk.numbers[Math.floor(Math.random() * trunk.numbers.length)]!;
+    }
+    const hostname = trunk?.address ?? req.trunk?.hostname ?? '';
+    const outcome = this.outcomeFor(req.sipCallTo);
+    // The RPC to livekit-sip itself fails: psrpc ErrNoResponse.
+    if (outcome.kind === 'no-sip-service') throw new TwirpError('unavailable', 'no response from servers');
+
+    const callId = newId('SCL_');
+    const attributes: Record<string, string> = { ...req.participantAttributes, 'sip.callID': callId, 'sip.trunkID': req.sipTrunkId || trunk?.sipTrunkId || '' };
+    if (!req.hidePhoneNumber) {
+      attributes['sip.phoneNumber'] = req.sipCallTo;
+      attributes['sip.hostname'] = hostname;
+      attributes['sip.trunkPhoneNumber'] = fromNumber;
+    }
+    attributes['sip.callStatus'] = 'dialing';
+    const identity = req.participantIdentity || `sip_${req.sipCallTo}`;
+    const { state: room } = await this.rooms.ensure(req.roomName);
+    const p = this.rooms.newParticipant({ identity, name: req.participantName, kind: ParticipantInfo_Kind.SIP, metadata: req.participantMetadata, attributes });
+    await this.rooms.join(room, p);
+    const info = new SIPParticipantInfo({ participantId: p.sid, participantIdentity: identity, roomName: req.roomName, sipCallId: callId });
+
+    const maxCallMs = req.maxCallDuration ? Number(req.maxCallDuration.seconds) * 1000 : 0;
+    const settle = (): Promise<TwirpError | undefined> => this.settle(room, p, outcome, req.dtmf, maxCallMs);
+    if (req.waitUntilAnswered) {
+      const err = await settle();
+      if (err) throw err;
+      return info;
+    }
+    // The RPC returns once the bridge joined the room; dialing continues in the background (§6).
+    void settle();
+    return info;
+  }
+
+  private inRoom(room: RoomState, p: ParticipantInfo): boolean {
+    return room.participants.get(p.identity) === p && this.rooms.get(room.room.name) === room;
+  }
+
+  private async settle(room: RoomState, p: ParticipantInfo, outcome: CallOutcome, dtmf: string, maxCallMs: number): Promise<TwirpError | undefined> {
+    switch (outcome.kind) {
+      case 'answer': {
+        await this.timers.sleep(outcome.afterMs ?? 50);
+        if (!this.inRoom(room, p)) return new TwirpError('canceled', 'call canceled');
+        if (dtmf !== '') this.rooms.setAttributes(p, { 'sip.callStatus': 'automation' });
+        this.rooms.setAttributes(p, { 'sip.callStatus': 'active' });
+        if (maxCallMs > 0) {
+          this.timers.after(maxCallMs, () => {
+            if (this.inRoom(room, p)) void this.rooms.leave(room, p.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup' });
+          });
+        }
+        return undefined;
+      }
+      case 'reject': {
+        await this.timers.sleep(outcome.afterMs ?? 50);
+        const err = sipCallFailure(outcome.sipStatus, outcome.reason);
+        // Rejections do not update sip.callStatus (it stays "dialing").
+        if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, disconnectReasonForSip(outcome.sipStatus));
+        return err;
+      }
+      case 'no-answer': {
+        await this.timers.sleep(outcome.afterMs ?? 100);
+        if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, DisconnectReason.USER_UNAVAILABLE);
+        return new TwirpError('canceled', 'sip request timed out');
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  async transfer(req: TransferSIPParticipantRequest, g: Grants | undefined): Promise<TransferSIPParticipantResponse> {
+    if (req.roomName === '') throw invalidArgument('Missing room name');
+    if (req.participantIdentity === '') throw invalidArgument('Missing participant identity');
+    ensureSipCall(g);
+    ensureRoomAdmin(g, req.roomName);
+    const target = asInvalidArgument(() => validateTransfer(req));
+    const room = this.rooms.get(req.roomName);
+    const p = room?.participants.get(req.participantIdentity);
+    if (!room || !p) throw notFound('participant does not exist');
+    if (p.attributes['sip.callID'] === undefined) throw invalidArgument('no SIP session associated with participant');
+    const bare = target.replace(/^<(.*)>$/, '$1');
+    const outcome = this.transferOutcomes.get(bare) ?? this.transferOutcomes.get('*') ?? { kind: 'accept' };
+    await this.timers.sleep(outcome.afterMs ?? 20);
+    if (outcome.kind === 'reject') throw sipCallFailure(outcome.sipStatus, outcome.reason);
+    // A completed REFER ends our leg of the call.
+    if (room.participants.get(p.identity) === p) {
+      this.timers.after(10, () => void this.rooms.leave(room, p.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup' }));
+    }
+    return new TransferSIPParticipantResponse({ transferId: newId('STR_'), status: SIPTransferStatus.STS_TRANSFER_SUCCESSFUL });
+  }
+}

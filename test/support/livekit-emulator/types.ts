@@ -1,0 +1,62 @@
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+export type JsonObject = { [k: string]: JsonValue };
+
+/** A webhook event as livekit-server posts it: camelCase proto-JSON, defaults omitted, enums by name, int64 as strings. */
+export interface WebhookEventJson {
+  event: string;
+  id: string;
+  createdAt: string;
+  room?: JsonObject;
+  participant?: JsonObject;
+  track?: JsonObject;
+  egressInfo?: JsonObject;
+  ingressInfo?: JsonObject;
+  job?: JsonObject;
+  numDropped?: number;
+  roomEndReason?: string;
+  [k: string]: JsonValue | undefined;
+}
+
+export type CallOutcome =
+  /** 200 OK after `afterMs` (default 50); `sip.callStatus` becomes `active`. */
+  | { kind: 'answer'; afterMs?: number }
+  /** A final SIP status (403, 404, 408, 480, 486, 488, 503, 603 …) after `afterMs` (default 50). */
+  | { kind: 'reject'; sipStatus: number; reason?: string; afterMs?: number }
+  /**
+   * Nobody answers: the ringing timeout elapses. Real time would be `ringingTimeout` (30 s from the SDK);
+   * the emulator compresses it to `afterMs` (default 100). Plain 408 `canceled` "sip request timed out".
+   */
+  | { kind: 'no-answer'; afterMs?: number }
+  /** No livekit-sip connected: 503 `unavailable` "no response from servers"; nothing joins. */
+  | { kind: 'no-sip-service' };
+
+export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset';
+
+export interface InboundCall {
+  from: string;
+  to: string;
+  /** Source IP of the INVITE, matched against `allowedAddresses` (default 127.0.0.1 → not restricted by host). */
+  sourceIp?: string;
+  /** From host (`sip.hostname`); default `pstn.example`. */
+  fromHost?: string;
+  /** DTMF PIN the caller enters when the matched rule is PIN-protected. */
+  pin?: string;
+  /** Agent joining (only when the rule's roomConfig dispatches agents); `'none'` = nobody. */
+  agent?: { identity?: string; joinAfterMs: number } | 'none';
+  /** How long the call lasts after join/answer (default 100 ms). */
+  durationMs?: number;
+  /** DisconnectReason name for the SIP participant's leave (default CLIENT_INITIATED); `'agent'` = the agent hangs up first. */
+  hangupReason?: string;
+}
+
+export type InboundCallResult =
+  | { routed: true; roomName: string; trunkId: string; ruleId: string; callId: string; participantIdentity: string; events: WebhookEventJson[] }
+  | { routed: false; reason: string; trunkId?: string; events: WebhookEventJson[] };
+
+export interface RoomView {
+  name: string;
+  sid: string;
+  metadata: string;
+  participants: Array<{ sid: string; identity: string; name: string; kind: string; state: string; metadata: string; attributes: Record<string, string> }>;
+  agentDispatches: Array<{ id: string; agentName: string; metadata: string }>;
+}
