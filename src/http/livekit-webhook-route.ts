@@ -36,8 +36,9 @@ export function livekitWebhookRoute(opts: {
       const v = await opts.verifier.verify(raw, req.headers.authorization);
       if (!v.ok) {
         opts.metrics.webhooks.inc({ result: 'rejected' });
-        opts.logger.warn({ reason: v.reason, remote: req.socket.remoteAddress }, 'rejected LiveKit webhook');
-        sendJson(res, 401, { error: 'webhook signature invalid' });
+        opts.logger.warn({ reason: v.reason, kind: v.kind, remote: req.socket.remoteAddress }, 'rejected LiveKit webhook');
+        if (v.kind === 'malformed') sendJson(res, 400, { error: 'webhook body is not a LiveKit webhook event' });
+        else sendJson(res, 401, { error: 'webhook signature invalid' });
         return;
       }
       let result: 'accepted' | 'duplicate' = 'accepted';

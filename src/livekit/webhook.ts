@@ -1,6 +1,9 @@
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 
-export type WebhookVerification = { ok: true; event: WebhookEvent } | { ok: false; reason: string };
+export type WebhookVerification =
+  | { ok: true; event: WebhookEvent }
+  /** `unauthorized`: missing/bad signature or checksum; `malformed`: signed correctly but not a webhook event. */
+  | { ok: false; kind: 'unauthorized' | 'malformed'; reason: string };
 
 /**
  * Verifies a LiveKit webhook over the RAW body string: the Authorization header is the bare JWT
@@ -14,12 +17,15 @@ export class LiveKitWebhookVerifier {
   }
 
   async verify(rawBody: string, authorization: string | undefined): Promise<WebhookVerification> {
-    if (!authorization) return { ok: false, reason: 'missing Authorization header' };
+    if (!authorization) return { ok: false, kind: 'unauthorized', reason: 'missing Authorization header' };
     try {
       const event = await this.receiver.receive(rawBody, authorization);
       return { ok: true, event };
     } catch (err) {
-      return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+      const reason = err instanceof Error ? err.message : String(err);
+      // The SDK checks the JWT and the body checksum first, then parses: a parse error means the sender was genuine.
+      const malformed = err instanceof SyntaxError || /cannot decode|JSON/i.test(reason);
+      return { ok: false, kind: malformed ? 'malformed' : 'unauthorized', reason };
     }
   }
 }

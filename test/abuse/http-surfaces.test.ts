@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, startHarness, type Harness } from '../support/app-harness';
+import { signWebhook } from '../support/livekit-webhook';
+import { signSlackRequest, slashCommand } from '../support/slack-request';
+
+/** Forged, replayed, oversized and malformed requests: each gets a clear error and changes nothing. */
+describe('abuse: HTTP surfaces', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h.stop());
+
+  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${h.base}${path}`, { method: 'POST', headers, body });
+
+  it('rejects Slack requests that are forged, replayed from the past, or unsigned', async () => {
+    const body = slashCommand({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post('/slack/events', body, signSlackRequest('forged-secret-0123456789', body))).status).toBe(401);
+    expect((await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, now - 600))).status).toBe(401);
+    expect((await post('/slack/events', body, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(401);
+    // a valid signature over a different body does not carry over
+    const other = signSlackRequest(TEST_SIGNING_SECRET, body.replace('help', 'list'));
+    expect((await post('/slack/events', body, other)).status).toBe(401);
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('answers malformed but correctly signed Slack payloads with 4xx and no side effects', async () => {
+    for (const body of ['payload=%7Bnot-json', 'payload=', '{"type":"event_callback"']) {
+      const res = await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body));
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('refuses oversized bodies on both routes', async () => {
+    const big = `payload=${'x'.repeat(1024 * 1024 + 10)}`;
+    const slack = await post('/slack/events', big, signSlackRequest(TEST_SIGNING_SECRET, big));
+    expect(slack.status).toBe(413);
+    const lkBody = 'x'.repeat(1024 * 1024 + 10);
+    const lk = await post('/livekit/webhook', lkBody, { authorization: await signWebhook(lkBody, h.livekit.apiKey, h.livekit.apiSecret) });
+    expect(lk.status).toBe(413);
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+  });
+
+  it('tells a genuine but malformed LiveKit webhook (400) from a forged one (401)', async () => {
+    const garbage = '{"event": 42, "room": "not-an-object"';
+    const genuine = await post('/livekit/webhook', garbage, { authorization: await signWebhook(garbage, h.livekit.apiKey, h.livekit.apiSecret) });
+    expect(genuine.status).toBe(400);
+    expect(await genuine.json()).toEqual({ error: 'webhook body is not a LiveKit webhook event' });
+    const forged = await post('/livekit/webhook', garbage, { authorization: await signWebhook(garbage, h.livekit.apiKey, 'another-secret-another-secret-another') });
+    expect(forged.status).toBe(401);
+    const bearer = await post('/livekit/webhook', '{}', { authorization: `Bearer ${await signWebhook('{}', h.livekit.apiKey, h.livekit.apiSecret)}` });
+    expect(bearer.status).toBe(401);
+    const expired = await post('/livekit/webhook', '{}', {
+      authorization: await signWebhook('{}', h.livekit.apiKey, h.livekit.apiSecret, Math.floor(Date.now() / 1000) - 3600),
+    });
+    expect(expired.status).toBe(401);
+  });
+
+  it('survives arbitrary slash-command text without a 5xx (property-based)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 300 }), async (text) => {
+        const res = await h.client.command({ command: '/sip-setup', text, user_id: 'UOTHER01', channel_id: OPS_CHANNEL });
+        expect(res.status).toBe(200);
+        const raw = JSON.stringify(res.body);
+        // whatever was typed never comes back as a live mention or link
+        expect(raw).not.toMatch(/<!(channel|here|everyone)>/);
+      }),
+      { numRuns: 40 },
+    );
+    expect((await fetch(`${h.base}/readyz`)).status).toBe(200);
+  });
+});
