@@ -4,14 +4,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { openStore, createRepos } from '../src/store';
 import { bindingSpec } from '../test/support/fixtures';
-import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
+import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv } from '../test/support/app-harness';
 import { LiveKitEmulator } from '../test/support/livekit-emulator';
 import { signWebhook } from '../test/support/livekit-webhook';
 import { SlackStandIn } from '../test/support/slack-standin';
@@ -52,53 +49,76 @@ async function hammerCommands(base: string, total: number, concurrency: number):
   return lat.sort((a, b) => a - b);
 }
 
-async function bareBolt(): Promise<{ base: string; stop: () => Promise<void> }> {
-  const receiver = new HTTPReceiver({ signingSecret: TEST_SIGNING_SECRET, logLevel: LogLevel.ERROR });
-  const app = new App({ token: 'xoxb-bench', botId: 'B1', botUserId: 'U1', receiver, logLevel: LogLevel.ERROR });
-  app.command('/sip-setup', async ({ ack }) => {
-    await ack({ response_type: 'ephemeral', text: 'ok' });
-  });
-  const server = (await app.start(0)) as unknown as Server;
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: async () => {
-      await app.stop();
-    },
-  };
+interface Proc {
+  base: string;
+  stop: () => Promise<void>;
 }
 
-async function benchAck(rows: Row[]): Promise<void> {
-  const h = await startHarness();
-  const bare = await bareBolt();
-  try {
-    // warm up both
-    await hammerCommands(h.base, 100, 10);
-    await hammerCommands(bare.base, 100, 10);
-    const rounds = 5;
-    const app: number[] = [];
-    const floor: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      floor.push(...(await hammerCommands(bare.base, 200, 50)));
-      app.push(...(await hammerCommands(h.base, 200, 50)));
+/** Starts a node process and waits for its JSON log line carrying the port. */
+async function startProc(args: string[], env: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const t0 = performance.now();
+  for (;;) {
+    const m = /"port":(\d+)/.exec(out);
+    if (m) {
+      return {
+        base: `http://127.0.0.1:${m[1]}`,
+        stop: () =>
+          new Promise<void>((r) => {
+            child.on('exit', () => r());
+            child.kill('SIGTERM');
+          }),
+      };
     }
-    app.sort((a, b) => a - b);
-    floor.sort((a, b) => a - b);
-    const p50 = pct(app, 50);
-    const p99 = pct(app, 99);
-    const f50 = pct(floor, 50);
-    const f99 = pct(floor, 99);
-    rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (SIP Ops)', value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 100 ms', ok: p99 < 100 });
-    rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (bare Bolt floor)', value: `${f50.toFixed(1)} / ${f99.toFixed(1)} ms`, target: '—', ok: undefined });
-    rows.push({ measure: 'ack latency ratio SIP Ops / floor (p50, p99)', value: `${(p50 / f50).toFixed(2)}× / ${(p99 / f99).toFixed(2)}×`, target: '≤ 1.25×', ok: p50 / f50 <= 1.25 && p99 / f99 <= 1.25 });
-  } finally {
-    await bare.stop();
-    await h.stop();
+    if (performance.now() - t0 > 20000) throw new Error(`process did not start: ${args.join(' ')}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
-async function benchWebhooks(rows: Row[]): Promise<void> {
-  const h = await startHarness();
+/** The service (built dist) and the bare Bolt floor, each in its own process; load comes from this one. */
+async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>): Promise<T> {
+  const slack = await SlackStandIn.start();
+  const livekit = await LiveKitEmulator.start();
+  const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
+  const svc = await startProc(['dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' });
   try {
+    return await fn(svc, livekit);
+  } finally {
+    await svc.stop();
+    await livekit.stop();
+    await slack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchAck(rows: Row[]): Promise<void> {
+  await withServiceProcess(async (svc) => {
+    const bare = await startProc([require.resolve('tsx/cli'), 'bench/bare-bolt.ts'], { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET });
+    try {
+      await hammerCommands(svc.base, 200, 10);
+      await hammerCommands(bare.base, 200, 10);
+      const app: number[] = [];
+      const floor: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        floor.push(...(await hammerCommands(bare.base, 200, 50)));
+        app.push(...(await hammerCommands(svc.base, 200, 50)));
+      }
+      app.sort((a, b) => a - b);
+      floor.sort((a, b) => a - b);
+      const [p50, p99, f50, f99] = [pct(app, 50), pct(app, 99), pct(floor, 50), pct(floor, 99)];
+      rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (SIP Ops)', value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 100 ms', ok: p99 < 100 });
+      rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (bare Bolt floor)', value: `${f50.toFixed(1)} / ${f99.toFixed(1)} ms`, target: '—', ok: undefined });
+      rows.push({ measure: 'ack latency ratio SIP Ops / floor (p50, p99)', value: `${(p50 / f50).toFixed(2)}× / ${(p99 / f99).toFixed(2)}×`, target: '≤ 1.25×', ok: p50 / f50 <= 1.25 && p99 / f99 <= 1.25 });
+    } finally {
+      await bare.stop();
+    }
+  });
+}
+
+async function benchWebhooks(rows: Row[]): Promise<void> {
+  await withServiceProcess(async (h, livekit) => {
     const total = 3000;
     const concurrency = 50;
     const prepared: Array<{ body: string; auth: string }> = [];
@@ -110,7 +130,7 @@ async function benchWebhooks(rows: Row[]): Promise<void> {
         room: { name: `bench-room-${i % 100}`, sid: `RM_bench${i % 100}` },
         participant: { identity: `sip_+1555${String(i).padStart(7, '0')}`, kind: 'STANDARD' },
       });
-      prepared.push({ body, auth: await signWebhook(body, h.livekit.apiKey, h.livekit.apiSecret) });
+      prepared.push({ body, auth: await signWebhook(body, livekit.apiKey, livekit.apiSecret) });
     }
     const lat: number[] = [];
     let next = 0;
@@ -131,13 +151,10 @@ async function benchWebhooks(rows: Row[]): Promise<void> {
     const rate = total / secs;
     rows.push({ measure: `verified LiveKit webhooks/s (${total}, 50 concurrent)`, value: `${rate.toFixed(0)}/s`, target: '≥ 1,500/s', ok: rate >= 1500 });
     rows.push({ measure: 'webhook latency p50 / p99', value: `${pct(lat, 50).toFixed(1)} / ${pct(lat, 99).toFixed(1)} ms`, target: 'p99 < 50 ms', ok: pct(lat, 99) < 50 });
-  } finally {
-    await h.stop();
-  }
+  });
 }
 
 async function benchStartAndMemory(rows: Row[]): Promise<void> {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
@@ -195,6 +212,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const only = process.argv.slice(2);
   const want = (k: string) => only.length === 0 || only.includes(k);
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
   if (want('start')) await benchStartAndMemory(rows);
