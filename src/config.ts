@@ -97,6 +97,12 @@ const EnvSchema = z.object({
       return parts;
     }),
   TEST_CALL_ALLOWED_PREFIXES: csv('E.164 prefixes such as +1415,+4420', e164Prefix),
+  AGENT_JOIN_TIMEOUT_SEC: z.coerce
+    .number({ error: 'expected a number of seconds, e.g. 20' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(1, { error: 'expected 1 to 600 seconds' })
+    .max(600, { error: 'expected 1 to 600 seconds' })
+    .default(20),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -115,6 +121,8 @@ export interface Config {
   summary: { cron: string; timezone: string; channel?: string };
   adminUserIds: string[];
   testCall: { channelIds: string[]; userIds?: string[]; allowedPrefixes: string[] };
+  /** Seconds after the caller joins before a missing agent is reported. */
+  agentJoinTimeoutSec: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -150,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       ...(e.TEST_CALL_USER_IDS ? { userIds: e.TEST_CALL_USER_IDS } : {}),
       allowedPrefixes: e.TEST_CALL_ALLOWED_PREFIXES,
     },
+    agentJoinTimeoutSec: e.AGENT_JOIN_TIMEOUT_SEC,
   };
   return { ok: true, config };
 }
