@@ -62,3 +62,20 @@ export function redactSpec<T extends BindingSpec>(spec: T): T {
   if (spec.auth.kind !== 'digest') return { ...spec };
   return { ...spec, auth: { kind: 'digest', username: spec.auth.username, password: '[redacted]' } };
 }
+
+/** Just the spec of a binding (drops IDs, version and timestamps). */
+export function specOf(b: BindingSpec): BindingSpec {
+  const spec: BindingSpec = {
+    name: b.name,
+    trunkDomain: b.trunkDomain,
+    dids: [...b.dids],
+    callerId: b.callerId,
+    auth: { ...b.auth },
+    transport: b.transport,
+    livekitSipHost: b.livekitSipHost,
+    dispatch: { ...b.dispatch },
+    reportChannel: b.reportChannel,
+  };
+  if (b.agentName) spec.agentName = b.agentName;
+  return spec;
+}

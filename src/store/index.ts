@@ -1,7 +1,10 @@
+import type { Kysely } from 'kysely';
 import type { Store } from './db';
+import type { Database } from './schema';
 import { AuditRepo } from './audit-repo';
 import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
+import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
 
 export { openStore, type Store } from './db';
@@ -12,8 +15,18 @@ export interface Repos {
   audit: AuditRepo;
   meta: MetaRepo;
   calls: CallsRepo;
+  journal: JournalRepo;
+  /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
+  transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
+}
+
+function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
+  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db) };
 }
 
 export function createRepos(store: Store): Repos {
-  return { bindings: new BindingsRepo(store.db), audit: new AuditRepo(store.db), meta: new MetaRepo(store.db), calls: new CallsRepo(store.db) };
+  return {
+    ...reposOver(store.db),
+    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx))),
+  };
 }

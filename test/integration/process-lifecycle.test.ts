@@ -1,48 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import { SlackStandIn } from '../support/slack-standin';
 import { harnessEnv } from '../support/app-harness';
-
-const ROOT = join(__dirname, '..', '..');
-const TSX_CLI = require.resolve('tsx/cli');
-
-interface Child {
-  exit: Promise<number | null>;
-  stdout: () => string;
-  stderr: () => string;
-  kill: (sig: NodeJS.Signals) => void;
-}
-
-/** Runs the service entry point (`src/main.ts`) as its own process, as `npm start` does with the build. */
-function startProcess(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [TSX_CLI, 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { exit, stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
-}
-
-async function waitForPort(child: Child, timeoutMs = 20000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const line of child.stdout().split('\n')) {
-      if (!line.includes('SIP Ops is listening')) continue;
-      const parsed = JSON.parse(line) as { port: number };
-      return parsed.port;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`service did not start: ${child.stderr()} ${child.stdout()}`);
-}
+import { startProcess, waitForPort } from '../support/service-process';
 
 describe('the service process', () => {
   it('with no environment, lists every missing variable and exits 1', async () => {

@@ -1,0 +1,397 @@
+/**
+ * Runs a planned binding change against LiveKit, one journaled step at a time, and either
+ * commits it to the database (binding row + journal + audit in one transaction) or undoes
+ * what it did. `recover()` finishes the journal's open entries after a crash.
+ */
+import type { Logger } from 'pino';
+import type { Binding, BindingResources, BindingSpec } from '../../domain/binding';
+import { redactSpec, specOf } from '../../domain/binding';
+import { desiredInbound, desiredOutbound, desiredRule, type ResourceKind } from '../../domain/binding-resources';
+import { describeStep, resourcesAfter, type ChangeStep, type UpdateStep } from '../../domain/change-plan';
+import type { LiveKitFailure, LiveKitResult } from '../../domain/livekit-failure';
+import { describeFailure } from '../../domain/livekit-failure';
+import { parseManagedTag } from '../../domain/livekit-model';
+import type { LiveKitGateway } from '../../livekit/gateway';
+import type { Repos } from '../../store';
+import type { ChangeKind, JournalEntry } from '../../store/journal-repo';
+
+/** What the journal keeps of the request (no secrets). */
+export interface ChangeRequest {
+  spec: BindingSpec; // redacted
+  previous?: BindingSpec; // redacted
+  previousVersion?: number;
+  resources: BindingResources; // IDs before the change
+  /** The Slack view that asked for it (double-submit guard). */
+  viewId?: string;
+}
+
+export type Journal = JournalEntry<ChangeStep, ChangeRequest>;
+
+export interface ChangeInput {
+  kind: ChangeKind;
+  actor: string;
+  /** The new spec (create/update/import) or the binding being deleted; holds the password in memory only. */
+  spec: BindingSpec;
+  previous?: Binding;
+  steps: ChangeStep[];
+  /** Resource IDs the change starts from when there is no previous binding (import). */
+  resources?: BindingResources;
+  viewId?: string;
+}
+
+export type ChangeOutcome =
+  | { ok: true; journalId: string; binding?: Binding; steps: ChangeStep[] }
+  | {
+      ok: false;
+      journalId: string;
+      steps: ChangeStep[];
+      /** The step that failed, or undefined when the database refused the commit. */
+      failedStep?: ChangeStep;
+      failure?: LiveKitFailure;
+      reason: string;
+      /** True when LiveKit is back as it was; false when the rollback itself failed (it is retried). */
+      rolledBack: boolean;
+    };
+
+export type ProgressFn = (steps: ChangeStep[], phase: 'applying' | 'rolling-back') => void | Promise<void>;
+
+export interface ExecutorDeps {
+  livekit: LiveKitGateway;
+  repos: Repos;
+  logger: Logger;
+  now: () => Date;
+}
+
+const ACTION: Record<ChangeKind, string> = { create: 'binding.create', update: 'binding.update', import: 'binding.import', delete: 'binding.delete' };
+
+export class ChangeExecutor {
+  /** Binding names with a change running in this process. */
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  isBusy(name: string): boolean {
+    return this.busy.has(name);
+  }
+
+  /** Reserve a binding name; false when a change to it is already running. */
+  reserve(name: string): boolean {
+    if (this.busy.has(name)) return false;
+    this.busy.add(name);
+    return true;
+  }
+
+  release(name: string): void {
+    this.busy.delete(name);
+  }
+
+  /** Apply a change whose name the caller has reserved. */
+  async run(input: ChangeInput, onProgress: ProgressFn = () => undefined): Promise<ChangeOutcome> {
+    const { repos, now } = this.deps;
+    const steps = input.steps.map((s) => ({ ...s }));
+    const request: ChangeRequest = {
+      spec: redactSpec(input.spec),
+      ...(input.previous ? { previous: redactSpec(input.previous), previousVersion: input.previous.version } : {}),
+      resources: { ...(input.previous?.resources ?? input.resources ?? {}) },
+      ...(input.viewId ? { viewId: input.viewId } : {}),
+    };
+    const journal = await repos.journal.open<ChangeStep, ChangeRequest>(
+      { bindingName: input.spec.name, kind: input.kind, actor: input.actor, request, steps },
+      now(),
+    );
+    const save = (extra: { state?: Journal['state']; error?: string | null } = {}): Promise<void> =>
+      repos.journal.save(journal.id, { steps, ...extra }, now());
+
+    for (const step of steps) {
+      step.status = 'running';
+      await save();
+      await onProgress(steps, 'applying');
+      const r = await this.apply(step, input.spec, request.resources, steps, input.previous);
+      if (!r.ok) {
+        step.status = 'failed';
+        const reason = `${describeStep(step)} failed: ${describeFailure(r.failure)}`;
+        await save({ state: 'rolling_back', error: reason });
+        await onProgress(steps, 'rolling-back');
+        const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
+        return { ok: false, journalId: journal.id, steps, failedStep: step, failure: r.failure, reason, rolledBack };
+      }
+      step.status = 'done';
+      await save();
+      await onProgress(steps, 'applying');
+    }
+
+    try {
+      const binding = await this.commit(journal.id, input, request, steps);
+      return { ok: true, journalId: journal.id, steps, ...(binding ? { binding } : {}) };
+    } catch (err) {
+      const reason = err instanceof StaleBindingError ? err.message : `Saving the binding failed: ${(err as Error).message}`;
+      this.deps.logger.error({ err, binding: input.spec.name }, 'binding change: commit failed, rolling back');
+      await save({ state: 'rolling_back', error: reason });
+      await onProgress(steps, 'rolling-back');
+      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
+      return { ok: false, journalId: journal.id, steps, reason, rolledBack };
+    }
+  }
+
+  private async commit(journalId: string, input: ChangeInput, request: ChangeRequest, steps: ChangeStep[]): Promise<Binding | undefined> {
+    const at = this.deps.now();
+    return this.deps.repos.transaction(async (tx) => {
+      let binding: Binding | undefined;
+      const resources = resourcesAfter(request.resources, steps);
+      if (input.kind === 'delete') {
+        await tx.bindings.delete(input.spec.name);
+      } else if (input.kind === 'update') {
+        binding = await tx.bindings.update(input.spec, resources, input.actor, input.previous?.version ?? 0, at);
+        if (!binding) throw new StaleBindingError(input.spec.name);
+      } else {
+        if (await tx.bindings.get(input.spec.name)) throw new StaleBindingError(input.spec.name);
+        binding = await tx.bindings.insert(input.spec, resources, input.actor, at);
+      }
+      await tx.journal.save(journalId, { state: 'committed', steps }, at);
+      await tx.audit.record(
+        {
+          actor: input.actor,
+          action: ACTION[input.kind],
+          bindingName: input.spec.name,
+          ...(input.previous ? { before: { ...redactSpec(input.previous), resources: input.previous.resources } } : {}),
+          ...(binding ? { after: { ...redactSpec(binding), resources: binding.resources } } : {}),
+          detail: `journal ${journalId}: ${steps.map(describeStep).join('; ') || 'no LiveKit change needed'}`,
+        },
+        at,
+      );
+      return binding;
+    });
+  }
+
+  // ------------------------------------------------------------------------------- steps
+
+  private async apply(
+    step: ChangeStep,
+    spec: BindingSpec,
+    start: BindingResources,
+    steps: ChangeStep[],
+    previous: Binding | undefined,
+  ): Promise<LiveKitResult<unknown>> {
+    switch (step.op) {
+      case 'create': {
+        const r = await this.create(step.resource, spec, resourcesAfter(start, steps).inboundTrunkId);
+        if (r.ok) step.id = r.value;
+        return r;
+      }
+      case 'delete':
+        return this.remove(step.resource, step.id);
+      case 'update':
+        return this.update(step, 'patch', spec, previous);
+    }
+  }
+
+  private async create(resource: ResourceKind, spec: BindingSpec, inboundId: string | undefined): Promise<LiveKitResult<string>> {
+    const lk = this.deps.livekit;
+    const id = <T extends { id: string }>(r: LiveKitResult<T>): LiveKitResult<string> => (r.ok ? { ok: true, value: r.value.id } : r);
+    switch (resource) {
+      case 'inbound':
+        return id(await lk.createInboundTrunk(desiredInbound(spec)));
+      case 'rule':
+        if (!inboundId) return { ok: false, failure: { kind: 'not-found', message: 'no inbound trunk to attach the dispatch rule to' } };
+        return id(await lk.createDispatchRule(desiredRule(spec, inboundId)));
+      case 'outbound':
+        return id(await lk.createOutboundTrunk({ ...desiredOutbound(spec), authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '' }));
+    }
+  }
+
+  /** Apply an update step's patch, or (`before`) put back what it replaced. */
+  private async update(step: UpdateStep, which: 'patch' | 'before', spec: BindingSpec | undefined, previous: BindingSpec | undefined): Promise<LiveKitResult<unknown>> {
+    const lk = this.deps.livekit;
+    switch (step.resource) {
+      case 'inbound':
+        return lk.updateInboundTrunk(step.id, step[which]);
+      case 'rule':
+        return lk.updateDispatchRule(step.id, step[which]);
+      case 'outbound': {
+        const fields = { ...step[which] };
+        const source = which === 'patch' ? spec : previous;
+        const password = source?.auth.kind === 'digest' ? source.auth.password : '';
+        const username = fields.authUsername ?? (source?.auth.kind === 'digest' ? source.auth.username : undefined);
+        const needsPassword = step.passwordChanged || (fields.authUsername !== undefined && fields.authUsername !== '');
+        if (needsPassword && username) return lk.updateOutboundTrunk(step.id, { ...fields, authUsername: username, authPassword: password });
+        return lk.updateOutboundTrunk(step.id, fields);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------- rollback
+
+  /**
+   * Undo the done (and possibly half-done) steps in reverse order. Creates whose outcome is
+   * unknown (timeout, crash) are found by their managed tag. Returns false when LiveKit could
+   * not be put back; the entry stays `stuck` and is retried.
+   */
+  private async rollback(
+    journalId: string,
+    kind: ChangeKind,
+    name: string,
+    request: ChangeRequest,
+    steps: ChangeStep[],
+    previous: Binding | undefined,
+    onProgress: ProgressFn,
+  ): Promise<boolean> {
+    const { repos, now, logger } = this.deps;
+    const errors: string[] = [];
+    for (const step of [...steps].reverse()) {
+      if (step.status === 'pending' || step.status === 'undone') continue;
+      const r = await this.undo(step, name, request, steps, previous);
+      if (r.ok) step.status = 'undone';
+      else {
+        errors.push(`undo "${describeStep(step)}": ${describeFailure(r.failure)}`);
+      }
+      await repos.journal.save(journalId, { steps }, now());
+      await onProgress(steps, 'rolling-back');
+    }
+    if (errors.length) {
+      logger.error({ journalId, binding: name, errors }, 'binding change: rollback incomplete, will retry');
+      const entry = await repos.journal.get<ChangeStep, ChangeRequest>(journalId);
+      await repos.journal.save(journalId, { state: 'stuck', error: `${entry?.error ?? ''} | rollback incomplete: ${errors.join('; ')}` }, now());
+      return false;
+    }
+    // Deletes that were undone re-created resources under new IDs: the binding row follows them.
+    if (kind === 'delete' && steps.some((s) => s.op === 'delete' && s.newId)) {
+      const current = await repos.bindings.get(name);
+      if (current) await repos.bindings.update(specOf(current), resourcesAfter(current.resources, steps), 'sip-ops', current.version, now());
+    }
+    await repos.journal.save(journalId, { state: 'rolled_back' }, now());
+    return true;
+  }
+
+  private async undo(
+    step: ChangeStep,
+    name: string,
+    request: ChangeRequest,
+    steps: ChangeStep[],
+    previous: Binding | undefined,
+  ): Promise<LiveKitResult<unknown>> {
+    switch (step.op) {
+      case 'create': {
+        if (step.status === 'done' && step.id) return this.ignoreNotFound(this.remove(step.resource, step.id));
+        // Running or failed: LiveKit may have created it without us learning the ID.
+        return this.sweepOrphans(step.resource, name, request.resources);
+      }
+      case 'update': {
+        const stored = previous ?? (await this.deps.repos.bindings.get(name));
+        return this.update(step, 'before', undefined, stored);
+      }
+      case 'delete': {
+        if (step.status !== 'done') {
+          // A delete that failed or was cut off: if the resource is gone after all, put it back.
+          const still = await this.exists(step.resource, step.id);
+          if (!still.ok) return still;
+          if (still.value) return { ok: true, value: undefined };
+        }
+        const binding = previous ?? (await this.deps.repos.bindings.get(name));
+        if (!binding) return { ok: false, failure: { kind: 'not-found', message: `binding ${name} is not in the database` } };
+        const r = await this.create(step.resource, specOf(binding), resourcesAfter(request.resources, steps).inboundTrunkId);
+        if (r.ok) step.newId = r.value;
+        return r;
+      }
+    }
+  }
+
+  private remove(resource: ResourceKind, id: string): Promise<LiveKitResult<void>> {
+    return resource === 'rule' ? this.deps.livekit.deleteDispatchRule(id) : this.deps.livekit.deleteTrunk(id);
+  }
+
+  private async ignoreNotFound(p: Promise<LiveKitResult<void>>): Promise<LiveKitResult<void>> {
+    const r = await p;
+    return !r.ok && r.failure.kind === 'not-found' ? { ok: true, value: undefined } : r;
+  }
+
+  private async exists(resource: ResourceKind, id: string): Promise<LiveKitResult<boolean>> {
+    const lk = this.deps.livekit;
+    const r =
+      resource === 'inbound' ? await lk.listInboundTrunks([id]) : resource === 'rule' ? await lk.listDispatchRules([id]) : await lk.listOutboundTrunks([id]);
+    return r.ok ? { ok: true, value: r.value.some((x) => x.id === id) } : r;
+  }
+
+  /** Delete resources tagged for this binding that the binding does not own. */
+  private async sweepOrphans(resource: ResourceKind, name: string, owned: BindingResources): Promise<LiveKitResult<void>> {
+    const lk = this.deps.livekit;
+    const list: LiveKitResult<Array<{ id: string; metadata: string }>> =
+      resource === 'inbound' ? await lk.listInboundTrunks() : resource === 'rule' ? await lk.listDispatchRules() : await lk.listOutboundTrunks();
+    if (!list.ok) return list;
+    const keep = new Set(Object.values(owned).filter((v): v is string => typeof v === 'string'));
+    for (const r of list.value) {
+      if (keep.has(r.id) || parseManagedTag(r.metadata)?.binding !== name) continue;
+      const d = await this.ignoreNotFound(this.remove(resource, r.id));
+      if (!d.ok) return d;
+      this.deps.logger.info({ binding: name, resource, id: r.id }, 'binding change: removed a resource created by an interrupted change');
+    }
+    return { ok: true, value: undefined };
+  }
+
+  // ---------------------------------------------------------------------------- recovery
+
+  /**
+   * Finish every open journal entry: deletes are completed (the user asked for the binding to
+   * go; every step is idempotent), everything else is rolled back. Entries whose binding is
+   * busy in this process are left alone. Returns what was done, for announcements.
+   */
+  async recover(): Promise<RecoveryReport[]> {
+    const { repos, now, logger } = this.deps;
+    const reports: RecoveryReport[] = [];
+    for (const entry of await repos.journal.listOpen<ChangeStep, ChangeRequest>()) {
+      if (!this.reserve(entry.bindingName)) continue;
+      try {
+        const steps = entry.steps;
+        if (entry.kind === 'delete' && entry.state === 'applying') {
+          const ok = await this.finishDelete(entry, steps);
+          reports.push({ entry, outcome: ok ? 'completed' : 'stuck' });
+          continue;
+        }
+        await repos.journal.save(entry.id, { state: 'rolling_back', error: entry.error ?? 'interrupted before it finished (the service stopped)' }, now());
+        const stored = await repos.bindings.get(entry.bindingName);
+        const previous = entry.kind === 'create' || entry.kind === 'import' ? undefined : stored;
+        const ok = await this.rollback(entry.id, entry.kind, entry.bindingName, entry.request, steps, previous, () => undefined);
+        reports.push({ entry, outcome: ok ? 'rolled-back' : 'stuck' });
+      } catch (err) {
+        logger.error({ err, journalId: entry.id }, 'journal recovery failed');
+        reports.push({ entry, outcome: 'stuck' });
+      } finally {
+        this.release(entry.bindingName);
+      }
+    }
+    return reports;
+  }
+
+  private async finishDelete(entry: Journal, steps: ChangeStep[]): Promise<boolean> {
+    const { repos, now } = this.deps;
+    for (const step of steps) {
+      if (step.op !== 'delete' || step.status === 'done') continue;
+      const r = await this.ignoreNotFound(this.remove(step.resource, step.id));
+      if (!r.ok) {
+        await repos.journal.save(entry.id, { steps, state: 'stuck', error: `finishing the delete: ${describeFailure(r.failure)}` }, now());
+        return false;
+      }
+      step.status = 'done';
+      await repos.journal.save(entry.id, { steps }, now());
+    }
+    await repos.transaction(async (tx) => {
+      await tx.bindings.delete(entry.bindingName);
+      await tx.journal.save(entry.id, { state: 'committed', steps }, now());
+      await tx.audit.record(
+        { actor: entry.actor, action: ACTION.delete, bindingName: entry.bindingName, before: entry.request.spec, detail: `journal ${entry.id}: completed after a restart` },
+        now(),
+      );
+    });
+    return true;
+  }
+}
+
+export interface RecoveryReport {
+  entry: Journal;
+  outcome: 'completed' | 'rolled-back' | 'stuck';
+}
+
+export class StaleBindingError extends Error {
+  constructor(name: string) {
+    super(`Binding ${name} was changed by someone else while this change ran; nothing was saved. Open it again to see the current values.`);
+  }
+}

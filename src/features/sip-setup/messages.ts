@@ -1,0 +1,203 @@
+/**
+ * Messages of the binding lifecycle as pure functions: progress, result with the EST checklist,
+ * failure, list, show (desired vs actual with drift), delete confirmation. Every value a user
+ * typed goes through `escapeMrkdwn` or `code`.
+ */
+import type { Binding, BindingSpec } from '../../domain/binding';
+import { estStaticEndpoint } from '../../domain/binding';
+import { describeRuleKind, expectedRoomPattern, RESOURCE_LABEL, ruleKindFor, type ActualResources, type DriftItem } from '../../domain/binding-resources';
+import type { SpecChange } from '../../domain/binding-input';
+import type { ChangeStep } from '../../domain/change-plan';
+import { describeStep } from '../../domain/change-plan';
+import type { ChangeKind } from '../../store/journal-repo';
+import type { KnownBlock, ModalView } from '../../slack/block-kit';
+import { context, section } from '../../slack/block-kit';
+import { LIMITS, truncate } from '../../slack/limits';
+import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const VERB: Record<ChangeKind, string> = { create: 'Creating', update: 'Updating', import: 'Importing', delete: 'Deleting' };
+const DONE: Record<ChangeKind, string> = { create: 'created', update: 'updated', import: 'imported', delete: 'deleted' };
+
+const ICON: Record<ChangeStep['status'], string> = { pending: '▫️', running: '⏳', done: '✅', failed: '❌', undone: '↩️' };
+
+function stepLines(steps: ChangeStep[]): string {
+  if (steps.length === 0) return '_No LiveKit change needed._';
+  return steps.map((s) => `${ICON[s.status]} ${escapeMrkdwn(describeStep(s))}`).join('\n');
+}
+
+export function progressMessage(kind: ChangeKind, name: string, actor: string, steps: ChangeStep[], phase: 'applying' | 'rolling-back'): SlackMessage {
+  const head = phase === 'applying' ? `${VERB[kind]} binding ${code(name)} for ${userRef(actor)}…` : `Rolling back the change to ${code(name)}…`;
+  return {
+    text: `${VERB[kind]} binding ${name}`,
+    blocks: [section(head), section(stepLines(steps))],
+  };
+}
+
+export interface ChecklistInput {
+  spec: BindingSpec;
+  /** The IPv4 address of the LiveKit public SIP host, when known. */
+  livekitIp?: string;
+}
+
+/** The EST side, with the exact values to enter in the Sinch dashboard. */
+export function estChecklist({ spec, livekitIp }: ChecklistInput): string {
+  const ip = /^\d+\.\d+\.\d+\.\d+$/.test(spec.livekitSipHost) ? spec.livekitSipHost : livekitIp;
+  const acl = ip ? code(`${ip}/32`) : `${code(`<public IPv4 of ${spec.livekitSipHost}>/32`)} (could not resolve it here: look it up with \`dig +short ${escapeMrkdwn(spec.livekitSipHost)}\`)`;
+  const lines = [
+    `*EST checklist* (Sinch dashboard → Elastic SIP Trunking → trunk ${code(spec.trunkDomain)}):`,
+    `1. Inbound settings → static endpoint: ${code(estStaticEndpoint(spec))}`,
+    spec.auth.kind === 'acl'
+      ? `2. Outbound → ACL entry: ${acl}`
+      : `2. Outbound → credential list with username ${code(spec.auth.username)} and the password you entered (it is not shown again)`,
+    `3. Numbers → assign ${spec.dids.length === 1 ? 'the DID' : `all ${spec.dids.length} DIDs`} to this trunk: ${truncate(spec.dids.map((d) => code(d)).join(' '), 1500)}`,
+    `4. Open ${spec.transport === 'tls' ? 'TCP 5061' : `${spec.transport.toUpperCase()} 5060`} and UDP 10000–20000 (RTP) on the LiveKit host to EST.`,
+    '5. Wait *60 seconds* after saving before you test: EST needs that long to apply ACL and endpoint changes.',
+  ];
+  return lines.join('\n');
+}
+
+export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeStep[], livekitIp?: string): SlackMessage {
+  const r = binding.resources;
+  const ids = [
+    `Inbound trunk: ${code(r.inboundTrunkId ?? '(none)')}`,
+    `Dispatch rule: ${code(r.dispatchRuleId ?? '(none)')}${binding.agentName ? ` → agent ${code(binding.agentName)}` : ''}`,
+    `Outbound trunk: ${code(r.outboundTrunkId ?? '(none)')}`,
+    `Inbound calls land in rooms like ${code(expectedRoomPattern(binding))}`,
+  ].join('\n');
+  const blocks: KnownBlock[] = [
+    section(`✅ Binding ${code(binding.name)} ${DONE[kind]}.`),
+    section(stepLines(steps)),
+    section(ids),
+    section(estChecklist({ spec: binding, ...(livekitIp ? { livekitIp } : {}) })),
+    context(`Next: \`/sip-test-call ${escapeMrkdwn(binding.name)} <number>\` to test outbound, \`/sip-setup check ${escapeMrkdwn(binding.name)}\` to validate.`),
+  ];
+  return { text: `Binding ${binding.name} ${DONE[kind]}`, blocks };
+}
+
+export function deletedMessage(name: string, steps: ChangeStep[]): SlackMessage {
+  return {
+    text: `Binding ${name} deleted`,
+    blocks: [
+      section(`🗑️ Binding ${code(name)} deleted. LiveKit no longer holds its trunks or dispatch rule.`),
+      section(stepLines(steps)),
+      context('Remove the static endpoint and DID assignment on the EST side if the trunk is no longer used.'),
+    ],
+  };
+}
+
+export function failureMessage(kind: ChangeKind, name: string, steps: ChangeStep[], reason: string, rolledBack: boolean, journalId: string): SlackMessage {
+  const outcome = rolledBack
+    ? 'Everything this change did in LiveKit was rolled back: LiveKit is as it was before, and the binding is unchanged.'
+    : '⚠️ The rollback could not finish (LiveKit did not answer). SIP Ops retries it every minute and at the next start; the binding is unchanged.';
+  return {
+    text: `${VERB[kind]} binding ${name} failed`,
+    blocks: [
+      section(`❌ ${VERB[kind]} binding ${code(name)} failed.\n*Cause:* ${escapeMrkdwn(truncate(reason, 1200))}`),
+      section(stepLines(steps)),
+      section(outcome),
+      context(`Change ${code(journalId)} · check LiveKit with \`/sip-setup check\` and try again.`),
+    ],
+  };
+}
+
+export function changesText(changes: SpecChange[]): string {
+  if (changes.length === 0) return 'no field changed';
+  return changes.map((c) => `• ${c.field}: ${escapeMrkdwn(truncate(c.before, 200))} → ${escapeMrkdwn(truncate(c.after, 200))}`).join('\n');
+}
+
+/** Posted in the binding's report channel after a change. */
+export function announcement(kind: ChangeKind, name: string, actor: string, changes: SpecChange[] | undefined): SlackMessage {
+  const head = `🔧 ${userRef(actor)} ${DONE[kind]} SIP binding ${code(name)}.`;
+  const body = changes && kind === 'update' ? `\n${changesText(changes)}` : '';
+  return { text: `${actor} ${DONE[kind]} binding ${name}`, blocks: [section(truncate(head + body, LIMITS.sectionText))] };
+}
+
+export function listMessage(bindings: Binding[]): SlackMessage {
+  if (bindings.length === 0) {
+    return { text: 'No bindings yet', blocks: [section('No bindings yet. Create one with `/sip-setup`, or adopt existing LiveKit resources with `/sip-setup import`.')] };
+  }
+  const lines = bindings.map((b) => {
+    const agent = b.agentName ? ` · agent ${code(b.agentName)}` : '';
+    return `• *${escapeMrkdwn(b.name)}* · ${code(b.trunkDomain)} · ${b.dids.length} DID${b.dids.length === 1 ? '' : 's'} · ${b.transport.toUpperCase()}${agent} · ${channelRef(b.reportChannel)}`;
+  });
+  const blocks: KnownBlock[] = [section(`*${bindings.length} binding${bindings.length === 1 ? '' : 's'}*`)];
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk.length + line.length + 1 > LIMITS.sectionText - 100) {
+      blocks.push(section(chunk));
+      chunk = '';
+      if (blocks.length >= LIMITS.messageBlocks - 2) break;
+    }
+    chunk += (chunk ? '\n' : '') + line;
+  }
+  if (chunk && blocks.length < LIMITS.messageBlocks - 1) blocks.push(section(chunk));
+  const shown = blocks.length - 1;
+  if (shown < Math.ceil(lines.length / 20) && blocks.length < LIMITS.messageBlocks) blocks.push(context('List cut to fit one message; use `/sip-setup show <name>` for one binding.'));
+  blocks.push(context('`/sip-setup show <name>` for details and drift, `/sip-setup <name>` to edit.'));
+  return { text: `${bindings.length} bindings`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
+}
+
+export function showMessage(binding: Binding, actual: ActualResources | undefined, drift: DriftItem[], livekitError?: string): SlackMessage {
+  const b = binding;
+  const desired = [
+    `*Binding ${code(b.name)}* (version ${b.version}, updated by ${userRef(b.updatedBy)} ${escapeMrkdwn(b.updatedAt)})`,
+    `EST trunk domain: ${code(b.trunkDomain)} · transport ${b.transport.toUpperCase()}${b.transport === 'tls' ? ' + SRTP' : ''}`,
+    `DIDs: ${truncate(b.dids.map((d) => code(d)).join(' '), 1200)}`,
+    `Caller ID: ${code(b.callerId)} · auth: ${b.auth.kind === 'acl' ? 'ACL' : `digest, username ${code(b.auth.username)} (password set: ${b.auth.password ? 'yes' : 'unknown, imported'})`}`,
+    `Dispatch: ${escapeMrkdwn(describeRuleKind(ruleKindFor(b.dispatch)))}${b.agentName ? ` · agent ${code(b.agentName)}` : ''} · rooms like ${code(expectedRoomPattern(b))}`,
+    `LiveKit public SIP host: ${code(b.livekitSipHost)} · EST static endpoint ${code(estStaticEndpoint(b))} · reports in ${channelRef(b.reportChannel)}`,
+  ].join('\n');
+  const blocks: KnownBlock[] = [section(truncate(desired, LIMITS.sectionText))];
+  if (livekitError) {
+    blocks.push(section(`⚠️ Could not read LiveKit: ${escapeMrkdwn(livekitError)}. Desired state shown only.`));
+  } else if (actual) {
+    const r = b.resources;
+    const line = (kind: keyof ActualResources, id: string | undefined, extra: string): string =>
+      `${actual[kind] ? '✅' : '❌'} ${RESOURCE_LABEL[kind === 'rule' ? 'rule' : kind]} ${code(id ?? '(none)')}${actual[kind] ? extra : ' — missing in LiveKit'}`;
+    const lines = [
+      line('inbound', r.inboundTrunkId, actual.inbound ? ` · ${actual.inbound.numbers.length} numbers · media encryption ${actual.inbound.mediaEncryption}` : ''),
+      line('rule', r.dispatchRuleId, actual.rule ? ` · ${escapeMrkdwn(describeRuleKind(actual.rule.rule))} · agents ${escapeMrkdwn(actual.rule.agents.join(', ') || '(none)')}` : ''),
+      line(
+        'outbound',
+        r.outboundTrunkId,
+        actual.outbound ? ` · ${code(actual.outbound.address)} ${actual.outbound.transport.toUpperCase()} · numbers ${escapeMrkdwn(actual.outbound.numbers.join(', '))}` : '',
+      ),
+    ];
+    blocks.push(section(`*In LiveKit now*\n${lines.join('\n')}`));
+    if (drift.length === 0) blocks.push(section('✅ No drift: LiveKit matches the binding.'));
+    else {
+      const items = drift.map(
+        (d) => `⚠️ ${RESOURCE_LABEL[d.resource]} ${escapeMrkdwn(d.field)}: binding ${code(truncate(d.expected, 300))}, LiveKit ${code(truncate(d.actual, 300))}`,
+      );
+      blocks.push(section(truncate(`*Drift* (changed outside SIP Ops, e.g. with \`lk\`):\n${items.join('\n')}`, LIMITS.sectionText)));
+      blocks.push(context(`To put the binding's values back, open \`/sip-setup ${escapeMrkdwn(b.name)}\` and press Apply.`));
+    }
+  }
+  return { text: `Binding ${b.name}`, blocks };
+}
+
+export const DELETE_CONFIRM_CALLBACK = 'binding_delete_confirm';
+
+export function deleteConfirmModal(binding: Binding, channel: string): ModalView {
+  const r = binding.resources;
+  return {
+    type: 'modal',
+    callback_id: DELETE_CONFIRM_CALLBACK,
+    private_metadata: JSON.stringify({ name: binding.name, version: binding.version, channel }),
+    title: { type: 'plain_text', text: 'Delete binding?' },
+    submit: { type: 'plain_text', text: 'Delete' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(
+        `Delete binding ${code(binding.name)} and its LiveKit resources?\n` +
+          `• dispatch rule ${code(r.dispatchRuleId ?? '(none)')}\n• inbound trunk ${code(r.inboundTrunkId ?? '(none)')}\n• outbound trunk ${code(r.outboundTrunkId ?? '(none)')}`,
+      ),
+      section(`Inbound calls to ${binding.dids.length === 1 ? code(binding.dids[0] ?? '') : `its ${binding.dids.length} DIDs`} will be rejected by LiveKit, and test calls through it stop working.`),
+    ],
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The service process is killed (SIGKILL) in the middle of creating a binding; the next start
+ * finds the change in the journal and rolls back what it had done in LiveKit.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sipSetupFeature } from '../../src/features/sip-setup';
+import { startService } from '../../src/main';
+import type { ChangeStep } from '../../src/domain/change-plan';
+import type { ChangeRequest } from '../../src/features/sip-setup/change-executor';
+import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, eventually, harnessEnv } from '../support/app-harness';
+import { LiveKitEmulator } from '../support/livekit-emulator';
+import { SlackClient, conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
+import { SlackStandIn } from '../support/slack-standin';
+import { startProcess, waitForPort } from '../support/service-process';
+
+jest.setTimeout(60_000);
+
+it('SIGKILL between "inbound trunk created" and "dispatch rule answered": the restart rolls the change back', async () => {
+  const slack = await SlackStandIn.start();
+  const livekit = await LiveKitEmulator.start();
+  const dir = mkdtempSync(join(tmpdir(), 'sip-ops-crash-'));
+  const env = { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' };
+  const child = startProcess(env);
+  try {
+    const port = await waitForPort(child);
+    livekit.failNext('CreateSIPDispatchRule', 'hang');
+    const client = new SlackClient(`http://127.0.0.1:${port}`, TEST_SIGNING_SECRET);
+    const res = await client.submitView({
+      callbackId: 'binding_modal',
+      privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
+      user: ADMIN_USER,
+      values: {
+        name: { value: textInput('acme-us') },
+        trunkDomain: { value: textInput('acme.pstn.sinch.com') },
+        dids: { value: textInput('+14155550100') },
+        callerId: { value: textInput('+14155550100') },
+        authKind: { value: radioButtons('acl') },
+        transport: { value: staticSelect('udp') },
+        livekitSipHost: { value: textInput('203.0.113.7') },
+        dispatchKind: { value: staticSelect('individual') },
+        roomPrefix: { value: textInput('est-inbound-') },
+        reportChannel: { value: conversationsSelect(OPS_CHANNEL) },
+      },
+    });
+    expect(res.body).toEqual({ response_action: 'clear' });
+    await eventually(() => livekit.countCalls('CreateSIPDispatchRule') === 1, 10_000, 'the dispatch rule request');
+    expect(livekit.inboundTrunks()).toHaveLength(1);
+    child.kill('SIGKILL');
+    await child.exit;
+
+    const restarted = await startService({ ...env, LOG_LEVEL: 'silent' }, { pretty: false, slackRetry: { retries: 0 }, drainMs: 1000, features: (deps) => [sipSetupFeature(deps)] });
+    try {
+      const [entry] = await restarted.deps.repos.journal.listFor<ChangeStep, ChangeRequest>('acme-us');
+      expect(entry!.state).toBe('rolled_back');
+      expect(entry!.steps.map((s) => `${s.op} ${s.resource} ${s.status}`)).toEqual(['create inbound undone', 'create rule undone', 'create outbound pending']);
+      expect(livekit.inboundTrunks()).toHaveLength(0);
+      expect(livekit.dispatchRules()).toHaveLength(0);
+      expect(livekit.outboundTrunks()).toHaveLength(0);
+      expect(await restarted.deps.repos.bindings.get('acme-us')).toBeUndefined();
+      await eventually(() => slack.topLevel(OPS_CHANNEL).some((m) => /interrupted by a restart/.test(m.text)), 5000, 'the recovery note');
+    } finally {
+      await restarted.shutdown('test');
+    }
+  } finally {
+    child.kill('SIGKILL');
+    await livekit.stop();
+    await slack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
