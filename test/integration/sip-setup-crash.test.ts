@@ -59,7 +59,7 @@ it('SIGKILL between "inbound trunk created" and "dispatch rule answered": the re
       expect(livekit.dispatchRules()).toHaveLength(0);
       expect(livekit.outboundTrunks()).toHaveLength(0);
       expect(await restarted.deps.repos.bindings.get('acme-us')).toBeUndefined();
-      await eventually(() => slack.topLevel(OPS_CHANNEL).some((m) => /interrupted by a restart/.test(m.text)), 5000, 'the recovery note');
+      await eventually(() => slack.topLevel(OPS_CHANNEL).some((m) => /was interrupted before it finished/.test(m.text)), 5000, 'the recovery note');
     } finally {
       await restarted.shutdown('test');
     }

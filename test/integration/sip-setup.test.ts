@@ -439,7 +439,7 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
     h.livekit.failNext('DeleteSIPDispatchRule', { code: 'unavailable', msg: 'down' }, 1);
     await submitCreate(h, form());
     const msg = await finalMessage(h, /failed/);
-    expect(msg).toMatch(/rollback could not finish/);
+    expect(msg).toMatch(/rollback has not finished/);
     const [stuck] = await h.deps.repos.journal.listFor('acme-us');
     expect(stuck!.state).toBe('stuck');
     // The retry (every 200 ms here) finishes the rollback.
@@ -476,7 +476,7 @@ describe('/sip-setup recovery after a crash', () => {
         expect(after!.state).toBe('rolled_back');
         expect(h.livekit.inboundTrunks().map((t) => t.sipTrunkId)).toEqual([unrelated.value.id]);
         expect(h.livekit.dispatchRules()).toHaveLength(0);
-        const note = await eventually(() => h.slack.topLevel(OPS_CHANNEL).find((m) => /interrupted by a restart/.test(m.text)));
+        const note = await eventually(() => h.slack.topLevel(OPS_CHANNEL).find((m) => /was interrupted before it finished/.test(m.text)));
         expect(unescapeSlack(note.text)).toMatch(/rolled it back/);
       } finally {
         await restarted.shutdown('test');

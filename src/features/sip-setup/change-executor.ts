@@ -95,10 +95,15 @@ export class ChangeExecutor {
       resources: { ...(input.previous?.resources ?? input.resources ?? {}) },
       ...(input.viewId ? { viewId: input.viewId } : {}),
     };
-    const journal = await repos.journal.open<ChangeStep, ChangeRequest>(
-      { bindingName: input.spec.name, kind: input.kind, actor: input.actor, request, steps },
-      now(),
-    );
+    let journal: Journal;
+    try {
+      journal = await repos.journal.open<ChangeStep, ChangeRequest>(
+        { bindingName: input.spec.name, kind: input.kind, actor: input.actor, request, steps },
+        now(),
+      );
+    } catch (err) {
+      throw new ChangeNotStartedError(err);
+    }
     const save = (extra: { state?: Journal['state']; error?: string | null } = {}): Promise<void> =>
       repos.journal.save(journal.id, { steps, ...extra }, now());
 
@@ -388,6 +393,13 @@ export class ChangeExecutor {
 export interface RecoveryReport {
   entry: Journal;
   outcome: 'completed' | 'rolled-back' | 'stuck';
+}
+
+/** The journal could not be written, so nothing was sent to LiveKit. */
+export class ChangeNotStartedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`the database could not be written (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
 }
 
 export class StaleBindingError extends Error {

@@ -17,7 +17,7 @@ import type { ModalView } from '../../slack/block-kit';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import type { ChangeKind } from '../../store/journal-repo';
 import { BINDING_MODAL_CALLBACK, bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
-import { ChangeExecutor, type ChangeOutcome, type RecoveryReport } from './change-executor';
+import { ChangeExecutor, ChangeNotStartedError, type ChangeOutcome, type RecoveryReport } from './change-executor';
 import {
   announcement,
   DELETE_CONFIRM_CALLBACK,
@@ -25,6 +25,7 @@ import {
   deletedMessage,
   failureMessage,
   listMessage,
+  notStartedMessage,
   progressMessage,
   resultMessage,
   showMessage,
@@ -260,9 +261,14 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       }
       return outcome;
     } catch (err) {
-      logger.error({ err, binding: r.spec.name }, 'binding change failed unexpectedly');
-      await progress.show(failureMessage(r.kind, r.spec.name, [], `internal error: ${(err as Error).message}`, false, '(see logs)'));
-      scheduleRetry();
+      logger.error({ err, binding: r.spec.name }, 'binding change stopped by an error');
+      if (err instanceof ChangeNotStartedError) {
+        await progress.show(notStartedMessage(r.kind, r.spec.name, err.message));
+      } else {
+        // The journal says how far it got; recovery rolls it back once the cause is gone.
+        await progress.show(failureMessage(r.kind, r.spec.name, [], `stopped by an error: ${(err as Error).message}`, false, '(see logs)'));
+        scheduleRetry();
+      }
       return undefined;
     } finally {
       executor.release(r.spec.name);
@@ -314,12 +320,12 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       logger.warn({ journalId: entry.id, binding: entry.bindingName, kind: entry.kind, outcome }, 'recovered an interrupted binding change');
       if (outcome === 'stuck') continue;
       if (outcome === 'rolled-back') {
-        await repos.audit.record({ actor: entry.actor, action: `binding.${entry.kind}_rolled_back`, bindingName: entry.bindingName, detail: `journal ${entry.id}: interrupted, rolled back at start` }, now());
+        await repos.audit.record({ actor: entry.actor, action: `binding.${entry.kind}_rolled_back`, bindingName: entry.bindingName, detail: `journal ${entry.id}: interrupted, rolled back by recovery` }, now());
       }
       const text =
         outcome === 'completed'
-          ? `♻️ Deleting binding ${code(entry.bindingName)} was interrupted by a restart; SIP Ops finished it.`
-          : `♻️ A change to binding ${code(entry.bindingName)} (${entry.kind} by <@${entry.actor}>) was interrupted by a restart. SIP Ops rolled it back: LiveKit is as it was before. Run it again if it is still wanted.`;
+          ? `♻️ Deleting binding ${code(entry.bindingName)} was interrupted before it finished (the service stopped or its database was not writable); SIP Ops finished it.`
+          : `♻️ A change to binding ${code(entry.bindingName)} (${entry.kind} by <@${entry.actor}>) was interrupted before it finished (the service stopped or its database was not writable). SIP Ops rolled it back: LiveKit is as it was before. Run it again if it is still wanted.`;
       await announce(entry.request.spec.reportChannel, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
     }
     if (reports.some((r) => r.outcome === 'stuck')) scheduleRetry();

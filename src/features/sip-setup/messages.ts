@@ -93,7 +93,7 @@ export function deletedMessage(name: string, steps: ChangeStep[]): SlackMessage 
 export function failureMessage(kind: ChangeKind, name: string, steps: ChangeStep[], reason: string, rolledBack: boolean, journalId: string): SlackMessage {
   const outcome = rolledBack
     ? 'Everything this change did in LiveKit was rolled back: LiveKit is as it was before, and the binding is unchanged.'
-    : '⚠️ The rollback could not finish (LiveKit did not answer). SIP Ops retries it every minute and at the next start; the binding is unchanged.';
+    : '⚠️ The rollback has not finished yet (LiveKit or the database did not answer). SIP Ops retries it every minute and at the next start; the binding is unchanged.';
   return {
     text: `${VERB[kind]} binding ${name} failed`,
     blocks: [
@@ -101,6 +101,16 @@ export function failureMessage(kind: ChangeKind, name: string, steps: ChangeStep
       section(stepLines(steps)),
       section(outcome),
       context(`Change ${code(journalId)} · check LiveKit with \`/sip-setup check\` and try again.`),
+    ],
+  };
+}
+
+export function notStartedMessage(kind: ChangeKind, name: string, cause: string): SlackMessage {
+  return {
+    text: `${VERB[kind]} binding ${name} did not start`,
+    blocks: [
+      section(`❌ ${VERB[kind]} binding ${code(name)} did not start: ${escapeMrkdwn(truncate(cause, 1000))}.`),
+      section('Nothing was changed in LiveKit or in the binding. Check the service logs and `/readyz`, then try again.'),
     ],
   };
 }

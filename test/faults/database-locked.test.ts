@@ -1,0 +1,94 @@
+/**
+ * The database file is locked by another process (a backup, a second instance): a binding change
+ * either does not start, or stops and is rolled back once the database is writable again.
+ */
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { AppDeps } from '../../src/app';
+import { sipSetupFeature } from '../../src/features/sip-setup';
+import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import { conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
+import { renderBlocks, unescapeSlack } from '../support/slack-render';
+
+jest.setTimeout(30_000);
+
+const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => undefined, recoveryRetryMs: 300 })];
+
+function submit(h: Harness, name: string) {
+  return h.client.submitView({
+    callbackId: 'binding_modal',
+    privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
+    user: ADMIN_USER,
+    values: {
+      name: { value: textInput(name) },
+      trunkDomain: { value: textInput('acme.pstn.sinch.com') },
+      dids: { value: textInput('+14155550100') },
+      callerId: { value: textInput('+14155550100') },
+      authKind: { value: radioButtons('acl') },
+      transport: { value: staticSelect('udp') },
+      livekitSipHost: { value: textInput('203.0.113.7') },
+      dispatchKind: { value: staticSelect('individual') },
+      roomPrefix: { value: textInput('est-inbound-') },
+      reportChannel: { value: conversationsSelect(OPS_CHANNEL) },
+    },
+  });
+}
+
+function lockDatabase(h: Harness): () => void {
+  const other = new BetterSqlite3(join(h.dataDir, 'sip-ops.db'));
+  other.exec('BEGIN EXCLUSIVE');
+  return () => {
+    other.exec('ROLLBACK');
+    other.close();
+  };
+}
+
+const texts = (h: Harness) => h.slack.topLevel(OPS_CHANNEL).map((m) => unescapeSlack(renderBlocks(m.blocks ?? [])));
+
+describe('fault: the database file is locked', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ features });
+  });
+  afterEach(async () => h.stop());
+
+  it('locked before the change: it does not start, LiveKit is untouched, and it works once unlocked', async () => {
+    const unlock = lockDatabase(h);
+    try {
+      const res = await submit(h, 'acme-us');
+      expect(res.body).toEqual({ response_action: 'clear' });
+      const msg = await eventually(() => texts(h).find((t) => /did not start/.test(t)), 10_000, 'the refusal');
+      expect(msg).toMatch(/database is locked/);
+      expect(msg).toMatch(/Nothing was changed/);
+      expect(h.livekit.countCalls('CreateSIPInboundTrunk')).toBe(0);
+    } finally {
+      unlock();
+    }
+    await submit(h, 'acme-us');
+    await eventually(() => texts(h).some((t) => /Binding .acme-us. created/.test(t)), 5000, 'the create');
+    expect(h.livekit.inboundTrunks()).toHaveLength(1);
+  });
+
+  it('locked in the middle of a change: it stops, and the rollback runs once the database is writable', async () => {
+    h.livekit.setLatency(400);
+    const res = await submit(h, 'acme-us');
+    expect(res.body).toEqual({ response_action: 'clear' });
+    await eventually(() => h.livekit.countCalls('CreateSIPInboundTrunk') === 1, 5000, 'the first LiveKit step');
+    const unlock = lockDatabase(h);
+    let unlocked = false;
+    try {
+      // The step answers, but its result cannot be journaled: the change stops.
+      await eventually(() => texts(h).some((t) => /stopped by an error/.test(t)), 15_000, 'the stop');
+      expect(await h.deps.repos.bindings.get('acme-us')).toBeUndefined();
+      h.livekit.setLatency(0);
+      unlock();
+      unlocked = true;
+      await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'rolled_back', 10_000, 'the rollback');
+      expect(h.livekit.inboundTrunks()).toHaveLength(0);
+      expect(h.livekit.dispatchRules()).toHaveLength(0);
+      expect(h.livekit.outboundTrunks()).toHaveLength(0);
+    } finally {
+      if (!unlocked) unlock();
+    }
+  });
+});
