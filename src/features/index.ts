@@ -1,8 +1,9 @@
 import type { AppDeps, Feature } from '../app';
 import { sipSetupFeature } from './sip-setup';
+import { healthFeature } from './health';
 import { testCallFeature } from './test-call';
 
 /** Every feature of the service, in registration order. */
 export function buildFeatures(deps: AppDeps): Feature[] {
-  return [sipSetupFeature(deps), testCallFeature(deps)];
+  return [sipSetupFeature(deps), healthFeature(deps), testCallFeature(deps)];
 }
