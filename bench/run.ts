@@ -7,8 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, createRepos } from '../src/store';
-import { bindingSpec } from '../test/support/fixtures';
-import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv } from '../test/support/app-harness';
+import { createSocket } from 'node:dgram';
+import { runValidation } from '../src/features/health/validation';
+import { createOptionsProber } from '../src/sip/options-client';
+import { bindingSpec, seedBinding } from '../test/support/fixtures';
+import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
 import { LiveKitEmulator } from '../test/support/livekit-emulator';
 import { signWebhook } from '../test/support/livekit-webhook';
 import { SlackStandIn } from '../test/support/slack-standin';
@@ -198,6 +201,53 @@ async function benchStartAndMemory(rows: Row[]): Promise<void> {
   }
 }
 
+/** A SIP peer on loopback that answers every OPTIONS with 200 (what a healthy EST edge does). */
+async function startSipResponder(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const sock = createSocket('udp4');
+  sock.on('message', (msg, rinfo) => {
+    const text = msg.toString('utf8');
+    if (!text.startsWith('OPTIONS ')) return;
+    const head = text.split('\r\n\r\n')[0]!.split('\r\n');
+    const keep = head.filter((l) => /^(via|from|to|call-id|cseq):/i.test(l));
+    const reply = ['SIP/2.0 200 OK', ...keep, 'Server: bench-peer', 'Content-Length: 0', '', ''].join('\r\n');
+    sock.send(reply, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  return { port: sock.address().port, stop: () => new Promise<void>((r) => sock.close(() => r())) };
+}
+
+async function benchValidation(rows: Row[]): Promise<void> {
+  const peer = await startSipResponder();
+  const h = await startHarness();
+  try {
+    const prober = createOptionsProber();
+    let seeded = 0;
+    for (const n of [10, 100, 1000]) {
+      h.livekit.setLatency(0);
+      for (; seeded < n; seeded++) {
+        await seedBinding(h.deps, { name: `bench-${seeded}`, trunkDomain: `t${seeded}.pstn.example`, livekitSipHost: 'sip.bench.example' });
+      }
+      h.livekit.setLatency(20);
+      const r = await runValidation(h.deps, {
+        prober,
+        resolver: async () => ({ ok: true, addresses: ['127.0.0.1'] }),
+        mapTarget: (t) => ({ ...t, host: '127.0.0.1', port: peer.port, transport: 'udp' }),
+      });
+      const failing = r.report.bindings.filter((b) => b.status === 'fail').length;
+      if (failing) throw new Error(`validation: ${failing} of ${n} bindings fail in the bench setup`);
+      rows.push({
+        measure: `validation run, ${n} bindings, LiveKit +20 ms (${r.optionsProbes} OPTIONS, ${r.dnsLookups} DNS)`,
+        value: `${r.livekitCalls} LiveKit calls, ${r.wallMs} ms`,
+        target: n === 1000 ? '3 calls, < 3,000 ms' : '3 calls',
+        ok: r.livekitCalls === 3 && (n < 1000 || r.wallMs < 3000),
+      });
+    }
+  } finally {
+    await h.stop();
+    await peer.stop();
+  }
+}
+
 function printTable(rows: Row[]): void {
   const w0 = Math.max(...rows.map((r) => r.measure.length), 7);
   const w1 = Math.max(...rows.map((r) => r.value.length), 5);
@@ -215,6 +265,7 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
+  if (want('validation')) await benchValidation(rows);
   if (want('start')) await benchStartAndMemory(rows);
   console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);
   printTable(rows);
