@@ -1,0 +1,60 @@
+/**
+ * LiveKit answers slowly: Slack still gets its answer within 3 s, with a clear error instead of a
+ * half-checked form, and a change that was accepted still completes.
+ */
+import type { AppDeps } from '../../src/app';
+import { sipSetupFeature } from '../../src/features/sip-setup';
+import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import { conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
+
+const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => undefined })];
+
+function submit(h: Harness) {
+  return h.client.submitView({
+    callbackId: 'binding_modal',
+    privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
+    user: ADMIN_USER,
+    values: {
+      name: { value: textInput('acme-us') },
+      trunkDomain: { value: textInput('acme.pstn.sinch.com') },
+      dids: { value: textInput('+14155550100') },
+      callerId: { value: textInput('+14155550100') },
+      authKind: { value: radioButtons('acl') },
+      transport: { value: staticSelect('udp') },
+      livekitSipHost: { value: textInput('203.0.113.7') },
+      dispatchKind: { value: staticSelect('individual') },
+      roomPrefix: { value: textInput('est-inbound-') },
+      reportChannel: { value: conversationsSelect(OPS_CHANNEL) },
+    },
+  });
+}
+
+describe('fault: LiveKit is slow', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ features });
+  });
+  afterEach(async () => h.stop());
+
+  it('slower than Slack allows for the submit check: errors within 3 s, nothing created', async () => {
+    h.livekit.setLatency(4000);
+    const t0 = Date.now();
+    const res = await submit(h);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const body = res.body as { response_action: string; errors: Record<string, string> };
+    expect(body.response_action).toBe('errors');
+    expect(body.errors.dids).toMatch(/LiveKit did not answer in time/);
+    h.livekit.setLatency(0);
+    await new Promise((r) => setTimeout(r, 4200)); // the slow request lands
+    expect(h.livekit.inboundTrunks()).toHaveLength(0);
+    expect(await h.deps.repos.bindings.count()).toBe(0);
+  });
+
+  it('slow but within bounds: the change completes, step by step', async () => {
+    h.livekit.setLatency(300);
+    const res = await submit(h);
+    expect(res.body).toEqual({ response_action: 'clear' });
+    await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'committed', 10_000, 'the commit');
+    expect([h.livekit.inboundTrunks().length, h.livekit.dispatchRules().length, h.livekit.outboundTrunks().length]).toEqual([1, 1, 1]);
+  });
+});
