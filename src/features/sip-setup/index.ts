@@ -252,11 +252,11 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
         const target = r.kind === 'delete' ? r.previous?.reportChannel : outcome.binding?.reportChannel;
         if (target && target !== progress.message?.channel) await announce(target, announcement(r.kind, r.spec.name, r.actor, changes));
       } else {
-        await progress.show(failureMessage(r.kind, r.spec.name, outcome.steps, outcome.reason, outcome.rolledBack, outcome.journalId));
         await repos.audit.record(
           { actor: r.actor, action: `binding.${r.kind}_failed`, bindingName: r.spec.name, detail: `journal ${outcome.journalId}: ${outcome.reason}; rolled back: ${outcome.rolledBack}` },
           now(),
         );
+        await progress.show(failureMessage(r.kind, r.spec.name, outcome.steps, outcome.reason, outcome.rolledBack, outcome.journalId));
         if (!outcome.rolledBack) scheduleRetry();
       }
       return outcome;
