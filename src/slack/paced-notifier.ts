@@ -1,0 +1,457 @@
+/**
+ * Paced, coalescing delivery of notifications to Slack, one queue per channel.
+ *
+ * Policy (Slack allows about one message per second per channel):
+ * - Every Web API call for a channel (a new message, a thread reply, an update) uses one slot of that
+ *   channel's budget: calls to one channel start at least `intervalMs` apart and one at a time.
+ *   Channels are independent.
+ * - Bursts are coalesced, so fewer calls carry the same content:
+ *   - an update to a message whose post is still queued changes what will be posted (no extra call);
+ *   - several updates to one posted message collapse into one call carrying the latest content,
+ *     and an update that would not change what Slack shows is dropped;
+ *   - a thread reply joins the thread's newest reply when that one is still queued (text-only
+ *     replies, joined by new lines, up to `maxMergedChars`), keeping the thread's order.
+ * - Thread replies and updates wait for their parent's post (FIFO per channel); when a post fails
+ *   for good, its replies and updates are dropped without calls.
+ * - A 429 (`slack_webapi_rate_limited_error`) pauses that channel for Retry-After and retries the
+ *   same call: Slack did not take the message, so nothing is lost or duplicated. Network errors and
+ *   5xx are retried `maxRetries` times with backoff; Slack platform errors (`not_in_channel`, …) are not.
+ * The clock and timers are injectable for tests.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { KnownBlock } from './block-kit';
+import { LIMITS, truncate } from './limits';
+
+export interface SlackContent {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export interface PostArgs {
+  channel: string;
+  text: string;
+  blocks?: KnownBlock[];
+  thread_ts?: string;
+}
+
+export interface UpdateArgs {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/** The two Web API methods used (see `chatOf` for a WebClient). */
+export interface SlackChat {
+  postMessage(args: PostArgs): Promise<{ ts?: string }>;
+  update(args: UpdateArgs): Promise<unknown>;
+}
+
+export function chatOf(client: WebClient): SlackChat {
+  return {
+    postMessage: (a) =>
+      client.chat.postMessage({
+        channel: a.channel,
+        text: a.text,
+        ...(a.blocks ? { blocks: a.blocks } : {}),
+        ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    update: (a) => client.chat.update({ channel: a.channel, ts: a.ts, text: a.text, ...(a.blocks ? { blocks: a.blocks } : {}) }),
+  };
+}
+
+export interface NotifierClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: NotifierClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export type CallResult = 'ok' | 'rate_limited' | 'retry' | 'error';
+
+export interface PacedNotifierOptions {
+  chat: SlackChat;
+  /** Minimum time between two calls to one channel (default 1000 ms). */
+  intervalMs?: number;
+  clock?: NotifierClock;
+  /** Retries after network errors and 5xx (default 2). */
+  maxRetries?: number;
+  /** Retries after 429s for one message (default 20). */
+  maxRateLimitRetries?: number;
+  /** Longest merged thread reply (default 3500 characters). */
+  maxMergedChars?: number;
+  /** Every Web API call and how it ended (metrics). */
+  observe?: (method: 'chat.postMessage' | 'chat.update', result: CallResult) => void;
+  /** Calls that failed for good. */
+  onFailure?: (info: { method: string; channel: string; error: string }) => void;
+}
+
+/** A message that is (or will be) in Slack. */
+export interface MessageHandle {
+  readonly channel: string;
+  /** The message ts once posted; undefined when posting failed or the notifier was closed. */
+  readonly posted: Promise<string | undefined>;
+}
+
+type MsgState = 'queued' | 'sending' | 'sent' | 'failed';
+
+interface Msg {
+  channel: string;
+  parent?: Msg;
+  parts: SlackContent[];
+  mergeable: boolean;
+  state: MsgState;
+  ts?: string;
+  sentJson?: string;
+  updateQueued: boolean;
+  lastReply?: Msg;
+  retries: number;
+  rateLimited: number;
+  settle: (ts: string | undefined) => void;
+  posted: Promise<string | undefined>;
+}
+
+interface Op {
+  kind: 'post' | 'update';
+  msg: Msg;
+}
+
+interface Channel {
+  id: string;
+  ops: Op[];
+  busy: boolean;
+  timer?: unknown;
+  nextAt: number;
+}
+
+class Handle implements MessageHandle {
+  constructor(
+    readonly msg: Msg,
+    readonly part: number,
+  ) {}
+  get channel(): string {
+    return this.msg.channel;
+  }
+  get posted(): Promise<string | undefined> {
+    return this.msg.posted;
+  }
+}
+
+function contentOf(msg: Msg): SlackContent {
+  if (msg.parts.length === 1) return msg.parts[0]!;
+  return { text: truncate(msg.parts.map((p) => p.text).join('\n'), LIMITS.messageText) };
+}
+
+interface ErrorShape {
+  code?: string;
+  retryAfter?: number;
+  statusCode?: number;
+  data?: { error?: string };
+  message?: string;
+}
+
+function classify(err: unknown): { kind: 'rate-limited'; retryAfterMs: number } | { kind: 'transient' } | { kind: 'permanent'; error: string } {
+  const e = (err ?? {}) as ErrorShape;
+  if (e.code === 'slack_webapi_rate_limited_error') return { kind: 'rate-limited', retryAfterMs: Math.max(0, (e.retryAfter ?? 1) * 1000) };
+  if (e.code === 'slack_webapi_platform_error' && e.data?.error === 'ratelimited') return { kind: 'rate-limited', retryAfterMs: 1000 };
+  if (e.code === 'slack_webapi_request_error') return { kind: 'transient' };
+  if (e.code === 'slack_webapi_http_error' && (e.statusCode ?? 0) >= 500) return { kind: 'transient' };
+  return { kind: 'permanent', error: e.data?.error ?? e.message ?? String(err) };
+}
+
+export class PacedNotifier {
+  readonly intervalMs: number;
+  private readonly chat: SlackChat;
+  private readonly clock: NotifierClock;
+  private readonly maxRetries: number;
+  private readonly maxRateLimitRetries: number;
+  private readonly maxMergedChars: number;
+  private readonly channels = new Map<string, Channel>();
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly opts: PacedNotifierOptions) {
+    this.chat = opts.chat;
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.clock = opts.clock ?? realClock;
+    this.maxRetries = opts.maxRetries ?? 2;
+    this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 20;
+    this.maxMergedChars = opts.maxMergedChars ?? 3500;
+  }
+
+  /** A new top-level message. */
+  post(channel: string, content: SlackContent): MessageHandle {
+    const msg = this.newMsg(channel, content, undefined);
+    this.enqueue(msg.channel, { kind: 'post', msg });
+    return new Handle(msg, 0);
+  }
+
+  /** A thread reply under `parent`; joins the thread's newest reply while that one is still queued (unless `merge: false`). */
+  reply(parent: MessageHandle, content: SlackContent, opts: { merge?: boolean } = {}): MessageHandle {
+    const p = this.msgOf(parent);
+    const merge = opts.merge ?? true;
+    const last = p.lastReply;
+    if (
+      merge &&
+      !content.blocks &&
+      last &&
+      last.state === 'queued' &&
+      last.mergeable &&
+      contentOf(last).text.length + 1 + content.text.length <= this.maxMergedChars
+    ) {
+      last.parts.push(content);
+      return new Handle(last, last.parts.length - 1);
+    }
+    const msg = this.newMsg(p.channel, content, p);
+    msg.mergeable = merge && !content.blocks;
+    p.lastReply = msg;
+    if (this.closed || p.state === 'failed') {
+      msg.state = 'failed';
+      msg.settle(undefined);
+      return new Handle(msg, 0);
+    }
+    this.enqueue(msg.channel, { kind: 'post', msg });
+    return new Handle(msg, 0);
+  }
+
+  /** Replace what a message (or its part of a merged reply) says; coalesced with other pending changes. */
+  update(handle: MessageHandle, content: SlackContent): void {
+    const h = this.handleOf(handle);
+    const msg = h.msg;
+    if (msg.state === 'failed' || this.closed) return;
+    msg.parts[h.part] = content;
+    if (msg.state !== 'sent') return; // queued: the post carries it; sending: checked when the post returns
+    this.queueUpdate(msg);
+  }
+
+  /** A message posted earlier (e.g. before a restart), so it can be updated and replied to. */
+  adopt(channel: string, ts: string, content: SlackContent = { text: '' }): MessageHandle {
+    const msg = this.newMsg(channel, content, undefined);
+    msg.state = 'sent';
+    msg.ts = ts;
+    msg.sentJson = JSON.stringify(content);
+    msg.settle(ts);
+    return new Handle(msg, 0);
+  }
+
+  /** Calls waiting (all channels, or one). */
+  pending(channel?: string): number {
+    let n = 0;
+    for (const ch of this.channels.values()) if (channel === undefined || ch.id === channel) n += ch.ops.length;
+    return n;
+  }
+
+  /** Resolves when every queue is empty and no call is in flight. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Drops everything still queued (shutdown); returns how many calls were dropped. */
+  close(): number {
+    this.closed = true;
+    let dropped = 0;
+    for (const ch of this.channels.values()) {
+      if (ch.timer !== undefined) this.clock.clearTimeout(ch.timer);
+      ch.timer = undefined;
+      for (const op of ch.ops) {
+        dropped += 1;
+        if (op.kind === 'post' && op.msg.state === 'queued') {
+          op.msg.state = 'failed';
+          op.msg.settle(undefined);
+        }
+      }
+      ch.ops = ch.busy ? ch.ops.slice(0, 1) : [];
+    }
+    this.checkIdle();
+    return dropped;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private newMsg(channel: string, content: SlackContent, parent: Msg | undefined): Msg {
+    let settle!: (ts: string | undefined) => void;
+    const posted = new Promise<string | undefined>((r) => (settle = r));
+    return {
+      channel,
+      ...(parent ? { parent } : {}),
+      parts: [content],
+      mergeable: false,
+      state: 'queued',
+      updateQueued: false,
+      retries: 0,
+      rateLimited: 0,
+      settle,
+      posted,
+    };
+  }
+
+  private handleOf(h: MessageHandle): Handle {
+    if (!(h instanceof Handle)) throw new Error('not a handle from this notifier');
+    return h;
+  }
+
+  private msgOf(h: MessageHandle): Msg {
+    return this.handleOf(h).msg;
+  }
+
+  private channel(id: string): Channel {
+    let ch = this.channels.get(id);
+    if (!ch) {
+      ch = { id, ops: [], busy: false, nextAt: 0 };
+      this.channels.set(id, ch);
+    }
+    return ch;
+  }
+
+  private enqueue(channel: string, op: Op): void {
+    if (this.closed) {
+      if (op.kind === 'post') {
+        op.msg.state = 'failed';
+        op.msg.settle(undefined);
+      }
+      return;
+    }
+    const ch = this.channel(channel);
+    ch.ops.push(op);
+    this.pump(ch);
+  }
+
+  private queueUpdate(msg: Msg): void {
+    if (msg.updateQueued) return;
+    msg.updateQueued = true;
+    this.enqueue(msg.channel, { kind: 'update', msg });
+  }
+
+  private isIdle(): boolean {
+    for (const ch of this.channels.values()) if (ch.busy || ch.ops.length > 0) return false;
+    return true;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Drops head operations that need no call (no change, or a failed parent). */
+  private skipNoops(ch: Channel): void {
+    while (ch.ops.length) {
+      const op = ch.ops[0]!;
+      const msg = op.msg;
+      if (op.kind === 'update') {
+        if (msg.state !== 'sent' || JSON.stringify(contentOf(msg)) === msg.sentJson) {
+          ch.ops.shift();
+          msg.updateQueued = false;
+          continue;
+        }
+      } else if (msg.parent && msg.parent.state !== 'sent') {
+        // FIFO per channel puts the parent's post first, so it is done: it failed.
+        ch.ops.shift();
+        msg.state = 'failed';
+        msg.settle(undefined);
+        continue;
+      }
+      return;
+    }
+  }
+
+  private pump(ch: Channel): void {
+    if (ch.busy) return;
+    if (this.closed) {
+      ch.ops = [];
+      this.checkIdle();
+      return;
+    }
+    if (ch.timer !== undefined) return;
+    this.skipNoops(ch);
+    const op = ch.ops[0];
+    if (!op) {
+      // The channel entry stays: its `nextAt` keeps pacing the next message.
+      this.checkIdle();
+      return;
+    }
+    const wait = ch.nextAt - this.clock.now();
+    if (wait > 0) {
+      ch.timer = this.clock.setTimeout(() => {
+        ch.timer = undefined;
+        this.pump(ch);
+      }, wait);
+      return;
+    }
+    ch.busy = true;
+    ch.nextAt = this.clock.now() + this.intervalMs;
+    void this.execute(ch, op).finally(() => {
+      ch.busy = false;
+      this.pump(ch);
+    });
+  }
+
+  private async execute(ch: Channel, op: Op): Promise<void> {
+    const msg = op.msg;
+    const content = contentOf(msg);
+    const json = JSON.stringify(content);
+    const method = op.kind === 'post' ? 'chat.postMessage' : 'chat.update';
+    if (op.kind === 'post') msg.state = 'sending';
+    else msg.updateQueued = false;
+    try {
+      if (op.kind === 'post') {
+        const r = await this.chat.postMessage({
+          channel: msg.channel,
+          text: content.text,
+          ...(content.blocks ? { blocks: content.blocks } : {}),
+          ...(msg.parent?.ts ? { thread_ts: msg.parent.ts } : {}),
+        });
+        if (!r.ts) throw Object.assign(new Error('chat.postMessage returned no ts'), { code: 'no_ts' });
+        this.opts.observe?.(method, 'ok');
+        ch.ops.shift();
+        msg.state = 'sent';
+        msg.ts = r.ts;
+        msg.sentJson = json;
+        msg.retries = 0;
+        msg.rateLimited = 0;
+        msg.settle(r.ts);
+        if (JSON.stringify(contentOf(msg)) !== json) this.queueUpdate(msg);
+      } else {
+        await this.chat.update({ channel: msg.channel, ts: msg.ts!, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) });
+        this.opts.observe?.(method, 'ok');
+        ch.ops.shift();
+        msg.sentJson = json;
+        msg.retries = 0;
+        msg.rateLimited = 0;
+      }
+    } catch (err) {
+      const c = classify(err);
+      const retry =
+        (c.kind === 'rate-limited' && msg.rateLimited++ < this.maxRateLimitRetries) || (c.kind === 'transient' && msg.retries++ < this.maxRetries);
+      if (retry) {
+        this.opts.observe?.(method, c.kind === 'rate-limited' ? 'rate_limited' : 'retry');
+        const pause = c.kind === 'rate-limited' ? Math.max(c.retryAfterMs, this.intervalMs) : this.intervalMs * 2 ** msg.retries;
+        ch.nextAt = Math.max(ch.nextAt, this.clock.now() + pause);
+        // The operation stays at the head of the queue and is sent again with the latest content.
+        if (op.kind === 'post') msg.state = 'queued';
+        else msg.updateQueued = true;
+        return;
+      }
+      this.opts.observe?.(method, 'error');
+      ch.ops.shift();
+      this.opts.onFailure?.({ method, channel: msg.channel, error: c.kind === 'permanent' ? c.error : c.kind });
+      if (op.kind === 'post') {
+        msg.state = 'failed';
+        msg.settle(undefined);
+      }
+    }
+  }
+}

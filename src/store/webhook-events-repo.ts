@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
+
+/**
+ * LiveKit webhook event IDs already taken in (livekit-server retries a delivery, so the same
+ * event can arrive again, also after our restart). The first insert of an ID wins.
+ */
+export class WebhookEventsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records the event; false when its ID was seen before (a duplicate delivery). */
+  async recordIfNew(e: { id: string; event: string; roomName: string | null }, now: Date): Promise<boolean> {
+    const res = await this.db
+      .insertInto('webhook_events')
+      .values({ id: e.id, event: e.event, room_name: e.roomName, received_at: now.toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  /** Records a batch in one statement; returns the IDs that were new (the others were seen before). */
+  async recordNew(events: ReadonlyArray<{ id: string; event: string; roomName: string | null }>, now: Date): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const at = now.toISOString();
+    const rows = await this.db
+      .insertInto('webhook_events')
+      .values(events.map((e) => ({ id: e.id, event: e.event, room_name: e.roomName, received_at: at })))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** IDs received at or after `sinceIso`, newest first, at most `limit`. */
+  async idsSince(sinceIso: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('received_at', '>=', sinceIso)
+      .orderBy('received_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async has(id: string): Promise<boolean> {
+    const r = await this.db.selectFrom('webhook_events').select('id').where('id', '=', id).executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** Forgets IDs received before `beforeIso` (livekit-server stops retrying long before). */
+  async prune(beforeIso: string): Promise<number> {
+    const res = await this.db.deleteFrom('webhook_events').where('received_at', '<', beforeIso).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

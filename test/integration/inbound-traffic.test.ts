@@ -1,0 +1,146 @@
+import { inboundFeature } from '../../src/features/inbound';
+import { eventually, OPS_CHANNEL, startHarness, type Harness } from '../support/app-harness';
+import { seedBinding } from '../support/fixtures';
+import type { InboundCall } from '../support/livekit-emulator/types';
+import type { SlackMessage } from '../support/slack-standin';
+import { renderMessage } from '../support/slack-render';
+
+/** Waits until no Slack call arrived for `quietMs` (longer than the pacing interval). */
+async function settled(h: Harness, quietMs = 250): Promise<void> {
+  await h.livekit.flushWebhooks();
+  await eventually(async () => {
+    const before = h.slack.calls.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+    return h.slack.calls.length === before;
+  }, 20_000, 'Slack traffic to settle');
+}
+
+function threadText(h: Harness, parent: SlackMessage): string {
+  const { parent: p, replies } = h.slack.thread(parent.channel, parent.ts);
+  return [renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>), ...replies.map((r) => `  ↳ ${r.text}`)].join('\n');
+}
+
+async function call(h: Harness, c: InboundCall): Promise<string> {
+  const r = await h.livekit.simulateInboundCall(c);
+  if (!r.routed) throw new Error(`not routed: ${r.reason}`);
+  return r.roomName;
+}
+
+describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      features: (deps) => [inboundFeature(deps, { paceIntervalMs: 20, agentTimeoutMs: 300, noise: { shortCallMs: 400 } })],
+    });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('warns in the thread with the Sinch guide’s checks when the agent does not join in time', async () => {
+    const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH001' });
+    const room = await call(h, { from: '+15550200', to: binding.dids[0]!, agent: 'none', durationMs: 700 });
+    await settled(h);
+    const [parent, ...more] = h.slack.topLevel('CWATCH001');
+    expect(more).toHaveLength(0);
+    const text = threadText(h, parent!);
+    expect(text).toContain('No agent joined within 0.3 s');
+    expect(text).toContain(`✅ dispatch rule \`${binding.resources.dispatchRuleId}\` lists \`inbound-agent\` in \`roomConfig.agents\``);
+    expect(text).toContain('registered under the same agent name, `agent_name="inbound-agent"`');
+    expect(text).toContain('Named vs automatic dispatch');
+    expect(text).toContain(`\`received job request\` for room \`${room}\``);
+    expect(text).toMatch(/⚠️ \*Ended\* · 0\.\d s · \*no agent joined\* \(expected `inbound-agent`\) · the caller hung up/);
+    expect(text.match(/No agent joined within/g)).toHaveLength(1);
+    const rec = await h.deps.repos.calls.findByRoom(room, 'inbound');
+    expect(rec).toMatchObject({ outcome: 'missed', agentJoined: false, bindingName: binding.name });
+    expect(rec!.detail).toMatchObject({ agentMissing: true, agentName: 'inbound-agent' });
+  });
+
+  it('says so when the dispatch rule no longer names the agent', async () => {
+    const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH002' });
+    const changed = await h.deps.livekit.updateDispatchRule(binding.resources.dispatchRuleId!, { agents: [] });
+    expect(changed.ok).toBe(true);
+    await call(h, { from: '+15550201', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 600 });
+    await settled(h);
+    const [parent] = h.slack.topLevel('CWATCH002');
+    const text = threadText(h, parent!);
+    expect(text).toContain(`❌ dispatch rule \`${binding.resources.dispatchRuleId}\` lists no agents in \`roomConfig.agents\`, not \`inbound-agent\``);
+    expect(text).toContain(`/sip-setup ${binding.name}`);
+  });
+
+  it('posts no warning when the agent joins in time, and none for bindings without an agent', async () => {
+    const withAgent = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH003' });
+    const without = await seedBinding(h.deps, { reportChannel: 'CWATCH003' });
+    await Promise.all([
+      call(h, { from: '+15550202', to: withAgent.dids[0]!, agent: { joinAfterMs: 50 }, durationMs: 600 }),
+      call(h, { from: '+15550203', to: without.dids[0]!, agent: 'none', durationMs: 600 }),
+    ]);
+    await settled(h);
+    const parents = h.slack.topLevel('CWATCH003');
+    expect(parents).toHaveLength(2);
+    for (const p of parents) expect(threadText(h, p)).not.toContain('No agent joined within');
+    const noAgent = parents.find((p) => p.text.includes('+15550203'))!;
+    expect(threadText(h, noAgent)).toMatch(/☑️ \*Ended\* · 0\.\d s · the caller hung up/);
+  });
+
+  it('reports calls on a trunk no binding owns once per trunk, to SUMMARY_CHANNEL', async () => {
+    const trunk = await h.deps.livekit.createInboundTrunk({ name: 'made-with-lk', metadata: '', numbers: ['+14155559990', '+14155559991'], mediaEncryption: 'disable' });
+    if (!trunk.ok) throw new Error(trunk.failure.message);
+    const rule = await h.deps.livekit.createDispatchRule({
+      name: 'made-with-lk',
+      metadata: '',
+      trunkIds: [trunk.value.id],
+      rule: { kind: 'individual', roomPrefix: 'foreign', pin: '', noRandomness: false },
+      agents: [],
+    });
+    if (!rule.ok) throw new Error(rule.failure.message);
+    const before = h.slack.messages(OPS_CHANNEL).length;
+    const room = await call(h, { from: '+15550300', to: '+14155559990', agent: 'none', durationMs: 50 });
+    await call(h, { from: '+15550301', to: '+14155559991', agent: 'none', durationMs: 50 });
+    await settled(h);
+    const reports = h.slack.messages(OPS_CHANNEL).slice(before);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.text).toContain(`Inbound traffic that no SIP Ops binding owns* on LiveKit inbound trunk \`${trunk.value.id}\``);
+    expect(reports[0]!.text).toContain(`/sip-setup import <name> inbound=${trunk.value.id} rule=${rule.value.id}`);
+    expect(reports[0]!.text).toContain('+15550300');
+    expect(h.slack.messages().filter((m) => m.text.includes('+15550301'))).toHaveLength(0);
+    const rec = await h.deps.repos.calls.findByRoom(room, 'inbound');
+    expect(rec).toMatchObject({ bindingName: null, outcome: 'unbound', caller: '+15550300' });
+    expect(await h.deps.repos.meta.get(`inbound.unbound.${trunk.value.id}`)).toBeDefined();
+  });
+
+  it('folds repeated short calls from one caller into one note, and gives a long one its thread', async () => {
+    const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CNOISE001', dids: ['+14155558000', '+14155558001'] });
+    const rooms: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      rooms.push(await call(h, { from: '+15550999', to: binding.dids[i % 2]!, agent: 'none', durationMs: 50 }));
+      // Each call's end is processed before the next one starts, as with real monitoring intervals.
+      await eventually(async () => (await h.deps.repos.calls.findByRoom(rooms[i]!, 'inbound'))?.endedAt, 5000, `call ${i} recorded`);
+    }
+    // Another caller is not affected.
+    await call(h, { from: '+15550998', to: binding.dids[0]!, agent: 'none', durationMs: 50 });
+    await settled(h);
+    const top = h.slack.topLevel('CNOISE001');
+    const notes = top.filter((m) => m.text.includes('Repeated short calls'));
+    const threads = top.filter((m) => m.text.startsWith('Inbound call'));
+    expect(notes).toHaveLength(1);
+    expect(threads.map((t) => t.text.match(/from (\+\d+)/)![1])).toEqual(['+15550999', '+15550999', '+15550998']);
+    expect(notes[0]!.text).toContain('3 calls folded here');
+    expect(notes[0]!.text).toContain('+15550999 → +14155558000, +14155558001: 3×');
+    expect(h.slack.thread('CNOISE001', notes[0]!.ts).replies).toHaveLength(0);
+    const outcomes = await Promise.all(rooms.map(async (r) => (await h.deps.repos.calls.findByRoom(r, 'inbound'))!.outcome));
+    expect(outcomes).toEqual(['missed', 'missed', 'noise', 'noise', 'noise']);
+
+    // The same caller with a real call (longer than the short-call limit): held, then its own thread.
+    const longRoom = await call(h, { from: '+15550999', to: binding.dids[0]!, agent: 'none', durationMs: 900 });
+    await settled(h);
+    const after = h.slack.topLevel('CNOISE001').filter((m) => m.text.startsWith('Inbound call'));
+    expect(after).toHaveLength(4);
+    const text = threadText(h, after[3]!);
+    expect(text).toContain('SIP participant `sip_+15550999` joined');
+    expect(text).toContain('No agent joined within');
+    expect(text).toContain('Hung up after');
+    expect((await h.deps.repos.calls.findByRoom(longRoom, 'inbound'))!.outcome).toBe('missed');
+    expect(h.slack.topLevel('CNOISE001').filter((m) => m.text.includes('Repeated short calls'))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessToken } from 'livekit-server-sdk';
+import { inboundFeature, type InboundOptions } from '../../src/features/inbound';
+import { eventually, startHarness, type Harness } from '../support/app-harness';
+import { seedBinding } from '../support/fixtures';
+import { postWebhook } from '../support/livekit-webhook';
+import type { WebhookEventJson } from '../support/livekit-emulator/types';
+import type { SlackMessage } from '../support/slack-standin';
+import { renderMessage } from '../support/slack-render';
+
+const REPORT = 'CREPORT01';
+
+function start(opts: InboundOptions = {}, extra: { dataDir?: string } = {}): Promise<Harness> {
+  return startHarness({ features: (deps) => [inboundFeature(deps, { paceIntervalMs: 20, ...opts })], ...extra });
+}
+
+/** Chat calls to a channel (posts, replies, updates), oldest first. */
+function chatCalls(h: Harness, channel: string) {
+  return h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel);
+}
+
+function threadText(h: Harness, parent: SlackMessage): string {
+  const { parent: p, replies } = h.slack.thread(parent.channel, parent.ts);
+  return [renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>), ...replies.map((r) => `  ↳ ${r.text}`)].join('\n');
+}
+
+/** Waits until no Slack call arrived for `quietMs` (longer than the pacing interval). */
+async function settled(h: Harness, quietMs = 300): Promise<void> {
+  await h.livekit.flushWebhooks();
+  await eventually(async () => {
+    const before = h.slack.calls.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+    return h.slack.calls.length === before;
+  }, 25_000, 'Slack traffic to settle');
+}
+
+describe('inbound call reporting', () => {
+  describe('a typical call with an agent', () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await start({ paceIntervalMs: 400 });
+    });
+    afterAll(async () => {
+      await h.stop();
+    });
+
+    it('yields one parent message, its thread and a call record in ≤ 3 Slack calls', async () => {
+      const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
+      const result = await h.livekit.simulateInboundCall({ from: '+15550100', to: binding.dids[0]!, agent: { joinAfterMs: 30 }, durationMs: 120 });
+      expect(result.routed).toBe(true);
+      if (!result.routed) return;
+      expect(result.events.map((e) => e.event)).toEqual(['room_started', 'participant_joined', 'participant_joined', 'participant_left', 'participant_left', 'room_finished']);
+      await settled(h, 1000);
+
+      const parents = h.slack.topLevel(REPORT);
+      expect(parents).toHaveLength(1);
+      const parent = parents[0]!;
+      const { replies } = h.slack.thread(REPORT, parent.ts);
+      const text = threadText(h, parent);
+      expect(parent.text).toContain('Inbound call from +15550100 to DID ' + binding.dids[0]);
+      expect(text).toContain('Ended');
+      expect(text).toContain('agent `inbound-agent` joined after');
+      expect(text).toContain('the caller hung up');
+      const replyText = replies.map((r) => r.text).join('\n');
+      expect(replyText).toContain('SIP participant `sip_+15550100` joined room');
+      expect(replyText).toMatch(/Agent `inbound-agent` \(`agent-AJ_\w+`\) joined after/);
+      expect(replyText).toMatch(/Hung up after \d+\.\d s: the caller hung up \(`CLIENT_INITIATED`\)/);
+      expect(replyText).not.toContain('No agent joined within');
+
+      const calls = chatCalls(h, REPORT);
+      expect(calls.length).toBeLessThanOrEqual(3);
+
+      const record = await eventually(async () => {
+        const r = await h.deps.repos.calls.findByRoom(result.roomName, 'inbound');
+        return r?.slackTs && r.endedAt ? r : undefined;
+      });
+      expect(record).toMatchObject({
+        direction: 'inbound',
+        bindingName: binding.name,
+        caller: '+15550100',
+        callee: binding.dids[0],
+        agentJoined: true,
+        outcome: 'completed',
+        endReason: 'CLIENT_INITIATED',
+        slackChannel: REPORT,
+        slackTs: parent.ts,
+      });
+      expect(record.durationMs).toBeGreaterThanOrEqual(100);
+      expect(record.durationMs).toBeLessThan(2000);
+      expect(record.setupMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  describe('webhook delivery: replays, reordering, forgeries, restarts', () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await start({ paceIntervalMs: 20 });
+    });
+    afterAll(async () => {
+      await h.stop();
+    });
+
+    const url = () => `${h.base}/livekit/webhook`;
+    const post = async (ev: WebhookEventJson) => {
+      const res = await postWebhook(url(), ev, h.livekit.apiKey, h.livekit.apiSecret);
+      return { status: res.status, body: (await res.json()) as { result?: string } };
+    };
+
+    /** Simulates a call with webhooks switched off and returns its events, to deliver by hand. */
+    async function capture(call: Parameters<Harness['livekit']['simulateInboundCall']>[0]): Promise<{ room: string; events: WebhookEventJson[] }> {
+      h.livekit.setWebhookUrl(undefined);
+      try {
+        const r = await h.livekit.simulateInboundCall(call);
+        if (!r.routed) throw new Error(`not routed: ${r.reason}`);
+        return { room: r.roomName, events: r.events };
+      } finally {
+        h.livekit.setWebhookUrl(url());
+      }
+    }
+
+    it('answers a replayed event as a duplicate and reports nothing twice', async () => {
+      const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREPLAY01' });
+      const r = await h.livekit.simulateInboundCall({ from: '+15550111', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
+      if (!r.routed) throw new Error('not routed');
+      await settled(h);
+      const before = chatCalls(h, 'CREPLAY01').length;
+      for (const ev of [...r.events, ...[...r.events].reverse()]) {
+        const res = await post(ev);
+        expect(res).toEqual({ status: 200, body: { ok: true, result: 'duplicate' } });
+      }
+      await settled(h);
+      expect(chatCalls(h, 'CREPLAY01')).toHaveLength(before);
+      expect(h.slack.topLevel('CREPLAY01')).toHaveLength(1);
+    });
+
+    it('gives the right final state for events delivered in reverse order', async () => {
+      const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREORDER1' });
+      const { room, events } = await capture({ from: '+15550122', to: binding.dids[0]!, agent: { joinAfterMs: 20 }, durationMs: 300 });
+      for (const ev of [...events].reverse()) expect((await post(ev)).body.result).toBe('accepted');
+      await settled(h);
+      const parents = h.slack.topLevel('CREORDER1');
+      expect(parents).toHaveLength(1);
+      const text = threadText(h, parents[0]!);
+      expect(text).toContain('Ended');
+      expect(text).toContain('agent `inbound-agent` joined after');
+      expect(text).toContain('the caller hung up');
+      const { replies } = h.slack.thread('CREORDER1', parents[0]!.ts);
+      const all = replies.map((m) => m.text).join('\n');
+      expect(all.match(/SIP participant/g)).toHaveLength(1);
+      expect(all.match(/Agent /g)).toHaveLength(1);
+      expect(all.match(/Hung up after/g)).toHaveLength(1);
+      expect(all).not.toContain('No agent joined');
+      const rec = await h.deps.repos.calls.findByRoom(room, 'inbound');
+      expect(rec).toMatchObject({ outcome: 'completed', agentJoined: true, endReason: 'CLIENT_INITIATED', caller: '+15550122' });
+      // Webhook times have whole seconds; a late delivery is placed within the event's second.
+      expect(rec!.durationMs).toBeGreaterThanOrEqual(250);
+      expect(rec!.durationMs).toBeLessThan(1500);
+    });
+
+    it('gives the same result for a shuffled delivery with duplicates', async () => {
+      const binding = await seedBinding(h.deps, { reportChannel: 'CSHUFFLE1' });
+      const { events } = await capture({ from: '+15550133', to: binding.dids[0]!, agent: 'none', durationMs: 1200 });
+      expect(events.map((e) => e.event)).toEqual(['room_started', 'participant_joined', 'participant_left', 'room_finished']);
+      const [started, joined, left, finished] = events as [WebhookEventJson, WebhookEventJson, WebhookEventJson, WebhookEventJson];
+      const shuffled = [finished, joined, left, joined, started, finished, left];
+      const results = [];
+      for (const ev of shuffled) results.push((await post(ev)).body.result);
+      expect(results).toEqual(['accepted', 'accepted', 'accepted', 'duplicate', 'accepted', 'duplicate', 'duplicate']);
+      await settled(h);
+      const parents = h.slack.topLevel('CSHUFFLE1');
+      expect(parents).toHaveLength(1);
+      expect(parents[0]!.text).toMatch(/Ended · 1\.\d s · the caller hung up/);
+    });
+
+    it('rejects forged webhooks with 401 and reports nothing', async () => {
+      const binding = await seedBinding(h.deps, { reportChannel: 'CFORGED01' });
+      const { events } = await capture({ from: '+15550144', to: binding.dids[0]!, agent: 'none', durationMs: 50 });
+      for (const ev of events) {
+        const wrongSecret = await postWebhook(url(), ev, h.livekit.apiKey, 'not-the-secret-not-the-secret-not-the');
+        expect(wrongSecret.status).toBe(401);
+        const body = JSON.stringify(ev);
+        const at = new AccessToken(h.livekit.apiKey, h.livekit.apiSecret);
+        at.sha256 = createHash('sha256').update(body).digest('base64');
+        const tampered = await fetch(url(), {
+          method: 'POST',
+          headers: { authorization: await at.toJwt(), 'content-type': 'application/webhook+json' },
+          body: body.replace('+15550144', '+15550999'),
+        });
+        expect(tampered.status).toBe(401);
+      }
+      await settled(h);
+      expect(h.slack.messages('CFORGED01')).toHaveLength(0);
+      // The genuine events are still new: the forged ones were not recorded as seen.
+      for (const ev of events) expect((await post(ev)).body.result).toBe('accepted');
+      await settled(h);
+      expect(h.slack.topLevel('CFORGED01')).toHaveLength(1);
+    });
+  });
+
+  describe('across a restart', () => {
+    it('still knows the events it saw and carries on the open thread', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'sip-ops-inbound-'));
+      try {
+        const h1 = await start({ paceIntervalMs: 20 }, { dataDir });
+        let events: WebhookEventJson[];
+        let parentTs: string;
+        try {
+          const binding = await seedBinding(h1.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
+          h1.livekit.setWebhookUrl(undefined);
+          const r = await h1.livekit.simulateInboundCall({ from: '+15550155', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
+          h1.livekit.setWebhookUrl(`${h1.base}/livekit/webhook`);
+          if (!r.routed) throw new Error('not routed');
+          events = r.events;
+          // Only the start of the call arrives before the restart.
+          for (const ev of events.slice(0, 3)) await postWebhook(`${h1.base}/livekit/webhook`, ev, h1.livekit.apiKey, h1.livekit.apiSecret);
+          await settled(h1);
+          const parents = h1.slack.topLevel(REPORT);
+          expect(parents).toHaveLength(1);
+          parentTs = parents[0]!.ts;
+        } finally {
+          await h1.stop();
+        }
+        const h2 = await start({ paceIntervalMs: 20 }, { dataDir });
+        try {
+          const results: Array<string | undefined> = [];
+          for (const ev of events) {
+            const res = await postWebhook(`${h2.base}/livekit/webhook`, ev, h2.livekit.apiKey, h2.livekit.apiSecret);
+            results.push(((await res.json()) as { result?: string }).result);
+          }
+          expect(results).toEqual(['duplicate', 'duplicate', 'duplicate', 'accepted', 'accepted', 'accepted']);
+          await settled(h2);
+          // No new parent: the hang-up goes into the old thread and the old parent is updated.
+          const posts = h2.slack.callsTo('chat.postMessage');
+          expect(posts.length).toBeGreaterThan(0);
+          for (const p of posts) expect(p.args.thread_ts).toBe(parentTs);
+          expect(posts.map((p) => String(p.args.text)).join('\n')).toContain('Hung up after');
+          const updates = h2.slack.callsTo('chat.update');
+          expect(updates.map((u) => u.args.ts)).toContain(parentTs);
+          expect(String(updates.at(-1)!.args.text)).toContain('Ended');
+        } finally {
+          await h2.stop();
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
