@@ -48,6 +48,8 @@ export interface WebhookEventsTable {
   received_at: string;
   event: string;
   room_name: string | null;
+  payload: string | null; // the verified event as JSON, until processed
+  processed_at: string | null;
 }
 
 export interface CallRecordsTable {

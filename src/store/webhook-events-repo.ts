@@ -19,12 +19,24 @@ export class WebhookEventsRepo {
   }
 
   /** Records a batch in one statement; returns the IDs that were new (the others were seen before). */
-  async recordNew(events: ReadonlyArray<{ id: string; event: string; roomName: string | null }>, now: Date): Promise<Set<string>> {
+  async recordNew(
+    events: ReadonlyArray<{ id: string; event: string; roomName: string | null; payload?: string; receivedAt?: Date }>,
+    now: Date,
+  ): Promise<Set<string>> {
     if (events.length === 0) return new Set();
     const at = now.toISOString();
     const rows = await this.db
       .insertInto('webhook_events')
-      .values(events.map((e) => ({ id: e.id, event: e.event, room_name: e.roomName, received_at: at })))
+      .values(
+        events.map((e) => ({
+          id: e.id,
+          event: e.event,
+          room_name: e.roomName,
+          received_at: e.receivedAt?.toISOString() ?? at,
+          payload: e.payload ?? null,
+          processed_at: e.payload === undefined ? at : null,
+        })),
+      )
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
       .execute();
@@ -41,6 +53,26 @@ export class WebhookEventsRepo {
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  /** Marks events handled: their payload is dropped. */
+  async markProcessed(ids: readonly string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('webhook_events').set({ processed_at: now.toISOString(), payload: null }).where('id', 'in', ids).execute();
+  }
+
+  /** Events taken in but not processed (a crash came between), oldest first. */
+  async unprocessed(limit = 100_000): Promise<Array<{ id: string; payload: string; receivedAt: string }>> {
+    const rows = await this.db
+      .selectFrom('webhook_events')
+      .select(['id', 'payload', 'received_at'])
+      .where('processed_at', 'is', null)
+      .where('payload', 'is not', null)
+      .orderBy('received_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, payload: r.payload ?? '', receivedAt: r.received_at }));
   }
 
   async has(id: string): Promise<boolean> {

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX_CLI = require.resolve('tsx/cli');
 
 export interface Child {
   exit: Promise<number | null>;
@@ -13,7 +12,7 @@ export interface Child {
 
 /** Runs the service entry point (`src/main.ts`) as its own process, as `npm start` does with the build. */
 export function startProcess(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [TSX_CLI, 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,14 +45,28 @@ describe('webhook de-duplication', () => {
     expect(await repo.prune(new Date(t - 86_400_000).toISOString())).toBe(3);
   });
 
-  it('reports a failed write and keeps deciding from memory', async () => {
+  it('a failed write rejects the delivery and forgets the ID, so the retried delivery is taken', async () => {
     const errors: unknown[] = [];
     const d = new WebhookDedupe(repo, now, { onWriteError: (e) => errors.push(e) });
     await store.close();
-    expect(d.claim(ev('EV_x'))).toBe(true);
-    await d.flush();
+    const written = d.take(ev('EV_x'));
+    expect(written).not.toBe(false);
+    await expect(written).rejects.toBeDefined();
     expect(errors).toHaveLength(1);
-    expect(d.claim(ev('EV_x'))).toBe(false);
     store = await openStore(':memory:');
+    const d2 = new WebhookDedupe(new WebhookEventsRepo(store.db), now);
+    expect(d2.claim(ev('EV_x'))).toBe(true);
+    expect(d.claim(ev('EV_x'))).toBe(true); // forgotten after the failed write
+    await d.flush();
+  });
+
+  it('keeps the payload until the event is processed, and lists what is left unprocessed', async () => {
+    const d = new WebhookDedupe(repo, now);
+    await d.take({ ...ev('EV_p1'), payload: '{"event":"room_started"}' });
+    await d.take({ ...ev('EV_p2'), payload: '{"event":"room_finished"}' });
+    expect((await repo.unprocessed()).map((r) => r.id).sort()).toEqual(['EV_p1', 'EV_p2']);
+    d.processed('EV_p1');
+    await d.flush();
+    expect((await repo.unprocessed()).map((r) => r.id)).toEqual(['EV_p2']);
   });
 });

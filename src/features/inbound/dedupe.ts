@@ -1,11 +1,12 @@
 /**
- * De-duplication of LiveKit webhook deliveries by event ID.
+ * De-duplication and durable intake of LiveKit webhook deliveries.
  *
- * The decision is made in memory (the IDs of the last `remember` events), so answering LiveKit
- * never waits for the database; new IDs are written to `webhook_events` in batches right after
- * (write-behind, one multi-row insert per batch). At start the IDs of the last `preloadMs` are read
- * back, so a delivery retried or replayed across a restart is still recognised. Only IDs accepted
- * in the last moment before a crash (not yet written) could be taken again after it.
+ * The duplicate decision is made in memory (the IDs of the last `remember` events). A new event is
+ * written to `webhook_events` with its payload before LiveKit gets its 200 (group commit: the
+ * deliveries that arrive together share one multi-row insert), so an event LiveKit considers
+ * delivered is never lost: it is marked processed once handled, and a start replays what a crash
+ * left unprocessed. At start the IDs of the last `preloadMs` are read back, so a delivery retried
+ * or replayed across a restart is still recognised.
  */
 import type { WebhookEventsRepo } from '../../store/webhook-events-repo';
 
@@ -23,11 +24,20 @@ interface Row {
   id: string;
   event: string;
   roomName: string | null;
+  /** The verified event as JSON; kept until processed. */
+  payload?: string;
+  receivedAt?: Date;
+}
+
+interface PendingRow extends Row {
+  done: { resolve: () => void; reject: (err: unknown) => void };
 }
 
 export class WebhookDedupe {
   private readonly recent = new Set<string>();
-  private pending: Row[] = [];
+  private pending: PendingRow[] = [];
+  private done: string[] = [];
+  private marking: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private readonly remember: number;
   private readonly preloadMs: number;
@@ -54,16 +64,50 @@ export class WebhookDedupe {
 
   /** True when the ID is new (and is being recorded), false for a repeated delivery. */
   claim(e: Row): boolean {
-    if (this.recent.has(e.id)) return false;
-    this.remembered(e.id);
-    this.pending.push(e);
-    if (!this.flushing) this.flushing = this.flushSoon();
+    const written = this.take(e);
+    if (written === false) return false;
+    written.catch(() => undefined); // reported through onWriteError
     return true;
   }
 
-  /** Resolves when every claimed ID is written. */
+  /**
+   * False for a repeated delivery; for a new one, a promise that resolves once the event is
+   * written (answer LiveKit after it) and rejects when it could not be (answer an error, so
+   * LiveKit delivers it again: the ID is forgotten).
+   */
+  take(e: Row): false | Promise<void> {
+    if (this.recent.has(e.id)) return false;
+    this.remembered(e.id);
+    const written = new Promise<void>((resolve, reject) => this.pending.push({ ...e, done: { resolve, reject } }));
+    if (!this.flushing) this.flushing = this.flushSoon();
+    return written;
+  }
+
+  /** The event was handled: its stored payload can go (batched). */
+  processed(id: string): void {
+    this.done.push(id);
+    if (!this.marking) this.marking = this.markSoon();
+  }
+
+  private async markSoon(): Promise<void> {
+    await new Promise<void>((r) => setTimeout(r, 20).unref());
+    try {
+      while (this.done.length) {
+        const batch = this.done.splice(0, this.maxBatch);
+        try {
+          await this.repo.markProcessed(batch, this.now());
+        } catch (err) {
+          this.opts.onWriteError?.(err);
+        }
+      }
+    } finally {
+      this.marking = undefined;
+    }
+  }
+
+  /** Resolves when every claimed ID is written (and every processed mark). */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing || this.marking) await (this.flushing ?? this.marking);
   }
 
   private remembered(id: string): void {
@@ -81,9 +125,17 @@ export class WebhookDedupe {
       while (this.pending.length) {
         const batch = this.pending.splice(0, this.maxBatch);
         try {
-          await this.repo.recordNew(batch, this.now());
+          await this.repo.recordNew(
+            batch.map(({ done: _done, ...row }) => row),
+            this.now(),
+          );
+          for (const r of batch) r.done.resolve();
         } catch (err) {
           this.opts.onWriteError?.(err);
+          for (const r of batch) {
+            this.recent.delete(r.id);
+            r.done.reject(err);
+          }
         }
       }
     } finally {

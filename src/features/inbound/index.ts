@@ -16,7 +16,7 @@
  * - Every call is stored in `call_records` (for summaries), with enough detail to carry on a thread
  *   after a restart.
  */
-import type { WebhookEvent } from 'livekit-server-sdk';
+import { WebhookEvent } from 'livekit-server-sdk';
 import type { AppDeps, Feature, FeatureContext } from '../../app';
 import type { Binding } from '../../domain/binding';
 import {
@@ -112,6 +112,8 @@ interface RoomSession {
   state: RoomCallsState;
   calls: Map<string, CallSession>;
   evictTimer?: unknown;
+  /** Restored from a call record: sync its calls to Slack once. */
+  resync?: boolean;
 }
 
 /** What `call_records.detail` holds for an inbound call (version 1). */
@@ -162,6 +164,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   let notifier: PacedNotifier | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let notifierClosed = false;
 
   const nowMs = (): number => now().getTime();
   const iso = (ms: number | undefined): string => new Date(ms ?? nowMs()).toISOString();
@@ -176,13 +179,57 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   async function accept(event: WebhookEvent): Promise<'accepted' | 'duplicate'> {
     if (!INBOUND_EVENT_NAMES.has(event.event)) return 'accepted';
     const roomName = event.room?.name ?? null;
-    if (event.id) {
-      if (!dedupe.claim({ id: event.id, event: event.event, roomName })) return 'duplicate';
+    const at = nowMs();
+    const id = event.id;
+    if (id) {
+      // Written (with its payload) before LiveKit gets its 200; a failed write throws, so the
+      // route answers 500 and LiveKit delivers the event again.
+      const written = dedupe.take({ id, event: event.event, roomName, payload: event.toJsonString(), receivedAt: new Date(at) });
+      if (written === false) return 'duplicate';
+      await written;
     }
-    const ev = toInboundEvent(event, nowMs());
-    if (!ev) return 'accepted';
-    void inflight.track(`inbound:${ev.room.name}`, queue.run(ev.room.name, () => processEvent(ev)));
+    enqueue(event, at, id);
     return 'accepted';
+  }
+
+  /** Queue a stored event on its room; it is marked processed once handled (or found unusable). */
+  function enqueue(event: WebhookEvent, receivedAtMs: number, id: string | undefined): void {
+    const ev = toInboundEvent(event, receivedAtMs);
+    if (!ev) {
+      if (id) dedupe.processed(id);
+      return;
+    }
+    void inflight.track(
+      `inbound:${ev.room.name}`,
+      queue.run(ev.room.name, async () => {
+        try {
+          await processEvent(ev);
+        } finally {
+          // Processed means reported: the mark waits until Slack has what this event queued, so
+          // a stop before that replays the event at the next start (replays are idempotent).
+          if (id) void slack().idle().then(() => {
+            if (!notifierClosed) dedupe.processed(id);
+          });
+        }
+      }),
+    );
+  }
+
+  /** Events a crash left stored but unprocessed are handled again, oldest first. */
+  async function replayUnprocessed(): Promise<number> {
+    const rows = await webhookEvents.unprocessed();
+    for (const row of rows) {
+      let event: WebhookEvent;
+      try {
+        event = WebhookEvent.fromJsonString(row.payload, { ignoreUnknownFields: true });
+      } catch (err) {
+        logger.warn({ err, id: row.id }, 'a stored webhook event cannot be read; skipped');
+        dedupe.processed(row.id);
+        continue;
+      }
+      enqueue(event, Date.parse(row.receivedAt), row.id);
+    }
+    return rows.length;
   }
 
   // ------------------------------------------------------------------ rooms
@@ -220,15 +267,20 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     const rec = await repos.calls.findByRoom(name, 'inbound');
     const d = rec?.detail as Partial<StoredDetail> | null | undefined;
     if (!rec || !d || d.v !== 1 || !d.roomState || d.roomState.roomSid !== sid || !d.callKey) return undefined;
-    const s: RoomSession = { id: sessionKey(name, sid), name, sid, state: d.roomState, calls: new Map() };
+    const s: RoomSession = { id: sessionKey(name, sid), name, sid, state: d.roomState, calls: new Map(), resync: true };
     const binding = rec.bindingName ? await repos.bindings.get(rec.bindingName) : undefined;
     const cs: CallSession = { key: d.callKey, presentation: d.presentation ?? 'ignored', replied: new Set(d.replied ?? []), recordId: rec.id };
     if (binding) cs.binding = binding;
     const view = callView(s.state, d.callKey);
     if (binding && view && rec.slackChannel && rec.slackTs) {
-      const content = parentMessage(view, binding);
-      cs.parent = slack().adopt(rec.slackChannel, rec.slackTs, content);
-      cs.lastParentJson = JSON.stringify(content);
+      // What Slack shows is not known after a stop: the next sync sends the current state.
+      cs.parent = slack().adopt(rec.slackChannel, rec.slackTs, { text: '' });
+    } else if (binding && view && cs.presentation === 'thread') {
+      // Its parent was queued but never posted before the stop: post it (the replies follow it).
+      cs.binding = binding;
+      cs.presentation = 'held';
+      cs.replied = new Set();
+      openThread(cs, view);
     }
     s.calls.set(cs.key, cs);
     logger.info({ room: name, call: d.callKey }, 'carrying on an inbound call thread from before the restart');
@@ -240,6 +292,11 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     const { state, effects } = reduceInboundCall(s.state, ev);
     s.state = state;
     const touched = new Set<string>();
+    if (s.resync) {
+      // Restored after a stop: bring Slack up to date even if this event changes nothing.
+      s.resync = false;
+      for (const key of s.calls.keys()) touched.add(key);
+    }
     for (const e of effects) {
       touched.add(e.call.key);
       await applyEffect(s, e);
@@ -566,6 +623,8 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       await pruneWebhookIds();
       const n = await dedupe.preload();
       if (n) logger.debug({ ids: n }, 'webhook event IDs of the last day loaded for de-duplication');
+      const replayed = await replayUnprocessed();
+      if (replayed) logger.warn({ events: replayed }, 'replaying LiveKit webhook events taken in before a stop but not processed');
       pruneTimer = setInterval(() => void pruneWebhookIds(), 3600_000);
       pruneTimer.unref();
     },
@@ -585,6 +644,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
         })().catch((err: unknown) => logger.warn({ err }, 'inbound: draining at shutdown failed')),
       );
       inflight.onAbort(() => {
+        notifierClosed = true;
         const dropped = n?.close() ?? 0;
         if (dropped) logger.warn({ dropped }, 'shutdown: Slack updates of inbound calls were dropped');
       });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import * as m001 from './001-core';
+import * as m004 from './004-inbound';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Ordered, append-only. Never edit a released migration: add a new one. */
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'core', up: m001.up }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'core', up: m001.up },
+  { version: 4, name: 'webhook events kept until processed', up: m004.up },
+];
