@@ -248,6 +248,61 @@ async function benchValidation(rows: Row[]): Promise<void> {
   }
 }
 
+/**
+ * Inbound calls with an agent through the real webhook path and pacing: 3 calls per channel across
+ * 10 channels, once with short calls (all events within a second) and once with 6 s calls.
+ */
+async function benchInboundSlack(rows: Row[]): Promise<void> {
+  const h = await startHarness();
+  try {
+    const channels = Array.from({ length: 10 }, (_, i) => `CBENCH${String(i).padStart(3, '0')}`);
+    const bindings = [];
+    for (const ch of channels) bindings.push(await seedBinding(h.deps, { reportChannel: ch, agentName: 'bench-agent' }));
+    const chat = () => h.slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
+    let n = 0;
+    let maxPerSec = 0;
+    let minGap = Infinity;
+    for (const durationMs of [200, 6000]) {
+      h.slack.reset();
+      const calls: Array<Promise<unknown>> = [];
+      for (const b of bindings) {
+        for (let k = 0; k < 3; k++) {
+          n += 1;
+          calls.push(h.livekit.simulateInboundCall({ from: `+1555020${String(n).padStart(4, '0')}`, to: b.dids[0]!, agent: { joinAfterMs: 300 }, durationMs }));
+        }
+      }
+      await Promise.all(calls);
+      await h.livekit.flushWebhooks();
+      // Settled: no Slack call for 3 s (the pacing interval is about 1 s).
+      let last = -1;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 3000));
+        if (chat().length === last) break;
+        last = chat().length;
+      }
+      const perCall = chat().length / (bindings.length * 3);
+      rows.push({
+        measure: `Slack API calls per inbound call with an agent, ${durationMs / 1000} s calls (30 calls, 10 channels)`,
+        value: perCall.toFixed(2),
+        target: '≤ 3',
+        ok: perCall <= 3,
+      });
+      for (const ch of channels) {
+        const ts = chat().filter((c) => c.args.channel === ch).map((c) => c.at).sort((a, b) => a - b);
+        for (let i = 0; i < ts.length; i++) {
+          if (i > 0) minGap = Math.min(minGap, ts[i]! - ts[i - 1]!);
+          let j = i;
+          while (j + 1 < ts.length && ts[j + 1]! - ts[i]! < 1000) j++;
+          maxPerSec = Math.max(maxPerSec, j - i + 1);
+        }
+      }
+    }
+    rows.push({ measure: 'most Slack messages to one channel in any 1 s window (shortest gap)', value: `${maxPerSec} (${minGap} ms)`, target: '≤ 1', ok: maxPerSec <= 1 });
+  } finally {
+    await h.stop();
+  }
+}
+
 function printTable(rows: Row[]): void {
   const w0 = Math.max(...rows.map((r) => r.measure.length), 7);
   const w1 = Math.max(...rows.map((r) => r.value.length), 5);
@@ -265,6 +320,7 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
+  if (want('inbound')) await benchInboundSlack(rows);
   if (want('validation')) await benchValidation(rows);
   if (want('start')) await benchStartAndMemory(rows);
   console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);

@@ -606,7 +606,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     register(ctx: FeatureContext) {
       notifier = new PacedNotifier({
         chat: chatOf(ctx.notifyClient),
-        intervalMs: opts.paceIntervalMs ?? 1000,
+        intervalMs: opts.paceIntervalMs ?? 1100,
         ...(opts.notifierClock ? { clock: opts.notifierClock } : {}),
         observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
         onFailure: ({ method, channel, error }) =>
