@@ -1,5 +1,5 @@
 /**
- * The service process is killed (SIGKILL) in the middle of creating a binding; the next start
+ * The service process is killed (SIGKILL) at each step of creating a binding; the next start
  * finds the change in the journal and rolls back what it had done in LiveKit.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,13 @@ import { startProcess, waitForPort } from '../support/service-process';
 
 jest.setTimeout(60_000);
 
-it('SIGKILL between "inbound trunk created" and "dispatch rule answered": the restart rolls the change back', async () => {
+const STEPS = [
+  { method: 'CreateSIPInboundTrunk', done: 0, statuses: ['undone', 'pending', 'pending'] },
+  { method: 'CreateSIPDispatchRule', done: 1, statuses: ['undone', 'undone', 'pending'] },
+  { method: 'CreateSIPOutboundTrunk', done: 2, statuses: ['undone', 'undone', 'undone'] },
+] as const;
+
+it.each(STEPS)('SIGKILL while $method is in flight ($done steps done): the restart rolls the change back', async ({ method, done, statuses }) => {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-crash-'));
@@ -25,7 +31,7 @@ it('SIGKILL between "inbound trunk created" and "dispatch rule answered": the re
   const child = startProcess(env);
   try {
     const port = await waitForPort(child);
-    livekit.failNext('CreateSIPDispatchRule', 'hang');
+    livekit.failNext(method, 'hang');
     const client = new SlackClient(`http://127.0.0.1:${port}`, TEST_SIGNING_SECRET);
     const res = await client.submitView({
       callbackId: 'binding_modal',
@@ -45,8 +51,8 @@ it('SIGKILL between "inbound trunk created" and "dispatch rule answered": the re
       },
     });
     expect(res.body).toEqual({ response_action: 'clear' });
-    await eventually(() => livekit.countCalls('CreateSIPDispatchRule') === 1, 10_000, 'the dispatch rule request');
-    expect(livekit.inboundTrunks()).toHaveLength(1);
+    await eventually(() => livekit.countCalls(method) === 1, 10_000, `the ${method} request`);
+    expect(livekit.inboundTrunks().length + livekit.dispatchRules().length + livekit.outboundTrunks().length).toBe(done);
     child.kill('SIGKILL');
     await child.exit;
 
@@ -54,7 +60,7 @@ it('SIGKILL between "inbound trunk created" and "dispatch rule answered": the re
     try {
       const [entry] = await restarted.deps.repos.journal.listFor<ChangeStep, ChangeRequest>('acme-us');
       expect(entry!.state).toBe('rolled_back');
-      expect(entry!.steps.map((s) => `${s.op} ${s.resource} ${s.status}`)).toEqual(['create inbound undone', 'create rule undone', 'create outbound pending']);
+      expect(entry!.steps.map((s) => s.status)).toEqual(statuses);
       expect(livekit.inboundTrunks()).toHaveLength(0);
       expect(livekit.dispatchRules()).toHaveLength(0);
       expect(livekit.outboundTrunks()).toHaveLength(0);
