@@ -208,6 +208,15 @@ describe('/sip-setup', () => {
     expect(unescapeSlack(renderBlocks(note.blocks ?? []))).toContain('+14155550100 → +14155550101');
   });
 
+  it('reports progress to the admin directly when it cannot post in the channel /sip-setup was typed in', async () => {
+    h.slack.script('chat.postMessage', (args) => (args.channel === 'CPRIVATE1' ? { ok: false, error: 'not_in_channel' } : undefined));
+    const res = await h.client.submitView({ callbackId: 'binding_modal', values: values(form()), privateMetadata: createMeta('CPRIVATE1') });
+    expect(res.body).toEqual({ response_action: 'clear' });
+    const dm = await eventually(() => h.slack.messages().find((m) => m.channel !== 'CPRIVATE1' && /Binding .acme-us. created/.test(unescapeSlack(renderBlocks(m.blocks ?? [])))));
+    expect(h.slack.callsTo('chat.postMessage').map((c) => c.args.channel)).toEqual(expect.arrayContaining(['CPRIVATE1', ADMIN_USER]));
+    expect(dm.channel).not.toBe(OPS_CHANNEL);
+  });
+
   it('refuses invalid fields with errors on the right blocks and changes nothing', async () => {
     const res = await submitCreate(
       h,

@@ -123,8 +123,8 @@ describe('manifest.yml', () => {
     expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public']));
   });
 
-  it('subscribes to app_home_opened because the Home tab is enabled, and keeps the messages tab off', () => {
-    expect(m.features.app_home).toMatchObject({ home_tab_enabled: true, messages_tab_enabled: false });
+  it('subscribes to app_home_opened because the Home tab is enabled; the messages tab is read-only (DM fallback for change reports)', () => {
+    expect(m.features.app_home).toMatchObject({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true });
     expect(m.settings.event_subscriptions?.bot_events).toContain('app_home_opened');
   });
 
