@@ -100,11 +100,21 @@ const fieldsSchema = z.object({
   roomName: text,
   agentName: text.pipe(z.union([z.literal(''), z.string().regex(AGENT_NAME, MSG.agentName)])),
   reportChannel: text
-    .transform((s) => /^<#([A-Z0-9]+)(\|[^>]*)?>$/.exec(s)?.[1] ?? s)
+    .transform(channelIdFrom)
     .pipe(z.string().regex(CHANNEL_ID, MSG.reportChannel)),
 });
 
 type ParsedFields = z.output<typeof fieldsSchema>;
+
+/** A binding name is a slug: 3–40 lowercase letters, digits and hyphens. */
+export function isBindingName(s: string): boolean {
+  return SLUG.test(s);
+}
+
+/** A channel typed as a Slack mention (`<#C123|name>`) gives its ID; anything else is kept as typed. */
+export function channelIdFrom(s: string): string {
+  return /^<#([A-Z0-9]+)(\|[^>]*)?>$/.exec(s)?.[1] ?? s;
+}
 
 /**
  * Validates the modal's fields into a `BindingSpec`. On error, every bad field gets one short

@@ -39,6 +39,7 @@ export interface DesiredOutbound {
   address: string;
   transport: SipTransport;
   numbers: string[];
+  /** Empty username = no digest credentials (ACL auth). */
   authUsername: string;
   mediaEncryption: MediaEncryption;
 }

@@ -11,45 +11,22 @@ import {
   type SIPDispatchRuleInfo,
   type SIPOutboundTrunkInfo,
 } from 'livekit-server-sdk';
+import type { DesiredInbound, DesiredOutbound, DesiredRule } from '../domain/binding-resources';
 import type { LiveKitFailure, LiveKitResult } from '../domain/livekit-failure';
 import type {
   DispatchRule,
   DispatchRuleKind,
   InboundTrunk,
   LiveKitSnapshot,
-  MediaEncryption,
   OutboundTrunk,
-  SipTransport,
 } from '../domain/livekit-model';
 import { encryptionToSdk, inboundFromSdk, outboundFromSdk, ruleFromSdk, transportToSdk } from './convert';
 import { classifyLiveKitError } from './errors';
 
-export interface InboundTrunkInput {
-  name: string;
-  metadata: string;
-  numbers: string[];
-  mediaEncryption: MediaEncryption;
-}
-
-export interface OutboundTrunkInput {
-  name: string;
-  metadata: string;
-  address: string;
-  transport: SipTransport;
-  numbers: string[];
-  /** Empty username = no digest credentials (ACL auth). */
-  authUsername: string;
-  authPassword: string;
-  mediaEncryption: MediaEncryption;
-}
-
-export interface DispatchRuleInput {
-  name: string;
-  metadata: string;
-  trunkIds: string[];
-  rule: DispatchRuleKind;
-  agents: string[];
-}
+/** What the gateway writes: the domain's desired shapes (the outbound trunk with its write-only password). */
+export type InboundTrunkInput = DesiredInbound;
+export type OutboundTrunkInput = DesiredOutbound & { authPassword: string };
+export type DispatchRuleInput = DesiredRule;
 
 export interface PlaceCallInput {
   outboundTrunkId: string;

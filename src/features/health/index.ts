@@ -307,6 +307,21 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     return undefined;
   }
 
+  /** The summary message of a run: details in its thread, or pointing at the command's reply. */
+  function summaryOf(run: HealthRun, details: 'thread' | 'command', requestedBy: string | undefined): SlackMessage {
+    return summaryMessage({
+      report: run.report,
+      diff: run.diff,
+      firstRun: run.firstRun,
+      trigger: run.trigger,
+      startedAt: run.startedAt,
+      wallMs: run.wallMs,
+      timeZone: tz,
+      details,
+      ...(requestedBy ? { requestedBy } : {}),
+    });
+  }
+
   function deliverSummary(run: HealthRun, o: { channel?: string; requestedBy?: string } = {}): Promise<void> {
     const existing = deliveries.get(run.id);
     if (existing) return existing;
@@ -316,17 +331,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
         logger.info({ runId: run.id }, 'SUMMARY_CHANNEL is not set: the health summary is not posted');
         return;
       }
-      const msg = summaryMessage({
-        report: run.report,
-        diff: run.diff,
-        firstRun: run.firstRun,
-        trigger: run.trigger,
-        startedAt: run.startedAt,
-        wallMs: run.wallMs,
-        timeZone: tz,
-        details: 'thread',
-        ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),
-      });
+      const msg = summaryOf(run, 'thread', o.requestedBy);
       const parent = await post(channel, msg);
       if (!parent) return;
       const replies = threadReplies(run.report, settings.threadMaxBindings ?? THREAD_MAX_BINDINGS);
@@ -383,17 +388,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
           await respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
         } else {
           const run = await runAll('manual');
-          const msg = summaryMessage({
-            report: run.report,
-            diff: run.diff,
-            firstRun: run.firstRun,
-            trigger: run.trigger,
-            startedAt: run.startedAt,
-            wallMs: run.wallMs,
-            timeZone: tz,
-            details: 'command',
-            requestedBy: command.user_id,
-          });
+          const msg = summaryOf(run, 'command', command.user_id);
           await respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
         }
       } catch (err) {

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import type { Binding } from '../../domain/binding';
 import { optionsKey, probeTargetsFor } from '../../domain/health-checks';
 import type { DnsProbeResult, DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../domain/probes';
+import { withTimeout } from '../../with-timeout';
 
 export interface ProbeSettings {
   prober: OptionsProber;
@@ -45,19 +46,11 @@ function errorOf(err: unknown): { code: string; message: string } {
 export function dnsLookupResolver(timeoutMs = 2000): DnsResolver {
   return async (host) => {
     if (isIP(host)) return { ok: true, addresses: [host] };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<DnsProbeResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, code: 'ETIMEOUT', message: `no DNS answer within ${timeoutMs} ms` }), timeoutMs);
-    });
     const found = lookup(host, { all: true }).then(
       (addrs): DnsProbeResult => ({ ok: true, addresses: [...new Set(addrs.map((a) => a.address))] }),
       (err: unknown): DnsProbeResult => ({ ok: false, ...errorOf(err) }),
     );
-    try {
-      return await Promise.race([found, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withTimeout(found, timeoutMs, (): DnsProbeResult => ({ ok: false, code: 'ETIMEOUT', message: `no DNS answer within ${timeoutMs} ms` }));
   };
 }
 
@@ -106,14 +99,6 @@ class Pool {
     if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(onTimeout()), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /** DNS for every host of `bindings`, then OPTIONS for every target whose host resolved (or that is mapped elsewhere). */

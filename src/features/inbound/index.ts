@@ -60,6 +60,7 @@ import {
   type RuleCheck,
 } from './messages';
 import { KeyedSerialQueue } from './room-queue';
+import { withTimeout } from '../../with-timeout';
 
 export interface FeatureTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -447,12 +448,8 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     const ruleId = view.ruleId || binding.resources.dispatchRuleId;
     const agent = binding.agentName ?? '';
     if (!ruleId) return { kind: 'unknown', reason: 'no dispatch rule ID on the call or the binding' };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((r) => {
-      timer = setTimeout(() => r('timeout'), ruleCheckMs);
-    });
     try {
-      const res = await Promise.race([livekit.listDispatchRules([ruleId]), timeout]);
+      const res = await withTimeout(livekit.listDispatchRules([ruleId]), ruleCheckMs, () => 'timeout' as const);
       if (res === 'timeout') return { kind: 'unknown', ruleId, reason: 'LiveKit did not answer in time' };
       if (!res.ok) return { kind: 'unknown', ruleId, reason: describeFailure(res.failure) };
       const rule = res.value.find((r) => r.id === ruleId);
@@ -460,8 +457,6 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       return rule.agents.includes(agent) ? { kind: 'ok', ruleId } : { kind: 'missing', ruleId, agents: rule.agents };
     } catch (err) {
       return { kind: 'unknown', ruleId, reason: (err as Error).message };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

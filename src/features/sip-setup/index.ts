@@ -2,13 +2,13 @@
  * `/sip-setup`: create, edit, import, show, list and delete bindings. Listeners ack first;
  * LiveKit work runs after the ack through the journaled `ChangeExecutor`.
  */
-import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps, Feature, FeatureContext } from '../../app';
 import type { Binding, BindingSpec } from '../../domain/binding';
 import { specOf } from '../../domain/binding';
-import { diffSpecs, fieldsFromSpec, specFromFields, type BindingFieldErrors } from '../../domain/binding-input';
+import { channelIdFrom, diffSpecs, fieldsFromSpec, isBindingName, specFromFields, type BindingFieldErrors } from '../../domain/binding-input';
 import { driftOf, specFromResources, type ActualResources } from '../../domain/binding-resources';
 import { planCreate, planDelete, planUpdate, type ChangeStep } from '../../domain/change-plan';
 import { findInboundTrunkConflicts } from '../../domain/conflicts';
@@ -16,6 +16,8 @@ import { describeFailure } from '../../domain/livekit-failure';
 import type { ModalView } from '../../slack/block-kit';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import type { ChangeKind } from '../../store/journal-repo';
+import { withTimeout } from '../../with-timeout';
+import { dnsLookupResolver } from '../health/probes';
 import { BINDING_MODAL_CALLBACK, bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
 import { ChangeExecutor, ChangeNotStartedError, type ChangeOutcome, type RecoveryReport } from './change-executor';
 import {
@@ -44,23 +46,11 @@ export interface SipSetupOptions {
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-const SLUG = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
-
+/** The first IPv4 address of `host`, within 1 s, or undefined. */
+const resolveHost = dnsLookupResolver(1000);
 async function defaultLookup(host: string): Promise<string | undefined> {
-  const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref());
-  const found = lookup(host, { family: 4 }).then(
-    (a) => a.address,
-    () => undefined,
-  );
-  return Promise.race([found, timeout]);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<'timeout'>((r) => {
-    timer = setTimeout(() => r('timeout'), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  const r = await resolveHost(host);
+  return r.ok ? r.addresses.find((a) => isIPv4(a)) : undefined;
 }
 
 export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feature {
@@ -134,7 +124,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       errors.dids = `${owners.join('; ')}. A DID can be in one binding only.`;
       return errors;
     }
-    const inbound = await withTimeout(livekit.listInboundTrunks(), conflictCheckMs);
+    const inbound = await withTimeout(livekit.listInboundTrunks(), conflictCheckMs, () => 'timeout' as const);
     if (inbound === 'timeout' || !inbound.ok) {
       const why = inbound === 'timeout' ? 'LiveKit did not answer in time' : describeFailure(inbound.failure);
       errors.dids = `Could not check these DIDs against LiveKit (${why}). Nothing was changed; try again in a moment.`;
@@ -425,12 +415,12 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     const inboundId = kv.get('inbound');
     const ruleId = kv.get('rule');
     const outboundId = kv.get('outbound');
-    if (!SLUG.test(name) || !inboundId || !ruleId || !outboundId) {
+    if (!isBindingName(name) || !inboundId || !ruleId || !outboundId) {
       await ack({ response_type: 'ephemeral', text: `${usage}\nThe name uses 3–40 lowercase letters, digits and hyphens.` });
       return;
     }
     const channelArg = kv.get('channel');
-    const reportChannel = channelArg ? (/^<#([A-Z0-9]+)(\|[^>]*)?>$/.exec(channelArg)?.[1] ?? channelArg) : command.channel_id;
+    const reportChannel = channelArg ? channelIdFrom(channelArg) : command.channel_id;
     const host = (kv.get('host') ?? new URL(config.livekit.url).hostname).toLowerCase();
     if (await repos.bindings.get(name)) {
       await ack({ response_type: 'ephemeral', text: `A binding named ${code(name)} exists already. Pick another name.` });
