@@ -1,23 +1,16 @@
 import type { Harness } from '../../test/support/app-harness';
 import { ADMIN_USER, OPS_CHANNEL, eventually } from '../../test/support/app-harness';
-import { conversationsSelect, radioButtons, staticSelect, textInput, type ViewValues } from '../../test/support/slack-request';
+import { bindingForm, bindingFormValues, createModalMeta } from '../../test/support/binding-form';
 import { renderBlocks, unescapeSlack } from '../../test/support/slack-render';
 
-function form(o: { callerId?: string } = {}, withName = true): ViewValues {
-  const v: ViewValues = {
-    trunkDomain: { value: textInput('acme.pstn.sinch.com') },
-    dids: { value: textInput('+1 (415) 555-0100, +1 415 555 0101') },
-    callerId: { value: textInput(o.callerId ?? '+14155550100') },
-    authKind: { value: radioButtons('acl') },
-    transport: { value: staticSelect('udp') },
-    livekitSipHost: { value: textInput('203.0.113.7') },
-    dispatchKind: { value: staticSelect('individual') },
-    roomPrefix: { value: textInput('est-inbound-') },
-    agentName: { value: textInput('support-agent') },
-    reportChannel: { value: conversationsSelect(OPS_CHANNEL) },
-  };
-  if (withName) v.name = { value: textInput('demo-acme') };
-  return v;
+/** The form as the admin fills it in (DIDs typed the way people type them). */
+function form(o: { callerId?: string } = {}) {
+  return bindingForm({
+    name: 'demo-acme',
+    dids: '+1 (415) 555-0100, +1 415 555 0101',
+    livekitSipHost: '203.0.113.7',
+    ...(o.callerId ? { callerId: o.callerId } : {}),
+  });
 }
 
 async function lastMessage(h: Harness, re: RegExp): Promise<string> {
@@ -44,7 +37,7 @@ export async function run(h: Harness, say: (line: string) => void): Promise<void
   await h.client.command('/sip-setup', '', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
   await h.slack.waitFor('views.open');
   say('…fills it in (DIDs typed as "+1 (415) 555-0100, +1 415 555 0101") and presses Create');
-  const created = await h.client.submitView({ callbackId: 'binding_modal', values: form(), privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }) });
+  const created = await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(form()), privateMetadata: createModalMeta(OPS_CHANNEL) });
   if ((created.body as { response_action?: string }).response_action !== 'clear') throw new Error(`create refused: ${JSON.stringify(created.body)}`);
   show(say, await lastMessage(h, /Binding .demo-acme. created/));
   const b = await h.deps.repos.bindings.get('demo-acme');
@@ -58,7 +51,7 @@ export async function run(h: Harness, say: (line: string) => void): Promise<void
   const upd = await h.slack.waitFor((c) => c.method === 'views.update');
   const meta = (upd.args.view as { private_metadata: string }).private_metadata;
   const updatesBefore = h.livekit.countCalls('UpdateSIPOutboundTrunk') + h.livekit.countCalls('UpdateSIPInboundTrunk') + h.livekit.countCalls('UpdateSIPDispatchRule');
-  await h.client.submitView({ callbackId: 'binding_modal', values: form({ callerId: '+14155550101' }, false), privateMetadata: meta });
+  await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(form({ callerId: '+14155550101' }), 'edit'), privateMetadata: meta });
   show(say, await lastMessage(h, /Binding .demo-acme. updated/));
   const updates = h.livekit.countCalls('UpdateSIPOutboundTrunk') + h.livekit.countCalls('UpdateSIPInboundTrunk') + h.livekit.countCalls('UpdateSIPDispatchRule') - updatesBefore;
   say(`LiveKit update calls for that edit: ${updates} (only the outbound trunk's numbers changed)`);

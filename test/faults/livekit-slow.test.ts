@@ -4,29 +4,13 @@
  */
 import type { AppDeps } from '../../src/app';
 import { sipSetupFeature } from '../../src/features/sip-setup';
-import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
-import { conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
+import { eventually, startHarness, type Harness } from '../support/app-harness';
+import { plainBindingForm, submitCreateForm } from '../support/binding-form';
 
 const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => undefined })];
 
 function submit(h: Harness) {
-  return h.client.submitView({
-    callbackId: 'binding_modal',
-    privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
-    user: ADMIN_USER,
-    values: {
-      name: { value: textInput('acme-us') },
-      trunkDomain: { value: textInput('acme.pstn.sinch.com') },
-      dids: { value: textInput('+14155550100') },
-      callerId: { value: textInput('+14155550100') },
-      authKind: { value: radioButtons('acl') },
-      transport: { value: staticSelect('udp') },
-      livekitSipHost: { value: textInput('203.0.113.7') },
-      dispatchKind: { value: staticSelect('individual') },
-      roomPrefix: { value: textInput('est-inbound-') },
-      reportChannel: { value: conversationsSelect(OPS_CHANNEL) },
-    },
-  });
+  return submitCreateForm(h.client, plainBindingForm());
 }
 
 describe('fault: LiveKit is slow', () => {

@@ -5,9 +5,9 @@
 import type { AppDeps } from '../../src/app';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { testCallFeature } from '../../src/features/test-call';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import { ADMIN_USER, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
-import { conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
+import { plainBindingForm, submitCreateForm } from '../support/binding-form';
 
 const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => undefined }), testCallFeature(deps, { holdMs: 100 })];
 
@@ -25,23 +25,7 @@ describe('fault: Slack is down while work runs', () => {
 
   it('a binding is created completely, journaled and audited although no progress message gets through', async () => {
     failSlack();
-    const res = await h.client.submitView({
-      callbackId: 'binding_modal',
-      privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
-      user: ADMIN_USER,
-      values: {
-        name: { value: textInput('acme-us') },
-        trunkDomain: { value: textInput('acme.pstn.sinch.com') },
-        dids: { value: textInput('+14155550100') },
-        callerId: { value: textInput('+14155550100') },
-        authKind: { value: radioButtons('acl') },
-        transport: { value: staticSelect('tcp') },
-        livekitSipHost: { value: textInput('203.0.113.7') },
-        dispatchKind: { value: staticSelect('individual') },
-        roomPrefix: { value: textInput('est-inbound-') },
-        reportChannel: { value: conversationsSelect(SUPPORT_CHANNEL) },
-      },
-    });
+    const res = await submitCreateForm(h.client, plainBindingForm({ transport: 'tcp', reportChannel: SUPPORT_CHANNEL }));
     expect(res.body).toEqual({ response_action: 'clear' });
     await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'committed', 8000, 'the commit');
     await eventually(() => h.deps.inflight.size === 0, 8000, 'the work to finish');

@@ -9,9 +9,10 @@ import { sipSetupFeature } from '../../src/features/sip-setup';
 import { startService } from '../../src/main';
 import type { ChangeStep } from '../../src/domain/change-plan';
 import type { ChangeRequest } from '../../src/features/sip-setup/change-executor';
-import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, eventually, harnessEnv } from '../support/app-harness';
+import { OPS_CHANNEL, TEST_SIGNING_SECRET, eventually, harnessEnv } from '../support/app-harness';
 import { LiveKitEmulator } from '../support/livekit-emulator';
-import { SlackClient, conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
+import { SlackClient } from '../support/slack-request';
+import { plainBindingForm, submitCreateForm } from '../support/binding-form';
 import { SlackStandIn } from '../support/slack-standin';
 import { startProcess, waitForPort } from '../support/service-process';
 
@@ -33,23 +34,7 @@ it.each(STEPS)('SIGKILL while $method is in flight ($done steps done): the resta
     const port = await waitForPort(child);
     livekit.failNext(method, 'hang');
     const client = new SlackClient(`http://127.0.0.1:${port}`, TEST_SIGNING_SECRET);
-    const res = await client.submitView({
-      callbackId: 'binding_modal',
-      privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
-      user: ADMIN_USER,
-      values: {
-        name: { value: textInput('acme-us') },
-        trunkDomain: { value: textInput('acme.pstn.sinch.com') },
-        dids: { value: textInput('+14155550100') },
-        callerId: { value: textInput('+14155550100') },
-        authKind: { value: radioButtons('acl') },
-        transport: { value: staticSelect('udp') },
-        livekitSipHost: { value: textInput('203.0.113.7') },
-        dispatchKind: { value: staticSelect('individual') },
-        roomPrefix: { value: textInput('est-inbound-') },
-        reportChannel: { value: conversationsSelect(OPS_CHANNEL) },
-      },
-    });
+    const res = await submitCreateForm(client, plainBindingForm());
     expect(res.body).toEqual({ response_action: 'clear' });
     await eventually(() => livekit.countCalls(method) === 1, 10_000, `the ${method} request`);
     expect(livekit.inboundTrunks().length + livekit.dispatchRules().length + livekit.outboundTrunks().length).toBe(done);

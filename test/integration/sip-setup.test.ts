@@ -9,73 +9,13 @@ import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
 import type { ChangeStep } from '../../src/domain/change-plan';
 import type { ChangeRequest } from '../../src/features/sip-setup/change-executor';
 import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
-import { conversationsSelect, radioButtons, staticSelect, textInput, type ViewValues } from '../support/slack-request';
+import { bindingForm, bindingFormValues, createModalMeta, submitCreateForm, type BindingForm } from '../support/binding-form';
 import { renderBlocks, unescapeSlack } from '../support/slack-render';
 
 const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 })];
 
-interface Form {
-  name: string;
-  trunkDomain: string;
-  dids: string;
-  callerId: string;
-  authKind: string;
-  digestUsername: string;
-  digestPassword: string;
-  transport: string;
-  livekitSipHost: string;
-  dispatchKind: string;
-  roomPrefix: string;
-  roomName: string;
-  agentName: string;
-  reportChannel: string;
-}
-
-function form(o: Partial<Form> = {}): Form {
-  return {
-    name: 'acme-us',
-    trunkDomain: 'acme.pstn.sinch.com',
-    dids: '+1 (415) 555-0100\n+14155550101',
-    callerId: '+14155550100',
-    authKind: 'acl',
-    digestUsername: '',
-    digestPassword: '',
-    transport: 'udp',
-    livekitSipHost: 'sip.acme.example',
-    dispatchKind: 'individual',
-    roomPrefix: 'est-inbound-',
-    roomName: '',
-    agentName: 'support-agent',
-    reportChannel: OPS_CHANNEL,
-    ...o,
-  };
-}
-
-function values(f: Form, mode: 'create' | 'edit' = 'create'): ViewValues {
-  const v: ViewValues = {
-    trunkDomain: { value: textInput(f.trunkDomain) },
-    dids: { value: textInput(f.dids) },
-    callerId: { value: textInput(f.callerId) },
-    authKind: { value: radioButtons(f.authKind) },
-    digestUsername: { value: textInput(f.digestUsername || null) },
-    digestPassword: { value: textInput(f.digestPassword || null) },
-    transport: { value: staticSelect(f.transport) },
-    livekitSipHost: { value: textInput(f.livekitSipHost) },
-    dispatchKind: { value: staticSelect(f.dispatchKind) },
-    roomPrefix: { value: textInput(f.roomPrefix || null) },
-    roomName: { value: textInput(f.roomName || null) },
-    agentName: { value: textInput(f.agentName || null) },
-    reportChannel: { value: conversationsSelect(f.reportChannel) },
-  };
-  if (mode === 'create') v.name = { value: textInput(f.name) };
-  return v;
-}
-
-const createMeta = (channel = OPS_CHANNEL) => JSON.stringify({ mode: 'create', channel });
-
-async function submitCreate(h: Harness, f: Form, user = ADMIN_USER) {
-  return h.client.submitView({ callbackId: 'binding_modal', values: values(f), privateMetadata: createMeta(), user });
-}
+/** Submits the create modal typed in the ops channel. */
+const submitCreate = (h: Harness, f: BindingForm, user = ADMIN_USER) => submitCreateForm(h.client, f, { user });
 
 /** The final state of the progress message for a binding change (posted in `channel`). */
 async function finalMessage(h: Harness, re: RegExp, channel = OPS_CHANNEL): Promise<string> {
@@ -92,7 +32,7 @@ async function finalMessage(h: Harness, re: RegExp, channel = OPS_CHANNEL): Prom
   );
 }
 
-async function createBinding(h: Harness, f: Form = form()) {
+async function createBinding(h: Harness, f: BindingForm = bindingForm()) {
   const res = await submitCreate(h, f);
   expect(res.body).toEqual({ response_action: 'clear' });
   await finalMessage(h, new RegExp(`Binding .${f.name}. created`));
@@ -161,7 +101,7 @@ describe('/sip-setup', () => {
   });
 
   it('keeps the digest password write-only: sent to LiveKit, never in Slack, the journal or the audit log', async () => {
-    await createBinding(h, form({ authKind: 'digest', digestUsername: 'est-user', digestPassword: 's3cret-Pa55word' }));
+    await createBinding(h, bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: 's3cret-Pa55word' }));
     expect(h.livekit.outboundTrunks()[0]!.authPassword).toBe('s3cret-Pa55word');
     const everything = JSON.stringify(h.slack.calls.map((c) => c.args));
     expect(everything).not.toContain('s3cret-Pa55word');
@@ -192,7 +132,7 @@ describe('/sip-setup', () => {
     const before = counts();
     const res = await h.client.submitView({
       callbackId: 'binding_modal',
-      values: values(form({ callerId: '+14155550101', reportChannel: SUPPORT_CHANNEL }), 'edit'),
+      values: bindingFormValues(bindingForm({ callerId: '+14155550101', reportChannel: SUPPORT_CHANNEL }), 'edit'),
       privateMetadata: view.private_metadata,
     });
     expect(res.body).toEqual({ response_action: 'clear' });
@@ -210,7 +150,7 @@ describe('/sip-setup', () => {
 
   it('reports progress to the admin directly when it cannot post in the channel /sip-setup was typed in', async () => {
     h.slack.script('chat.postMessage', (args) => (args.channel === 'CPRIVATE1' ? { ok: false, error: 'not_in_channel' } : undefined));
-    const res = await h.client.submitView({ callbackId: 'binding_modal', values: values(form()), privateMetadata: createMeta('CPRIVATE1') });
+    const res = await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(bindingForm()), privateMetadata: createModalMeta('CPRIVATE1') });
     expect(res.body).toEqual({ response_action: 'clear' });
     const dm = await eventually(() => h.slack.messages().find((m) => m.channel !== 'CPRIVATE1' && /Binding .acme-us. created/.test(unescapeSlack(renderBlocks(m.blocks ?? [])))));
     expect(h.slack.callsTo('chat.postMessage').map((c) => c.args.channel)).toEqual(expect.arrayContaining(['CPRIVATE1', ADMIN_USER]));
@@ -220,7 +160,7 @@ describe('/sip-setup', () => {
   it('refuses invalid fields with errors on the right blocks and changes nothing', async () => {
     const res = await submitCreate(
       h,
-      form({ name: 'Bad Name!', trunkDomain: 'sip:acme.pstn.sinch.com:5060', dids: '+1 415 555', callerId: 'abc', dispatchKind: 'direct', roomName: '' }),
+      bindingForm({ name: 'Bad Name!', trunkDomain: 'sip:acme.pstn.sinch.com:5060', dids: '+1 415 555', callerId: 'abc', dispatchKind: 'direct', roomName: '' }),
     );
     const body = res.body as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
@@ -235,7 +175,7 @@ describe('/sip-setup', () => {
     expect(other.ok).toBe(true);
     const creates = () => h.livekit.countCalls('CreateSIPInboundTrunk');
     const before = creates();
-    const res = await submitCreate(h, form());
+    const res = await submitCreate(h, bindingForm());
     const body = res.body as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
     expect(body.errors.dids).toContain('+14155550101');
@@ -246,7 +186,7 @@ describe('/sip-setup', () => {
 
   it('refuses a DID owned by another binding', async () => {
     await createBinding(h);
-    const res = await submitCreate(h, form({ name: 'acme-eu', dids: '+14155550101, +442071234567' }));
+    const res = await submitCreate(h, bindingForm({ name: 'acme-eu', dids: '+14155550101, +442071234567' }));
     const body = res.body as { errors: Record<string, string> };
     expect(body.errors.dids).toMatch(/\+14155550101 belongs to binding acme-us/);
     expect(await h.deps.repos.bindings.count()).toBe(1);
@@ -257,7 +197,7 @@ describe('/sip-setup', () => {
     expect((res.body as { response_type: string; text: string }).response_type).toBe('ephemeral');
     expect((res.body as { text: string }).text).toMatch(/Only SIP Ops admins/);
     expect(h.slack.callsTo('views.open')).toHaveLength(0);
-    const sub = await submitCreate(h, form(), 'UINTRUDER');
+    const sub = await submitCreate(h, bindingForm(), 'UINTRUDER');
     expect((sub.body as { response_action: string }).response_action).toBe('errors');
     for (const text of ['delete acme-us', 'import x inbound=ST_a rule=SDR_b outbound=ST_c']) {
       const r = await h.client.command('/sip-setup', text, { user_id: 'UINTRUDER', channel_id: OPS_CHANNEL });
@@ -267,7 +207,7 @@ describe('/sip-setup', () => {
   });
 
   it('a double submit of the same modal creates one binding, not two', async () => {
-    const f = form();
+    const f = bindingForm();
     const [a, b] = await Promise.all([submitCreate(h, f), submitCreate(h, f)]);
     const actions = [a.body, b.body].map((x) => (x as { response_action: string }).response_action).sort();
     expect(actions).toEqual(['clear', 'errors']);
@@ -282,7 +222,7 @@ describe('/sip-setup', () => {
   });
 
   it('escapes what users typed: no mention or link injection in messages', async () => {
-    await createBinding(h, form({ agentName: 'agent_x' }));
+    await createBinding(h, bindingForm({ agentName: 'agent_x' }));
     const res = await h.client.command('/sip-setup', 'show <!channel>', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     expect(JSON.stringify(res.body)).not.toContain('<!channel>');
     expect(JSON.stringify(res.body)).toContain('&lt;!channel&gt;');
@@ -313,7 +253,7 @@ describe('/sip-setup', () => {
     await h.client.command('/sip-setup', 'acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
     const meta = (upd.args.view as { private_metadata: string }).private_metadata;
-    await h.client.submitView({ callbackId: 'binding_modal', values: values(form(), 'edit'), privateMetadata: meta });
+    await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(bindingForm(), 'edit'), privateMetadata: meta });
     await finalMessage(h, /Binding .acme-us. updated/);
     expect(h.livekit.dispatchRules()[0]!.roomConfig?.agents.map((a) => a.agentName)).toEqual(['support-agent']);
   });
@@ -387,7 +327,7 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
     for (const fault of ['error', 'timeout'] as const) {
       it(`create: ${method} ${fault === 'error' ? 'answers an error' : 'never answers'} → rolled back, nothing left`, async () => {
         h.livekit.failNext(method, fault === 'error' ? { code: 'internal', msg: 'disk full' } : 'hang');
-        const res = await submitCreate(h, form());
+        const res = await submitCreate(h, bindingForm());
         expect(res.body).toEqual({ response_action: 'clear' });
         const msg = await finalMessage(h, /failed/);
         expect(msg).toMatch(fault === 'error' ? /disk full/ : /did not answer in time/);
@@ -408,7 +348,7 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
     const upd = await h.slack.waitFor('views.update');
     const meta = (upd.args.view as { private_metadata: string }).private_metadata;
     h.livekit.failNext('UpdateSIPOutboundTrunk', { code: 'unavailable', msg: 'no sip service' });
-    await h.client.submitView({ callbackId: 'binding_modal', values: values(form({ dids: '+14155550100\n+14155550102', callerId: '+14155550102' }), 'edit'), privateMetadata: meta });
+    await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(bindingForm({ dids: '+14155550100\n+14155550102', callerId: '+14155550102' }), 'edit'), privateMetadata: meta });
     const msg = await finalMessage(h, /Updating binding .acme-us. failed/);
     expect(msg).toMatch(/rolled back/);
     expect(h.livekit.inboundTrunks()[0]!.numbers).toEqual(['+14155550100', '+14155550101']);
@@ -435,7 +375,7 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
 
   it('LiveKit down during submit: a clear error on the DIDs, nothing created', async () => {
     await h.livekit.setAvailable(false);
-    const res = await submitCreate(h, form());
+    const res = await submitCreate(h, bindingForm());
     const body = res.body as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
     expect(body.errors.dids).toMatch(/Could not check these DIDs against LiveKit/);
@@ -446,7 +386,7 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
   it('a rollback that cannot finish is retried until LiveKit is back', async () => {
     h.livekit.failNext('CreateSIPOutboundTrunk', { code: 'internal', msg: 'boom' });
     h.livekit.failNext('DeleteSIPDispatchRule', { code: 'unavailable', msg: 'down' }, 1);
-    await submitCreate(h, form());
+    await submitCreate(h, bindingForm());
     const msg = await finalMessage(h, /failed/);
     expect(msg).toMatch(/rollback has not finished/);
     const [stuck] = await h.deps.repos.journal.listFor('acme-us');

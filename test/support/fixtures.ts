@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../src/app';
-import { managedTag } from '../../src/domain/livekit-model';
+import { desiredInbound, desiredOutbound, desiredRule } from '../../src/domain/binding-resources';
 import type { Binding, BindingSpec } from '../../src/domain/binding';
 
 let seq = 0;
@@ -23,42 +23,16 @@ export function bindingSpec(overrides: Partial<BindingSpec> = {}): BindingSpec {
 }
 
 /**
- * Puts a complete binding in place the direct way (LiveKit resources + database row),
- * for suites that test features other than /sip-setup.
+ * Puts a complete binding in place the direct way (the LiveKit resources /sip-setup would
+ * create, and the database row), for suites that test features other than /sip-setup.
  */
 export async function seedBinding(deps: AppDeps, overrides: Partial<BindingSpec> = {}, actor = 'USEED'): Promise<Binding> {
   const spec = bindingSpec(overrides);
-  const tls = spec.transport === 'tls';
-  const inbound = await deps.livekit.createInboundTrunk({
-    name: `${spec.name}-inbound`,
-    metadata: managedTag(spec.name),
-    numbers: spec.dids,
-    mediaEncryption: tls ? 'require' : 'disable',
-  });
+  const inbound = await deps.livekit.createInboundTrunk(desiredInbound(spec));
   if (!inbound.ok) throw new Error(`seed inbound: ${inbound.failure.message}`);
-  const rule = await deps.livekit.createDispatchRule({
-    name: `${spec.name}-dispatch`,
-    metadata: managedTag(spec.name),
-    trunkIds: [inbound.value.id],
-    rule:
-      spec.dispatch.kind === 'direct'
-        ? { kind: 'direct', roomName: spec.dispatch.roomName, pin: '' }
-        : spec.dispatch.kind === 'individual'
-          ? { kind: 'individual', roomPrefix: spec.dispatch.roomPrefix, pin: '', noRandomness: false }
-          : { kind: 'callee', roomPrefix: spec.dispatch.roomPrefix, pin: '', randomize: true },
-    agents: spec.agentName ? [spec.agentName] : [],
-  });
+  const rule = await deps.livekit.createDispatchRule(desiredRule(spec, inbound.value.id));
   if (!rule.ok) throw new Error(`seed rule: ${rule.failure.message}`);
-  const outbound = await deps.livekit.createOutboundTrunk({
-    name: `${spec.name}-outbound`,
-    metadata: managedTag(spec.name),
-    address: spec.trunkDomain,
-    transport: spec.transport,
-    numbers: [spec.callerId],
-    authUsername: spec.auth.kind === 'digest' ? spec.auth.username : '',
-    authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '',
-    mediaEncryption: tls ? 'require' : 'disable',
-  });
+  const outbound = await deps.livekit.createOutboundTrunk({ ...desiredOutbound(spec), authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '' });
   if (!outbound.ok) throw new Error(`seed outbound: ${outbound.failure.message}`);
   return deps.repos.bindings.insert(
     spec,
