@@ -21,7 +21,7 @@ export interface ChangeRequest {
   previous?: BindingSpec; // redacted
   previousVersion?: number;
   resources: BindingResources; // IDs before the change
-  /** The Slack view that asked for it (double-submit guard). */
+  /** The Slack view that asked for it (for the record; double submits are stopped by the name reservation). */
   viewId?: string;
 }
 
@@ -106,6 +106,13 @@ export class ChangeExecutor {
     }
     const save = (extra: { state?: Journal['state']; error?: string | null } = {}): Promise<void> =>
       repos.journal.save(journal.id, { steps, ...extra }, now());
+    /** Journal the failure, undo what was done, and say whether LiveKit is back as it was. */
+    const abort = async (reason: string, cause: { failedStep?: ChangeStep; failure?: LiveKitFailure } = {}): Promise<ChangeOutcome> => {
+      await save({ state: 'rolling_back', error: reason });
+      await onProgress(steps, 'rolling-back');
+      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
+      return { ok: false, journalId: journal.id, steps, ...cause, reason, rolledBack };
+    };
 
     for (const step of steps) {
       step.status = 'running';
@@ -114,11 +121,7 @@ export class ChangeExecutor {
       const r = await this.apply(step, input.spec, request.resources, steps, input.previous);
       if (!r.ok) {
         step.status = 'failed';
-        const reason = `${describeStep(step)} failed: ${describeFailure(r.failure)}`;
-        await save({ state: 'rolling_back', error: reason });
-        await onProgress(steps, 'rolling-back');
-        const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
-        return { ok: false, journalId: journal.id, steps, failedStep: step, failure: r.failure, reason, rolledBack };
+        return abort(`${describeStep(step)} failed: ${describeFailure(r.failure)}`, { failedStep: step, failure: r.failure });
       }
       step.status = 'done';
       await save();
@@ -131,10 +134,7 @@ export class ChangeExecutor {
     } catch (err) {
       const reason = err instanceof StaleBindingError ? err.message : `Saving the binding failed: ${(err as Error).message}`;
       this.deps.logger.error({ err, binding: input.spec.name }, 'binding change: commit failed, rolling back');
-      await save({ state: 'rolling_back', error: reason });
-      await onProgress(steps, 'rolling-back');
-      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
-      return { ok: false, journalId: journal.id, steps, reason, rolledBack };
+      return abort(reason);
     }
   }
 

@@ -3,6 +3,7 @@
  * failure, list, show (desired vs actual with drift), delete confirmation. Every value a user
  * typed goes through `escapeMrkdwn` or `code`.
  */
+import { isIPv4 } from 'node:net';
 import type { Binding, BindingSpec } from '../../domain/binding';
 import { estStaticEndpoint } from '../../domain/binding';
 import { describeRuleKind, expectedRoomPattern, RESOURCE_LABEL, ruleKindFor, type ActualResources, type DriftItem } from '../../domain/binding-resources';
@@ -46,7 +47,7 @@ export interface ChecklistInput {
 
 /** The EST side, with the exact values to enter in the Sinch dashboard. */
 export function estChecklist({ spec, livekitIp }: ChecklistInput): string {
-  const ip = /^\d+\.\d+\.\d+\.\d+$/.test(spec.livekitSipHost) ? spec.livekitSipHost : livekitIp;
+  const ip = isIPv4(spec.livekitSipHost) ? spec.livekitSipHost : livekitIp;
   const acl = ip ? code(`${ip}/32`) : `${code(`<public IPv4 of ${spec.livekitSipHost}>/32`)} (could not resolve it here: look it up with \`dig +short ${escapeMrkdwn(spec.livekitSipHost)}\`)`;
   const lines = [
     `*EST checklist* (Sinch dashboard → Elastic SIP Trunking → trunk ${code(spec.trunkDomain)}):`,
