@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema';
 import { MIGRATIONS, type Migration } from './migrations';
 
@@ -22,7 +22,7 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrate(db, migrations);
   } catch (err) {
@@ -45,6 +45,37 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
       if (closed) return;
       closed = true;
       await db.destroy();
+    },
+  };
+}
+
+/** Most prepared statements kept per database (a multi-row insert has one text per row count). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query it runs; compiling the same SQL again is a measurable share of the
+ * webhook intake's CPU. This keeps the prepared statements of data queries by their text (least
+ * recently used out first). Kysely only runs `all`/`run` on them, which finish before the next
+ * query starts (one connection, serialised by Kysely), so a cached statement is never busy;
+ * statements that change the schema are not kept.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(text);
+      if (/^\s*(select|insert|update|delete|with)\b/i.test(text)) {
+        cache.set(text, stmt);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
     },
   };
 }

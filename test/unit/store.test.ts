@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { BindingSpec } from '../../src/domain/binding';
 import { createRepos, openStore } from '../../src/store';
 import { MIGRATIONS } from '../../src/store/migrations';
+import { sql } from 'kysely';
+import { WebhookEventsRepo } from '../../src/store/webhook-events-repo';
 
 const spec: BindingSpec = {
   name: 'acme-main',
@@ -73,6 +75,27 @@ describe('store', () => {
     await repos.meta.set('k', 'v2');
     expect(await repos.meta.get('k')).toBe('v2');
     expect(await repos.meta.get('missing')).toBeUndefined();
+    await store.close();
+  });
+
+  it('reuses prepared statements without stale results, across many statement texts and a schema change', async () => {
+    const store = await openStore(join(dir, 'db.sqlite'));
+    const events = new WebhookEventsRepo(store.db);
+    const now = new Date('2026-11-25T12:00:00Z');
+    const ids = Array.from({ length: 600 }, (_, i) => `EV_${String(i).padStart(4, '0')}`);
+    await events.recordNew(ids.map((id) => ({ id, event: 'participant_joined', roomName: 'r', payload: '{}' })), now);
+    // `id in (…)` with 1…600 IDs: 600 statement texts, more than the cache keeps; each run sees the last.
+    for (let k = 1; k <= ids.length; k++) {
+      await events.markProcessed(ids.slice(0, k), now);
+      if (k === 300) expect(await events.unprocessed()).toHaveLength(300);
+    }
+    expect(await events.unprocessed()).toHaveLength(0);
+    // A statement prepared before the schema changed still runs against the new schema.
+    const count = async () => (await store.db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<number>().as('c')).executeTakeFirstOrThrow()).c;
+    expect(await count()).toBe(600);
+    await sql`alter table webhook_events add column extra text`.execute(store.db);
+    await sql`delete from webhook_events where id = ${ids[0]}`.execute(store.db);
+    expect(await count()).toBe(599);
     await store.close();
   });
 });
