@@ -103,6 +103,7 @@ const EnvSchema = z.object({
     .min(1, { error: 'expected 1 to 600 seconds' })
     .max(600, { error: 'expected 1 to 600 seconds' })
     .default(20),
+  INBOUND_THREAD: z.enum(['compact', 'live'], { error: 'expected compact or live' }).default('compact'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -123,6 +124,12 @@ export interface Config {
   testCall: { channelIds: string[]; userIds?: string[]; allowedPrefixes: string[] };
   /** Seconds after the caller joins before a missing agent is reported. */
   agentJoinTimeoutSec: number;
+  /**
+   * How an inbound call's thread fills: `compact` keeps the parent live and posts the timeline as one
+   * reply at hang-up (3 Slack calls a call); `live` posts each milestone as it happens (4 for calls
+   * longer than the pacing interval). The agent watchdog's warning is posted at once either way.
+   */
+  inboundThread: 'compact' | 'live';
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -159,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       allowedPrefixes: e.TEST_CALL_ALLOWED_PREFIXES,
     },
     agentJoinTimeoutSec: e.AGENT_JOIN_TIMEOUT_SEC,
+    inboundThread: e.INBOUND_THREAD,
   };
   return { ok: true, config };
 }

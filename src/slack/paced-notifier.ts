@@ -118,6 +118,8 @@ interface Msg {
   lastReply?: Msg;
   retries: number;
   rateLimited: number;
+  /** A delayed post is not sent before this time (the notifier's clock). */
+  notBefore?: number;
   settle: (ts: string | undefined) => void;
   posted: Promise<string | undefined>;
 }
@@ -190,9 +192,13 @@ export class PacedNotifier {
     this.maxMergedChars = opts.maxMergedChars ?? 3500;
   }
 
-  /** A new top-level message. */
-  post(channel: string, content: SlackContent): MessageHandle {
+  /**
+   * A new top-level message. With `delayMs` it is not sent before that time has passed, so updates
+   * made meanwhile ride on the post; later calls to the channel wait behind it (FIFO).
+   */
+  post(channel: string, content: SlackContent, opts: { delayMs?: number } = {}): MessageHandle {
     const msg = this.newMsg(channel, content, undefined);
+    if (opts.delayMs !== undefined && opts.delayMs > 0) msg.notBefore = this.clock.now() + opts.delayMs;
     this.enqueue(msg.channel, { kind: 'post', msg });
     return new Handle(msg, 0);
   }
@@ -233,6 +239,20 @@ export class PacedNotifier {
     msg.parts[h.part] = content;
     if (msg.state !== 'sent') return; // queued: the post carries it; sending: checked when the post returns
     this.queueUpdate(msg);
+  }
+
+  /** A delayed post may go now (what it waited for has happened); no effect on other messages. */
+  release(handle: MessageHandle): void {
+    const msg = this.msgOf(handle);
+    if (msg.notBefore === undefined) return;
+    msg.notBefore = undefined;
+    const ch = this.channels.get(msg.channel);
+    if (!ch || msg.state !== 'queued') return;
+    if (ch.timer !== undefined) {
+      this.clock.clearTimeout(ch.timer);
+      ch.timer = undefined;
+    }
+    this.pump(ch);
   }
 
   /** A message posted earlier (e.g. before a restart), so it can be updated and replied to. */
@@ -383,7 +403,7 @@ export class PacedNotifier {
       this.checkIdle();
       return;
     }
-    const wait = ch.nextAt - this.clock.now();
+    const wait = Math.max(ch.nextAt, op.kind === 'post' ? (op.msg.notBefore ?? 0) : 0) - this.clock.now();
     if (wait > 0) {
       ch.timer = this.clock.setTimeout(() => {
         ch.timer = undefined;

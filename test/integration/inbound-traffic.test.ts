@@ -1,24 +1,8 @@
 import { inboundFeature } from '../../src/features/inbound';
 import { eventually, OPS_CHANNEL, startHarness, type Harness } from '../support/app-harness';
+import { settled, threadText } from '../support/inbound-slack';
 import { seedBinding } from '../support/fixtures';
 import type { InboundCall } from '../support/livekit-emulator/types';
-import type { SlackMessage } from '../support/slack-standin';
-import { renderMessage } from '../support/slack-render';
-
-/** Waits until no Slack call arrived for `quietMs` (longer than the pacing interval). */
-async function settled(h: Harness, quietMs = 250): Promise<void> {
-  await h.livekit.flushWebhooks();
-  await eventually(async () => {
-    const before = h.slack.calls.length;
-    await new Promise((r) => setTimeout(r, quietMs));
-    return h.slack.calls.length === before;
-  }, 20_000, 'Slack traffic to settle');
-}
-
-function threadText(h: Harness, parent: SlackMessage): string {
-  const { parent: p, replies } = h.slack.thread(parent.channel, parent.ts);
-  return [renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>), ...replies.map((r) => `  ↳ ${r.text}`)].join('\n');
-}
 
 async function call(h: Harness, c: InboundCall): Promise<string> {
   const r = await h.livekit.simulateInboundCall(c);
@@ -40,7 +24,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
   it('warns in the thread with the Sinch guide’s checks when the agent does not join in time', async () => {
     const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH001' });
     const room = await call(h, { from: '+15550200', to: binding.dids[0]!, agent: 'none', durationMs: 700 });
-    await settled(h);
+    await settled(h, 250);
     const [parent, ...more] = h.slack.topLevel('CWATCH001');
     expect(more).toHaveLength(0);
     const text = threadText(h, parent!);
@@ -61,7 +45,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
     const changed = await h.deps.livekit.updateDispatchRule(binding.resources.dispatchRuleId!, { agents: [] });
     expect(changed.ok).toBe(true);
     await call(h, { from: '+15550201', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 600 });
-    await settled(h);
+    await settled(h, 250);
     const [parent] = h.slack.topLevel('CWATCH002');
     const text = threadText(h, parent!);
     expect(text).toContain(`❌ dispatch rule \`${binding.resources.dispatchRuleId}\` lists no agents in \`roomConfig.agents\`, not \`inbound-agent\``);
@@ -75,7 +59,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
       call(h, { from: '+15550202', to: withAgent.dids[0]!, agent: { joinAfterMs: 50 }, durationMs: 600 }),
       call(h, { from: '+15550203', to: without.dids[0]!, agent: 'none', durationMs: 600 }),
     ]);
-    await settled(h);
+    await settled(h, 250);
     const parents = h.slack.topLevel('CWATCH003');
     expect(parents).toHaveLength(2);
     for (const p of parents) expect(threadText(h, p)).not.toContain('No agent joined within');
@@ -97,7 +81,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
     const before = h.slack.messages(OPS_CHANNEL).length;
     const room = await call(h, { from: '+15550300', to: '+14155559990', agent: 'none', durationMs: 50 });
     await call(h, { from: '+15550301', to: '+14155559991', agent: 'none', durationMs: 50 });
-    await settled(h);
+    await settled(h, 250);
     const reports = h.slack.messages(OPS_CHANNEL).slice(before);
     expect(reports).toHaveLength(1);
     expect(reports[0]!.text).toContain(`Inbound traffic that no SIP Ops binding owns* on LiveKit inbound trunk \`${trunk.value.id}\``);
@@ -119,7 +103,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
     }
     // Another caller is not affected.
     await call(h, { from: '+15550998', to: binding.dids[0]!, agent: 'none', durationMs: 50 });
-    await settled(h);
+    await settled(h, 250);
     const top = h.slack.topLevel('CNOISE001');
     const notes = top.filter((m) => m.text.includes('Repeated short calls'));
     const threads = top.filter((m) => m.text.startsWith('Inbound call'));
@@ -133,7 +117,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
 
     // The same caller with a real call (longer than the short-call limit): held, then its own thread.
     const longRoom = await call(h, { from: '+15550999', to: binding.dids[0]!, agent: 'none', durationMs: 900 });
-    await settled(h);
+    await settled(h, 250);
     const after = h.slack.topLevel('CNOISE001').filter((m) => m.text.startsWith('Inbound call'));
     expect(after).toHaveLength(4);
     const text = threadText(h, after[3]!);

@@ -5,36 +5,15 @@ import { join } from 'node:path';
 import { AccessToken } from 'livekit-server-sdk';
 import { inboundFeature, type InboundOptions } from '../../src/features/inbound';
 import { eventually, startHarness, type Harness } from '../support/app-harness';
+import { chatCalls, settled, threadText } from '../support/inbound-slack';
 import { seedBinding } from '../support/fixtures';
 import { postWebhook } from '../support/livekit-webhook';
 import type { WebhookEventJson } from '../support/livekit-emulator/types';
-import type { SlackMessage } from '../support/slack-standin';
-import { renderMessage } from '../support/slack-render';
 
 const REPORT = 'CREPORT01';
 
 function start(opts: InboundOptions = {}, extra: { dataDir?: string } = {}): Promise<Harness> {
   return startHarness({ features: (deps) => [inboundFeature(deps, { paceIntervalMs: 20, ...opts })], ...extra });
-}
-
-/** Chat calls to a channel (posts, replies, updates), oldest first. */
-function chatCalls(h: Harness, channel: string) {
-  return h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel);
-}
-
-function threadText(h: Harness, parent: SlackMessage): string {
-  const { parent: p, replies } = h.slack.thread(parent.channel, parent.ts);
-  return [renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>), ...replies.map((r) => `  ↳ ${r.text}`)].join('\n');
-}
-
-/** Waits until no Slack call arrived for `quietMs` (longer than the pacing interval). */
-async function settled(h: Harness, quietMs = 300): Promise<void> {
-  await h.livekit.flushWebhooks();
-  await eventually(async () => {
-    const before = h.slack.calls.length;
-    await new Promise((r) => setTimeout(r, quietMs));
-    return h.slack.calls.length === before;
-  }, 25_000, 'Slack traffic to settle');
 }
 
 describe('inbound call reporting', () => {
@@ -125,13 +104,13 @@ describe('inbound call reporting', () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREPLAY01' });
       const r = await h.livekit.simulateInboundCall({ from: '+15550111', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
       if (!r.routed) throw new Error('not routed');
-      await settled(h);
+      await settled(h, 300);
       const before = chatCalls(h, 'CREPLAY01').length;
       for (const ev of [...r.events, ...[...r.events].reverse()]) {
         const res = await post(ev);
         expect(res).toEqual({ status: 200, body: { ok: true, result: 'duplicate' } });
       }
-      await settled(h);
+      await settled(h, 300);
       expect(chatCalls(h, 'CREPLAY01')).toHaveLength(before);
       expect(h.slack.topLevel('CREPLAY01')).toHaveLength(1);
     });
@@ -140,7 +119,7 @@ describe('inbound call reporting', () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREORDER1' });
       const { room, events } = await capture({ from: '+15550122', to: binding.dids[0]!, agent: { joinAfterMs: 20 }, durationMs: 300 });
       for (const ev of [...events].reverse()) expect((await post(ev)).body.result).toBe('accepted');
-      await settled(h);
+      await settled(h, 300);
       const parents = h.slack.topLevel('CREORDER1');
       expect(parents).toHaveLength(1);
       const text = threadText(h, parents[0]!);
@@ -169,7 +148,7 @@ describe('inbound call reporting', () => {
       const results = [];
       for (const ev of shuffled) results.push((await post(ev)).body.result);
       expect(results).toEqual(['accepted', 'accepted', 'accepted', 'duplicate', 'accepted', 'duplicate', 'duplicate']);
-      await settled(h);
+      await settled(h, 300);
       const parents = h.slack.topLevel('CSHUFFLE1');
       expect(parents).toHaveLength(1);
       expect(parents[0]!.text).toMatch(/Ended · 1\.\d s · the caller hung up/);
@@ -191,11 +170,11 @@ describe('inbound call reporting', () => {
         });
         expect(tampered.status).toBe(401);
       }
-      await settled(h);
+      await settled(h, 300);
       expect(h.slack.messages('CFORGED01')).toHaveLength(0);
       // The genuine events are still new: the forged ones were not recorded as seen.
       for (const ev of events) expect((await post(ev)).body.result).toBe('accepted');
-      await settled(h);
+      await settled(h, 300);
       expect(h.slack.topLevel('CFORGED01')).toHaveLength(1);
     });
   });
@@ -216,7 +195,7 @@ describe('inbound call reporting', () => {
           events = r.events;
           // Only the start of the call arrives before the restart.
           for (const ev of events.slice(0, 3)) await postWebhook(`${h1.base}/livekit/webhook`, ev, h1.livekit.apiKey, h1.livekit.apiSecret);
-          await settled(h1);
+          await settled(h1, 300);
           const parents = h1.slack.topLevel(REPORT);
           expect(parents).toHaveLength(1);
           parentTs = parents[0]!.ts;
@@ -231,7 +210,7 @@ describe('inbound call reporting', () => {
             results.push(((await res.json()) as { result?: string }).result);
           }
           expect(results).toEqual(['duplicate', 'duplicate', 'duplicate', 'accepted', 'accepted', 'accepted']);
-          await settled(h2);
+          await settled(h2, 300);
           // No new parent: the hang-up goes into the old thread and the old parent is updated.
           const posts = h2.slack.callsTo('chat.postMessage');
           expect(posts.length).toBeGreaterThan(0);

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(r.config.adminUserIds).toEqual([]);
     expect(r.config.testCall).toEqual({ channelIds: [], allowedPrefixes: [] });
     expect(r.config.slack.appToken).toBeUndefined();
+    expect(r.config.inboundThread).toBe('compact');
   });
 
   it('names every missing variable on its own line', () => {
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
       ADMIN_USER_IDS: 'U123ABC,alice',
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'postgres://x',
+      INBOUND_THREAD: 'chatty',
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
     expect(text).toMatch(/ADMIN_USER_IDS: .*"alice" is not one/);
     expect(text).toMatch(/LOG_LEVEL: expected one of/);
     expect(text).toMatch(/DATABASE_URL: expected sqlite:/);
+    expect(text).toContain('INBOUND_THREAD: expected compact or live');
   });
 
   it('parses lists, optional Socket Mode and the Slack API URL', () => {

@@ -274,4 +274,32 @@ describe('PacedNotifier', () => {
     await n.idle();
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('holds a delayed post until its time or its release, carrying the updates made meanwhile', async () => {
+    const { clock, chat, n } = setup({ intervalMs: 100 });
+    const held = n.post('C1', { text: 'ringing' }, { delayMs: 1500 });
+    await clock.advance(1000);
+    expect(chat.calls).toHaveLength(0);
+    n.update(held, { text: 'connected' });
+    await clock.advance(499);
+    expect(chat.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(chat.calls.map((c) => [c.method, c.at, c.args.text])).toEqual([['post', 1500, 'connected']]);
+
+    // Released early: it goes at once (within the channel's pacing); the next message waits behind it.
+    const early = n.post('C2', { text: 'ringing' }, { delayMs: 5000 });
+    n.post('C2', { text: 'after' });
+    await clock.advance(200);
+    expect(chat.calls.filter((c) => c.args.channel === 'C2')).toHaveLength(0);
+    n.update(early, { text: 'ended' });
+    n.release(early);
+    await clock.advance(0);
+    await clock.advance(100);
+    expect(chat.calls.filter((c) => c.args.channel === 'C2').map((c) => [c.at, c.args.text])).toEqual([
+      [1700, 'ended'],
+      [1800, 'after'],
+    ]);
+    await n.idle();
+    expect(clock.pendingTimers).toBe(0);
+  });
 });

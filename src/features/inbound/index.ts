@@ -7,7 +7,9 @@
  * - Per room, events go through the pure reducer (`domain/inbound-call.ts`), so the state is right
  *   whatever order webhooks arrive in. Each SIP caller is a call: tied to a binding by its SIP
  *   attributes or room, given a parent message in the binding's report channel and thread replies
- *   (caller joined, agent joined, hang-up), with the parent updated as the call goes on.
+ *   (caller joined, agent joined, hang-up), with the parent updated as the call goes on. Compact
+ *   threads (default) hold the replies back to one at hang-up and let the parent wait briefly for the
+ *   agent, 3 Slack calls a call; live threads reply at each milestone.
  * - Slack traffic goes through the `PacedNotifier` (≤ 1 call per `paceIntervalMs` per channel,
  *   coalescing), so a burst of calls cannot trip Slack's limits.
  * - An agent watchdog posts the Sinch guide's checks when the binding's agent does not join in time;
@@ -44,7 +46,7 @@ import {
   type NoiseState,
 } from '../../domain/inbound-noise';
 import { describeFailure } from '../../domain/livekit-failure';
-import { chatOf, PacedNotifier, type MessageHandle, type NotifierClock } from '../../slack/paced-notifier';
+import { chatOf, PacedNotifier, type MessageHandle, type NotifierClock, type SlackContent } from '../../slack/paced-notifier';
 import type { CallRecord } from '../../store/calls-repo';
 import { WebhookEventsRepo } from '../../store/webhook-events-repo';
 import { WebhookDedupe } from './dedupe';
@@ -55,6 +57,7 @@ import {
   endedReply,
   joinerJoinedReply,
   noiseNoteMessage,
+  packReplies,
   parentMessage,
   unboundMessage,
   type RuleCheck,
@@ -86,6 +89,13 @@ export interface InboundOptions {
   ruleCheckMs?: number;
   /** How long seen webhook event IDs are kept (default 7 days). */
   webhookRetentionMs?: number;
+  /** How the thread fills (default INBOUND_THREAD): see `Config.inboundThread`. */
+  threadMode?: 'compact' | 'live';
+  /**
+   * Compact threads: how long after the caller joined the parent waits for the binding's agent, so
+   * one post says both (default 1500 ms; it goes at once when the agent joins or the call ends).
+   */
+  openingWindowMs?: number;
 }
 
 type Presentation = 'thread' | 'held' | 'folded' | 'unbound' | 'ignored';
@@ -156,6 +166,8 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   const retainEndedMs = opts.retainEndedMs ?? 10 * 60_000;
   const ruleCheckMs = opts.ruleCheckMs ?? 1500;
   const webhookRetentionMs = opts.webhookRetentionMs ?? 7 * 86_400_000;
+  const threadMode = opts.threadMode ?? config.inboundThread;
+  const openingWindowMs = opts.openingWindowMs ?? 1500;
 
   const queue = new KeyedSerialQueue((err, room) => logger.error({ err, room }, 'processing a LiveKit webhook failed'));
   const sessions = new Map<string, RoomSession>();
@@ -396,7 +408,11 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     cs.presentation = 'thread';
     const binding = cs.binding;
     const content = parentMessage(call, binding);
-    cs.parent = slack().post(binding.reportChannel, content);
+    // Compact: a caller whose agent is still expected gets a parent that waits a moment for it (an
+    // agent joining meanwhile changes the queued post; no extra call).
+    const waitForAgent = threadMode === 'compact' && binding.agentName && !call.agentJoined && !call.ended && !call.agentMissing;
+    const delayMs = waitForAgent ? (call.joinedAt ?? nowMs()) + openingWindowMs - nowMs() : 0;
+    cs.parent = slack().post(binding.reportChannel, content, { delayMs });
     cs.lastParentJson = JSON.stringify(content);
     const recordId = cs.recordId;
     if (recordId) {
@@ -411,36 +427,47 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     }
   }
 
-  /** Posts the replies this call's view calls for and not posted yet, then refreshes the parent. */
+  /**
+   * Posts the replies this call's view calls for and not posted yet, then refreshes the parent.
+   * Live threads get each milestone as it happens. Compact threads keep the parent live and hold
+   * the milestones back until the hang-up or the agent watchdog's warning: queued together, they
+   * become one reply (the notifier merges text replies queued back to back).
+   */
   async function syncThread(cs: CallSession, view: InboundCallView): Promise<void> {
     const binding = cs.binding;
     const parent = cs.parent;
     if (!binding || !parent) return;
     const n = slack();
-    if (!cs.replied.has('started')) {
+    const due = threadMode === 'live' || view.ended || (view.agentMissing && !cs.replied.has('agent-missing'));
+    // Milestones that are due together go out as one reply.
+    const batch: SlackContent[] = [];
+    if (due && !cs.replied.has('started')) {
       cs.replied.add('started');
-      n.reply(parent, callerJoinedReply(view));
+      batch.push(callerJoinedReply(view));
     }
-    for (const j of view.joiners) {
+    for (const j of due ? view.joiners : []) {
       const k = `joined:${j.key}`;
       if (cs.replied.has(k)) continue;
       cs.replied.add(k);
-      n.reply(parent, joinerJoinedReply(j));
+      batch.push(joinerJoinedReply(j));
     }
     if (view.agentMissing && !cs.replied.has('agent-missing')) {
       cs.replied.add('agent-missing');
-      n.reply(parent, agentMissingReply(view, binding, agentTimeoutMs, await checkRule(view, binding)));
+      batch.push(agentMissingReply(view, binding, agentTimeoutMs, await checkRule(view, binding)));
     }
     if (view.ended && !cs.replied.has('ended')) {
       cs.replied.add('ended');
-      n.reply(parent, endedReply(view, binding));
+      batch.push(endedReply(view, binding));
     }
+    for (const reply of packReplies(batch)) n.reply(parent, reply);
     const content = parentMessage(view, binding);
     const json = JSON.stringify(content);
     if (json !== cs.lastParentJson) {
       cs.lastParentJson = json;
       n.update(parent, content);
     }
+    // A parent waiting for the agent goes as soon as there is no more need to wait.
+    if (view.agentJoined || view.ended || view.agentMissing) n.release(parent);
   }
 
   /** Live check 1 of the watchdog: does the dispatch rule still name the agent? */

@@ -87,6 +87,17 @@ export function endedReply(call: InboundCallView, binding: Binding): SlackConten
   return { text: `📴 Hung up after ${formatDuration(call.durationMs)}: ${escapeMrkdwn(describeEndReason(call))}${reason}${extra}` };
 }
 
+/** Thread replies due at the same moment, packed into as few text replies as fit `maxChars` each, in order. */
+export function packReplies(parts: readonly SlackContent[], maxChars = 3500): SlackContent[] {
+  const out: SlackContent[] = [];
+  for (const p of parts) {
+    const last = out.at(-1);
+    if (last && !last.blocks && !p.blocks && last.text.length + 1 + p.text.length <= maxChars) last.text = `${last.text}\n${p.text}`;
+    else out.push({ ...p });
+  }
+  return out;
+}
+
 export type RuleCheck =
   | { kind: 'ok'; ruleId: string }
   | { kind: 'missing'; ruleId: string; agents: string[] }
