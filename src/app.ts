@@ -97,6 +97,8 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     logLevel: boltLogLevel(config.logLevel),
     clientOptions,
     extendedErrorHandler: true,
+    // No listener reads Bolt's conversation context; without the store no event pays for a lookup.
+    convoStore: false,
   });
   bolt.error(async ({ error, body }: ExtendedErrorHandlerArgs) => {
     const b = body as { type?: string; command?: string } | undefined;
