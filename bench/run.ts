@@ -126,7 +126,7 @@ async function benchAck(rows: Row[]): Promise<void> {
       const app: number[] = [];
       const floor: number[] = [];
       // Interleaved rounds, so a slow moment of the machine falls on both alike.
-      for (let r = 0; r < 10; r++) {
+      for (let r = 0; r < 20; r++) {
         floor.push(...(await hammerCommands(bare.base, 300, 50)));
         app.push(...(await hammerCommands(svc.base, 300, 50)));
       }

@@ -16,6 +16,7 @@ import type { Metrics } from './metrics';
 import type { Repos, Store } from './store';
 import { helpSubcommand } from './features/sip-setup/help';
 import { SetupCommandRouter } from './features/sip-setup/router';
+import { SlackListeners } from './slack/listeners';
 
 /** Everything features need, built once by the composition root (or a test). */
 export interface AppDeps {
@@ -37,6 +38,8 @@ export interface AppDeps {
 
 export interface FeatureContext {
   bolt: App;
+  /** Commands, block actions and modal submissions by name (one Bolt listener per kind). */
+  listeners: SlackListeners;
   deps: AppDeps;
   setup: SetupCommandRouter;
   /** A Web API client of its own for notifications, so its rate-limit pauses never delay modals. */
@@ -117,8 +120,10 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   setup.add(helpSubcommand(setup));
   const sinks: WebhookSink[] = [];
   const extraRoutes: HttpRoute[] = [];
+  const listeners = new SlackListeners();
   const ctx: FeatureContext = {
     bolt,
+    listeners,
     deps,
     setup,
     notifyClient,
@@ -127,9 +132,8 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   };
   for (const f of features) f.register(ctx);
 
-  bolt.command('/sip-setup', async (args) => {
-    await setup.dispatch(args);
-  });
+  listeners.command('/sip-setup', (args) => setup.dispatch(args));
+  listeners.install(bolt);
 
   let shuttingDown = false;
   const probe = readinessProbe(deps.store, deps.livekit);

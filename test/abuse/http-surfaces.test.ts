@@ -34,6 +34,18 @@ describe('abuse: HTTP surfaces', () => {
     expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
   });
 
+  it('acknowledges signed commands, buttons and modals it has no handler for, and does nothing else', async () => {
+    const before = h.slack.calls.length;
+    const cmd = await h.client.command({ command: '/not-ours', text: 'x', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    expect(cmd.status).toBe(200);
+    expect(cmd.body).toMatchObject({ response_type: 'ephemeral', text: 'This app does not handle /not-ours.' });
+    const button = await h.client.action({ actionId: 'not_ours', value: 'x', user: ADMIN_USER, channel: OPS_CHANNEL });
+    expect(button.status).toBe(200);
+    const modal = await h.client.submitView({ callbackId: 'not_ours', values: {}, privateMetadata: '', user: ADMIN_USER });
+    expect(modal.status).toBe(200);
+    expect(h.slack.calls.slice(before)).toEqual([]);
+  });
+
   it('refuses oversized bodies on both routes', async () => {
     const big = `payload=${'x'.repeat(1024 * 1024 + 10)}`;
     const slack = await post('/slack/events', big, signSlackRequest(TEST_SIGNING_SECRET, big));

@@ -498,8 +498,8 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     register(ctx: FeatureContext) {
       notify = ctx.notifyClient;
       ctx.setup.add({ name: 'check', usage: 'check [name]', summary: 'run the health checks now (one binding or all)', run: checkCmd });
-      ctx.bolt.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, onCheckBinding);
-      ctx.bolt.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, onRunAgain);
+      ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, onCheckBinding);
+      ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, onRunAgain);
       ctx.bolt.event('app_home_opened', async ({ event, client }) => {
         if (event.tab !== 'home') return;
         try {

@@ -20,12 +20,15 @@ export function helpText(router: SetupCommandRouter): string {
 }
 
 export function helpSubcommand(router: SetupCommandRouter): Subcommand {
+  // Subcommands are all registered before the first request; the text is built once, on first use.
+  let text: string | undefined;
   return {
     name: 'help',
     usage: 'help',
     summary: 'what these commands do',
     async run({ args }) {
-      await args.ack({ response_type: 'ephemeral', text: helpText(router) });
+      text ??= helpText(router);
+      await args.ack({ response_type: 'ephemeral', text });
     },
   };
 }

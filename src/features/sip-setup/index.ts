@@ -504,8 +504,8 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
         run: importCmd,
       });
       ctx.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', run: del });
-      ctx.bolt.view(BINDING_MODAL_CALLBACK, onFormSubmit);
-      ctx.bolt.view(DELETE_CONFIRM_CALLBACK, onDeleteConfirm);
+      ctx.listeners.view(BINDING_MODAL_CALLBACK, onFormSubmit);
+      ctx.listeners.view(DELETE_CONFIRM_CALLBACK, onDeleteConfirm);
     },
     async start() {
       await recover();

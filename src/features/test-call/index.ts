@@ -342,8 +342,8 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     name: 'test-call',
     register(ctx: FeatureContext) {
       client = ctx.bolt.client;
-      ctx.bolt.command(TEST_CALL_COMMAND, onCommand);
-      ctx.bolt.action<BlockButtonAction>({ type: 'block_actions', action_id: CALL_AGAIN_ACTION }, onCallAgain);
+      ctx.listeners.command(TEST_CALL_COMMAND, onCommand);
+      ctx.listeners.action<BlockButtonAction>(CALL_AGAIN_ACTION, onCallAgain);
     },
     async stop() {
       stopping = true;
