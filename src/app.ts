@@ -38,7 +38,7 @@ export interface AppDeps {
 
 export interface FeatureContext {
   bolt: App;
-  /** Commands, block actions and modal submissions by name (one Bolt listener per kind). */
+  /** Commands, block actions and modal submissions by name (routed by one Bolt middleware). */
   listeners: SlackListeners;
   deps: AppDeps;
   setup: SetupCommandRouter;

@@ -1,11 +1,15 @@
 /**
- * Slash commands, block actions and modal submissions, routed by name in one Bolt listener per kind.
+ * Slash commands, block actions and modal submissions, routed by name in one global Bolt middleware.
  *
  * Bolt runs the matching middleware of every registered listener for every request, so each
  * `app.action(…)`/`app.view(…)` a feature adds makes every acknowledgement a little slower (nine
- * listeners cost about 15–25 % of the ack time of a bare Bolt app; see bench/). Here features
- * register handlers by command name, `action_id` or `callback_id`, and three Bolt listeners find
- * them with a map lookup. Requests nobody handles are acknowledged, so Slack shows no error.
+ * listeners cost about 15–25 % of the ack time of a bare Bolt app with one; see bench/). Here
+ * features register handlers by command name, `action_id` or `callback_id`, and one middleware
+ * finds them with a map lookup and answers the request without going through Bolt's listener
+ * fan-out. Bolt's built-in middleware (ignoring the bot's own events) still runs first; anything
+ * else (Events API events such as `app_home_opened`) goes on to Bolt's listeners. Requests nobody
+ * handles are acknowledged, so Slack shows no error; a handler's error reaches Bolt's error handler
+ * as a listener's would.
  */
 import type {
   AllMiddlewareArgs,
@@ -48,23 +52,33 @@ export class SlackListeners {
     add(this.views, callbackId, handler as unknown as Handler<ViewHandlerArgs<SlackViewAction>>, 'view');
   }
 
-  /** Registers the three Bolt listeners that route to the handlers. */
+  /** Registers the routing middleware; call after Bolt's own and before any listener matters. */
   install(bolt: App): void {
-    bolt.command(/.*/, async (args) => {
-      const h = this.commands.get(args.command.command);
-      if (h) await h(args);
-      else await args.ack({ response_type: 'ephemeral', text: `This app does not handle ${args.command.command}.` });
-    });
-    bolt.action(/.*/, async (args) => {
-      const id = args.body.type === 'block_actions' ? (args.action as { action_id?: string }).action_id : undefined;
-      const h = id === undefined ? undefined : this.actions.get(id);
-      if (h) await h(args);
-      else await args.ack();
-    });
-    bolt.view({ callback_id: /.*/, type: 'view_submission' }, async (args) => {
-      const h = this.views.get(args.view.callback_id);
-      if (h) await h(args);
-      else await args.ack();
+    bolt.use(async (args) => {
+      const body = args.body as { type?: string; command?: string; view?: { callback_id?: string } };
+      if (typeof body.command === 'string') {
+        const a = args as unknown as CommandHandlerArgs;
+        const h = this.commands.get(body.command);
+        if (h) await h(a);
+        else await a.ack({ response_type: 'ephemeral', text: `This app does not handle ${body.command}.` });
+        return;
+      }
+      if (body.type === 'block_actions') {
+        const a = args as unknown as ActionHandlerArgs<SlackAction>;
+        const id = (a.action as { action_id?: string }).action_id;
+        const h = id === undefined ? undefined : this.actions.get(id);
+        if (h) await h(a);
+        else await a.ack();
+        return;
+      }
+      if (body.type === 'view_submission') {
+        const a = args as unknown as ViewHandlerArgs<SlackViewAction>;
+        const h = this.views.get(a.view.callback_id);
+        if (h) await h(a);
+        else await a.ack();
+        return;
+      }
+      await args.next();
     });
   }
 }
