@@ -14,7 +14,7 @@ type Step = { title: string; run: (h: Harness, say: (line: string) => void) => P
 const FEATURE_STEPS: Array<{ file: string; title: string }> = [
   { file: 'sip-setup', title: 'Bindings: /sip-setup create, edit and delete' },
   { file: 'test-call', title: 'Test calls: /sip-test-call' },
-  { file: 'inbound', title: 'Inbound calls: LiveKit webhooks become a live thread' },
+  { file: 'inbound', title: 'Inbound calls: LiveKit webhooks become a thread per call' },
   { file: 'health', title: 'Health: checks and the daily summary' },
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Inbound call reporting: LiveKit webhooks → one live Slack thread per call.
+ * Inbound call reporting: LiveKit webhooks → one Slack thread per call, its parent kept live.
  *
  * - `accept` (the webhook route's sink) records the event ID in `webhook_events` (a retried or
  *   replayed delivery answers `duplicate`), converts the event and queues it on its room's serial
