@@ -52,10 +52,10 @@ export class SlackListeners {
     add(this.views, callbackId, handler as unknown as Handler<ViewHandlerArgs<SlackViewAction>>, 'view');
   }
 
-  /** Registers the routing middleware; call after Bolt's own and before any listener matters. */
+  /** Registers the routing middleware (it runs after Bolt's built-in ones; listeners see only what it passes on). */
   install(bolt: App): void {
     bolt.use(async (args) => {
-      const body = args.body as { type?: string; command?: string; view?: { callback_id?: string } };
+      const body = args.body as { type?: string; command?: string };
       if (typeof body.command === 'string') {
         const a = args as unknown as CommandHandlerArgs;
         const h = this.commands.get(body.command);
@@ -65,7 +65,7 @@ export class SlackListeners {
       }
       if (body.type === 'block_actions') {
         const a = args as unknown as ActionHandlerArgs<SlackAction>;
-        const id = (a.action as { action_id?: string }).action_id;
+        const id = (a.action as { action_id?: string } | undefined)?.action_id;
         const h = id === undefined ? undefined : this.actions.get(id);
         if (h) await h(a);
         else await a.ack();

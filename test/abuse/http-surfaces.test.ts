@@ -43,6 +43,9 @@ describe('abuse: HTTP surfaces', () => {
     expect(button.status).toBe(200);
     const modal = await h.client.submitView({ callbackId: 'not_ours', values: {}, privateMetadata: '', user: ADMIN_USER });
     expect(modal.status).toBe(200);
+    // A block_actions payload without any action is acknowledged too.
+    const empty = await h.client.interactive({ type: 'block_actions', user: { id: ADMIN_USER }, team: { id: 'T0TEST' }, actions: [], trigger_id: '1.2.3' });
+    expect(empty.status).toBe(200);
     expect(h.slack.calls.slice(before)).toEqual([]);
   });
 
