@@ -180,6 +180,46 @@ describe('inbound call reporting', () => {
   });
 
   describe('across a restart', () => {
+    it('posts again, after a restart, the thread replies Slack had not taken when the service stopped', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'sip-ops-inbound-'));
+      try {
+        const h1 = await start({ paceIntervalMs: 20 }, { dataDir });
+        let parentTs: string;
+        try {
+          const binding = await seedBinding(h1.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
+          // Thread replies hang in Slack past the shutdown's drain time (5 s), then the connection drops.
+          h1.slack.script('chat.postMessage', (args) => (args.thread_ts ? { delayMs: 7000, then: { hangUp: true } } : undefined));
+          await h1.livekit.simulateInboundCall({ from: '+15550166', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
+          await h1.livekit.flushWebhooks();
+          const reply = await eventually(async () => h1.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts), 5000, 'the reply on its way');
+          parentTs = String(reply.args.thread_ts);
+          expect(h1.slack.thread(REPORT, parentTs).replies).toHaveLength(0);
+        } finally {
+          await h1.stop();
+        }
+        const h2 = await start({ paceIntervalMs: 20 }, { dataDir });
+        try {
+          // The events it had not finished are replayed at start; the thread is carried on.
+          const posted = await eventually(async () => h2.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Hung up after')), 10_000, 'the reply posted again');
+          expect(posted.args.thread_ts).toBe(parentTs);
+          expect(String(posted.args.text)).toContain('SIP participant `sip_+15550166` joined');
+          await settled(h2, 300);
+          expect(h2.slack.callsTo('chat.postMessage').every((c) => c.args.thread_ts === parentTs)).toBe(true);
+          // Stored as posted once Slack took it.
+          const stored = await eventually(async () => {
+            const rec = (await h2.deps.repos.calls.listSince(new Date(0).toISOString())).find((c) => c.caller === '+15550166');
+            const replied = (rec?.detail as { replied?: string[] } | null | undefined)?.replied ?? [];
+            return replied.includes('ended') ? replied : undefined;
+          }, 5000, 'the reply stored as posted');
+          expect(stored).toEqual(expect.arrayContaining(['started', 'ended']));
+        } finally {
+          await h2.stop();
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
     it('still knows the events it saw and carries on the open thread', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'sip-ops-inbound-'));
       try {

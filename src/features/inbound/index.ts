@@ -107,8 +107,10 @@ interface CallSession {
   recordId?: string;
   parent?: MessageHandle;
   lastParentJson?: string;
-  /** Reply milestones already posted (started, joined:<key>, agent-missing, ended). */
+  /** Reply milestones already queued (started, joined:<key>, agent-missing, ended). */
   replied: Set<string>;
+  /** Those Slack has taken; only these are stored, so after a crash the others are posted again. */
+  confirmed: Set<string>;
   watchdog?: unknown;
   watchdogDeadline?: number;
   holdTimer?: unknown;
@@ -132,6 +134,7 @@ interface StoredDetail {
   v: 1;
   callKey: string;
   presentation: Presentation;
+  /** Reply milestones Slack has taken. */
   replied: string[];
   trunkId?: string;
   ruleId?: string;
@@ -282,7 +285,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     if (!rec || !d || d.v !== 1 || !d.roomState || d.roomState.roomSid !== sid || !d.callKey) return undefined;
     const s: RoomSession = { id: sessionKey(name, sid), name, sid, state: d.roomState, calls: new Map(), resync: true };
     const binding = rec.bindingName ? await repos.bindings.get(rec.bindingName) : undefined;
-    const cs: CallSession = { key: d.callKey, presentation: d.presentation ?? 'ignored', replied: new Set(d.replied ?? []), recordId: rec.id };
+    const cs: CallSession = { key: d.callKey, presentation: d.presentation ?? 'ignored', replied: new Set(d.replied ?? []), confirmed: new Set(d.replied ?? []), recordId: rec.id };
     if (binding) cs.binding = binding;
     const view = callView(s.state, d.callKey);
     if (binding && view && rec.slackChannel && rec.slackTs) {
@@ -293,6 +296,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       cs.binding = binding;
       cs.presentation = 'held';
       cs.replied = new Set();
+      cs.confirmed = new Set();
       openThread(cs, view);
     }
     s.calls.set(cs.key, cs);
@@ -318,7 +322,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       const cs = s.calls.get(key);
       const view = callView(s.state, key);
       if (!cs || !view) continue;
-      if (cs.presentation === 'thread') await syncThread(cs, view);
+      if (cs.presentation === 'thread') await syncThread(s, cs, view);
       await saveRecord(s, cs, view);
     }
     reconcileTimers(s);
@@ -350,7 +354,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
 
   async function startCall(s: RoomSession, call: InboundCallView): Promise<void> {
     const cls = classifySipCaller(callerAttributes(s.state, call.key), s.name, await repos.bindings.list());
-    const cs: CallSession = { key: call.key, presentation: 'ignored', replied: new Set() };
+    const cs: CallSession = { key: call.key, presentation: 'ignored', replied: new Set(), confirmed: new Set() };
     s.calls.set(call.key, cs);
     if (cls.kind === 'not-inbound') return;
     cs.recordId = `inbound:${call.callId || call.key}`;
@@ -385,7 +389,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
             const view = callView(s.state, cs.key);
             if (cs.presentation !== 'held' || !view || view.ended) return;
             openThread(cs, view);
-            await syncThread(cs, view);
+            await syncThread(s, cs, view);
             await saveRecord(s, cs, view);
           }),
         );
@@ -433,33 +437,39 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
    * the milestones back until the hang-up or the agent watchdog's warning: queued together, they
    * become one reply (the notifier merges text replies queued back to back).
    */
-  async function syncThread(cs: CallSession, view: InboundCallView): Promise<void> {
+  async function syncThread(s: RoomSession, cs: CallSession, view: InboundCallView): Promise<void> {
     const binding = cs.binding;
     const parent = cs.parent;
     if (!binding || !parent) return;
     const n = slack();
     const due = threadMode === 'live' || view.ended || (view.agentMissing && !cs.replied.has('agent-missing'));
     // Milestones that are due together go out as one reply.
-    const batch: SlackContent[] = [];
+    const batch: Array<{ key: string; content: SlackContent }> = [];
     if (due && !cs.replied.has('started')) {
       cs.replied.add('started');
-      batch.push(callerJoinedReply(view));
+      batch.push({ key: 'started', content: callerJoinedReply(view) });
     }
     for (const j of due ? view.joiners : []) {
       const k = `joined:${j.key}`;
       if (cs.replied.has(k)) continue;
       cs.replied.add(k);
-      batch.push(joinerJoinedReply(j));
+      batch.push({ key: k, content: joinerJoinedReply(j) });
     }
     if (view.agentMissing && !cs.replied.has('agent-missing')) {
       cs.replied.add('agent-missing');
-      batch.push(agentMissingReply(view, binding, agentTimeoutMs, await checkRule(view, binding)));
+      batch.push({ key: 'agent-missing', content: agentMissingReply(view, binding, agentTimeoutMs, await checkRule(view, binding)) });
     }
     if (view.ended && !cs.replied.has('ended')) {
       cs.replied.add('ended');
-      batch.push(endedReply(view, binding));
+      batch.push({ key: 'ended', content: endedReply(view, binding) });
     }
-    for (const reply of packReplies(batch)) n.reply(parent, reply);
+    for (const reply of packReplies(batch)) {
+      const handle = n.reply(parent, reply.content);
+      void inflight.track(
+        'inbound:reply-confirmed',
+        handle.posted.then((ts) => (ts ? confirmReplies(s, cs, reply.keys) : undefined)),
+      );
+    }
     const content = parentMessage(view, binding);
     const json = JSON.stringify(content);
     if (json !== cs.lastParentJson) {
@@ -468,6 +478,15 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
     }
     // A parent waiting for the agent goes as soon as there is no more need to wait.
     if (view.agentJoined || view.ended || view.agentMissing) n.release(parent);
+  }
+
+  /** Slack took these replies: store them as posted (in the room's order), so a replay skips them. */
+  function confirmReplies(s: RoomSession, cs: CallSession, keys: readonly string[]): Promise<void> {
+    return queue.run(s.name, async () => {
+      for (const k of keys) cs.confirmed.add(k);
+      const view = callView(s.state, cs.key);
+      if (view) await saveRecord(s, cs, view);
+    });
   }
 
   /** Live check 1 of the watchdog: does the dispatch rule still name the agent? */
@@ -539,7 +558,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       v: 1,
       callKey: cs.key,
       presentation: cs.presentation,
-      replied: [...cs.replied],
+      replied: [...cs.confirmed],
       ...(view.trunkId ? { trunkId: view.trunkId } : {}),
       ...(view.ruleId ? { ruleId: view.ruleId } : {}),
       ...(view.callId ? { callId: view.callId } : {}),

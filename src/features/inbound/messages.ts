@@ -87,13 +87,18 @@ export function endedReply(call: InboundCallView, binding: Binding): SlackConten
   return { text: `📴 Hung up after ${formatDuration(call.durationMs)}: ${escapeMrkdwn(describeEndReason(call))}${reason}${extra}` };
 }
 
-/** Thread replies due at the same moment, packed into as few text replies as fit `maxChars` each, in order. */
-export function packReplies(parts: readonly SlackContent[], maxChars = 3500): SlackContent[] {
-  const out: SlackContent[] = [];
-  for (const p of parts) {
+/**
+ * Thread replies due at the same moment, packed into as few text replies as fit `maxChars` each, in
+ * order; each packed reply names the milestones (`key`s) it carries.
+ */
+export function packReplies(parts: ReadonlyArray<{ key: string; content: SlackContent }>, maxChars = 3500): Array<{ keys: string[]; content: SlackContent }> {
+  const out: Array<{ keys: string[]; content: SlackContent }> = [];
+  for (const { key, content } of parts) {
     const last = out.at(-1);
-    if (last && !last.blocks && !p.blocks && last.text.length + 1 + p.text.length <= maxChars) last.text = `${last.text}\n${p.text}`;
-    else out.push({ ...p });
+    if (last && !last.content.blocks && !content.blocks && last.content.text.length + 1 + content.text.length <= maxChars) {
+      last.content = { text: `${last.content.text}\n${content.text}` };
+      last.keys.push(key);
+    } else out.push({ keys: [key], content: { ...content } });
   }
   return out;
 }
