@@ -22,6 +22,7 @@ import { BINDING_MODAL_CALLBACK, bindingModal, decodeMeta, errorsForView, notice
 import { ChangeExecutor, ChangeNotStartedError, type ChangeOutcome, type RecoveryReport } from './change-executor';
 import {
   announcement,
+  decodeDeleteMeta,
   DELETE_CONFIRM_CALLBACK,
   deleteConfirmModal,
   deletedMessage,
@@ -375,23 +376,18 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
 
   async function onDeleteConfirm({ ack, body, view, client }: ViewArgs): Promise<void> {
     const user = body.user.id;
-    let meta: { name?: unknown; version?: unknown; channel?: unknown } = {};
-    try {
-      meta = JSON.parse(view.private_metadata) as typeof meta;
-    } catch {
-      meta = {};
-    }
-    const name = typeof meta.name === 'string' ? meta.name : '';
+    const meta = decodeDeleteMeta(view.private_metadata);
+    const name = meta?.name ?? '';
     const say = async (text: string): Promise<void> => {
       await ack({ response_action: 'update', view: noticeModal('Delete binding', text) });
     };
     if (!isAdmin(user)) return say(refusal('delete bindings'));
     const binding = name ? await repos.bindings.get(name) : undefined;
     if (!binding) return say(`Binding ${code(name)} no longer exists.`);
-    if (binding.version !== meta.version) return say(`Binding ${code(name)} changed since this dialog opened. Run \`/sip-setup delete ${escapeMrkdwn(name)}\` again.`);
+    if (binding.version !== meta?.version) return say(`Binding ${code(name)} changed since this dialog opened. Run \`/sip-setup delete ${escapeMrkdwn(name)}\` again.`);
     if (!executor.reserve(name)) return say(`A change to ${code(name)} is running right now. Try again when it is done.`);
     await ack({ response_action: 'clear' });
-    const channel = typeof meta.channel === 'string' ? meta.channel : user;
+    const channel = meta?.channel ?? user;
     void inflight.track(
       `sip-setup:delete:${name}`,
       runChange({ kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel, client, viewId: view.id }),

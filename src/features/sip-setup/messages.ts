@@ -194,12 +194,33 @@ export function showMessage(binding: Binding, actual: ActualResources | undefine
 
 export const DELETE_CONFIRM_CALLBACK = 'binding_delete_confirm';
 
+/** What the delete dialog carries: the binding, the version it showed, where the command was typed. */
+export interface DeleteConfirmMeta {
+  name: string;
+  version: number;
+  channel: string;
+}
+
+export function encodeDeleteMeta(m: DeleteConfirmMeta): string {
+  return JSON.stringify(m);
+}
+
+export function decodeDeleteMeta(s: string): DeleteConfirmMeta | undefined {
+  try {
+    const v = JSON.parse(s) as Partial<DeleteConfirmMeta>;
+    if (typeof v.name === 'string' && typeof v.version === 'number' && typeof v.channel === 'string') return { name: v.name, version: v.version, channel: v.channel };
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
 export function deleteConfirmModal(binding: Binding, channel: string): ModalView {
   const r = binding.resources;
   return {
     type: 'modal',
     callback_id: DELETE_CONFIRM_CALLBACK,
-    private_metadata: JSON.stringify({ name: binding.name, version: binding.version, channel }),
+    private_metadata: encodeDeleteMeta({ name: binding.name, version: binding.version, channel }),
     title: { type: 'plain_text', text: 'Delete binding?' },
     submit: { type: 'plain_text', text: 'Delete' },
     close: { type: 'plain_text', text: 'Cancel' },
