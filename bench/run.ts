@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: measures SIP Ops on this machine and prints a table. Everything runs on
  * loopback against the LiveKit SIP emulator and the Slack stand-in; loops are bounded.
+ * `npm run bench -- ack webhooks` runs only those rows; BENCH_CPU_PROFILE_DIR=<dir> writes a CPU
+ * profile of the service process (ack and webhook rows) there.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -101,7 +103,7 @@ async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Pro
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
-  const svc = await startProc([...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' });
+  const svc = await startProc([...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' });
   try {
     return await fn(svc, livekit);
   } finally {
