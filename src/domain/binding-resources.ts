@@ -148,32 +148,17 @@ export function outboundPatch(actual: OutboundTrunk, desired: DesiredOutbound): 
   return p;
 }
 
-/** The values `actual` holds for the fields of `patch`: applying it undoes the patch. */
-export function inverseInbound(actual: InboundTrunk, patch: Partial<DesiredInbound>): Partial<DesiredInbound> {
-  const b: Partial<DesiredInbound> = {};
-  if (patch.metadata !== undefined) b.metadata = actual.metadata;
-  if (patch.numbers !== undefined) b.numbers = [...actual.numbers];
-  if (patch.mediaEncryption !== undefined) b.mediaEncryption = actual.mediaEncryption;
-  return b;
-}
-
-export function inverseRule(actual: DispatchRule, patch: Partial<DesiredRule>): Partial<DesiredRule> {
-  const b: Partial<DesiredRule> = {};
-  if (patch.metadata !== undefined) b.metadata = actual.metadata;
-  if (patch.trunkIds !== undefined) b.trunkIds = [...actual.trunkIds];
-  if (patch.rule !== undefined) b.rule = actual.rule;
-  if (patch.agents !== undefined) b.agents = [...actual.agents];
-  return b;
-}
-
-export function inverseOutbound(actual: OutboundTrunk, patch: Partial<DesiredOutbound>): Partial<DesiredOutbound> {
-  const b: Partial<DesiredOutbound> = {};
-  if (patch.metadata !== undefined) b.metadata = actual.metadata;
-  if (patch.address !== undefined) b.address = actual.address;
-  if (patch.transport !== undefined) b.transport = actual.transport;
-  if (patch.numbers !== undefined) b.numbers = [...actual.numbers];
-  if (patch.authUsername !== undefined) b.authUsername = actual.authUsername;
-  if (patch.mediaEncryption !== undefined) b.mediaEncryption = actual.mediaEncryption;
+/**
+ * The values `actual` holds for the fields of `patch`: applying it undoes the patch. Lists are
+ * copied; `D` is the desired shape of the resource (`DesiredInbound`, `DesiredRule`, `DesiredOutbound`).
+ */
+export function inverseOf<D extends object>(actual: D, patch: Partial<D>): Partial<D> {
+  const b: Partial<D> = {};
+  for (const k of Object.keys(patch) as Array<keyof D>) {
+    if (patch[k] === undefined) continue;
+    const v = actual[k];
+    b[k] = Array.isArray(v) ? ([...v] as D[keyof D]) : v;
+  }
   return b;
 }
 
@@ -336,17 +321,5 @@ export function specFromResources(input: ImportInput): ImportResult {
 
 /** The room an inbound call lands in, with placeholders, e.g. `est-inbound-_<caller>_<random>`. */
 export function expectedRoomPattern(spec: BindingSpec): string {
-  const rule: DispatchRule = {
-    id: '',
-    name: '',
-    metadata: '',
-    rule: ruleKindFor(spec.dispatch),
-    trunkIds: [],
-    inboundNumbers: [],
-    numbers: [],
-    hidePhoneNumber: false,
-    agents: [],
-    attributes: {},
-  };
-  return roomPatternFor(rule, { to: '<DID>', from: '<caller>' });
+  return roomPatternFor({ rule: ruleKindFor(spec.dispatch), hidePhoneNumber: false }, { to: '<DID>', from: '<caller>' });
 }

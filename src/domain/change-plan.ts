@@ -10,9 +10,7 @@ import {
   desiredOutbound,
   desiredRule,
   inboundPatch,
-  inverseInbound,
-  inverseOutbound,
-  inverseRule,
+  inverseOf,
   isEmptyPatch,
   outboundPatch,
   rulePatch,
@@ -71,12 +69,12 @@ export function planUpdate(previous: Binding | undefined, next: BindingSpec, ids
     };
   }
   const ip = inboundPatch(actual.inbound, desiredInbound(next));
-  if (!isEmptyPatch(ip)) steps.push({ op: 'update', resource: 'inbound', id: inboundId, patch: ip, before: inverseInbound(actual.inbound, ip), status: 'pending' });
+  if (!isEmptyPatch(ip)) steps.push({ op: 'update', resource: 'inbound', id: inboundId, patch: ip, before: inverseOf<DesiredInbound>(actual.inbound, ip), status: 'pending' });
 
   if (!ids.dispatchRuleId || !actual.rule) steps.push({ op: 'create', resource: 'rule', status: 'pending' });
   else {
     const rp = rulePatch(actual.rule, desiredRule(next, inboundId));
-    if (!isEmptyPatch(rp)) steps.push({ op: 'update', resource: 'rule', id: ids.dispatchRuleId, patch: rp, before: inverseRule(actual.rule, rp), status: 'pending' });
+    if (!isEmptyPatch(rp)) steps.push({ op: 'update', resource: 'rule', id: ids.dispatchRuleId, patch: rp, before: inverseOf<DesiredRule>(actual.rule, rp), status: 'pending' });
   }
 
   if (!ids.outboundTrunkId || !actual.outbound) steps.push({ op: 'create', resource: 'outbound', status: 'pending' });
@@ -89,7 +87,7 @@ export function planUpdate(previous: Binding | undefined, next: BindingSpec, ids
         resource: 'outbound',
         id: ids.outboundTrunkId,
         patch: op,
-        before: inverseOutbound(actual.outbound, op),
+        before: inverseOf<DesiredOutbound>(actual.outbound, op),
         passwordChanged,
         status: 'pending',
       });

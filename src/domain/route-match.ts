@@ -85,7 +85,7 @@ export function dispatchRulePriority(rule: DispatchRule): number {
 }
 
 /** The room a rule would create for the call (LiveKit `EvaluateDispatchRule`). */
-export function roomPatternFor(rule: DispatchRule, call: Pick<InboundCall, 'to' | 'from'>): string {
+export function roomPatternFor(rule: Pick<DispatchRule, 'rule' | 'hidePhoneNumber'>, call: Pick<InboundCall, 'to' | 'from'>): string {
   const r = rule.rule;
   switch (r.kind) {
     case 'direct':
