@@ -2,6 +2,8 @@
  * Work that continues after Slack was acknowledged (test calls, binding changes, posts).
  * Shutdown waits for it, up to a bound, so nothing is cut off half-done.
  */
+import { sleep } from './sleep';
+
 export class InflightWork {
   private readonly tasks = new Map<number, { label: string; promise: Promise<unknown> }>();
   private readonly abortHooks = new Set<() => void | Promise<void>>();
@@ -44,7 +46,7 @@ export class InflightWork {
     const deadline = Date.now() + timeoutMs;
     while (this.tasks.size > 0 && Date.now() < deadline) {
       const left = deadline - Date.now();
-      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.promise)), sleep(Math.min(left, 250))]);
+      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.promise)), sleep(Math.min(left, 250), { unref: true })]);
     }
     if (this.tasks.size > 0) {
       for (const hook of this.abortHooks) {
@@ -55,12 +57,8 @@ export class InflightWork {
         }
       }
       const grace = Date.now() + 2000;
-      while (this.tasks.size > 0 && Date.now() < grace) await sleep(50);
+      while (this.tasks.size > 0 && Date.now() < grace) await sleep(50, { unref: true });
     }
     return this.labels();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
 }

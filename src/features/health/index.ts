@@ -34,6 +34,7 @@ import {
   type SlackMessage,
 } from './messages';
 import { DEFAULT_PROBE_SETTINGS, runValidation, type ValidationResult } from './validation';
+import { sleep } from '../../sleep';
 
 export { runValidation, countingGateway, type ValidationOptions, type ValidationResult } from './validation';
 export { firstFireBetween, missedFireTime } from './cron-time';
@@ -141,9 +142,6 @@ function parseJson<T>(raw: string | undefined): T | undefined {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
-}
 
 function storedResults(run: Omit<HealthRun, 'transitions'>): StoredResults {
   return {

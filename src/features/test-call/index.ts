@@ -57,6 +57,7 @@ import {
   type CallPlan,
 } from './messages';
 import { CallThread } from './thread';
+import { sleep } from '../../sleep';
 
 export const TEST_CALL_COMMAND = '/sip-test-call';
 
@@ -78,18 +79,6 @@ interface RequestInput {
   args: TestCallArgs;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feature {
   const { repos, livekit, config, inflight, now } = deps;
@@ -180,7 +169,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     const thread = slack ? new CallThread(slack, log, plan.channel, respond) : undefined;
     try {
       await thread?.start(dialingMessage(plan), (err) => fallbackNoticeText(plan, err));
-      await sleep(plan.delayMs, abort.signal);
+      await sleep(plan.delayMs, { signal: abort.signal });
 
       const binding = await repos.bindings.get(plan.binding);
       const ctx = diagnosisContext(binding ?? { name: plan.binding, trunkDomain: plan.trunkDomain, transport: 'udp', callerId: plan.callerId, livekitSipHost: '' });
@@ -212,7 +201,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
         const setupMs = performance.now() - t0;
         thread?.reply(answeredReply(plan, setupMs));
         const holdStart = performance.now();
-        await sleep(holdMs, abort.signal);
+        await sleep(holdMs, { signal: abort.signal });
         const heldMs = performance.now() - holdStart;
         const ok = await cleanup();
         verdict = answeredVerdict({ setupMs, totalMs: performance.now() - t0 });
