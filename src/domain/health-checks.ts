@@ -8,12 +8,12 @@
  */
 import type { Binding, BindingSpec } from './binding';
 import { DEFAULT_ROOM_PREFIX } from './binding';
-import { driftOf, RESOURCE_LABEL } from './binding-resources';
+import { driftOf, RESOURCE_LABEL, ruleKindFor } from './binding-resources';
 import { findInboundTrunkConflicts } from './conflicts';
 import { normalizeNumber } from './e164';
 import type { LiveKitFailure } from './livekit-failure';
 import { describeFailure } from './livekit-failure';
-import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from './livekit-model';
+import type { DispatchRule, DispatchRuleKind, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from './livekit-model';
 import { parseManagedTag } from './livekit-model';
 import type { DnsProbeResult, OptionsProbeResult, OptionsTarget } from './probes';
 import { defaultSipPort } from './probes';
@@ -373,12 +373,9 @@ function ruleTrunkCheck(b: Binding, r: DispatchRule): Finding {
   );
 }
 
-function describeDispatch(d: Binding['dispatch']): string {
-  return d.kind === 'direct' ? `direct to room "${d.roomName}"` : `${d.kind}, prefix "${d.roomPrefix}"`;
-}
-
-function describeRule(r: DispatchRule): string {
-  return r.rule.kind === 'direct' ? `direct to room "${r.rule.roomName}"` : `${r.rule.kind}, prefix "${r.rule.roomPrefix}"`;
+/** The type of dispatch, for the binding's and for LiveKit's rule alike. */
+function describeKind(k: DispatchRuleKind): string {
+  return k.kind === 'direct' ? `direct to room "${k.roomName}"` : `${k.kind}, prefix "${k.roomPrefix}"`;
 }
 
 function ruleTypeCheck(b: Binding, r: DispatchRule): Finding {
@@ -387,13 +384,13 @@ function ruleTypeCheck(b: Binding, r: DispatchRule): Finding {
   const same =
     d.kind === r.rule.kind &&
     (d.kind === 'direct' ? r.rule.kind === 'direct' && r.rule.roomName === d.roomName : r.rule.kind !== 'direct' && r.rule.roomPrefix === d.roomPrefix);
-  if (same) return pass(check, 'Dispatch rule has the intended type', `Dispatch rule ${r.id}: ${describeRule(r)}.`);
+  if (same) return pass(check, 'Dispatch rule has the intended type', `Dispatch rule ${r.id}: ${describeKind(r.rule)}.`);
   const prefix = d.kind === 'direct' ? '' : d.roomPrefix;
   const flag = d.kind === 'direct' ? `--direct ${d.roomName}` : d.kind === 'individual' ? `--caller ${prefix || DEFAULT_ROOM_PREFIX} --randomize` : `--callee ${prefix} --randomize`;
   return fail(
     check,
     `Dispatch rule ${r.id} has a different type than the binding`,
-    `Binding ${b.name}: ${describeDispatch(d)}; LiveKit rule ${r.id}: ${describeRule(r)}.`,
+    `Binding ${b.name}: ${describeKind(ruleKindFor(d))}; LiveKit rule ${r.id}: ${describeKind(r.rule)}.`,
     `Run ${reapply(b)} and save to re-apply (lk equivalent: a rule with ${flag}).`,
   );
 }
