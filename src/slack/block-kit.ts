@@ -7,6 +7,12 @@ export type ModalView = types.ModalView;
 export type PlainTextOption = types.PlainTextOption;
 export type Button = types.Button;
 
+/** A message as the features build it: fallback text and its blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
 export function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }

@@ -6,7 +6,7 @@
 import type { BindingReport, CheckStatus, HealthReport } from '../../domain/health-checks';
 import type { RunDiff, StatusTransition } from '../../domain/health-summary';
 import { detailSections, globalDetail, STATUS_ICON, summaryLines, topFinding } from '../../domain/health-summary';
-import type { KnownBlock } from '../../slack/block-kit';
+import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
@@ -16,10 +16,7 @@ import { localParts } from './cron-time';
 export const RUN_AGAIN_ACTION = 'health_run_again';
 export const CHECK_BINDING_ACTION = 'health_check_binding';
 
-export interface SlackMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
+export type { SlackMessage };
 
 export interface HomeView {
   type: 'home';

@@ -11,15 +11,12 @@ import type { SpecChange } from '../../domain/binding-input';
 import type { ChangeStep } from '../../domain/change-plan';
 import { describeStep } from '../../domain/change-plan';
 import type { ChangeKind } from '../../store/journal-repo';
-import type { KnownBlock, ModalView } from '../../slack/block-kit';
+import type { KnownBlock, ModalView, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
 
-export interface SlackMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
+export type { SlackMessage };
 
 const VERB: Record<ChangeKind, string> = { create: 'Creating', update: 'Updating', import: 'Importing', delete: 'Deleting' };
 const DONE: Record<ChangeKind, string> = { create: 'created', update: 'updated', import: 'imported', delete: 'deleted' };

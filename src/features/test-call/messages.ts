@@ -7,19 +7,15 @@
 import type { Diagnosis } from '../../domain/sip-diagnosis';
 import { trunkDomainKey, type Refusal } from '../../domain/test-call-guards';
 import { formatDuration, TEST_CALL_TIMEOUT, TEST_CALL_USAGE, type TestCallVerdict } from '../../domain/test-call';
-import type { Button, KnownBlock } from '../../slack/block-kit';
+import type { Button, KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
+import { CHECK_BINDING_ACTION } from '../health/messages';
 
 export const CALL_AGAIN_ACTION = 'test_call_again';
-/** Handled by the health feature, not here. */
-export const HEALTH_CHECK_ACTION = 'health_check_binding';
 
-export interface SlackMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
+export type { SlackMessage };
 
 /** One admitted test call, as the messages need it. */
 export interface CallPlan {
@@ -188,7 +184,8 @@ export function resultButtons(p: Pick<CallPlan, 'binding' | 'number' | 'timeoutS
   };
   const checks: Button = {
     type: 'button',
-    action_id: HEALTH_CHECK_ACTION,
+    // Handled by the health feature.
+    action_id: CHECK_BINDING_ACTION,
     text: { type: 'plain_text', text: 'Run checks for this binding' },
     value: p.binding,
   };
