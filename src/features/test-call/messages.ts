@@ -7,27 +7,18 @@
 import type { Diagnosis } from '../../domain/sip-diagnosis';
 import { trunkDomainKey, type Refusal } from '../../domain/test-call-guards';
 import { formatDuration, TEST_CALL_TIMEOUT, TEST_CALL_USAGE, type TestCallVerdict } from '../../domain/test-call';
-import type { Button, KnownBlock, SlackMessage } from '../../slack/block-kit';
+import type { TestCallTarget } from '../../domain/test-call-record';
+import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
-import { CHECK_BINDING_ACTION } from '../health/messages';
-
-export const CALL_AGAIN_ACTION = 'test_call_again';
+import { resultButtons } from './buttons';
 
 export type { SlackMessage };
 
 /** One admitted test call, as the messages need it. */
-export interface CallPlan {
-  binding: string;
-  number: string;
-  timeoutSec: number;
-  actor: string;
-  channel: string;
-  callerId: string;
-  trunkDomain: string;
+export interface CallPlan extends TestCallTarget {
   outboundTrunkId: string;
-  roomName: string;
   identity: string;
   holdMs: number;
   /** Wait for the EST trunk-domain slot before dialing. */
@@ -104,6 +95,10 @@ export function refusalText(r: Refusal): string {
   }
 }
 
+export function startFailedText(): string {
+  return '⚠️ SIP Ops could not start the test call (internal error). Try again in a moment.';
+}
+
 export function ackText(p: CallPlan): string {
   const wait = p.delayMs > 0 ? ` It starts in ${formatDuration(p.delayMs)} to keep EST's 1 call/s limit on ${code(trunkDomainKey(p.trunkDomain))}.` : '';
   return `📞 Placing a test call via ${code(p.binding)} to ${code(p.number)} (rings up to ${p.timeoutSec} s).${wait} Follow it in the thread of the message in this channel.`;
@@ -151,45 +146,6 @@ function measurements(v: TestCallVerdict): string {
 export function diagnosisText(d: Diagnosis): string {
   const steps = d.nextSteps.map((s) => `• ${plain(s)}`).join('\n');
   return truncate(`*${plain(d.headline)}*\n${plain(d.cause)}\n*Next checks:*\n${steps}`, LIMITS.sectionText);
-}
-
-export interface AgainValue {
-  b: string;
-  n: string;
-  t: number;
-}
-
-export function encodeAgain(p: Pick<CallPlan, 'binding' | 'number' | 'timeoutSec'>): string {
-  const v: AgainValue = { b: p.binding, n: p.number, t: p.timeoutSec };
-  return JSON.stringify(v);
-}
-
-export function decodeAgain(value: string | undefined): AgainValue | undefined {
-  if (!value) return undefined;
-  try {
-    const v = JSON.parse(value) as Partial<Record<keyof AgainValue, unknown>>;
-    if (typeof v.b !== 'string' || typeof v.n !== 'string' || typeof v.t !== 'number' || !Number.isInteger(v.t)) return undefined;
-    return { b: v.b, n: v.n, t: v.t };
-  } catch {
-    return undefined;
-  }
-}
-
-export function resultButtons(p: Pick<CallPlan, 'binding' | 'number' | 'timeoutSec'>): KnownBlock {
-  const again: Button = {
-    type: 'button',
-    action_id: CALL_AGAIN_ACTION,
-    text: { type: 'plain_text', text: 'Call again' },
-    value: truncate(encodeAgain(p), LIMITS.buttonValue),
-  };
-  const checks: Button = {
-    type: 'button',
-    // Handled by the health feature.
-    action_id: CHECK_BINDING_ACTION,
-    text: { type: 'plain_text', text: 'Run checks for this binding' },
-    value: p.binding,
-  };
-  return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, checks] };
 }
 
 export function resultMessage(p: CallPlan, v: TestCallVerdict, notes: string[] = []): SlackMessage {

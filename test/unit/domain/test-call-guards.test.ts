@@ -11,7 +11,7 @@ import {
   type CallRequest,
   type GuardState,
   type TestCallPolicy,
-} from '../../src/domain/test-call-guards';
+} from '../../../src/domain/test-call-guards';
 
 const T0 = Date.parse('2025-01-01T10:00:00Z');
 const at = (ms: number): Date => new Date(T0 + ms);

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { RespondFn } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../../app';
+import type { Binding } from '../../domain/binding';
+import { testRoomName, type TestCallArgs } from '../../domain/test-call';
+import { admit, checkPermission, emptyGuardState, release, type Refusal, type TestCallPolicy } from '../../domain/test-call-guards';
+import { noOutboundTrunkText, refusalText, startFailedText, unknownBindingText, type CallPlan } from './messages';
+
+export type Prepared = { ok: true; plan: CallPlan } | { ok: false; text: string };
+
+export interface RequestInput {
+  channelId: string;
+  userId: string;
+  args: TestCallArgs;
+}
+
+/** Runs an admitted call after Slack was acknowledged; `respond` is the fallback when the bot cannot post. */
+export type StartCall = (plan: CallPlan, respond: RespondFn | undefined) => void;
+
+const refuse = (r: Refusal): Prepared => ({ ok: false, text: refusalText(r) });
+
+/**
+ * Whether a test call may start now: the guards (channel, user, destination, one call per
+ * binding, rate limits, EST's 1 call/s per trunk domain) and the binding lookup. Holds the guard
+ * state; an admitted call keeps its binding busy until `release`.
+ */
+export class TestCallAdmission {
+  private guards = emptyGuardState();
+  private stopping = false;
+
+  constructor(
+    private readonly deps: Pick<AppDeps, 'repos' | 'inflight' | 'now'> & { logger: Logger },
+    private readonly policy: TestCallPolicy,
+    private readonly holdMs: number,
+  ) {}
+
+  /** Shutdown has begun: refuse every new call. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** The checks that need no lookup: shutdown, channel and user. */
+  precheck(who: { channelId: string; userId: string }): Refusal | undefined {
+    if (this.stopping || !this.deps.inflight.accepting) return { code: 'shutting-down' };
+    return checkPermission(this.policy, who);
+  }
+
+  /** Guards and binding lookup; on success the call is admitted (counted, slot reserved, binding busy). */
+  async prepare(input: RequestInput): Promise<Prepared> {
+    const denied = this.precheck(input);
+    if (denied) return refuse(denied);
+    const binding = await this.deps.repos.bindings.get(input.args.binding);
+    if (!binding) {
+      const known = (await this.deps.repos.bindings.list()).map((b) => b.name);
+      return { ok: false, text: unknownBindingText(input.args.binding, known) };
+    }
+    const trunkId = binding.resources.outboundTrunkId;
+    if (!trunkId) return { ok: false, text: noOutboundTrunkText(binding.name) };
+    // No await from here on: check and reserve in one step.
+    const request = { ...input, binding: binding.name, trunkDomain: binding.trunkDomain, number: input.args.number };
+    const admission = admit(this.guards, this.policy, request, this.deps.now());
+    this.guards = admission.state;
+    if (!admission.ok) return refuse(admission.refusal);
+    return { ok: true, plan: this.plan(input, binding, trunkId, admission.delayMs) };
+  }
+
+  /** `prepare`, with an unexpected error (e.g. the database) logged and explained instead of thrown. */
+  async prepareSafely(input: RequestInput): Promise<Prepared> {
+    try {
+      return await this.prepare(input);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'test call: preparing failed');
+      return { ok: false, text: startFailedText() };
+    }
+  }
+
+  /** The call has ended: its binding may carry the next one. */
+  release(binding: string): void {
+    this.guards = release(this.guards, binding);
+  }
+
+  private plan(input: RequestInput, binding: Binding, outboundTrunkId: string, delayMs: number): CallPlan {
+    const suffix = randomBytes(4).toString('hex');
+    return {
+      binding: binding.name,
+      number: input.args.number,
+      timeoutSec: input.args.timeoutSec,
+      actor: input.userId,
+      channel: input.channelId,
+      callerId: binding.callerId,
+      trunkDomain: binding.trunkDomain,
+      outboundTrunkId,
+      roomName: testRoomName(binding.name, suffix),
+      identity: `sipops-test-${suffix}`,
+      holdMs: this.holdMs,
+      delayMs,
+    };
+  }
+}

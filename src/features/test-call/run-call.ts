@@ -1,0 +1,150 @@
+/**
+ * One admitted test call from dialing to the recorded verdict. The call always ends with the
+ * participant removed and the room deleted, also on failure and on shutdown (`inflight.onAbort`);
+ * every call is recorded in the calls table (direction `test`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../../app';
+import type { TestCallVerdict } from '../../domain/test-call';
+import { SHUTDOWN_BEFORE_DIALING, testCallDiagnosisContext, testCallRecord, testCallVerdict } from '../../domain/test-call-record';
+import type { PlaceCallInput } from '../../livekit/gateway';
+import { sleep } from '../../sleep';
+import { CallCleanup } from './cleanup';
+import {
+  abortedNote,
+  answeredReply,
+  cleanupReply,
+  dialingMessage,
+  dialingReply,
+  failedReply,
+  fallbackNoticeText,
+  hungUpReply,
+  internalErrorMessage,
+  resultMessage,
+  type CallPlan,
+} from './messages';
+import { CallThread } from './thread';
+
+export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now'> {
+  logger: Logger;
+  /** The Slack client once the feature is registered. */
+  client: () => WebClient | undefined;
+}
+
+/** One call in progress: what every phase needs. */
+interface Call {
+  deps: RunCallDeps;
+  plan: CallPlan;
+  log: Logger;
+  thread: CallThread | undefined;
+  cleanup: CallCleanup;
+  signal: AbortSignal;
+}
+
+/** What dialing and holding produced. */
+interface Dialed {
+  verdict: TestCallVerdict;
+  startedAt: Date;
+  answeredAt?: Date;
+}
+
+/** The LiveKit request for the call. */
+export function placeCallRequest(plan: CallPlan): PlaceCallInput {
+  return {
+    outboundTrunkId: plan.outboundTrunkId,
+    to: plan.number,
+    from: plan.callerId,
+    roomName: plan.roomName,
+    participantIdentity: plan.identity,
+    participantName: 'SIP Ops test call',
+    ringingTimeoutSec: plan.timeoutSec,
+    // LiveKit ends the call by itself even if SIP Ops dies while holding it.
+    maxCallDurationSec: Math.ceil(plan.holdMs / 1000) + 30,
+    waitUntilAnswered: true,
+    participantAttributes: { 'sipops.kind': 'test-call', 'sipops.binding': plan.binding, 'sipops.actor': plan.actor },
+  };
+}
+
+/** Runs one admitted call to the end; never throws. */
+export async function runCall(deps: RunCallDeps, plan: CallPlan, respond: RespondFn | undefined): Promise<void> {
+  const log = deps.logger.child({ binding: plan.binding, room: plan.roomName });
+  const slack = deps.client();
+  const abort = new AbortController();
+  const cleanup = new CallCleanup(deps.livekit, plan, log);
+  const unhook = deps.inflight.onAbort(async () => {
+    log.warn('shutdown: ending the test call early');
+    abort.abort();
+    await cleanup.again();
+  });
+  const thread = slack ? new CallThread(slack, log, plan.channel, respond) : undefined;
+  const call: Call = { deps, plan, log, thread, cleanup, signal: abort.signal };
+  try {
+    await thread?.start(dialingMessage(plan), (err) => fallbackNoticeText(plan, err));
+    await sleep(plan.delayMs, { signal: abort.signal });
+    await report(call, await dialAndHold(call));
+  } catch (err) {
+    log.error({ err }, 'test call failed unexpectedly');
+    await cleanup.run().catch(() => false);
+    await thread?.finish(internalErrorMessage(plan)).catch(() => undefined);
+  } finally {
+    unhook();
+  }
+}
+
+/** Dial, hold an answered call for `holdMs`, then clean up; the thread gets each milestone. */
+async function dialAndHold({ deps, plan, thread, cleanup, signal }: Call): Promise<Dialed> {
+  const binding = await deps.repos.bindings.get(plan.binding);
+  const ctx = testCallDiagnosisContext(binding, plan);
+  const startedAt = deps.now();
+  const t0 = performance.now();
+  thread?.reply(dialingReply(plan));
+  const result = signal.aborted ? ({ ok: false, failure: SHUTDOWN_BEFORE_DIALING } as const) : await deps.livekit.placeCall(placeCallRequest(plan));
+  if (!result.ok) {
+    const verdict = testCallVerdict({ answered: false, failure: result.failure, totalMs: performance.now() - t0 }, { timeoutSec: plan.timeoutSec, ctx });
+    thread?.reply(failedReply(verdict));
+    await cleanup.run();
+    return { verdict, startedAt };
+  }
+  cleanup.markPlaced();
+  const answeredAt = deps.now();
+  const setupMs = performance.now() - t0;
+  thread?.reply(answeredReply(plan, setupMs));
+  const holdStart = performance.now();
+  await sleep(plan.holdMs, { signal });
+  const heldMs = performance.now() - holdStart;
+  const ok = await cleanup.run();
+  const verdict = testCallVerdict({ answered: true, setupMs, totalMs: performance.now() - t0 }, { timeoutSec: plan.timeoutSec, ctx });
+  thread?.reply(hungUpReply(plan, heldMs, ok));
+  return { verdict, startedAt, answeredAt };
+}
+
+/** Cleanup problems in the thread, the call record, and the verdict on the parent message. */
+async function report({ deps, plan, log, thread, cleanup, signal }: Call, dialed: Dialed): Promise<void> {
+  const { verdict } = dialed;
+  const problems = cleanup.problems;
+  if (problems.length) thread?.reply(cleanupReply(plan, problems));
+  const aborted = signal.aborted;
+  const notes: string[] = [];
+  if (aborted) notes.push(abortedNote());
+  if (problems.length) notes.push(cleanupReply(plan, problems));
+  const record = testCallRecord({
+    id: randomUUID(),
+    target: plan,
+    ...dialed,
+    endedAt: deps.now(),
+    aborted,
+    posted: thread?.posted,
+    slackFallback: thread?.fallback,
+    cleanupProblems: problems,
+  });
+  try {
+    await deps.repos.calls.insert(record);
+  } catch (err) {
+    log.error({ err }, 'could not record the test call');
+  }
+  log.info({ outcome: verdict.outcome, sipStatus: verdict.sipStatus, setupMs: verdict.setupMs, totalMs: verdict.totalMs }, 'test call finished');
+  await thread?.finish(resultMessage(plan, verdict, notes));
+}
