@@ -12,7 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, createRepos } from '../src/store';
 import { createSocket } from 'node:dgram';
-import { runValidation } from '../src/features/health/validation';
+import { performHealthRun } from '../src/features/health/health-run';
 import { createOptionsProber } from '../src/sip/options-client';
 import { bindingSpec, seedBinding } from '../test/support/fixtures';
 import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
@@ -263,7 +263,7 @@ async function startSipResponder(): Promise<{ port: number; stop: () => Promise<
   return { port: sock.address().port, stop: () => new Promise<void>((r) => sock.close(() => r())) };
 }
 
-async function benchValidation(rows: Row[]): Promise<void> {
+async function benchHealthRun(rows: Row[]): Promise<void> {
   const peer = await startSipResponder();
   const h = await startHarness();
   try {
@@ -275,15 +275,15 @@ async function benchValidation(rows: Row[]): Promise<void> {
         await seedBinding(h.deps, { name: `bench-${seeded}`, trunkDomain: `t${seeded}.pstn.example`, livekitSipHost: 'sip.bench.example' });
       }
       h.livekit.setLatency(20);
-      const r = await runValidation(h.deps, {
+      const r = await performHealthRun(h.deps, {
         prober,
         resolver: async () => ({ ok: true, addresses: ['127.0.0.1'] }),
         mapTarget: (t) => ({ ...t, host: '127.0.0.1', port: peer.port, transport: 'udp' }),
       });
       const failing = r.report.bindings.filter((b) => b.status === 'fail').length;
-      if (failing) throw new Error(`validation: ${failing} of ${n} bindings fail in the bench setup`);
+      if (failing) throw new Error(`health run: ${failing} of ${n} bindings fail in the bench setup`);
       rows.push({
-        measure: `validation run, ${n} bindings, LiveKit +20 ms (${r.optionsProbes} OPTIONS, ${r.dnsLookups} DNS)`,
+        measure: `health run, ${n} bindings, LiveKit +20 ms (${r.optionsProbes} OPTIONS, ${r.dnsLookups} DNS)`,
         value: `${r.livekitCalls} LiveKit calls, ${r.wallMs} ms`,
         target: n === 1000 ? '3 calls, < 3,000 ms' : '3 calls',
         ok: r.livekitCalls === 3 && (n < 1000 || r.wallMs < 3000),
@@ -371,7 +371,7 @@ async function main(): Promise<void> {
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
   if (want('inbound')) await benchInboundSlack(rows);
-  if (want('validation')) await benchValidation(rows);
+  if (want('health-run')) await benchHealthRun(rows);
   if (want('start')) await benchStartAndMemory(rows);
   loader?.child.stdin?.end();
   console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, type Harness } from '../test/support/app-harness';
 import { run as foundation } from './demo/foundation';
+import { startHealthDemo } from './demo/health';
 
 type Step = { title: string; run: (h: Harness, say: (line: string) => void) => Promise<void> };
 
@@ -15,10 +16,9 @@ const FEATURE_STEPS: Array<{ file: string; title: string }> = [
   { file: 'sip-setup', title: 'Bindings: /sip-setup create, edit and delete' },
   { file: 'test-call', title: 'Test calls: /sip-test-call' },
   { file: 'inbound', title: 'Inbound calls: LiveKit webhooks become a thread per call' },
-  { file: 'health', title: 'Health: checks and the daily summary' },
 ];
 
-function loadSteps(): Step[] {
+function loadSteps(last: Step[]): Step[] {
   const steps: Step[] = [{ title: 'Start-up, health and help', run: foundation }];
   for (const s of FEATURE_STEPS) {
     if (!existsSync(join(__dirname, 'demo', `${s.file}.ts`))) continue;
@@ -26,7 +26,7 @@ function loadSteps(): Step[] {
     const mod = require(`./demo/${s.file}`) as { run: Step['run'] };
     steps.push({ title: s.title, run: mod.run });
   }
-  return steps;
+  return [...steps, ...last];
 }
 
 async function main(): Promise<void> {
@@ -34,10 +34,12 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say('SIP Ops demo — the real service against the LiveKit SIP emulator and a local Slack stand-in.');
   say('No Slack or LiveKit credentials are used and nothing leaves this machine.\n');
-  const h = await startHarness({ env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } });
+  // The health step brings its own health feature (probes pointed at a local SIP peer).
+  const health = await startHealthDemo();
+  const h = await startHarness({ env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }, features: health.features });
   let failed: unknown;
   try {
-    const steps = loadSteps();
+    const steps = loadSteps([{ title: 'Health: checks and the daily summary', run: health.run }]);
     for (const [i, step] of steps.entries()) {
       say(`\n━━━ ${i + 1}. ${step.title} ━━━`);
       await step.run(h, (line) => say(line.split('\n').map((l) => `  ${l}`).join('\n')));
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     failed = err;
   } finally {
     await h.stop();
+    await health.stop();
   }
   if (failed) {
     console.error(`\nDemo FAILED: ${failed instanceof Error ? failed.stack ?? failed.message : String(failed)}`);

@@ -5,10 +5,14 @@
  * report channel gets an alert, and `/sip-setup check <name>` shows the same detail on demand.
  *
  * The demo machine has no network: every host "resolves" to 127.0.0.1 and SIP OPTIONS go to a
- * tiny SIP peer started here (answering 200 OK), through the real OPTIONS client.
+ * tiny SIP peer started here (answering 200 OK), through the real OPTIONS client. The demo builds
+ * the app's features itself (`startHealthDemo().features`) with a health feature pointed at that
+ * peer, and drives that instance.
  */
 import dgram from 'node:dgram';
-import { healthFeatureOf } from '../../src/features/health';
+import type { AppDeps, Feature } from '../../src/app';
+import { buildFeatures } from '../../src/features';
+import { healthFeature, type HealthFeature } from '../../src/features/health';
 import type { Harness } from '../../test/support/app-harness';
 import { ADMIN_USER, OPS_CHANNEL, eventually } from '../../test/support/app-harness';
 import { seedBinding } from '../../test/support/fixtures';
@@ -57,86 +61,103 @@ function expectText(text: string, wanted: string, where: string): void {
   if (!text.includes(wanted)) throw new Error(`${where} does not contain "${wanted}":\n${text}`);
 }
 
-export async function run(h: Harness, say: (line: string) => void): Promise<void> {
+async function runHealthStep(h: Harness, say: (line: string) => void, health: HealthFeature, peerPort: number): Promise<void> {
   const started = Date.now();
-  const health = healthFeatureOf(h.deps);
-  if (!health) throw new Error('the health feature is not registered (src/features/index.ts)');
+  say(`(No network here: every host resolves to 127.0.0.1 and SIP OPTIONS go to a local SIP peer on UDP ${peerPort}.)`);
+  const clinic = await seedBinding(h.deps, { name: 'clinic-main', trunkDomain: 'clinic.pstn.sinch.com', livekitSipHost: 'sip.clinic.example', reportChannel: CLINIC_CHANNEL });
+  const shop = await seedBinding(h.deps, { name: 'shop-line', trunkDomain: 'shop.pstn.sinch.com', livekitSipHost: 'sip.shop.example', reportChannel: SHOP_CHANNEL });
+  say(`Bindings ${clinic.name} (reports in #${CLINIC_CHANNEL}) and ${shop.name} (reports in #${SHOP_CHANNEL}) are in place.`);
+
+  say('');
+  say(`SUMMARY_CRON fires: the scheduled check runs and posts to #${OPS_CHANNEL}.`);
+  const first = await health.runScheduled();
+  const summaries = (): SlackMessage[] => h.slack.topLevel(OPS_CHANNEL).filter((m) => m.text.startsWith('SIP health:'));
+  const firstMsg = summaries().at(-1);
+  if (!firstMsg) throw new Error('no summary was posted');
+  const firstText = renderMessage(firstMsg.args);
+  show(say, `#${OPS_CHANNEL} · sip-ops (LiveKit read with ${first.livekitCalls} list calls, ${first.result.optionsProbes} OPTIONS probes, ${first.wallMs} ms):`, firstText, 12);
+  expectText(firstText, '✅ clinic-main', 'the first summary');
+  expectText(firstText, '✅ shop-line', 'the first summary');
+
+  say('');
+  say(`Someone runs \`lk sip dispatch delete ${shop.resources.dispatchRuleId}\`…`);
+  const del = await h.deps.livekit.deleteDispatchRule(shop.resources.dispatchRuleId!);
+  if (!del.ok) throw new Error(`could not delete the dispatch rule: ${del.failure.message}`);
+
+  say(`@${ADMIN_USER} presses [Run again] on the summary.`);
+  const before = summaries().length;
+  const res = await h.client.action({ actionId: 'health_run_again', value: 'all', channel: OPS_CHANNEL, messageTs: firstMsg.ts, user: ADMIN_USER, responseUrl: h.slack.responseUrl('demo-health-again') });
+  if (res.status !== 200) throw new Error(`Run again answered HTTP ${res.status}`);
+  const second = await eventually(() => (summaries().length > before ? summaries().at(-1) : undefined), 8000, 'the new summary');
+  const secondText = renderMessage(second.args);
+  say('');
+  show(say, `#${OPS_CHANNEL} · sip-ops:`, secondText, 14);
+  expectText(secondText, '❌ shop-line (new)', 'the second summary');
+  expectText(secondText, `Dispatch rule ${shop.resources.dispatchRuleId} not found in LiveKit`, 'the second summary');
+  expectText(secondText, '✅ clinic-main', 'the second summary');
+  expectText(secondText, 'new failure: shop-line', 'the second summary');
+
+  const reply = await eventually(
+    () => h.slack.thread(OPS_CHANNEL, second.ts).replies.find((r) => r.text.includes('shop-line')),
+    8000,
+    'the thread reply for shop-line',
+  );
+  const replyText = renderMessage(reply.args);
+  say('');
+  show(say, '  ↳ in the thread:', replyText, 24);
+  expectText(replyText, 'Next: Run /sip-setup shop-line and save to re-create it.', 'the thread reply');
+
+  const alert = await eventually(() => h.slack.messages(SHOP_CHANNEL).at(-1), 5000, `the alert in #${SHOP_CHANNEL}`);
+  const alertText = renderMessage(alert.args);
+  say('');
+  show(say, `#${SHOP_CHANNEL} (shop-line's report channel) · sip-ops, at once:`, alertText);
+  expectText(alertText, 'is failing', 'the alert');
+  if (h.slack.messages(CLINIC_CHANNEL).length > 0) throw new Error('clinic-main did not change but its channel got an alert');
+
+  say('');
+  say(`@${ADMIN_USER} types: /sip-setup check shop-line`);
+  const ack = await h.client.command({ command: '/sip-setup', text: 'check shop-line', user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'demo-health-check' });
+  const ackText = (ack.body as { text?: string }).text ?? '';
+  say(`  (only visible to you, at once) ${ackText}`);
+  expectText(ackText, 'Running checks for', 'the ack');
+  const [answer] = (await h.slack.waitForResponseUrlPost('demo-health-check', 1, 8000)) as Array<{ blocks?: unknown[] }>;
+  const answerText = renderBlocks(answer?.blocks);
+  show(say, '  then, replacing it:', answerText, 6);
+  expectText(answerText, 'shop-line: fail', 'the /sip-setup check answer');
+
+  const elapsed = Date.now() - started;
+  say('');
+  say(`Health step took ${(elapsed / 1000).toFixed(1)} s.`);
+  if (elapsed > 10_000) throw new Error(`the health step took ${elapsed} ms`);
+}
+
+export interface HealthDemo {
+  /** The app's features, with the health feature pointed at the demo's SIP peer (for `startHarness`). */
+  features(deps: AppDeps): Feature[];
+  /** The demo step, on the harness started with `features`. */
+  run(h: Harness, say: (line: string) => void): Promise<void>;
+  /** Stops the SIP peer. */
+  stop(): Promise<void>;
+}
+
+/** Starts the demo's SIP peer; the health feature built by `features` probes it. */
+export async function startHealthDemo(): Promise<HealthDemo> {
   const peer = await startSipPeer();
-  health.configure({
-    resolver: async () => ({ ok: true, addresses: ['127.0.0.1'] }),
-    mapTarget: () => ({ host: '127.0.0.1', port: peer.port, transport: 'udp' }),
-    probeTimeoutMs: 1000,
-    threadPaceMs: 250,
-  });
-  try {
-    say(`(No network here: every host resolves to 127.0.0.1 and SIP OPTIONS go to a local SIP peer on UDP ${peer.port}.)`);
-    const clinic = await seedBinding(h.deps, { name: 'clinic-main', trunkDomain: 'clinic.pstn.sinch.com', livekitSipHost: 'sip.clinic.example', reportChannel: CLINIC_CHANNEL });
-    const shop = await seedBinding(h.deps, { name: 'shop-line', trunkDomain: 'shop.pstn.sinch.com', livekitSipHost: 'sip.shop.example', reportChannel: SHOP_CHANNEL });
-    say(`Bindings ${clinic.name} (reports in #${CLINIC_CHANNEL}) and ${shop.name} (reports in #${SHOP_CHANNEL}) are in place.`);
-
-    say('');
-    say(`SUMMARY_CRON fires: the scheduled check runs and posts to #${OPS_CHANNEL}.`);
-    const first = await health.runScheduled();
-    const summaries = (): SlackMessage[] => h.slack.topLevel(OPS_CHANNEL).filter((m) => m.text.startsWith('SIP health:'));
-    const firstMsg = summaries().at(-1);
-    if (!firstMsg) throw new Error('no summary was posted');
-    const firstText = renderMessage(firstMsg.args);
-    show(say, `#${OPS_CHANNEL} · sip-ops (LiveKit read with ${first.livekitCalls} list calls, ${first.result.optionsProbes} OPTIONS probes, ${first.wallMs} ms):`, firstText, 12);
-    expectText(firstText, '✅ clinic-main', 'the first summary');
-    expectText(firstText, '✅ shop-line', 'the first summary');
-
-    say('');
-    say(`Someone runs \`lk sip dispatch delete ${shop.resources.dispatchRuleId}\`…`);
-    const del = await h.deps.livekit.deleteDispatchRule(shop.resources.dispatchRuleId!);
-    if (!del.ok) throw new Error(`could not delete the dispatch rule: ${del.failure.message}`);
-
-    say(`@${ADMIN_USER} presses [Run again] on the summary.`);
-    const before = summaries().length;
-    const res = await h.client.action({ actionId: 'health_run_again', value: 'all', channel: OPS_CHANNEL, messageTs: firstMsg.ts, user: ADMIN_USER, responseUrl: h.slack.responseUrl('demo-health-again') });
-    if (res.status !== 200) throw new Error(`Run again answered HTTP ${res.status}`);
-    const second = await eventually(() => (summaries().length > before ? summaries().at(-1) : undefined), 8000, 'the new summary');
-    const secondText = renderMessage(second.args);
-    say('');
-    show(say, `#${OPS_CHANNEL} · sip-ops:`, secondText, 14);
-    expectText(secondText, '❌ shop-line (new)', 'the second summary');
-    expectText(secondText, `Dispatch rule ${shop.resources.dispatchRuleId} not found in LiveKit`, 'the second summary');
-    expectText(secondText, '✅ clinic-main', 'the second summary');
-    expectText(secondText, 'new failure: shop-line', 'the second summary');
-
-    const reply = await eventually(
-      () => h.slack.thread(OPS_CHANNEL, second.ts).replies.find((r) => r.text.includes('shop-line')),
-      8000,
-      'the thread reply for shop-line',
-    );
-    const replyText = renderMessage(reply.args);
-    say('');
-    show(say, '  ↳ in the thread:', replyText, 24);
-    expectText(replyText, 'Next: Run /sip-setup shop-line and save to re-create it.', 'the thread reply');
-
-    const alert = await eventually(() => h.slack.messages(SHOP_CHANNEL).at(-1), 5000, `the alert in #${SHOP_CHANNEL}`);
-    const alertText = renderMessage(alert.args);
-    say('');
-    show(say, `#${SHOP_CHANNEL} (shop-line's report channel) · sip-ops, at once:`, alertText);
-    expectText(alertText, 'is failing', 'the alert');
-    if (h.slack.messages(CLINIC_CHANNEL).length > 0) throw new Error('clinic-main did not change but its channel got an alert');
-
-    say('');
-    say(`@${ADMIN_USER} types: /sip-setup check shop-line`);
-    const ack = await h.client.command({ command: '/sip-setup', text: 'check shop-line', user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'demo-health-check' });
-    const ackText = (ack.body as { text?: string }).text ?? '';
-    say(`  (only visible to you, at once) ${ackText}`);
-    expectText(ackText, 'Running checks for', 'the ack');
-    const [answer] = (await h.slack.waitForResponseUrlPost('demo-health-check', 1, 8000)) as Array<{ blocks?: unknown[] }>;
-    const answerText = renderBlocks(answer?.blocks);
-    show(say, '  then, replacing it:', answerText, 6);
-    expectText(answerText, 'shop-line: fail', 'the /sip-setup check answer');
-
-    const elapsed = Date.now() - started;
-    say('');
-    say(`Health step took ${(elapsed / 1000).toFixed(1)} s.`);
-    if (elapsed > 10_000) throw new Error(`the health step took ${elapsed} ms`);
-  } finally {
-    health.configure({ resolver: undefined, mapTarget: undefined, probeTimeoutMs: undefined, threadPaceMs: undefined });
-    await peer.stop();
-  }
+  let health: HealthFeature | undefined;
+  return {
+    features(deps) {
+      health = healthFeature(deps, {
+        resolver: async () => ({ ok: true, addresses: ['127.0.0.1'] }),
+        mapTarget: () => ({ host: '127.0.0.1', port: peer.port, transport: 'udp' }),
+        probeTimeoutMs: 1000,
+        threadPaceMs: 250,
+      });
+      return buildFeatures(deps, { health });
+    },
+    run(h, say) {
+      if (!health) throw new Error('startHarness was not given the demo features (HealthDemo.features)');
+      return runHealthStep(h, say, health, peer.port);
+    },
+    stop: () => peer.stop(),
+  };
 }

@@ -1,6 +1,8 @@
 /**
- * Results of the network probes the health checks run (DNS lookups and SIP OPTIONS pings).
- * The probes themselves live at the edge (`src/sip/`, `src/features/health/`); the checks read these shapes.
+ * The network probes of a health run (DNS lookups and SIP OPTIONS pings): their targets and
+ * results, the shapes the checks read. The probes themselves are sent at the edge: the OPTIONS
+ * client and the DNS resolver in `src/sip/`, run (deduplicated, bounded) by
+ * `src/features/health/run-probes.ts`.
  */
 
 export type ProbeTransport = 'udp' | 'tcp' | 'tls';
@@ -30,4 +32,13 @@ export type DnsResolver = (host: string) => Promise<DnsProbeResult>;
 
 export function defaultSipPort(transport: ProbeTransport): number {
   return transport === 'tls' ? 5061 : 5060;
+}
+
+/** `{ code, message }` of whatever a probe threw (`fallbackCode` when it carries no code). */
+export function probeError(err: unknown, fallbackCode: string): { code: string; message: string } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  return {
+    code: typeof e.code === 'string' && e.code ? e.code : fallbackCode,
+    message: typeof e.message === 'string' ? e.message : String(err),
+  };
 }

@@ -1,10 +1,15 @@
 import type { AppDeps, Feature } from '../app';
 import { sipSetupFeature } from './sip-setup';
-import { healthFeature } from './health';
+import { healthFeature, type HealthFeature } from './health';
 import { testCallFeature } from './test-call';
 import { inboundFeature } from './inbound';
 
+/** Feature instances built by the caller instead of with their defaults (the demo brings its own health feature). */
+export interface FeatureOverrides {
+  health?: HealthFeature;
+}
+
 /** Every feature of the service, in registration order. */
-export function buildFeatures(deps: AppDeps): Feature[] {
-  return [sipSetupFeature(deps), healthFeature(deps), testCallFeature(deps), inboundFeature(deps)];
+export function buildFeatures(deps: AppDeps, overrides: FeatureOverrides = {}): Feature[] {
+  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps), inboundFeature(deps)];
 }

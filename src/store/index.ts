@@ -4,6 +4,7 @@ import type { Database } from './schema';
 import { AuditRepo } from './audit-repo';
 import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
+import { HealthRunsRepo } from './health-runs-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
 
@@ -16,12 +17,13 @@ export interface Repos {
   meta: MetaRepo;
   calls: CallsRepo;
   journal: JournalRepo;
+  healthRuns: HealthRunsRepo;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
 function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
-  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db) };
+  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db), healthRuns: new HealthRunsRepo(db) };
 }
 
 export function createRepos(store: Store): Repos {

@@ -74,7 +74,7 @@ export interface CallRecordsTable {
   detail: string | null; // JSON
 }
 
-export interface ValidationRunsTable {
+export interface HealthRunsTable {
   id: string;
   trigger: string; // schedule | manual | startup
   started_at: string;
@@ -100,7 +100,7 @@ export interface Database {
   audit_log: AuditLogTable;
   webhook_events: WebhookEventsTable;
   call_records: CallRecordsTable;
-  validation_runs: ValidationRunsTable;
+  health_runs: HealthRunsTable;
   meta: MetaTable;
   schema_migrations: MigrationsTable;
 }

@@ -5,9 +5,8 @@ import { getTasks } from 'node-cron';
 import type { AppDeps } from '../../src/app';
 import type { Binding } from '../../src/domain/binding';
 import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../src/domain/probes';
-import { healthFeature, healthFeatureOf, META_LAST_SCHEDULED, runValidation, type HealthFeature, type HealthOptions } from '../../src/features/health';
+import { healthFeature, META_LAST_SCHEDULED, performHealthRun, type HealthFeature, type HealthOptions } from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';
-import { ValidationRunsRepo } from '../../src/store/validation-runs-repo';
 import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
 import { appHomeOpened } from '../support/slack-request';
@@ -75,10 +74,6 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     await h.stop();
   });
 
-  it('is the feature registered for these deps', () => {
-    expect(healthFeatureOf(h.deps)).toBe(health);
-  });
-
   it('the scheduled run posts a summary with a headline, a line per binding and Run again; a broken binding gets a thread and an alert', async () => {
     const first = await health.runScheduled();
     expect(first.trigger).toBe('schedule');
@@ -129,7 +124,7 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     expect(alert).toContain('Next: Run /sip-setup bravo and save to re-create it.');
     expect(buttonIds(alerts[0])).toEqual(['health_check_binding']);
 
-    const runs = await new ValidationRunsRepo(h.deps.store.db).list<{ scope: string; bindings: Array<{ name: string; status: string; findings: Array<{ check: string }> }> }>();
+    const runs = await h.deps.repos.healthRuns.list<{ scope: string; bindings: Array<{ name: string; status: string; findings: Array<{ check: string }> }> }>();
     expect(runs.map((r) => r.trigger)).toEqual(['schedule', 'schedule']);
     expect(runs[0]!.finishedAt).toBe('2024-05-03T09:00:00.000Z');
     expect(runs[0]!.results?.scope).toBe('all');
@@ -224,7 +219,7 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
   });
 
   it('runs never overlap: a run requested while one is going joins it', async () => {
-    const runs = new ValidationRunsRepo(h.deps.store.db);
+    const runs = h.deps.repos.healthRuns;
     const rowsBefore = (await runs.list(100)).length;
     const listBefore = listCalls(h);
     const postsBefore = h.slack.topLevel(OPS_CHANNEL).length;
@@ -262,7 +257,7 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     expect(withTwenty).toBe(3);
     // Each distinct OPTIONS target probed once: the 19 share trunk domain and SIP host.
     net.probed.length = 0;
-    const result = await runValidation(h.deps, { prober: net.prober, resolver: net.resolver });
+    const result = await performHealthRun(h.deps, { prober: net.prober, resolver: net.resolver });
     expect(result).toMatchObject({ livekitCalls: 3, livekitCallsByMethod: { listInboundTrunks: 1, listOutboundTrunks: 1, listDispatchRules: 1 }, bindingCount: 20 });
     expect(result.report.bindings).toHaveLength(20);
     expect(result.optionsProbes).toBe(2);
@@ -320,7 +315,7 @@ describe('health checks: schedule bookkeeping across restarts', () => {
     expect(top).toHaveLength(1);
     expect(renderMessage(top[0]!.args)).toContain('Make-up check (the scheduled one was missed while SIP Ops was down) · 2024-05-03 10:00 UTC');
     expect(await s.h.deps.repos.meta.get(META_LAST_SCHEDULED)).toBe('2024-05-03T10:00:00.000Z');
-    const runs = await new ValidationRunsRepo(s.h.deps.store.db).list();
+    const runs = await s.h.deps.repos.healthRuns.list();
     expect(runs.map((r) => r.trigger)).toEqual(['startup']);
     await s.h.stop();
 

@@ -5,16 +5,18 @@
  */
 import type { BindingReport, CheckStatus, HealthReport } from '../../domain/health-checks';
 import type { RunDiff, StatusTransition } from '../../domain/health-summary';
+import { NO_CHANGES } from '../../domain/health-run';
 import { detailSections, globalDetail, STATUS_ICON, summaryLines, topFinding } from '../../domain/health-summary';
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
+import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import { code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
-import type { RunTrigger } from '../../store/validation-runs-repo';
+import type { RunTrigger } from '../../store/health-runs-repo';
 import { localParts } from './cron-time';
 
+/** "Run again" under a summary and "Run all checks" on the Home tab: a full health run. */
 export const RUN_AGAIN_ACTION = 'health_run_again';
-export const CHECK_BINDING_ACTION = 'health_check_binding';
 
 export type { SlackMessage };
 
@@ -39,7 +41,6 @@ const TRIGGER_LABEL: Record<RunTrigger, string> = {
 };
 
 const RANK: Record<CheckStatus, number> = { fail: 0, warn: 1, pass: 2 };
-const NO_CHANGES: RunDiff = { newFailures: [], recoveries: [], added: [], removed: [] };
 
 /** `2024-05-01 09:00 UTC` in the given IANA zone. */
 export function formatTime(d: Date, timeZone = 'UTC'): string {

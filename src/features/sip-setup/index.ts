@@ -17,7 +17,7 @@ import type { ModalView } from '../../slack/block-kit';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import type { ChangeKind } from '../../store/journal-repo';
 import { withTimeout } from '../../with-timeout';
-import { dnsLookupResolver } from '../health/probes';
+import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { BINDING_MODAL_CALLBACK, bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
 import { ChangeExecutor, ChangeNotStartedError, type ChangeOutcome, type RecoveryReport } from './change-executor';
 import {

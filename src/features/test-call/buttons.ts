@@ -8,7 +8,7 @@ import { parseE164 } from '../../domain/e164';
 import { TEST_CALL_TIMEOUT, type TestCallArgs } from '../../domain/test-call';
 import type { Button, KnownBlock } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
-import { CHECK_BINDING_ACTION } from '../health/messages';
+import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import type { StartCall, TestCallAdmission } from './admission';
 import type { CallPlan } from './messages';
 

@@ -1,15 +1,17 @@
 /**
- * One validation over the bindings: LiveKit read with one list call per resource kind
+ * One health run over the bindings: LiveKit read with one list call per resource kind
  * (`gateway.snapshot()`), DNS and OPTIONS probes (deduplicated, bounded), the last 24 hours of
- * call records, then the pure `runChecks`. Stores nothing and posts nothing: the feature does.
+ * call records, then the pure `runChecks`. Stores nothing and posts nothing: the runner does.
  * Exported for the benchmark as well (LiveKit calls and wall time per run).
  */
 import type { AppDeps } from '../../app';
 import type { Binding } from '../../domain/binding';
 import { runChecks, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
 import type { LiveKitGateway } from '../../livekit/gateway';
+import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { createOptionsProber } from '../../sip/options-client';
-import { dnsLookupResolver, runProbes, type ProbeSettings } from './probes';
+import { countingGateway } from './counting-gateway';
+import { runProbes, type ProbeSettings } from './run-probes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -19,12 +21,12 @@ export const DEFAULT_PROBE_SETTINGS = {
   deadlineMs: 20_000,
 } as const;
 
-export interface ValidationOptions extends Partial<ProbeSettings> {
+export interface HealthRunOptions extends Partial<ProbeSettings> {
   /** Only these bindings (by name) are probed and reported; LiveKit is still read whole. */
   only?: string[];
 }
 
-export interface ValidationResult {
+export interface HealthRunResult {
   report: HealthReport;
   /** LiveKit API calls made by this run (list calls of the snapshot), by method too. */
   livekitCalls: number;
@@ -39,45 +41,7 @@ export interface ValidationResult {
   bindingCount: number;
 }
 
-/** The gateway methods that are LiveKit API calls (`snapshot` is three of them). */
-const API_METHODS = new Set<string>([
-  'ping',
-  'listInboundTrunks',
-  'listOutboundTrunks',
-  'listDispatchRules',
-  'createInboundTrunk',
-  'updateInboundTrunk',
-  'createOutboundTrunk',
-  'updateOutboundTrunk',
-  'deleteTrunk',
-  'createDispatchRule',
-  'updateDispatchRule',
-  'deleteDispatchRule',
-  'placeCall',
-  'removeParticipant',
-  'deleteRoom',
-  'listRooms',
-]);
-
-/** A view of `gateway` that counts API calls, including those `snapshot()` makes through `this`. */
-export function countingGateway(gateway: LiveKitGateway): { gateway: LiveKitGateway; counts: Record<string, number> } {
-  const counts: Record<string, number> = {};
-  const proxy: LiveKitGateway = new Proxy(gateway, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof prop !== 'string' || typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (!API_METHODS.has(prop)) return (...args: unknown[]) => fn.apply(receiver, args);
-      return (...args: unknown[]) => {
-        counts[prop] = (counts[prop] ?? 0) + 1;
-        return fn.apply(receiver, args);
-      };
-    },
-  });
-  return { gateway: proxy, counts };
-}
-
-function settingsOf(opts: ValidationOptions): ProbeSettings {
+function settingsOf(opts: HealthRunOptions): ProbeSettings {
   const probeTimeoutMs = opts.probeTimeoutMs ?? DEFAULT_PROBE_SETTINGS.probeTimeoutMs;
   return {
     prober: opts.prober ?? createOptionsProber(),
@@ -94,10 +58,10 @@ async function readLiveKit(gateway: LiveKitGateway): Promise<LiveKitRead> {
   return r.ok ? { ok: true, snapshot: r.value } : { ok: false, failure: r.failure };
 }
 
-export async function runValidation(
+export async function performHealthRun(
   deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now'>,
-  opts: ValidationOptions = {},
-): Promise<ValidationResult> {
+  opts: HealthRunOptions = {},
+): Promise<HealthRunResult> {
   const started = performance.now();
   const settings = settingsOf(opts);
   const counted = countingGateway(deps.livekit);

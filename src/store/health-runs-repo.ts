@@ -1,9 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, ValidationRunsTable } from './schema';
+import type { Database, HealthRunsTable } from './schema';
 
 export type RunTrigger = 'schedule' | 'manual' | 'startup';
 
-export interface ValidationRun<R = unknown> {
+export interface HealthRunRow<R = unknown> {
   id: string;
   trigger: RunTrigger;
   startedAt: string;
@@ -12,7 +12,7 @@ export interface ValidationRun<R = unknown> {
   results: R | null;
 }
 
-function fromRow<R>(r: Selectable<ValidationRunsTable>): ValidationRun<R> {
+function fromRow<R>(r: Selectable<HealthRunsTable>): HealthRunRow<R> {
   return {
     id: r.id,
     trigger: r.trigger as RunTrigger,
@@ -22,38 +22,38 @@ function fromRow<R>(r: Selectable<ValidationRunsTable>): ValidationRun<R> {
   };
 }
 
-/** Health-check runs (`validation_runs`): one row per run, results as JSON. */
-export class ValidationRunsRepo {
+/** Health runs (`health_runs`): one row per run, its results as JSON. */
+export class HealthRunsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async start(id: string, trigger: RunTrigger, startedAt: Date): Promise<void> {
-    await this.db.insertInto('validation_runs').values({ id, trigger, started_at: startedAt.toISOString(), finished_at: null, results: null }).execute();
+    await this.db.insertInto('health_runs').values({ id, trigger, started_at: startedAt.toISOString(), finished_at: null, results: null }).execute();
   }
 
   async finish(id: string, results: unknown, finishedAt: Date): Promise<void> {
     await this.db
-      .updateTable('validation_runs')
+      .updateTable('health_runs')
       .set({ finished_at: finishedAt.toISOString(), results: JSON.stringify(results) })
       .where('id', '=', id)
       .execute();
   }
 
-  async get<R = unknown>(id: string): Promise<ValidationRun<R> | undefined> {
-    const r = await this.db.selectFrom('validation_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  async get<R = unknown>(id: string): Promise<HealthRunRow<R> | undefined> {
+    const r = await this.db.selectFrom('health_runs').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? fromRow<R>(r) : undefined;
   }
 
   /** The most recent finished run (optionally of one trigger). */
-  async latestFinished<R = unknown>(trigger?: RunTrigger): Promise<ValidationRun<R> | undefined> {
-    let q = this.db.selectFrom('validation_runs').selectAll().where('finished_at', 'is not', null);
+  async latestFinished<R = unknown>(trigger?: RunTrigger): Promise<HealthRunRow<R> | undefined> {
+    let q = this.db.selectFrom('health_runs').selectAll().where('finished_at', 'is not', null);
     if (trigger) q = q.where('trigger', '=', trigger);
     const r = await q.orderBy('started_at', 'desc').orderBy('finished_at', 'desc').executeTakeFirst();
     return r ? fromRow<R>(r) : undefined;
   }
 
   /** Newest first. */
-  async list<R = unknown>(limit = 20): Promise<Array<ValidationRun<R>>> {
-    const rows = await this.db.selectFrom('validation_runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+  async list<R = unknown>(limit = 20): Promise<Array<HealthRunRow<R>>> {
+    const rows = await this.db.selectFrom('health_runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
     return rows.map((r) => fromRow<R>(r));
   }
 }

@@ -1,8 +1,8 @@
-import type { Binding } from '../../src/domain/binding';
-import type { BindingReport, CallStat, Finding, HealthInput } from '../../src/domain/health-checks';
-import { bareHost, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../src/domain/health-checks';
-import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from '../../src/domain/livekit-model';
-import { managedTag } from '../../src/domain/livekit-model';
+import type { Binding } from '../../../src/domain/binding';
+import type { BindingReport, CallStat, Finding, HealthInput } from '../../../src/domain/health-checks';
+import { bareHost, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
+import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from '../../../src/domain/livekit-model';
+import { managedTag } from '../../../src/domain/livekit-model';
 
 // ------------------------------------------------------------------------------- builders
 

@@ -1,11 +1,11 @@
-import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../src/domain/health-checks';
-import type { RunDiff } from '../../src/domain/health-summary';
-import type { KnownBlock } from '../../src/slack/block-kit';
+import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../../../src/domain/health-checks';
+import type { RunDiff } from '../../../../src/domain/health-summary';
+import { CHECK_BINDING_ACTION } from '../../../../src/slack/action-ids';
+import type { KnownBlock } from '../../../../src/slack/block-kit';
 import {
   alertDigest,
   alertMessage,
   bindingCheckMessage,
-  CHECK_BINDING_ACTION,
   formatTime,
   homeView,
   MESSAGE_TEXT_BUDGET,
@@ -14,7 +14,7 @@ import {
   threadReplies,
   type HomeRow,
   type SummaryInput,
-} from '../../src/features/health/messages';
+} from '../../../../src/features/health/messages';
 
 const STATS: BindingStats = { inboundCalls: 0, agentJoined: 0, agentJoinRate: null, testCalls: 0, answered: 0, medianSetupMs: null, failuresBySipCode: {} };
 const NO_DIFF: RunDiff = { newFailures: [], recoveries: [], added: [], removed: [] };

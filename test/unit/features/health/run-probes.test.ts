@@ -1,6 +1,6 @@
-import type { Binding } from '../../src/domain/binding';
-import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../src/domain/probes';
-import { dnsLookupResolver, runProbes, type ProbeSettings } from '../../src/features/health/probes';
+import type { Binding } from '../../../../src/domain/binding';
+import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../../../src/domain/probes';
+import { runProbes, type ProbeSettings } from '../../../../src/features/health/run-probes';
 
 function binding(name: string, trunkDomain: string, livekitSipHost: string, transport: Binding['transport'] = 'udp'): Binding {
   return {
@@ -122,21 +122,5 @@ describe('runProbes', () => {
     };
     const res2 = await runProbes([binding('a', 'acme.pstn.sinch.com', 'sip.example.com')], settings(r, { prober: boom }));
     expect(res2.options['udp:sip.example.com:5060']).toEqual({ kind: 'error', code: 'EBOOM', message: 'kaput' });
-  });
-});
-
-describe('dnsLookupResolver', () => {
-  it('answers IP literals without a lookup and resolves localhost', async () => {
-    const resolve = dnsLookupResolver(1000);
-    await expect(resolve('127.0.0.1')).resolves.toEqual({ ok: true, addresses: ['127.0.0.1'] });
-    const local = await resolve('localhost');
-    expect(local.ok).toBe(true);
-  });
-
-  it('fails a name that cannot exist, within its bound', async () => {
-    const started = performance.now();
-    const r = await dnsLookupResolver(1500)('no-such-host.invalid');
-    expect(r.ok).toBe(false);
-    expect(performance.now() - started).toBeLessThan(2500);
   });
 });

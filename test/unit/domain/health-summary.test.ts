@@ -1,6 +1,6 @@
-import type { Binding } from '../../src/domain/binding';
-import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport, RouteLine } from '../../src/domain/health-checks';
-import { runChecks } from '../../src/domain/health-checks';
+import type { Binding } from '../../../src/domain/binding';
+import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport, RouteLine } from '../../../src/domain/health-checks';
+import { runChecks } from '../../../src/domain/health-checks';
 import {
   DETAIL_CHUNK_MAX,
   detailSections,
@@ -12,7 +12,7 @@ import {
   summaryLines,
   topFinding,
   transitionAlerts,
-} from '../../src/domain/health-summary';
+} from '../../../src/domain/health-summary';
 
 // ------------------------------------------------------------------------------- builders
 

@@ -1,14 +1,13 @@
 /**
- * The network half of a check run: each distinct host resolved once, each distinct SIP OPTIONS
+ * The network half of a health run: each distinct host resolved once, each distinct SIP OPTIONS
  * target (by `optionsKey`) probed once, with a per-probe timeout, a concurrency bound and an
  * overall deadline. Probes not finished by the deadline are left out (the checks report them
  * as "not probed").
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { Binding } from '../../domain/binding';
-import { optionsKey, probeTargetsFor } from '../../domain/health-checks';
-import type { DnsProbeResult, DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../domain/probes';
+import { optionsKey } from '../../domain/health-checks';
+import { planProbes } from '../../domain/probe-plan';
+import { probeError, type DnsProbeResult, type DnsResolver, type OptionsProbeResult, type OptionsProber, type OptionsTarget } from '../../domain/probes';
 import { withTimeout } from '../../with-timeout';
 
 export interface ProbeSettings {
@@ -32,26 +31,6 @@ export interface ProbeResults {
   optionsProbes: number;
   /** Probes the deadline cut off (not started or not finished). */
   cutOff: number;
-}
-
-function errorOf(err: unknown): { code: string; message: string } {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
-  return {
-    code: typeof e.code === 'string' && e.code ? e.code : 'EDNS',
-    message: typeof e.message === 'string' ? e.message : String(err),
-  };
-}
-
-/** `dns.lookup` (the system resolver, as the SIP stack would use), bounded by `timeoutMs`. */
-export function dnsLookupResolver(timeoutMs = 2000): DnsResolver {
-  return async (host) => {
-    if (isIP(host)) return { ok: true, addresses: [host] };
-    const found = lookup(host, { all: true }).then(
-      (addrs): DnsProbeResult => ({ ok: true, addresses: [...new Set(addrs.map((a) => a.address))] }),
-      (err: unknown): DnsProbeResult => ({ ok: false, ...errorOf(err) }),
-    );
-    return withTimeout(found, timeoutMs, (): DnsProbeResult => ({ ok: false, code: 'ETIMEOUT', message: `no DNS answer within ${timeoutMs} ms` }));
-  };
 }
 
 /** Runs `task` unless the deadline passed; never rejects. */
@@ -103,20 +82,7 @@ class Pool {
 
 /** DNS for every host of `bindings`, then OPTIONS for every target whose host resolved (or that is mapped elsewhere). */
 export async function runProbes(bindings: Binding[], s: ProbeSettings): Promise<ProbeResults> {
-  const hosts = new Map<string, OptionsTarget[]>(); // host → its distinct targets
-  const seenKeys = new Set<string>();
-  for (const b of bindings) {
-    const plan = probeTargetsFor(b);
-    for (const h of plan.dnsHosts) if (!hosts.has(h)) hosts.set(h, []);
-    for (const t of plan.options) {
-      const key = optionsKey(t);
-      if (seenKeys.has(key)) continue;
-      seenKeys.add(key);
-      const list = hosts.get(t.host) ?? [];
-      list.push(t);
-      hosts.set(t.host, list);
-    }
-  }
+  const { hosts, optionsCount } = planProbes(bindings);
 
   const dns: Record<string, DnsProbeResult> = {};
   const options: Record<string, OptionsProbeResult> = {};
@@ -133,7 +99,7 @@ export async function runProbes(bindings: Binding[], s: ProbeSettings): Promise<
     const ms = perProbe();
     // The prober honours its timeout; the race is a guard against one that does not.
     const r = await withTimeout(
-      s.prober(real, { timeoutMs: ms }).catch((err: unknown): OptionsProbeResult => ({ kind: 'error', ...errorOf(err) })),
+      s.prober(real, { timeoutMs: ms }).catch((err: unknown): OptionsProbeResult => ({ kind: 'error', ...probeError(err, 'EDNS') })),
       ms + 250,
       (): OptionsProbeResult => ({ kind: 'timeout', ms }),
     );
@@ -144,7 +110,7 @@ export async function runProbes(bindings: Binding[], s: ProbeSettings): Promise<
     pool.add(async () => {
       dnsLookups++;
       const r = await withTimeout(
-        s.resolver(host).catch((err: unknown): DnsProbeResult => ({ ok: false, ...errorOf(err) })),
+        s.resolver(host).catch((err: unknown): DnsProbeResult => ({ ok: false, ...probeError(err, 'EDNS') })),
         Math.max(1, Math.min(s.probeTimeoutMs, deadlineAt - performance.now())) + 250,
         (): DnsProbeResult => ({ ok: false, code: 'ETIMEOUT', message: 'no DNS answer in time' }),
       );
@@ -168,7 +134,7 @@ export async function runProbes(bindings: Binding[], s: ProbeSettings): Promise<
   await Promise.race([pool.idle(), deadline]);
   clearTimeout(timer);
 
-  const expected = hosts.size + seenKeys.size;
+  const expected = hosts.size + optionsCount;
   const got = Object.keys(dns).length + Object.keys(options).length;
   // Copies: probes still running after the deadline must not change the results afterwards.
   return { dns: { ...dns }, options: { ...options }, dnsLookups, optionsProbes, cutOff: expected - got };

@@ -1,5 +1,5 @@
 import { createTask } from 'node-cron';
-import { firstFireBetween, instantOf, localParts, MAX_LOOKBACK_DAYS, missedFireTime } from '../../src/features/health/cron-time';
+import { firstFireBetween, instantOf, localParts, MAX_LOOKBACK_DAYS, missedFireTime } from '../../../../src/features/health/cron-time';
 
 const at = (iso: string): Date => new Date(iso);
 const fire = (pattern: string, tz: string, after: string, until: string): string | undefined =>

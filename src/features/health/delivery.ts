@@ -1,0 +1,150 @@
+/**
+ * Posting health runs to Slack channels: the summary of a run in the summary channel with its
+ * thread of per-binding details (paced, cut short by shutdown), once per run; and the transition
+ * alerts in each binding's report channel (folded into one message when a channel gets many).
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../../app';
+import type { StatusTransition } from '../../domain/health-summary';
+import { sleep } from '../../sleep';
+import { alertDigest, alertMessage, summaryMessage, threadReplies, THREAD_MAX_BINDINGS, type SlackMessage } from './messages';
+import type { HealthRun } from './runner';
+
+/** Alerts per report channel before they are folded into one message. */
+const ALERTS_PER_CHANNEL = 3;
+/** Deliveries and alerts remembered per run ID (a later ask for the same run gets the same promise). */
+const REMEMBERED = 20;
+
+export interface DeliveryDeps {
+  deps: Pick<AppDeps, 'repos' | 'config' | 'inflight'>;
+  logger: Logger;
+  /** The client for notifications (undefined until the feature is registered). */
+  client(): WebClient | undefined;
+  /** True once the feature is stopping. */
+  stopped(): boolean;
+  /** Pause between thread replies (default 1100 ms). */
+  threadPaceMs?: number;
+  /** Bindings with problems detailed in the thread (default 40). */
+  threadMaxBindings?: number;
+}
+
+/** The summary message of a run: details in its thread, or pointing at the command's reply. */
+export function summaryOf(run: HealthRun, timeZone: string, details: 'thread' | 'command', requestedBy: string | undefined): SlackMessage {
+  return summaryMessage({
+    report: run.report,
+    diff: run.diff,
+    firstRun: run.firstRun,
+    trigger: run.trigger,
+    startedAt: run.startedAt,
+    wallMs: run.wallMs,
+    timeZone,
+    details,
+    ...(requestedBy ? { requestedBy } : {}),
+  });
+}
+
+function remember(map: Map<string, Promise<void>>, id: string, p: Promise<void>): Promise<void> {
+  map.set(id, p);
+  while (map.size > REMEMBERED) map.delete(map.keys().next().value as string);
+  return p;
+}
+
+export class HealthDelivery {
+  private readonly deliveries = new Map<string, Promise<void>>();
+  private readonly alerts = new Map<string, Promise<void>>();
+  private readonly tz: string;
+
+  constructor(private readonly d: DeliveryDeps) {
+    this.tz = d.deps.config.summary.timezone;
+  }
+
+  /** Posts the summary of `run` and its thread once (later calls return the same delivery). */
+  deliverSummary(run: HealthRun, o: { channel?: string; requestedBy?: string } = {}): Promise<void> {
+    const existing = this.deliveries.get(run.id);
+    if (existing) return existing;
+    const work = this.postSummary(run, o).catch((err: unknown) => this.d.logger.error({ err, runId: run.id }, 'health: posting the summary failed'));
+    return remember(this.deliveries, run.id, this.d.deps.inflight.track(`health:summary:${run.id}`, work));
+  }
+
+  /** Starts the alerts of a run's transitions, if it has any. */
+  alertTransitions(run: HealthRun): void {
+    if (run.transitions.length) remember(this.alerts, run.id, this.d.deps.inflight.track(`health:alerts:${run.id}`, this.sendAlerts(run)));
+  }
+
+  /** Settles when the alerts of `runId` were sent (at once when it had none). */
+  alertsOf(runId: string): Promise<void> {
+    return this.alerts.get(runId) ?? Promise.resolve();
+  }
+
+  private async postSummary(run: HealthRun, o: { channel?: string; requestedBy?: string }): Promise<void> {
+    const { logger } = this.d;
+    const channel = o.channel ?? this.d.deps.config.summary.channel;
+    if (!channel) {
+      logger.info({ runId: run.id }, 'SUMMARY_CHANNEL is not set: the health summary is not posted');
+      return;
+    }
+    const parent = await this.post(channel, summaryOf(run, this.tz, 'thread', o.requestedBy));
+    if (!parent) return;
+    const replies = threadReplies(run.report, this.d.threadMaxBindings ?? THREAD_MAX_BINDINGS);
+    for (const [i, reply] of replies.entries()) {
+      if (this.d.stopped()) {
+        logger.warn({ runId: run.id, left: replies.length - i }, 'health: summary thread cut short by shutdown');
+        return;
+      }
+      if (i > 0) await sleep(this.d.threadPaceMs ?? 1100);
+      await this.post(parent.channel, reply, parent.ts);
+    }
+  }
+
+  private async sendAlerts(run: HealthRun): Promise<void> {
+    try {
+      const bindings = new Map((await this.d.deps.repos.bindings.list()).map((b) => [b.name, b]));
+      const byChannel = new Map<string, StatusTransition[]>();
+      for (const t of run.transitions) {
+        const channel = bindings.get(t.binding)?.reportChannel;
+        if (!channel) continue;
+        byChannel.set(channel, [...(byChannel.get(channel) ?? []), t]);
+      }
+      const reports = new Map(run.report.bindings.map((b) => [b.name, b]));
+      const o = { trigger: run.trigger, at: run.finishedAt, timeZone: this.tz };
+      for (const [channel, ts] of byChannel) {
+        if (ts.length <= ALERTS_PER_CHANNEL) {
+          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), o));
+        } else {
+          await this.post(channel, alertDigest(ts, o));
+        }
+      }
+    } catch (err) {
+      this.d.logger.error({ err, runId: run.id }, 'health: sending transition alerts failed');
+    }
+  }
+
+  /** One message; a rate-limited post is tried once more after Retry-After (at most 30 s). Never throws. */
+  private async post(channel: string, msg: SlackMessage, threadTs?: string): Promise<{ channel: string; ts: string } | undefined> {
+    const client = this.d.client();
+    if (!client) return undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const r = await client.chat.postMessage({
+          channel,
+          text: msg.text,
+          blocks: msg.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        });
+        return r.ts ? { channel: r.channel ?? channel, ts: r.ts } : undefined;
+      } catch (err) {
+        const retryAfter = (err as { retryAfter?: unknown }).retryAfter;
+        if (attempt === 0 && typeof retryAfter === 'number' && !this.d.stopped()) {
+          await sleep(Math.min(retryAfter, 30) * 1000);
+          continue;
+        }
+        this.d.logger.warn({ err, channel }, 'health: could not post to Slack (is the bot in the channel?)');
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The daily summary: node-cron at SUMMARY_CRON in SUMMARY_TZ runs every binding and posts the
+ * summary; a scheduled run missed while SIP Ops was down is made up once at start.
+ */
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../../app';
+import { missedFireTime } from './cron-time';
+import type { HealthDelivery } from './delivery';
+import type { HealthRun, HealthRunner } from './runner';
+import type { HealthStatusStore } from './status-store';
+
+export const CRON_TASK_NAME = 'sip-ops-health-summary';
+
+export interface ScheduleDeps {
+  deps: Pick<AppDeps, 'config' | 'inflight' | 'now'>;
+  logger: Logger;
+  runner: HealthRunner;
+  delivery: HealthDelivery;
+  statuses: HealthStatusStore;
+  /** True once the feature is stopping. */
+  stopped(): boolean;
+}
+
+export class HealthSchedule {
+  private task: ScheduledTask | undefined;
+  private made: Promise<HealthRun> | undefined;
+
+  constructor(private readonly s: ScheduleDeps) {}
+
+  /** The make-up run started by `makeUpIfMissed`, if one was due. */
+  get startupRun(): Promise<HealthRun> | undefined {
+    return this.made;
+  }
+
+  /** A full run (joining one in progress), its summary and thread posted, alerts sent. */
+  async runScheduled(trigger: 'schedule' | 'startup' = 'schedule'): Promise<HealthRun> {
+    const run = await this.s.runner.runAll(trigger);
+    await this.s.statuses.setLastScheduled(this.s.deps.now());
+    await Promise.all([this.s.delivery.deliverSummary(run), this.s.delivery.alertsOf(run.id)]);
+    return run;
+  }
+
+  /** Registers the node-cron job. */
+  startCron(): void {
+    const { config } = this.s.deps;
+    const { logger } = this.s;
+    this.task = schedule(config.summary.cron, () => this.onCron(), {
+      timezone: config.summary.timezone,
+      name: CRON_TASK_NAME,
+      logger: {
+        info: (m) => logger.debug(m),
+        warn: (m) => logger.warn(m),
+        error: (m, err) => logger.error({ err: err ?? m }, 'node-cron error'),
+        debug: (m) => logger.debug({ detail: m }, 'node-cron'),
+      },
+    });
+  }
+
+  /** Runs the scheduled run now when it should have fired since the last one; the first start only remembers "now". */
+  async makeUpIfMissed(): Promise<void> {
+    const { config, now } = this.s.deps;
+    const t = now();
+    const last = await this.s.statuses.lastScheduled();
+    if (!last) {
+      // First start: nothing can have been missed yet.
+      await this.s.statuses.setLastScheduled(t);
+      return;
+    }
+    if (!missedFireTime(config.summary.cron, config.summary.timezone, last, t)) return;
+    this.s.logger.info(
+      { lastRun: last.toISOString(), cron: config.summary.cron, timezone: config.summary.timezone },
+      'health: a scheduled run was missed while SIP Ops was down; running it now',
+    );
+    this.made = this.runScheduled('startup');
+    this.made.catch((err: unknown) => this.s.logger.error({ err }, 'health: the make-up run failed'));
+  }
+
+  async stop(): Promise<void> {
+    if (this.task) await this.task.destroy();
+    this.task = undefined;
+  }
+
+  private onCron(): void {
+    if (this.s.stopped() || !this.s.deps.inflight.accepting) return;
+    void this.runScheduled('schedule').catch((err: unknown) => this.s.logger.error({ err }, 'health: the scheduled run failed'));
+  }
+}
