@@ -1,3 +1,4 @@
+import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../../src/domain/health-checks';
 import type { DispatchRule, DispatchRuleKind, InboundTrunk } from '../../../src/domain/livekit-model';
 
 /** An inbound trunk with empty defaults; override what the test is about. */
@@ -42,4 +43,22 @@ export function rule(id: string, kind: DispatchRuleKind, over: Partial<DispatchR
     attributes: {},
     ...over,
   };
+}
+
+// ------------------------------------------------------------------------------ health reports
+
+const NO_STATS: BindingStats = { inboundCalls: 0, agentJoined: 0, agentJoinRate: null, testCalls: 0, answered: 0, medianSetupMs: null, failuresBySipCode: {} };
+
+export function finding(check: string, status: CheckStatus, title = `${check} title`): Finding {
+  return status === 'pass' ? { check, status, title, evidence: `${check} evidence` } : { check, status, title, evidence: `${check} evidence`, nextStep: `fix ${check}` };
+}
+
+/** A binding's report: one passing check, plus one with `status` (and its title) when not passing. */
+export function bindingReport(name: string, status: CheckStatus, title = `Dispatch rule of ${name} not found in LiveKit`): BindingReport {
+  const findings = [finding('inbound-trunk.exists', 'pass'), ...(status === 'pass' ? [] : [finding('dispatch-rule.exists', status, title)])];
+  return { name, status, findings, routes: [], stats: NO_STATS };
+}
+
+export function healthReport(bindings: BindingReport[], global: Finding[] = [finding('livekit.api', 'pass')]): HealthReport {
+  return { global, bindings };
 }
