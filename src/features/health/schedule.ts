@@ -15,9 +15,9 @@ export const CRON_TASK_NAME = 'sip-ops-health-summary';
 export interface ScheduleDeps {
   deps: Pick<AppDeps, 'config' | 'inflight' | 'now'>;
   logger: Logger;
-  runner: HealthRunner;
-  delivery: HealthDelivery;
-  statuses: HealthStatusStore;
+  runner: Pick<HealthRunner, 'runAll'>;
+  delivery: Pick<HealthDelivery, 'deliverSummary' | 'alertsOf'>;
+  statuses: Pick<HealthStatusStore, 'lastScheduled' | 'setLastScheduled'>;
   /** True once the feature is stopping. */
   stopped(): boolean;
 }
