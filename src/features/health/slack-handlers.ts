@@ -18,8 +18,8 @@ export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & 
 export interface HandlerDeps {
   deps: Pick<AppDeps, 'repos' | 'config' | 'inflight'>;
   logger: Logger;
-  runner: HealthRunner;
-  delivery: HealthDelivery;
+  runner: Pick<HealthRunner, 'runAll' | 'checkBinding'>;
+  delivery: Pick<HealthDelivery, 'deliverSummary' | 'alertsOf'>;
   home: HomeDeps;
 }
 
