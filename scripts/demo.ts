@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   say('No Slack or LiveKit credentials are used and nothing leaves this machine.\n');
   // The health step brings its own health feature (probes pointed at a local SIP peer).
   const health = await startHealthDemo();
-  const h = await startHarness({ env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }, features: health.features });
+  const h = await startHarness({ env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }, features: health.features }).catch(async (err: unknown) => {
+    await health.stop();
+    throw err;
+  });
   let failed: unknown;
   try {
     const steps = loadSteps([{ title: 'Health: checks and the daily summary', run: health.run }]);
