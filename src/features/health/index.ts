@@ -18,7 +18,7 @@ import { diffRuns, statusMap, summaryLines, topFinding, transitionAlerts } from 
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import { ValidationRunsRepo, type RunTrigger } from '../../store/validation-runs-repo';
-import type { SubcommandContext } from '../sip-setup/router';
+import type { SubcommandContext } from '../../slack/subcommand-router';
 import { missedFireTime } from './cron-time';
 import {
   alertDigest,
