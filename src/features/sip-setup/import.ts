@@ -28,7 +28,7 @@ function missingText(a: ImportArgs, actual: ActualResources): string | undefined
 }
 
 /** Reads the resources and decides whether (and how) they can become binding `a.name`. */
-export async function prepareAdoption(ctx: Pick<SipSetupContext, 'livekit' | 'repos'>, a: ImportArgs): Promise<Adoption> {
+export async function prepareAdoption(ctx: { livekit: SipSetupContext['livekit']; repos: Pick<SipSetupContext['repos'], 'bindings'> }, a: ImportArgs): Promise<Adoption> {
   const ids = { inboundTrunkId: a.inboundTrunkId, dispatchRuleId: a.dispatchRuleId, outboundTrunkId: a.outboundTrunkId };
   const actual = await readActual(ctx.livekit, ids);
   if (!actual.ok) return refused(`❌ Could not read LiveKit: ${escapeMrkdwn(actual.error)}. Nothing was imported.`);
