@@ -14,8 +14,8 @@ import { LiveKitWebhookVerifier } from './livekit/webhook';
 import { boltLogLevel, toBoltLogger } from './logger';
 import type { Metrics } from './metrics';
 import type { Repos, Store } from './store';
-import { helpSubcommand } from './features/sip-setup/help';
-import { SetupCommandRouter } from './features/sip-setup/router';
+import { helpSubcommand } from './slack/subcommand-help';
+import { SetupCommandRouter } from './slack/subcommand-router';
 import { SlackListeners } from './slack/listeners';
 
 /** Everything features need, built once by the composition root (or a test). */
