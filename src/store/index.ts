@@ -6,6 +6,7 @@ import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
+import { TestCallGuardsRepo } from './test-call-guards-repo';
 
 export { openStore, type Store } from './db';
 
@@ -16,17 +17,27 @@ export interface Repos {
   meta: MetaRepo;
   calls: CallsRepo;
   journal: JournalRepo;
+  /** Test-call guard state; runs its own transactions, so never call it inside `transaction`. */
+  testCallGuards: TestCallGuardsRepo;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
-function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
-  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db) };
+/** Repositories over `db` (the root handle or one transaction); those with their own transactions use `root`. */
+function reposOver(db: Kysely<Database>, root: Kysely<Database>): Omit<Repos, 'transaction'> {
+  return {
+    bindings: new BindingsRepo(db),
+    audit: new AuditRepo(db),
+    meta: new MetaRepo(db),
+    calls: new CallsRepo(db),
+    journal: new JournalRepo(db),
+    testCallGuards: new TestCallGuardsRepo(root),
+  };
 }
 
 export function createRepos(store: Store): Repos {
   return {
-    ...reposOver(store.db),
-    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx))),
+    ...reposOver(store.db, store.db),
+    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, store.db))),
   };
 }

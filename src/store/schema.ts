@@ -88,6 +88,37 @@ export interface MetaTable {
   updated_at: string;
 }
 
+export interface TestCallAttemptsTable {
+  id: string;
+  user_id: string;
+  binding_name: string;
+  trunk_domain: string; // trunkDomainKey()
+  admitted_at_ms: number;
+  start_at_ms: number; // its trunk-domain slot
+}
+
+export interface TestCallInflightTable {
+  binding_name: string;
+  user_id: string;
+  number: string;
+  since_ms: number;
+  lease_until_ms: number; // past this, the entry no longer counts (its process died)
+  holder: string; // the process instance that admitted it
+}
+
+export interface TestCallGuardKeysTable {
+  key: string; // user:U… | binding:name | domain:fqdn
+  admissions: number;
+  updated_at_ms: number;
+}
+
+export interface SlackActionPressesTable {
+  key: string; // hash of what makes one press
+  action_id: string;
+  user_id: string;
+  first_at_ms: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -102,6 +133,10 @@ export interface Database {
   call_records: CallRecordsTable;
   validation_runs: ValidationRunsTable;
   meta: MetaTable;
+  test_call_attempts: TestCallAttemptsTable;
+  test_call_inflight: TestCallInflightTable;
+  test_call_guard_keys: TestCallGuardKeysTable;
+  slack_action_presses: SlackActionPressesTable;
   schema_migrations: MigrationsTable;
 }
 

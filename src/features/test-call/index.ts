@@ -44,7 +44,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
   const runDeps = { ...deps, logger, client: () => client };
 
   function start(plan: CallPlan, respond: RespondFn | undefined): void {
-    const run = runCall(runDeps, plan, respond).finally(() => admission.release(plan.binding));
+    const run = runCall(runDeps, plan, respond).finally(() => admission.release(plan));
     void deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
   }
 

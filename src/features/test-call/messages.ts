@@ -18,6 +18,8 @@ export type { SlackMessage };
 
 /** One admitted test call, as the messages need it. */
 export interface CallPlan extends TestCallTarget {
+  /** The admitted call's id: its guard entry and its call record. */
+  callId: string;
   outboundTrunkId: string;
   identity: string;
   holdMs: number;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import * as m001 from './001-core';
 import * as m004 from './004-inbound';
+import * as m006 from './006-test-call-guards';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', up: m001.up },
   { version: 4, name: 'webhook events kept until processed', up: m004.up },
+  { version: 6, name: 'test-call guards and Slack presses in the database', up: m006.up },
 ];

@@ -6,6 +6,7 @@ const ctx = { bindingName: 'acme-us', trunkDomain: 'acme.pstn.sinch.com', transp
 
 describe('messages', () => {
   const plan: CallPlan = {
+    callId: '6f1c2d3e-0000-4000-8000-000000000001',
     binding: 'acme-us',
     number: '+14155550100',
     timeoutSec: 45,
