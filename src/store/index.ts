@@ -6,6 +6,7 @@ import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
+import { SlackPressesRepo } from './slack-presses-repo';
 import { TestCallGuardsRepo } from './test-call-guards-repo';
 
 export { openStore, type Store } from './db';
@@ -19,6 +20,8 @@ export interface Repos {
   journal: JournalRepo;
   /** Test-call guard state; runs its own transactions, so never call it inside `transaction`. */
   testCallGuards: TestCallGuardsRepo;
+  /** Slack button presses already acted on (retries and replays are one press). */
+  presses: SlackPressesRepo;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
@@ -32,6 +35,7 @@ function reposOver(db: Kysely<Database>, root: Kysely<Database>): Omit<Repos, 't
     calls: new CallsRepo(db),
     journal: new JournalRepo(db),
     testCallGuards: new TestCallGuardsRepo(root),
+    presses: new SlackPressesRepo(db),
   };
 }
 

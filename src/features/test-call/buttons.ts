@@ -8,6 +8,8 @@ import { parseE164 } from '../../domain/e164';
 import { TEST_CALL_TIMEOUT, type TestCallArgs } from '../../domain/test-call';
 import type { Button, KnownBlock } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
+import { pressKey } from '../../slack/press-key';
+import type { SlackPressesRepo } from '../../store/slack-presses-repo';
 import { CHECK_BINDING_ACTION } from '../health/messages';
 import type { StartCall, TestCallAdmission } from './admission';
 import type { CallPlan } from './messages';
@@ -65,10 +67,24 @@ export function resultButtons(p: Pick<CallPlan, 'binding' | 'number' | 'timeoutS
 
 type AgainArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
-/** "Call again": the clicked call through the same guards; refusals come back as an ephemeral line. */
-export function callAgainHandler(admission: TestCallAdmission, logger: Logger, start: StartCall): (args: AgainArgs) => Promise<void> {
+export interface AgainDeps {
+  presses: SlackPressesRepo;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * "Call again": the clicked call through the same guards; refusals come back as an ephemeral line.
+ * One press acts once: a Slack retry or a replayed payload of a press already handled does nothing.
+ */
+export function callAgainHandler(admission: TestCallAdmission, deps: AgainDeps, start: StartCall): (args: AgainArgs) => Promise<void> {
+  const { logger } = deps;
   return async ({ ack, body, action, respond }) => {
     await ack();
+    if (!(await deps.presses.claim(pressKey(body, action), { actionId: action.action_id, userId: body.user.id }, deps.now()))) {
+      logger.info({ user: body.user.id }, 'test call: "Call again" press already handled (Slack retry or replay); ignored');
+      return;
+    }
     const tell = async (text: string): Promise<void> => {
       try {
         await respond({ response_type: 'ephemeral', replace_original: false, text });
