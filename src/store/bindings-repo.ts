@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Binding, BindingResources, BindingSpec } from '../domain/binding';
+import type { ObjectLookup } from '../domain/object-identity';
 import type { BindingsTable, Database } from './schema';
 
 type StoredSpec = Omit<BindingSpec, 'auth'> & { auth: { kind: 'acl' } | { kind: 'digest'; username: string } };
@@ -24,6 +26,7 @@ function fromRow(row: Selectable<BindingsTable>): Binding {
   };
   return {
     ...stored,
+    id: row.id,
     auth,
     resources,
     version: row.version,
@@ -48,18 +51,32 @@ export class BindingsRepo {
     return row ? fromRow(row) : undefined;
   }
 
+  async getById(id: string): Promise<Binding | undefined> {
+    const row = await this.db.selectFrom('bindings').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** What became of the binding with identity `id`: live (name, version), deleted (name, when) or never known. */
+  async lookupIdentity(id: string): Promise<ObjectLookup> {
+    const live = await this.db.selectFrom('bindings').select(['id', 'name', 'version']).where('id', '=', id).executeTakeFirst();
+    if (live) return { state: 'live', id: live.id, name: live.name, version: live.version };
+    const gone = await this.db.selectFrom('binding_tombstones').selectAll().where('id', '=', id).executeTakeFirst();
+    return gone ? { state: 'deleted', id: gone.id, name: gone.name, deletedAt: gone.deleted_at } : { state: 'unknown' };
+  }
+
   async count(): Promise<number> {
     const r = await this.db.selectFrom('bindings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
-  /** Insert a new binding; fails if the name exists. */
+  /** Insert a new binding with a new identity; fails if the name exists. */
   async insert(spec: BindingSpec, resources: BindingResources, actor: string, now = new Date()): Promise<Binding> {
     const at = now.toISOString();
     await this.db
       .insertInto('bindings')
       .values({
         name: spec.name,
+        id: randomUUID(),
         ...toRow(spec),
         inbound_trunk_id: resources.inboundTrunkId ?? null,
         dispatch_rule_id: resources.dispatchRuleId ?? null,
@@ -103,8 +120,17 @@ export class BindingsRepo {
     return this.get(spec.name);
   }
 
-  async delete(name: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('bindings').where('name', '=', name).executeTakeFirst();
-    return Number(res.numDeletedRows) === 1;
+  /** Deletes the binding `name`, leaving a tombstone of its identity (run inside a transaction to keep both or neither). */
+  async delete(name: string, now = new Date()): Promise<boolean> {
+    const row = await this.db.selectFrom('bindings').select('id').where('name', '=', name).executeTakeFirst();
+    if (!row) return false;
+    const res = await this.db.deleteFrom('bindings').where('id', '=', row.id).executeTakeFirst();
+    if (Number(res.numDeletedRows) !== 1) return false;
+    await this.db
+      .insertInto('binding_tombstones')
+      .values({ id: row.id, name, deleted_at: now.toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return true;
   }
 }

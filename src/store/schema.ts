@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 
 export interface BindingsTable {
   name: string;
+  id: string; // UUID assigned at creation, kept through edits, never reused (migration 007)
   spec: string; // JSON BindingSpec without the digest password
   digest_password: string | null; // write-only secret, never rendered
   inbound_trunk_id: string | null;
@@ -17,6 +18,12 @@ export interface BindingsTable {
   created_at: string;
   updated_by: string;
   updated_at: string;
+}
+
+export interface BindingTombstonesTable {
+  id: string; // the deleted binding's id
+  name: string;
+  deleted_at: string;
 }
 
 export interface ChangeJournalTable {
@@ -127,6 +134,7 @@ export interface MigrationsTable {
 
 export interface Database {
   bindings: BindingsTable;
+  binding_tombstones: BindingTombstonesTable;
   change_journal: ChangeJournalTable;
   audit_log: AuditLogTable;
   webhook_events: WebhookEventsTable;

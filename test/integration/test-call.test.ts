@@ -298,7 +298,7 @@ describe('/sip-test-call', () => {
     const parent = await finalParent(number);
     const actions = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
     const again = actions.elements!.find((e) => e.action_id === 'test_call_again')!;
-    expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20 });
+    expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20, bi: acme.id, c: (await record(number)).id });
     expect(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value).toBe('acme-us');
 
     // an outsider clicking it is refused (ephemeral, via the button's response_url), nothing dialed
@@ -346,6 +346,32 @@ describe('/sip-test-call', () => {
     await eventually(() => verdicts() === 3, 8000, 'the verdict of the second press');
     expect(dials()).toBe(before + 2);
     expect(h.slack.responseUrlPosts('press')).toEqual([]);
+  });
+
+  it('"Call again" for a binding deleted and re-created under the same name is refused and dials nothing', async () => {
+    const old = await seedBinding(h.deps, { name: 'acme-replay', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'replay.pstn.sinch.com' });
+    const number = nextNumber();
+    await command(`acme-replay ${number} 20`);
+    const parent = await finalParent(number, 'acme-replay');
+    const again = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === 'test_call_again')!;
+    expect(JSON.parse(again.value)).toMatchObject({ b: 'acme-replay', bi: old.id });
+
+    expect(await h.deps.repos.bindings.delete('acme-replay')).toBe(true);
+    const reborn = await seedBinding(h.deps, { name: 'acme-replay', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'replay.pstn.sinch.com' });
+    expect(reborn.id).not.toBe(old.id);
+    expect((await h.deps.repos.bindings.getById(reborn.id))?.name).toBe('acme-replay');
+    expect(await h.deps.repos.bindings.getById(old.id)).toBeUndefined();
+
+    const before = dials();
+    offset += 2000;
+    await h.client.action({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('reborn') });
+    const [refusal] = (await h.slack.waitForResponseUrlPost('reborn')) as Array<{ response_type: string; text: string }>;
+    expect(refusal).toMatchObject({ response_type: 'ephemeral' });
+    expect(refusal!.text).toMatch(/^⚠️ This button was for a binding `acme-replay` that was deleted on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; open `\/sip-test-call acme-replay \+\d+` again\. Nothing was changed\.$/);
+    expect(dials()).toBe(before);
+    expect((await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter((c) => c.callee === number)).toHaveLength(1);
   });
 
   it('on shutdown a call still ringing is hung up and its room deleted', async () => {

@@ -12,6 +12,8 @@ export interface RequestInput {
   channelId: string;
   userId: string;
   args: TestCallArgs;
+  /** Set by a button: the binding must still be this one (not deleted and re-created meanwhile). */
+  bindingId?: string;
 }
 
 /** Runs an admitted call after Slack was acknowledged; `respond` is the fallback when the bot cannot post. */
@@ -53,6 +55,9 @@ export class TestCallAdmission {
     const denied = this.precheck(input);
     if (denied) return refuse(denied);
     const binding = await this.deps.repos.bindings.get(input.args.binding);
+    if (binding && input.bindingId !== undefined && binding.id !== input.bindingId) {
+      return { ok: false, text: `⚠️ The binding \`${binding.name}\` was deleted and created again since this button was shown. Nothing was dialed.` };
+    }
     if (!binding) {
       const known = (await this.deps.repos.bindings.list()).map((b) => b.name);
       return { ok: false, text: unknownBindingText(input.args.binding, known) };
@@ -94,6 +99,7 @@ export class TestCallAdmission {
     const suffix = callId.replace(/-/g, '').slice(0, 8);
     return {
       callId,
+      bindingId: binding.id,
       binding: binding.name,
       number: input.args.number,
       timeoutSec: input.args.timeoutSec,

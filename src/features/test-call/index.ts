@@ -53,7 +53,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     register(ctx: FeatureContext) {
       client = ctx.bolt.client;
       ctx.listeners.command(TEST_CALL_COMMAND, commandHandler(admission, start));
-      ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, { presses: deps.repos.presses, now: deps.now, logger }, start));
+      ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, { ...deps.repos, now: deps.now, logger }, start));
     },
     async stop() {
       admission.stop();

@@ -20,6 +20,8 @@ export type { SlackMessage };
 export interface CallPlan extends TestCallTarget {
   /** The admitted call's id: its guard entry and its call record. */
   callId: string;
+  /** The binding's identity (never reused), so a button shown for this call acts only on this binding. */
+  bindingId: string;
   outboundTrunkId: string;
   identity: string;
   holdMs: number;
