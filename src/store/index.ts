@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from './db';
 import type { Database } from './schema';
+import { SecretsAtRest } from '../secrets/at-rest';
 import { AuditRepo } from './audit-repo';
 import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
@@ -27,9 +28,9 @@ export interface Repos {
 }
 
 /** Repositories over `db` (the root handle or one transaction); those with their own transactions use `root`. */
-function reposOver(db: Kysely<Database>, root: Kysely<Database>): Omit<Repos, 'transaction'> {
+function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: SecretsAtRest): Omit<Repos, 'transaction'> {
   return {
-    bindings: new BindingsRepo(db),
+    bindings: new BindingsRepo(db, secrets),
     audit: new AuditRepo(db),
     meta: new MetaRepo(db),
     calls: new CallsRepo(db),
@@ -39,9 +40,10 @@ function reposOver(db: Kysely<Database>, root: Kysely<Database>): Omit<Repos, 't
   };
 }
 
-export function createRepos(store: Store): Repos {
+/** `secrets` seals digest passwords; without a key (the default) none can be stored. */
+export function createRepos(store: Store, secrets: SecretsAtRest = new SecretsAtRest(undefined)): Repos {
   return {
-    ...reposOver(store.db, store.db),
-    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, store.db))),
+    ...reposOver(store.db, store.db, secrets),
+    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, store.db, secrets))),
   };
 }
