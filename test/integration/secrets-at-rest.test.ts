@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppDeps } from '../../src/app';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { bindingForm, submitCreateForm } from '../support/binding-form';
+import { databaseFileText } from '../support/db-file';
 import { renderBlocks, unescapeSlack } from '../support/slack-render';
 
 /**
@@ -38,7 +38,7 @@ describe('digest passwords at rest', () => {
     expect((await h.deps.repos.bindings.get('acme-us'))?.auth).toMatchObject({ password: PASSWORD });
     await h.stopService();
     const file = join(h.dataDir, 'sip-ops.db');
-    const bytes = ['', '-wal'].map((s) => { try { return readFileSync(file + s).toString('latin1'); } catch { return ''; } }).join('');
+    const bytes = databaseFileText(file);
     expect(bytes).toContain('est-user');
     expect(bytes).not.toContain(PASSWORD);
 

@@ -1,8 +1,9 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_KEY_MESSAGE, SecretsAtRest, SecretsKeyError } from '../../../src/secrets/at-rest';
 import { createRepos, openStore } from '../../../src/store';
+import { databaseFileText } from '../../support/db-file';
 import { bindingSpec } from '../../support/fixtures';
 import { testKey } from './keys';
 
@@ -18,8 +19,7 @@ describe('digest passwords at rest', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Every byte SQLite wrote (the database and, if any, its write-ahead log), as latin1 text. */
-  const fileText = (): string => ['', '-wal'].map((s) => { try { return readFileSync(path + s).toString('latin1'); } catch { return ''; } }).join('');
+  const fileText = (): string => databaseFileText(path);
 
   it('the database file holds no plain password; the binding reads back with it', async () => {
     const store = await openStore(path);
