@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
+import { parseSecretKey, type SecretKey } from './secrets/secret-box';
 
 /**
  * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
@@ -36,6 +37,16 @@ function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** A key for secrets at rest (src/secrets): 32 bytes as base64 or hex. */
+const secretKey = z.string().transform((s, ctx) => {
+  const parsed = parseSecretKey(s);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.key;
+});
 
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z
@@ -104,6 +115,8 @@ const EnvSchema = z.object({
     .max(600, { error: 'expected 1 to 600 seconds' })
     .default(20),
   INBOUND_THREAD: z.enum(['compact', 'live'], { error: 'expected compact or live' }).default('compact'),
+  SECRETS_KEY: secretKey.optional(),
+  SECRETS_KEY_PREVIOUS: secretKey.optional(),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -130,6 +143,10 @@ export interface Config {
    * longer than the pacing interval). The agent watchdog's warning is posted at once either way.
    */
   inboundThread: 'compact' | 'live';
+  /** Seals secrets stored in the database (SECRETS_KEY); without it no digest password can be stored. */
+  secretsKey?: SecretKey;
+  /** The key before a rotation (SECRETS_KEY_PREVIOUS): read only, values are re-sealed at start. */
+  secretsKeyPrevious?: SecretKey;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -147,6 +164,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     return { ok: false, problems: [...new Set(problems)] };
   }
   const e = parsed.data;
+  if (e.SECRETS_KEY_PREVIOUS && !e.SECRETS_KEY) {
+    return { ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] };
+  }
   const config: Config = {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -167,6 +187,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
     agentJoinTimeoutSec: e.AGENT_JOIN_TIMEOUT_SEC,
     inboundThread: e.INBOUND_THREAD,
+    ...(e.SECRETS_KEY ? { secretsKey: e.SECRETS_KEY } : {}),
+    ...(e.SECRETS_KEY_PREVIOUS ? { secretsKeyPrevious: e.SECRETS_KEY_PREVIOUS } : {}),
   };
   return { ok: true, config };
 }

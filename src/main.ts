@@ -7,7 +7,8 @@ import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
-import { createRepos, openStore, type Store } from './store';
+import { SecretsAtRest } from './secrets/at-rest';
+import { createRepos, openStore, type Repos, type Store } from './store';
 
 export interface Running {
   app: SipOpsApp;
@@ -63,13 +64,20 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? ''],
   });
   let store: Store;
   try {
     store = await openStore(config.databasePath);
   } catch (err) {
     throw new StartupError(`cannot open the database at DATABASE_URL=sqlite:${config.databasePath}: ${(err as Error).message}`);
+  }
+  const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
+  try {
+    await resealSecrets(repos.bindings, logger, config);
+  } catch (err) {
+    await store.close();
+    throw new StartupError((err as Error).message);
   }
   try {
     const identity = await slackIdentity(config);
@@ -78,7 +86,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       config,
       logger,
       store,
-      repos: createRepos(store),
+      repos,
       livekit: new SdkLiveKitGateway({
         url: config.livekit.url,
         apiKey: config.livekit.apiKey,
@@ -113,6 +121,16 @@ export async function startService(env: Record<string, string | undefined>, opts
     await store.close();
     throw err;
   }
+}
+
+/** Secrets at rest: stored digest passwords sealed with SECRETS_KEY (after a rotation, from SECRETS_KEY_PREVIOUS). */
+async function resealSecrets(bindings: Repos['bindings'], logger: Logger, config: Config): Promise<void> {
+  if (!config.secretsKey) {
+    logger.warn('SECRETS_KEY is not set: bindings with digest authentication cannot be created or changed (see README "Secrets at rest")');
+    return;
+  }
+  const n = await bindings.resealSecrets();
+  if (n > 0) logger.info({ count: n }, 'sealed stored digest passwords with SECRETS_KEY');
 }
 
 async function main(): Promise<void> {

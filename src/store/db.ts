@@ -22,6 +22,8 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Deleted and overwritten content (e.g. a password before it was sealed) is zeroed, not left in free pages.
+  sqlite.pragma('secure_delete = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrate(db, migrations);

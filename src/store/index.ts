@@ -1,12 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Store } from './db';
 import type { Database } from './schema';
+import { SecretsAtRest } from '../secrets/at-rest';
 import { AuditRepo } from './audit-repo';
 import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
 import { HealthRunsRepo } from './health-runs-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
+import { SlackPressesRepo } from './slack-presses-repo';
+import { TestCallGuardsRepo } from './test-call-guards-repo';
 
 export { openStore, type Store } from './db';
 
@@ -18,17 +21,32 @@ export interface Repos {
   calls: CallsRepo;
   journal: JournalRepo;
   healthRuns: HealthRunsRepo;
+  /** Test-call guard state; runs its own transactions, so never call it inside `transaction`. */
+  testCallGuards: TestCallGuardsRepo;
+  /** Slack button presses already acted on (retries and replays are one press). */
+  presses: SlackPressesRepo;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
-function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
-  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db), healthRuns: new HealthRunsRepo(db) };
+/** Repositories over `db` (the root handle or one transaction); those with their own transactions use `root`. */
+function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: SecretsAtRest): Omit<Repos, 'transaction'> {
+  return {
+    bindings: new BindingsRepo(db, secrets),
+    audit: new AuditRepo(db),
+    meta: new MetaRepo(db),
+    calls: new CallsRepo(db),
+    journal: new JournalRepo(db),
+    healthRuns: new HealthRunsRepo(db),
+    testCallGuards: new TestCallGuardsRepo(root),
+    presses: new SlackPressesRepo(db),
+  };
 }
 
-export function createRepos(store: Store): Repos {
+/** `secrets` seals digest passwords; without a key (the default) none can be stored. */
+export function createRepos(store: Store, secrets: SecretsAtRest = new SecretsAtRest(undefined)): Repos {
   return {
-    ...reposOver(store.db),
-    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx))),
+    ...reposOver(store.db, store.db, secrets),
+    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, store.db, secrets))),
   };
 }

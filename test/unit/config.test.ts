@@ -9,6 +9,17 @@ const valid = {
 };
 
 describe('loadConfig', () => {
+  it('reads SECRETS_KEY / SECRETS_KEY_PREVIOUS as 32-byte keys and names a bad one', () => {
+    const key = Buffer.alloc(32, 3).toString('base64');
+    const ok = loadConfig({ ...valid, SECRETS_KEY: key, SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 4).toString('hex') });
+    expect(ok.ok && ok.config.secretsKey?.bytes.length === 32 && ok.config.secretsKeyPrevious?.bytes.length === 32).toBe(true);
+    expect(ok.ok && ok.config.secretsKey?.id !== ok.config.secretsKeyPrevious?.id).toBe(true);
+    expect(loadConfig({ ...valid, SECRETS_KEY: 'too-short' })).toEqual({ ok: false, problems: ['SECRETS_KEY: expected 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex digits'] });
+    expect(loadConfig({ ...valid, SECRETS_KEY_PREVIOUS: key })).toEqual({ ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] });
+    const none = loadConfig(valid);
+    expect(none.ok && none.config.secretsKey).toBe(undefined);
+  });
+
   it('applies the documented defaults', () => {
     const r = loadConfig(valid);
     if (!r.ok) throw new Error(r.problems.join('\n'));

@@ -6,6 +6,8 @@ import { createRepos, openStore } from '../../src/store';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { sql } from 'kysely';
 import { WebhookEventsRepo } from '../../src/store/webhook-events-repo';
+import { SecretsAtRest } from '../../src/secrets/at-rest';
+import { testKey } from './secrets/keys';
 
 const spec: BindingSpec = {
   name: 'acme-main',
@@ -42,7 +44,7 @@ describe('store', () => {
 
   it('stores bindings with the password kept apart and an optimistic version', async () => {
     const store = await openStore(join(dir, 'db.sqlite'));
-    const repos = createRepos(store);
+    const repos = createRepos(store, new SecretsAtRest(testKey(1)));
     const b = await repos.bindings.insert(spec, { inboundTrunkId: 'ST_a' }, 'U1', new Date('2026-01-01T00:00:00Z'));
     expect(b).toMatchObject({ name: 'acme-main', version: 1, resources: { inboundTrunkId: 'ST_a' }, createdBy: 'U1' });
     expect(b.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });

@@ -18,6 +18,10 @@ export type { SlackMessage };
 
 /** One admitted test call, as the messages need it. */
 export interface CallPlan extends TestCallTarget {
+  /** The admitted call's id: its guard entry and its call record. */
+  callId: string;
+  /** The binding's identity (never reused), so a button shown for this call acts only on this binding. */
+  bindingId: string;
   outboundTrunkId: string;
   identity: string;
   holdMs: number;

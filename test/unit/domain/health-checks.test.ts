@@ -1,4 +1,5 @@
-import type { Binding } from '../../../src/domain/binding';
+import type { Binding, BindingSpec } from '../../../src/domain/binding';
+import { storedBinding } from '../../support/binding-builder';
 import type { BindingReport, CallStat, Finding, HealthInput } from '../../../src/domain/health-checks';
 import { bareHost, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
 import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from '../../../src/domain/livekit-model';
@@ -13,7 +14,7 @@ const CALLER_ID = '+14155550199';
 
 function binding(over: Partial<Binding> = {}): Binding {
   const name = over.name ?? 'acme';
-  return {
+  const spec: BindingSpec = {
     name,
     trunkDomain: 'acme.pstn.sinch.com',
     dids: [DID, DID2],
@@ -24,14 +25,11 @@ function binding(over: Partial<Binding> = {}): Binding {
     dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
     agentName: 'my-agent',
     reportChannel: 'C123',
-    resources: { inboundTrunkId: `ST_${name}_in`, dispatchRuleId: `SDR_${name}`, outboundTrunkId: `ST_${name}_out` },
-    version: 1,
-    createdBy: 'U1',
-    createdAt: '2025-01-01T00:00:00Z',
-    updatedBy: 'U1',
-    updatedAt: '2025-01-01T00:00:00Z',
-    ...over,
   };
+  return storedBinding(spec, {
+    resources: { inboundTrunkId: `ST_${name}_in`, dispatchRuleId: `SDR_${name}`, outboundTrunkId: `ST_${name}_out` },
+    ...over,
+  });
 }
 
 function inboundFor(b: Binding, over: Partial<InboundTrunk> = {}): InboundTrunk {

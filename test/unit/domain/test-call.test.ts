@@ -26,6 +26,12 @@ describe('parseTestCallText', () => {
     expect(parseTestCallText('acme +14155550100 timeout=900')).toMatchObject({ ok: false, problem: 'timeout' });
     expect(parseTestCallText('acme abc 30s')).toMatchObject({ ok: false, problem: 'number' });
   });
+
+  it('refuses destinations that cannot exist (too long or too short for their country, unknown country code)', () => {
+    expect(parseTestCallText('acme +141501144770090')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('too long for a number with country code +1') });
+    expect(parseTestCallText('acme +1 415 555 010')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('too short') });
+    expect(parseTestCallText('acme +999 1234 5678')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('country calling code') });
+  });
 });
 
 describe('verdicts', () => {

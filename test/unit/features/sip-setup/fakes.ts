@@ -3,6 +3,7 @@ import type { DispatchRule, InboundTrunk, OutboundTrunk } from '../../../../src/
 import type { LiveKitFailure, LiveKitResult } from '../../../../src/domain/livekit-failure';
 import type { LiveKitGateway } from '../../../../src/livekit/gateway';
 import type { Repos } from '../../../../src/store';
+import { storedBinding } from '../../../support/binding-builder';
 
 export const UNREACHABLE: LiveKitFailure = { kind: 'unreachable', message: 'connect ECONNREFUSED' };
 
@@ -50,7 +51,7 @@ export function fakeLiveKit(state: Partial<Omit<FakeLiveKit, 'asked'>> = {}): { 
 }
 
 export function binding(spec: BindingSpec, over: Partial<Binding> = {}): Binding {
-  return { ...spec, resources: {}, version: 1, createdBy: 'UADMIN01', createdAt: '2026-01-01T00:00:00Z', updatedBy: 'UADMIN01', updatedAt: '2026-01-01T00:00:00Z', ...over };
+  return storedBinding(spec, { createdBy: 'UADMIN01', createdAt: '2026-01-01T00:00:00Z', updatedBy: 'UADMIN01', updatedAt: '2026-01-01T00:00:00Z', ...over });
 }
 
 /** Bindings held in memory: just `list` and `get`. */
