@@ -1,4 +1,4 @@
-import { ListUpdate, Pagination } from '@livekit/protocol';
+import { ListUpdate, Pagination, SIPMediaConfig } from '@livekit/protocol';
 import {
   RoomAgentDispatch,
   RoomConfiguration,
@@ -182,7 +182,22 @@ export class SdkLiveKitGateway implements LiveKitGateway {
     );
   }
 
-  updateInboundTrunk(id: string, input: Partial<InboundTrunkInput>): Promise<LiveKitResult<InboundTrunk>> {
+  /**
+   * A field update. Encryption goes in `media.encryption`: the server upgrades the deprecated
+   * `mediaEncryption` into `media.encryption` only while that is unset, so once set it wins and a
+   * `mediaEncryption`-only change is a no-op (protocol `livekit/sip.go` `updateMediaConfig`). `media`
+   * replaces the whole media config, so the trunk is read first to keep its codecs and media timeout.
+   */
+  async updateInboundTrunk(id: string, input: Partial<InboundTrunkInput>): Promise<LiveKitResult<InboundTrunk>> {
+    let media: SIPMediaConfig | undefined;
+    if (input.mediaEncryption !== undefined) {
+      const current = await this.run('ListSIPInboundTrunk', async () => (await this.sip.listSipInboundTrunk({ trunkIds: [id] })).filter(Boolean));
+      if (!current.ok) return current;
+      const found = current.value.find((t) => t.sipTrunkId === id);
+      if (!found) return { ok: false, failure: { kind: 'not-found', message: `inbound trunk ${id} does not exist` } };
+      media = found.media?.clone() ?? new SIPMediaConfig();
+      media.encryption = encryptionToSdk(input.mediaEncryption);
+    }
     return this.run('UpdateSIPInboundTrunk', async () =>
       inboundFromSdk(
         await this.sip.updateSipInboundTrunkFields(id, {
@@ -192,6 +207,7 @@ export class SdkLiveKitGateway implements LiveKitGateway {
             ? { numbers: input.numbers.length ? new ListUpdate({ set: input.numbers }) : new ListUpdate({ clear: true }) }
             : {}),
           ...(input.mediaEncryption !== undefined ? { mediaEncryption: encryptionToSdk(input.mediaEncryption) } : {}),
+          ...(media ? { media } : {}),
         }),
       ),
     );

@@ -1,4 +1,4 @@
-import { ListUpdate, SIPTransport } from '@livekit/protocol';
+import { ListUpdate, SIPMediaConfig, SIPMediaEncryption, SIPTransport } from '@livekit/protocol';
 import { AccessToken, RoomAgentDispatch, RoomConfiguration, SIPDispatchRuleInfo, SIPInboundTrunkInfo, SipClient } from 'livekit-server-sdk';
 import { LiveKitEmulator, serverError } from '../support/livekit-emulator/index';
 
@@ -126,6 +126,18 @@ describe('LiveKit emulator: SIP trunks and dispatch rules', () => {
       expect(lk.inboundTrunks()).toEqual([]);
       await expect(sip.deleteSipTrunk('ST_unknown12345')).resolves.toMatchObject({ sipTrunkId: 'ST_unknown12345' });
       expect(await serverError(sip.deleteSipTrunk(''))).toMatchObject({ status: 400, message: 'trunk ID is required' });
+    });
+
+    // protocol livekit/sip.go updateMediaConfig + SIPMediaConfig.UpgradeWith
+    it('upgrades media_encryption into media.encryption on a field update, which then wins over later media_encryption-only updates', async () => {
+      const t = await sip.createSipInboundTrunk('enc', ['+15550111'], { mediaEncryption: SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE });
+      const renamed = await sip.updateSipInboundTrunkFields(t.sipTrunkId, { name: 'enc2' });
+      expect(renamed.media?.encryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE);
+      const noop = await sip.updateSipInboundTrunkFields(t.sipTrunkId, { mediaEncryption: SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE });
+      expect(noop.mediaEncryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE);
+      const done = await sip.updateSipInboundTrunkFields(t.sipTrunkId, { media: new SIPMediaConfig({ encryption: SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE }) });
+      expect(done.mediaEncryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE);
+      expect(done.media?.encryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE);
     });
   });
 

@@ -74,6 +74,18 @@ describe('LiveKit gateway against the emulator', () => {
     expect((await gw.deleteTrunk(inbound.value.id)).ok).toBe(true); // unknown trunk delete succeeds
   });
 
+  it('turns inbound SRTP from require to disable even after an earlier field update set media.encryption', async () => {
+    const inbound = await gw.createInboundTrunk({ name: 'srtp', metadata: '', numbers: ['+14155550177'], mediaEncryption: 'require' });
+    if (!inbound.ok) throw new Error(inbound.failure.message);
+    // Any field update (here a rename) makes the server copy media_encryption into media.encryption.
+    const renamed = await gw.updateInboundTrunk(inbound.value.id, { name: 'srtp-renamed' });
+    if (!renamed.ok) throw new Error(renamed.failure.message);
+    const off = await gw.updateInboundTrunk(inbound.value.id, { mediaEncryption: 'disable' });
+    if (!off.ok) throw new Error(off.failure.message);
+    expect(off.value.mediaEncryption).toBe('disable');
+    expect(lk.inboundTrunks()[0]!.media?.encryption).toBe(0);
+  });
+
   it('classifies failures the way the diagnosis expects', async () => {
     const out = await gw.createOutboundTrunk({
       name: 'o',
