@@ -1,4 +1,4 @@
-import { ListUpdate, Pagination, SIPMediaConfig } from '@livekit/protocol';
+import { ListUpdate, SIPMediaConfig } from '@livekit/protocol';
 import {
   RoomAgentDispatch,
   RoomConfiguration,
@@ -88,6 +88,9 @@ export interface GatewayOptions {
   observe?: (method: string, ms: number, failure?: LiveKitFailure) => void;
 }
 
+/** A room name no call uses: the readiness ping asks for this room only. */
+const PING_ROOM = 'sip-ops-readiness-ping';
+
 function ruleToSdk(rule: DispatchRuleKind): SIPDispatchRule {
   switch (rule.kind) {
     case 'direct':
@@ -139,9 +142,14 @@ export class SdkLiveKitGateway implements LiveKitGateway {
     }
   }
 
+  /**
+   * Readiness: the cheapest authenticated call. ListRooms with one name reads one room key
+   * (livekit/livekit `pkg/service/roomservice.go` ListRooms → roomStore.ListRooms(names));
+   * a SIP list would walk every trunk, as `page.limit` is only a page size.
+   */
   ping(): Promise<LiveKitResult<void>> {
-    return this.run('ListSIPInboundTrunk', async () => {
-      await this.sip.listSipInboundTrunk({ page: new Pagination({ limit: 1 }) });
+    return this.run('ListRooms', async () => {
+      await this.rooms.listRooms([PING_ROOM]);
     });
   }
 

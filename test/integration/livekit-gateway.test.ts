@@ -86,6 +86,13 @@ describe('LiveKit gateway against the emulator', () => {
     expect(lk.inboundTrunks()[0]!.media?.encryption).toBe(0);
   });
 
+  it('pings readiness with one ListRooms for a single name, not a SIP list that walks every trunk', async () => {
+    const before = { rooms: lk.countCalls('ListRooms'), sip: lk.countCalls('ListSIPInboundTrunk') };
+    expect((await gw.ping()).ok).toBe(true);
+    expect(lk.countCalls('ListRooms')).toBe(before.rooms + 1);
+    expect(lk.countCalls('ListSIPInboundTrunk')).toBe(before.sip);
+  });
+
   it('classifies failures the way the diagnosis expects', async () => {
     const out = await gw.createOutboundTrunk({
       name: 'o',
@@ -118,7 +125,7 @@ describe('LiveKit gateway against the emulator', () => {
       await gw.createInboundTrunk({ name: 'dup', metadata: '', numbers: [], mediaEncryption: 'disable' }),
     ).toMatchObject({ ok: false, failure: { kind: 'invalid-argument', message: expect.stringMatching(/for security/) } });
 
-    lk.failNext('ListSIPInboundTrunk', 'hang');
+    lk.failNext('ListRooms', 'hang');
     expect(await gw.ping()).toMatchObject({ ok: false, failure: { kind: 'request-timeout' } });
     await lk.setAvailable(false);
     expect(await gw.ping()).toMatchObject({ ok: false, failure: { kind: 'unreachable' } });
