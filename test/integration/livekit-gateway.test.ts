@@ -1,6 +1,7 @@
 import { SdkLiveKitGateway } from '../../src/livekit/gateway';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
+import { diagnose } from '../../src/domain/sip-diagnosis';
 
 describe('LiveKit gateway against the emulator', () => {
   let lk: LiveKitEmulator;
@@ -91,6 +92,26 @@ describe('LiveKit gateway against the emulator', () => {
     expect((await gw.ping()).ok).toBe(true);
     expect(lk.countCalls('ListRooms')).toBe(before.rooms + 1);
     expect(lk.countCalls('ListSIPInboundTrunk')).toBe(before.sip);
+  });
+
+  it('names the right one of the three causes of a 503 unavailable from CreateSIPParticipant', async () => {
+    const out = await gw.createOutboundTrunk({ name: 'u', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550100'], authUsername: '', authPassword: '', mediaEncryption: 'disable' });
+    if (!out.ok) throw new Error(out.failure.message);
+    const call = (to: string) =>
+      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `u-${to}`, participantIdentity: `u-${to}`, ringingTimeoutSec: 5, waitUntilAnswered: true });
+    lk.setCallOutcome('+14155550011', { kind: 'no-sip-service' });
+    lk.setCallOutcome('+14155550012', { kind: 'sip-cpu-exhausted' });
+    lk.setCallOutcome('+14155550013', { kind: 'network-error' });
+    const headlines: string[] = [];
+    for (const to of ['+14155550011', '+14155550012', '+14155550013']) {
+      const r = await call(to);
+      if (r.ok) throw new Error('expected a failure');
+      expect(r.failure.kind).toBe('no-sip-service');
+      const d = diagnose(r.failure, { bindingName: 'acme-us', trunkDomain: 'acme.pstn.sinch.com' });
+      expect(d.cause).toMatch(/no livekit-sip instance picked up.*out of CPU.*network error before its INVITE/);
+      headlines.push(d.headline);
+    }
+    expect(headlines).toEqual(['No LiveKit SIP service answered', 'LiveKit SIP is out of CPU', 'Network error before the INVITE left LiveKit SIP']);
   });
 
   it('classifies failures the way the diagnosis expects', async () => {

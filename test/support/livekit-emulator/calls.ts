@@ -51,6 +51,8 @@ export class CallService {
     const outcome = this.outcomeFor(req.sipCallTo);
     // The RPC to livekit-sip itself fails: psrpc ErrNoResponse.
     if (outcome.kind === 'no-sip-service') throw new TwirpError('unavailable', 'no response from servers');
+    // livekit/sip pkg/sip/client.go createSIPParticipant: health not OK → pkg/errors ErrUnavailable.
+    if (outcome.kind === 'sip-cpu-exhausted') throw new TwirpError('unavailable', 'cpu exhausted');
 
     const callId = newId('SCL_');
     const attributes: Record<string, string> = { ...req.participantAttributes, 'sip.callID': callId, 'sip.trunkID': req.sipTrunkId || trunk?.sipTrunkId || '' };
@@ -107,6 +109,12 @@ export class CallService {
         await this.timers.sleep(outcome.afterMs ?? 100);
         if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, DisconnectReason.USER_UNAVAILABLE);
         return new TwirpError('canceled', 'sip request timed out');
+      }
+      case 'network-error': {
+        await this.timers.sleep(20);
+        // livekit/sip pkg/sip/errors.go: *net.OpError → callDropped, SIP_TRUNK_FAILURE, psrpc Unavailable.
+        if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, DisconnectReason.SIP_TRUNK_FAILURE);
+        return new TwirpError('unavailable', outcome.message ?? 'write udp 10.0.0.5:5060->192.0.2.10:5060: sendto: network is unreachable');
       }
       default:
         return undefined;

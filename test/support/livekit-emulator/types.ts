@@ -28,7 +28,14 @@ export type CallOutcome =
    */
   | { kind: 'no-answer'; afterMs?: number }
   /** No livekit-sip connected: 503 `unavailable` "no response from servers"; nothing joins. */
-  | { kind: 'no-sip-service' };
+  | { kind: 'no-sip-service' }
+  /** livekit-sip out of CPU: 503 `unavailable` "cpu exhausted" before anything joins (livekit/sip `pkg/sip/client.go`, `pkg/errors/errors.go`). */
+  | { kind: 'sip-cpu-exhausted' }
+  /**
+   * A network error sending the INVITE: the bridge joined, then leaves with SIP_TRUNK_FAILURE and the RPC
+   * fails 503 `unavailable` with the socket error (livekit/sip `pkg/sip/errors.go`: *net.OpError → psrpc Unavailable).
+   */
+  | { kind: 'network-error'; message?: string };
 
 export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset';
 
