@@ -67,7 +67,12 @@ function matchNumbers(num: string, allowed: readonly string[]): boolean {
 
 // ------------------------------------------------------------------ matching
 
-/** `sip.MatchTrunkDetailed`: a trunk listing the called number wins; else the single wildcard trunk. */
+/**
+ * `sip.MatchTrunkDetailed` (protocol sip/sip.go): a trunk listing the called number wins; else the single
+ * wildcard trunk; else none. With none, the open-source server answers the lookup with an empty result
+ * (livekit/livekit pkg/service/ioservice_sip.go) and livekit-sip goes on without a trunk (livekit/sip
+ * pkg/service/psrpc.go): only dispatch rules without trunk IDs can then take the call.
+ */
 export function matchTrunk(trunks: readonly SIPInboundTrunkInfo[], call: { from: string; to: string; sourceIp: string; fromHost: string }): SIPInboundTrunkInfo | undefined {
   const calledNorm = normalizeNumber(call.to);
   let selected: SIPInboundTrunkInfo | undefined;
@@ -151,10 +156,12 @@ export function matchDispatchRule(
   }
   const best = specific ?? fallback;
   if (best) return best;
-  // livekit-server drops the call (SIPDispatchResult DROP); the reason is only logged.
-  if (rules.length === 0) throw new InboundRoutingError('No SIP Dispatch Rules defined', trunk?.sipTrunkId);
-  if (!trunk) throw new InboundRoutingError(`No SIP Trunk or Dispatch Rules matched for ${goQuote(call.to)}`);
-  throw new InboundRoutingError(`No SIP Dispatch Rules matched for ${goQuote(call.to)}`, trunk.sipTrunkId);
+  // livekit-server drops the call (SIPDispatchResult DROP, livekit/livekit pkg/service/ioservice_sip.go) and
+  // livekit-sip sends no SIP answer (livekit/sip pkg/sip/inbound.go DispatchNoRuleDrop: cc.Drop()).
+  // protocol sip/sip.go MatchDispatchRuleIter: when no rule survives the filters both counts are 0, so the
+  // error is ErrNoDispatchMatched{NoRules: true}: "No SIP Dispatch Rules defined" even though rules exist.
+  // (Its NoRules=false branch is unreachable: a non-zero count always sets a rule.)
+  throw new InboundRoutingError('No SIP Dispatch Rules defined', trunk?.sipTrunkId);
 }
 
 export interface Evaluation {
