@@ -12,6 +12,7 @@ import {
   type SIPOutboundTrunkInfo,
 } from 'livekit-server-sdk';
 import type { DesiredInbound, DesiredOutbound, DesiredRule } from '../domain/binding-resources';
+import { LIVEKIT_ANSWER_WAIT_CAP_SEC } from '../domain/test-call';
 import type { LiveKitFailure, LiveKitResult } from '../domain/livekit-failure';
 import type {
   DispatchRule,
@@ -82,10 +83,21 @@ export interface GatewayOptions {
   url: string;
   apiKey: string;
   apiSecret: string;
-  /** Seconds per request (call placement raises it to ringing timeout + 2 s, as the SDK does). */
+  /** Seconds per request (call placement waiting for the answer uses `placeCallTimeoutSec` instead). */
   requestTimeoutSec?: number;
   /** Observes every LiveKit call: method, latency and failure if any (for metrics and logs). */
   observe?: (method: string, ms: number, failure?: LiveKitFailure) => void;
+}
+
+/**
+ * HTTP timeout of CreateSIPParticipant with waitUntilAnswered. The SDK's own (ringing + 2 s) is too short:
+ * livekit-sip joins the room first and only then starts ringing (livekit/sip `pkg/sip/outbound.go`), so a
+ * late answer or no-answer comes after the SDK gave up, and our cleanup would hang up an answered call.
+ * The server itself stops waiting at 80 s (livekit/livekit `pkg/service/sip.go`): wait for ringing plus
+ * 20 s for the join, never past that cap, plus 5 s for the answer to travel.
+ */
+export function placeCallTimeoutSec(ringingSec: number): number {
+  return Math.min(Math.max(1, Math.round(ringingSec)) + 20, LIVEKIT_ANSWER_WAIT_CAP_SEC) + 5;
 }
 
 /** A room name no call uses: the readiness ping asks for this room only. */
@@ -322,6 +334,7 @@ export class SdkLiveKitGateway implements LiveKitGateway {
         ...(input.participantName ? { participantName: input.participantName } : {}),
         ...(input.from ? { fromNumber: input.from } : {}),
         ringingTimeout: Math.max(1, Math.round(input.ringingTimeoutSec)),
+        ...(input.waitUntilAnswered ? { timeout: placeCallTimeoutSec(input.ringingTimeoutSec) } : {}),
         ...(input.maxCallDurationSec ? { maxCallDuration: Math.round(input.maxCallDurationSec) } : {}),
         waitUntilAnswered: input.waitUntilAnswered,
         ...(input.participantAttributes ? { participantAttributes: input.participantAttributes } : {}),

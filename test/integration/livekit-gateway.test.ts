@@ -1,4 +1,4 @@
-import { SdkLiveKitGateway } from '../../src/livekit/gateway';
+import { placeCallTimeoutSec, SdkLiveKitGateway } from '../../src/livekit/gateway';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
 import { diagnose } from '../../src/domain/sip-diagnosis';
@@ -112,6 +112,22 @@ describe('LiveKit gateway against the emulator', () => {
       headlines.push(d.headline);
     }
     expect(headlines).toEqual(['No LiveKit SIP service answered', 'LiveKit SIP is out of CPU', 'Network error before the INVITE left LiveKit SIP']);
+  });
+
+  it('waits for a late answer or no-answer: livekit-sip joins the room before it starts ringing', async () => {
+    const out = await gw.createOutboundTrunk({ name: 'late', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550100'], authUsername: '', authPassword: '', mediaEncryption: 'disable' });
+    if (!out.ok) throw new Error(out.failure.message);
+    // Real seconds: a 2.5 s room join, then 1 s of ringing; the SDK alone would give up after 1 + 2 s.
+    lk.setSipTiming({ joinMs: 2500, msPerSecond: 1000 });
+    lk.setCallOutcome('+14155550021', { kind: 'answer', afterMs: 1000 });
+    lk.setCallOutcome('+14155550022', { kind: 'no-answer' });
+    const call = (to: string) =>
+      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `late-${to}`, participantIdentity: `late-${to}`, ringingTimeoutSec: 1, waitUntilAnswered: true });
+    const [answered, unanswered] = await Promise.all([call('+14155550021'), call('+14155550022')]);
+    expect(answered).toMatchObject({ ok: true, value: { roomName: 'late-+14155550021' } });
+    expect(unanswered).toMatchObject({ ok: false, failure: { kind: 'ringing-timeout' } });
+    expect(placeCallTimeoutSec(1)).toBe(26);
+    expect(placeCallTimeoutSec(75)).toBe(85);
   });
 
   it('classifies failures the way the diagnosis expects', async () => {
