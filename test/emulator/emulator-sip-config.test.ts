@@ -176,6 +176,20 @@ describe('LiveKit emulator: SIP trunks and dispatch rules', () => {
   });
 
   describe('dispatch rules', () => {
+    // livekit/livekit pkg/service/sip.go UpdateSIPDispatchRule: ListSIPDispatchRule(TrunkIds: new trunk IDs)
+    // + sip.WithDispatchRuleReplace; protocol livekit/sip.go ListSIPDispatchRuleRequest.Filter.
+    it('checks an update only against rules listed with the new trunk IDs: moving a rule onto a trunk is not checked', async () => {
+      const a = await sip.createSipInboundTrunk('a', ['+15550101']);
+      const b = await sip.createSipInboundTrunk('b', ['+15550102']);
+      const onA = await sip.createSipDispatchRule({ type: 'direct', roomName: 'ra' }, { trunkIds: [a.sipTrunkId] });
+      const onB = await sip.createSipDispatchRule({ type: 'direct', roomName: 'rb' }, { trunkIds: [b.sipTrunkId] });
+      await sip.updateSipDispatchRuleFields(onB.sipDispatchRuleId, { trunkIds: new ListUpdate({ set: [a.sipTrunkId] }) });
+      expect(lk.dispatchRules().filter((r) => r.trunkIds.includes(a.sipTrunkId))).toHaveLength(2);
+      // Once both are stored on trunk a, any further update of either is checked and refused.
+      const e = await serverError(sip.updateSipDispatchRuleFields(onA.sipDispatchRuleId, { name: 'renamed' }));
+      expect(e).toMatchObject({ status: 400, code: 'invalid_argument', message: expect.stringMatching(/already exists in dispatch rule/) });
+    });
+
     it('accepts the SDK form (deprecated top-level fields) and echoes trunk IDs, room config and metadata', async () => {
       const t = await sip.createSipInboundTrunk('t', ['+15550100']);
       const r = await sip.createSipDispatchRule(

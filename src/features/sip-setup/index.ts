@@ -11,7 +11,7 @@ import { specOf } from '../../domain/binding';
 import { channelIdFrom, diffSpecs, fieldsFromSpec, isBindingName, specFromFields, type BindingFieldErrors } from '../../domain/binding-input';
 import { driftOf, specFromResources, type ActualResources } from '../../domain/binding-resources';
 import { planCreate, planDelete, planUpdate, type ChangeStep } from '../../domain/change-plan';
-import { findInboundTrunkConflicts } from '../../domain/conflicts';
+import { bindingRuleConflictError, findInboundTrunkConflicts } from '../../domain/conflicts';
 import { describeFailure } from '../../domain/livekit-failure';
 import type { ModalView } from '../../slack/block-kit';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
@@ -143,6 +143,9 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
         .join('; ');
       errors.dids = `LiveKit would refuse these DIDs: ${list}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}. Remove them there (lk sip inbound delete …) or import that trunk.`;
     }
+    const rules = existing?.resources.inboundTrunkId ? await livekit.listDispatchRules() : undefined;
+    const ruleClash = rules?.ok && existing ? bindingRuleConflictError(rules.value, existing.resources) : undefined;
+    if (ruleClash) errors.dids = ruleClash;
     return errors;
   }
 
