@@ -156,6 +156,22 @@ describe('LiveKit emulator: webhooks and inbound calls', () => {
       expect(withPin.roomName).toBe('vip');
     });
 
+    // livekit/sip pkg/sip/participant.go (CallStatus), pkg/sip/inbound.go; livekit/livekit pkg/rtc/signalling/signalhandler.go.
+    it('leaves as the real SIP participant does: only a hangup sets sip.callStatus "hangup"; unlisted reasons become CLIENT_INITIATED', async () => {
+      await sip.createSipInboundTrunk('in', ['+15550100']);
+      await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'r' });
+      const left = async (hangupReason: string) => {
+        const res = routed(await lk.simulateInboundCall({ from: '+15557777', to: '+15550100', durationMs: 1, hangupReason }));
+        const p = res.events.find((e) => e.event === 'participant_left')!.participant!;
+        return [p.disconnectReason, p.attributes?.['sip.callStatus']];
+      };
+      expect(await left('CLIENT_INITIATED')).toEqual(['CLIENT_INITIATED', 'hangup']);
+      expect(await left('rtp-timeout')).toEqual(['CLIENT_INITIATED', 'hangup']);
+      expect(await left('dropped')).toEqual(['CLIENT_INITIATED', 'ringing']);
+      expect(await left('MEDIA_FAILURE')).toEqual(['CLIENT_INITIATED', 'ringing']);
+      expect(await left('USER_REJECTED')).toEqual(['USER_REJECTED', 'ringing']);
+    });
+
     // protocol sip/sip_test.go "Default rules should work even if no trunk is defined"; livekit/livekit
     // pkg/service/ioservice_sip.go (no trunk → nil, not an error); livekit/sip pkg/service/psrpc.go.
     it('lets a rule without trunk IDs take a call to a number no trunk lists, with no trunk at all', async () => {

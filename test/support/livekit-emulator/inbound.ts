@@ -204,6 +204,23 @@ export function evaluateDispatchRule(trunk: SIPInboundTrunkInfo | undefined, rul
 
 const DISCONNECT_NAMES = DisconnectReason as unknown as Record<string, number | undefined>;
 
+/** livekit/livekit `pkg/rtc/signalling/signalhandler.go`: leave reasons kept; every other one becomes CLIENT_INITIATED. */
+const KEPT_LEAVE_REASONS = new Set<number>([DisconnectReason.CLIENT_INITIATED, DisconnectReason.USER_UNAVAILABLE, DisconnectReason.USER_REJECTED, DisconnectReason.AGENT_ERROR]);
+
+/**
+ * How livekit-sip's SIP participant leaves (livekit/sip `pkg/sip/participant.go` CallStatus.Attribute and
+ * DisconnectReason, `pkg/sip/inbound.go` closeWithHangup / closeWithTimeout / close):
+ * - `CLIENT_INITIATED` (the caller's BYE) and `rtp-timeout` (media timeout after answer, treated as a lost BYE):
+ *   sip.callStatus "hangup", CLIENT_INITIATED.
+ * - `dropped` (errors, no media): no sip.callStatus change, UNKNOWN_REASON, which the server turns into CLIENT_INITIATED.
+ * - any other DisconnectReason name: no sip.callStatus change; the server keeps only the reasons it lists.
+ */
+function sipLeave(hangup: string): { reason: DisconnectReason; hungUp: boolean } {
+  if (hangup === 'CLIENT_INITIATED' || hangup === 'rtp-timeout') return { reason: DisconnectReason.CLIENT_INITIATED, hungUp: true };
+  const asked = hangup === 'dropped' ? DisconnectReason.UNKNOWN_REASON : (DISCONNECT_NAMES[hangup] ?? DisconnectReason.UNKNOWN_REASON);
+  return { reason: KEPT_LEAVE_REASONS.has(asked) ? asked : DisconnectReason.CLIENT_INITIATED, hungUp: false };
+}
+
 export async function simulateInboundCall(
   deps: { sip: SipStore; rooms: RoomStore; timers: Timers; sent: readonly WebhookEventJson[]; flush: () => Promise<void> },
   call: InboundCall,
@@ -267,9 +284,8 @@ export async function simulateInboundCall(
     await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED);
     await deps.rooms.leave(room, sip.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup', closeNow: true });
   } else {
-    const reason = DISCONNECT_NAMES[hangup] ?? DisconnectReason.CLIENT_INITIATED;
-    const normal = reason === DisconnectReason.CLIENT_INITIATED;
-    await deps.rooms.leave(room, sip.identity, reason, { ...(normal ? { callStatus: 'hangup' } : {}), closeNow: true });
+    const { reason, hungUp } = sipLeave(hangup);
+    await deps.rooms.leave(room, sip.identity, reason, { ...(hungUp ? { callStatus: 'hangup' } : {}), closeNow: true });
     if (agentIdentity) await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED, { closeNow: true });
   }
   await deps.flush();

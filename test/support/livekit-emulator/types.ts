@@ -52,7 +52,10 @@ export interface InboundCall {
   agent?: { identity?: string; joinAfterMs: number } | 'none';
   /** How long the call lasts after join/answer (default 100 ms). */
   durationMs?: number;
-  /** DisconnectReason name for the SIP participant's leave (default CLIENT_INITIATED); `'agent'` = the agent hangs up first. */
+  /**
+   * How the call ends (see `sipLeave` in inbound.ts): `CLIENT_INITIATED` (default, the caller's BYE), `rtp-timeout`,
+   * `dropped`, another DisconnectReason name asked by livekit-sip, or `'agent'` = the agent hangs up first.
+   */
   hangupReason?: string;
 }
 
