@@ -163,7 +163,7 @@ describe('LiveKit emulator: webhooks and inbound calls', () => {
       const left = async (hangupReason: string) => {
         const res = routed(await lk.simulateInboundCall({ from: '+15557777', to: '+15550100', durationMs: 1, hangupReason }));
         const p = res.events.find((e) => e.event === 'participant_left')!.participant!;
-        return [p.disconnectReason, p.attributes?.['sip.callStatus']];
+        return [p.disconnectReason, (p.attributes as Record<string, string> | undefined)?.['sip.callStatus']];
       };
       expect(await left('CLIENT_INITIATED')).toEqual(['CLIENT_INITIATED', 'hangup']);
       expect(await left('rtp-timeout')).toEqual(['CLIENT_INITIATED', 'hangup']);

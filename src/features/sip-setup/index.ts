@@ -125,6 +125,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       errors.dids = `${owners.join('; ')}. A DID can be in one binding only.`;
       return errors;
     }
+    const rulesP = existing?.resources.inboundTrunkId ? withTimeout(livekit.listDispatchRules(), conflictCheckMs, () => undefined) : undefined;
     const inbound = await withTimeout(livekit.listInboundTrunks(), conflictCheckMs, () => 'timeout' as const);
     if (inbound === 'timeout' || !inbound.ok) {
       const why = inbound === 'timeout' ? 'LiveKit did not answer in time' : describeFailure(inbound.failure);
@@ -143,7 +144,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
         .join('; ');
       errors.dids = `LiveKit would refuse these DIDs: ${list}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}. Remove them there (lk sip inbound delete …) or import that trunk.`;
     }
-    const rules = existing?.resources.inboundTrunkId ? await livekit.listDispatchRules() : undefined;
+    const rules = await rulesP;
     const ruleClash = rules?.ok && existing ? bindingRuleConflictError(rules.value, existing.resources) : undefined;
     if (ruleClash) errors.dids = ruleClash;
     return errors;
