@@ -165,6 +165,8 @@ function globalChecks(input: HealthInput): Finding[] {
         `Listed ${s.inboundTrunks.length} inbound trunk(s), ${s.outboundTrunks.length} outbound trunk(s), ${s.dispatchRules.length} dispatch rule(s).`,
       ),
     );
+    const catchAll = catchAllRuleFinding(s);
+    if (catchAll) out.push(catchAll);
   } else {
     const f = input.livekit.failure;
     out.push(fail('livekit.api', `LiveKit API check failed: ${describeFailure(f)}`, failureEvidence(f), livekitNextStep(f)));
@@ -182,6 +184,26 @@ function globalChecks(input: HealthInput): Finding[] {
     );
   }
   return out;
+}
+
+/**
+ * Rules without trunk IDs also take calls that no trunk matched (livekit/livekit `pkg/service/ioservice_sip.go`
+ * returns no trunk, not an error; protocol `sip/sip.go` applies rules without trunk IDs then). Such calls skip
+ * every trunk's allowed addresses, allowed numbers and digest auth. Only a wildcard trunk with no address or
+ * number filter would catch them first (its own auth then applies).
+ */
+export function catchAllRuleFinding(s: LiveKitSnapshot): Finding | undefined {
+  const rules = s.dispatchRules.filter((r) => r.trunkIds.length === 0);
+  if (rules.length === 0) return undefined;
+  const openWildcard = s.inboundTrunks.find((t) => t.numbers.length === 0 && t.allowedNumbers.length === 0 && t.allowedAddresses.length === 0);
+  if (openWildcard) return undefined;
+  const list = rules.map((r) => `"${r.name}" (${r.id})${r.numbers.length ? ` for called ${r.numbers.join(', ')}` : ''}`).join(', ');
+  return warn(
+    'dispatch-rule.catch-all',
+    `${rules.length} dispatch rule(s) for all trunks catch calls to numbers no trunk lists`,
+    `Rule(s) ${list} have no trunk IDs. When no inbound trunk matches a call (number not listed, caller or source address not allowed), LiveKit goes on without a trunk and these rules still route it: no trunk's allowed addresses or digest auth are checked.`,
+    `Give each rule the trunk IDs it serves (lk sip dispatch update --id <rule> --trunks <trunk>), or re-apply the binding that owns it.`,
+  );
 }
 
 function failureEvidence(f: LiveKitFailure): string {
@@ -557,12 +579,18 @@ function ownerOfRule(rule: DispatchRule, all: Binding[]): string | undefined {
 function routeLine(b: Binding, did: string, s: LiveKitSnapshot, all: Binding[]): RouteLine {
   const e = explainRoute(s, { to: did, from: SAMPLE_CALLER });
   if (e.outcome === 'dropped') {
-    const why = e.steps[e.steps.length - 1] ?? e.reason;
+    // Dropped for want of a trunk: the trunk step and the rule step that followed it both matter.
+    const why = (e.stage === 'trunk' ? e.steps.slice(-2) : e.steps.slice(-1)).join(' ') || e.reason;
     return { did, ok: false, text: `${did} → dropped at the ${e.stage === 'trunk' ? 'trunk' : 'dispatch rule'} stage: ${why}` };
   }
   const room = e.roomPattern.split(SAMPLE_CALLER).join(CALLER_PLACEHOLDER);
   const agent = e.agents.length ? `agent ${e.agents.join(', ')}` : 'no agent';
-  const viaTrunk = e.trunk.id === b.resources.inboundTrunkId ? '' : ` (via trunk "${e.trunk.name}" ${e.trunk.id}, not this binding's trunk)`;
+  const viaTrunk =
+    e.trunk === undefined
+      ? ' (no trunk matched: a rule for all trunks took it, with no address or auth check)'
+      : e.trunk.id === b.resources.inboundTrunkId
+        ? ''
+        : ` (via trunk "${e.trunk.name}" ${e.trunk.id}, not this binding's trunk)`;
   if (e.rule.id === b.resources.dispatchRuleId) {
     return { did, ok: true, text: `${did} → room ${room}, ${agent}${viaTrunk}` };
   }

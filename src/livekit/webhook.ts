@@ -8,6 +8,8 @@ export type WebhookVerification =
 /**
  * Verifies a LiveKit webhook over the RAW body string: the Authorization header is the bare JWT
  * (iss = API key, exp required) whose `sha256` claim must equal base64(SHA-256(body)).
+ * LiveKit sets `nbf` to its own "now"; the SDK's default 10 s clock tolerance is kept on purpose
+ * (docs/webhook-clock-skew.md): a SIP Ops clock more than 10 s behind LiveKit's refuses every webhook.
  */
 export class LiveKitWebhookVerifier {
   private readonly receiver: WebhookReceiver;

@@ -24,7 +24,7 @@ describe('the service over HTTP', () => {
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await metrics.text();
     expect(text).toMatch(/sipops_http_requests_total\{route="\/readyz",status="200"\} 1/);
-    expect(text).toMatch(/sipops_livekit_call_seconds_count\{method="ListSIPInboundTrunk",outcome="ok"\} 1/);
+    expect(text).toMatch(/sipops_livekit_call_seconds_count\{method="ListRooms",outcome="ok"\} 1/);
     expect(text).toContain('sipops_process_resident_memory_bytes');
   });
 

@@ -3,7 +3,7 @@
  */
 import type { Binding, BindingSpec } from '../../domain/binding';
 import type { BindingFieldErrors } from '../../domain/binding-input';
-import { findInboundTrunkConflicts, type InboundTrunkConflict } from '../../domain/conflicts';
+import { bindingRuleConflictError, findInboundTrunkConflicts, type InboundTrunkConflict } from '../../domain/conflicts';
 import { describeFailure } from '../../domain/livekit-failure';
 import { withTimeout } from '../../with-timeout';
 import type { ModalMeta } from './binding-modal';
@@ -60,6 +60,17 @@ async function livekitConflicts(ctx: CheckContext, spec: BindingSpec, existing: 
 export async function crossChecks(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): Promise<BindingFieldErrors> {
   const errors = stateErrors(ctx, spec, meta, existing);
   if (Object.keys(errors).length) return errors;
-  const dids = (await ownedElsewhere(ctx, spec)) ?? (await livekitConflicts(ctx, spec, existing));
+  // Started beside the trunk check so both stay within the one bound Slack's 3 s leave room for.
+  const rulesP = existing?.resources.inboundTrunkId ? withTimeout(ctx.livekit.listDispatchRules(), ctx.conflictCheckMs, () => undefined) : undefined;
+  const dids = (await ownedElsewhere(ctx, spec)) ?? (await livekitConflicts(ctx, spec, existing)) ?? (await ruleConflicts(rulesP, existing));
   return dids ? { dids } : {};
+}
+
+/** Another dispatch rule on the binding's trunk (the server checks an update only against rules listed with the new trunk IDs). */
+async function ruleConflicts(
+  rulesP: Promise<Awaited<ReturnType<CheckContext['livekit']['listDispatchRules']>> | undefined> | undefined,
+  existing: Binding | undefined,
+): Promise<string | undefined> {
+  const rules = await rulesP;
+  return rules?.ok && existing ? bindingRuleConflictError(rules.value, existing.resources) : undefined;
 }

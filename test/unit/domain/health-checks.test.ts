@@ -511,11 +511,27 @@ describe('route explain', () => {
     const line = r.routes.find((x) => x.did === '+14155550777')!;
     expect(line.ok).toBe(false);
     expect(line.text).toBe(
-      '+14155550777 → dropped at the trunk stage: No inbound trunk lists +14155550777 or accepts it as a wildcard: LiveKit rejects the call (404, trunk not found).',
+      '+14155550777 → dropped at the trunk stage: No inbound trunk lists +14155550777 or accepts it as a wildcard: LiveKit goes on without a trunk, so only dispatch rules for all trunks (no trunk IDs) can take the call, with no trunk address or auth check. No dispatch rule for all trunks accepts this call: LiveKit drops the call without any SIP answer (Sinch sees no response); LiveKit logs "No SIP Dispatch Rules defined" even though rules exist.',
     );
     const f = get(r, 'route.explain');
     expect(f).toMatchObject({ status: 'fail', title: "1 of 2 DID(s) would not reach this binding's dispatch rule" });
     expect(f.evidence).toContain(line.text);
+  });
+
+  it('a rule for all trunks catches a DID that no trunk lists: route explain says so and a global finding flags it', () => {
+    const b = binding({ dids: [DID, '+14155550777'] });
+    const input = healthyInput([b], { livekit: { ok: true, snapshot: snapshotFor([binding()]) } });
+    if (!input.livekit.ok) throw new Error('unreachable');
+    for (const r of input.livekit.snapshot.dispatchRules) r.trunkIds = [];
+    const report = runChecks(input);
+    const line = report.bindings[0]!.routes.find((x) => x.did === '+14155550777')!;
+    expect(line.text).toContain('(no trunk matched: a rule for all trunks took it, with no address or auth check)');
+    expect(report.global.find((f) => f.check === 'dispatch-rule.catch-all')).toMatchObject({
+      status: 'warn',
+      title: '1 dispatch rule(s) for all trunks catch calls to numbers no trunk lists',
+    });
+    // With every rule tied to a trunk there is no such finding.
+    expect(runChecks(healthyInput([b])).global.map((f) => f.check)).not.toContain('dispatch-rule.catch-all');
   });
 
   it("a DID reaching another binding's rule fails", () => {
