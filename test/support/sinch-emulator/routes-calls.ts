@@ -26,6 +26,8 @@ export function callRoutes(s: SinchState): RouteDef[] {
       // `createTime>=X` arrives as key `createTime>` value `X` (and `createTime<` likewise): inclusive bounds.
       const after = unquote(query.get('createTime>'));
       const before = unquote(query.get('createTime<'));
+      // `createTime=2021-02-01` is a partial date: calls whose createTime starts with it (SDK FindCallsRequestData docs).
+      const partial = unquote(query.get('createTime'));
       const calls = s.calls.filter(
         (c) =>
           (!trunkId || c.trunkId === trunkId) &&
@@ -33,6 +35,7 @@ export function callRoutes(s: SinchState): RouteDef[] {
           (!to || c.to.replace(/^\+/, '').startsWith(to.replace(/^\+/, ''))) &&
           (!direction || c.direction === direction) &&
           (!result || c.callResult === result) &&
+          (!partial || c.createTime.startsWith(partial)) &&
           (!after || Date.parse(c.createTime) >= Date.parse(after)) &&
           (!before || Date.parse(c.createTime) <= Date.parse(before)),
       );
