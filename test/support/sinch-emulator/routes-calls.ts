@@ -4,6 +4,8 @@
  * `tests/rest/v1/calls-history/calls-history.steps.ts` (lowercase `direction`, list key `calls`);
  * spec `/countryPermissions` (not paginated: `{countryPermissions:[…]}`; only `enabled` writable) and SDK
  * `tests/rest/v1/country-permissions/country-permissions.steps.ts`.
+ * Not emulated: the default window when no `createTime` is sent (spec: "Defaults to 24 hours"; SDK
+ * FindCallsRequestData docs: "the prior week"; the sources disagree, and SIP Ops always sends its window).
  */
 import { badRequest, notFound, paged, type RouteDef } from './http';
 import type { SinchState } from './state';
@@ -21,7 +23,8 @@ export function callRoutes(s: SinchState): RouteDef[] {
       const from = unquote(query.get('from'));
       const to = unquote(query.get('to'));
       const trunkId = unquote(query.get('trunkId'));
-      const direction = unquote(query.get('direction'))?.toLowerCase();
+      // `direction=INBOUND,OUTBOUND` (spec) takes a list; stored lowercase as the SDK's mock answers.
+      const directions = unquote(query.get('direction'))?.toLowerCase().split(',');
       const result = unquote(query.get('callResult'));
       // `createTime>=X` arrives as key `createTime>` value `X` (and `createTime<` likewise): inclusive bounds.
       const after = unquote(query.get('createTime>'));
@@ -33,7 +36,7 @@ export function callRoutes(s: SinchState): RouteDef[] {
           (!trunkId || c.trunkId === trunkId) &&
           (!from || c.from.replace(/^\+/, '').startsWith(from.replace(/^\+/, ''))) &&
           (!to || c.to.replace(/^\+/, '').startsWith(to.replace(/^\+/, ''))) &&
-          (!direction || c.direction === direction) &&
+          (!directions || directions.includes(c.direction)) &&
           (!result || c.callResult === result) &&
           (!partial || c.createTime.startsWith(partial)) &&
           (!after || Date.parse(c.createTime) >= Date.parse(after)) &&
