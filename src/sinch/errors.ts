@@ -13,6 +13,7 @@ export type SinchFailureKind =
   | 'unavailable'
   | 'timeout'
   | 'invalid-request'
+  | 'provisioning-stuck'
   | 'unexpected';
 
 export interface SinchErrorDetails {
@@ -74,6 +75,10 @@ export class SinchTimeoutError extends SinchError {
 export class SinchInvalidRequestError extends SinchError {
   readonly kind = 'invalid-request';
 }
+/** A Numbers API assignment still not done (or failed) after the bounded wait. */
+export class SinchProvisioningStuckError extends SinchError {
+  readonly kind = 'provisioning-stuck';
+}
 /** Anything else: an unknown status, or a body that does not match the wire schema. */
 export class SinchUnexpectedError extends SinchError {
   readonly kind = 'unexpected';
@@ -89,6 +94,7 @@ const KIND_TEXT: Record<SinchFailureKind, string> = {
   unavailable: 'Sinch is unavailable',
   timeout: 'Sinch did not answer before the timeout',
   'invalid-request': 'Sinch refused the request',
+  'provisioning-stuck': 'Sinch has not finished provisioning the number',
   unexpected: 'Sinch answered unexpectedly',
 };
 
