@@ -3,6 +3,14 @@
  * (`/v1/projects/{projectId}/activeNumbers/…`) and OAuth (`/oauth2/token`), so `estUrl`, `numbersUrl` and
  * `authUrl` are the same base. Failure and latency injection per route key ("METHOD /template", the same
  * names the client uses in its errors, e.g. "GET /trunks/{id}"). The clock is injectable (`now`).
+ *
+ * Sources: Sinch's EST OpenAPI as mirrored in api-evangelist/sinch at commit cc26b0a7
+ * (`openapi/_original/sinch-elastic-sip-trunking-api-openapi.yaml`; the repository's newest snapshot holds only
+ * `sinch-elastic-sip-trunking-openapi.yml`, a third-party rewrite with other paths, not used), and the SDK tests
+ * in sinch/sinch-sdk-node (`packages/elastic-sip-trunking/tests/rest/v1/**`, `packages/numbers/tests/rest/v1/**`).
+ * Where they disagree the SDK's tests win: list key `trunks` (spec `sipTrunks`), endpoint create answers one
+ * object (spec: a list), trunk domain `.pstn.sinch.com` (spec example `.elastic-sip.sinch.com`), the trunk
+ * credential-list PUT body `{credentialListIds}` (spec: a bare array, also accepted), lowercase call direction.
  */
 import { EmulatorServer, type Fault } from './http';
 import { TokenStore } from './auth';
