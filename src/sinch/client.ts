@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SinchConfig } from '../config';
 import { sleep as realSleep } from '../sleep';
-import { SinchHttp, type HttpMethod } from './http';
+import { SinchHttp, type HttpMethod, type SinchExchange } from './http';
 import { SinchTokenSource } from './token';
 import type { CallPage, CallQuery, SinchGateway } from './gateway';
 import {
@@ -22,6 +22,8 @@ import { SinchUnexpectedError } from './errors';
 export interface SinchClientOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Timeout of the token request (default: `timeoutMs`). */
+  tokenTimeoutMs?: number;
   max5xxRetries?: number;
   max429Retries?: number;
   maxRetryAfterSec?: number;
@@ -31,6 +33,8 @@ export interface SinchClientOptions {
   /** Page size asked of list endpoints, and the most pages read before giving up. */
   pageSize?: number;
   maxPages?: number;
+  /** Every HTTP exchange with the EST and Numbers APIs (not the token endpoint), e.g. for metrics. */
+  onExchange?: (e: SinchExchange) => void;
 }
 
 export interface SinchClient {
@@ -45,7 +49,7 @@ export function createSinchClient(config: SinchConfig & { credentials: Credentia
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const { projectId, keyId, keySecret } = config.credentials;
-  const tokens = new SinchTokenSource({ authUrl: config.authUrl, keyId, keySecret, fetch: doFetch, timeoutMs, now });
+  const tokens = new SinchTokenSource({ authUrl: config.authUrl, keyId, keySecret, fetch: doFetch, timeoutMs: opts.tokenTimeoutMs ?? timeoutMs, now });
   const http = new SinchHttp({
     fetch: doFetch,
     tokens,
@@ -57,6 +61,7 @@ export function createSinchClient(config: SinchConfig & { credentials: Credentia
     sleep: opts.sleep ?? ((ms) => realSleep(ms)),
     now,
     secrets: [keySecret],
+    ...(opts.onExchange ? { onExchange: opts.onExchange } : {}),
   });
   const est = new Rest(http, `${config.estApiUrl}/v1/projects/${encodeURIComponent(projectId)}`, opts.pageSize ?? 500, opts.maxPages ?? 20);
   const numbers = new Rest(http, `${config.numbersApiUrl}/v1/projects/${encodeURIComponent(projectId)}`, 0, 1);

@@ -26,6 +26,15 @@ export interface SinchHttpOptions {
   now: () => number;
   /** Literal values scrubbed from every error text. */
   secrets: readonly string[];
+  /** Called once per HTTP exchange (retries included), for metrics and API-call budgets. */
+  onExchange?: (e: SinchExchange) => void;
+}
+
+/** One HTTP exchange with Sinch: the operation (IDs hidden) and the status, or the failure kind when none came. */
+export interface SinchExchange {
+  operation: string;
+  status?: number;
+  failure?: string;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -52,7 +61,11 @@ export class SinchHttp {
     let serverRetries = 0;
     for (;;) {
       const token = await this.opts.tokens.token();
-      const res = await this.send(req, token);
+      const res = await this.send(req, token).catch((err: unknown) => {
+        this.opts.onExchange?.({ operation: req.operation, failure: err instanceof SinchError ? err.kind : 'unexpected' });
+        throw err;
+      });
+      this.opts.onExchange?.({ operation: req.operation, status: res.status });
       if (res.ok) return this.parse(req, await res.text());
       const text = await res.text();
       if (res.status === 401 && !tokenRetried) {

@@ -112,9 +112,21 @@ describe('rate limits and server errors', () => {
   });
 });
 
+describe('exchange reporting', () => {
+  it('reports every exchange, retries included, with the operation and status or failure kind', async () => {
+    const seen: string[] = [];
+    const c = pair.make({ timeoutMs: 1_000, tokenTimeoutMs: 10_000, onExchange: (e) => seen.push(`${e.operation} ${e.status ?? e.failure}`) });
+    pair.emu.failNext('GET /trunks/{id}', { status: 503 });
+    await expect(c.gateway.getTrunk('01X')).rejects.toMatchObject({ kind: 'not-found' });
+    pair.emu.failNext('GET /accessControlLists', { hang: true });
+    await expect(c.gateway.listAcls()).rejects.toMatchObject({ kind: 'timeout' });
+    expect(seen).toEqual(['GET /trunks/{id} 503', 'GET /trunks/{id} 404', 'GET /accessControlLists timeout']);
+  });
+});
+
 describe('timeouts', () => {
   it('a hang past the timeout is a timeout error naming the operation', async () => {
-    const quick = pair.make({ timeoutMs: 150 });
+    const quick = pair.make({ timeoutMs: 150, tokenTimeoutMs: 10_000 });
     pair.emu.failNext('GET /trunks/{id}/endpoints', { hang: true });
     const err = await quick.gateway.listEndpoints('01T').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SinchTimeoutError);

@@ -44,7 +44,7 @@ let pair: Pair;
 let quick: Pair['client'];
 beforeAll(async () => {
   pair = await startPair({ timeoutMs: 10_000, max5xxRetries: 1 });
-  quick = pair.make({ timeoutMs: 250 });
+  quick = pair.make({ timeoutMs: 250, tokenTimeoutMs: 10_000 });
   await quick.tokens.token();
 });
 afterAll(async () => {
