@@ -29,6 +29,14 @@ const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/);
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/);
 const e164Prefix = z.string().regex(/^\+[0-9]{1,15}$/);
 
+function httpBaseUrl(productionDefault: string) {
+  return z
+    .url({ error: `expected an http(s) base URL such as ${productionDefault}` })
+    .refine((u) => /^https?:\/\//.test(u), { error: `expected an http(s) base URL such as ${productionDefault}` })
+    .default(productionDefault)
+    .transform((u) => u.replace(/\/+$/, ''));
+}
+
 function isValidTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -117,7 +125,17 @@ const EnvSchema = z.object({
   INBOUND_THREAD: z.enum(['compact', 'live'], { error: 'expected compact or live' }).default('compact'),
   SECRETS_KEY: secretKey.optional(),
   SECRETS_KEY_PREVIOUS: secretKey.optional(),
+  // Sinch project Access Key (sinch-est-api.md §1.2): all three or none.
+  SINCH_PROJECT_ID: z.string().min(1).optional(),
+  SINCH_KEY_ID: z.string().min(1).optional(),
+  SINCH_KEY_SECRET: z.string().min(1).optional(),
+  // Base URLs; production hosts from sinch-est-api.md §1.1, §1.2 and §1.5. Tests point them at the emulator.
+  SINCH_EST_API_URL: httpBaseUrl('https://elastic-trunking.api.sinch.com'),
+  SINCH_NUMBERS_API_URL: httpBaseUrl('https://numbers.api.sinch.com'),
+  SINCH_AUTH_URL: httpBaseUrl('https://auth.sinch.com'),
 });
+
+const SINCH_KEY_VARIABLES = ['SINCH_PROJECT_ID', 'SINCH_KEY_ID', 'SINCH_KEY_SECRET'] as const;
 
 export type Env = z.input<typeof EnvSchema>;
 
@@ -147,6 +165,16 @@ export interface Config {
   secretsKey?: SecretKey;
   /** The key before a rotation (SECRETS_KEY_PREVIOUS): read only, values are re-sealed at start. */
   secretsKeyPrevious?: SecretKey;
+  /** Sinch Elastic SIP Trunking access; `credentials` is absent when no Access Key is configured. */
+  sinch: SinchConfig;
+}
+
+export interface SinchConfig {
+  credentials?: { projectId: string; keyId: string; keySecret: string };
+  /** Base URLs without a trailing slash. */
+  estApiUrl: string;
+  numbersApiUrl: string;
+  authUrl: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -166,6 +194,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const e = parsed.data;
   if (e.SECRETS_KEY_PREVIOUS && !e.SECRETS_KEY) {
     return { ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] };
+  }
+  const missingSinch = SINCH_KEY_VARIABLES.filter((k) => e[k] === undefined);
+  if (missingSinch.length > 0 && missingSinch.length < SINCH_KEY_VARIABLES.length) {
+    return {
+      ok: false,
+      problems: [
+        `${missingSinch.join(', ')}: required together with the other SINCH_* access key variables ` +
+          `(set SINCH_PROJECT_ID, SINCH_KEY_ID and SINCH_KEY_SECRET, or none of them)`,
+      ],
+    };
   }
   const config: Config = {
     slack: {
@@ -189,6 +227,14 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     inboundThread: e.INBOUND_THREAD,
     ...(e.SECRETS_KEY ? { secretsKey: e.SECRETS_KEY } : {}),
     ...(e.SECRETS_KEY_PREVIOUS ? { secretsKeyPrevious: e.SECRETS_KEY_PREVIOUS } : {}),
+    sinch: {
+      ...(e.SINCH_PROJECT_ID && e.SINCH_KEY_ID && e.SINCH_KEY_SECRET
+        ? { credentials: { projectId: e.SINCH_PROJECT_ID, keyId: e.SINCH_KEY_ID, keySecret: e.SINCH_KEY_SECRET } }
+        : {}),
+      estApiUrl: e.SINCH_EST_API_URL,
+      numbersApiUrl: e.SINCH_NUMBERS_API_URL,
+      authUrl: e.SINCH_AUTH_URL,
+    },
   };
   return { ok: true, config };
 }
