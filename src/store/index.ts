@@ -6,6 +6,7 @@ import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
+import { WebhookEventsRepo } from './webhook-events-repo';
 
 export { openStore, type Store } from './db';
 
@@ -16,12 +17,14 @@ export interface Repos {
   meta: MetaRepo;
   calls: CallsRepo;
   journal: JournalRepo;
+  /** LiveKit webhook deliveries taken in (de-duplication, replay after a crash). */
+  webhookEvents: WebhookEventsRepo;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
 function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
-  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db) };
+  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db), webhookEvents: new WebhookEventsRepo(db) };
 }
 
 export function createRepos(store: Store): Repos {
