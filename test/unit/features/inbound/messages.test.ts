@@ -1,4 +1,4 @@
-import { packReplies } from '../../src/features/inbound/messages';
+import { packReplies } from '../../../../src/features/inbound/messages';
 
 describe('packReplies', () => {
   const a = { key: 'started', content: { text: 'a'.repeat(10) } };

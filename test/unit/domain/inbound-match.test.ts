@@ -1,5 +1,5 @@
-import type { Binding } from '../../src/domain/binding';
-import { classifySipCaller, roomMatchesDispatch } from '../../src/domain/inbound-match';
+import type { Binding } from '../../../src/domain/binding';
+import { classifySipCaller, roomMatchesDispatch } from '../../../src/domain/inbound-match';
 
 function binding(name: string, over: Partial<Binding> = {}): Binding {
   return {
