@@ -74,9 +74,18 @@ const IGNORED_INBOUND = new Set(['noise', 'unbound']);
 const TEST_KINDS = new Set(['test', 'loopback']);
 const DAY_MS = 86_400_000;
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** Building a DateTimeFormat is slow (a 50 × 30 window has thousands of records): one per zone. */
+function dayFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone);
+  if (!f) formats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f;
+}
+
 /** The calendar date (YYYY-MM-DD) of `at` in `timeZone`. */
 export function localDate(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = dayFormat(timeZone).formatToParts(at);
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -9,14 +9,26 @@ function parseCsv(text: string): string[][] {
   let quoted = false;
   while (i < text.length) {
     const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
-      else if (ch === '"') (quoted = false), i++;
-      else (field += ch), i++;
-    } else if (ch === '"') (quoted = true), i++;
-    else if (ch === ',') row.push(field), (field = ''), i++;
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
-    else (field += ch), i++;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      field += '"';
+      i += 2;
+      continue;
+    }
+    if (ch === '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (!quoted && ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else {
+      field += ch;
+    }
+    i++;
   }
   expect(field).toBe('');
   expect(row).toEqual([]);
