@@ -43,10 +43,10 @@ export const CHART_WIDTH = 480;
 const LEFT = 118;
 const RIGHT = 14;
 const PLOT_WIDTH = CHART_WIDTH - LEFT - RIGHT;
-const AXIS_FONT = 11;
+const AXIS_FONT = 12;
 const NAME_CHARS = 17;
 const PANEL_HEIGHT = 92;
-const PANEL_GAP = 40;
+const PANEL_GAP = 48;
 const ROW_HEIGHT = 18;
 
 /** Every `interval + 1`-th date gets a label, so that "MM-DD" labels never touch at this width. */
@@ -134,15 +134,25 @@ function axes(trends: Trends, l: Layout): { xAxis: unknown[]; yAxis: unknown[]; 
   return { xAxis, yAxis, grid };
 }
 
-function lineSeries(l: Layout): unknown[] {
+/**
+ * Markers on every day up to two weeks; beyond that only where a day stands alone between gaps
+ * (it would be invisible as a line), which keeps 30-day charts clean and the SVG small.
+ */
+function points(values: (number | null)[], everyDay: boolean): unknown[] {
+  if (everyDay) return values;
+  return values.map((v, i) => (v === null || values[i - 1] == null || values[i + 1] == null ? v : { value: v, symbol: 'none' }));
+}
+
+function lineSeries(l: Layout, days: number): unknown[] {
+  const everyDay = days <= 14;
   return l.lines.flatMap((b, i) => {
     const base = { type: 'line', name: shortName(b.name), color: LINE_COLOURS[i % LINE_COLOURS.length], symbol: SYMBOLS[i % SYMBOLS.length], symbolSize: 5, connectNulls: false, animation: false };
+    const series = (panel: number, values: (number | null)[], extra: Record<string, unknown> = {}): unknown => ({ ...base, xAxisIndex: panel, yAxisIndex: panel, data: points(values, everyDay), ...extra });
     return [
-      { ...base, xAxisIndex: 0, yAxisIndex: 0, data: b.days.map((d) => percent(d.agentShare)) },
-      // Two lines per binding here: markers only on the median keeps the panel (and the SVG) light.
-      { ...base, xAxisIndex: 1, yAxisIndex: 1, data: b.days.map((d) => seconds(d.medianToAgentMs)) },
-      { ...base, xAxisIndex: 1, yAxisIndex: 1, data: b.days.map((d) => seconds(d.p95ToAgentMs)), lineStyle: { type: 'dashed', width: 1.2 }, showSymbol: false },
-      { ...base, xAxisIndex: 2, yAxisIndex: 2, data: b.days.map((d) => percent(d.testPassRate)) },
+      series(0, b.days.map((d) => percent(d.agentShare))),
+      series(1, b.days.map((d) => seconds(d.medianToAgentMs))),
+      series(1, b.days.map((d) => seconds(d.p95ToAgentMs)), { lineStyle: { type: 'dashed', width: 1.2 }, symbolSize: 3 }),
+      series(2, b.days.map((d) => percent(d.testPassRate))),
     ];
   });
 }
@@ -164,7 +174,7 @@ function healthSeries(l: Layout, cellWidth: number): unknown {
 function panelTitles(trends: Trends, l: Layout): unknown[] {
   const inbound = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.inbound, 0), 0);
   const tests = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.tests, 0), 0);
-  const at = (top: number, label: string): unknown => ({ text: label, left: 8, top: top - 20, textStyle: text(12, { fontWeight: 'bold' }) });
+  const at = (top: number, label: string): unknown => ({ text: label, left: 8, top: top - 26, textStyle: text(12, { fontWeight: 'bold' }) });
   return [
     at(panelTop(0, l.legendRows), `Inbound calls reaching an agent (${inbound} calls)`),
     at(panelTop(1, l.legendRows), 'Time to agent: median, p95 dashed'),
@@ -192,7 +202,7 @@ export function trendChartOption(trends: Trends, opts: TrendChartOptions = {}): 
     grid,
     xAxis,
     yAxis,
-    series: [...lineSeries(l), healthSeries(l, cellWidth)],
+    series: [...lineSeries(l, trends.dates.length), healthSeries(l, cellWidth)],
     visualMap: {
       type: 'piecewise',
       show: false,

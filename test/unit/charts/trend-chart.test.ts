@@ -44,7 +44,7 @@ describe('trend chart SVG', () => {
     const rows = new Map<number, number[]>();
     for (const d of dates) rows.set(d.y, [...(rows.get(d.y) ?? []), d.x]);
     expect(rows.size).toBe(4); // one day axis per panel
-    const widest = 5 * 11 * 0.64; // five DejaVu Sans glyphs at 11 px, digits are 0.636 em
+    const widest = 5 * 12 * 0.64; // five DejaVu Sans glyphs at 12 px, digits are 0.636 em
     for (const xs of rows.values()) {
       expect(xs.length).toBeGreaterThanOrEqual(5);
       xs.sort((a, b) => a - b);
