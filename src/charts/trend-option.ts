@@ -44,7 +44,7 @@ const LEFT = 118;
 const RIGHT = 14;
 const PLOT_WIDTH = CHART_WIDTH - LEFT - RIGHT;
 const AXIS_FONT = 12;
-const NAME_CHARS = 17;
+const NAME_CHARS = 15;
 const PANEL_HEIGHT = 92;
 const PANEL_GAP = 48;
 const ROW_HEIGHT = 18;
@@ -174,12 +174,14 @@ function healthSeries(l: Layout, cellWidth: number): unknown {
 function panelTitles(trends: Trends, l: Layout): unknown[] {
   const inbound = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.inbound, 0), 0);
   const tests = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.tests, 0), 0);
+  // Plain text only: ECharts lays rich-text segments out with its own width estimate, which does not
+  // match the font resvg draws with, so coloured swatches in a title overlap their words.
   const at = (top: number, label: string): unknown => ({ text: label, left: 8, top: top - 26, textStyle: text(12, { fontWeight: 'bold' }) });
   return [
     at(panelTop(0, l.legendRows), `Inbound calls reaching an agent (${inbound} calls)`),
     at(panelTop(1, l.legendRows), 'Time to agent: median, p95 dashed'),
     at(panelTop(2, l.legendRows), `Test calls passed (${tests} calls)`),
-    at(l.heatTop, `Health checks: ■ pass  ! warn  ✗ fail  (${trends.dates.length} days)`),
+    at(l.heatTop, `Health checks: green pass, orange ! warn, red ✗ fail`),
   ];
 }
 

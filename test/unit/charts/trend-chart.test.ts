@@ -35,8 +35,8 @@ describe('trend chart SVG', () => {
   });
 
   it('cuts long binding names with an ellipsis instead of running into the plot', () => {
-    expect(shortName('onboarding-hotline-berlin')).toBe('onboarding-hotli…');
-    expect(svg).toContain('onboarding-hotli…');
+    expect(shortName('onboarding-hotline-berlin')).toBe('onboarding-hot…');
+    expect(svg).toContain('onboarding-hot…');
   });
 
   it('spaces the 30 date labels of each axis so they never touch', () => {
