@@ -171,7 +171,7 @@ function healthSeries(l: Layout, cellWidth: number): unknown {
   };
 }
 
-function panelTitles(trends: Trends, l: Layout): unknown[] {
+function panelTitles(l: Layout): unknown[] {
   const inbound = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.inbound, 0), 0);
   const tests = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.tests, 0), 0);
   // Plain text only: ECharts lays rich-text segments out with its own width estimate, which does not
@@ -198,7 +198,7 @@ export function trendChartOption(trends: Trends, opts: TrendChartOptions = {}): 
     animation: false,
     title: [
       { text: `${opts.title ?? 'SIP trends'}: ${first} to ${last}`, subtext: `Time zone ${trends.timeZone} · ${subtitle(trends, l)}`, left: 8, top: 6, textStyle: text(15, { fontWeight: 'bold' }), subtextStyle: text(11, { color: '#444' }) },
-      ...panelTitles(trends, l),
+      ...panelTitles(l),
     ],
     legend: { top: 50, left: 8, right: 8, itemWidth: 18, itemHeight: 9, itemGap: 10, textStyle: text(11), data: l.lines.map((b) => shortName(b.name)) },
     grid,
