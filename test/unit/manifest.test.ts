@@ -66,7 +66,7 @@ const Manifest = z.strictObject({
   }),
 });
 
-const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public'];
+const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
 const REQUIRED_COMMANDS = ['/sip-setup', '/sip-test-call'];
 
 /** Cross-field rules: what SIP Ops' listeners need from the app configuration. */
