@@ -66,7 +66,7 @@ const Manifest = z.strictObject({
   }),
 });
 
-const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public'];
+const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
 const REQUIRED_COMMANDS = ['/sip-setup', '/sip-test-call'];
 
 /** Cross-field rules: what SIP Ops' listeners need from the app configuration. */
@@ -120,7 +120,7 @@ describe('manifest.yml', () => {
   });
 
   it('asks for the scopes the bot uses', () => {
-    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public']));
+    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'files:write']));
   });
 
   it('subscribes to app_home_opened because the Home tab is enabled; the messages tab is read-only (DM fallback for change reports)', () => {
