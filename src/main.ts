@@ -8,6 +8,7 @@ import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { SecretsAtRest } from './secrets/at-rest';
+import { classifySlackError, isSlackAnswer } from './slack/errors';
 import { createRepos, openStore, type Repos, type Store } from './store';
 
 export interface Running {
@@ -35,7 +36,8 @@ async function slackIdentity(config: Config): Promise<{ botUserId: string; botId
     return { botUserId: r.user_id, botId: r.bot_id ?? '' };
   } catch (err) {
     if (err instanceof StartupError) throw err;
-    const code = (err as { data?: { error?: string } }).data?.error;
+    const failure = classifySlackError(err);
+    const code = isSlackAnswer(failure) ? failure.code : undefined;
     if (code) throw new StartupError(`SLACK_BOT_TOKEN was rejected by Slack (${code}); reinstall the app and copy the Bot User OAuth Token`);
     throw new StartupError(
       `cannot reach the Slack Web API${config.slack.apiUrl ? ` at SLACK_API_URL=${config.slack.apiUrl}` : ''}: ${(err as Error).message}`,

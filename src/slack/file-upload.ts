@@ -10,6 +10,7 @@
  * Needs the bot scope `files:write`. Never throws: every outcome is a `Result`.
  */
 import type { WebClient } from '@slack/web-api';
+import { classifySlackError, isSlackAnswer } from './errors';
 
 export interface FileUpload {
   data: Buffer;
@@ -39,8 +40,8 @@ export interface UploadOptions {
 }
 
 function slackError(step: UploadStep, err: unknown): UploadResult {
-  const data = (err as { data?: { error?: unknown } }).data;
-  const code = typeof data?.error === 'string' ? data.error : 'network';
+  const failure = classifySlackError(err);
+  const code = isSlackAnswer(failure) ? failure.code : 'network';
   return { ok: false, error: { step, code, message: err instanceof Error ? err.message : String(err) } };
 }
 

@@ -20,6 +20,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from './block-kit';
+import { classifySlackError, type SlackFailure } from './errors';
 import { LIMITS, truncate } from './limits';
 
 export interface SlackContent {
@@ -94,7 +95,7 @@ export interface PacedNotifierOptions {
   /** Every Web API call and how it ended (metrics). */
   observe?: (method: 'chat.postMessage' | 'chat.update', result: CallResult) => void;
   /** Calls that failed for good. */
-  onFailure?: (info: { method: string; channel: string; error: string }) => void;
+  onFailure?: (info: { method: string; channel: string; error: string; failure: SlackFailure }) => void;
 }
 
 /** A message that is (or will be) in Slack. */
@@ -153,23 +154,6 @@ class Handle implements MessageHandle {
 function contentOf(msg: Msg): SlackContent {
   if (msg.parts.length === 1) return msg.parts[0]!;
   return { text: truncate(msg.parts.map((p) => p.text).join('\n'), LIMITS.messageText) };
-}
-
-interface ErrorShape {
-  code?: string;
-  retryAfter?: number;
-  statusCode?: number;
-  data?: { error?: string };
-  message?: string;
-}
-
-function classify(err: unknown): { kind: 'rate-limited'; retryAfterMs: number } | { kind: 'transient' } | { kind: 'permanent'; error: string } {
-  const e = (err ?? {}) as ErrorShape;
-  if (e.code === 'slack_webapi_rate_limited_error') return { kind: 'rate-limited', retryAfterMs: Math.max(0, (e.retryAfter ?? 1) * 1000) };
-  if (e.code === 'slack_webapi_platform_error' && e.data?.error === 'ratelimited') return { kind: 'rate-limited', retryAfterMs: 1000 };
-  if (e.code === 'slack_webapi_request_error') return { kind: 'transient' };
-  if (e.code === 'slack_webapi_http_error' && (e.statusCode ?? 0) >= 500) return { kind: 'transient' };
-  return { kind: 'permanent', error: e.data?.error ?? e.message ?? String(err) };
 }
 
 export class PacedNotifier {
@@ -453,7 +437,7 @@ export class PacedNotifier {
         msg.rateLimited = 0;
       }
     } catch (err) {
-      const c = classify(err);
+      const c = classifySlackError(err);
       const retry =
         (c.kind === 'rate-limited' && msg.rateLimited++ < this.maxRateLimitRetries) || (c.kind === 'transient' && msg.retries++ < this.maxRetries);
       if (retry) {
@@ -467,7 +451,7 @@ export class PacedNotifier {
       }
       this.opts.observe?.(method, 'error');
       ch.ops.shift();
-      this.opts.onFailure?.({ method, channel: msg.channel, error: c.kind === 'permanent' ? c.error : c.kind });
+      this.opts.onFailure?.({ method, channel: msg.channel, error: c.kind === 'transient' || c.kind === 'rate-limited' ? c.kind : c.code, failure: c });
       if (op.kind === 'post') {
         msg.state = 'failed';
         msg.settle(undefined);

@@ -7,6 +7,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../../app';
 import type { StatusTransition } from '../../domain/health-summary';
+import { classifySlackError } from '../../slack/errors';
 import { sleep } from '../../sleep';
 import { alertDigest, alertMessage, summaryMessage, threadReplies, THREAD_MAX_BINDINGS, type SlackMessage } from './messages';
 import type { HealthRun } from './runner';
@@ -136,9 +137,9 @@ export class HealthDelivery {
         });
         return r.ts ? { channel: r.channel ?? channel, ts: r.ts } : undefined;
       } catch (err) {
-        const retryAfter = (err as { retryAfter?: unknown }).retryAfter;
-        if (attempt === 0 && typeof retryAfter === 'number' && !this.d.stopped()) {
-          await sleep(Math.min(retryAfter, 30) * 1000);
+        const failure = classifySlackError(err);
+        if (attempt === 0 && failure.kind === 'rate-limited' && !this.d.stopped()) {
+          await sleep(Math.min(failure.retryAfterMs, 30_000));
           continue;
         }
         this.d.logger.warn({ err, channel }, 'health: could not post to Slack (is the bot in the channel?)');

@@ -12,6 +12,7 @@
  */
 import type { AppDeps, Feature, FeatureContext } from '../../app';
 import { DEFAULT_NOISE_POLICY, type NoisePolicy } from '../../domain/inbound-noise';
+import { isChannelAccess } from '../../slack/errors';
 import { chatOf, PacedNotifier, type NotifierClock } from '../../slack/paced-notifier';
 import { CallEvents } from './call-events';
 import { CallRecords } from './call-records';
@@ -84,10 +85,10 @@ function notifierFor(deps: AppDeps, ctx: FeatureContext, logger: InboundContext[
     intervalMs: opts.paceIntervalMs ?? 1100,
     ...(opts.notifierClock ? { clock: opts.notifierClock } : {}),
     observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
-    onFailure: ({ method, channel, error }) =>
+    onFailure: ({ method, channel, error, failure }) =>
       logger.warn(
         { method, channel, error },
-        error === 'not_in_channel' || error === 'channel_not_found'
+        isChannelAccess(failure)
           ? 'cannot post the inbound call report: invite the SIP Ops bot to the report channel'
           : 'a Slack call of the inbound call report failed',
       ),

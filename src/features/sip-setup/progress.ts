@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { KnownBlock } from '../../slack/block-kit';
+import { slackErrorCode } from '../../slack/errors';
 
 export interface PostedMessage {
   channel: string;
@@ -57,7 +58,7 @@ export class ProgressMessage {
         const r = await this.client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
         if (r.ok && r.ts && r.channel) return { channel: r.channel, ts: r.ts };
       } catch (err) {
-        const code = (err as { data?: { error?: string } }).data?.error;
+        const code = slackErrorCode(err);
         this.logger.info({ channel, code }, 'progress message: cannot post here, trying the next place');
       }
     }

@@ -1,13 +1,9 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { slackErrorCode } from '../../slack/errors';
 import type { SlackMessage } from './messages';
 
-function slackErrorCode(err: unknown): string {
-  const data = (err as { data?: { error?: unknown } }).data;
-  if (data && typeof data.error === 'string') return data.error;
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * The Slack side of one test call: a parent message in the channel, milestones in its thread
