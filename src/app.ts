@@ -2,68 +2,25 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
-import { WebClient, type RetryOptions } from '@slack/web-api';
-import type { Logger } from 'pino';
-import type { Config } from './config';
+import { WebClient } from '@slack/web-api';
 import { healthRoutes, readinessProbe } from './http/health-routes';
 import { livekitWebhookRoute, type WebhookSink } from './http/livekit-webhook-route';
 import { createHttpServer, type HttpRoute } from './http/server';
-import type { InflightWork } from './inflight';
-import type { LiveKitGateway } from './livekit/gateway';
 import { LiveKitWebhookVerifier } from './livekit/webhook';
 import { boltLogLevel, toBoltLogger } from './logger';
-import type { Metrics } from './metrics';
-import type { Repos, Store } from './store';
+import type { AppDeps, Feature, FeatureContext } from './features/feature';
 import { helpSubcommand } from './slack/subcommand-help';
 import { SetupCommandRouter } from './slack/subcommand-router';
 import { SlackListeners } from './slack/listeners';
-
-/** Everything features need, built once by the composition root (or a test). */
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  store: Store;
-  repos: Repos;
-  livekit: LiveKitGateway;
-  metrics: Metrics;
-  inflight: InflightWork;
-  /** Wall clock; tests inject a fake one. */
-  now: () => Date;
-  /** Bot identity (from auth.test at start-up); skips Bolt's eager auth.test. */
-  botUserId: string;
-  botId: string;
-  /** Slack Web API retry policy (tests use few or none). */
-  slackRetry?: RetryOptions;
-}
-
-export interface FeatureContext {
-  bolt: App;
-  /** Commands, block actions and modal submissions by name (routed by one Bolt middleware). */
-  listeners: SlackListeners;
-  deps: AppDeps;
-  setup: SetupCommandRouter;
-  /** A Web API client of its own for notifications, so its rate-limit pauses never delay modals. */
-  notifyClient: WebClient;
-  addWebhookSink(sink: WebhookSink): void;
-  addRoute(route: HttpRoute): void;
-}
-
-export interface Feature {
-  name: string;
-  register(ctx: FeatureContext): void;
-  /** After the database is open and before requests are served (e.g. journal recovery). */
-  start?(): Promise<void>;
-  /** After the server is listening (e.g. schedules). */
-  afterListen?(): Promise<void>;
-  /** On shutdown, before in-flight work is drained. */
-  stop?(): Promise<void>;
-}
+import { isChannelAccess } from './slack/errors';
+import { chatOf, PacedNotifier } from './slack/paced-notifier';
 
 export interface SipOpsApp {
   bolt: App;
   server: Server;
   setup: SetupCommandRouter;
   notifyClient: WebClient;
+  notifier: PacedNotifier;
   /** Starts features and listens; resolves with the bound port. */
   start(port: number): Promise<number>;
   /** Stop accepting, stop features, drain in-flight work up to `drainMs`. Safe to call twice. */
@@ -116,6 +73,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     retryConfig: { retries: 0 },
   });
 
+  const notifier = pacedNotifier(deps, notifyClient);
   const setup = new SetupCommandRouter();
   setup.add(helpSubcommand(setup));
   const sinks: WebhookSink[] = [];
@@ -127,6 +85,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     deps,
     setup,
     notifyClient,
+    notifier,
     addWebhookSink: (s) => sinks.push(s),
     addRoute: (r) => extraRoutes.push(r),
   };
@@ -160,6 +119,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     server,
     setup,
     notifyClient,
+    notifier,
     get shuttingDown() {
       return shuttingDown;
     },
@@ -190,6 +150,12 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
             logger.warn({ err, feature: f.name }, 'feature stop failed');
           }
         }
+        // Deliver what the features queued for Slack within the drain bound; drop the rest when it runs out.
+        void deps.inflight.track('slack:notifier-drain', notifier.idle());
+        deps.inflight.onAbort(() => {
+          const dropped = notifier.close();
+          if (dropped) logger.warn({ dropped }, 'shutdown: queued Slack messages were dropped');
+        });
         const left = await deps.inflight.drain(drainMs);
         if (left.length) logger.warn({ left }, 'shutdown: work still running after the drain bound');
         if (socketMode) await (receiver as SocketModeReceiver).stop();
@@ -199,4 +165,21 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
       return stopping;
     },
   };
+}
+
+/** Slack's per-channel limit is about one message a second: 1100 ms leaves room for clock skew. */
+const DEFAULT_SLACK_PACE_MS = 1100;
+
+function pacedNotifier(deps: AppDeps, client: WebClient): PacedNotifier {
+  const logger = deps.logger.child({ component: 'notifier' });
+  return new PacedNotifier({
+    chat: chatOf(client),
+    intervalMs: DEFAULT_SLACK_PACE_MS,
+    observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
+    onFailure: ({ method, channel, error, failure }) =>
+      logger.warn(
+        { method, channel, error },
+        isChannelAccess(failure) ? 'cannot post in the channel: invite the SIP Ops bot to it' : 'a Slack call of a channel notification failed',
+      ),
+  });
 }

@@ -1,6 +1,7 @@
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { createSipOpsApp, type AppDeps, type Feature, type SipOpsApp } from './app';
+import { createSipOpsApp, type SipOpsApp } from './app';
+import type { AppDeps, Feature } from './features/feature';
 import { loadConfig, type Config } from './config';
 import { buildFeatures } from './features';
 import { InflightWork } from './inflight';

@@ -10,7 +10,7 @@
  * peer, and drives that instance.
  */
 import dgram from 'node:dgram';
-import type { AppDeps, Feature } from '../../src/app';
+import type { AppDeps, Feature } from '../../src/features/feature';
 import { buildFeatures } from '../../src/features';
 import { healthFeature, type HealthFeature } from '../../src/features/health';
 import type { Harness } from '../../test/support/app-harness';

@@ -1,4 +1,4 @@
-import type { AppDeps, Feature } from '../app';
+import type { AppDeps, Feature } from './feature';
 import { sipSetupFeature } from './sip-setup';
 import { healthFeature, type HealthFeature } from './health';
 import { testCallFeature } from './test-call';

@@ -7,10 +7,10 @@ export type ModalView = types.ModalView;
 export type PlainTextOption = types.PlainTextOption;
 export type Button = types.Button;
 
-/** A message as the features build it: fallback text and its blocks. */
+/** A message as the features build it and the notifier sends it: fallback text and, usually, its blocks. */
 export interface SlackMessage {
   text: string;
-  blocks: KnownBlock[];
+  blocks?: KnownBlock[];
 }
 
 export function section(text: string): KnownBlock {

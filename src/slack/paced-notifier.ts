@@ -19,14 +19,10 @@
  * The clock and timers are injectable for tests.
  */
 import type { WebClient } from '@slack/web-api';
-import type { KnownBlock } from './block-kit';
+import type { KnownBlock, SlackMessage } from './block-kit';
 import { classifySlackError, type SlackFailure } from './errors';
 import { LIMITS, truncate } from './limits';
 
-export interface SlackContent {
-  text: string;
-  blocks?: KnownBlock[];
-}
 
 export interface PostArgs {
   channel: string;
@@ -110,7 +106,7 @@ type MsgState = 'queued' | 'sending' | 'sent' | 'failed';
 interface Msg {
   channel: string;
   parent?: Msg;
-  parts: SlackContent[];
+  parts: SlackMessage[];
   mergeable: boolean;
   state: MsgState;
   ts?: string;
@@ -151,13 +147,13 @@ class Handle implements MessageHandle {
   }
 }
 
-function contentOf(msg: Msg): SlackContent {
+function contentOf(msg: Msg): SlackMessage {
   if (msg.parts.length === 1) return msg.parts[0]!;
   return { text: truncate(msg.parts.map((p) => p.text).join('\n'), LIMITS.messageText) };
 }
 
 export class PacedNotifier {
-  readonly intervalMs: number;
+  private interval: number;
   private readonly chat: SlackChat;
   private readonly clock: NotifierClock;
   private readonly maxRetries: number;
@@ -169,18 +165,28 @@ export class PacedNotifier {
 
   constructor(private readonly opts: PacedNotifierOptions) {
     this.chat = opts.chat;
-    this.intervalMs = opts.intervalMs ?? 1000;
+    this.interval = opts.intervalMs ?? 1000;
     this.clock = opts.clock ?? realClock;
     this.maxRetries = opts.maxRetries ?? 2;
     this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 20;
     this.maxMergedChars = opts.maxMergedChars ?? 3500;
   }
 
+  /** Minimum time between two calls to one channel. */
+  get intervalMs(): number {
+    return this.interval;
+  }
+
+  /** Changes the pace (tests that drive one feature set a short one). */
+  pace(intervalMs: number): void {
+    this.interval = intervalMs;
+  }
+
   /**
    * A new top-level message. With `delayMs` it is not sent before that time has passed, so updates
    * made meanwhile ride on the post; later calls to the channel wait behind it (FIFO).
    */
-  post(channel: string, content: SlackContent, opts: { delayMs?: number } = {}): MessageHandle {
+  post(channel: string, content: SlackMessage, opts: { delayMs?: number } = {}): MessageHandle {
     const msg = this.newMsg(channel, content, undefined);
     if (opts.delayMs !== undefined && opts.delayMs > 0) msg.notBefore = this.clock.now() + opts.delayMs;
     this.enqueue(msg.channel, { kind: 'post', msg });
@@ -188,7 +194,7 @@ export class PacedNotifier {
   }
 
   /** A thread reply under `parent`; joins the thread's newest reply while that one is still queued (unless `merge: false`). */
-  reply(parent: MessageHandle, content: SlackContent, opts: { merge?: boolean } = {}): MessageHandle {
+  reply(parent: MessageHandle, content: SlackMessage, opts: { merge?: boolean } = {}): MessageHandle {
     const p = this.msgOf(parent);
     const merge = opts.merge ?? true;
     const last = p.lastReply;
@@ -216,7 +222,7 @@ export class PacedNotifier {
   }
 
   /** Replace what a message (or its part of a merged reply) says; coalesced with other pending changes. */
-  update(handle: MessageHandle, content: SlackContent): void {
+  update(handle: MessageHandle, content: SlackMessage): void {
     const h = this.handleOf(handle);
     const msg = h.msg;
     if (msg.state === 'failed' || this.closed) return;
@@ -240,7 +246,7 @@ export class PacedNotifier {
   }
 
   /** A message posted earlier (e.g. before a restart), so it can be updated and replied to. */
-  adopt(channel: string, ts: string, content: SlackContent = { text: '' }): MessageHandle {
+  adopt(channel: string, ts: string, content: SlackMessage = { text: '' }): MessageHandle {
     const msg = this.newMsg(channel, content, undefined);
     msg.state = 'sent';
     msg.ts = ts;
@@ -284,7 +290,7 @@ export class PacedNotifier {
 
   // ------------------------------------------------------------------ internals
 
-  private newMsg(channel: string, content: SlackContent, parent: Msg | undefined): Msg {
+  private newMsg(channel: string, content: SlackMessage, parent: Msg | undefined): Msg {
     let settle!: (ts: string | undefined) => void;
     const posted = new Promise<string | undefined>((r) => (settle = r));
     return {
@@ -396,7 +402,7 @@ export class PacedNotifier {
       return;
     }
     ch.busy = true;
-    ch.nextAt = this.clock.now() + this.intervalMs;
+    ch.nextAt = this.clock.now() + this.interval;
     void this.execute(ch, op).finally(() => {
       ch.busy = false;
       this.pump(ch);
@@ -442,7 +448,7 @@ export class PacedNotifier {
         (c.kind === 'rate-limited' && msg.rateLimited++ < this.maxRateLimitRetries) || (c.kind === 'transient' && msg.retries++ < this.maxRetries);
       if (retry) {
         this.opts.observe?.(method, c.kind === 'rate-limited' ? 'rate_limited' : 'retry');
-        const pause = c.kind === 'rate-limited' ? Math.max(c.retryAfterMs, this.intervalMs) : this.intervalMs * 2 ** msg.retries;
+        const pause = c.kind === 'rate-limited' ? Math.max(c.retryAfterMs, this.interval) : this.interval * 2 ** msg.retries;
         ch.nextAt = Math.max(ch.nextAt, this.clock.now() + pause);
         // The operation stays at the head of the queue and is sent again with the latest content.
         if (op.kind === 'post') msg.state = 'queued';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { plainBindingForm, submitCreateForm } from '../support/binding-form';

@@ -2,7 +2,7 @@
  * LiveKit answers slowly: Slack still gets its answer within 3 s, with a clear error instead of a
  * half-checked form, and a change that was accepted still completes.
  */
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { eventually, startHarness, type Harness } from '../support/app-harness';
 import { plainBindingForm, submitCreateForm } from '../support/binding-form';

@@ -2,7 +2,7 @@
  * Slack answers 5xx (or 429) to every message call while work is under way: the work itself
  * (LiveKit changes, test calls, records) completes and nothing is half-done.
  */
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { testCallFeature } from '../../src/features/test-call';
 import { ADMIN_USER, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import type { DnsResolver, OptionsTarget } from '../../src/domain/probes';
 import { healthFeature, type HealthFeature } from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTasks } from 'node-cron';
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import type { Binding } from '../../src/domain/binding';
 import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../src/domain/probes';
 import { healthFeature, META_LAST_SCHEDULED, performHealthRun, type HealthFeature, type HealthOptions } from '../../src/features/health';

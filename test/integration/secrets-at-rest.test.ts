@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { bindingForm, submitCreateForm } from '../support/binding-form';

@@ -6,7 +6,7 @@ import { ListUpdate } from '@livekit/protocol';
 import { SipClient } from 'livekit-server-sdk';
 import { startService } from '../../src/main';
 import { sipSetupFeature } from '../../src/features/sip-setup';
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
 import type { ChangeStep } from '../../src/domain/change-plan';
 import type { ChangeRequest } from '../../src/features/sip-setup/change-executor';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RetryOptions } from '@slack/web-api';
-import type { AppDeps, Feature } from '../../src/app';
+import type { AppDeps, Feature } from '../../src/features/feature';
 import { startService, type Running } from '../../src/main';
 import { LiveKitEmulator, type EmulatorOptions } from './livekit-emulator';
 import { SlackClient } from './slack-request';

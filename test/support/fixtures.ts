@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/features/feature';
 import { desiredInbound, desiredOutbound, desiredRule } from '../../src/domain/binding-resources';
 import type { Binding, BindingSpec } from '../../src/domain/binding';
 

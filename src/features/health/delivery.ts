@@ -3,12 +3,10 @@
  * thread of per-binding details (paced, cut short by shutdown), once per run; and the transition
  * alerts in each binding's report channel (folded into one message when a channel gets many).
  */
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { StatusTransition } from '../../domain/health-summary';
-import { classifySlackError } from '../../slack/errors';
-import { sleep } from '../../sleep';
+import type { MessageHandle, PacedNotifier } from '../../slack/paced-notifier';
 import { alertDigest, alertMessage, summaryMessage, threadReplies, THREAD_MAX_BINDINGS, type SlackMessage } from './messages';
 import type { HealthRun } from './runner';
 
@@ -20,12 +18,10 @@ const REMEMBERED = 20;
 export interface DeliveryDeps {
   deps: Pick<AppDeps, 'repos' | 'config' | 'inflight'>;
   logger: Logger;
-  /** The client for notifications (undefined until the feature is registered). */
-  client(): WebClient | undefined;
+  /** The app's shared paced notifier (undefined until the feature is registered); it paces the thread replies. */
+  notifier(): PacedNotifier | undefined;
   /** True once the feature is stopping. */
   stopped(): boolean;
-  /** Pause between thread replies (default 1100 ms). */
-  threadPaceMs?: number;
   /** Bindings with problems detailed in the thread (default 40). */
   threadMaxBindings?: number;
 }
@@ -93,8 +89,7 @@ export class HealthDelivery {
         logger.warn({ runId: run.id, left: replies.length - i }, 'health: summary thread cut short by shutdown');
         return;
       }
-      if (i > 0) await sleep(this.d.threadPaceMs ?? 1100);
-      await this.post(parent.channel, reply, parent.ts);
+      await this.post(parent.channel, reply, parent);
     }
   }
 
@@ -121,31 +116,16 @@ export class HealthDelivery {
     }
   }
 
-  /** One message; a rate-limited post is tried once more after Retry-After (at most 30 s). Never throws. */
-  private async post(channel: string, msg: SlackMessage, threadTs?: string): Promise<{ channel: string; ts: string } | undefined> {
-    const client = this.d.client();
-    if (!client) return undefined;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const r = await client.chat.postMessage({
-          channel,
-          text: msg.text,
-          blocks: msg.blocks,
-          unfurl_links: false,
-          unfurl_media: false,
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-        });
-        return r.ts ? { channel: r.channel ?? channel, ts: r.ts } : undefined;
-      } catch (err) {
-        const failure = classifySlackError(err);
-        if (attempt === 0 && failure.kind === 'rate-limited' && !this.d.stopped()) {
-          await sleep(Math.min(failure.retryAfterMs, 30_000));
-          continue;
-        }
-        this.d.logger.warn({ err, channel }, 'health: could not post to Slack (is the bot in the channel?)');
-        return undefined;
-      }
-    }
+  /**
+   * One message (a reply when `parent` is given) through the shared notifier, which paces the channel and
+   * retries rate-limited and transient failures. Resolves once posted; never throws.
+   */
+  private async post(channel: string, msg: SlackMessage, parent?: MessageHandle): Promise<MessageHandle | undefined> {
+    const notifier = this.d.notifier();
+    if (!notifier) return undefined;
+    const handle = parent ? notifier.reply(parent, msg, { merge: false }) : notifier.post(channel, msg);
+    if (await handle.posted) return handle;
+    this.d.logger.warn({ channel }, 'health: could not post to Slack (is the bot in the channel?)');
     return undefined;
   }
 }

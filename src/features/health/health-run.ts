@@ -4,7 +4,7 @@
  * call records, then the pure `runChecks`. Stores nothing and posts nothing: the runner does.
  * Exported for the benchmark as well (LiveKit calls and wall time per run).
  */
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { Binding } from '../../domain/binding';
 import { runChecks, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
 import type { LiveKitGateway } from '../../livekit/gateway';

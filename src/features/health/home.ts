@@ -4,7 +4,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import { homeView, type HomeRow } from './messages';
 import type { HealthStatusStore } from './status-store';
 

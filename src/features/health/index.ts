@@ -10,11 +10,11 @@
  * (slack-handlers.ts), the Home tab (home.ts) and the schedule (schedule.ts).
  */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
-import type { AppDeps, Feature, FeatureContext } from '../../app';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
 import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import type { RunTrigger } from '../../store/health-runs-repo';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 import { HealthDelivery } from './delivery';
 import { DEFAULT_PROBE_SETTINGS, type HealthRunOptions } from './health-run';
 import { publishHome } from './home';
@@ -80,15 +80,14 @@ function probeSettings(opts: HealthOptions): Omit<HealthRunOptions, 'only'> {
 
 export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFeature {
   const logger = deps.logger.child({ feature: 'health' });
-  let client: WebClient | undefined;
+  let notifier: PacedNotifier | undefined;
   let stopped = false;
   const statuses = new HealthStatusStore(deps.repos.meta, logger);
   const delivery = new HealthDelivery({
     deps,
     logger,
-    client: () => client,
+    notifier: () => notifier,
     stopped: () => stopped,
-    ...(opts.threadPaceMs !== undefined ? { threadPaceMs: opts.threadPaceMs } : {}),
     ...(opts.threadMaxBindings !== undefined ? { threadMaxBindings: opts.threadMaxBindings } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
@@ -99,7 +98,8 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
   return {
     name: 'health',
     register(ctx: FeatureContext) {
-      client = ctx.notifyClient;
+      notifier = ctx.notifier;
+      if (opts.threadPaceMs !== undefined) notifier.pace(opts.threadPaceMs);
       ctx.setup.add({ name: 'check', usage: 'check [name]', summary: 'run the health checks now (one binding or all)', run: checkCommand(handlers) });
       ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
       ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));

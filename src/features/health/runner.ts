@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { HealthReport } from '../../domain/health-checks';
 import { compareRun, storedResults } from '../../domain/health-run';
 import type { RunDiff, StatusTransition } from '../../domain/health-summary';

@@ -4,7 +4,7 @@
  */
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import { missedFireTime } from './cron-time';
 import type { HealthDelivery } from './delivery';
 import type { HealthRun, HealthRunner } from './runner';

@@ -5,7 +5,7 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import { summaryOf, type HealthDelivery } from './delivery';

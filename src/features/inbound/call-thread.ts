@@ -5,14 +5,14 @@
 import type { Binding } from '../../domain/binding';
 import { callView, type InboundCallView } from '../../domain/inbound-call';
 import { describeFailure } from '../../domain/livekit-failure';
-import type { SlackContent } from '../../slack/paced-notifier';
+import type { SlackMessage } from '../../slack/block-kit';
 import { withTimeout } from '../../with-timeout';
 import type { CallRecords } from './call-records';
 import type { InboundContext } from './context';
 import { agentMissingReply, callerJoinedReply, endedReply, joinerJoinedReply, packReplies, parentMessage, type RuleCheck } from './messages';
 import type { CallSession, RoomSession } from './sessions';
 
-type Milestone = { key: string; content: SlackContent };
+type Milestone = { key: string; content: SlackMessage };
 
 export class CallThread {
   constructor(

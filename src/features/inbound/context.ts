@@ -1,6 +1,6 @@
 /** What the inbound modules share: dependencies, settings, the room queue and the Slack notifier. */
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { NoisePolicy } from '../../domain/inbound-noise';
 import type { PacedNotifier } from '../../slack/paced-notifier';
 import type { KeyedSerialQueue } from './room-queue';

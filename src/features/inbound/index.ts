@@ -8,12 +8,11 @@
  * sync, confirmed replies; compact threads hold the replies back to one at hang-up), repeated
  * short calls folded into a note (noise-notes.ts), traffic no binding owns (unbound-report.ts),
  * the call records (call-records.ts) and the agent watchdog and eviction timers (watchdog.ts).
- * Slack traffic goes through one `PacedNotifier` (≤ 1 call per `paceIntervalMs` per channel).
+ * Slack traffic goes through the app's shared `PacedNotifier` (≤ 1 call per channel per pace interval).
  */
-import type { AppDeps, Feature, FeatureContext } from '../../app';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { DEFAULT_NOISE_POLICY, type NoisePolicy } from '../../domain/inbound-noise';
-import { isChannelAccess } from '../../slack/errors';
-import { chatOf, PacedNotifier, type NotifierClock } from '../../slack/paced-notifier';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 import { CallEvents } from './call-events';
 import { CallRecords } from './call-records';
 import { CallThread } from './call-thread';
@@ -29,7 +28,7 @@ import { RoomTimers } from './watchdog';
 export type { FeatureTimers };
 
 export interface InboundOptions {
-  /** Minimum time between two Slack calls to one channel (default 1000 ms). */
+  /** Test knob: sets the pace of the app's shared notifier (minimum time between two Slack calls to one channel; default 1100 ms). */
   paceIntervalMs?: number;
   /** Agent watchdog timeout (default AGENT_JOIN_TIMEOUT_SEC). */
   agentTimeoutMs?: number;
@@ -39,8 +38,6 @@ export interface InboundOptions {
   noiseNotePeriodMs?: number;
   /** Timers for the watchdog, holds and clean-up (default: global timers, unref'd). */
   timers?: FeatureTimers;
-  /** Clock and timers of the Slack pacing. */
-  notifierClock?: NotifierClock;
   /** How long an ended room stays in memory for late events (default 10 min). */
   retainEndedMs?: number;
   /** Bound on the live dispatch-rule check of the watchdog warning (default 1500 ms). */
@@ -79,22 +76,6 @@ function inboundSettings(config: AppDeps['config'], opts: InboundOptions): Inbou
   };
 }
 
-function notifierFor(deps: AppDeps, ctx: FeatureContext, logger: InboundContext['logger'], opts: InboundOptions): PacedNotifier {
-  return new PacedNotifier({
-    chat: chatOf(ctx.notifyClient),
-    intervalMs: opts.paceIntervalMs ?? 1100,
-    ...(opts.notifierClock ? { clock: opts.notifierClock } : {}),
-    observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
-    onFailure: ({ method, channel, error, failure }) =>
-      logger.warn(
-        { method, channel, error },
-        isChannelAccess(failure)
-          ? 'cannot post the inbound call report: invite the SIP Ops bot to the report channel'
-          : 'a Slack call of the inbound call report failed',
-      ),
-  });
-}
-
 export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Feature {
   const logger = deps.logger.child({ feature: 'inbound' });
   let notifier: PacedNotifier | undefined;
@@ -128,7 +109,8 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   return {
     name: 'inbound',
     register(fctx: FeatureContext) {
-      notifier = notifierFor(deps, fctx, logger, opts);
+      notifier = fctx.notifier;
+      if (opts.paceIntervalMs !== undefined) notifier.pace(opts.paceIntervalMs);
       fctx.addWebhookSink({ accept: (event) => intake.accept(event) });
     },
     async start() {

@@ -5,7 +5,7 @@ import type { NoiseNote, NoisePolicy } from '../../domain/inbound-noise';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { code, codeContent, escapeMrkdwn } from '../../slack/mrkdwn';
-import type { SlackContent } from '../../slack/paced-notifier';
+import type { SlackMessage } from '../../slack/block-kit';
 
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return 'unknown';
@@ -58,7 +58,7 @@ export function statusLine(call: InboundCallView, binding: Binding): string {
   return `${icon} *Ended* · ${parts.join(' · ')}`;
 }
 
-export function parentMessage(call: InboundCallView, binding: Binding): SlackContent {
+export function parentMessage(call: InboundCallView, binding: Binding): SlackMessage {
   const head = `📞 *Inbound call* from ${callerText(call)} to DID ${didText(call, binding)} · binding ${code(binding.name)}`;
   const status = statusLine(call, binding);
   const ctx = [`room ${code(call.room)}`, `started ${formatTime(call.joinedAt)}`];
@@ -69,19 +69,19 @@ export function parentMessage(call: InboundCallView, binding: Binding): SlackCon
   };
 }
 
-export function callerJoinedReply(call: InboundCallView): SlackContent {
+export function callerJoinedReply(call: InboundCallView): SlackMessage {
   const ids = [call.trunkId && `trunk ${code(call.trunkId)}`, call.ruleId && `rule ${code(call.ruleId)}`, call.callId && `call ${code(call.callId)}`].filter(Boolean);
   return {
     text: `📞 SIP participant ${code(call.identity)} joined room ${code(call.room)} at ${formatTime(call.joinedAt)}${ids.length ? ` (${ids.join(', ')})` : ''}`,
   };
 }
 
-export function joinerJoinedReply(j: JoinerView): SlackContent {
+export function joinerJoinedReply(j: JoinerView): SlackMessage {
   const when = j.delayMs === undefined ? '' : j.delayMs === 0 ? ' (it was in the room first)' : ` after ${formatDuration(j.delayMs)}`;
   return { text: j.kind === 'agent' ? `🤖 Agent ${joinerName(j)} joined${when}` : `👤 Participant ${joinerName(j)} joined${when}` };
 }
 
-export function endedReply(call: InboundCallView, binding: Binding): SlackContent {
+export function endedReply(call: InboundCallView, binding: Binding): SlackMessage {
   const extra = !call.agentJoined && binding.agentName ? ` · no agent joined (expected ${code(binding.agentName)})` : '';
   const reason = call.endReason ? ` (${code(call.endReason)})` : '';
   return { text: `📴 Hung up after ${formatDuration(call.durationMs)}: ${escapeMrkdwn(describeEndReason(call))}${reason}${extra}` };
@@ -91,8 +91,8 @@ export function endedReply(call: InboundCallView, binding: Binding): SlackConten
  * Thread replies due at the same moment, packed into as few text replies as fit `maxChars` each, in
  * order; each packed reply names the milestones (`key`s) it carries.
  */
-export function packReplies(parts: ReadonlyArray<{ key: string; content: SlackContent }>, maxChars = 3500): Array<{ keys: string[]; content: SlackContent }> {
-  const out: Array<{ keys: string[]; content: SlackContent }> = [];
+export function packReplies(parts: ReadonlyArray<{ key: string; content: SlackMessage }>, maxChars = 3500): Array<{ keys: string[]; content: SlackMessage }> {
+  const out: Array<{ keys: string[]; content: SlackMessage }> = [];
   for (const { key, content } of parts) {
     const last = out.at(-1);
     if (last && !last.content.blocks && !content.blocks && last.content.text.length + 1 + content.text.length <= maxChars) {
@@ -123,7 +123,7 @@ function ruleCheckLine(check: RuleCheck, binding: Binding, agent: string): strin
 }
 
 /** The agent watchdog's warning with the Sinch guide's checks ("the agent never receives a job"). */
-export function agentMissingReply(call: InboundCallView, binding: Binding, timeoutMs: number, check: RuleCheck): SlackContent {
+export function agentMissingReply(call: InboundCallView, binding: Binding, timeoutMs: number, check: RuleCheck): SlackMessage {
   const agent = binding.agentName ?? 'agent';
   const lines = [
     `⚠️ *No agent joined within ${formatDuration(timeoutMs)}* of the caller; the caller hears silence until one does. Checks (Sinch guide: the room is created but the agent never receives a job):`,
@@ -140,7 +140,7 @@ export function agentMissingReply(call: InboundCallView, binding: Binding, timeo
 }
 
 /** Inbound traffic that no binding owns (posted once per trunk). */
-export function unboundMessage(call: InboundCallView, trunkKey: string): SlackContent {
+export function unboundMessage(call: InboundCallView, trunkKey: string): SlackMessage {
   const where = call.trunkId ? `LiveKit inbound trunk ${code(call.trunkId)}` : `a call without a LiveKit trunk (${code(trunkKey)})`;
   const text = [
     `⚠️ *Inbound traffic that no SIP Ops binding owns* on ${where}${call.ruleId ? `, dispatch rule ${code(call.ruleId)}` : ''}.`,
@@ -151,7 +151,7 @@ export function unboundMessage(call: InboundCallView, trunkKey: string): SlackCo
 }
 
 /** The periodic note that collects folded short calls. */
-export function noiseNoteMessage(note: NoiseNote, policy: NoisePolicy): SlackContent {
+export function noiseNoteMessage(note: NoiseNote, policy: NoisePolicy): SlackMessage {
   const lines = [
     `🔁 *Repeated short calls* since ${formatTime(note.startedAt)} (likely monitoring or health checks): ${note.total} call${note.total === 1 ? '' : 's'} folded here instead of a thread each.`,
   ];

@@ -1,23 +1,16 @@
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-
-export interface SlackPost {
-  text: string;
-  blocks: unknown[];
-}
+import type { SlackMessage } from '../../slack/block-kit';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 
 /**
- * Posts in a binding's report channel with the notification client (or Bolt's, before it is
- * set). Best effort: the bot may not be a member; that is logged, not thrown.
+ * Posts in a binding's report channel through the app's shared paced notifier. Best effort: the bot
+ * may not be a member; the notifier logs that, nothing is thrown.
  */
-export function announcer(logger: Logger, client: () => WebClient | undefined): (channel: string, msg: SlackPost) => Promise<void> {
+export function announcer(logger: Logger, notifier: () => PacedNotifier | undefined): (channel: string, msg: SlackMessage) => Promise<void> {
   return async (channel, msg) => {
-    const c = client();
-    if (!c) return;
-    try {
-      await c.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never, unfurl_links: false });
-    } catch (err) {
-      logger.warn({ err, channel }, 'could not announce in the report channel (is the bot a member?)');
-    }
+    const n = notifier();
+    if (!n) return;
+    const ts = await n.post(channel, msg).posted;
+    if (!ts) logger.warn({ channel }, 'could not announce in the report channel (is the bot a member?)');
   };
 }

@@ -3,10 +3,10 @@
  * admin rule, and the two hooks that tie modules together (announce in a report channel,
  * schedule a recovery retry).
  */
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { Logger } from 'pino';
 import type { ChangeExecutor } from './change-executor';
-import type { SlackPost } from './announcer';
+import type { SlackMessage } from '../../slack/block-kit';
 
 export interface SipSetupContext {
   repos: AppDeps['repos'];
@@ -21,7 +21,7 @@ export interface SipSetupContext {
   /** How long submit validation waits for LiveKit. */
   conflictCheckMs: number;
   /** Post in a report channel; failures are logged, never thrown. */
-  announce: (channel: string, msg: SlackPost) => Promise<void>;
+  announce: (channel: string, msg: SlackMessage) => Promise<void>;
   /** Run recovery again later (a rollback could not finish). */
   scheduleRetry: () => void;
 }

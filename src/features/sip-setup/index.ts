@@ -9,9 +9,9 @@
  * LiveKit's state (livekit-state.ts). The shared context is context.ts.
  */
 import { isIPv4 } from 'node:net';
-import type { WebClient } from '@slack/web-api';
-import type { AppDeps, Feature, FeatureContext } from '../../app';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 import { announcer } from './announcer';
 import { BINDING_MODAL_CALLBACK } from './binding-modal';
 import { ChangeExecutor } from './change-executor';
@@ -43,9 +43,8 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
   const { repos, livekit, config, inflight, now } = deps;
   const logger = deps.logger.child({ feature: 'sip-setup' });
   const executor = new ChangeExecutor({ livekit, repos, logger, now });
-  let notify: WebClient | undefined;
-  let boltClient: WebClient | undefined;
-  const announce = announcer(logger, () => notify ?? boltClient);
+  let notifier: PacedNotifier | undefined;
+  const announce = announcer(logger, () => notifier);
   const recovery = new Recovery({ executor, logger, repos, now, inflight, announce }, opts.recoveryRetryMs ?? 60_000);
   const ctx: SipSetupContext = {
     repos,
@@ -64,8 +63,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
   return {
     name: 'sip-setup',
     register(fc: FeatureContext) {
-      notify = fc.notifyClient;
-      boltClient = fc.bolt.client;
+      notifier = fc.notifier;
       fc.setup.setFallback(openFormHandler(ctx));
       fc.setup.add({ name: 'list', usage: 'list', summary: 'all bindings', run: listHandler(ctx) });
       fc.setup.add({ name: 'show', usage: 'show <name>', summary: 'one binding: desired vs actual LiveKit state, drift marked', run: showHandler(ctx) });

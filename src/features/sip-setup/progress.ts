@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { KnownBlock } from '../../slack/block-kit';
+import type { SlackMessage } from '../../slack/block-kit';
 import { slackErrorCode } from '../../slack/errors';
 
 export interface PostedMessage {
@@ -16,7 +16,7 @@ export interface PostedMessage {
 export class ProgressMessage {
   private posted: PostedMessage | undefined;
   private chain: Promise<void> = Promise.resolve();
-  private pending: { text: string; blocks: KnownBlock[] } | undefined;
+  private pending: SlackMessage | undefined;
 
   constructor(
     private readonly client: WebClient,
@@ -30,7 +30,7 @@ export class ProgressMessage {
   }
 
   /** Post or update; resolves when this content (or a newer one) is on Slack. */
-  show(content: { text: string; blocks: KnownBlock[] }): Promise<void> {
+  show(content: SlackMessage): Promise<void> {
     this.pending = content;
     this.chain = this.chain.then(() => this.flush());
     return this.chain;
@@ -51,7 +51,7 @@ export class ProgressMessage {
     }
   }
 
-  private async post(content: { text: string; blocks: KnownBlock[] }): Promise<PostedMessage | undefined> {
+  private async post(content: SlackMessage): Promise<PostedMessage | undefined> {
     for (const channel of [this.channel, this.user]) {
       if (!channel) continue;
       try {

@@ -47,7 +47,7 @@ async function reportSuccess(ctx: SipSetupContext, r: RunChangeInput, outcome: E
   else if (outcome.binding) {
     const ip = await ctx.lookupIpv4(outcome.binding.livekitSipHost);
     const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip);
-    if (r.notes?.length) msg.blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: r.notes.join('\n').slice(0, 2900) } });
+    if (r.notes?.length) msg.blocks?.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: r.notes.join('\n').slice(0, 2900) } });
     await progress.show(msg);
   }
   const changes = r.previous && r.kind === 'update' ? diffSpecs(r.previous, r.spec) : undefined;

@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { Binding } from '../../domain/binding';
 import { TEST_CALL_TIMEOUT, testRoomName, type TestCallArgs } from '../../domain/test-call';
 import { checkPermission, type Refusal, type TestCallPolicy } from '../../domain/test-call-guards';

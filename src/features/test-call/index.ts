@@ -9,7 +9,7 @@
  */
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { AppDeps, Feature, FeatureContext } from '../../app';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { DEFAULT_RATE_LIMITS, type RateLimits, type TestCallPolicy } from '../../domain/test-call-guards';
 import { TestCallAdmission } from './admission';
 import { CALL_AGAIN_ACTION, callAgainHandler } from './buttons';

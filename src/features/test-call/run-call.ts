@@ -6,7 +6,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../feature';
 import type { TestCallVerdict } from '../../domain/test-call';
 import { SHUTDOWN_BEFORE_DIALING, testCallDiagnosisContext, testCallRecord, testCallVerdict } from '../../domain/test-call-record';
 import type { PlaceCallInput } from '../../livekit/gateway';

@@ -1,9 +1,10 @@
 import { WebClient } from '@slack/web-api';
 import pino from 'pino';
-import type { AppDeps } from '../../../../src/app';
+import type { AppDeps } from '../../../../src/features/feature';
 import type { StatusTransition } from '../../../../src/domain/health-summary';
 import { HealthDelivery } from '../../../../src/features/health/delivery';
 import { InflightWork } from '../../../../src/inflight';
+import { chatOf, PacedNotifier } from '../../../../src/slack/paced-notifier';
 import { createRepos, openStore, type Store } from '../../../../src/store';
 import { bindingSpec } from '../../../support/fixtures';
 import { SlackStandIn } from '../../../support/slack-standin';
@@ -21,12 +22,12 @@ describe('HealthDelivery', () => {
 
   function delivery(env: Record<string, string | undefined> = {}): HealthDelivery {
     const client = new WebClient('xoxb-unit-test', { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    const notifier = new PacedNotifier({ chat: chatOf(client), intervalMs: 0 });
     return new HealthDelivery({
       deps: { ...deps, config: unitConfig(env) },
       logger: pino({ level: 'silent' }),
-      client: () => client,
+      notifier: () => notifier,
       stopped: () => stopped,
-      threadPaceMs: 0,
     });
   }
 

@@ -37,7 +37,7 @@ function input(r: HealthReport, over: Partial<SummaryInput> = {}): SummaryInput 
   return { report: r, diff: NO_DIFF, firstRun: false, trigger: 'schedule', startedAt: AT, wallMs: 1234, details: 'thread', ...over };
 }
 
-function texts(blocks: KnownBlock[]): string[] {
+function texts(blocks: KnownBlock[] = []): string[] {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
@@ -52,14 +52,14 @@ function texts(blocks: KnownBlock[]): string[] {
   return out;
 }
 
-function expectWithinLimits(blocks: KnownBlock[], maxBlocks = 50): void {
+function expectWithinLimits(blocks: KnownBlock[] = [], maxBlocks = 50): void {
   expect(blocks.length).toBeLessThanOrEqual(maxBlocks);
   const t = texts(blocks);
   for (const s of t) expect(s.length).toBeLessThanOrEqual(3000);
   expect(t.reduce((n, s) => n + s.length, 0)).toBeLessThanOrEqual(MESSAGE_TEXT_BUDGET);
 }
 
-function buttons(blocks: KnownBlock[]): Array<{ action_id: string; value: string }> {
+function buttons(blocks: KnownBlock[] = []): Array<{ action_id: string; value: string }> {
   return blocks.flatMap((x) => (x.type === 'actions' ? (x.elements as Array<{ action_id: string; value: string }>) : []));
 }
 

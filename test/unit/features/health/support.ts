@@ -3,7 +3,7 @@
  * loader, the LiveKit emulator behind the real gateway, a silent logger.
  */
 import pino from 'pino';
-import type { AppDeps } from '../../../../src/app';
+import type { AppDeps } from '../../../../src/features/feature';
 import { loadConfig, type Config } from '../../../../src/config';
 import type { HealthReport } from '../../../../src/domain/health-checks';
 import { NO_CHANGES } from '../../../../src/domain/health-run';

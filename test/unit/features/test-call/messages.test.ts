@@ -36,7 +36,7 @@ describe('messages', () => {
     const json = JSON.stringify(msg);
     expect(json).not.toContain('<!channel>');
     expect(msg.text).toBe('Test call via acme-us to +14155550100: failed (SIP 403 Forbidden) — Sinch refused the call (SIP 403 Forbidden)');
-    const actions = msg.blocks.find((b) => b.type === 'actions');
+    const actions = msg.blocks?.find((b) => b.type === 'actions');
     expect(actions).toMatchObject({
       elements: [
         { action_id: 'test_call_again', value: JSON.stringify({ b: 'acme-us', n: '+14155550100', t: 45, bi: plan.bindingId, c: plan.callId }) },
