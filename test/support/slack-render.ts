@@ -16,7 +16,7 @@ function textOf(t: unknown): string {
 
 export function unescapeSlack(s: string): string {
   return s
-    .replace(/\u200B/g, '')
+    .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, '$1')
     .replace(/<#([CGD][A-Z0-9]+)(\|[^>]*)?>/g, '#$1')
     .replace(/<@([UW][A-Z0-9]+)>/g, '@$1')
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')

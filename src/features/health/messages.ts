@@ -11,9 +11,8 @@ import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
-import { code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
+import { code, escapeMrkdwn, slackDate, userRef } from '../../slack/mrkdwn';
 import type { RunTrigger } from '../../store/health-runs-repo';
-import { localParts } from './cron-time';
 
 /** "Run again" under a summary and "Run all checks" on the Home tab: a full health run. */
 export const RUN_AGAIN_ACTION = 'health_run_again';
@@ -42,11 +41,12 @@ const TRIGGER_LABEL: Record<RunTrigger, string> = {
 
 const RANK: Record<CheckStatus, number> = { fail: 0, warn: 1, pass: 2 };
 
-/** `2024-05-01 09:00 UTC` in the given IANA zone. */
-export function formatTime(d: Date, timeZone = 'UTC'): string {
-  const p = localParts(d.getTime(), timeZone);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)} ${timeZone}`;
+/**
+ * A time each reader sees in their own zone (Slack's date token, fallback `2024-05-01 09:00 UTC`).
+ * `timeZone` (the schedule's zone) no longer changes what is shown; it stays for the callers.
+ */
+export function formatTime(d: Date, _timeZone = 'UTC'): string {
+  return slackDate(d);
 }
 
 /** `250 ms`, `1.2 s`, `14 s`. */

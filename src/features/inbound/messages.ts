@@ -4,7 +4,7 @@ import { describeEndReason, type InboundCallView, type JoinerView } from '../../
 import type { NoiseNote, NoisePolicy } from '../../domain/inbound-noise';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
-import { code, codeContent, escapeMrkdwn } from '../../slack/mrkdwn';
+import { code, codeContent, escapeMrkdwn, slackDate } from '../../slack/mrkdwn';
 import type { SlackMessage } from '../../slack/block-kit';
 
 export function formatDuration(ms: number | undefined): string {
@@ -17,7 +17,7 @@ export function formatDuration(ms: number | undefined): string {
 }
 
 export function formatTime(ms: number | undefined): string {
-  return ms === undefined ? 'unknown time' : `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+  return ms === undefined ? 'unknown time' : slackDate(ms, { seconds: true });
 }
 
 function callerText(call: InboundCallView): string {

@@ -1,4 +1,4 @@
-import { channelRef, code, escapeMrkdwn, userRef } from '../../../src/slack/mrkdwn';
+import { channelRef, code, escapeMrkdwn, slackDate, userRef } from '../../../src/slack/mrkdwn';
 
 const ZWSP = '\u200B';
 
@@ -13,10 +13,9 @@ describe('escapeMrkdwn', () => {
     expect(escapeMrkdwn('&lt;')).toBe('&amp;lt;');
   });
 
-  it('puts a zero-width space before each formatting character so it stays literal', () => {
-    expect(escapeMrkdwn('*bold* _it_ ~strike~ `code`')).toBe(
-      `${ZWSP}*bold${ZWSP}* ${ZWSP}_it${ZWSP}_ ${ZWSP}~strike${ZWSP}~ ${ZWSP}\`code${ZWSP}\``,
-    );
+  it('inserts nothing else: IDs with underscores copy back exactly (no zero-width space)', () => {
+    expect(escapeMrkdwn('ST_abc123 SDR_x_y *bold* ~s~ `c`')).toBe('ST_abc123 SDR_x_y *bold* ~s~ `c`');
+    expect(escapeMrkdwn('SDR_bravo')).not.toContain(ZWSP);
   });
 
   it('leaves plain text and the empty string alone', () => {
@@ -56,7 +55,15 @@ describe('channelRef and userRef', () => {
     expect(channelRef('U0123ABC')).toBe('U0123ABC');
     expect(userRef('U0123ABC> <!here')).toBe('U0123ABC&gt; &lt;!here');
     expect(userRef('C0123ABC')).toBe('C0123ABC');
-    expect(userRef('*admin*')).toBe(`${ZWSP}*admin${ZWSP}*`);
+    expect(userRef('*admin*')).toBe('*admin*');
     expect(userRef('')).toBe('');
+  });
+});
+
+describe('slackDate', () => {
+  it("uses Slack's date token so each reader sees their own zone, with a UTC fallback", () => {
+    const at = Date.UTC(2024, 4, 2, 9, 0, 5);
+    expect(slackDate(new Date(at))).toBe('<!date^1714640405^{date_short_pretty} {time}|2024-05-02 09:00 UTC>');
+    expect(slackDate(at, { seconds: true })).toBe('<!date^1714640405^{date_short_pretty} {time_secs}|2024-05-02 09:00:05 UTC>');
   });
 });
