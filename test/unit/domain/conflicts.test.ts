@@ -1,5 +1,5 @@
 import { bindingRuleConflictError, findDispatchRuleConflicts, findInboundTrunkConflicts } from '../../../src/domain/conflicts';
-import { callee, direct, individual, rule, trunk } from './builders';
+import { callee, direct, individual, rule, trunk } from '../../support/builders';
 
 describe('findInboundTrunkConflicts (ValidateTrunksIter)', () => {
   const a = trunk('ST_a', { name: 'acme', numbers: ['+15550100', '+15550101'] });

@@ -1,5 +1,5 @@
 import { compareRun, NO_CHANGES, storedResults, type KnownStatuses } from '../../../src/domain/health-run';
-import { bindingReport, finding, healthReport } from './builders';
+import { bindingReport, finding, healthReport } from '../../support/builders';
 
 const AT = new Date('2024-05-03T09:00:00Z');
 

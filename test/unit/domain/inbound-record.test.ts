@@ -1,5 +1,5 @@
 import { callOutcome, inboundRecordPatch, parseStoredDetail, storedDetail, type Presentation } from '../../../src/domain/inbound-record';
-import { inboundRoom } from './builders';
+import { inboundRoom } from '../../support/builders';
 
 describe('the stored detail of an inbound call', () => {
   const { state, view } = inboundRoom();

@@ -1,6 +1,6 @@
 import type { DispatchRule, InboundTrunk, LiveKitSnapshot } from '../../../src/domain/livekit-model';
 import { dispatchRulePriority, explainRoute, parseIp, roomPatternFor } from '../../../src/domain/route-match';
-import { callee, direct, individual, rule, trunk } from './builders';
+import { callee, direct, individual, rule, trunk } from '../../support/builders';
 
 function snap(inboundTrunks: InboundTrunk[], dispatchRules: DispatchRule[]): LiveKitSnapshot {
   return { inboundTrunks, outboundTrunks: [], dispatchRules };

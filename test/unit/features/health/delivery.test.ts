@@ -8,7 +8,7 @@ import { chatOf, PacedNotifier } from '../../../../src/slack/paced-notifier';
 import { createRepos, openStore, type Store } from '../../../../src/store';
 import { bindingSpec } from '../../../support/fixtures';
 import { SlackStandIn } from '../../../support/slack-standin';
-import { bindingReport, healthReport } from '../../domain/builders';
+import { bindingReport, healthReport } from '../../../support/builders';
 import { healthRunOf, SUMMARY_CHANNEL, unitConfig } from './support';
 
 const REPORTS = 'CREPORTS1';

@@ -6,7 +6,7 @@ import { CRON_TASK_NAME, HealthSchedule } from '../../../../src/features/health/
 import { HealthStatusStore } from '../../../../src/features/health/status-store';
 import { InflightWork } from '../../../../src/inflight';
 import { createRepos, openStore, type Store } from '../../../../src/store';
-import { bindingReport, healthReport } from '../../domain/builders';
+import { bindingReport, healthReport } from '../../../support/builders';
 import { healthRunOf, unitConfig } from './support';
 
 describe('HealthSchedule', () => {

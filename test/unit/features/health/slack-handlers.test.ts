@@ -9,7 +9,7 @@ import type { RunTrigger } from '../../../../src/store/health-runs-repo';
 import { createRepos, openStore, type Store } from '../../../../src/store';
 import { bindingSpec } from '../../../support/fixtures';
 import { renderBlocks } from '../../../support/slack-render';
-import { bindingReport, healthReport } from '../../domain/builders';
+import { bindingReport, healthReport } from '../../../support/builders';
 import { healthRunOf, SUMMARY_CHANNEL, unitConfig } from './support';
 
 type Said = Record<string, unknown>;

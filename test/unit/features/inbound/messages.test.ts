@@ -1,6 +1,6 @@
 import { packReplies, unboundMessage } from '../../../../src/features/inbound/messages';
 import { code, codeContent } from '../../../../src/slack/mrkdwn';
-import { inboundRoom } from '../../domain/builders';
+import { inboundRoom } from '../../../support/builders';
 
 describe('packReplies', () => {
   const a = { key: 'started', content: { text: 'a'.repeat(10) } };

@@ -2,7 +2,7 @@ import { storedDetail } from '../../../../src/domain/inbound-record';
 import type { InboundEvent } from '../../../../src/domain/inbound-call';
 import { RoomSessions, type CallSession } from '../../../../src/features/inbound/sessions';
 import { bindingSpec } from '../../../support/fixtures';
-import { inboundRoom } from '../../domain/builders';
+import { inboundRoom } from '../../../support/builders';
 import { inboundTestContext, type TestContext } from './context';
 
 const ROOM = { name: 'inbound-room-1', sid: 'RM_room0001' };

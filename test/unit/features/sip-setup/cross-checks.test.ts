@@ -5,7 +5,7 @@ import { crossChecks } from '../../../../src/features/sip-setup/cross-checks';
 import type { LiveKitGateway } from '../../../../src/livekit/gateway';
 import type { Repos } from '../../../../src/store';
 import { bindingSpec } from '../../../support/fixtures';
-import { trunk } from '../../domain/builders';
+import { trunk } from '../../../support/builders';
 import { binding, fakeBindings, fakeLiveKit, UNREACHABLE } from './fakes';
 
 const create: ModalMeta = { mode: 'create', channel: 'COPS0001' };

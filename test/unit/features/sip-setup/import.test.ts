@@ -1,7 +1,7 @@
 import type { ImportArgs } from '../../../../src/domain/import-args';
 import { prepareAdoption } from '../../../../src/features/sip-setup/import';
 import { bindingSpec } from '../../../support/fixtures';
-import { individual, rule, trunk } from '../../domain/builders';
+import { individual, rule, trunk } from '../../../support/builders';
 import { binding, fakeBindings, fakeLiveKit, outbound, UNREACHABLE } from './fakes';
 
 const args: ImportArgs = { name: 'lk-acme', inboundTrunkId: 'ST_in', dispatchRuleId: 'SDR_r', outboundTrunkId: 'ST_out', livekitSipHost: 'sip.acme.example', reportChannel: 'COPS0001' };

@@ -1,5 +1,5 @@
 import { readActual } from '../../../../src/features/sip-setup/livekit-state';
-import { individual, rule, trunk } from '../../domain/builders';
+import { individual, rule, trunk } from '../../../support/builders';
 import { fakeLiveKit, outbound, UNREACHABLE } from './fakes';
 
 describe('readActual', () => {

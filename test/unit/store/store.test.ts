@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BindingSpec } from '../../src/domain/binding';
-import { createRepos, openStore } from '../../src/store';
-import { MIGRATIONS } from '../../src/store/migrations';
+import type { BindingSpec } from '../../../src/domain/binding';
+import { createRepos, openStore } from '../../../src/store';
+import { MIGRATIONS } from '../../../src/store/migrations';
 import { sql } from 'kysely';
-import { WebhookEventsRepo } from '../../src/store/webhook-events-repo';
-import { SecretsAtRest } from '../../src/secrets/at-rest';
-import { testKey } from './secrets/keys';
+import { WebhookEventsRepo } from '../../../src/store/webhook-events-repo';
+import { SecretsAtRest } from '../../../src/secrets/at-rest';
+import { testKey } from '../secrets/keys';
 
 const spec: BindingSpec = {
   name: 'acme-main',

@@ -1,6 +1,6 @@
-import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../../src/domain/health-checks';
-import { applyInboundEvent, callView, emptyRoomState, type InboundCallView, type ParticipantSnapshot, type RoomCallsState, type RoomRef } from '../../../src/domain/inbound-call';
-import type { DispatchRule, DispatchRuleKind, InboundTrunk } from '../../../src/domain/livekit-model';
+import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../src/domain/health-checks';
+import { applyInboundEvent, callView, emptyRoomState, type InboundCallView, type ParticipantSnapshot, type RoomCallsState, type RoomRef } from '../../src/domain/inbound-call';
+import type { DispatchRule, DispatchRuleKind, InboundTrunk } from '../../src/domain/livekit-model';
 
 /** An inbound trunk with empty defaults; override what the test is about. */
 export function trunk(id: string, over: Partial<InboundTrunk> = {}): InboundTrunk {

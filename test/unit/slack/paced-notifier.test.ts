@@ -1,4 +1,4 @@
-import { PacedNotifier, type NotifierClock, type PostArgs, type SlackChat, type UpdateArgs } from '../../src/slack/paced-notifier';
+import { PacedNotifier, type NotifierClock, type PostArgs, type SlackChat, type UpdateArgs } from '../../../src/slack/paced-notifier';
 
 /** A clock whose timers run only when the test advances time. */
 class FakeClock implements NotifierClock {

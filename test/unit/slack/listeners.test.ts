@@ -1,4 +1,4 @@
-import { SlackListeners } from '../../src/slack/listeners';
+import { SlackListeners } from '../../../src/slack/listeners';
 
 describe('SlackListeners', () => {
   it('refuses a second handler for the same command, action or view', () => {

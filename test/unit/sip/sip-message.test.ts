@@ -7,7 +7,7 @@ import {
   topViaBranch,
   uriHost,
   type OptionsRequestParams,
-} from '../../src/sip/sip-message';
+} from '../../../src/sip/sip-message';
 
 const params: OptionsRequestParams = {
   transport: 'udp',
