@@ -175,6 +175,7 @@ function pacedNotifier(deps: AppDeps, client: WebClient): PacedNotifier {
   return new PacedNotifier({
     chat: chatOf(client),
     intervalMs: DEFAULT_SLACK_PACE_MS,
+    clock: deps.clock,
     observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
     onFailure: ({ method, channel, error, failure }) =>
       logger.warn(

@@ -2,6 +2,7 @@ import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { createSipOpsApp, type SipOpsApp } from './app';
 import type { AppDeps, Feature } from './features/feature';
+import { clockWithTime, systemClock, type Clock } from './clock';
 import { loadConfig, type Config } from './config';
 import { buildFeatures } from './features';
 import { InflightWork } from './inflight';
@@ -51,6 +52,8 @@ export interface StartOptions {
   pretty?: boolean;
   /** Tests: a fake clock, a Slack retry policy, a different feature set. */
   now?: () => Date;
+  /** A whole clock (time and timers); wins over `now`. */
+  clock?: Clock;
   slackRetry?: RetryOptions;
   features?: (deps: AppDeps) => Feature[];
   drainMs?: number;
@@ -85,6 +88,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
+    const clock = opts.clock ?? (opts.now ? clockWithTime(opts.now) : systemClock);
     const deps: AppDeps = {
       config,
       logger,
@@ -99,7 +103,8 @@ export async function startService(env: Record<string, string | undefined>, opts
       }),
       metrics,
       inflight: new InflightWork(),
-      now: opts.now ?? (() => new Date()),
+      clock,
+      now: () => new Date(clock.now()),
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
     };

@@ -5,6 +5,7 @@
 import type { App } from '@slack/bolt';
 import type { RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { WebhookSink } from '../http/livekit-webhook-route';
 import type { HttpRoute } from '../http/server';
@@ -25,7 +26,9 @@ export interface AppDeps {
   livekit: LiveKitGateway;
   metrics: Metrics;
   inflight: InflightWork;
-  /** Wall clock; tests inject a fake one. */
+  /** The app's clock (time and timers); tests inject a fake one. */
+  clock: Clock;
+  /** Wall time as a Date, read from `clock`. */
   now: () => Date;
   /** Bot identity (from auth.test at start-up); skips Bolt's eager auth.test. */
   botUserId: string;

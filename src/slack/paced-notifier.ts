@@ -19,6 +19,7 @@
  * The clock and timers are injectable for tests.
  */
 import type { WebClient } from '@slack/web-api';
+import { systemClock, type Clock } from '../clock';
 import type { KnownBlock, SlackMessage } from './block-kit';
 import { classifySlackError, type SlackFailure } from './errors';
 import { LIMITS, truncate } from './limits';
@@ -59,21 +60,8 @@ export function chatOf(client: WebClient): SlackChat {
   };
 }
 
-export interface NotifierClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: NotifierClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The notifier's clock is the app's `Clock`. */
+export type NotifierClock = Clock;
 
 export type CallResult = 'ok' | 'rate_limited' | 'retry' | 'error';
 
@@ -166,7 +154,7 @@ export class PacedNotifier {
   constructor(private readonly opts: PacedNotifierOptions) {
     this.chat = opts.chat;
     this.interval = opts.intervalMs ?? 1000;
-    this.clock = opts.clock ?? realClock;
+    this.clock = opts.clock ?? systemClock;
     this.maxRetries = opts.maxRetries ?? 2;
     this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 20;
     this.maxMergedChars = opts.maxMergedChars ?? 3500;

@@ -1,14 +1,13 @@
 /** What the inbound modules share: dependencies, settings, the room queue and the Slack notifier. */
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock';
 import type { AppDeps } from '../feature';
 import type { NoisePolicy } from '../../domain/inbound-noise';
 import type { PacedNotifier } from '../../slack/paced-notifier';
 import type { KeyedSerialQueue } from './room-queue';
 
-export interface FeatureTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The timers of the app's `Clock`. */
+export type FeatureTimers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
 /** The options of `InboundOptions` with their defaults applied. */
 export interface InboundSettings {

@@ -53,15 +53,6 @@ export interface InboundOptions {
   openingWindowMs?: number;
 }
 
-const defaultTimers: FeatureTimers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 function inboundSettings(config: AppDeps['config'], opts: InboundOptions): InboundSettings {
   const noisePolicy: NoisePolicy = { ...DEFAULT_NOISE_POLICY, ...opts.noise };
   return {
@@ -84,7 +75,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   const ctx: InboundContext = {
     deps,
     logger,
-    timers: opts.timers ?? defaultTimers,
+    timers: opts.timers ?? deps.clock,
     settings: inboundSettings(deps.config, opts),
     queue: new KeyedSerialQueue((err, room) => logger.error({ err, room }, 'processing a LiveKit webhook failed')),
     slack: () => {

@@ -4,6 +4,7 @@
  */
 import pino from 'pino';
 import type { AppDeps } from '../../../../src/features/feature';
+import { clockWithTime } from '../../../../src/clock';
 import { loadConfig, type Config } from '../../../../src/config';
 import type { HealthReport } from '../../../../src/domain/health-checks';
 import { NO_CHANGES } from '../../../../src/domain/health-run';
@@ -52,6 +53,7 @@ export async function unitDeps(clock: { now: Date }, env: Record<string, string 
     livekit: new SdkLiveKitGateway({ url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret }),
     metrics: new Metrics(),
     inflight: new InflightWork(),
+    clock: clockWithTime(() => clock.now),
     now: () => clock.now,
     botUserId: 'UBOT0001',
     botId: 'BBOT0001',
