@@ -8,6 +8,7 @@ import type { Config } from './config';
 import { healthRoutes, readinessProbe } from './http/health-routes';
 import { livekitWebhookRoute, type WebhookSink } from './http/livekit-webhook-route';
 import { createHttpServer, type HttpRoute } from './http/server';
+import { screenSlackRequest } from './http/slack-gate';
 import type { InflightWork } from './inflight';
 import type { LiveKitGateway } from './livekit/gateway';
 import { LiveKitWebhookVerifier } from './livekit/webhook';
@@ -71,6 +72,8 @@ export interface SipOpsApp {
   readonly shuttingDown: boolean;
 }
 
+const SLACK_BODY_LIMIT = 1024 * 1024;
+
 export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   const { config, logger, metrics } = deps;
   const boltLogger = toBoltLogger(logger, 'bolt');
@@ -88,7 +91,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
         logger: boltLogger,
         logLevel: boltLogLevel(config.logLevel),
         processBeforeResponse: false,
-        bodyLimit: 1024 * 1024,
+        bodyLimit: SLACK_BODY_LIMIT,
       });
 
   const bolt = new App({
@@ -149,7 +152,14 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   ];
   const server = createHttpServer({
     routes,
-    ...(receiver instanceof HTTPReceiver ? { slack: receiver.requestListener } : {}),
+    ...(receiver instanceof HTTPReceiver
+      ? {
+          slack: {
+            listener: receiver.requestListener,
+            screen: (req) => screenSlackRequest(req, { signingSecret: config.slack.signingSecret, bodyLimit: SLACK_BODY_LIMIT }),
+          },
+        }
+      : {}),
     metrics,
     logger,
   });

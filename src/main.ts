@@ -7,6 +7,7 @@ import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
+import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Store } from './store';
 
 export interface Running {
@@ -124,6 +125,16 @@ async function main(): Promise<void> {
     console.error(`SIP Ops cannot start: ${msg}`);
     process.exit(1);
   }
+  installLastResort({
+    logger: running.logger,
+    onFault: (origin) => running.deps.metrics.processFaults.inc({ origin }),
+    restart: (reason) => {
+      running
+        .shutdown(`restart after a fault (${reason})`)
+        .catch(() => undefined)
+        .finally(() => process.exit(1));
+    },
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;

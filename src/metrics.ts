@@ -10,6 +10,8 @@ export class Metrics {
   readonly livekitErrors: Counter<'method' | 'kind'>;
   readonly webhooks: Counter<'result'>;
   readonly slackApiCalls: Counter<'method' | 'result'>;
+  readonly handlerFailures: Counter<'route'>;
+  readonly processFaults: Counter<'origin'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sipops_' });
@@ -49,6 +51,18 @@ export class Metrics {
       name: 'sipops_slack_api_calls_total',
       help: 'Slack Web API calls made by the notifier, by method and result',
       labelNames: ['method', 'result'],
+      registers: [this.registry],
+    });
+    this.handlerFailures = new Counter({
+      name: 'sipops_http_handler_failures_total',
+      help: 'HTTP handlers that threw or rejected (answered 500), by route',
+      labelNames: ['route'],
+      registers: [this.registry],
+    });
+    this.processFaults = new Counter({
+      name: 'sipops_process_faults_total',
+      help: 'Exceptions and rejections that reached the process-level last resort, by origin',
+      labelNames: ['origin'],
       registers: [this.registry],
     });
   }

@@ -74,6 +74,45 @@ describe('abuse: HTTP surfaces', () => {
     expect(expired.status).toBe(401);
   });
 
+  it('answers any method other than POST on /slack/events with 405 and stays up', async () => {
+    for (const method of ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS']) {
+      const res = await fetch(`${h.base}/slack/events`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers a signed payload=null (and other non-object payloads) with 400 and stays up', async () => {
+    for (const body of ['payload=null', 'payload=42', 'payload=%22text%22', 'payload=%5B%5D']) {
+      const res = await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, undefined, 'application/x-www-form-urlencoded'));
+      expect(res.status).toBe(400);
+    }
+    const json = await post('/slack/events', 'null', signSlackRequest(TEST_SIGNING_SECRET, 'null', undefined, 'application/json'));
+    expect(json.status).toBe(400);
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('refuses Slack requests dated more than 5 minutes in the future', async () => {
+    const body = slashCommand({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, now + 600))).status).toBe(401);
+    expect((await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, now + 60))).status).toBe(200);
+  });
+
+  it('answers a signed view_submission without a view with 400', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission', user: { id: ADMIN_USER }, team: { id: 'T0TEST' } }) }).toString();
+    const res = await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body));
+    expect(res.status).toBe(400);
+  });
+
+  it('answers HEAD /healthz with 200 and no body', async () => {
+    const res = await fetch(`${h.base}/healthz`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+  });
+
   it('survives arbitrary slash-command text without a 5xx (property-based)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 300 }), async (text) => {
