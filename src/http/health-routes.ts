@@ -2,6 +2,7 @@ import type { LiveKitGateway } from '../livekit/gateway';
 import type { Metrics } from '../metrics';
 import type { Store } from '../store';
 import { describeFailure } from '../domain/livekit-failure';
+import { withTimeout } from '../with-timeout';
 import { sendJson, sendText, type HttpRoute } from './server';
 
 export interface Readiness {
@@ -9,19 +10,38 @@ export interface Readiness {
   checks: { database: 'ok' | string; livekit: 'ok' | string };
 }
 
-/** Caches the LiveKit probe briefly so a busy orchestrator cannot hammer LiveKit. */
-export function readinessProbe(store: Store, livekit: LiveKitGateway, cacheMs = 2000): () => Promise<Readiness> {
+/** Longest any single readiness probe may take: an orchestrator's probe must not wait on a hung dependency. */
+export const PROBE_TIMEOUT_MS = 2000;
+
+const bounded = (p: Promise<'ok' | string>, what: string, ms: number): Promise<'ok' | string> =>
+  withTimeout(p, ms, () => `${what} did not answer within ${ms / 1000} s`);
+
+async function livekitCheck(livekit: LiveKitGateway): Promise<'ok' | string> {
+  const r = await livekit.ping();
+  return r.ok ? 'ok' : `${describeFailure(r.failure)} (${r.failure.message})`;
+}
+
+/**
+ * Caches the LiveKit probe briefly so a busy orchestrator cannot hammer LiveKit; every probe is
+ * bounded by `timeoutMs`, so /readyz answers in about that time even with a hung dependency.
+ */
+export function readinessProbe(store: Store, livekit: LiveKitGateway, opts: { cacheMs?: number; timeoutMs?: number } = {}): () => Promise<Readiness> {
+  const cacheMs = opts.cacheMs ?? 2000;
+  const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
   let cached: { at: number; livekit: 'ok' | string } | undefined;
   return async () => {
-    const dbOk = await store.ping();
+    const dbCheck = bounded(
+      store.ping().then((ok) => (ok ? 'ok' : 'database is not open')),
+      'the database',
+      timeoutMs,
+    );
     let lk: 'ok' | string;
     if (cached && Date.now() - cached.at < cacheMs) lk = cached.livekit;
     else {
-      const r = await livekit.ping();
-      lk = r.ok ? 'ok' : describeFailure(r.failure) + (r.ok ? '' : ` (${r.failure.message})`);
+      lk = await bounded(livekitCheck(livekit), 'LiveKit', timeoutMs);
       cached = { at: Date.now(), livekit: lk };
     }
-    const checks = { database: dbOk ? 'ok' : 'database is not open', livekit: lk };
+    const checks = { database: await dbCheck, livekit: lk };
     return { ready: checks.database === 'ok' && checks.livekit === 'ok', checks };
   };
 }

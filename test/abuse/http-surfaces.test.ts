@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, startHarness, type Harness } from '../support/app-harness';
 import { signWebhook } from '../support/livekit-webhook';
@@ -66,6 +67,12 @@ describe('abuse: HTTP surfaces', () => {
     expect(await genuine.json()).toEqual({ error: 'webhook body is not a LiveKit webhook event' });
     const forged = await post('/livekit/webhook', garbage, { authorization: await signWebhook(garbage, h.livekit.apiKey, 'another-secret-another-secret-another') });
     expect(forged.status).toBe(401);
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const sha256 = createHash('sha256').update(garbage).digest('base64');
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: h.livekit.apiKey, sha256, exp })}.`;
+    const unsigned = await post('/livekit/webhook', garbage, { authorization: algNone });
+    expect(unsigned.status).toBe(401);
     const bearer = await post('/livekit/webhook', '{}', { authorization: `Bearer ${await signWebhook('{}', h.livekit.apiKey, h.livekit.apiSecret)}` });
     expect(bearer.status).toBe(401);
     const expired = await post('/livekit/webhook', '{}', {

@@ -112,6 +112,19 @@ describe('the service over HTTP', () => {
     await eventually(async () => (await fetch(`${h.base}/readyz`)).status === 200, 5000, '/readyz 200 again');
   });
 
+  it('bounds the LiveKit probe: a hung LiveKit makes /readyz answer with a timeout reason, not wait for the SDK', async () => {
+    // A service of its own: no cached probe result from earlier tests; the SDK's own timeout stays at 10 s.
+    const own = await startHarness();
+    try {
+      own.livekit.failNext('ListSIPInboundTrunk', 'hang');
+      const r = await fetch(`${own.base}/readyz`);
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { reasons: string[] }).reasons).toEqual(['livekit: LiveKit did not answer within 2 s']);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('answers 404 for unknown paths and 405 for a wrong method', async () => {
     expect((await fetch(`${h.base}/nope`)).status).toBe(404);
     expect((await fetch(`${h.base}/healthz`, { method: 'POST' })).status).toBe(405);
