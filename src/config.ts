@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
+import { placeholderSecretProblems } from './placeholder-secrets';
 
 /**
  * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
@@ -139,13 +140,15 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = EnvSchema.safeParse(cleaned);
+  const placeholders = placeholderSecretProblems(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = i.path.join('.') || '(environment)';
       return `${name}: ${i.message}`;
     });
-    return { ok: false, problems: [...new Set(problems)] };
+    return { ok: false, problems: [...new Set([...problems, ...placeholders])] };
   }
+  if (placeholders.length) return { ok: false, problems: placeholders };
   const e = parsed.data;
   const config: Config = {
     slack: {

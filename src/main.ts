@@ -7,6 +7,7 @@ import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
+import { emptyAccessWarnings } from './placeholder-secrets';
 import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Store } from './store';
 
@@ -93,6 +94,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
     };
+    for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
     const port = await app.start(config.port);
     logger.info(
