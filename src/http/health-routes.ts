@@ -31,7 +31,7 @@ export function readinessProbe(store: Store, livekit: LiveKitGateway, opts: { ca
   let cached: { at: number; livekit: 'ok' | string } | undefined;
   return async () => {
     const dbCheck = bounded(
-      store.ping().then((ok) => (ok ? 'ok' : 'database is not open')),
+      store.recordable().then((r) => (r.ok ? 'ok' : r.reason)),
       'the database',
       timeoutMs,
     );

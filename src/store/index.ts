@@ -20,13 +20,20 @@ export interface Repos {
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
-function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
-  return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db) };
+function reposOver(db: Kysely<Database>, recordable: Store['recordable']): Omit<Repos, 'transaction'> {
+  return {
+    bindings: new BindingsRepo(db),
+    audit: new AuditRepo(db),
+    meta: new MetaRepo(db),
+    calls: new CallsRepo(db),
+    journal: new JournalRepo(db, recordable),
+  };
 }
 
 export function createRepos(store: Store): Repos {
+  const recordable = () => store.recordable();
   return {
-    ...reposOver(store.db),
-    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx))),
+    ...reposOver(store.db, recordable),
+    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, recordable))),
   };
 }
