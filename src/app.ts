@@ -66,7 +66,7 @@ export interface SipOpsApp {
   setup: SetupCommandRouter;
   notifyClient: WebClient;
   /** Starts features and listens; resolves with the bound port. */
-  start(port: number): Promise<number>;
+  start(port: number, host?: string): Promise<number>;
   /** Stop accepting, stop features, drain in-flight work up to `drainMs`. Safe to call twice. */
   stop(drainMs?: number): Promise<void>;
   readonly shuttingDown: boolean;
@@ -173,15 +173,17 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     get shuttingDown() {
       return shuttingDown;
     },
-    async start(port: number): Promise<number> {
+    async start(port: number, host?: string): Promise<number> {
       for (const f of features) await f.start?.();
       if (socketMode) await (receiver as SocketModeReceiver).start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, () => {
+        const listening = () => {
           server.off('error', reject);
           resolve();
-        });
+        };
+        if (host) server.listen(port, host, listening);
+        else server.listen(port, listening);
       });
       for (const f of features) await f.afterListen?.();
       return (server.address() as AddressInfo).port;

@@ -67,6 +67,7 @@ const EnvSchema = z.object({
     .min(0, { error: 'expected a port from 0 to 65535' })
     .max(65535, { error: 'expected a port from 0 to 65535' })
     .default(3000),
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -119,6 +120,8 @@ export interface Config {
   livekit: { url: string; apiKey: string; apiSecret: string };
   databasePath: string;
   port: number;
+  /** Bind address; unset: all interfaces. */
+  host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   summary: { cron: string; timezone: string; channel?: string };
   adminUserIds: string[];
@@ -160,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     databasePath: e.DATABASE_URL.replace(/^sqlite:/, ''),
     port: e.PORT,
+    ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
     summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}) },
     adminUserIds: e.ADMIN_USER_IDS,

@@ -96,9 +96,9 @@ export async function startService(env: Record<string, string | undefined>, opts
     };
     for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
-    const port = await app.start(config.port);
+    const port = await app.start(config.port, config.host);
     logger.info(
-      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      { port, host: config.host ?? '(all interfaces)', mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;
@@ -118,7 +118,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   }
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let running: Running;
   try {
     running = await startService(process.env);

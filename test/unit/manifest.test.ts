@@ -218,8 +218,30 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(compose.services['livekit']!.command).toEqual(['--config', '/etc/livekit.yaml']);
     expect(compose.services['livekit']!.volumes).toContain('./deploy/livekit.yaml:/etc/livekit.yaml:ro');
     expect(compose.services['livekit-sip']!.volumes).toContain('./deploy/sip.yaml:/sip/config.yaml:ro');
-    expect(compose.services['sip-ops']).toMatchObject({ build: '.', env_file: '.env', depends_on: ['livekit'], volumes: ['sip-ops-data:/app/data'] });
+    expect(compose.services['sip-ops']).toMatchObject({
+      build: '.',
+      env_file: '.env',
+      depends_on: { livekit: { condition: 'service_healthy' } },
+      volumes: ['sip-ops-data:/app/data'],
+    });
     expect(compose.volumes).toHaveProperty('sip-ops-data');
+  });
+
+  it('compose: Redis persists, images are pinned, every service has a health check and waits for health', () => {
+    const redis = compose.services['redis'] as { command: string[]; volumes: string[] };
+    expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
+    expect(redis.volumes).toContain('redis-data:/data');
+    expect(compose.volumes).toHaveProperty('redis-data');
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const image = String(svc['image']);
+      expect([name, image]).toEqual([name, expect.stringMatching(/:v?\d+\.\d+\.\d+(-[a-z]+)?$/)]);
+      expect([name, svc['healthcheck']]).toEqual([name, expect.objectContaining({ test: expect.any(Array) })]);
+      for (const cond of Object.values((svc['depends_on'] ?? {}) as Record<string, { condition: string }>)) {
+        expect([name, cond.condition]).toEqual([name, 'service_healthy']);
+      }
+    }
+    expect(sip['health_port']).toBe(8080);
+    expect(JSON.stringify(compose.services['livekit-sip']!['healthcheck'])).toContain(`127.0.0.1:${String(sip['health_port'])}/`);
   });
 
   it('the Dockerfile starts the compiled entry point in exec form as a non-root user', () => {
