@@ -139,7 +139,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   listeners.install(bolt);
 
   let shuttingDown = false;
-  const probe = readinessProbe(deps.store, deps.livekit);
+  const probe = readinessProbe(deps.store, deps.livekit, { metrics });
   const routes: HttpRoute[] = [
     ...healthRoutes({ probe, metrics, isShuttingDown: () => shuttingDown }),
     livekitWebhookRoute({

@@ -25,7 +25,11 @@ async function livekitCheck(livekit: LiveKitGateway): Promise<'ok' | string> {
  * Caches the LiveKit probe briefly so a busy orchestrator cannot hammer LiveKit; every probe is
  * bounded by `timeoutMs`, so /readyz answers in about that time even with a hung dependency.
  */
-export function readinessProbe(store: Store, livekit: LiveKitGateway, opts: { cacheMs?: number; timeoutMs?: number } = {}): () => Promise<Readiness> {
+export function readinessProbe(
+  store: Store,
+  livekit: LiveKitGateway,
+  opts: { cacheMs?: number; timeoutMs?: number; metrics?: Metrics } = {},
+): () => Promise<Readiness> {
   const cacheMs = opts.cacheMs ?? 2000;
   const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
   let cached: { at: number; livekit: 'ok' | string } | undefined;
@@ -42,7 +46,11 @@ export function readinessProbe(store: Store, livekit: LiveKitGateway, opts: { ca
       cached = { at: Date.now(), livekit: lk };
     }
     const checks = { database: await dbCheck, livekit: lk };
-    return { ready: checks.database === 'ok' && checks.livekit === 'ok', checks };
+    opts.metrics?.dependencyUp.set({ dependency: 'database' }, checks.database === 'ok' ? 1 : 0);
+    opts.metrics?.dependencyUp.set({ dependency: 'livekit' }, checks.livekit === 'ok' ? 1 : 0);
+    // Only what a restart or a replica change fixes makes the service unready: LiveKit being down is
+    // reported (body, sipops_dependency_up) but the bot stays in service to explain the outage.
+    return { ready: checks.database === 'ok', checks };
   };
 }
 
@@ -62,13 +70,11 @@ export function healthRoutes(opts: { probe: () => Promise<Readiness>; metrics: M
           return;
         }
         const r = await opts.probe();
-        if (r.ready) sendJson(res, 200, { status: 'ready', checks: r.checks });
-        else {
-          const reasons = Object.entries(r.checks)
-            .filter(([, v]) => v !== 'ok')
-            .map(([k, v]) => `${k}: ${v}`);
-          sendJson(res, 503, { status: 'not ready', reasons, checks: r.checks });
-        }
+        const reasons = Object.entries(r.checks)
+          .filter(([, v]) => v !== 'ok')
+          .map(([k, v]) => `${k}: ${v}`);
+        if (r.ready) sendJson(res, 200, { status: 'ready', ...(reasons.length ? { degraded: reasons } : {}), checks: r.checks });
+        else sendJson(res, 503, { status: 'not ready', reasons, checks: r.checks });
       },
     },
     {

@@ -10,6 +10,8 @@ export interface HttpRoute {
 }
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Carries the Slack payload kind from the gate to the ack-latency label (also visible to the caller). */
+const KIND_HEADER = 'x-sip-ops-payload-kind';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
@@ -54,6 +56,7 @@ export function createHttpServer(opts: { routes: HttpRoute[]; slack?: SlackEndpo
   };
   const handleSlack = async (slack: SlackEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const gate = await slack.screen(req);
+    if (gate.ok) res.setHeader(KIND_HEADER, gate.kind);
     if (!gate.ok) {
       opts.logger.warn({ status: gate.status, reason: gate.reason }, 'Slack request refused');
       sendJson(res, gate.status, { error: gate.reason });
@@ -82,7 +85,7 @@ export function createHttpServer(opts: { routes: HttpRoute[]; slack?: SlackEndpo
     const routeLabel = allow.has(path) ? path : 'other';
     res.on('finish', () => {
       opts.metrics.httpRequests.inc({ route: routeLabel, status: String(res.statusCode) });
-      if (isSlack) opts.metrics.slackAck.observe({ kind: 'slack' }, (performance.now() - started) / 1000);
+      if (isSlack) opts.metrics.slackAck.observe({ kind: String(res.getHeader(KIND_HEADER) ?? 'refused') }, (performance.now() - started) / 1000);
     });
     try {
       Promise.resolve(dispatch(req, res, path)).catch((err: unknown) => fail(res, path, err));

@@ -6,7 +6,16 @@ import { BodyTooLargeError, readRawBody } from './body';
 /** Slack's replay window: Bolt refuses requests older than this; we also refuse ones dated this far ahead. */
 export const SLACK_CLOCK_SKEW_SEC = 5 * 60;
 
-export type SlackGateResult = { ok: true } | { ok: false; status: 400 | 401 | 413; reason: string };
+/** `kind`: the payload kind for the ack-latency label (command, block_actions, view_submission, event_callback…). */
+export type SlackGateResult = { ok: true; kind: string } | { ok: false; status: 400 | 401 | 413; reason: string };
+
+/** A bounded label value: Slack's payload type, `command` for slash commands, `other` otherwise. */
+function payloadKind(body: unknown): string {
+  const b = body as { type?: unknown; command?: unknown };
+  if (typeof b.command === 'string') return 'command';
+  const known = ['block_actions', 'view_submission', 'view_closed', 'event_callback', 'shortcut', 'message_action', 'block_suggestion', 'url_verification'];
+  return typeof b.type === 'string' && known.includes(b.type) ? b.type : 'other';
+}
 
 /** What Bolt's `parseHTTPRequestBody` would produce, or undefined when it would throw. */
 function parseLikeBolt(raw: string, contentType: string | undefined): unknown {
@@ -55,7 +64,7 @@ export async function screenSlackRequest(
   }
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.from(raw, 'utf8');
   const contentType = header(req, 'content-type');
-  if (contentType === 'application/x-www-form-urlencoded' && parseQuery(raw).ssl_check === '1') return { ok: true };
+  if (contentType === 'application/x-www-form-urlencoded' && parseQuery(raw).ssl_check === '1') return { ok: true, kind: 'ssl_check' };
   const nowMs = opts.nowMs ?? Date.now;
   const ts = Number(header(req, 'x-slack-request-timestamp'));
   const signature = header(req, 'x-slack-signature');
@@ -68,6 +77,7 @@ export async function screenSlackRequest(
     nowMilliseconds: nowMs(),
   });
   if (!signed) return { ok: false, status: 401, reason: 'signature invalid or request too old' };
-  const problem = shapeProblem(parseLikeBolt(raw, contentType));
-  return problem ? { ok: false, status: 400, reason: problem } : { ok: true };
+  const body = parseLikeBolt(raw, contentType);
+  const problem = shapeProblem(body);
+  return problem ? { ok: false, status: 400, reason: problem } : { ok: true, kind: payloadKind(body) };
 }

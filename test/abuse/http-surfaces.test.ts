@@ -48,6 +48,11 @@ describe('abuse: HTTP surfaces', () => {
     const empty = await h.client.interactive({ type: 'block_actions', user: { id: ADMIN_USER }, team: { id: 'T0TEST' }, actions: [], trigger_id: '1.2.3' });
     expect(empty.status).toBe(200);
     expect(h.slack.calls.slice(before)).toEqual([]);
+    // the ack-latency histogram says which payload kind was acknowledged
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    for (const kind of ['command', 'block_actions', 'view_submission']) {
+      expect(metrics).toMatch(new RegExp(`sipops_slack_ack_seconds_count\\{kind="${kind}"\\} [1-9]`));
+    }
   });
 
   it('refuses oversized bodies on both routes', async () => {

@@ -23,7 +23,7 @@ describe('HTTP server: faults in handlers', () => {
   beforeAll(async () => {
     server = createHttpServer({
       routes,
-      slack: { listener: boom, screen: async () => ({ ok: true }) },
+      slack: { listener: boom, screen: async () => ({ ok: true, kind: 'command' }) },
       metrics,
       logger,
     });
