@@ -119,7 +119,7 @@ interface Msg {
   retries: number;
   rateLimited: number;
   /** A delayed post is not sent before this time (the notifier's clock). */
-  notBefore?: number;
+  notBefore?: number | undefined;
   settle: (ts: string | undefined) => void;
   posted: Promise<string | undefined>;
 }

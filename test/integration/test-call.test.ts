@@ -61,7 +61,7 @@ describe('/sip-test-call', () => {
   }
 
   /** What a person reads: rendered blocks without mrkdwn markers. */
-  function readable(msg: { blocks?: unknown[] }): string {
+  function readable(msg: { blocks?: unknown[] | undefined }): string {
     return renderMessage(msg).replace(/[*`]/g, '');
   }
 

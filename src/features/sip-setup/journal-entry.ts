@@ -36,16 +36,16 @@ const bindingSpec = z.object({
   transport: z.enum(['udp', 'tcp', 'tls']),
   livekitSipHost: z.string(),
   dispatch,
-  agentName: z.string().optional(),
+  agentName: z.string().exactOptional(),
   reportChannel: z.string(),
 });
 
 export const changeRequestSchema: z.ZodType<ChangeRequest> = z.object({
   spec: bindingSpec,
-  previous: bindingSpec.optional(),
-  previousVersion: z.number().optional(),
-  resources: z.object({ inboundTrunkId: z.string().optional(), dispatchRuleId: z.string().optional(), outboundTrunkId: z.string().optional() }),
-  viewId: z.string().optional(),
+  previous: bindingSpec.exactOptional(),
+  previousVersion: z.number().exactOptional(),
+  resources: z.object({ inboundTrunkId: z.string().exactOptional(), dispatchRuleId: z.string().exactOptional(), outboundTrunkId: z.string().exactOptional() }),
+  viewId: z.string().exactOptional(),
 });
 
 export const CHANGE_JOURNAL: JournalReader<ChangeStep, ChangeRequest> = { steps: changeStepsSchema, request: changeRequestSchema };

@@ -45,7 +45,7 @@ export interface RoomState {
   room: Room;
   participants: Map<string, ParticipantInfo>;
   dispatches: AgentDispatch[];
-  cancelClose?: () => void;
+  cancelClose?: (() => void) | undefined;
 }
 
 export interface RoomOptions {

@@ -32,6 +32,12 @@ function binding(over: Partial<Binding> = {}): Binding {
   });
 }
 
+/** The binding without an agent name (dispatch with no agent). */
+function withoutAgent(b: Binding): Binding {
+  const { agentName: _agentName, ...rest } = b;
+  return rest;
+}
+
 function inboundFor(b: Binding, over: Partial<InboundTrunk> = {}): InboundTrunk {
   return {
     id: b.resources.inboundTrunkId!,
@@ -270,7 +276,8 @@ describe('inbound trunk', () => {
 
   it('exists: fail when the binding records no trunk ID', () => {
     const b = binding();
-    const r = runChecks(healthyInput([{ ...b, resources: { ...b.resources, inboundTrunkId: undefined } }])).bindings[0]!;
+    const { inboundTrunkId: _inboundTrunkId, ...noInbound } = b.resources;
+    const r = runChecks(healthyInput([{ ...b, resources: noInbound }])).bindings[0]!;
     expect(get(r, 'inbound-trunk.exists')).toMatchObject({ status: 'fail', title: 'Inbound trunk missing: the binding records none' });
   });
 
@@ -383,7 +390,7 @@ describe('dispatch rule', () => {
   });
 
   it('agent: an agent the binding does not name warns; none on both sides passes', () => {
-    const none = binding({ agentName: undefined });
+    const none = withoutAgent(binding());
     const extra = withSnapshot(none, (s) => {
       s.dispatchRules[0]!.agents = ['stray'];
     });
@@ -536,7 +543,7 @@ describe('route explain', () => {
 
   it("a DID reaching another binding's rule fails", () => {
     const acme = binding();
-    const beta = binding({ name: 'beta', dids: ['+14155550200'], dispatch: { kind: 'direct', roomName: 'beta-room' }, agentName: undefined });
+    const beta = withoutAgent(binding({ name: 'beta', dids: ['+14155550200'], dispatch: { kind: 'direct', roomName: 'beta-room' } }));
     const input = healthyInput([acme, beta]);
     if (!input.livekit.ok) throw new Error('unreachable');
     // Someone moved DID2 onto beta's inbound trunk with lk.
@@ -554,7 +561,7 @@ describe('route explain', () => {
   });
 
   it('callee and direct dispatch show their room pattern', () => {
-    const b = binding({ dispatch: { kind: 'callee', roomPrefix: 'in' }, agentName: undefined });
+    const b = withoutAgent(binding({ dispatch: { kind: 'callee', roomPrefix: 'in' } }));
     expect(withSnapshot(b, () => undefined).routes[0]!.text).toBe(`${DID} → room in_${DID}_<random>, no agent`);
     const d = binding({ dispatch: { kind: 'direct', roomName: 'lobby' } });
     expect(withSnapshot(d, () => undefined).routes[0]!.text).toBe(`${DID} → room lobby, agent my-agent`);
