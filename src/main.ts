@@ -2,6 +2,7 @@ import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { createSipOpsApp, type AppDeps, type Feature, type SipOpsApp } from './app';
 import { loadConfig, type Config } from './config';
+import { ChartRenderer } from './charts';
 import { buildFeatures } from './features';
 import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
@@ -64,7 +65,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
   });
   let store: Store;
   try {
@@ -79,6 +80,8 @@ export async function startService(env: Record<string, string | undefined>, opts
     await store.close();
     throw new StartupError((err as Error).message);
   }
+  // One chart worker for the process (started on first render, closed at stop).
+  const charts = new ChartRenderer();
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
@@ -96,6 +99,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       }),
       metrics,
       inflight: new InflightWork(),
+      charts,
       now: opts.now ?? (() => new Date()),
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
@@ -111,6 +115,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       done ??= (async () => {
         logger.info({ reason }, 'shutting down');
         await app.stop(opts.drainMs ?? 10_000);
+        await charts.close();
         await store.close();
         logger.info('stopped');
       })();
@@ -118,6 +123,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     };
     return { app, deps, port, config, logger, store, shutdown };
   } catch (err) {
+    await charts.close();
     await store.close();
     throw err;
   }
