@@ -19,6 +19,8 @@ import { dmChannelOf } from '../support/slack-standin';
 const EXPORT_TOKEN = 'export-token-0123456789abcdef';
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const OTHER_USER = 'UOTHER001';
+/** A cold chart worker loads ECharts through tsx first: several seconds on a busy machine. */
+const RENDER_WAIT_MS = 60_000;
 const resolver: DnsResolver = async () => ({ ok: true, addresses: ['192.0.2.10'] });
 const prober: OptionsProber = async () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 4, server: 'fake-sip' });
 
@@ -117,13 +119,13 @@ describe('trends: summary chart, chart buttons, calls export', () => {
   it('/sip-setup show <name> has a "30-day chart" button carrying the binding id; pressing it sends the chart to the presser privately', async () => {
     h.slack.reset();
     await h.client.command('/sip-setup', 'show alpha', { user_id: OTHER_USER, response_url: h.slack.responseUrl('show') });
-    const posts = (await h.slack.waitForResponseUrlPost('show', 2)) as Array<{ blocks?: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> }>;
-    const buttons = (posts[1]!.blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+    const posts = (await h.slack.waitForResponseUrlPost('show')) as Array<{ blocks?: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> }>;
+    const buttons = (posts[0]!.blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
     expect(buttons).toContainEqual(expect.objectContaining({ action_id: TREND_CHART_ACTION, value: alpha.id }));
 
     await h.client.action({ actionId: TREND_CHART_ACTION, value: alpha.id, user: OTHER_USER, channel: SUPPORT_CHANNEL, responseUrl: h.slack.responseUrl('chart') });
     const dm = dmChannelOf(OTHER_USER);
-    const [file] = await eventually(() => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined));
+    const [file] = await eventually(() => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined), RENDER_WAIT_MS, 'the file in the DM');
     expect(file!.filename).toMatch(/^alpha-\d{4}-\d{2}-\d{2}-30d\.png$/);
     expect(file!.bytes!.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
     expect(h.slack.messages(dm)[0]!.text).toContain('alpha: last 30 days');
@@ -157,7 +159,7 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     const res = await h.client.command('/sip-setup', 'export calls alpha 7', { user_id: ADMIN_USER });
     expect((res.body as { text: string }).text).toContain('the CSV comes to your DM');
     const dm = dmChannelOf(ADMIN_USER);
-    const [file] = await eventually(() => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined));
+    const [file] = await eventually(() => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined), RENDER_WAIT_MS, 'the file in the DM');
     expect(file!.filename).toBe('calls-alpha-7d.csv');
     const csv = file!.bytes!.toString('utf8');
     const lines = csv.trimEnd().split('\r\n');
