@@ -56,6 +56,8 @@ export interface StartOptions {
   drainMs?: number;
   /** LiveKit request timeout in seconds (default 10). */
   livekitTimeoutSec?: number;
+  /** Per chart render, worker start included (default 10 s; tests on a busy machine load ECharts through tsx). */
+  chartTimeoutMs?: number;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -83,7 +85,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     throw new StartupError((err as Error).message);
   }
   // One chart worker for the process (started on first render, closed at stop).
-  const charts = new ChartRenderer();
+  const charts = new ChartRenderer(opts.chartTimeoutMs ? { timeoutMs: opts.chartTimeoutMs } : {});
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
