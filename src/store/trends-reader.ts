@@ -6,9 +6,8 @@
  */
 import { z } from 'zod';
 import { windowDates, type TrendCall, type TrendHealthRun } from '../domain/trends';
-import type { CallRecord } from './calls-repo';
+import type { CallRecord, CallsRepo } from './calls-repo';
 import type { HealthRunsRepo } from './health-runs-repo';
-import type { CallsRepo } from './calls-repo';
 
 /** The widest UTC offset of any zone (UTC−12 … UTC+14): the query starts this much before local midnight. */
 const MAX_ZONE_OFFSET_MS = 14 * 3_600_000;
