@@ -4,6 +4,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bol
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { ChartRenderer } from './charts';
 import type { Config } from './config';
 import { healthRoutes, readinessProbe } from './http/health-routes';
 import { livekitWebhookRoute, type WebhookSink } from './http/livekit-webhook-route';
@@ -35,6 +36,8 @@ export interface AppDeps {
   botId: string;
   /** Slack Web API retry policy (tests use few or none). */
   slackRetry?: RetryOptions;
+  /** The trend chart renderer (one worker, built by the composition root and closed at stop); no charts without it. */
+  charts?: ChartRenderer;
 }
 
 export interface FeatureContext {

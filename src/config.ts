@@ -101,6 +101,13 @@ const EnvSchema = z.object({
     .default('UTC')
     .refine(isValidTimeZone, { error: 'expected an IANA time zone such as UTC or Europe/Berlin' }),
   SUMMARY_CHANNEL: slackChannelId.optional().or(z.literal('').transform(() => undefined)),
+  SUMMARY_TREND_DAYS: z.coerce
+    .number({ error: 'expected a number of days, e.g. 7' })
+    .int({ error: 'expected a whole number of days' })
+    .min(1, { error: 'expected 1 to 90 days' })
+    .max(90, { error: 'expected 1 to 90 days' })
+    .default(7),
+  EXPORT_TOKEN: z.string().min(16, { error: 'expected at least 16 characters (a random bearer token for GET /export/calls.csv)' }).optional(),
   ADMIN_USER_IDS: csv('Slack user IDs (U…)', slackUserId),
   TEST_CALL_CHANNEL_IDS: csv('Slack channel IDs (C…)', slackChannelId),
   TEST_CALL_USER_IDS: z
@@ -154,7 +161,10 @@ export interface Config {
   /** Bind address; unset: all interfaces. */
   host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  summary: { cron: string; timezone: string; channel?: string };
+  /** `trendDays`: days in the chart posted with the daily summary (SUMMARY_TREND_DAYS). */
+  summary: { cron: string; timezone: string; channel?: string; trendDays: number };
+  /** Bearer token of `GET /export/calls.csv` (EXPORT_TOKEN); the route answers 404 without it. */
+  exportToken?: string;
   adminUserIds: string[];
   testCall: { channelIds: string[]; userIds?: string[]; allowedPrefixes: string[] };
   /** Seconds after the caller joins before a missing agent is reported. */
@@ -223,7 +233,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     port: e.PORT,
     ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
-    summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}) },
+    summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}), trendDays: e.SUMMARY_TREND_DAYS },
+    ...(e.EXPORT_TOKEN ? { exportToken: e.EXPORT_TOKEN } : {}),
     adminUserIds: e.ADMIN_USER_IDS,
     testCall: {
       channelIds: e.TEST_CALL_CHANNEL_IDS,

@@ -2,6 +2,7 @@ import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { createSipOpsApp, type AppDeps, type Feature, type SipOpsApp } from './app';
 import { loadConfig, type Config } from './config';
+import { ChartRenderer } from './charts';
 import { buildFeatures } from './features';
 import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
@@ -55,6 +56,8 @@ export interface StartOptions {
   drainMs?: number;
   /** LiveKit request timeout in seconds (default 10). */
   livekitTimeoutSec?: number;
+  /** Per chart render, worker start included (default 10 s; tests on a busy machine load ECharts through tsx). */
+  chartTimeoutMs?: number;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -66,7 +69,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
   });
   let store: Store;
   try {
@@ -81,6 +84,8 @@ export async function startService(env: Record<string, string | undefined>, opts
     await store.close();
     throw new StartupError((err as Error).message);
   }
+  // One chart worker for the process (started on first render, closed at stop).
+  const charts = new ChartRenderer(opts.chartTimeoutMs ? { timeoutMs: opts.chartTimeoutMs } : {});
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
@@ -98,6 +103,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       }),
       metrics,
       inflight: new InflightWork(),
+      charts,
       now: opts.now ?? (() => new Date()),
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
@@ -114,6 +120,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       done ??= (async () => {
         logger.info({ reason }, 'shutting down');
         await app.stop(opts.drainMs ?? 10_000);
+        await charts.close();
         await store.close();
         logger.info('stopped');
       })();
@@ -121,6 +128,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     };
     return { app, deps, port, config, logger, store, shutdown };
   } catch (err) {
+    await charts.close();
     await store.close();
     throw err;
   }

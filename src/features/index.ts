@@ -3,6 +3,7 @@ import { sipSetupFeature } from './sip-setup';
 import { healthFeature, type HealthFeature } from './health';
 import { testCallFeature } from './test-call';
 import { inboundFeature } from './inbound';
+import { trendsFeature } from './trends';
 
 /** Feature instances built by the caller instead of with their defaults (the demo brings its own health feature). */
 export interface FeatureOverrides {
@@ -11,5 +12,5 @@ export interface FeatureOverrides {
 
 /** Every feature of the service, in registration order. */
 export function buildFeatures(deps: AppDeps, overrides: FeatureOverrides = {}): Feature[] {
-  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps), inboundFeature(deps)];
+  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps), inboundFeature(deps), trendsFeature(deps)];
 }

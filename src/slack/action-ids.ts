@@ -5,3 +5,6 @@
 
 /** "Check again" / "Run checks for this binding": a health run of one binding (value: the binding name). Handled by the health feature; put on messages by health and test-call. */
 export const CHECK_BINDING_ACTION = 'health_check_binding';
+
+/** "30-day chart": one binding's chart sent privately to whoever pressed it (value: the binding's id, `Binding.id`). Handled by the trends feature; put on messages by sip-setup (`show`) and health (App Home). */
+export const TREND_CHART_ACTION = 'trends_binding_chart';

@@ -84,6 +84,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.features ? { features: opts.features } : {}),
       slackRetry: opts.slackRetry ?? { retries: 0 },
       drainMs: 5000,
+      // A cold chart worker compiles ECharts through tsx: slow on a shared 2-core machine.
+      chartTimeoutMs: 120_000,
       ...(opts.livekitTimeoutSec ? { livekitTimeoutSec: opts.livekitTimeoutSec } : {}),
     });
   } catch (err) {

@@ -385,8 +385,11 @@ export class SlackStandIn {
           is_enterprise_install: false,
         };
       case 'chat.postMessage': {
-        const channel = str(args.channel);
-        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const asked = str(args.channel);
+        if (!asked) return { ok: false, error: 'channel_not_found' };
+        // docs: methods/chat.postMessage ("Channels" / app DMs): a user ID as `channel` posts to the
+        // app's DM with that user, and the answer names the DM's channel ID (D…).
+        const channel = /^[UW][A-Z0-9]+$/.test(asked) ? dmChannelOf(asked) : asked;
         if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
           return { ok: false, error: 'no_text' };
         }
@@ -611,4 +614,9 @@ export function decodeArgs(raw: string, contentType: string): Args {
     out[k] = v;
   }
   return out;
+}
+
+/** The stand-in's DM channel between the app and `user` (stable per user). */
+export function dmChannelOf(user: string): string {
+  return `D${user.slice(1)}`;
 }

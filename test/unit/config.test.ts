@@ -26,7 +26,8 @@ describe('loadConfig', () => {
     expect(r.config.databasePath).toBe('./data/sip-ops.db');
     expect(r.config.port).toBe(3000);
     expect(r.config.logLevel).toBe('info');
-    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC' });
+    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7 });
+    expect(r.config.exportToken).toBeUndefined();
     expect(r.config.adminUserIds).toEqual([]);
     expect(r.config.testCall).toEqual({ channelIds: [], allowedPrefixes: [] });
     expect(r.config.slack.appToken).toBeUndefined();
@@ -40,6 +41,18 @@ describe('loadConfig', () => {
     const names = r.problems.map((p) => p.split(':')[0]);
     expect(names).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']);
     for (const p of r.problems) expect(p).toMatch(/^[A-Z_]+: .+/);
+  });
+
+  it('reads SUMMARY_TREND_DAYS (1 to 90) and EXPORT_TOKEN (16+ characters)', () => {
+    const r = loadConfig({ ...valid, SUMMARY_TREND_DAYS: '30', EXPORT_TOKEN: 'x'.repeat(32) });
+    expect(r.ok && r.config.summary.trendDays).toBe(30);
+    expect(r.ok && r.config.exportToken).toBe('x'.repeat(32));
+    for (const bad of ['0', '91', '7.5', 'week']) {
+      const b = loadConfig({ ...valid, SUMMARY_TREND_DAYS: bad });
+      expect(b.ok ? [] : b.problems).toEqual([expect.stringMatching(/^SUMMARY_TREND_DAYS: expected/)]);
+    }
+    const short = loadConfig({ ...valid, EXPORT_TOKEN: 'short' });
+    expect(short.ok ? [] : short.problems).toEqual([expect.stringMatching(/^EXPORT_TOKEN: expected at least 16/)]);
   });
 
   it('explains bad values and what is expected', () => {

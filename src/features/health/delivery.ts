@@ -27,6 +27,8 @@ export interface DeliveryDeps {
   threadPaceMs?: number;
   /** Bindings with problems detailed in the thread (default 40). */
   threadMaxBindings?: number;
+  /** After the summary and its thread: the trend chart into the thread (never throws). */
+  summaryChart?: (client: WebClient, parent: { channel: string; ts: string }) => Promise<void>;
 }
 
 /** The summary message of a run: details in its thread, or pointing at the command's reply. */
@@ -95,6 +97,8 @@ export class HealthDelivery {
       if (i > 0) await sleep(this.d.threadPaceMs ?? 1100);
       await this.post(parent.channel, reply, parent.ts);
     }
+    const client = this.d.client();
+    if (this.d.summaryChart && client && !this.d.stopped()) await this.d.summaryChart(client, parent);
   }
 
   private async sendAlerts(run: HealthRun): Promise<void> {

@@ -28,6 +28,7 @@ export async function homeRows(h: HomeDeps): Promise<HomeRow[]> {
     const last = i < TEST_CALL_ROWS ? await h.deps.repos.calls.latest('test', b.name) : undefined;
     rows.push({
       name: b.name,
+      id: b.id,
       ...(k ? { status: k.status, checkedAt: k.at, ...(k.top ? { top: k.top } : {}) } : {}),
       ...(last ? { lastTest: { startedAt: last.startedAt, outcome: last.outcome, callee: last.callee, sipStatus: last.sipStatus } } : {}),
     });

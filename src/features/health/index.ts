@@ -15,6 +15,7 @@ import type { AppDeps, Feature, FeatureContext } from '../../app';
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
 import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import type { RunTrigger } from '../../store/health-runs-repo';
+import { postSummaryChart } from '../trends/deliver';
 import { HealthDelivery } from './delivery';
 import { DEFAULT_PROBE_SETTINGS, type HealthRunOptions } from './health-run';
 import { publishHome } from './home';
@@ -90,6 +91,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     stopped: () => stopped,
     ...(opts.threadPaceMs !== undefined ? { threadPaceMs: opts.threadPaceMs } : {}),
     ...(opts.threadMaxBindings !== undefined ? { threadMaxBindings: opts.threadMaxBindings } : {}),
+    ...(deps.charts ? { summaryChart: (web: WebClient, parent: { channel: string; ts: string }) => postSummaryChart(deps, web, logger, parent) } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
   const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped });

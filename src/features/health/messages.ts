@@ -10,7 +10,7 @@ import { detailSections, globalDetail, STATUS_ICON, summaryLines, topFinding } f
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { CHECK_BINDING_ACTION, TREND_CHART_ACTION } from '../../slack/action-ids';
 import { code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
 import type { RunTrigger } from '../../store/health-runs-repo';
 import { localParts } from './cron-time';
@@ -327,6 +327,8 @@ export function bindingCheckMessage(report: HealthReport, name: string, opts: { 
 
 export interface HomeRow {
   name: string;
+  /** The binding's identity (`Binding.id`): the value of its "30-day chart" button. */
+  id?: string;
   status?: CheckStatus;
   checkedAt?: string; // ISO
   top?: string;
@@ -371,8 +373,16 @@ export function homeView(i: HomeInput): HomeView {
     const top = r.status && r.status !== 'pass' && r.top ? `\n      ${escapeMrkdwn(truncate(r.top, 200))}` : '';
     return `${status}${when}${top}\n      ${testCallText(r.lastTest, tz)}`;
   });
-  const sections = packLines(lines);
   const room = LIMITS.viewBlocks - blocks.length - 1;
+  if (i.rows.length <= room) {
+    // One section per binding when they fit, each with its "30-day chart" button.
+    i.rows.forEach((r, k) => {
+      const line = truncate(lines[k]!, LIMITS.sectionText);
+      blocks.push(r.id ? { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: { type: 'button', action_id: TREND_CHART_ACTION, text: { type: 'plain_text', text: '30-day chart' }, value: r.id } } : section(line));
+    });
+    return { type: 'home', blocks };
+  }
+  const sections = packLines(lines);
   const shownSections = sections.slice(0, room);
   for (const s of shownSections) blocks.push(section(s));
   if (shownSections.length < sections.length) {

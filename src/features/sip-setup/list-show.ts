@@ -1,6 +1,7 @@
 /** `/sip-setup list` and `/sip-setup show <name>` (anyone may read). */
 import { driftOf } from '../../domain/binding-resources';
 import { code } from '../../slack/mrkdwn';
+import { bindingChartButton } from '../trends/chart-button';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import type { SipSetupContext } from './context';
 import { readActual } from './livekit-state';
@@ -28,6 +29,7 @@ export function showHandler(ctx: Pick<SipSetupContext, 'repos' | 'livekit'>): (c
     await args.ack({ response_type: 'ephemeral', text: `Reading binding ${code(name)} from LiveKit…` });
     const actual = await readActual(ctx.livekit, binding.resources);
     const msg = actual.ok ? showMessage(binding, actual.value, driftOf(binding, binding.resources, actual.value)) : showMessage(binding, undefined, [], actual.error);
-    await args.respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
+    const blocks = [...msg.blocks, { type: 'actions' as const, elements: [bindingChartButton(binding.id)] }];
+    await args.respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks });
   };
 }
