@@ -120,7 +120,7 @@ describe('the service over HTTP', () => {
     // A service of its own: no cached probe result from earlier tests; the SDK's own timeout stays at 10 s.
     const own = await startHarness();
     try {
-      own.livekit.failNext('ListSIPInboundTrunk', 'hang');
+      own.livekit.failNext('ListRooms', 'hang');
       const r = await fetch(`${own.base}/readyz`);
       expect(r.status).toBe(200);
       expect(((await r.json()) as { degraded: string[] }).degraded).toEqual(['livekit: LiveKit did not answer within 2 s']);

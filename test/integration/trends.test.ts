@@ -100,6 +100,7 @@ describe('trends: summary chart, chart buttons, calls export', () => {
   it('a chart that cannot be drawn leaves the summary intact and says so in the thread', async () => {
     h.slack.reset();
     const working = h.deps.charts;
+    if (!working) throw new Error('the service builds a chart renderer');
     const failing = new ChartRenderer({ timeoutMs: 1 });
     h.deps.charts = failing;
     clock.setUTCDate(clock.getUTCDate() + 1);
