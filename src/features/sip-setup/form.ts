@@ -7,7 +7,8 @@ import { fieldsFromSpec, specFromFields } from '../../domain/binding-input';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import { code } from '../../slack/mrkdwn';
 import type { ChangeKind } from '../../store/journal-repo';
-import { bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm } from './binding-modal';
+import { bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
+import { checkBindingRef } from '../../slack/binding-ref';
 import { isAdmin, refusal, type SipSetupContext } from './context';
 import { crossChecks } from './cross-checks';
 import { openThenFill } from './open-modal';
@@ -37,9 +38,16 @@ export function openFormHandler(ctx: SipSetupContext): (c: SubcommandContext & {
           `There is no binding named ${code(name)}. \`/sip-setup list\` shows them; \`/sip-setup\` creates one; \`/sip-setup help\` lists the commands.`,
         );
       }
-      return bindingModal({ mode: 'edit', name: binding.name, version: binding.version, channel }, fieldsFromSpec(binding));
+      return bindingModal({ mode: 'edit', name: binding.name, id: binding.id, version: binding.version, channel }, fieldsFromSpec(binding));
     });
   };
+}
+
+/** For an edit form: why the binding it was filled from is not the one stored now (deleted, re-created, changed), or undefined. */
+async function staleEdit(ctx: SipSetupContext, meta: ModalMeta): Promise<string | undefined> {
+  if (meta.mode !== 'edit' || !meta.id || !meta.name || meta.version === undefined) return undefined;
+  const check = await checkBindingRef(ctx.repos.bindings, { b: meta.name, bi: meta.id, v: meta.version }, 'dialog');
+  return check.ok ? undefined : check.message;
 }
 
 export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Promise<void> {
@@ -54,8 +62,13 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
       await ack({ response_action: 'errors', errors: { trunkDomain: refusal('create or change bindings') } });
       return;
     }
+    const stale = await staleEdit(ctx, meta);
+    if (stale) {
+      await ack({ response_action: 'update', view: noticeModal('Edit SIP binding', stale) });
+      return;
+    }
     const input = readBindingForm(view.state.values, meta);
-    const existing = meta.mode === 'edit' && meta.name ? await ctx.repos.bindings.get(meta.name) : undefined;
+    const existing = meta.mode === 'edit' && meta.id ? await ctx.repos.bindings.getById(meta.id) : undefined;
     const parsed = specFromFields(input, existing ? { existing } : {});
     if (!parsed.ok) {
       await ack({ response_action: 'errors', errors: errorsForView(parsed.errors, meta.mode) });
@@ -67,6 +80,12 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     if (Object.keys(errors).length || !ctx.executor.reserve(spec.name)) {
       const e = Object.keys(errors).length ? errors : { [meta.mode === 'create' ? 'name' : 'trunkDomain']: `A change to ${spec.name} is running right now.` };
       await ack({ response_action: 'errors', errors: errorsForView(e, meta.mode) });
+      return;
+    }
+    const raced = await staleEdit(ctx, meta);
+    if (raced) {
+      ctx.executor.release(spec.name);
+      await ack({ response_action: 'update', view: noticeModal('Edit SIP binding', raced) });
       return;
     }
     await ack({ response_action: 'clear' });

@@ -194,6 +194,8 @@ export const DELETE_CONFIRM_CALLBACK = 'binding_delete_confirm';
 /** What the delete dialog carries: the binding, the version it showed, where the command was typed. */
 export interface DeleteConfirmMeta {
   name: string;
+  /** The binding's identity (never reused). */
+  id: string;
   version: number;
   channel: string;
 }
@@ -205,7 +207,9 @@ export function encodeDeleteMeta(m: DeleteConfirmMeta): string {
 export function decodeDeleteMeta(s: string): DeleteConfirmMeta | undefined {
   try {
     const v = JSON.parse(s) as Partial<DeleteConfirmMeta>;
-    if (typeof v.name === 'string' && typeof v.version === 'number' && typeof v.channel === 'string') return { name: v.name, version: v.version, channel: v.channel };
+    if (typeof v.name === 'string' && typeof v.id === 'string' && v.id && typeof v.version === 'number' && typeof v.channel === 'string') {
+      return { name: v.name, id: v.id, version: v.version, channel: v.channel };
+    }
   } catch {
     // fall through
   }
@@ -217,7 +221,7 @@ export function deleteConfirmModal(binding: Binding, channel: string): ModalView
   return {
     type: 'modal',
     callback_id: DELETE_CONFIRM_CALLBACK,
-    private_metadata: encodeDeleteMeta({ name: binding.name, version: binding.version, channel }),
+    private_metadata: encodeDeleteMeta({ name: binding.name, id: binding.id, version: binding.version, channel }),
     title: { type: 'plain_text', text: 'Delete binding?' },
     submit: { type: 'plain_text', text: 'Delete' },
     close: { type: 'plain_text', text: 'Cancel' },
