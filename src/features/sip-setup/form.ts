@@ -2,7 +2,7 @@
  * The create/edit form: `/sip-setup [name]` opens it; its submission is validated (the form's
  * own rules, then the cross checks) within Slack's 3 s and the change runs after the ack.
  */
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { fieldsFromSpec, specFromFields } from '../../domain/binding-input';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import { code } from '../../slack/mrkdwn';
@@ -94,5 +94,14 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
       `sip-setup:${kind}:${spec.name}`,
       runChange(ctx, { kind, spec, previous: existing, actor: user, channel: meta.channel, client, viewId: view.id }),
     );
+  };
+}
+
+/** "New binding" on the App Home tab: the create form (admins only; the button is shown to them only). */
+export function newBindingButtonHandler(ctx: SipSetupContext): (args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => Promise<void> {
+  return async ({ ack, body, client }) => {
+    await ack();
+    const view = isAdmin(ctx, body.user.id) ? bindingModal({ mode: 'create', channel: body.user.id }) : noticeModal('New SIP binding', refusal('create or change bindings'));
+    await client.views.open({ trigger_id: body.trigger_id, view });
   };
 }

@@ -17,7 +17,9 @@ import { BINDING_MODAL_CALLBACK } from './binding-modal';
 import { ChangeExecutor } from './change-executor';
 import type { SipSetupContext } from './context';
 import { deleteCommandHandler, deleteConfirmHandler } from './delete';
-import { formSubmitHandler, openFormHandler } from './form';
+import { formSubmitHandler, newBindingButtonHandler, openFormHandler } from './form';
+import { NEW_BINDING_ACTION } from '../../slack/action-ids';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { importHandler } from './import';
 import { listHandler, showHandler } from './list-show';
 import { DELETE_CONFIRM_CALLBACK } from './messages';
@@ -78,6 +80,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', run: deleteCommandHandler(ctx) });
       fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
       fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
+      fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));
     },
     async start() {
       await recovery.recover();
