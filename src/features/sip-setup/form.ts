@@ -4,7 +4,8 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { fieldsFromSpec, specFromFields } from '../../domain/binding-input';
-import type { SubcommandContext } from '../../slack/subcommand-router';
+import type { SetupCommandRouter, SubcommandContext } from '../../slack/subcommand-router';
+import { readerText, unknownCommandText } from '../../slack/subcommand-help';
 import { code } from '../../slack/mrkdwn';
 import type { ChangeKind } from '../../store/journal-repo';
 import { bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
@@ -16,12 +17,21 @@ import { runChange } from './run-change';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-/** `/sip-setup` (create) or `/sip-setup <name>` (edit). */
-export function openFormHandler(ctx: SipSetupContext): (c: SubcommandContext & { name: string }) => Promise<void> {
+/**
+ * `/sip-setup` (create) or `/sip-setup <name>` (edit). A word that is neither a binding nor a
+ * command gets help (with the command it was likely meant to be); a non-admin is told what they can do.
+ */
+export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter): (c: SubcommandContext & { name: string }) => Promise<void> {
   return async ({ args, name }) => {
     const { command, ack, client } = args;
+    const known = name ? await ctx.repos.bindings.get(name.toLowerCase()) : undefined;
+    if (name && !known) {
+      await ack({ response_type: 'ephemeral', text: unknownCommandText(router, name) });
+      return;
+    }
     if (!isAdmin(ctx, command.user_id)) {
-      await ack({ response_type: 'ephemeral', text: refusal('create or change bindings') });
+      const text = known ? `${refusal('change bindings')} \`/sip-setup show ${known.name}\` shows it.` : readerText(router);
+      await ack({ response_type: 'ephemeral', text });
       return;
     }
     await ack();

@@ -68,16 +68,17 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     register(fc: FeatureContext) {
       notify = fc.notifyClient;
       boltClient = fc.bolt.client;
-      fc.setup.setFallback(openFormHandler(ctx));
+      fc.setup.setFallback(openFormHandler(ctx, fc.setup));
       fc.setup.add({ name: 'list', usage: 'list', summary: 'all bindings', run: listHandler(ctx) });
       fc.setup.add({ name: 'show', usage: 'show <name>', summary: 'one binding: desired vs actual LiveKit state, drift marked', run: showHandler(ctx) });
       fc.setup.add({
         name: 'import',
         usage: 'import <name> inbound=ST_… rule=SDR_… outbound=ST_…',
         summary: 'adopt resources made with `lk` as a binding',
+        adminOnly: true,
         run: importHandler(ctx),
       });
-      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', run: deleteCommandHandler(ctx) });
+      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', adminOnly: true, run: deleteCommandHandler(ctx) });
       fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
       fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
       fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));
