@@ -69,7 +69,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       notify = fc.notifyClient;
       boltClient = fc.bolt.client;
       fc.setup.setFallback(openFormHandler(ctx, fc.setup));
-      fc.setup.add({ name: 'list', usage: 'list', summary: 'all bindings', run: listHandler(ctx) });
+      fc.setup.add({ name: 'list', usage: 'list [failing | <prefix>] [page <n>]', summary: 'bindings, failing first, a page at a time', run: listHandler(ctx) });
       fc.setup.add({ name: 'show', usage: 'show <name>', summary: 'one binding: desired vs actual LiveKit state, drift marked', run: showHandler(ctx) });
       fc.setup.add({
         name: 'import',

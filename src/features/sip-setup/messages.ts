@@ -17,6 +17,7 @@ import { LIMITS, truncate } from '../../slack/limits';
 import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
 
 export type { SlackMessage };
+export { listMessage, type ListQuery } from './list-message';
 
 const VERB: Record<ChangeKind, string> = { create: 'Creating', update: 'Updating', import: 'Importing', delete: 'Deleting' };
 const DONE: Record<ChangeKind, string> = { create: 'created', update: 'updated', import: 'imported', delete: 'deleted' };
@@ -123,31 +124,6 @@ export function announcement(kind: ChangeKind, name: string, actor: string, chan
   const head = `🔧 ${userRef(actor)} ${DONE[kind]} SIP binding ${code(name)}.`;
   const body = changes && kind === 'update' ? `\n${changesText(changes)}` : '';
   return { text: `${actor} ${DONE[kind]} binding ${name}`, blocks: [section(truncate(head + body, LIMITS.sectionText))] };
-}
-
-export function listMessage(bindings: Binding[]): SlackMessage {
-  if (bindings.length === 0) {
-    return { text: 'No bindings yet', blocks: [section('No bindings yet. Create one with `/sip-setup`, or adopt existing LiveKit resources with `/sip-setup import`.')] };
-  }
-  const lines = bindings.map((b) => {
-    const agent = b.agentName ? ` · agent ${code(b.agentName)}` : '';
-    return `• *${escapeMrkdwn(b.name)}* · ${code(b.trunkDomain)} · ${b.dids.length} DID${b.dids.length === 1 ? '' : 's'} · ${b.transport.toUpperCase()}${agent} · ${channelRef(b.reportChannel)}`;
-  });
-  const blocks: KnownBlock[] = [section(`*${bindings.length} binding${bindings.length === 1 ? '' : 's'}*`)];
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk.length + line.length + 1 > LIMITS.sectionText - 100) {
-      blocks.push(section(chunk));
-      chunk = '';
-      if (blocks.length >= LIMITS.messageBlocks - 2) break;
-    }
-    chunk += (chunk ? '\n' : '') + line;
-  }
-  if (chunk && blocks.length < LIMITS.messageBlocks - 1) blocks.push(section(chunk));
-  const shown = blocks.length - 1;
-  if (shown < Math.ceil(lines.length / 20) && blocks.length < LIMITS.messageBlocks) blocks.push(context('List cut to fit one message; use `/sip-setup show <name>` for one binding.'));
-  blocks.push(context('`/sip-setup show <name>` for details and drift, `/sip-setup <name>` to edit.'));
-  return { text: `${bindings.length} bindings`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }
 
 export function showMessage(binding: Binding, actual: ActualResources | undefined, drift: DriftItem[], livekitError?: string): SlackMessage {
