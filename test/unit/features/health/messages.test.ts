@@ -224,6 +224,20 @@ describe('homeView', () => {
     expect(texts(v.blocks).join('\n')).toMatch(/…and \d+ more bindings/);
   });
 
+  it('actions: Run all checks for everyone, New binding for admins; each binding a menu naming it by identity', () => {
+    const rows: HomeRow[] = [{ name: 'alpha', id: 'id-alpha', status: 'pass' }];
+    const ids = (v: ReturnType<typeof homeView>) => buttons(v.blocks).map((b) => b.action_id);
+    expect(ids(homeView({ rows, isAdmin: true }))).toEqual([RUN_AGAIN_ACTION, 'sip_setup_new_binding']);
+    expect(ids(homeView({ rows }))).toEqual([RUN_AGAIN_ACTION]);
+    const menu = homeView({ rows }).blocks.find((b) => b.type === 'section' && 'accessory' in b && b.accessory) as { accessory: { action_id: string; options: Array<{ text: { text: string }; value: string }> } };
+    expect(menu.accessory.action_id).toBe('home_binding_menu');
+    expect(menu.accessory.options.map((o) => [o.text.text, JSON.parse(o.value)])).toEqual([
+      ['Check now', { a: 'check', b: 'alpha', bi: 'id-alpha' }],
+      ['Test call', { a: 'test', b: 'alpha', bi: 'id-alpha' }],
+    ]);
+    expect(texts(homeView({ rows, notice: '⚠️ gone' }).blocks)).toContain('⚠️ gone');
+  });
+
   it('no bindings, no run yet', () => {
     const all = texts(homeView({ rows: [] }).blocks).join('\n');
     expect(all).toContain('none yet');
