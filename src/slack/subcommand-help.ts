@@ -58,8 +58,7 @@ export function didYouMean(router: SetupCommandRouter, word: string): string | u
 export function unknownCommandText(router: SetupCommandRouter, word: string): string {
   const shown = word.replace(/[`<>&*_~]/g, '').slice(0, 40);
   const guess = didYouMean(router, word);
-  const usage = guess ? router.list().find((s) => s.name === guess)?.usage ?? guess : undefined;
-  const head = `\`${shown}\` is not a \`/sip-setup\` command, and there is no binding by that name.${usage ? ` Did you mean \`/sip-setup ${usage}\`?` : ''}`;
+  const head = `\`${shown}\` is not a \`/sip-setup\` command, and there is no binding by that name.${guess ? ` Did you mean \`/sip-setup ${guess}\`?` : ''}`;
   return `${head}\n\n${helpText(router)}`;
 }
 

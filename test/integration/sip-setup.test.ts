@@ -223,7 +223,7 @@ describe('/sip-setup', () => {
     // A bare /sip-setup tells a non-admin what they can do instead.
     const said = (res.body as { text: string }).text;
     expect(said).toMatch(/is for SIP Ops admins/);
-    expect(said).toContain('`/sip-setup list`');
+    expect(said).toContain('`/sip-setup list');
     expect(said).not.toContain('/sip-setup delete');
     expect(h.slack.callsTo('views.open')).toHaveLength(0);
     const sub = await submitCreate(h, bindingForm(), 'UINTRUDER');
