@@ -87,10 +87,13 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   };
 
   const socketMode = Boolean(config.slack.appToken);
+  // loadConfig requires the signing secret whenever SLACK_APP_TOKEN is unset.
+  const signingSecret = config.slack.signingSecret ?? '';
+  if (!socketMode && !signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
   const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = socketMode
     ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, logLevel: boltLogLevel(config.logLevel) })
     : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret,
+        signingSecret,
         logger: boltLogger,
         logLevel: boltLogLevel(config.logLevel),
         processBeforeResponse: false,
@@ -159,7 +162,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
       ? {
           slack: {
             listener: receiver.requestListener,
-            screen: (req) => screenSlackRequest(req, { signingSecret: config.slack.signingSecret, bodyLimit: SLACK_BODY_LIMIT }),
+            screen: (req) => screenSlackRequest(req, { signingSecret, bodyLimit: SLACK_BODY_LIMIT }),
           },
         }
       : {}),

@@ -57,13 +57,15 @@ const secretKey = z.string().transform((s, ctx) => {
   return parsed.key;
 });
 
+const signingSecret = z
+  .string({ error: 'required in HTTP mode: the signing secret from the Slack app\'s Basic Information page (Socket Mode, with SLACK_APP_TOKEN, does not need it)' })
+  .min(8, { error: 'expected the signing secret from the Slack app (at least 8 characters)' });
+
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z
     .string({ error: 'required: the bot token (xoxb-…) from the Slack app' })
     .startsWith('xoxb-', { error: 'expected a bot token starting with xoxb-' }),
-  SLACK_SIGNING_SECRET: z
-    .string({ error: 'required: the signing secret from the Slack app\'s Basic Information page' })
-    .min(8, { error: 'expected the signing secret from the Slack app (at least 8 characters)' }),
+  SLACK_SIGNING_SECRET: signingSecret,
   SLACK_APP_TOKEN: z
     .string()
     .startsWith('xapp-', { error: 'expected an app-level token starting with xapp- (or leave unset for HTTP mode)' })
@@ -151,7 +153,8 @@ export type Env = z.input<typeof EnvSchema>;
 export interface Config {
   slack: {
     botToken: string;
-    signingSecret: string;
+    /** Required in HTTP mode; optional in Socket Mode (appToken set). */
+    signingSecret?: string;
     appToken?: string;
     apiUrl?: string;
   };
@@ -197,7 +200,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   // Empty strings count as unset, as shells and .env files commonly produce them.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
-  const parsed = EnvSchema.safeParse(cleaned);
+  // Socket Mode (SLACK_APP_TOKEN) receives over a WebSocket the app opened itself: nothing to verify a signature on.
+  const schema = cleaned.SLACK_APP_TOKEN ? EnvSchema.extend({ SLACK_SIGNING_SECRET: signingSecret.optional() }) : EnvSchema;
+  const parsed = schema.safeParse(cleaned);
   const placeholders = placeholderSecretProblems(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
@@ -224,7 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const config: Config = {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
-      signingSecret: e.SLACK_SIGNING_SECRET,
+      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
     },

@@ -69,7 +69,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? '', config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
   });
   let store: Store;
   try {

@@ -299,7 +299,7 @@ describe('/sip-test-call', () => {
     const actions = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
     const again = actions.elements!.find((e) => e.action_id === 'test_call_again')!;
     expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20, bi: acme.id, c: (await record(number)).id });
-    expect(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value).toBe('acme-us');
+    expect(JSON.parse(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value)).toEqual({ b: 'acme-us', bi: acme.id });
 
     // an outsider clicking it is refused (ephemeral, via the button's response_url), nothing dialed
     const before = dials();

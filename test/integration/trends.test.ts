@@ -13,7 +13,6 @@ import { trendsFeature } from '../../src/features/trends';
 import { TREND_CHART_ACTION } from '../../src/slack/action-ids';
 import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
-import { appHomeOpened } from '../support/slack-request';
 import { dmChannelOf } from '../support/slack-standin';
 
 const EXPORT_TOKEN = 'export-token-0123456789abcdef';
@@ -146,13 +145,6 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     expect(reply!.text).toContain('`charlie` that was deleted on');
     expect(reply!.text).toContain('No chart was sent.');
     expect(h.slack.files.all()).toHaveLength(0);
-  });
-
-  it('App Home: each binding has a "30-day chart" button with its id', async () => {
-    await h.client.event(appHomeOpened(ADMIN_USER));
-    const view = await eventually(() => h.slack.homeView(ADMIN_USER));
-    const accessories = (view.view.blocks as Array<{ accessory?: { action_id?: string; value?: string } }>).map((b) => b.accessory).filter((a) => a?.action_id === TREND_CHART_ACTION);
-    expect(accessories.map((a) => a!.value)).toContain(alpha.id);
   });
 
   it('/sip-setup export calls alpha 7 sends the CSV to the admin privately: header, ISO times, E.164, no secrets', async () => {

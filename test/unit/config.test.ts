@@ -103,6 +103,17 @@ describe('loadConfig', () => {
     expect(r.config.port).toBe(8080);
   });
 
+  it('Socket Mode (SLACK_APP_TOKEN) needs no signing secret; HTTP mode does', () => {
+    const { SLACK_SIGNING_SECRET: _unused, ...noSecret } = valid;
+    const socket = loadConfig({ ...noSecret, SLACK_APP_TOKEN: 'xapp-1-abc' });
+    if (!socket.ok) throw new Error(socket.problems.join('\n'));
+    expect(socket.config.slack).toEqual({ botToken: valid.SLACK_BOT_TOKEN, appToken: 'xapp-1-abc' });
+    const http = loadConfig(noSecret);
+    expect(http).toEqual({ ok: false, problems: [expect.stringMatching(/^SLACK_SIGNING_SECRET: required in HTTP mode/)] });
+    // A signing secret given in Socket Mode is still checked.
+    expect(loadConfig({ ...valid, SLACK_APP_TOKEN: 'xapp-1-abc', SLACK_SIGNING_SECRET: 'short' })).toMatchObject({ ok: false });
+  });
+
   it('treats empty strings as unset', () => {
     const r = loadConfig({ ...valid, SLACK_APP_TOKEN: '', TEST_CALL_USER_IDS: '', SUMMARY_CHANNEL: '' });
     if (!r.ok) throw new Error(r.problems.join('\n'));

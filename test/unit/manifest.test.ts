@@ -6,13 +6,14 @@ import { ENV_VARIABLES, loadConfig } from '../../src/config';
 import { PLACEHOLDER_SECRETS, placeholderSecretProblems } from '../../src/placeholder-secrets';
 
 /**
- * manifest.yml against the rules of Slack's app manifest schema v1 that matter here
+ * manifest.yml (HTTP mode) and manifest.socket-mode.yml against the rules of Slack's app manifest schema v1 that matter here
  * (slack-bolt.md §4, from slackapi/manifest-schema `manifest.schema.1.0.0.json`), plus what
  * SIP Ops itself needs (HTTP mode with every URL on Bolt's /slack/events).
  */
 
 const root = join(__dirname, '..', '..');
-const raw = readFileSync(join(root, 'manifest.yml'), 'utf8');
+const MANIFESTS = { http: 'manifest.yml', socket: 'manifest.socket-mode.yml' } as const;
+const rawOf = (file: string): string => readFileSync(join(root, file), 'utf8');
 
 const slackEventsUrl = z
   .url({ protocol: /^https$/ })
@@ -20,7 +21,8 @@ const slackEventsUrl = z
 
 const SlashCommand = z.strictObject({
   command: z.string().regex(/^\/[a-z0-9-_]{1,31}$/),
-  url: slackEventsUrl,
+  // Optional in the schema: Socket Mode apps have no request URLs.
+  url: slackEventsUrl.optional(),
   description: z.string().min(1).max(2000),
   usage_hint: z.string().max(1000).optional(),
   should_escape: z.boolean().default(false),
@@ -55,7 +57,7 @@ const Manifest = z.strictObject({
   settings: z.strictObject({
     event_subscriptions: z
       .strictObject({
-        request_url: slackEventsUrl,
+        request_url: slackEventsUrl.optional(),
         bot_events: z.array(z.string().min(1)).max(100),
         user_events: z.array(z.string()).max(100).optional(),
       })
@@ -86,21 +88,29 @@ const SipOpsManifest = Manifest.superRefine((m, ctx) => {
   if (m.features.app_home?.home_tab_enabled && !m.settings.event_subscriptions?.bot_events.includes('app_home_opened')) {
     ctx.addIssue({ code: 'custom', path: ['settings', 'event_subscriptions'], message: 'the Home tab needs the app_home_opened bot event' });
   }
-  if (!m.settings.socket_mode_enabled && m.settings.interactivity.is_enabled && !m.settings.interactivity.request_url) {
-    ctx.addIssue({ code: 'custom', path: ['settings', 'interactivity'], message: 'HTTP mode needs an interactivity request_url' });
+  const urls = [
+    ...m.features.slash_commands.map((c, i) => ({ path: ['features', 'slash_commands', i, 'url'], url: c.url })),
+    ...(m.settings.event_subscriptions ? [{ path: ['settings', 'event_subscriptions', 'request_url'], url: m.settings.event_subscriptions.request_url }] : []),
+    ...(m.settings.interactivity.is_enabled ? [{ path: ['settings', 'interactivity', 'request_url'], url: m.settings.interactivity.request_url }] : []),
+  ];
+  for (const u of urls) {
+    // HTTP mode: Slack posts to each URL. Socket Mode: everything comes over the socket, a URL would be ignored.
+    if (!m.settings.socket_mode_enabled && !u.url) ctx.addIssue({ code: 'custom', path: u.path, message: 'HTTP mode needs a request URL here' });
+    if (m.settings.socket_mode_enabled && u.url) ctx.addIssue({ code: 'custom', path: u.path, message: 'Socket Mode takes no request URL' });
   }
 });
 
 type ManifestT = z.infer<typeof Manifest>;
 
-function load(): ManifestT {
-  const result = SipOpsManifest.safeParse(parse(raw));
-  if (!result.success) throw new Error(`manifest.yml: ${z.prettifyError(result.error)}`);
+function load(file: string): ManifestT {
+  const result = SipOpsManifest.safeParse(parse(rawOf(file)));
+  if (!result.success) throw new Error(`${file}: ${z.prettifyError(result.error)}`);
   return result.data;
 }
 
-describe('manifest.yml', () => {
-  const m = load();
+describe.each(Object.entries(MANIFESTS))('%s mode: %s', (mode, file) => {
+  const m = load(file);
+  const raw = rawOf(file);
 
   it('passes the schema rules (lengths, command names, limits, https /slack/events URLs)', () => {
     expect(m._metadata.major_version).toBe(1);
@@ -129,10 +139,11 @@ describe('manifest.yml', () => {
     expect(m.settings.event_subscriptions?.bot_events).toContain('app_home_opened');
   });
 
-  it('runs in HTTP mode with interactivity on and a bot user', () => {
-    expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false });
+  it(`runs in ${mode === 'http' ? 'HTTP mode with every request URL' : 'Socket Mode with no request URL'}, interactivity on and a bot user`, () => {
+    expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: mode === 'socket', token_rotation_enabled: false });
     expect(m.settings.interactivity).toMatchObject({ is_enabled: true });
-    expect(m.settings.interactivity.request_url).toBeDefined();
+    const urls = [m.settings.interactivity.request_url, m.settings.event_subscriptions?.request_url, ...m.features.slash_commands.map((c) => c.url)];
+    expect(urls.every((u) => (mode === 'http' ? u !== undefined : u === undefined))).toBe(true);
     expect(m.features.bot_user).toEqual({ display_name: 'sip-ops', always_online: true });
   });
 
@@ -154,10 +165,27 @@ describe('manifest.yml', () => {
     expect(broken((x) => (x.settings.event_subscriptions!.bot_events = []))).toBe(false);
     expect(broken((x) => (x.oauth_config.scopes.bot = ['commands', 'chat:write']))).toBe(false);
     expect(broken((x) => x.features.slash_commands.pop())).toBe(false);
-    expect(broken((x) => delete x.settings.interactivity.request_url)).toBe(false);
+    // The other mode's URLs: missing in HTTP mode, present in Socket Mode.
+    expect(broken((x) => (x.settings.socket_mode_enabled = !x.settings.socket_mode_enabled))).toBe(false);
+    if (mode === 'http') expect(broken((x) => delete x.settings.interactivity.request_url)).toBe(false);
+    else expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/events'))).toBe(false);
     expect(
       broken((x) => (x.features.slash_commands = [...base.features.slash_commands, ...Array.from({ length: 49 }, (_, i) => ({ ...base.features.slash_commands[0]!, command: `/c${i}` }))])),
     ).toBe(false);
+  });
+});
+
+describe('the two manifests', () => {
+  it('differ only in Socket Mode and the request URLs', () => {
+    const strip = (m: ManifestT) => {
+      const c = structuredClone(m);
+      for (const cmd of c.features.slash_commands) delete cmd.url;
+      delete c.settings.event_subscriptions?.request_url;
+      delete c.settings.interactivity.request_url;
+      c.settings.socket_mode_enabled = false;
+      return c;
+    };
+    expect(strip(load(MANIFESTS.socket))).toEqual(strip(load(MANIFESTS.http)));
   });
 });
 

@@ -42,8 +42,13 @@ export function summaryOf(run: HealthRun, timeZone: string, details: 'thread' | 
     wallMs: run.wallMs,
     timeZone,
     details,
+    runId: run.id,
     ...(requestedBy ? { requestedBy } : {}),
   });
+}
+
+function idOf(b: { id: string } | undefined): { bindingId?: string } {
+  return b ? { bindingId: b.id } : {};
 }
 
 function remember(map: Map<string, Promise<void>>, id: string, p: Promise<void>): Promise<void> {
@@ -114,7 +119,7 @@ export class HealthDelivery {
       const o = { trigger: run.trigger, at: run.finishedAt, timeZone: this.tz };
       for (const [channel, ts] of byChannel) {
         if (ts.length <= ALERTS_PER_CHANNEL) {
-          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), o));
+          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), { ...o, ...idOf(bindings.get(t.binding)) }));
         } else {
           await this.post(channel, alertDigest(ts, o));
         }

@@ -9,11 +9,11 @@
  * status-store.ts), posting summaries and alerts (delivery.ts), the Slack handlers
  * (slack-handlers.ts), the Home tab (home.ts) and the schedule (schedule.ts).
  */
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps, Feature, FeatureContext } from '../../app';
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION } from '../../slack/action-ids';
 import type { RunTrigger } from '../../store/health-runs-repo';
 import { postSummaryChart } from '../trends/deliver';
 import { HealthDelivery } from './delivery';
@@ -22,7 +22,7 @@ import { publishHome } from './home';
 import { RUN_AGAIN_ACTION } from './messages';
 import { HealthRunner, type HealthRun } from './runner';
 import { HealthSchedule } from './schedule';
-import { checkBindingButton, checkCommand, runAgainButton } from './slack-handlers';
+import { checkBindingButton, checkCommand, homeMenu, runAgainButton } from './slack-handlers';
 import { HealthStatusStore } from './status-store';
 
 export { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
@@ -105,6 +105,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
       ctx.setup.add({ name: 'check', usage: 'check [name]', summary: 'run the health checks now (one binding or all)', run: checkCommand(handlers) });
       ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
       ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));
+      ctx.listeners.action<BlockAction<OverflowAction>>(HOME_BINDING_ACTION, homeMenu(handlers));
       ctx.bolt.event('app_home_opened', async ({ event, client: web }) => {
         if (event.tab !== 'home') return;
         try {

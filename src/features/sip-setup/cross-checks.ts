@@ -5,15 +5,18 @@ import type { Binding, BindingSpec } from '../../domain/binding';
 import type { BindingFieldErrors } from '../../domain/binding-input';
 import { bindingRuleConflictError, findInboundTrunkConflicts, type InboundTrunkConflict } from '../../domain/conflicts';
 import { describeFailure } from '../../domain/livekit-failure';
+import { NO_KEY_MESSAGE } from '../../secrets/at-rest';
 import { withTimeout } from '../../with-timeout';
 import type { ModalMeta } from './binding-modal';
 import type { SipSetupContext } from './context';
 
-type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs'>;
+type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs' | 'config'>;
 
-/** Create over an existing name, edit of a deleted or changed binding, a change already running. */
+/** Create over an existing name, edit of a deleted or changed binding, a change already running, a digest password with nowhere to keep it. */
 function stateErrors(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): BindingFieldErrors {
   const errors: BindingFieldErrors = {};
+  // Refused here, before LiveKit is touched: the password could not be stored after the trunks exist.
+  if (spec.auth.kind === 'digest' && !ctx.config.secretsKey) errors.digestPassword = NO_KEY_MESSAGE;
   if (meta.mode === 'create' && existing) errors.name = `A binding named ${spec.name} exists already. Pick another name, or edit it with /sip-setup ${spec.name}.`;
   if (meta.mode === 'edit' && !existing) errors.trunkDomain = `Binding ${spec.name} was deleted while this form was open.`;
   if (meta.mode === 'edit' && existing && existing.version !== meta.version) {

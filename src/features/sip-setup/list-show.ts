@@ -5,12 +5,21 @@ import { bindingChartButton } from '../trends/chart-button';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import type { SipSetupContext } from './context';
 import { readActual } from './livekit-state';
+import { HealthStatusStore } from '../health/status-store';
+import { parseListArgs } from './list-message';
 import { listMessage, showMessage } from './messages';
 
-export function listHandler(ctx: Pick<SipSetupContext, 'repos'>): (c: SubcommandContext) => Promise<void> {
-  return async ({ args }) => {
-    const bindings = await ctx.repos.bindings.list();
-    await args.ack({ response_type: 'ephemeral', ...listMessage(bindings) });
+export function listHandler(ctx: Pick<SipSetupContext, 'repos' | 'logger'>): (c: SubcommandContext) => Promise<void> {
+  const statuses = new HealthStatusStore(ctx.repos.meta, ctx.logger);
+  return async ({ args, argv }) => {
+    const q = parseListArgs(argv);
+    if ('usage' in q) {
+      await args.ack({ response_type: 'ephemeral', text: q.usage });
+      return;
+    }
+    const [bindings, known] = await Promise.all([ctx.repos.bindings.list(), statuses.knownStatuses()]);
+    const byName = Object.fromEntries(Object.entries(known).map(([name, k]) => [name, k.status]));
+    await args.ack({ response_type: 'ephemeral', ...listMessage(bindings, byName, q) });
   };
 }
 

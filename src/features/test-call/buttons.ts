@@ -14,6 +14,7 @@ import type { BindingsRepo } from '../../store/bindings-repo';
 import type { CallsRepo } from '../../store/calls-repo';
 import type { SlackPressesRepo } from '../../store/slack-presses-repo';
 import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { encodeBindingRef } from '../../slack/binding-ref';
 import type { StartCall, TestCallAdmission } from './admission';
 import type { CallPlan } from './messages';
 
@@ -77,7 +78,7 @@ export function resultButtons(p: AgainSource): KnownBlock {
     // Handled by the health feature.
     action_id: CHECK_BINDING_ACTION,
     text: { type: 'plain_text', text: 'Run checks for this binding' },
-    value: p.binding,
+    value: encodeBindingRef({ b: p.binding, bi: p.bindingId }),
   };
   return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, checks] };
 }
