@@ -8,6 +8,7 @@ import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { createRepos, openStore, type Store } from './store';
+import { describeTarget } from './store/db';
 
 export interface Running {
   app: SipOpsApp;
@@ -67,9 +68,14 @@ export async function startService(env: Record<string, string | undefined>, opts
   });
   let store: Store;
   try {
-    store = await openStore(config.databasePath);
+    const db = config.database;
+    store = await openStore(
+      db.engine === 'postgres'
+        ? { ...db, onIdleError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects') }
+        : db,
+    );
   } catch (err) {
-    throw new StartupError(`cannot open the database at DATABASE_URL=sqlite:${config.databasePath}: ${(err as Error).message}`);
+    throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`);
   }
   try {
     const identity = await slackIdentity(config);
@@ -95,7 +101,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
     const port = await app.start(config.port);
     logger.info(
-      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: describeTarget(config.database) },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;
