@@ -7,6 +7,8 @@ import { CallsRepo } from './calls-repo';
 import { HealthRunsRepo } from './health-runs-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
+import { memoryCoordination, type Coordination } from './coordination';
+import { postgresCoordination } from './coordination-pg';
 
 export { openStore, type Store } from './db';
 
@@ -18,17 +20,27 @@ export interface Repos {
   calls: CallsRepo;
   journal: JournalRepo;
   healthRuns: HealthRunsRepo;
+  /** What replicas agree on (leases, slots, pacing, room locks); in memory on SQLite (one replica). */
+  coordination: Coordination;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
-  transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (repos: TransactionRepos) => Promise<T>): Promise<T>;
 }
 
-function reposOver(db: Kysely<Database>): Omit<Repos, 'transaction'> {
+export type TransactionRepos = Omit<Repos, 'transaction' | 'coordination'>;
+
+function reposOver(db: Kysely<Database>): TransactionRepos {
   return { bindings: new BindingsRepo(db), audit: new AuditRepo(db), meta: new MetaRepo(db), calls: new CallsRepo(db), journal: new JournalRepo(db), healthRuns: new HealthRunsRepo(db) };
 }
 
 export function createRepos(store: Store): Repos {
   return {
     ...reposOver(store.db),
+    coordination: coordinationFor(store),
     transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx))),
   };
+}
+
+/** The coordination of the store's engine (see coordination.ts). */
+export function coordinationFor(store: Store): Coordination {
+  return store.engine === 'postgres' ? postgresCoordination(store.db) : memoryCoordination();
 }

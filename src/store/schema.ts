@@ -88,6 +88,19 @@ export interface MetaTable {
   updated_at: string;
 }
 
+/** Epoch ms travel as strings from PostgreSQL's bigint; Number() them. */
+export interface CoordinationLeasesTable {
+  key: string; // binding:<name> | slot:<name>
+  holder: string;
+  expires_at: number | string;
+  done: number; // 0/1: a slot served
+}
+
+export interface ChannelPacingTable {
+  channel: string;
+  next_at: number | string;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -103,6 +116,8 @@ export interface Database {
   health_runs: HealthRunsTable;
   meta: MetaTable;
   schema_migrations: MigrationsTable;
+  coordination_leases: CoordinationLeasesTable;
+  channel_pacing: ChannelPacingTable;
 }
 
 export type { Generated };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import * as m001 from './001-core';
 import * as m004 from './004-inbound';
 import * as m005 from './005-health-runs';
+import * as m008 from './008-coordination';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', up: m001.up },
   { version: 4, name: 'webhook events kept until processed', up: m004.up },
   { version: 5, name: 'validation_runs renamed health_runs', up: m005.up },
+  { version: 8, name: 'coordination leases and channel pacing', up: m008.up },
 ];
