@@ -649,6 +649,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
         chat: chatOf(ctx.notifyClient),
         intervalMs: opts.paceIntervalMs ?? 1100,
         ...(opts.notifierClock ? { clock: opts.notifierClock } : {}),
+        ...(deps.store.engine === 'postgres' ? { sharedPacer: deps.repos.coordination.pacer } : {}),
         observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
         onFailure: ({ method, channel, error }) =>
           logger.warn(
