@@ -25,10 +25,13 @@ export class WebhookEventsRepo {
   ): Promise<Set<string>> {
     if (events.length === 0) return new Set();
     const at = now.toISOString();
+    // In ID order: replicas inserting overlapping batches take the unique index's locks in one
+    // order, so PostgreSQL never finds them deadlocked.
+    const ordered = [...events].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     const rows = await this.db
       .insertInto('webhook_events')
       .values(
-        events.map((e) => ({
+        ordered.map((e) => ({
           id: e.id,
           event: e.event,
           room_name: e.roomName,

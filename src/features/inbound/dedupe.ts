@@ -30,7 +30,8 @@ interface Row {
 }
 
 interface PendingRow extends Row {
-  done: { resolve: () => void; reject: (err: unknown) => void };
+  /** Resolved with true when this insert recorded the ID, false when the database had it (another replica took it). */
+  done: { resolve: (isNew: boolean) => void; reject: (err: unknown) => void };
 }
 
 export class WebhookDedupe {
@@ -73,12 +74,13 @@ export class WebhookDedupe {
   /**
    * False for a repeated delivery; for a new one, a promise that resolves once the event is
    * written (answer LiveKit after it) and rejects when it could not be (answer an error, so
-   * LiveKit delivers it again: the ID is forgotten).
+   * LiveKit delivers it again: the ID is forgotten). It resolves with false when the database
+   * had the ID already: another replica took the event in first (its ID is the primary key).
    */
-  take(e: Row): false | Promise<void> {
+  take(e: Row): false | Promise<boolean> {
     if (this.recent.has(e.id)) return false;
     this.remembered(e.id);
-    const written = new Promise<void>((resolve, reject) => this.pending.push({ ...e, done: { resolve, reject } }));
+    const written = new Promise<boolean>((resolve, reject) => this.pending.push({ ...e, done: { resolve, reject } }));
     if (!this.flushing) this.flushing = this.flushSoon();
     return written;
   }
@@ -125,11 +127,11 @@ export class WebhookDedupe {
       while (this.pending.length) {
         const batch = this.pending.splice(0, this.maxBatch);
         try {
-          await this.repo.recordNew(
+          const fresh = await this.repo.recordNew(
             batch.map(({ done: _done, ...row }) => row),
             this.now(),
           );
-          for (const r of batch) r.done.resolve();
+          for (const r of batch) r.done.resolve(fresh.has(r.id));
         } catch (err) {
           this.opts.onWriteError?.(err);
           for (const r of batch) {

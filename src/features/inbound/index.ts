@@ -201,8 +201,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       // Written (with its payload) before LiveKit gets its 200; a failed write throws, so the
       // route answers 500 and LiveKit delivers the event again.
       const written = dedupe.take({ id, event: event.event, roomName, payload: event.toJsonString(), receivedAt: new Date(at) });
-      if (written === false) return 'duplicate';
-      await written;
+      if (written === false || !(await written)) return 'duplicate';
     }
     enqueue(event, at, id);
     return 'accepted';
