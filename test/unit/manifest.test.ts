@@ -206,7 +206,8 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
   });
 
   it('compose runs the four services on the host network (so 127.0.0.1 above is right)', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
+    const always = Object.entries(compose.services).filter(([, svc]) => svc.profiles === undefined);
+    expect(always.map(([n]) => n).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
     for (const s of Object.values(compose.services)) {
       expect(s.network_mode).toBe('host');
       expect(s.ports).toBeUndefined();
@@ -216,6 +217,23 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(compose.services['livekit-sip']!.volumes).toContain('./deploy/sip.yaml:/sip/config.yaml:ro');
     expect(compose.services['sip-ops']).toMatchObject({ build: '.', env_file: '.env', depends_on: ['livekit'], volumes: ['sip-ops-data:/app/data'] });
     expect(compose.volumes).toHaveProperty('sip-ops-data');
+  });
+
+  it('the replicas profile: PostgreSQL, two replicas on it, nginx on the one port in front (webhooks to one replica, its peer as backup)', () => {
+    const inProfile = Object.entries(compose.services).filter(([, svc]) => (svc.profiles as string[] | undefined)?.includes('replicas'));
+    expect(inProfile.map(([n]) => n).sort()).toEqual(['postgres', 'proxy', 'sip-ops-1', 'sip-ops-2']);
+    const replicas = ['sip-ops-1', 'sip-ops-2'].map((n) => compose.services[n]! as { environment: Record<string, string> });
+    expect(replicas.map((r) => r.environment.PORT)).toEqual(['3001', '3002']);
+    for (const r of replicas) {
+      const url = r.environment.DATABASE_URL!.replace('${POSTGRES_PASSWORD:-change-me}', 'pw');
+      expect(loadConfig({ ...env, DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { engine: 'postgres' } } });
+    }
+    const nginx = read('deploy/nginx-replicas.conf');
+    expect(nginx).toMatch(/listen 3000;/);
+    expect(nginx).toMatch(/upstream sip_ops_webhooks \{\s*server 127\.0\.0\.1:3001[^;]*;\s*server 127\.0\.0\.1:3002 backup;/);
+    expect(nginx).toMatch(/location = \/livekit\/webhook \{\s*proxy_pass http:\/\/sip_ops_webhooks;/);
+    expect(compose.services['proxy']!.volumes).toContain('./deploy/nginx-replicas.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(livekit.webhook.urls).toEqual([`http://127.0.0.1:3000/livekit/webhook`]);
   });
 
   it('the Dockerfile starts the compiled entry point in exec form as a non-root user', () => {
