@@ -46,6 +46,13 @@ export class WebhookEventsRepo {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Of `ids`, those stored but not processed yet. */
+  async unprocessedAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('webhook_events').select('id').where('id', 'in', ids).where('processed_at', 'is', null).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** IDs received at or after `sinceIso`, newest first, at most `limit`. */
   async idsSince(sinceIso: string, limit: number): Promise<string[]> {
     const rows = await this.db

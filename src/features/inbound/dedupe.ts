@@ -30,7 +30,7 @@ interface Row {
 }
 
 interface PendingRow extends Row {
-  /** Resolved with true when this insert recorded the ID, false when the database had it (another replica took it). */
+  /** Resolved with false when the database had the ID, processed (another replica handled it). */
   done: { resolve: (isNew: boolean) => void; reject: (err: unknown) => void };
 }
 
@@ -75,7 +75,10 @@ export class WebhookDedupe {
    * False for a repeated delivery; for a new one, a promise that resolves once the event is
    * written (answer LiveKit after it) and rejects when it could not be (answer an error, so
    * LiveKit delivers it again: the ID is forgotten). It resolves with false when the database
-   * had the ID already: another replica took the event in first (its ID is the primary key).
+   * has the ID already processed (by another replica: its ID is the primary key); an event stored
+   * but not processed is taken on (its replica may have died before answering), so a re-sent
+   * event is never lost (and is handled twice only when it was re-sent while its first replica
+   * was still handling it).
    */
   take(e: Row): false | Promise<boolean> {
     if (this.recent.has(e.id)) return false;
@@ -131,7 +134,11 @@ export class WebhookDedupe {
             batch.map(({ done: _done, ...row }) => row),
             this.now(),
           );
-          for (const r of batch) r.done.resolve(fresh.has(r.id));
+          // Stored by another replica but not processed: that replica may have died before it
+          // answered LiveKit (which now re-sends it here), so this one takes it on.
+          const seen = batch.filter((r) => !fresh.has(r.id)).map((r) => r.id);
+          const open = await this.repo.unprocessedAmong(seen);
+          for (const r of batch) r.done.resolve(fresh.has(r.id) || open.has(r.id));
         } catch (err) {
           this.opts.onWriteError?.(err);
           for (const r of batch) {
