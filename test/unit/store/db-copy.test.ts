@@ -2,22 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BindingSpec } from '../../../src/domain/binding';
 import { createRepos, openStore } from '../../../src/store';
 import { runCopy } from '../../../src/store/copy-cli';
+import { bindingSpec } from '../../support/fixtures';
 import { createTestDatabase, postgresCasesRun } from '../../support/postgres';
 
-const spec: BindingSpec = {
-  name: 'acme-main',
-  trunkDomain: 'acme.pstn.sinch.com',
-  dids: ['+14155550100'],
-  callerId: '+14155550100',
-  auth: { kind: 'digest', username: 'acme', password: 's3cret' },
-  transport: 'udp',
-  livekitSipHost: 'sip.acme.example',
-  dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
-  reportChannel: 'COPS0001',
-};
+const spec = bindingSpec({ name: 'acme-main', auth: { kind: 'digest', username: 'acme', password: 's3cret' } });
 
 const ROOT = join(__dirname, '..', '..', '..');
 
