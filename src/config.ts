@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
+import { parseSecretKey, type SecretKey } from './secrets/secret-box';
+import { placeholderSecretProblems } from './placeholder-secrets';
 
 /**
  * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
@@ -28,6 +30,14 @@ const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/);
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/);
 const e164Prefix = z.string().regex(/^\+[0-9]{1,15}$/);
 
+function httpBaseUrl(productionDefault: string) {
+  return z
+    .url({ error: `expected an http(s) base URL such as ${productionDefault}` })
+    .refine((u) => /^https?:\/\//.test(u), { error: `expected an http(s) base URL such as ${productionDefault}` })
+    .default(productionDefault)
+    .transform((u) => u.replace(/\/+$/, ''));
+}
+
 function isValidTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -51,6 +61,16 @@ function isPostgresUrl(s: string): boolean {
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
   | { engine: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number };
+
+/** A key for secrets at rest (src/secrets): 32 bytes as base64 or hex. */
+const secretKey = z.string().transform((s, ctx) => {
+  const parsed = parseSecretKey(s);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.key;
+});
 
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z
@@ -95,6 +115,7 @@ const EnvSchema = z.object({
     .min(0, { error: 'expected a port from 0 to 65535' })
     .max(65535, { error: 'expected a port from 0 to 65535' })
     .default(3000),
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -133,7 +154,19 @@ const EnvSchema = z.object({
     .max(600, { error: 'expected 1 to 600 seconds' })
     .default(20),
   INBOUND_THREAD: z.enum(['compact', 'live'], { error: 'expected compact or live' }).default('compact'),
+  SECRETS_KEY: secretKey.optional(),
+  SECRETS_KEY_PREVIOUS: secretKey.optional(),
+  // Sinch project Access Key (sinch-est-api.md §1.2): all three or none.
+  SINCH_PROJECT_ID: z.string().min(1).optional(),
+  SINCH_KEY_ID: z.string().min(1).optional(),
+  SINCH_KEY_SECRET: z.string().min(1).optional(),
+  // Base URLs; production hosts from sinch-est-api.md §1.1, §1.2 and §1.5. Tests point them at the emulator.
+  SINCH_EST_API_URL: httpBaseUrl('https://elastic-trunking.api.sinch.com'),
+  SINCH_NUMBERS_API_URL: httpBaseUrl('https://numbers.api.sinch.com'),
+  SINCH_AUTH_URL: httpBaseUrl('https://auth.sinch.com'),
 });
+
+const SINCH_KEY_VARIABLES = ['SINCH_PROJECT_ID', 'SINCH_KEY_ID', 'SINCH_KEY_SECRET'] as const;
 
 export type Env = z.input<typeof EnvSchema>;
 
@@ -147,6 +180,8 @@ export interface Config {
   livekit: { url: string; apiKey: string; apiSecret: string };
   database: DatabaseConfig;
   port: number;
+  /** Bind address; unset: all interfaces. */
+  host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   summary: { cron: string; timezone: string; channel?: string };
   adminUserIds: string[];
@@ -159,6 +194,20 @@ export interface Config {
    * longer than the pacing interval). The agent watchdog's warning is posted at once either way.
    */
   inboundThread: 'compact' | 'live';
+  /** Seals secrets stored in the database (SECRETS_KEY); without it no digest password can be stored. */
+  secretsKey?: SecretKey;
+  /** The key before a rotation (SECRETS_KEY_PREVIOUS): read only, values are re-sealed at start. */
+  secretsKeyPrevious?: SecretKey;
+  /** Sinch Elastic SIP Trunking access; `credentials` is absent when no Access Key is configured. */
+  sinch: SinchConfig;
+}
+
+export interface SinchConfig {
+  credentials?: { projectId: string; keyId: string; keySecret: string };
+  /** Base URLs without a trailing slash. */
+  estApiUrl: string;
+  numbersApiUrl: string;
+  authUrl: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -168,14 +217,29 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = EnvSchema.safeParse(cleaned);
+  const placeholders = placeholderSecretProblems(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = i.path.join('.') || '(environment)';
       return `${name}: ${i.message}`;
     });
-    return { ok: false, problems: [...new Set(problems)] };
+    return { ok: false, problems: [...new Set([...problems, ...placeholders])] };
   }
+  if (placeholders.length) return { ok: false, problems: placeholders };
   const e = parsed.data;
+  if (e.SECRETS_KEY_PREVIOUS && !e.SECRETS_KEY) {
+    return { ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] };
+  }
+  const missingSinch = SINCH_KEY_VARIABLES.filter((k) => e[k] === undefined);
+  if (missingSinch.length > 0 && missingSinch.length < SINCH_KEY_VARIABLES.length) {
+    return {
+      ok: false,
+      problems: [
+        `${missingSinch.join(', ')}: required together with the other SINCH_* access key variables ` +
+          `(set SINCH_PROJECT_ID, SINCH_KEY_ID and SINCH_KEY_SECRET, or none of them)`,
+      ],
+    };
+  }
   const config: Config = {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -188,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       ? { engine: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }
       : { engine: 'sqlite', path: e.DATABASE_URL.replace(/^sqlite:/, '') },
     port: e.PORT,
+    ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
     summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}) },
     adminUserIds: e.ADMIN_USER_IDS,
@@ -198,6 +263,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
     agentJoinTimeoutSec: e.AGENT_JOIN_TIMEOUT_SEC,
     inboundThread: e.INBOUND_THREAD,
+    ...(e.SECRETS_KEY ? { secretsKey: e.SECRETS_KEY } : {}),
+    ...(e.SECRETS_KEY_PREVIOUS ? { secretsKeyPrevious: e.SECRETS_KEY_PREVIOUS } : {}),
+    sinch: {
+      ...(e.SINCH_PROJECT_ID && e.SINCH_KEY_ID && e.SINCH_KEY_SECRET
+        ? { credentials: { projectId: e.SINCH_PROJECT_ID, keyId: e.SINCH_KEY_ID, keySecret: e.SINCH_KEY_SECRET } }
+        : {}),
+      estApiUrl: e.SINCH_EST_API_URL,
+      numbersApiUrl: e.SINCH_NUMBERS_API_URL,
+      authUrl: e.SINCH_AUTH_URL,
+    },
   };
   return { ok: true, config };
 }

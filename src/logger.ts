@@ -3,7 +3,7 @@ import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 
 /**
  * Paths pino censors wherever they appear in a log object. Secrets must never reach
- * logs: Slack tokens and signing secret, the LiveKit secret, digest passwords, and
+ * logs: Slack tokens and signing secret, the LiveKit secret, the Sinch key secret, digest passwords, and
  * the Authorization headers of incoming requests.
  */
 export const REDACT_PATHS = [
@@ -43,6 +43,10 @@ export const REDACT_PATHS = [
   'config.slack.signingSecret',
   'config.slack.appToken',
   'config.livekit.apiSecret',
+  'keySecret',
+  '*.keySecret',
+  '*.*.keySecret',
+  'config.sinch.credentials.keySecret',
   'spec.auth.password',
   'auth.password',
 ];

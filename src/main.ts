@@ -7,7 +7,10 @@ import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
-import { createRepos, openStore, type Store } from './store';
+import { SecretsAtRest } from './secrets/at-rest';
+import { emptyAccessWarnings } from './placeholder-secrets';
+import { installLastResort } from './process-guard';
+import { createRepos, openStore, type Repos, type Store } from './store';
 import { describeTarget } from './store/db';
 
 export interface Running {
@@ -64,7 +67,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? ''],
   });
   let store: Store;
   try {
@@ -77,6 +80,13 @@ export async function startService(env: Record<string, string | undefined>, opts
   } catch (err) {
     throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`);
   }
+  const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
+  try {
+    await resealSecrets(repos.bindings, logger, config);
+  } catch (err) {
+    await store.close();
+    throw new StartupError((err as Error).message);
+  }
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
@@ -84,7 +94,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       config,
       logger,
       store,
-      repos: createRepos(store),
+      repos,
       livekit: new SdkLiveKitGateway({
         url: config.livekit.url,
         apiKey: config.livekit.apiKey,
@@ -98,10 +108,11 @@ export async function startService(env: Record<string, string | undefined>, opts
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
     };
+    for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
-    const port = await app.start(config.port);
+    const port = await app.start(config.port, config.host);
     logger.info(
-      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: describeTarget(config.database) },
+      { port, host: config.host ?? '(all interfaces)', mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: describeTarget(config.database) },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;
@@ -121,7 +132,17 @@ export async function startService(env: Record<string, string | undefined>, opts
   }
 }
 
-async function main(): Promise<void> {
+/** Secrets at rest: stored digest passwords sealed with SECRETS_KEY (after a rotation, from SECRETS_KEY_PREVIOUS). */
+async function resealSecrets(bindings: Repos['bindings'], logger: Logger, config: Config): Promise<void> {
+  if (!config.secretsKey) {
+    logger.warn('SECRETS_KEY is not set: bindings with digest authentication cannot be created or changed (see README "Secrets at rest")');
+    return;
+  }
+  const n = await bindings.resealSecrets();
+  if (n > 0) logger.info({ count: n }, 'sealed stored digest passwords with SECRETS_KEY');
+}
+
+export async function main(): Promise<void> {
   let running: Running;
   try {
     running = await startService(process.env);
@@ -130,6 +151,16 @@ async function main(): Promise<void> {
     console.error(`SIP Ops cannot start: ${msg}`);
     process.exit(1);
   }
+  installLastResort({
+    logger: running.logger,
+    onFault: (origin) => running.deps.metrics.processFaults.inc({ origin }),
+    restart: (reason) => {
+      running
+        .shutdown(`restart after a fault (${reason})`)
+        .catch(() => undefined)
+        .finally(() => process.exit(1));
+    },
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;

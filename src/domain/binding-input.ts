@@ -111,6 +111,20 @@ export function isBindingName(s: string): boolean {
   return SLUG.test(s);
 }
 
+/**
+ * One field checked on its own with the form's validator (the same rules and sentence as the
+ * modal), for other ways in (`/sip-setup import`). Cross-field rules (digest, direct room) are
+ * left to `specFromFields`.
+ */
+export function checkBindingField(field: SingleField, raw: string): { ok: true; value: string } | { ok: false; error: string } {
+  const r = fieldsSchema.shape[field].safeParse(raw);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, error: r.error.issues[0]?.message ?? `Invalid ${field}.` };
+}
+
+/** The fields whose validated value is a single string. */
+export type SingleField = Exclude<BindingField, 'dids' | 'digestPassword' | 'authKind' | 'transport' | 'dispatchKind'>;
+
 /** A channel typed as a Slack mention (`<#C123|name>`) gives its ID; anything else is kept as typed. */
 export function channelIdFrom(s: string): string {
   return /^<#([A-Z0-9]+)(\|[^>]*)?>$/.exec(s)?.[1] ?? s;

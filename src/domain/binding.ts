@@ -36,6 +36,8 @@ export interface BindingResources {
 }
 
 export interface Binding extends BindingSpec {
+  /** Identity: assigned at creation, kept through edits, never reused (a re-created name gets a new one). */
+  id: string;
   resources: BindingResources;
   version: number;
   createdBy: string;

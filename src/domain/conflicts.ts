@@ -3,6 +3,7 @@
  * (livekit-sip-api.md §5; protocol `sip/sip.go` `ValidateTrunksIter`, `DispatchRuleValidator.Validate`),
  * run locally so SIP Ops can refuse a change before it touches LiveKit.
  */
+import type { BindingResources } from './binding';
 import type { DispatchRule, InboundTrunk } from './livekit-model';
 import { normalizeNumber } from './e164';
 
@@ -84,6 +85,29 @@ export function findDispatchRuleConflicts(
     if (keys.some((k) => candidateKeys.has(k))) conflicts.push({ ruleId: rule.id, ruleName: rule.name });
   }
   return conflicts;
+}
+
+/**
+ * Why the binding's dispatch rule clashes with another rule on its inbound trunk, or undefined. LiveKit
+ * itself can store such a clash: an update is checked only against the rules listed with the NEW trunk
+ * IDs, and the updated rule only where its stored version is in that list (livekit/livekit
+ * `pkg/service/sip.go` UpdateSIPDispatchRule), so moving a rule onto another trunk is never checked.
+ * Calls on the trunk then go to whichever rule sorts first. The binding's rule has no PIN and no number
+ * filters (binding-resources `desiredRule`).
+ */
+export function bindingRuleConflictError(rules: DispatchRule[], resources: BindingResources): string | undefined {
+  const trunkId = resources.inboundTrunkId;
+  if (trunkId === undefined || trunkId === '') return undefined;
+  const clashes = findDispatchRuleConflicts(rules, {
+    ...(resources.dispatchRuleId ? { id: resources.dispatchRuleId } : {}),
+    trunkIds: [trunkId],
+    inboundNumbers: [],
+    numbers: [],
+    pin: '',
+  });
+  if (clashes.length === 0) return undefined;
+  const list = clashes.map((c) => `${c.ruleId} (${c.ruleName || 'unnamed'})`).join(', ');
+  return `Dispatch rule ${list} also takes every call on inbound trunk ${trunkId} with no PIN, like this binding's rule: calls would go to only one of them. Delete it or move it to another trunk (lk sip dispatch delete/update …) first.`;
 }
 
 /** Normalized called-number buckets of a trunk; a wildcard trunk sits in the `""` bucket. */

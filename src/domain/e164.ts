@@ -1,7 +1,9 @@
 /**
  * Phone numbers: LiveKit's own normalization (for matching and conflict checks)
- * and a friendlier E.164 parser for what people type into Slack.
+ * and a friendlier E.164 parser for what people type into Slack, which accepts only numbers
+ * that can exist (libphonenumber's full metadata: country code, length and number plan).
  */
+import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
 
 export type ParseResult = { ok: true; value: string } | { ok: false; error: string };
 
@@ -25,8 +27,10 @@ const IN_NUMBER_SEPARATORS = /[\s\-.()/]/g;
 
 /**
  * Parses one phone number as typed by a person into strict E.164 (`+` then 8–15 digits,
- * the first 1–9). Accepts `+1 (415) 555-0100`, `0041 44 668 18 00`, `tel:+14155550100`,
- * `+44 (0)20 7946 0958`. Errors are one sentence naming the problem and showing an example.
+ * the first 1–9) that is a valid number for its country by libphonenumber's full metadata.
+ * Accepts `+1 (415) 555-0100`, `0041 44 668 18 00`, `tel:+14155550100`, `+44 (0)20 7946 0958`;
+ * refuses `+1 415 555 010` (too short for +1), `+141501144770090` (too long), `+999 1234 5678`
+ * (no such country code). Errors are one sentence naming the problem and showing an example.
  */
 export function parseE164(input: string): ParseResult {
   const raw = input.trim();
@@ -63,7 +67,23 @@ export function parseE164(input: string): ParseResult {
   if (digits.length > 15) {
     return fail(`"${raw}" is too long: E.164 has 8 to 15 digits after the +, e.g. ${E164_EXAMPLE}.`);
   }
-  return { ok: true, value: `+${digits}` };
+  return checkNumberPlan(raw, `+${digits}`);
+}
+
+/** Whether an E.164 string is a number its country's numbering plan has (libphonenumber, full metadata). */
+function checkNumberPlan(raw: string, e164: string): ParseResult {
+  const length = validatePhoneNumberLength(e164);
+  if (length === 'INVALID_COUNTRY') {
+    return fail(`"${raw}" does not start with a country calling code that exists; check the digits after the +, e.g. ${E164_EXAMPLE}.`);
+  }
+  const parsed = parsePhoneNumberFromString(e164);
+  const cc = parsed ? `+${parsed.countryCallingCode}` : 'its country code';
+  if (length === 'TOO_SHORT' || length === 'TOO_LONG' || length === 'INVALID_LENGTH') {
+    const what = length === 'TOO_SHORT' ? 'too short' : length === 'TOO_LONG' ? 'too long' : 'the wrong length';
+    return fail(`"${raw}" is ${what} for a number with country code ${cc}, e.g. ${E164_EXAMPLE}.`);
+  }
+  if (!parsed?.isValid()) return fail(`"${raw}" is not a valid phone number for country code ${cc}, e.g. ${E164_EXAMPLE}.`);
+  return { ok: true, value: parsed.number };
 }
 
 export interface NumberListResult {

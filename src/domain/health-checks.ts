@@ -165,6 +165,10 @@ function globalChecks(input: HealthInput): Finding[] {
         `Listed ${s.inboundTrunks.length} inbound trunk(s), ${s.outboundTrunks.length} outbound trunk(s), ${s.dispatchRules.length} dispatch rule(s).`,
       ),
     );
+    const catchAll = catchAllRuleFinding(s);
+    if (catchAll) out.push(catchAll);
+    const orphans = orphanedResourcesFinding(s, input.bindings);
+    if (orphans) out.push(orphans);
   } else {
     const f = input.livekit.failure;
     out.push(fail('livekit.api', `LiveKit API check failed: ${describeFailure(f)}`, failureEvidence(f), livekitNextStep(f)));
@@ -182,6 +186,82 @@ function globalChecks(input: HealthInput): Finding[] {
     );
   }
   return out;
+}
+
+/**
+ * Rules without trunk IDs also take calls that no trunk matched (livekit/livekit `pkg/service/ioservice_sip.go`
+ * returns no trunk, not an error; protocol `sip/sip.go` applies rules without trunk IDs then). Such calls skip
+ * every trunk's allowed addresses, allowed numbers and digest auth. Only a wildcard trunk with no address or
+ * number filter would catch them first (its own auth then applies).
+ */
+export function catchAllRuleFinding(s: LiveKitSnapshot): Finding | undefined {
+  const rules = s.dispatchRules.filter((r) => r.trunkIds.length === 0);
+  if (rules.length === 0) return undefined;
+  const openWildcard = s.inboundTrunks.find((t) => t.numbers.length === 0 && t.allowedNumbers.length === 0 && t.allowedAddresses.length === 0);
+  if (openWildcard) return undefined;
+  const list = rules.map((r) => `"${r.name}" (${r.id})${r.numbers.length ? ` for called ${r.numbers.join(', ')}` : ''}`).join(', ');
+  return warn(
+    'dispatch-rule.catch-all',
+    `${rules.length} dispatch rule(s) for all trunks catch calls to numbers no trunk lists`,
+    `Rule(s) ${list} have no trunk IDs. When no inbound trunk matches a call (number not listed, caller or source address not allowed), LiveKit goes on without a trunk and these rules still route it: no trunk's allowed addresses or digest auth are checked.`,
+    `Give each rule the trunk IDs it serves (lk sip dispatch update --id <rule> --trunks <trunk>), or re-apply the binding that owns it.`,
+  );
+}
+
+/** A LiveKit resource tagged as managed by SIP Ops that no binding owns. */
+export interface OrphanedResource {
+  kind: 'inbound' | 'rule' | 'outbound';
+  id: string;
+  name: string;
+  /** The binding name in its tag. */
+  taggedBinding: string;
+}
+
+/**
+ * Resources whose metadata says SIP Ops manages them for a binding, but that no stored binding
+ * references: left behind when the database was lost or restored from an old copy, or by a
+ * change that was cut off before it could record them.
+ */
+export function findOrphanedResources(s: LiveKitSnapshot, bindings: Binding[]): OrphanedResource[] {
+  const owned = new Set(bindings.flatMap((b) => [b.resources.inboundTrunkId, b.resources.dispatchRuleId, b.resources.outboundTrunkId]));
+  const out: OrphanedResource[] = [];
+  const visit = (kind: OrphanedResource['kind'], r: { id: string; name: string; metadata: string }): void => {
+    const tag = parseManagedTag(r.metadata);
+    if (tag && !owned.has(r.id)) out.push({ kind, id: r.id, name: r.name, taggedBinding: tag.binding });
+  };
+  for (const t of s.inboundTrunks) visit('inbound', t);
+  for (const r of s.dispatchRules) visit('rule', r);
+  for (const t of s.outboundTrunks) visit('outbound', t);
+  return out;
+}
+
+const LK_DELETE: Record<OrphanedResource['kind'], string> = { inbound: 'lk sip inbound delete', rule: 'lk sip dispatch delete', outbound: 'lk sip outbound delete' };
+
+/** The orphans of one tagged binding name: the import that adopts them, or the commands that delete them. */
+function orphanGroupText(name: string, group: OrphanedResource[], taken: boolean): string {
+  const ids = group.map((o) => `${o.kind} ${o.id}`).join(', ');
+  const one = (k: OrphanedResource['kind']) => group.filter((o) => o.kind === k);
+  const adoptable = one('inbound').length <= 1 && one('rule').length <= 1 && one('outbound').length <= 1;
+  const importName = taken ? `${name}-restored` : name;
+  const args = (['inbound', 'rule', 'outbound'] as const).map((k) => (one(k)[0] ? ` ${k}=${one(k)[0]!.id}` : '')).join('');
+  const adopt = adoptable ? `adopt with /sip-setup import ${importName}${args}` : 'more than one resource of a kind: adopt one set with /sip-setup import';
+  const del = group.map((o) => `${LK_DELETE[o.kind]} ${o.id}`).join('; ');
+  return `tagged "${name}"${taken ? ' (a binding of that name now owns other resources)' : ''}: ${ids}. To keep them, ${adopt}; to remove them: ${del}.`;
+}
+
+export function orphanedResourcesFinding(s: LiveKitSnapshot, bindings: Binding[]): Finding | undefined {
+  const orphans = findOrphanedResources(s, bindings);
+  if (orphans.length === 0) return undefined;
+  const names = new Set(bindings.map((b) => b.name));
+  const byName = new Map<string, OrphanedResource[]>();
+  for (const o of orphans) byName.set(o.taggedBinding, [...(byName.get(o.taggedBinding) ?? []), o]);
+  const groups = [...byName.entries()].map(([name, group]) => orphanGroupText(name, group, names.has(name)));
+  return warn(
+    'livekit.orphaned-resources',
+    `${orphans.length} LiveKit resource(s) tagged as managed by SIP Ops belong to no binding`,
+    `Resources ${groups.join(' ')}`,
+    'Adopt each set with the /sip-setup import shown (it checks them like the form), or delete them with the lk commands shown. If a change to that binding is running right now, wait for it and run the check again.',
+  );
 }
 
 function failureEvidence(f: LiveKitFailure): string {
@@ -557,12 +637,18 @@ function ownerOfRule(rule: DispatchRule, all: Binding[]): string | undefined {
 function routeLine(b: Binding, did: string, s: LiveKitSnapshot, all: Binding[]): RouteLine {
   const e = explainRoute(s, { to: did, from: SAMPLE_CALLER });
   if (e.outcome === 'dropped') {
-    const why = e.steps[e.steps.length - 1] ?? e.reason;
+    // Dropped for want of a trunk: the trunk step and the rule step that followed it both matter.
+    const why = (e.stage === 'trunk' ? e.steps.slice(-2) : e.steps.slice(-1)).join(' ') || e.reason;
     return { did, ok: false, text: `${did} → dropped at the ${e.stage === 'trunk' ? 'trunk' : 'dispatch rule'} stage: ${why}` };
   }
   const room = e.roomPattern.split(SAMPLE_CALLER).join(CALLER_PLACEHOLDER);
   const agent = e.agents.length ? `agent ${e.agents.join(', ')}` : 'no agent';
-  const viaTrunk = e.trunk.id === b.resources.inboundTrunkId ? '' : ` (via trunk "${e.trunk.name}" ${e.trunk.id}, not this binding's trunk)`;
+  const viaTrunk =
+    e.trunk === undefined
+      ? ' (no trunk matched: a rule for all trunks took it, with no address or auth check)'
+      : e.trunk.id === b.resources.inboundTrunkId
+        ? ''
+        : ` (via trunk "${e.trunk.name}" ${e.trunk.id}, not this binding's trunk)`;
   if (e.rule.id === b.resources.dispatchRuleId) {
     return { did, ok: true, text: `${did} → room ${room}, ${agent}${viaTrunk}` };
   }

@@ -345,11 +345,26 @@ export function reduceInboundCall(state: RoomCallsState, ev: InboundEvent): { st
   return { state: next, effects };
 }
 
-/** Plain words for an end reason. */
-export function describeEndReason(call: Pick<InboundCallView, 'endReason' | 'agentLeftFirst'>): string {
+/** What is said when LiveKit gives no usable reason, with the RTP checks that usually explain it. */
+export const UNCLEAR_END =
+  'ended without a clear reason (LiveKit gave none); if calls keep ending like this, check RTP: the firewall must let UDP 10000-20000 reach LiveKit SIP, and behind NAT LiveKit SIP must announce its public IP';
+
+/**
+ * Plain words for an end reason. On a self-hosted server the reason alone misleads (livekit/sip
+ * `pkg/sip/participant.go` CallStatus.DisconnectReason, `pkg/sip/inbound.go`; livekit/livekit
+ * `pkg/rtc/signalling/signalhandler.go`): a dropped call leaves with UNKNOWN_REASON, which the server
+ * turns into CLIENT_INITIATED like every unlisted reason (so MEDIA_FAILURE and SIP_TRUNK_FAILURE never
+ * arrive), and only a real hangup (BYE or CANCEL, or a media timeout after answer, which LiveKit treats
+ * as a lost BYE) sets `sip.callStatus` to "hangup" before leaving. So "the caller hung up" needs that
+ * status; without it the end is unclear.
+ */
+export function describeEndReason(call: Pick<InboundCallView, 'endReason' | 'agentLeftFirst' | 'callStatus'>): string {
   switch (call.endReason) {
     case 'CLIENT_INITIATED':
-      return call.agentLeftFirst ? 'the agent left, then the call was hung up' : 'the caller hung up';
+      if (call.agentLeftFirst) return 'the agent left, then the call was hung up';
+      return call.callStatus === 'hangup' ? 'the caller hung up' : UNCLEAR_END;
+    case 'UNKNOWN_REASON':
+      return UNCLEAR_END;
     case 'ROOM_DELETED':
       return 'the room was deleted (e.g. the agent ended the call)';
     case 'PARTICIPANT_REMOVED':

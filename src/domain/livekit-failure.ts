@@ -17,7 +17,7 @@ export type LiveKitFailure =
   | { kind: 'not-found'; message: string }
   /** 400 `invalid_argument`: validation or conflict (the message names the conflict). */
   | { kind: 'invalid-argument'; message: string }
-  /** 503 `unavailable`: no livekit-sip instance answered the RPC. */
+  /** 503 `unavailable`: no livekit-sip answered the RPC, livekit-sip is out of CPU, or it hit a network error before the INVITE. */
   | { kind: 'no-sip-service'; message: string }
   /** 412 `failed_precondition` without SIP meta (e.g. digest required but no credentials on the trunk). */
   | { kind: 'failed-precondition'; message: string }

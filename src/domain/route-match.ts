@@ -14,8 +14,16 @@
  *   individual 1, callee 2; open direct 100, individual 101, callee 102; +1000 without
  *   `inboundNumbers`, +1000 without `numbers`; ties go to the smaller room name/prefix.
  * - A rule that lists the matched trunk beats every wildcard rule, whatever the priorities.
- * - When no trunk matches, LiveKit refuses the call (404 "sip trunk not found"); with no inbound
- *   trunks at all it would try wildcard rules only. Both are reported as dropped at the trunk stage.
+ * - When no trunk matches, the open-source server answers livekit-sip's trunk lookup with an empty
+ *   result (livekit/livekit `pkg/service/ioservice_sip.go`), livekit-sip goes on without a trunk
+ *   (livekit/sip `pkg/service/psrpc.go`) and only rules without trunk IDs apply (protocol `sip/sip.go`,
+ *   test "Default rules should work even if no trunk is defined"). Such a rule therefore catches calls to
+ *   numbers no trunk lists, with no trunk's address or auth checks. With no rule either, the call is
+ *   dropped without any SIP answer (livekit/sip `pkg/sip/inbound.go` DispatchNoRuleDrop).
+ * - Whenever no rule matches, LiveKit's error reads "No SIP Dispatch Rules defined", even when rules
+ *   exist (protocol `sip/sip.go` MatchDispatchRuleIter); the steps say what really happened.
+ * - A matched trunk with a username and password is challenged first: livekit-sip answers the INVITE with
+ *   407 (livekit/sip `pkg/sip/inbound.go`, AuthPassword), so Sinch must send digest credentials.
  */
 import type { DispatchRule, InboundTrunk, LiveKitSnapshot } from './livekit-model';
 import { normalizeNumber } from './e164';
@@ -25,7 +33,8 @@ export type RoomKind = 'individual' | 'direct' | 'callee';
 export type RouteExplanation =
   | {
       outcome: 'routed';
-      trunk: InboundTrunk;
+      /** undefined: no trunk matched, and a rule without trunk IDs took the call. */
+      trunk: InboundTrunk | undefined;
       rule: DispatchRule;
       /** The room name; `<random>` stands for LiveKit's random 12-character suffix. */
       roomPattern: string;
@@ -52,8 +61,13 @@ export function explainRoute(snapshot: LiveKitSnapshot, call: InboundCall): Rout
   const steps: string[] = [];
   const trunk = matchTrunk(snapshot.inboundTrunks, call, steps);
   if (!trunk.ok) return { outcome: 'dropped', stage: 'trunk', reason: trunk.reason, steps };
+  if (trunk.trunk?.hasAuth === true) {
+    steps.push(
+      `${cap(trunkLabel(trunk.trunk))} has a username and password: LiveKit answers the INVITE with 407 and Sinch must resend it with digest credentials (an EST trunk on IP ACL auth sends none, and the call fails).`,
+    );
+  }
   const rule = matchRule(snapshot.dispatchRules, trunk.trunk, call, steps);
-  if (!rule.ok) return { outcome: 'dropped', stage: 'rule', reason: rule.reason, steps };
+  if (!rule.ok) return { outcome: 'dropped', stage: trunk.trunk === undefined ? 'trunk' : 'rule', reason: rule.reason, steps };
 
   const r = rule.rule;
   const roomPattern = roomPatternFor(r, call);
@@ -103,14 +117,14 @@ export function roomPatternFor(rule: Pick<DispatchRule, 'rule' | 'hidePhoneNumbe
   }
 }
 
-type TrunkMatch = { ok: true; trunk: InboundTrunk } | { ok: false; reason: string };
+type TrunkMatch = { ok: true; trunk: InboundTrunk | undefined } | { ok: false; reason: string };
 
 function matchTrunk(trunks: InboundTrunk[], call: InboundCall, steps: string[]): TrunkMatch {
   const calledNorm = normalizeNumber(call.to);
-  const noRoute: TrunkMatch = { ok: false, reason: `No SIP Trunk or Dispatch Rules matched for ${q(call.to)}` };
+  const noTrunk: TrunkMatch = { ok: true, trunk: undefined };
   if (trunks.length === 0) {
-    steps.push('There are no LiveKit inbound trunks, so no trunk can accept the call.');
-    return noRoute;
+    steps.push(`There are no LiveKit inbound trunks: LiveKit goes on without a trunk, so ${NO_TRUNK_RULES}.`);
+    return noTrunk;
   }
   const sourceIp = call.sourceIp !== undefined ? parseIp(call.sourceIp) : undefined;
   const specific: InboundTrunk[] = [];
@@ -155,22 +169,30 @@ function matchTrunk(trunks: InboundTrunk[], call: InboundCall, steps: string[]):
     steps.push(`No trunk lists ${call.to}; wildcard ${trunkLabel(wildcard[0]!)} (no numbers) takes the call.`);
     return { ok: true, trunk: wildcard[0]! };
   }
-  steps.push(`No inbound trunk lists ${call.to} or accepts it as a wildcard: LiveKit rejects the call (404, trunk not found).`);
-  return noRoute;
+  steps.push(`No inbound trunk lists ${call.to} or accepts it as a wildcard: LiveKit goes on without a trunk, so ${NO_TRUNK_RULES}.`);
+  return noTrunk;
 }
+
+const NO_TRUNK_RULES =
+  'only dispatch rules for all trunks (no trunk IDs) can take the call, with no trunk address or auth check';
 
 type RuleMatch = { ok: true; rule: DispatchRule } | { ok: false; reason: string };
 
-function matchRule(rules: DispatchRule[], trunk: InboundTrunk, call: InboundCall, steps: string[]): RuleMatch {
+/** LiveKit's wording whenever no rule matches, rules or not (protocol `sip/sip.go` ErrNoDispatchMatched). */
+export const NO_RULE_REASON = 'No SIP Dispatch Rules defined';
+const DROP = 'LiveKit drops the call without any SIP answer (Sinch sees no response)';
+const WORDING = `LiveKit logs "${NO_RULE_REASON}" even though rules exist`;
+
+function matchRule(rules: DispatchRule[], trunk: InboundTrunk | undefined, call: InboundCall, steps: string[]): RuleMatch {
   if (rules.length === 0) {
-    steps.push('There are no dispatch rules: LiveKit drops the call.');
-    return { ok: false, reason: 'No SIP Dispatch Rules defined' };
+    steps.push(`There are no dispatch rules: ${DROP}.`);
+    return { ok: false, reason: NO_RULE_REASON };
   }
   const specific: DispatchRule[] = [];
   const wildcard: DispatchRule[] = [];
   for (const r of rules) {
     const isWildcard = r.trunkIds.length === 0;
-    if (!isWildcard && !r.trunkIds.includes(trunk.id)) continue;
+    if (!isWildcard && (trunk === undefined || !r.trunkIds.includes(trunk.id))) continue;
     const label = ruleLabel(r);
     if (r.inboundNumbers.length > 0 && !r.inboundNumbers.includes(call.from)) {
       steps.push(`${cap(label)} is skipped: its inbound numbers (callers) ${list(r.inboundNumbers)} do not include caller ${call.from}.${nearMiss(r.inboundNumbers, call.from)}`);
@@ -184,12 +206,15 @@ function matchRule(rules: DispatchRule[], trunk: InboundTrunk, call: InboundCall
   }
   const pick = specific.length > 0 ? specific : wildcard;
   if (pick.length === 0) {
-    steps.push(`No dispatch rule for ${trunkLabel(trunk)} or for all trunks accepts this call: LiveKit drops it.`);
-    return { ok: false, reason: `No SIP Dispatch Rules matched for ${q(call.to)}` };
+    const scope = trunk === undefined ? 'No dispatch rule for all trunks' : `No dispatch rule for ${trunkLabel(trunk)} or for all trunks`;
+    steps.push(`${scope} accepts this call: ${DROP}; ${WORDING}.`);
+    return { ok: false, reason: NO_RULE_REASON };
   }
   const sorted = [...pick].sort(compareRules);
   const best = sorted[0]!;
-  if (specific.length > 0) {
+  if (trunk === undefined) {
+    steps.push(`${cap(ruleLabel(best))} applies to all trunks, so it takes the call although no trunk lists ${call.to}: nothing checked where the call came from.`);
+  } else if (specific.length > 0) {
     steps.push(`${cap(ruleLabel(best))} lists ${trunkLabel(trunk)}, so it beats rules for all trunks.`);
   } else {
     steps.push(`No rule lists ${trunkLabel(trunk)}; ${ruleLabel(best)} applies to all trunks.`);

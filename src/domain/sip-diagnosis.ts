@@ -166,16 +166,7 @@ export function diagnose(failure: LiveKitFailure, ctx: DiagnosisContext = {}): D
     case 'invalid-argument':
       return diagnoseInvalidArgument(failure.message, v);
     case 'no-sip-service':
-      return {
-        headline: 'No LiveKit SIP service answered',
-        cause: 'The LiveKit server got the request but no livekit-sip instance picked it up.',
-        nextSteps: [
-          'Check that the livekit-sip container/process is running and healthy (its health port answers 200).',
-          'Check livekit-sip and livekit-server use the same Redis (address, password, DB).',
-          'Look for errors at start-up in `docker logs livekit-sip-1`.',
-        ],
-        severity: 'livekit',
-      };
+      return diagnoseUnavailable(failure.message, v);
     case 'failed-precondition':
       return diagnoseFailedPrecondition(failure.message, v);
     case 'unsupported':
@@ -201,6 +192,53 @@ interface Values {
   host: string;
   isUdp: boolean;
   isTls: boolean;
+}
+
+/**
+ * 503 `unavailable` has three causes: no livekit-sip answered the RPC (psrpc "no response from servers"),
+ * livekit-sip refused because it is out of CPU (livekit/sip `pkg/errors/errors.go` ErrUnavailable "cpu
+ * exhausted", returned by `pkg/sip/client.go` when its health is not OK), or a network error while sending
+ * the INVITE (livekit/sip `pkg/sip/errors.go`: a *net.OpError becomes psrpc Unavailable). The message tells
+ * them apart when it can; otherwise all three are named.
+ */
+function diagnoseUnavailable(message: string, v: Values): Diagnosis {
+  const three = 'LiveKit answers "unavailable" when no livekit-sip instance picked up the request, when livekit-sip is out of CPU and refuses new calls, or when livekit-sip hit a network error before its INVITE left.';
+  if (/cpu exhausted/i.test(message)) {
+    return {
+      headline: 'LiveKit SIP is out of CPU',
+      cause: `livekit-sip refused the call because its CPU is exhausted ("${message}"). ${three}`,
+      nextSteps: [
+        'Check the CPU load of the livekit-sip host and how many calls it carries.',
+        'Give livekit-sip more CPU or run another instance on the same Redis.',
+        'Retry the call once the load drops.',
+      ],
+      severity: 'livekit',
+    };
+  }
+  if (/\b(dial|write|read) (udp|tcp)|network is unreachable|connection refused|no route to host/i.test(message)) {
+    return {
+      headline: 'Network error before the INVITE left LiveKit SIP',
+      cause: `livekit-sip could not send the INVITE (${message}). ${three}`,
+      nextSteps: [
+        `Check the LiveKit SIP host can reach ${v.domain} (routing, firewall for outbound SIP 5060 UDP/TCP, 5061 TLS).`,
+        `Check ${v.domain} resolves from the LiveKit SIP host to the address you expect.`,
+        'Look for the error in `docker logs livekit-sip-1` around the time of the call.',
+      ],
+      severity: 'network',
+    };
+  }
+  return {
+    headline: 'No LiveKit SIP service answered',
+    cause: /no response from servers/i.test(message)
+      ? `${three} Here the message ("${message}") points at the first: the LiveKit server got the request but no livekit-sip instance picked it up.`
+      : `${three} The message ("${message}") does not say which.`,
+    nextSteps: [
+      'Check that the livekit-sip container/process is running and healthy (its health port answers 200).',
+      'Check livekit-sip and livekit-server use the same Redis (address, password, DB).',
+      'Check the livekit-sip host is not out of CPU, and look for errors in `docker logs livekit-sip-1`.',
+    ],
+    severity: 'livekit',
+  };
 }
 
 function values(ctx: DiagnosisContext): Values {

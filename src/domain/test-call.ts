@@ -6,7 +6,15 @@ import { parseE164 } from './e164';
 import type { LiveKitFailure } from './livekit-failure';
 import { diagnose, sipReasonPhrase, type Diagnosis, type DiagnosisContext } from './sip-diagnosis';
 
-export const TEST_CALL_TIMEOUT = { defaultSec: 45, minSec: 5, maxSec: 120 } as const;
+/**
+ * LiveKit waits at most 80 s for a call placed with waitUntilAnswered, the room join of livekit-sip
+ * included (livekit/livekit `pkg/service/sip.go` CreateSIPParticipant). Ringing longer than what fits
+ * in that, with a few seconds for the join, would end as "LiveKit did not answer in time".
+ */
+export const LIVEKIT_ANSWER_WAIT_CAP_SEC = 80;
+export const TEST_CALL_TIMEOUT = { defaultSec: 45, minSec: 5, maxSec: 75 } as const;
+/** Why the ringing timeout stops at maxSec (shown in the usage text). */
+export const TEST_CALL_TIMEOUT_WHY = `LiveKit waits at most ${LIVEKIT_ANSWER_WAIT_CAP_SEC} s for an answer, joining the room included, so ${TEST_CALL_TIMEOUT.maxSec} s is the longest ringing that fits`;
 
 export interface TestCallArgs {
   /** Binding name as typed, lower-cased. */

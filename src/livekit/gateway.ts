@@ -1,4 +1,4 @@
-import { ListUpdate, Pagination } from '@livekit/protocol';
+import { ListUpdate, SIPMediaConfig } from '@livekit/protocol';
 import {
   RoomAgentDispatch,
   RoomConfiguration,
@@ -12,6 +12,7 @@ import {
   type SIPOutboundTrunkInfo,
 } from 'livekit-server-sdk';
 import type { DesiredInbound, DesiredOutbound, DesiredRule } from '../domain/binding-resources';
+import { LIVEKIT_ANSWER_WAIT_CAP_SEC } from '../domain/test-call';
 import type { LiveKitFailure, LiveKitResult } from '../domain/livekit-failure';
 import type {
   DispatchRule,
@@ -82,11 +83,25 @@ export interface GatewayOptions {
   url: string;
   apiKey: string;
   apiSecret: string;
-  /** Seconds per request (call placement raises it to ringing timeout + 2 s, as the SDK does). */
+  /** Seconds per request (call placement waiting for the answer uses `placeCallTimeoutSec` instead). */
   requestTimeoutSec?: number;
   /** Observes every LiveKit call: method, latency and failure if any (for metrics and logs). */
   observe?: (method: string, ms: number, failure?: LiveKitFailure) => void;
 }
+
+/**
+ * HTTP timeout of CreateSIPParticipant with waitUntilAnswered. The SDK's own (ringing + 2 s) is too short:
+ * livekit-sip joins the room first and only then starts ringing (livekit/sip `pkg/sip/outbound.go`), so a
+ * late answer or no-answer comes after the SDK gave up, and our cleanup would hang up an answered call.
+ * The server itself stops waiting at 80 s (livekit/livekit `pkg/service/sip.go`): wait for ringing plus
+ * 20 s for the join, never past that cap, plus 5 s for the answer to travel.
+ */
+export function placeCallTimeoutSec(ringingSec: number): number {
+  return Math.min(Math.max(1, Math.round(ringingSec)) + 20, LIVEKIT_ANSWER_WAIT_CAP_SEC) + 5;
+}
+
+/** A room name no call uses: the readiness ping asks for this room only. */
+const PING_ROOM = 'sip-ops-readiness-ping';
 
 function ruleToSdk(rule: DispatchRuleKind): SIPDispatchRule {
   switch (rule.kind) {
@@ -139,9 +154,14 @@ export class SdkLiveKitGateway implements LiveKitGateway {
     }
   }
 
+  /**
+   * Readiness: the cheapest authenticated call. ListRooms with one name reads one room key
+   * (livekit/livekit `pkg/service/roomservice.go` ListRooms → roomStore.ListRooms(names));
+   * a SIP list would walk every trunk, as `page.limit` is only a page size.
+   */
   ping(): Promise<LiveKitResult<void>> {
-    return this.run('ListSIPInboundTrunk', async () => {
-      await this.sip.listSipInboundTrunk({ page: new Pagination({ limit: 1 }) });
+    return this.run('ListRooms', async () => {
+      await this.rooms.listRooms([PING_ROOM]);
     });
   }
 
@@ -182,7 +202,22 @@ export class SdkLiveKitGateway implements LiveKitGateway {
     );
   }
 
-  updateInboundTrunk(id: string, input: Partial<InboundTrunkInput>): Promise<LiveKitResult<InboundTrunk>> {
+  /**
+   * A field update. Encryption goes in `media.encryption`: the server upgrades the deprecated
+   * `mediaEncryption` into `media.encryption` only while that is unset, so once set it wins and a
+   * `mediaEncryption`-only change is a no-op (protocol `livekit/sip.go` `updateMediaConfig`). `media`
+   * replaces the whole media config, so the trunk is read first to keep its codecs and media timeout.
+   */
+  async updateInboundTrunk(id: string, input: Partial<InboundTrunkInput>): Promise<LiveKitResult<InboundTrunk>> {
+    let media: SIPMediaConfig | undefined;
+    if (input.mediaEncryption !== undefined) {
+      const current = await this.run('ListSIPInboundTrunk', async () => (await this.sip.listSipInboundTrunk({ trunkIds: [id] })).filter(Boolean));
+      if (!current.ok) return current;
+      const found = current.value.find((t) => t.sipTrunkId === id);
+      if (!found) return { ok: false, failure: { kind: 'not-found', message: `inbound trunk ${id} does not exist` } };
+      media = found.media?.clone() ?? new SIPMediaConfig();
+      media.encryption = encryptionToSdk(input.mediaEncryption);
+    }
     return this.run('UpdateSIPInboundTrunk', async () =>
       inboundFromSdk(
         await this.sip.updateSipInboundTrunkFields(id, {
@@ -192,6 +227,7 @@ export class SdkLiveKitGateway implements LiveKitGateway {
             ? { numbers: input.numbers.length ? new ListUpdate({ set: input.numbers }) : new ListUpdate({ clear: true }) }
             : {}),
           ...(input.mediaEncryption !== undefined ? { mediaEncryption: encryptionToSdk(input.mediaEncryption) } : {}),
+          ...(media ? { media } : {}),
         }),
       ),
     );
@@ -298,6 +334,7 @@ export class SdkLiveKitGateway implements LiveKitGateway {
         ...(input.participantName ? { participantName: input.participantName } : {}),
         ...(input.from ? { fromNumber: input.from } : {}),
         ringingTimeout: Math.max(1, Math.round(input.ringingTimeoutSec)),
+        ...(input.waitUntilAnswered ? { timeout: placeCallTimeoutSec(input.ringingTimeoutSec) } : {}),
         ...(input.maxCallDurationSec ? { maxCallDuration: Math.round(input.maxCallDurationSec) } : {}),
         waitUntilAnswered: input.waitUntilAnswered,
         ...(input.participantAttributes ? { participantAttributes: input.participantAttributes } : {}),

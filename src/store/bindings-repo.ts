@@ -1,22 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Binding, BindingResources, BindingSpec } from '../domain/binding';
+import type { ObjectLookup } from '../domain/object-identity';
+import { DIGEST_PASSWORD_COLUMN, type SecretsAtRest } from '../secrets/at-rest';
 import type { BindingsTable, Database } from './schema';
 
 type StoredSpec = Omit<BindingSpec, 'auth'> & { auth: { kind: 'acl' } | { kind: 'digest'; username: string } };
 
-function toRow(spec: BindingSpec): { spec: string; digest_password: string | null } {
+/** The row of `spec`; a digest password is sealed (throws SecretsKeyError without SECRETS_KEY). */
+function toRow(spec: BindingSpec, secrets: SecretsAtRest): { spec: string; digest_password: string | null } {
   const { auth, ...rest } = spec;
   const stored: StoredSpec =
     auth.kind === 'digest' ? { ...rest, auth: { kind: 'digest', username: auth.username } } : { ...rest, auth: { kind: 'acl' } };
-  return { spec: JSON.stringify(stored), digest_password: auth.kind === 'digest' ? auth.password : null };
+  return { spec: JSON.stringify(stored), digest_password: auth.kind === 'digest' ? secrets.seal(auth.password, DIGEST_PASSWORD_COLUMN) : null };
 }
 
-function fromRow(row: Selectable<BindingsTable>): Binding {
+function fromRow(row: Selectable<BindingsTable>, secrets: SecretsAtRest): Binding {
   const stored = JSON.parse(row.spec) as StoredSpec;
-  const auth: BindingSpec['auth'] =
-    stored.auth.kind === 'digest'
-      ? { kind: 'digest', username: stored.auth.username, password: row.digest_password ?? '' }
-      : { kind: 'acl' };
+  const password = row.digest_password === null ? '' : secrets.open(row.digest_password, DIGEST_PASSWORD_COLUMN);
+  const auth: BindingSpec['auth'] = stored.auth.kind === 'digest' ? { kind: 'digest', username: stored.auth.username, password } : { kind: 'acl' };
   const resources: BindingResources = {
     ...(row.inbound_trunk_id ? { inboundTrunkId: row.inbound_trunk_id } : {}),
     ...(row.dispatch_rule_id ? { dispatchRuleId: row.dispatch_rule_id } : {}),
@@ -24,6 +26,7 @@ function fromRow(row: Selectable<BindingsTable>): Binding {
   };
   return {
     ...stored,
+    id: row.id,
     auth,
     resources,
     version: row.version,
@@ -36,16 +39,52 @@ function fromRow(row: Selectable<BindingsTable>): Binding {
 
 /** Bindings and the LiveKit resource IDs they own. */
 export class BindingsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: SecretsAtRest,
+  ) {}
+
+  private fromRow = (row: Selectable<BindingsTable>): Binding => fromRow(row, this.secrets);
+
+  /**
+   * Seals every stored digest password with SECRETS_KEY that is in plain text (written by an older
+   * version) or sealed with SECRETS_KEY_PREVIOUS (a rotation); run at start. Returns how many were
+   * sealed again; throws SecretsKeyError when one cannot be read with the configured keys.
+   */
+  async resealSecrets(): Promise<number> {
+    if (!this.secrets.canStore) return 0;
+    const rows = await this.db.selectFrom('bindings').select(['id', 'digest_password']).where('digest_password', 'is not', null).execute();
+    let n = 0;
+    for (const row of rows) {
+      if (!row.digest_password || !this.secrets.needsReseal(row.digest_password)) continue;
+      const sealed = this.secrets.seal(this.secrets.open(row.digest_password, DIGEST_PASSWORD_COLUMN), DIGEST_PASSWORD_COLUMN);
+      await this.db.updateTable('bindings').set({ digest_password: sealed }).where('id', '=', row.id).where('digest_password', '=', row.digest_password).execute();
+      n += 1;
+    }
+    return n;
+  }
 
   async list(): Promise<Binding[]> {
     const rows = await this.db.selectFrom('bindings').selectAll().orderBy('name').execute();
-    return rows.map(fromRow);
+    return rows.map(this.fromRow);
   }
 
   async get(name: string): Promise<Binding | undefined> {
     const row = await this.db.selectFrom('bindings').selectAll().where('name', '=', name).executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  async getById(id: string): Promise<Binding | undefined> {
+    const row = await this.db.selectFrom('bindings').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  /** What became of the binding with identity `id`: live (name, version), deleted (name, when) or never known. */
+  async lookupIdentity(id: string): Promise<ObjectLookup> {
+    const live = await this.db.selectFrom('bindings').select(['id', 'name', 'version']).where('id', '=', id).executeTakeFirst();
+    if (live) return { state: 'live', id: live.id, name: live.name, version: live.version };
+    const gone = await this.db.selectFrom('binding_tombstones').selectAll().where('id', '=', id).executeTakeFirst();
+    return gone ? { state: 'deleted', id: gone.id, name: gone.name, deletedAt: gone.deleted_at } : { state: 'unknown' };
   }
 
   async count(): Promise<number> {
@@ -53,14 +92,15 @@ export class BindingsRepo {
     return Number(r.n);
   }
 
-  /** Insert a new binding; fails if the name exists. */
+  /** Insert a new binding with a new identity; fails if the name exists. */
   async insert(spec: BindingSpec, resources: BindingResources, actor: string, now = new Date()): Promise<Binding> {
     const at = now.toISOString();
     await this.db
       .insertInto('bindings')
       .values({
         name: spec.name,
-        ...toRow(spec),
+        id: randomUUID(),
+        ...toRow(spec, this.secrets),
         inbound_trunk_id: resources.inboundTrunkId ?? null,
         dispatch_rule_id: resources.dispatchRuleId ?? null,
         outbound_trunk_id: resources.outboundTrunkId ?? null,
@@ -88,7 +128,7 @@ export class BindingsRepo {
     const res = await this.db
       .updateTable('bindings')
       .set({
-        ...toRow(spec),
+        ...toRow(spec, this.secrets),
         inbound_trunk_id: resources.inboundTrunkId ?? null,
         dispatch_rule_id: resources.dispatchRuleId ?? null,
         outbound_trunk_id: resources.outboundTrunkId ?? null,
@@ -103,8 +143,17 @@ export class BindingsRepo {
     return this.get(spec.name);
   }
 
-  async delete(name: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('bindings').where('name', '=', name).executeTakeFirst();
-    return Number(res.numDeletedRows) === 1;
+  /** Deletes the binding `name`, leaving a tombstone of its identity (run inside a transaction to keep both or neither). */
+  async delete(name: string, now = new Date()): Promise<boolean> {
+    const row = await this.db.selectFrom('bindings').select('id').where('name', '=', name).executeTakeFirst();
+    if (!row) return false;
+    const res = await this.db.deleteFrom('bindings').where('id', '=', row.id).executeTakeFirst();
+    if (Number(res.numDeletedRows) !== 1) return false;
+    await this.db
+      .insertInto('binding_tombstones')
+      .values({ id: row.id, name, deleted_at: now.toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return true;
   }
 }

@@ -12,6 +12,12 @@ export interface Store {
   engine: Engine;
   /** True while the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Whether a change written now would last: the file at the configured path is still the one
+   * opened (same device and inode: not deleted, moved or replaced) and it takes a write lock.
+   * `reason` says what is wrong, in words for an operator.
+   */
+  recordable(): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -35,7 +41,8 @@ export function describeTarget(target: StoreTarget): string {
  */
 export async function openStore(target: StoreTarget, migrations: Migration[] = MIGRATIONS): Promise<Store> {
   const t = resolve(target);
-  const db = t.engine === 'sqlite' ? openSqlite(t.path) : openPostgres(t);
+  const opened = t.engine === 'sqlite' ? openSqlite(t.path) : openPostgres(t);
+  const { db } = opened;
   try {
     await migrate(db, migrations, t.engine);
   } catch (err) {
@@ -54,6 +61,10 @@ export async function openStore(target: StoreTarget, migrations: Migration[] = M
       } catch {
         return false;
       }
+    },
+    async recordable() {
+      if (closed) return { ok: false, reason: 'the database is not open' };
+      return opened.recordable();
     },
     async close() {
       if (closed) return;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
 import type { ChangeJournalTable, Database } from './schema';
 
 export type ChangeKind = 'create' | 'update' | 'import' | 'delete';
@@ -25,19 +26,67 @@ export interface JournalEntry<Step, Request> {
   updatedAt: string;
 }
 
-function fromRow<Step, Request>(r: Selectable<ChangeJournalTable>): JournalEntry<Step, Request> {
-  return {
-    id: r.id,
-    bindingName: r.binding_name,
-    kind: r.kind as ChangeKind,
-    state: r.state as ChangeState,
-    actor: r.actor,
-    request: JSON.parse(r.request) as Request,
-    steps: JSON.parse(r.steps) as Step[],
-    error: r.error,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
+/** A stored entry that does not parse: bad JSON, an unknown kind or state, or a request or steps of the wrong shape. */
+export class UnreadableJournalEntryError extends Error {
+  constructor(
+    readonly journalId: string,
+    readonly bindingName: string,
+    readonly reason: string,
+  ) {
+    super(`journal entry ${journalId} (binding ${bindingName}) cannot be read: ${reason}`);
+  }
+}
+
+/** How the stored JSON of one journal's entries is checked when read. */
+export interface JournalReader<Step, Request> {
+  steps: z.ZodType<Step[]>;
+  request: z.ZodType<Request>;
+}
+
+const rowSchema = z.object({
+  kind: z.enum(['create', 'update', 'import', 'delete']),
+  state: z.enum(['applying', 'committed', 'rolling_back', 'rolled_back', 'stuck']),
+});
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${what} is not JSON`);
+  }
+}
+
+function checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new Error(`${what}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * A row as an entry. With a reader, `request` and `steps` are validated; without one they are
+ * only parsed as JSON (for callers that look at the state alone).
+ */
+function fromRow<Step, Request>(r: Selectable<ChangeJournalTable>, reader?: JournalReader<Step, Request>): JournalEntry<Step, Request> {
+  try {
+    const row = checked(rowSchema, r, 'row');
+    const request = parseJson(r.request, 'request');
+    const steps = parseJson(r.steps, 'steps');
+    return {
+      id: r.id,
+      bindingName: r.binding_name,
+      kind: row.kind,
+      state: row.state,
+      actor: r.actor,
+      request: reader ? checked(reader.request, request, 'request') : (request as Request),
+      steps: reader ? checked(reader.steps, steps, 'steps') : (steps as Step[]),
+      error: r.error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  } catch (err) {
+    throw new UnreadableJournalEntryError(r.id, r.binding_name, (err as Error).message);
+  }
 }
 
 /**
@@ -45,9 +94,20 @@ function fromRow<Step, Request>(r: Selectable<ChangeJournalTable>): JournalEntry
  * so a restart knows exactly what a change did. Callers keep secrets out of `request` and `steps`.
  */
 export class JournalRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `recordable`: the store's check that a write now would last (see Store.recordable). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly recordable: () => Promise<{ ok: true } | { ok: false; reason: string }> = async () => ({ ok: true }),
+  ) {}
 
+  /**
+   * Opens the journal of a change: the first write of every change, before anything is sent to
+   * LiveKit. Refuses (throws) when the change could not be recorded, so nothing is created that the
+   * database would lose.
+   */
   async open<Step, Request>(e: { bindingName: string; kind: ChangeKind; actor: string; request: Request; steps: Step[] }, now: Date): Promise<JournalEntry<Step, Request>> {
+    const check = await this.recordable();
+    if (!check.ok) throw new Error(check.reason);
     const at = now.toISOString();
     const id = `CH_${randomUUID()}`;
     await this.db
@@ -81,18 +141,31 @@ export class JournalRepo {
       .execute();
   }
 
-  async get<Step, Request>(id: string): Promise<JournalEntry<Step, Request> | undefined> {
+  /** Throws `UnreadableJournalEntryError` when the stored entry does not parse. */
+  async get<Step, Request>(id: string, reader?: JournalReader<Step, Request>): Promise<JournalEntry<Step, Request> | undefined> {
     const r = await this.db.selectFrom('change_journal').selectAll().where('id', '=', id).executeTakeFirst();
-    return r ? fromRow<Step, Request>(r) : undefined;
+    return r ? fromRow<Step, Request>(r, reader) : undefined;
   }
 
-  /** Changes not finished: applying, rolling back, or stuck after a failed rollback. */
-  async listOpen<Step, Request>(): Promise<Array<JournalEntry<Step, Request>>> {
+  /**
+   * Changes not finished: applying, rolling back, or stuck after a failed rollback. An entry
+   * that does not parse is returned as its `UnreadableJournalEntryError`, so one bad row does
+   * not hide the others.
+   */
+  async listOpen<Step, Request>(reader: JournalReader<Step, Request>): Promise<Array<JournalEntry<Step, Request> | UnreadableJournalEntryError>> {
     const rows = await this.db.selectFrom('change_journal').selectAll().where('state', 'in', OPEN_STATES).orderBy('created_at').execute();
-    return rows.map((r) => fromRow<Step, Request>(r));
+    return rows.map((r) => {
+      try {
+        return fromRow(r, reader);
+      } catch (err) {
+        if (err instanceof UnreadableJournalEntryError) return err;
+        throw err;
+      }
+    });
   }
 
-  async listFor<Step, Request>(bindingName: string, limit = 20): Promise<Array<JournalEntry<Step, Request>>> {
+  /** Throws `UnreadableJournalEntryError` when a stored entry does not parse. */
+  async listFor<Step, Request>(bindingName: string, limit = 20, reader?: JournalReader<Step, Request>): Promise<Array<JournalEntry<Step, Request>>> {
     const rows = await this.db
       .selectFrom('change_journal')
       .selectAll()
@@ -100,6 +173,6 @@ export class JournalRepo {
       .orderBy('created_at', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((r) => fromRow<Step, Request>(r));
+    return rows.map((r) => fromRow<Step, Request>(r, reader));
   }
 }

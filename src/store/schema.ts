@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 
 export interface BindingsTable {
   name: string;
+  id: string; // UUID assigned at creation, kept through edits, never reused (migration 007)
   spec: string; // JSON BindingSpec without the digest password
   digest_password: string | null; // write-only secret, never rendered
   inbound_trunk_id: string | null;
@@ -17,6 +18,12 @@ export interface BindingsTable {
   created_at: string;
   updated_by: string;
   updated_at: string;
+}
+
+export interface BindingTombstonesTable {
+  id: string; // the deleted binding's id
+  name: string;
+  deleted_at: string;
 }
 
 export interface ChangeJournalTable {
@@ -101,6 +108,37 @@ export interface ChannelPacingTable {
   next_at: number | string;
 }
 
+export interface TestCallAttemptsTable {
+  id: string;
+  user_id: string;
+  binding_name: string;
+  trunk_domain: string; // trunkDomainKey()
+  admitted_at_ms: number;
+  start_at_ms: number; // its trunk-domain slot
+}
+
+export interface TestCallInflightTable {
+  binding_name: string;
+  user_id: string;
+  number: string;
+  since_ms: number;
+  lease_until_ms: number; // past this, the entry no longer counts (its process died)
+  holder: string; // the process instance that admitted it
+}
+
+export interface TestCallGuardKeysTable {
+  key: string; // user:U… | binding:name | domain:fqdn
+  admissions: number;
+  updated_at_ms: number;
+}
+
+export interface SlackActionPressesTable {
+  key: string; // hash of what makes one press
+  action_id: string;
+  user_id: string;
+  first_at_ms: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -109,12 +147,17 @@ export interface MigrationsTable {
 
 export interface Database {
   bindings: BindingsTable;
+  binding_tombstones: BindingTombstonesTable;
   change_journal: ChangeJournalTable;
   audit_log: AuditLogTable;
   webhook_events: WebhookEventsTable;
   call_records: CallRecordsTable;
   health_runs: HealthRunsTable;
   meta: MetaTable;
+  test_call_attempts: TestCallAttemptsTable;
+  test_call_inflight: TestCallInflightTable;
+  test_call_guard_keys: TestCallGuardKeysTable;
+  slack_action_presses: SlackActionPressesTable;
   schema_migrations: MigrationsTable;
   coordination_leases: CoordinationLeasesTable;
   channel_pacing: ChannelPacingTable;

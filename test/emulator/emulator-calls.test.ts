@@ -26,6 +26,29 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     await hooks.stop();
   });
 
+  // livekit/livekit pkg/service/sip.go: 80 s cap on waitUntilAnswered, room join included.
+  it('caps waitUntilAnswered at 80 s counted from the start, room join included', async () => {
+    lk.setSipTiming({ joinMs: 50, msPerSecond: 10 });
+    lk.setCallOutcome('*', { kind: 'no-answer' });
+    // 79 s of ringing + the join > 80 s: the server stops waiting first (deadline_exceeded), not livekit-sip.
+    const capped = await serverError(sip.createSipParticipant(trunkId, '+15551234', 'cap-1', { waitUntilAnswered: true, ringingTimeout: 79 }));
+    expect(capped).toMatchObject({ code: 'deadline_exceeded', message: 'request timed out' });
+    // 30 s fits: the no-answer comes from livekit-sip (canceled "sip request timed out").
+    const fits = await serverError(sip.createSipParticipant(trunkId, '+15551235', 'cap-2', { waitUntilAnswered: true, ringingTimeout: 30 }));
+    expect(fits).toMatchObject({ code: 'canceled', message: 'sip request timed out' });
+  });
+
+  // livekit/sip pkg/sip/outbound.go: the room join comes before the ringing timer.
+  it('joins the room before ringing, so the SDK\'s ringing + 2 s HTTP timeout gives up before livekit-sip does', async () => {
+    lk.setSipTiming({ joinMs: 2500, msPerSecond: 1000 });
+    lk.setCallOutcome('*', { kind: 'no-answer' });
+    const sdkGaveUp = await sip.createSipParticipant(trunkId, '+15551236', 'race-1', { waitUntilAnswered: true, ringingTimeout: 1 }).then(
+      () => 'answered',
+      (e: unknown) => (e as { name?: string }).name,
+    );
+    expect(sdkGaveUp).toBe('TimeoutError');
+  });
+
   it('waitUntilAnswered: creates the room, joins the SIP participant and answers (callStatus active)', async () => {
     const info = await sip.createSipParticipant(trunkId, '+15551234', 'room-1', {
       participantIdentity: 'probe-1',

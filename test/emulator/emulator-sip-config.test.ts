@@ -1,4 +1,4 @@
-import { ListUpdate, SIPTransport } from '@livekit/protocol';
+import { ListUpdate, SIPMediaConfig, SIPMediaEncryption, SIPTransport } from '@livekit/protocol';
 import { AccessToken, RoomAgentDispatch, RoomConfiguration, SIPDispatchRuleInfo, SIPInboundTrunkInfo, SipClient } from 'livekit-server-sdk';
 import { LiveKitEmulator, serverError } from '../support/livekit-emulator/index';
 
@@ -127,6 +127,18 @@ describe('LiveKit emulator: SIP trunks and dispatch rules', () => {
       await expect(sip.deleteSipTrunk('ST_unknown12345')).resolves.toMatchObject({ sipTrunkId: 'ST_unknown12345' });
       expect(await serverError(sip.deleteSipTrunk(''))).toMatchObject({ status: 400, message: 'trunk ID is required' });
     });
+
+    // protocol livekit/sip.go updateMediaConfig + SIPMediaConfig.UpgradeWith
+    it('upgrades media_encryption into media.encryption on a field update, which then wins over later media_encryption-only updates', async () => {
+      const t = await sip.createSipInboundTrunk('enc', ['+15550111'], { mediaEncryption: SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE });
+      const renamed = await sip.updateSipInboundTrunkFields(t.sipTrunkId, { name: 'enc2' });
+      expect(renamed.media?.encryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE);
+      const noop = await sip.updateSipInboundTrunkFields(t.sipTrunkId, { mediaEncryption: SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE });
+      expect(noop.mediaEncryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE);
+      const done = await sip.updateSipInboundTrunkFields(t.sipTrunkId, { media: new SIPMediaConfig({ encryption: SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE }) });
+      expect(done.mediaEncryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE);
+      expect(done.media?.encryption).toBe(SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE);
+    });
   });
 
   describe('outbound trunks', () => {
@@ -164,6 +176,20 @@ describe('LiveKit emulator: SIP trunks and dispatch rules', () => {
   });
 
   describe('dispatch rules', () => {
+    // livekit/livekit pkg/service/sip.go UpdateSIPDispatchRule: ListSIPDispatchRule(TrunkIds: new trunk IDs)
+    // + sip.WithDispatchRuleReplace; protocol livekit/sip.go ListSIPDispatchRuleRequest.Filter.
+    it('checks an update only against rules listed with the new trunk IDs: moving a rule onto a trunk is not checked', async () => {
+      const a = await sip.createSipInboundTrunk('a', ['+15550101']);
+      const b = await sip.createSipInboundTrunk('b', ['+15550102']);
+      const onA = await sip.createSipDispatchRule({ type: 'direct', roomName: 'ra' }, { trunkIds: [a.sipTrunkId] });
+      const onB = await sip.createSipDispatchRule({ type: 'direct', roomName: 'rb' }, { trunkIds: [b.sipTrunkId] });
+      await sip.updateSipDispatchRuleFields(onB.sipDispatchRuleId, { trunkIds: new ListUpdate({ set: [a.sipTrunkId] }) });
+      expect(lk.dispatchRules().filter((r) => r.trunkIds.includes(a.sipTrunkId))).toHaveLength(2);
+      // Once both are stored on trunk a, any further update of either is checked and refused.
+      const e = await serverError(sip.updateSipDispatchRuleFields(onA.sipDispatchRuleId, { name: 'renamed' }));
+      expect(e).toMatchObject({ status: 400, code: 'invalid_argument', message: expect.stringMatching(/already exists in dispatch rule/) });
+    });
+
     it('accepts the SDK form (deprecated top-level fields) and echoes trunk IDs, room config and metadata', async () => {
       const t = await sip.createSipInboundTrunk('t', ['+15550100']);
       const r = await sip.createSipDispatchRule(

@@ -147,7 +147,7 @@ describe('LiveKit emulator: webhooks and inbound calls', () => {
       await sip.createSipDispatchRule({ type: 'direct', roomName: 'vip', pin: '4321' }, { trunkIds: [t.sipTrunkId] });
       expect(await lk.simulateInboundCall({ from: '+15550001', to: '+15550100' })).toMatchObject({
         routed: false,
-        reason: 'No SIP Trunk or Dispatch Rules matched for "+15550100"',
+        reason: 'No SIP Dispatch Rules defined',
       });
       expect((await lk.simulateInboundCall({ from: '+15557777', to: '+15550100', sourceIp: '198.51.100.7' })).routed).toBe(false);
       const needPin = await lk.simulateInboundCall({ from: '+15557777', to: '+15550100', sourceIp: '203.0.113.9' });
@@ -156,13 +156,39 @@ describe('LiveKit emulator: webhooks and inbound calls', () => {
       expect(withPin.roomName).toBe('vip');
     });
 
+    // livekit/sip pkg/sip/participant.go (CallStatus), pkg/sip/inbound.go; livekit/livekit pkg/rtc/signalling/signalhandler.go.
+    it('leaves as the real SIP participant does: only a hangup sets sip.callStatus "hangup"; unlisted reasons become CLIENT_INITIATED', async () => {
+      await sip.createSipInboundTrunk('in', ['+15550100']);
+      await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'r' });
+      const left = async (hangupReason: string) => {
+        const res = routed(await lk.simulateInboundCall({ from: '+15557777', to: '+15550100', durationMs: 1, hangupReason }));
+        const p = res.events.find((e) => e.event === 'participant_left')!.participant!;
+        return [p.disconnectReason, (p.attributes as Record<string, string> | undefined)?.['sip.callStatus']];
+      };
+      expect(await left('CLIENT_INITIATED')).toEqual(['CLIENT_INITIATED', 'hangup']);
+      expect(await left('rtp-timeout')).toEqual(['CLIENT_INITIATED', 'hangup']);
+      expect(await left('dropped')).toEqual(['CLIENT_INITIATED', 'ringing']);
+      expect(await left('MEDIA_FAILURE')).toEqual(['CLIENT_INITIATED', 'ringing']);
+      expect(await left('USER_REJECTED')).toEqual(['USER_REJECTED', 'ringing']);
+    });
+
+    // protocol sip/sip_test.go "Default rules should work even if no trunk is defined"; livekit/livekit
+    // pkg/service/ioservice_sip.go (no trunk → nil, not an error); livekit/sip pkg/service/psrpc.go.
+    it('lets a rule without trunk IDs take a call to a number no trunk lists, with no trunk at all', async () => {
+      await sip.createSipInboundTrunk('in', ['+15550100']);
+      const wild = await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'any' }, { name: 'any' });
+      const r = routed(await lk.simulateInboundCall({ from: '+15557777', to: '+15550999', durationMs: 1 }));
+      expect(r).toMatchObject({ ruleId: wild.sipDispatchRuleId, trunkId: '' });
+    });
+
     it('reports drop reasons: unknown DID, no rules, several wildcard trunks', async () => {
       expect(await lk.simulateInboundCall({ from: '+15557777', to: '+15550100' })).toMatchObject({ routed: false, reason: 'No SIP Dispatch Rules defined' });
       const t = await sip.createSipInboundTrunk('in', ['+15550100']);
       await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'est-inbound-' }, { trunkIds: [t.sipTrunkId] });
+      // protocol sip/sip.go MatchDispatchRuleIter: "defined" is the wording whenever nothing matched.
       expect(await lk.simulateInboundCall({ from: '+15557777', to: '+15550999' })).toMatchObject({
         routed: false,
-        reason: 'No SIP Trunk or Dispatch Rules matched for "+15550999"',
+        reason: 'No SIP Dispatch Rules defined',
         events: [],
       });
       await sip.createSipInboundTrunk('w1', [], { allowedNumbers: ['+15557777'], authUsername: 'u', authPassword: 'p' });

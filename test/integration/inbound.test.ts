@@ -71,6 +71,19 @@ describe('inbound call reporting', () => {
       expect(record.durationMs).toBeLessThan(2000);
       expect(record.setupMs).toBeGreaterThanOrEqual(0);
     });
+
+    // livekit/sip pkg/sip/inbound.go + livekit/livekit pkg/rtc/signalling/signalhandler.go (emulated).
+    it('a dropped call (no hangup status) is not reported as "the caller hung up": unclear end with RTP checks', async () => {
+      const binding = await seedBinding(h.deps, { name: 'dropped', dids: ['+14155550177'], agentName: 'inbound-agent', reportChannel: REPORT });
+      const result = await h.livekit.simulateInboundCall({ from: '+15550177', to: binding.dids[0]!, agent: { joinAfterMs: 30 }, durationMs: 120, hangupReason: 'dropped' });
+      if (!result.routed) throw new Error(result.reason);
+      await settled(h, 1000);
+      const parent = h.slack.topLevel(REPORT).find((m) => m.text.includes('+15550177'))!;
+      const text = threadText(h, parent);
+      expect(text).toContain('ended without a clear reason');
+      expect(text).toContain('UDP 10000-20000');
+      expect(text).not.toContain('the caller hung up');
+    });
   });
 
   describe('webhook delivery: replays, reordering, forgeries, restarts', () => {

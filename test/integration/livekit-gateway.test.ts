@@ -1,6 +1,7 @@
-import { SdkLiveKitGateway } from '../../src/livekit/gateway';
+import { placeCallTimeoutSec, SdkLiveKitGateway } from '../../src/livekit/gateway';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
+import { diagnose } from '../../src/domain/sip-diagnosis';
 
 describe('LiveKit gateway against the emulator', () => {
   let lk: LiveKitEmulator;
@@ -74,6 +75,61 @@ describe('LiveKit gateway against the emulator', () => {
     expect((await gw.deleteTrunk(inbound.value.id)).ok).toBe(true); // unknown trunk delete succeeds
   });
 
+  it('turns inbound SRTP from require to disable even after an earlier field update set media.encryption', async () => {
+    const inbound = await gw.createInboundTrunk({ name: 'srtp', metadata: '', numbers: ['+14155550177'], mediaEncryption: 'require' });
+    if (!inbound.ok) throw new Error(inbound.failure.message);
+    // Any field update (here a rename) makes the server copy media_encryption into media.encryption.
+    const renamed = await gw.updateInboundTrunk(inbound.value.id, { name: 'srtp-renamed' });
+    if (!renamed.ok) throw new Error(renamed.failure.message);
+    const off = await gw.updateInboundTrunk(inbound.value.id, { mediaEncryption: 'disable' });
+    if (!off.ok) throw new Error(off.failure.message);
+    expect(off.value.mediaEncryption).toBe('disable');
+    expect(lk.inboundTrunks()[0]!.media?.encryption).toBe(0);
+  });
+
+  it('pings readiness with one ListRooms for a single name, not a SIP list that walks every trunk', async () => {
+    const before = { rooms: lk.countCalls('ListRooms'), sip: lk.countCalls('ListSIPInboundTrunk') };
+    expect((await gw.ping()).ok).toBe(true);
+    expect(lk.countCalls('ListRooms')).toBe(before.rooms + 1);
+    expect(lk.countCalls('ListSIPInboundTrunk')).toBe(before.sip);
+  });
+
+  it('names the right one of the three causes of a 503 unavailable from CreateSIPParticipant', async () => {
+    const out = await gw.createOutboundTrunk({ name: 'u', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550100'], authUsername: '', authPassword: '', mediaEncryption: 'disable' });
+    if (!out.ok) throw new Error(out.failure.message);
+    const call = (to: string) =>
+      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `u-${to}`, participantIdentity: `u-${to}`, ringingTimeoutSec: 5, waitUntilAnswered: true });
+    lk.setCallOutcome('+14155550011', { kind: 'no-sip-service' });
+    lk.setCallOutcome('+14155550012', { kind: 'sip-cpu-exhausted' });
+    lk.setCallOutcome('+14155550013', { kind: 'network-error' });
+    const headlines: string[] = [];
+    for (const to of ['+14155550011', '+14155550012', '+14155550013']) {
+      const r = await call(to);
+      if (r.ok) throw new Error('expected a failure');
+      expect(r.failure.kind).toBe('no-sip-service');
+      const d = diagnose(r.failure, { bindingName: 'acme-us', trunkDomain: 'acme.pstn.sinch.com' });
+      expect(d.cause).toMatch(/no livekit-sip instance picked up.*out of CPU.*network error before its INVITE/);
+      headlines.push(d.headline);
+    }
+    expect(headlines).toEqual(['No LiveKit SIP service answered', 'LiveKit SIP is out of CPU', 'Network error before the INVITE left LiveKit SIP']);
+  });
+
+  it('waits for a late answer or no-answer: livekit-sip joins the room before it starts ringing', async () => {
+    const out = await gw.createOutboundTrunk({ name: 'late', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550100'], authUsername: '', authPassword: '', mediaEncryption: 'disable' });
+    if (!out.ok) throw new Error(out.failure.message);
+    // Real seconds: a 2.5 s room join, then 1 s of ringing; the SDK alone would give up after 1 + 2 s.
+    lk.setSipTiming({ joinMs: 2500, msPerSecond: 1000 });
+    lk.setCallOutcome('+14155550021', { kind: 'answer', afterMs: 1000 });
+    lk.setCallOutcome('+14155550022', { kind: 'no-answer' });
+    const call = (to: string) =>
+      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `late-${to}`, participantIdentity: `late-${to}`, ringingTimeoutSec: 1, waitUntilAnswered: true });
+    const [answered, unanswered] = await Promise.all([call('+14155550021'), call('+14155550022')]);
+    expect(answered).toMatchObject({ ok: true, value: { roomName: 'late-+14155550021' } });
+    expect(unanswered).toMatchObject({ ok: false, failure: { kind: 'ringing-timeout' } });
+    expect(placeCallTimeoutSec(1)).toBe(26);
+    expect(placeCallTimeoutSec(75)).toBe(85);
+  });
+
   it('classifies failures the way the diagnosis expects', async () => {
     const out = await gw.createOutboundTrunk({
       name: 'o',
@@ -106,7 +162,7 @@ describe('LiveKit gateway against the emulator', () => {
       await gw.createInboundTrunk({ name: 'dup', metadata: '', numbers: [], mediaEncryption: 'disable' }),
     ).toMatchObject({ ok: false, failure: { kind: 'invalid-argument', message: expect.stringMatching(/for security/) } });
 
-    lk.failNext('ListSIPInboundTrunk', 'hang');
+    lk.failNext('ListRooms', 'hang');
     expect(await gw.ping()).toMatchObject({ ok: false, failure: { kind: 'request-timeout' } });
     await lk.setAvailable(false);
     expect(await gw.ping()).toMatchObject({ ok: false, failure: { kind: 'unreachable' } });

@@ -41,7 +41,7 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
     await seed.close();
     const env = harnessEnv(livekit, slack, dir, { DATABASE_URL: db.url, ADMIN_USER_IDS: `${ADMIN_USER},${SECOND_ADMIN}`, LOG_LEVEL: 'info' });
     replicas = [0, 1, 2].map(() => startProcess(env));
-    const ports = await Promise.all(replicas.map((r) => waitForPort(r, 90_000)));
+    const ports = await Promise.all(replicas.map((r) => waitForPort(r)));
     bases = ports.map((p) => `http://127.0.0.1:${p}`);
   }, 120_000);
 

@@ -2,6 +2,8 @@
  * /sip-setup end to end: the real service on port 0, really signed Slack requests, the Slack
  * stand-in and the LiveKit SIP emulator driven through livekit-server-sdk.
  */
+import { ListUpdate } from '@livekit/protocol';
+import { SipClient } from 'livekit-server-sdk';
 import { startService } from '../../src/main';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import type { AppDeps } from '../../src/app';
@@ -182,6 +184,29 @@ describe('/sip-setup', () => {
     expect(body.errors.dids).toContain(other.ok ? other.value.id : '');
     expect(creates()).toBe(before);
     expect(h.livekit.inboundTrunks()).toHaveLength(1);
+  });
+
+  it('refuses an edit while another dispatch rule was moved onto the binding\'s trunk (LiveKit stored the clash)', async () => {
+    const b = await createBinding(h);
+    const sip = new SipClient(h.livekit.url, h.livekit.apiKey, h.livekit.apiSecret);
+    const elsewhere = await sip.createSipInboundTrunk('elsewhere', ['+15550199']);
+    const moved = await sip.createSipDispatchRule({ type: 'direct', roomName: 'lk-room' }, { name: 'made-with-lk', trunkIds: [elsewhere.sipTrunkId] });
+    // LiveKit checks this update only against rules of the NEW trunk list, where the stored rule is absent.
+    await sip.updateSipDispatchRuleFields(moved.sipDispatchRuleId, { trunkIds: new ListUpdate({ set: [b.resources.inboundTrunkId!] }) });
+    await h.client.command('/sip-setup', 'acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const upd = await h.slack.waitFor('views.update');
+    const view = upd.args.view as { private_metadata: string };
+    const updates = () => h.livekit.countCalls('UpdateSIPDispatchRule');
+    const before = updates();
+    const res = await h.client.submitView({
+      callbackId: 'binding_modal',
+      values: bindingFormValues(bindingForm({ callerId: '+14155550101' }), 'edit'),
+      privateMetadata: view.private_metadata,
+    });
+    const body = res.body as { response_action: string; errors: Record<string, string> };
+    expect(body.response_action).toBe('errors');
+    expect(body.errors.dids).toContain(moved.sipDispatchRuleId);
+    expect(updates()).toBe(before);
   });
 
   it('refuses a DID owned by another binding', async () => {

@@ -3,6 +3,7 @@ import { testCallFeature } from '../../src/features/test-call';
 import type { CallRecord } from '../../src/store/calls-repo';
 import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
+import { blockAction, interactivityBody, nowSec } from '../support/slack-request';
 import { renderMessage } from '../support/slack-render';
 import type { SlackMessage } from '../support/slack-standin';
 
@@ -297,7 +298,7 @@ describe('/sip-test-call', () => {
     const parent = await finalParent(number);
     const actions = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
     const again = actions.elements!.find((e) => e.action_id === 'test_call_again')!;
-    expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20 });
+    expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20, bi: acme.id, c: (await record(number)).id });
     expect(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value).toBe('acme-us');
 
     // an outsider clicking it is refused (ephemeral, via the button's response_url), nothing dialed
@@ -317,6 +318,60 @@ describe('/sip-test-call', () => {
     const calls = (await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter((c) => c.callee === number);
     expect(calls.map((c) => c.actor)).toEqual([TESTER, ADMIN_USER]);
     expect(calls[1]!.detail).toMatchObject({ timeoutSec: 20 });
+  });
+
+  it('"Call again" acts on one press once: a replayed signed payload and a Slack retry place no second call', async () => {
+    const number = nextNumber();
+    await command(`acme-us ${number} 20`);
+    const parent = await finalParent(number);
+    const again = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === 'test_call_again')!;
+    const verdicts = (): number => h.slack.topLevel(SUPPORT_CHANNEL).filter((m) => m.versions[0]!.text === `Test call via acme-us to ${number}: dialing` && m.edits > 0).length;
+    const before = dials();
+    offset += 2000;
+
+    const press = interactivityBody(blockAction({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('press') }));
+    const timestamp = nowSec();
+    expect((await h.client.post(press, { timestamp })).status).toBe(200);
+    await eventually(() => verdicts() === 2, 8000, 'the verdict of the pressed call');
+    offset += 2000;
+    // the same signed request again, and as Slack's retry
+    expect((await h.client.post(press, { timestamp })).status).toBe(200);
+    expect((await h.client.post(press, { timestamp, retry: { num: 1, reason: 'http_timeout' } })).status).toBe(200);
+
+    // a real second press (its own action_ts) is a new call; had a replay been acted on, this one
+    // would be refused (binding busy) or a third call would be dialed
+    await h.client.action({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('second') });
+    await eventually(() => verdicts() === 3, 8000, 'the verdict of the second press');
+    expect(dials()).toBe(before + 2);
+    expect(h.slack.responseUrlPosts('press')).toEqual([]);
+  });
+
+  it('"Call again" for a binding deleted and re-created under the same name is refused and dials nothing', async () => {
+    const old = await seedBinding(h.deps, { name: 'acme-replay', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'replay.pstn.sinch.com' });
+    const number = nextNumber();
+    await command(`acme-replay ${number} 20`);
+    const parent = await finalParent(number, 'acme-replay');
+    const again = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === 'test_call_again')!;
+    expect(JSON.parse(again.value)).toMatchObject({ b: 'acme-replay', bi: old.id });
+
+    expect(await h.deps.repos.bindings.delete('acme-replay')).toBe(true);
+    const reborn = await seedBinding(h.deps, { name: 'acme-replay', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'replay.pstn.sinch.com' });
+    expect(reborn.id).not.toBe(old.id);
+    expect((await h.deps.repos.bindings.getById(reborn.id))?.name).toBe('acme-replay');
+    expect(await h.deps.repos.bindings.getById(old.id)).toBeUndefined();
+
+    const before = dials();
+    offset += 2000;
+    await h.client.action({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('reborn') });
+    const [refusal] = (await h.slack.waitForResponseUrlPost('reborn')) as Array<{ response_type: string; text: string }>;
+    expect(refusal).toMatchObject({ response_type: 'ephemeral' });
+    expect(refusal!.text).toMatch(/^⚠️ This button was for a binding `acme-replay` that was deleted on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; open `\/sip-test-call acme-replay \+\d+` again\. Nothing was changed\.$/);
+    expect(dials()).toBe(before);
+    expect((await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter((c) => c.callee === number)).toHaveLength(1);
   });
 
   it('on shutdown a call still ringing is hung up and its room deleted', async () => {

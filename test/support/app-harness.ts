@@ -13,6 +13,8 @@ export const TEST_BOT_TOKEN = 'xoxb-test-bot-token-42';
 export const ADMIN_USER = 'UADMIN01';
 export const OPS_CHANNEL = 'COPS0001';
 export const SUPPORT_CHANNEL = 'CSUPPORT1';
+/** Seals digest passwords in the test database (32 bytes, base64); tests only. */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface HarnessOptions {
   env?: Record<string, string | undefined>;
@@ -60,6 +62,7 @@ export function harnessEnv(livekit: LiveKitEmulator, slack: SlackStandIn, dataDi
     TEST_CALL_CHANNEL_IDS: SUPPORT_CHANNEL,
     TEST_CALL_ALLOWED_PREFIXES: '+1,+44',
     SUMMARY_CHANNEL: OPS_CHANNEL,
+    SECRETS_KEY: TEST_SECRETS_KEY,
     ...extra,
   };
   const out: Record<string, string> = {};

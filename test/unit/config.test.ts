@@ -9,6 +9,17 @@ const valid = {
 };
 
 describe('loadConfig', () => {
+  it('reads SECRETS_KEY / SECRETS_KEY_PREVIOUS as 32-byte keys and names a bad one', () => {
+    const key = Buffer.alloc(32, 3).toString('base64');
+    const ok = loadConfig({ ...valid, SECRETS_KEY: key, SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 4).toString('hex') });
+    expect(ok.ok && ok.config.secretsKey?.bytes.length === 32 && ok.config.secretsKeyPrevious?.bytes.length === 32).toBe(true);
+    expect(ok.ok && ok.config.secretsKey?.id !== ok.config.secretsKeyPrevious?.id).toBe(true);
+    expect(loadConfig({ ...valid, SECRETS_KEY: 'too-short' })).toEqual({ ok: false, problems: ['SECRETS_KEY: expected 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex digits'] });
+    expect(loadConfig({ ...valid, SECRETS_KEY_PREVIOUS: key })).toEqual({ ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] });
+    const none = loadConfig(valid);
+    expect(none.ok && none.config.secretsKey).toBe(undefined);
+  });
+
   it('applies the documented defaults', () => {
     const r = loadConfig(valid);
     if (!r.ok) throw new Error(r.problems.join('\n'));
@@ -107,5 +118,61 @@ describe('loadConfig', () => {
     expect(r.config.slack.appToken).toBeUndefined();
     expect(r.config.testCall.userIds).toBeUndefined();
     expect(r.config.summary.channel).toBeUndefined();
+  });
+
+  describe('sinch section', () => {
+    const key = { SINCH_PROJECT_ID: 'proj-1', SINCH_KEY_ID: 'key-1', SINCH_KEY_SECRET: 'sinch-secret-value' };
+
+    it('without an access key: no credentials and the production base URLs', () => {
+      const r = loadConfig(valid);
+      if (!r.ok) throw new Error(r.problems.join('\n'));
+      expect(r.config.sinch).toEqual({
+        estApiUrl: 'https://elastic-trunking.api.sinch.com',
+        numbersApiUrl: 'https://numbers.api.sinch.com',
+        authUrl: 'https://auth.sinch.com',
+      });
+    });
+
+    it('all three key variables give credentials; base URLs can point elsewhere (trailing slash dropped)', () => {
+      const r = loadConfig({
+        ...valid,
+        ...key,
+        SINCH_EST_API_URL: 'http://127.0.0.1:4010/',
+        SINCH_NUMBERS_API_URL: 'http://127.0.0.1:4011',
+        SINCH_AUTH_URL: 'http://127.0.0.1:4012',
+      });
+      if (!r.ok) throw new Error(r.problems.join('\n'));
+      expect(r.config.sinch).toEqual({
+        credentials: { projectId: 'proj-1', keyId: 'key-1', keySecret: 'sinch-secret-value' },
+        estApiUrl: 'http://127.0.0.1:4010',
+        numbersApiUrl: 'http://127.0.0.1:4011',
+        authUrl: 'http://127.0.0.1:4012',
+      });
+    });
+
+    it.each([
+      [['SINCH_KEY_SECRET'], 'SINCH_KEY_SECRET'],
+      [['SINCH_KEY_ID', 'SINCH_KEY_SECRET'], 'SINCH_KEY_ID, SINCH_KEY_SECRET'],
+      [['SINCH_PROJECT_ID'], 'SINCH_PROJECT_ID'],
+    ])('a partial key set (missing %j) stops the start with one line naming the missing ones', (missing, named) => {
+      const env: Record<string, string> = { ...valid, ...key };
+      for (const m of missing) delete env[m];
+      const r = loadConfig(env);
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.problems).toHaveLength(1);
+      expect(r.problems[0]).toMatch(new RegExp(`^${named}: required together`));
+      expect(r.problems[0]).not.toContain('sinch-secret-value');
+    });
+
+    it('an empty key variable counts as unset', () => {
+      const r = loadConfig({ ...valid, ...key, SINCH_KEY_ID: '' });
+      expect(r).toMatchObject({ ok: false, problems: [expect.stringMatching(/^SINCH_KEY_ID: /)] });
+    });
+
+    it('rejects a base URL that is not http(s)', () => {
+      const r = loadConfig({ ...valid, SINCH_AUTH_URL: 'ftp://auth.example' });
+      expect(r).toMatchObject({ ok: false, problems: [expect.stringMatching(/^SINCH_AUTH_URL: expected an http\(s\) base URL/)] });
+    });
   });
 });

@@ -20,6 +20,9 @@ async function activeQueries(store: Store, text: string): Promise<number> {
     where state = 'active' and pid <> pg_backend_pid() and query like ${'%' + text + '%'} and query not like '%pg_stat_activity%'`.execute(store.db);
   return r.rows[0]?.n ?? 0;
 }
+import { SecretsAtRest } from '../../src/secrets/at-rest';
+import { testKey } from './secrets/keys';
+import { CHANGE_JOURNAL } from '../../src/features/sip-setup/journal-entry';
 
 const spec: BindingSpec = {
   name: 'acme-main',
@@ -96,7 +99,7 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
 
   it('stores bindings with the password kept apart and an optimistic version', async () => {
     const store = await engine.open();
-    const repos = createRepos(store);
+    const repos = createRepos(store, new SecretsAtRest(testKey(1)));
     const b = await repos.bindings.insert(spec, { inboundTrunkId: 'ST_a' }, 'U1', new Date('2026-01-01T00:00:00Z'));
     expect(b).toMatchObject({ name: 'acme-main', version: 1, resources: { inboundTrunkId: 'ST_a' }, createdBy: 'U1' });
     expect(b.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });
@@ -168,7 +171,7 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
     expect((await repos.calls.listSince('2026-11-25T00:00:00.000Z')).map((c) => c.id)).toEqual(['c1']);
     const entry = await repos.journal.open({ bindingName: 'b', kind: 'create', actor: 'U1', request: { a: 1 }, steps: [{ s: 1 }] }, new Date());
     await repos.journal.save(entry.id, { state: 'committed' }, new Date());
-    expect(await repos.journal.listOpen()).toEqual([]);
+    expect(await repos.journal.listOpen(CHANGE_JOURNAL)).toEqual([]);
     expect((await repos.journal.listFor('b'))[0]).toMatchObject({ state: 'committed', request: { a: 1 } });
     await repos.healthRuns.start('h1', 'manual', new Date('2026-11-25T12:00:00Z'));
     await repos.healthRuns.finish('h1', { ok: true }, new Date('2026-11-25T12:00:01Z'));

@@ -7,7 +7,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { Logger } from 'pino';
 import type { AppDeps } from '../../app';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
-import type { SubcommandContext } from '../sip-setup/router';
+import type { SubcommandContext } from '../../slack/subcommand-router';
 import { summaryOf, type HealthDelivery } from './delivery';
 import { publishHome, type HomeDeps } from './home';
 import { bindingCheckMessage } from './messages';

@@ -14,7 +14,8 @@ import { describeFailure } from '../../domain/livekit-failure';
 import { parseManagedTag } from '../../domain/livekit-model';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import type { Repos } from '../../store';
-import type { ChangeKind, JournalEntry } from '../../store/journal-repo';
+import { UnreadableJournalEntryError, type ChangeKind, type JournalEntry } from '../../store/journal-repo';
+import { CHANGE_JOURNAL } from './journal-entry';
 
 /** What the journal keeps of the request (no secrets). */
 export interface ChangeRequest {
@@ -371,30 +372,35 @@ export class ChangeExecutor {
    * busy in this process are left alone. Returns what was done, for announcements.
    */
   async recover(): Promise<RecoveryReport[]> {
-    const { repos, now, logger } = this.deps;
     const reports: RecoveryReport[] = [];
-    for (const entry of await repos.journal.listOpen<ChangeStep, ChangeRequest>()) {
-      if (!this.reserve(entry.bindingName)) continue;
+    for (const item of await this.deps.repos.journal.listOpen(CHANGE_JOURNAL)) {
+      if (item instanceof UnreadableJournalEntryError) {
+        this.deps.logger.error({ journalId: item.journalId, binding: item.bindingName, reason: item.reason }, 'journal recovery: an entry cannot be read; left as it is');
+        reports.push({ outcome: 'unreadable', error: item });
+        continue;
+      }
+      if (!this.reserve(item.bindingName)) continue;
       try {
-        const steps = entry.steps;
-        if (entry.kind === 'delete' && entry.state === 'applying') {
-          const ok = await this.finishDelete(entry, steps);
-          reports.push({ entry, outcome: ok ? 'completed' : 'stuck' });
-          continue;
-        }
-        await repos.journal.save(entry.id, { state: 'rolling_back', error: entry.error ?? 'interrupted before it finished (the service stopped)' }, now());
-        const stored = await repos.bindings.get(entry.bindingName);
-        const previous = entry.kind === 'create' || entry.kind === 'import' ? undefined : stored;
-        const ok = await this.rollback(entry.id, entry.kind, entry.bindingName, entry.request, steps, previous, () => undefined);
-        reports.push({ entry, outcome: ok ? 'rolled-back' : 'stuck' });
+        reports.push({ entry: item, outcome: await this.recoverEntry(item) });
       } catch (err) {
-        logger.error({ err, journalId: entry.id }, 'journal recovery failed');
-        reports.push({ entry, outcome: 'stuck' });
+        this.deps.logger.error({ err, journalId: item.id }, 'journal recovery failed');
+        reports.push({ entry: item, outcome: 'stuck' });
       } finally {
-        this.release(entry.bindingName);
+        this.release(item.bindingName);
       }
     }
     return reports;
+  }
+
+  private async recoverEntry(entry: Journal): Promise<'completed' | 'rolled-back' | 'stuck'> {
+    const { repos, now } = this.deps;
+    const steps = entry.steps;
+    if (entry.kind === 'delete' && entry.state === 'applying') return (await this.finishDelete(entry, steps)) ? 'completed' : 'stuck';
+    await repos.journal.save(entry.id, { state: 'rolling_back', error: entry.error ?? 'interrupted before it finished (the service stopped)' }, now());
+    const stored = await repos.bindings.get(entry.bindingName);
+    const previous = entry.kind === 'create' || entry.kind === 'import' ? undefined : stored;
+    const ok = await this.rollback(entry.id, entry.kind, entry.bindingName, entry.request, steps, previous, () => undefined);
+    return ok ? 'rolled-back' : 'stuck';
   }
 
   private async finishDelete(entry: Journal, steps: ChangeStep[]): Promise<boolean> {
@@ -421,10 +427,10 @@ export class ChangeExecutor {
   }
 }
 
-export interface RecoveryReport {
-  entry: Journal;
-  outcome: 'completed' | 'rolled-back' | 'stuck';
-}
+export type RecoveryReport =
+  | { entry: Journal; outcome: 'completed' | 'rolled-back' | 'stuck' }
+  /** The stored entry does not parse; recovery leaves it alone and says so. */
+  | { outcome: 'unreadable'; error: UnreadableJournalEntryError };
 
 /** The journal could not be written, so nothing was sent to LiveKit. */
 export class ChangeNotStartedError extends Error {

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../../app';
 import type { Binding } from '../../domain/binding';
-import { testRoomName, type TestCallArgs } from '../../domain/test-call';
-import { admit, checkPermission, emptyGuardState, release, type Refusal, type TestCallPolicy } from '../../domain/test-call-guards';
+import { TEST_CALL_TIMEOUT, testRoomName, type TestCallArgs } from '../../domain/test-call';
+import { checkPermission, type Refusal, type TestCallPolicy } from '../../domain/test-call-guards';
 import { noOutboundTrunkText, refusalText, startFailedText, unknownBindingText, type CallPlan } from './messages';
 
 export type Prepared = { ok: true; plan: CallPlan } | { ok: false; text: string };
@@ -13,6 +12,8 @@ export interface RequestInput {
   channelId: string;
   userId: string;
   args: TestCallArgs;
+  /** Set by a button: the binding must still be this one (not deleted and re-created meanwhile). */
+  bindingId?: string;
 }
 
 /** Runs an admitted call after Slack was acknowledged; `respond` is the fallback when the bot cannot post. */
@@ -20,13 +21,16 @@ export type StartCall = (plan: CallPlan, respond: RespondFn | undefined) => void
 
 const refuse = (r: Refusal): Prepared => ({ ok: false, text: refusalText(r) });
 
+/** Beyond ringing and holding, how long a call may take (placing, cleanup) before its in-flight lease expires. */
+const LEASE_MARGIN_MS = 60_000;
+
 /**
  * Whether a test call may start now: the guards (channel, user, destination, one call per
- * binding, rate limits, EST's 1 call/s per trunk domain) and the binding lookup. Holds the guard
- * state; an admitted call keeps its binding busy until `release`.
+ * binding, rate limits, EST's 1 call/s per trunk domain) and the binding lookup. The guard state
+ * is in the database (`repos.testCallGuards`), so it survives restarts; an admitted call keeps its
+ * binding busy until `release` or, when its process dies, until its lease expires.
  */
 export class TestCallAdmission {
-  private guards = emptyGuardState();
   private stopping = false;
 
   constructor(
@@ -51,18 +55,20 @@ export class TestCallAdmission {
     const denied = this.precheck(input);
     if (denied) return refuse(denied);
     const binding = await this.deps.repos.bindings.get(input.args.binding);
+    if (binding && input.bindingId !== undefined && binding.id !== input.bindingId) {
+      return { ok: false, text: `⚠️ The binding \`${binding.name}\` was deleted and created again since this button was shown. Nothing was dialed.` };
+    }
     if (!binding) {
       const known = (await this.deps.repos.bindings.list()).map((b) => b.name);
       return { ok: false, text: unknownBindingText(input.args.binding, known) };
     }
     const trunkId = binding.resources.outboundTrunkId;
     if (!trunkId) return { ok: false, text: noOutboundTrunkText(binding.name) };
-    // No await from here on: check and reserve in one step.
+    // Check and reserve in one database transaction.
     const request = { ...input, binding: binding.name, trunkDomain: binding.trunkDomain, number: input.args.number };
-    const admission = admit(this.guards, this.policy, request, this.deps.now());
-    this.guards = admission.state;
+    const { admission, callId } = await this.deps.repos.testCallGuards.admit(this.policy, request, this.deps.now(), this.leaseMs());
     if (!admission.ok) return refuse(admission.refusal);
-    return { ok: true, plan: this.plan(input, binding, trunkId, admission.delayMs) };
+    return { ok: true, plan: this.plan(input, binding, trunkId, admission.delayMs, callId!) };
   }
 
   /** `prepare`, with an unexpected error (e.g. the database) logged and explained instead of thrown. */
@@ -76,13 +82,24 @@ export class TestCallAdmission {
   }
 
   /** The call has ended: its binding may carry the next one. */
-  release(binding: string): void {
-    this.guards = release(this.guards, binding);
+  async release(plan: Pick<CallPlan, 'binding' | 'callId'>): Promise<void> {
+    try {
+      await this.deps.repos.testCallGuards.release(plan.binding, plan.callId);
+    } catch (err) {
+      this.deps.logger.error({ err, binding: plan.binding }, 'test call: could not release the binding; its lease frees it');
+    }
   }
 
-  private plan(input: RequestInput, binding: Binding, outboundTrunkId: string, delayMs: number): CallPlan {
-    const suffix = randomBytes(4).toString('hex');
+  /** The longest a call can keep its binding: ringing, holding and a margin for placing and cleanup. */
+  private leaseMs(): number {
+    return TEST_CALL_TIMEOUT.maxSec * 1000 + this.holdMs + LEASE_MARGIN_MS;
+  }
+
+  private plan(input: RequestInput, binding: Binding, outboundTrunkId: string, delayMs: number, callId: string): CallPlan {
+    const suffix = callId.replace(/-/g, '').slice(0, 8);
     return {
+      callId,
+      bindingId: binding.id,
       binding: binding.name,
       number: input.args.number,
       timeoutSec: input.args.timeoutSec,

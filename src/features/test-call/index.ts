@@ -44,7 +44,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
   const runDeps = { ...deps, logger, client: () => client };
 
   function start(plan: CallPlan, respond: RespondFn | undefined): void {
-    const run = runCall(runDeps, plan, respond).finally(() => admission.release(plan.binding));
+    const run = runCall(runDeps, plan, respond).finally(() => admission.release(plan));
     void deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
   }
 
@@ -53,7 +53,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     register(ctx: FeatureContext) {
       client = ctx.bolt.client;
       ctx.listeners.command(TEST_CALL_COMMAND, commandHandler(admission, start));
-      ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, logger, start));
+      ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, { ...deps.repos, now: deps.now, logger }, start));
     },
     async stop() {
       admission.stop();

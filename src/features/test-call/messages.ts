@@ -6,7 +6,7 @@
  */
 import type { Diagnosis } from '../../domain/sip-diagnosis';
 import { trunkDomainKey, type Refusal } from '../../domain/test-call-guards';
-import { formatDuration, TEST_CALL_TIMEOUT, TEST_CALL_USAGE, type TestCallVerdict } from '../../domain/test-call';
+import { formatDuration, TEST_CALL_TIMEOUT, TEST_CALL_TIMEOUT_WHY, TEST_CALL_USAGE, type TestCallVerdict } from '../../domain/test-call';
 import type { TestCallTarget } from '../../domain/test-call-record';
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
@@ -18,6 +18,10 @@ export type { SlackMessage };
 
 /** One admitted test call, as the messages need it. */
 export interface CallPlan extends TestCallTarget {
+  /** The admitted call's id: its guard entry and its call record. */
+  callId: string;
+  /** The binding's identity (never reused), so a button shown for this call acts only on this binding. */
+  bindingId: string;
   outboundTrunkId: string;
   identity: string;
   holdMs: number;
@@ -48,7 +52,7 @@ export function usageText(): string {
     `Usage: \`${TEST_CALL_USAGE}\``,
     `• \`binding\`: a binding name (\`/sip-setup list\` shows them)`,
     `• \`number\`: the destination with its country code, e.g. \`+1 415 555 0100\``,
-    `• \`timeout-seconds\`: how long to let it ring, ${minSec}–${maxSec} (default ${defaultSec})`,
+    `• \`timeout-seconds\`: how long to let it ring, ${minSec}–${maxSec} (default ${defaultSec}); ${TEST_CALL_TIMEOUT_WHY}`,
   ].join('\n');
 }
 

@@ -3,7 +3,6 @@
  * participant removed and the room deleted, also on failure and on shutdown (`inflight.onAbort`);
  * every call is recorded in the calls table (direction `test`).
  */
-import { randomUUID } from 'node:crypto';
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -131,7 +130,7 @@ async function report({ deps, plan, log, thread, cleanup, signal }: Call, dialed
   if (aborted) notes.push(abortedNote());
   if (problems.length) notes.push(cleanupReply(plan, problems));
   const record = testCallRecord({
-    id: randomUUID(),
+    id: plan.callId,
     target: plan,
     ...dialed,
     endedAt: deps.now(),

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import * as m001 from './001-core';
 import * as m004 from './004-inbound';
 import * as m005 from './005-health-runs';
+import * as m006 from './006-test-call-guards';
+import * as m007 from './007-binding-id';
 import * as m008 from './008-coordination';
 
 export interface Migration {
@@ -15,5 +17,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', up: m001.up },
   { version: 4, name: 'webhook events kept until processed', up: m004.up },
   { version: 5, name: 'validation_runs renamed health_runs', up: m005.up },
+  { version: 6, name: 'test-call guards and Slack presses in the database', up: m006.up },
+  { version: 7, name: 'binding identity (UUID) and tombstones', up: m007.up },
   { version: 8, name: 'coordination leases and channel pacing', up: m008.up },
 ];

@@ -22,9 +22,30 @@ export type TransferOutcome = { kind: 'accept'; afterMs?: number } | { kind: 're
 
 export const DEFAULT_OUTCOME: CallOutcome = { kind: 'answer', afterMs: 50 };
 
+/**
+ * livekit-sip's timing, for races with the SDK's own HTTP timeout. Default: no join delay and the
+ * compressed per-outcome `afterMs` (as before).
+ * - `joinMs`: real ms livekit-sip takes to join the room. It joins BEFORE it dials, and only the INVITE
+ *   stage runs under the ringing timeout (livekit/sip `pkg/sip/outbound.go`: connectToRoom in
+ *   newOutboundCall, then dialSIP with context.WithTimeout(ringingTimeout)).
+ * - `msPerSecond`: when set, a no-answer rings for the request's `ringingTimeout` seconds at this many
+ *   real ms per second, and the server's cap on `waitUntilAnswered` requests is 80 s on the same scale
+ *   (livekit/livekit `pkg/service/sip.go` CreateSIPParticipant: timeout = 80 s, room join included).
+ */
+export interface SipTiming {
+  joinMs: number;
+  msPerSecond?: number;
+}
+
+/** livekit/livekit `pkg/service/sip.go`: CreateSIPParticipant with waitUntilAnswered waits at most 80 s. */
+export const WAIT_UNTIL_ANSWERED_CAP_SEC = 80;
+/** livekit/sip `pkg/sip/outbound.go` defaultRingingTimeout. */
+const DEFAULT_RINGING_SEC = 30;
+
 export class CallService {
   readonly outcomes = new Map<string, CallOutcome>();
   readonly transferOutcomes = new Map<string, TransferOutcome>();
+  timing: SipTiming = { joinMs: 0 };
 
   constructor(
     private readonly sip: SipStore,
@@ -51,6 +72,8 @@ export class CallService {
     const outcome = this.outcomeFor(req.sipCallTo);
     // The RPC to livekit-sip itself fails: psrpc ErrNoResponse.
     if (outcome.kind === 'no-sip-service') throw new TwirpError('unavailable', 'no response from servers');
+    // livekit/sip pkg/sip/client.go createSIPParticipant: health not OK → pkg/errors ErrUnavailable.
+    if (outcome.kind === 'sip-cpu-exhausted') throw new TwirpError('unavailable', 'cpu exhausted');
 
     const callId = newId('SCL_');
     const attributes: Record<string, string> = { ...req.participantAttributes, 'sip.callID': callId, 'sip.trunkID': req.sipTrunkId || trunk?.sipTrunkId || '' };
@@ -61,15 +84,18 @@ export class CallService {
     }
     attributes['sip.callStatus'] = 'dialing';
     const identity = req.participantIdentity || `sip_${req.sipCallTo}`;
+    const started = Date.now();
+    await this.timers.sleep(this.timing.joinMs);
     const { state: room } = await this.rooms.ensure(req.roomName);
     const p = this.rooms.newParticipant({ identity, name: req.participantName, kind: ParticipantInfo_Kind.SIP, metadata: req.participantMetadata, attributes });
     await this.rooms.join(room, p);
     const info = new SIPParticipantInfo({ participantId: p.sid, participantIdentity: identity, roomName: req.roomName, sipCallId: callId });
 
     const maxCallMs = req.maxCallDuration ? Number(req.maxCallDuration.seconds) * 1000 : 0;
-    const settle = (): Promise<TwirpError | undefined> => this.settle(room, p, outcome, req.dtmf, maxCallMs);
+    const ringingSec = req.ringingTimeout ? Number(req.ringingTimeout.seconds) : DEFAULT_RINGING_SEC;
+    const settle = (): Promise<TwirpError | undefined> => this.settle(room, p, outcome, req.dtmf, maxCallMs, ringingSec);
     if (req.waitUntilAnswered) {
-      const err = await settle();
+      const err = await this.withServerCap(settle(), started);
       if (err) throw err;
       return info;
     }
@@ -78,11 +104,29 @@ export class CallService {
     return info;
   }
 
+  /**
+   * livekit/livekit `pkg/service/sip.go`: the psrpc request times out after 80 s counted from the start
+   * (room join included) and the error passes as psrpc DeadlineExceeded "request timed out" (wrapSIPContextError
+   * keeps psrpc errors). The call itself goes on in livekit-sip.
+   */
+  private async withServerCap(settled: Promise<TwirpError | undefined>, started: number): Promise<TwirpError | undefined> {
+    const scale = this.timing.msPerSecond;
+    if (scale === undefined) return settled;
+    const left = WAIT_UNTIL_ANSWERED_CAP_SEC * scale - (Date.now() - started);
+    let cancel = (): void => undefined;
+    const cap = new Promise<TwirpError>((resolve) => {
+      cancel = this.timers.after(Math.max(0, left), () => resolve(new TwirpError('deadline_exceeded', 'request timed out')));
+    });
+    const result = await Promise.race([settled, cap]);
+    cancel();
+    return result;
+  }
+
   private inRoom(room: RoomState, p: ParticipantInfo): boolean {
     return room.participants.get(p.identity) === p && this.rooms.get(room.room.name) === room;
   }
 
-  private async settle(room: RoomState, p: ParticipantInfo, outcome: CallOutcome, dtmf: string, maxCallMs: number): Promise<TwirpError | undefined> {
+  private async settle(room: RoomState, p: ParticipantInfo, outcome: CallOutcome, dtmf: string, maxCallMs: number, ringingSec: number): Promise<TwirpError | undefined> {
     switch (outcome.kind) {
       case 'answer': {
         await this.timers.sleep(outcome.afterMs ?? 50);
@@ -104,9 +148,16 @@ export class CallService {
         return err;
       }
       case 'no-answer': {
-        await this.timers.sleep(outcome.afterMs ?? 100);
+        const scale = this.timing.msPerSecond;
+        await this.timers.sleep(scale !== undefined ? ringingSec * scale : (outcome.afterMs ?? 100));
         if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, DisconnectReason.USER_UNAVAILABLE);
         return new TwirpError('canceled', 'sip request timed out');
+      }
+      case 'network-error': {
+        await this.timers.sleep(20);
+        // livekit/sip pkg/sip/errors.go: *net.OpError → callDropped, SIP_TRUNK_FAILURE, psrpc Unavailable.
+        if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, DisconnectReason.SIP_TRUNK_FAILURE);
+        return new TwirpError('unavailable', outcome.message ?? 'write udp 10.0.0.5:5060->192.0.2.10:5060: sendto: network is unreachable');
       }
       default:
         return undefined;

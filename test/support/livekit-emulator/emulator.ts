@@ -31,7 +31,7 @@ import {
   type WebhookEvent,
 } from '@livekit/protocol';
 import type { Grants } from './auth';
-import { CallService, type TransferOutcome } from './calls';
+import { CallService, type SipTiming, type TransferOutcome } from './calls';
 import type { ProtoClass, ProtoMessage } from './codec';
 import { simulateInboundCall } from './inbound';
 import { RoomService } from './room-service';
@@ -180,6 +180,11 @@ export class LiveKitEmulator {
     this.calls.outcomes.set(numberOrDefault, outcome);
   }
 
+  /** livekit-sip's room-join delay and ringing clock (see `SipTiming`); `reset()` puts the defaults back. */
+  setSipTiming(timing: SipTiming): void {
+    this.calls.timing = { ...timing };
+  }
+
   /** Outcome of TransferSIPParticipant per target (`tel:+1…`/`sip:…`) or '*' (default: accepted). */
   setTransferOutcome(targetOrDefault: string, outcome: TransferOutcome): void {
     this.calls.transferOutcomes.set(targetOrDefault, outcome);
@@ -251,6 +256,7 @@ export class LiveKitEmulator {
     this.sip.clear();
     this.roomStore.clear();
     this.calls.outcomes.clear();
+    this.calls.timing = { joinMs: 0 };
     this.calls.transferOutcomes.clear();
     this.faults.clear();
     this.requests.length = 0;

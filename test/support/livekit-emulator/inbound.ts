@@ -67,7 +67,12 @@ function matchNumbers(num: string, allowed: readonly string[]): boolean {
 
 // ------------------------------------------------------------------ matching
 
-/** `sip.MatchTrunkDetailed`: a trunk listing the called number wins; else the single wildcard trunk. */
+/**
+ * `sip.MatchTrunkDetailed` (protocol sip/sip.go): a trunk listing the called number wins; else the single
+ * wildcard trunk; else none. With none, the open-source server answers the lookup with an empty result
+ * (livekit/livekit pkg/service/ioservice_sip.go) and livekit-sip goes on without a trunk (livekit/sip
+ * pkg/service/psrpc.go): only dispatch rules without trunk IDs can then take the call.
+ */
 export function matchTrunk(trunks: readonly SIPInboundTrunkInfo[], call: { from: string; to: string; sourceIp: string; fromHost: string }): SIPInboundTrunkInfo | undefined {
   const calledNorm = normalizeNumber(call.to);
   let selected: SIPInboundTrunkInfo | undefined;
@@ -151,10 +156,12 @@ export function matchDispatchRule(
   }
   const best = specific ?? fallback;
   if (best) return best;
-  // livekit-server drops the call (SIPDispatchResult DROP); the reason is only logged.
-  if (rules.length === 0) throw new InboundRoutingError('No SIP Dispatch Rules defined', trunk?.sipTrunkId);
-  if (!trunk) throw new InboundRoutingError(`No SIP Trunk or Dispatch Rules matched for ${goQuote(call.to)}`);
-  throw new InboundRoutingError(`No SIP Dispatch Rules matched for ${goQuote(call.to)}`, trunk.sipTrunkId);
+  // livekit-server drops the call (SIPDispatchResult DROP, livekit/livekit pkg/service/ioservice_sip.go) and
+  // livekit-sip sends no SIP answer (livekit/sip pkg/sip/inbound.go DispatchNoRuleDrop: cc.Drop()).
+  // protocol sip/sip.go MatchDispatchRuleIter: when no rule survives the filters both counts are 0, so the
+  // error is ErrNoDispatchMatched{NoRules: true}: "No SIP Dispatch Rules defined" even though rules exist.
+  // (Its NoRules=false branch is unreachable: a non-zero count always sets a rule.)
+  throw new InboundRoutingError('No SIP Dispatch Rules defined', trunk?.sipTrunkId);
 }
 
 export interface Evaluation {
@@ -196,6 +203,23 @@ export function evaluateDispatchRule(trunk: SIPInboundTrunkInfo | undefined, rul
 }
 
 const DISCONNECT_NAMES = DisconnectReason as unknown as Record<string, number | undefined>;
+
+/** livekit/livekit `pkg/rtc/signalling/signalhandler.go`: leave reasons kept; every other one becomes CLIENT_INITIATED. */
+const KEPT_LEAVE_REASONS = new Set<number>([DisconnectReason.CLIENT_INITIATED, DisconnectReason.USER_UNAVAILABLE, DisconnectReason.USER_REJECTED, DisconnectReason.AGENT_ERROR]);
+
+/**
+ * How livekit-sip's SIP participant leaves (livekit/sip `pkg/sip/participant.go` CallStatus.Attribute and
+ * DisconnectReason, `pkg/sip/inbound.go` closeWithHangup / closeWithTimeout / close):
+ * - `CLIENT_INITIATED` (the caller's BYE) and `rtp-timeout` (media timeout after answer, treated as a lost BYE):
+ *   sip.callStatus "hangup", CLIENT_INITIATED.
+ * - `dropped` (errors, no media): no sip.callStatus change, UNKNOWN_REASON, which the server turns into CLIENT_INITIATED.
+ * - any other DisconnectReason name: no sip.callStatus change; the server keeps only the reasons it lists.
+ */
+function sipLeave(hangup: string): { reason: DisconnectReason; hungUp: boolean } {
+  if (hangup === 'CLIENT_INITIATED' || hangup === 'rtp-timeout') return { reason: DisconnectReason.CLIENT_INITIATED, hungUp: true };
+  const asked = hangup === 'dropped' ? DisconnectReason.UNKNOWN_REASON : (DISCONNECT_NAMES[hangup] ?? DisconnectReason.UNKNOWN_REASON);
+  return { reason: KEPT_LEAVE_REASONS.has(asked) ? asked : DisconnectReason.CLIENT_INITIATED, hungUp: false };
+}
 
 export async function simulateInboundCall(
   deps: { sip: SipStore; rooms: RoomStore; timers: Timers; sent: readonly WebhookEventJson[]; flush: () => Promise<void> },
@@ -260,9 +284,8 @@ export async function simulateInboundCall(
     await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED);
     await deps.rooms.leave(room, sip.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup', closeNow: true });
   } else {
-    const reason = DISCONNECT_NAMES[hangup] ?? DisconnectReason.CLIENT_INITIATED;
-    const normal = reason === DisconnectReason.CLIENT_INITIATED;
-    await deps.rooms.leave(room, sip.identity, reason, { ...(normal ? { callStatus: 'hangup' } : {}), closeNow: true });
+    const { reason, hungUp } = sipLeave(hangup);
+    await deps.rooms.leave(room, sip.identity, reason, { ...(hungUp ? { callStatus: 'hangup' } : {}), closeNow: true });
     if (agentIdentity) await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED, { closeNow: true });
   }
   await deps.flush();

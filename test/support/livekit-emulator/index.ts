@@ -1,6 +1,6 @@
 export { LiveKitEmulator, type EmulatorOptions } from './emulator';
 export type { CallOutcome, Fault, InboundCall, InboundCallResult, RoomView, WebhookEventJson, JsonObject, JsonValue } from './types';
-export type { TransferOutcome } from './calls';
+export type { SipTiming, TransferOutcome } from './calls';
 export type { RecordedRequest } from './server';
 export { twirpCodeForSip, disconnectReasonForSip, reasonPhrase } from './sip-status';
 export { normalizeNumber } from './validation';

@@ -56,6 +56,12 @@ function afterPage<T>(items: T[], id: (v: T) => string, page: Pagination | undef
   return page?.afterId ? items.filter((v) => id(v) > page.afterId) : items;
 }
 
+/** protocol livekit/sip.go `ListSIPDispatchRuleRequest.Filter`: rules for any of the trunks, and rules for all trunks. */
+function listFilter(trunkIds: readonly string[], r: SIPDispatchRuleInfo): boolean {
+  if (trunkIds.length === 0 || r.trunkIds.length === 0) return true;
+  return r.trunkIds.some((t) => trunkIds.includes(t));
+}
+
 export class SipService {
   constructor(private readonly store: SipStore) {}
 
@@ -229,7 +235,9 @@ export class SipService {
       return legacy;
     });
     info.sipDispatchRuleId = '';
-    checkDispatchRuleConflicts([...this.store.sortedRules(), info]);
+    // livekit/livekit pkg/service/sip.go CreateSIPDispatchRule: validates the rules listed with the request's
+    // (deprecated, top-level) trunk IDs, plus the new one: rules for other trunks are not looked at.
+    checkDispatchRuleConflicts([...this.store.sortedRules().filter((r) => listFilter(req.trunkIds, r)), info]);
     info.sipDispatchRuleId = newId('SDR_');
     this.store.rules.set(info.sipDispatchRuleId, info);
     return info.clone();
@@ -260,7 +268,15 @@ export class SipService {
       }
       return applyDispatchRuleUpdate(current, a.value!);
     });
-    checkDispatchRuleConflicts(this.store.sortedRules().map((r) => (r.sipDispatchRuleId === next.sipDispatchRuleId ? next : r)));
+    // livekit/livekit pkg/service/sip.go UpdateSIPDispatchRule: lists rules filtered by the NEW trunk IDs and
+    // swaps in the updated rule only where its stored version appears (sip.WithDispatchRuleReplace). When the
+    // stored version is not in that list (its trunk IDs changed), the updated rule is not checked at all.
+    checkDispatchRuleConflicts(
+      this.store
+        .sortedRules()
+        .filter((r) => listFilter(next.trunkIds, r))
+        .map((r) => (r.sipDispatchRuleId === next.sipDispatchRuleId ? next : r)),
+    );
     this.store.rules.set(next.sipDispatchRuleId, next);
     return next.clone();
   }
@@ -269,8 +285,7 @@ export class SipService {
     ensureSipAdmin(g);
     const items = this.store.sortedRules().filter((r) => {
       if (req.dispatchRuleIds.length && !req.dispatchRuleIds.includes(r.sipDispatchRuleId)) return false;
-      if (req.trunkIds.length && r.trunkIds.length) return r.trunkIds.some((t) => req.trunkIds.includes(t));
-      return true;
+      return listFilter(req.trunkIds, r);
     });
     return new ListSIPDispatchRuleResponse({ items: afterPage(items, (r) => r.sipDispatchRuleId, req.page).map((r) => r.clone()) });
   }

@@ -28,7 +28,14 @@ export type CallOutcome =
    */
   | { kind: 'no-answer'; afterMs?: number }
   /** No livekit-sip connected: 503 `unavailable` "no response from servers"; nothing joins. */
-  | { kind: 'no-sip-service' };
+  | { kind: 'no-sip-service' }
+  /** livekit-sip out of CPU: 503 `unavailable` "cpu exhausted" before anything joins (livekit/sip `pkg/sip/client.go`, `pkg/errors/errors.go`). */
+  | { kind: 'sip-cpu-exhausted' }
+  /**
+   * A network error sending the INVITE: the bridge joined, then leaves with SIP_TRUNK_FAILURE and the RPC
+   * fails 503 `unavailable` with the socket error (livekit/sip `pkg/sip/errors.go`: *net.OpError → psrpc Unavailable).
+   */
+  | { kind: 'network-error'; message?: string };
 
 export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset';
 
@@ -45,7 +52,10 @@ export interface InboundCall {
   agent?: { identity?: string; joinAfterMs: number } | 'none';
   /** How long the call lasts after join/answer (default 100 ms). */
   durationMs?: number;
-  /** DisconnectReason name for the SIP participant's leave (default CLIENT_INITIATED); `'agent'` = the agent hangs up first. */
+  /**
+   * How the call ends (see `sipLeave` in inbound.ts): `CLIENT_INITIATED` (default, the caller's BYE), `rtp-timeout`,
+   * `dropped`, another DisconnectReason name asked by livekit-sip, or `'agent'` = the agent hangs up first.
+   */
   hangupReason?: string;
 }
 

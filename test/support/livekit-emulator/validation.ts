@@ -14,7 +14,8 @@ import {
   type SIPDispatchRuleUpdate,
   type SIPInboundTrunkInfo,
   type SIPInboundTrunkUpdate,
-  type SIPMediaConfig,
+  SIPMediaConfig,
+  SIPMediaEncryption,
   type SIPOutboundTrunkInfo,
   type SIPOutboundTrunkUpdate,
   type TransferSIPParticipantRequest,
@@ -225,6 +226,24 @@ export function validateOutboundUpdate(u: SIPOutboundTrunkUpdate): void {
   validateMedia(u.media);
 }
 
+type WithMedia = { media?: SIPMediaConfig; mediaEncryption: SIPMediaEncryption };
+
+/**
+ * protocol `livekit/sip.go` `updateMediaConfig` + `SIPMediaConfig.UpgradeWith`: the new `media` replaces
+ * the old one whole, the deprecated `media_encryption` is applied, then upgraded into `media.encryption`
+ * only when that is unset and the value is not DISABLE (DISABLE is the zero value, "unset"), and finally
+ * the legacy field is downgraded from `media.encryption`. So once `media.encryption` is set, a
+ * `media_encryption`-only update is overwritten by it: "require" → "disable" that way is a no-op.
+ */
+export function updateMediaConfig(t: WithMedia, u: { media?: SIPMediaConfig; mediaEncryption?: SIPMediaEncryption }): void {
+  if (u.media) t.media = u.media.clone();
+  if (u.mediaEncryption !== undefined) t.mediaEncryption = u.mediaEncryption;
+  const media = t.media ?? new SIPMediaConfig();
+  if (media.encryption === undefined && t.mediaEncryption !== SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE) media.encryption = t.mediaEncryption;
+  t.media = media;
+  t.mediaEncryption = media.encryption ?? SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE;
+}
+
 /** `SIPInboundTrunkUpdate.ApplyResult` on a clone; re-validates the whole trunk. */
 export function applyInboundUpdate(info: SIPInboundTrunkInfo, u: SIPInboundTrunkUpdate): SIPInboundTrunkInfo {
   validateInboundUpdate(u);
@@ -237,8 +256,7 @@ export function applyInboundUpdate(info: SIPInboundTrunkInfo, u: SIPInboundTrunk
   if (u.authRealm !== undefined) t.authRealm = u.authRealm;
   if (u.name !== undefined) t.name = u.name;
   if (u.metadata !== undefined) t.metadata = u.metadata;
-  if (u.mediaEncryption !== undefined) t.mediaEncryption = u.mediaEncryption;
-  if (u.media) t.media = u.media.clone();
+  updateMediaConfig(t, u);
   validateInboundTrunk(t);
   return t;
 }
@@ -256,8 +274,7 @@ export function applyOutboundUpdate(info: SIPOutboundTrunkInfo, u: SIPOutboundTr
   if (u.name !== undefined) t.name = u.name;
   if (u.metadata !== undefined) t.metadata = u.metadata;
   if (u.fromHost !== undefined) t.fromHost = u.fromHost;
-  if (u.mediaEncryption !== undefined) t.mediaEncryption = u.mediaEncryption;
-  if (u.media) t.media = u.media.clone();
+  updateMediaConfig(t, u);
   validateOutboundTrunk(t);
   return t;
 }
@@ -356,8 +373,7 @@ export function applyDispatchRuleUpdate(info: SIPDispatchRuleInfo, u: SIPDispatc
   if (u.name !== undefined) r.name = u.name;
   if (u.metadata !== undefined) r.metadata = u.metadata;
   r.attributes = applyMapDiff(r.attributes, u.attributes);
-  if (u.mediaEncryption !== undefined) r.mediaEncryption = u.mediaEncryption;
-  if (u.media) r.media = u.media.clone();
+  updateMediaConfig(r, u);
   validateDispatchRule(r);
   return r;
 }

@@ -1,4 +1,5 @@
 import { desiredInbound, desiredOutbound, desiredRule, driftOf, expectedRoomPattern, specFromResources } from '../../../src/domain/binding-resources';
+import { storedBinding } from '../../support/binding-builder';
 import type { Binding, BindingSpec } from '../../../src/domain/binding';
 import { planCreate, planDelete, planUpdate, resourcesAfter } from '../../../src/domain/change-plan';
 import type { DispatchRule, InboundTrunk, OutboundTrunk } from '../../../src/domain/livekit-model';
@@ -16,7 +17,7 @@ const spec: BindingSpec = {
   reportChannel: 'C0000001',
 };
 const ids = { inboundTrunkId: 'ST_in', dispatchRuleId: 'SDR_r', outboundTrunkId: 'ST_out' };
-const binding: Binding = { ...spec, resources: ids, version: 1, createdBy: 'U', createdAt: '', updatedBy: 'U', updatedAt: '' };
+const binding: Binding = storedBinding(spec, { resources: ids, createdBy: 'U', createdAt: '', updatedBy: 'U', updatedAt: '' });
 
 function actualOf(s: BindingSpec) {
   const inbound: InboundTrunk = { id: 'ST_in', allowedAddresses: [], allowedNumbers: [], hasAuth: false, ...desiredInbound(s) };

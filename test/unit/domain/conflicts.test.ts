@@ -1,4 +1,4 @@
-import { findDispatchRuleConflicts, findInboundTrunkConflicts } from '../../../src/domain/conflicts';
+import { bindingRuleConflictError, findDispatchRuleConflicts, findInboundTrunkConflicts } from '../../../src/domain/conflicts';
 import { callee, direct, individual, rule, trunk } from './builders';
 
 describe('findInboundTrunkConflicts (ValidateTrunksIter)', () => {
@@ -106,5 +106,18 @@ describe('findDispatchRuleConflicts (DispatchRuleValidator key expansion)', () =
   it('ignores the candidate itself on update, reports every other conflicting rule', () => {
     const existing = [rule('SDR_1', individual('x')), rule('SDR_2', direct('y')), rule('SDR_3', direct('z'), { trunkIds: ['ST_a'] })];
     expect(findDispatchRuleConflicts(existing, { ...base, id: 'SDR_1' })).toEqual([{ ruleId: 'SDR_2', ruleName: 'sdr_2' }]);
+  });
+});
+
+describe('bindingRuleConflictError', () => {
+  const own = rule('SDR_own', individual('est-'), { name: 'own', trunkIds: ['ST_a'] });
+  it('names another open rule on the binding\'s trunk, and ignores the binding\'s own rule, PIN rules and other trunks', () => {
+    const clash = rule('SDR_lk', direct('lk-room'), { name: 'made-with-lk', trunkIds: ['ST_a', 'ST_b'] });
+    const pinned = rule('SDR_pin', direct('vip', '1234'), { trunkIds: ['ST_a'] });
+    const other = rule('SDR_b', direct('b'), { trunkIds: ['ST_b'] });
+    const resources = { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_own' };
+    expect(bindingRuleConflictError([own, pinned, other], resources)).toBeUndefined();
+    expect(bindingRuleConflictError([own, clash, pinned], resources)).toMatch(/^Dispatch rule SDR_lk \(made-with-lk\) also takes every call on inbound trunk ST_a/);
+    expect(bindingRuleConflictError([clash], {})).toBeUndefined();
   });
 });

@@ -28,8 +28,8 @@ describe('parseE164', () => {
     ['TEL:+1-415-555-0100;phone-context=example.com', '+14155550100'],
     ['  +1.415.555.0100  ', '+14155550100'],
     ['+4930123456', '+4930123456'],
-    ['+12345678', '+12345678'], // 8 digits: the shortest accepted
-    ['+123456789012345', '+123456789012345'], // 15 digits: the longest
+    ['+290 22158', '+29022158'], // 8 digits (Saint Helena): the shortest E.164 allows
+    ['+49 211 1234567890', '+492111234567890'], // 15 digits (Germany): the longest
   ])('accepts %j as %j', (input, expected) => {
     expect(parseE164(input)).toEqual({ ok: true, value: expected });
   });
@@ -49,6 +49,22 @@ describe('parseE164', () => {
     ['sip:+14155550100@acme.pstn.sinch.com', '"sip:+14155550100@acme.pstn.sinch.com" is a SIP address; enter just the phone number in E.164, e.g. +14155550100.'],
   ])('rejects %j', (input, error) => {
     expect(parseE164(input)).toEqual({ ok: false, error });
+  });
+
+  // Numbers that look like E.164 but cannot exist, by libphonenumber's full metadata.
+  it.each([
+    ['+1 415 555 010', '"+1 415 555 010" is too short for a number with country code +1, e.g. +14155550100.'],
+    ['+1 (415) 555-01000', '"+1 (415) 555-01000" is too long for a number with country code +1, e.g. +14155550100.'],
+    ['+141501144770090', '"+141501144770090" is too long for a number with country code +1, e.g. +14155550100.'],
+    ['+999 1234 5678', '"+999 1234 5678" does not start with a country calling code that exists; check the digits after the +, e.g. +14155550100.'],
+    ['+12345678', '"+12345678" is too short for a number with country code +1, e.g. +14155550100.'],
+    ['+1 415 055 0100', '"+1 415 055 0100" is not a valid phone number for country code +1, e.g. +14155550100.'],
+  ])('rejects the impossible number %j', (input, error) => {
+    expect(parseE164(input)).toEqual({ ok: false, error });
+  });
+
+  it('keeps LiveKit\'s normalization separate: it still compares numbers the way LiveKit does', () => {
+    expect(normalizeNumber('+1 415 555 010')).toBe('+1415555010');
   });
 });
 

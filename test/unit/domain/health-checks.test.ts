@@ -1,6 +1,7 @@
-import type { Binding } from '../../../src/domain/binding';
+import type { Binding, BindingSpec } from '../../../src/domain/binding';
+import { storedBinding } from '../../support/binding-builder';
 import type { BindingReport, CallStat, Finding, HealthInput } from '../../../src/domain/health-checks';
-import { bareHost, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
+import { bareHost, findOrphanedResources, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
 import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from '../../../src/domain/livekit-model';
 import { managedTag } from '../../../src/domain/livekit-model';
 
@@ -13,7 +14,7 @@ const CALLER_ID = '+14155550199';
 
 function binding(over: Partial<Binding> = {}): Binding {
   const name = over.name ?? 'acme';
-  return {
+  const spec: BindingSpec = {
     name,
     trunkDomain: 'acme.pstn.sinch.com',
     dids: [DID, DID2],
@@ -24,14 +25,11 @@ function binding(over: Partial<Binding> = {}): Binding {
     dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
     agentName: 'my-agent',
     reportChannel: 'C123',
-    resources: { inboundTrunkId: `ST_${name}_in`, dispatchRuleId: `SDR_${name}`, outboundTrunkId: `ST_${name}_out` },
-    version: 1,
-    createdBy: 'U1',
-    createdAt: '2025-01-01T00:00:00Z',
-    updatedBy: 'U1',
-    updatedAt: '2025-01-01T00:00:00Z',
-    ...over,
   };
+  return storedBinding(spec, {
+    resources: { inboundTrunkId: `ST_${name}_in`, dispatchRuleId: `SDR_${name}`, outboundTrunkId: `ST_${name}_out` },
+    ...over,
+  });
 }
 
 function inboundFor(b: Binding, over: Partial<InboundTrunk> = {}): InboundTrunk {
@@ -513,11 +511,27 @@ describe('route explain', () => {
     const line = r.routes.find((x) => x.did === '+14155550777')!;
     expect(line.ok).toBe(false);
     expect(line.text).toBe(
-      '+14155550777 → dropped at the trunk stage: No inbound trunk lists +14155550777 or accepts it as a wildcard: LiveKit rejects the call (404, trunk not found).',
+      '+14155550777 → dropped at the trunk stage: No inbound trunk lists +14155550777 or accepts it as a wildcard: LiveKit goes on without a trunk, so only dispatch rules for all trunks (no trunk IDs) can take the call, with no trunk address or auth check. No dispatch rule for all trunks accepts this call: LiveKit drops the call without any SIP answer (Sinch sees no response); LiveKit logs "No SIP Dispatch Rules defined" even though rules exist.',
     );
     const f = get(r, 'route.explain');
     expect(f).toMatchObject({ status: 'fail', title: "1 of 2 DID(s) would not reach this binding's dispatch rule" });
     expect(f.evidence).toContain(line.text);
+  });
+
+  it('a rule for all trunks catches a DID that no trunk lists: route explain says so and a global finding flags it', () => {
+    const b = binding({ dids: [DID, '+14155550777'] });
+    const input = healthyInput([b], { livekit: { ok: true, snapshot: snapshotFor([binding()]) } });
+    if (!input.livekit.ok) throw new Error('unreachable');
+    for (const r of input.livekit.snapshot.dispatchRules) r.trunkIds = [];
+    const report = runChecks(input);
+    const line = report.bindings[0]!.routes.find((x) => x.did === '+14155550777')!;
+    expect(line.text).toContain('(no trunk matched: a rule for all trunks took it, with no address or auth check)');
+    expect(report.global.find((f) => f.check === 'dispatch-rule.catch-all')).toMatchObject({
+      status: 'warn',
+      title: '1 dispatch rule(s) for all trunks catch calls to numbers no trunk lists',
+    });
+    // With every rule tied to a trunk there is no such finding.
+    expect(runChecks(healthyInput([b])).global.map((f) => f.check)).not.toContain('dispatch-rule.catch-all');
   });
 
   it("a DID reaching another binding's rule fails", () => {
@@ -653,5 +667,37 @@ describe('worstStatus', () => {
     expect(worstStatus([])).toBe('pass');
     expect(worstStatus(['pass', 'warn'])).toBe('warn');
     expect(worstStatus(['warn', 'fail', 'pass'])).toBe('fail');
+  });
+});
+
+describe('orphaned LiveKit resources (tagged as SIP Ops, owned by no binding)', () => {
+  it('lists each orphan with its tagged binding, the import that adopts it and the lk commands that delete it', () => {
+    const kept = binding();
+    const lost = binding({ name: 'gone', dids: ['+14155550300'], resources: { inboundTrunkId: 'ST_gone_in', dispatchRuleId: 'SDR_gone', outboundTrunkId: 'ST_gone_out' } });
+    // LiveKit still holds the resources of `gone`, but the database only knows `acme`.
+    const input = healthyInput([kept], { livekit: { ok: true, snapshot: snapshotFor([kept, lost]) } });
+    const f = runChecks(input).global.find((x) => x.check === 'livekit.orphaned-resources');
+    expect(f).toMatchObject({ status: 'warn', title: '3 LiveKit resource(s) tagged as managed by SIP Ops belong to no binding' });
+    expect(f!.evidence).toContain('tagged "gone": inbound ST_gone_in, rule SDR_gone, outbound ST_gone_out');
+    expect(f!.evidence).toContain('adopt with /sip-setup import gone inbound=ST_gone_in rule=SDR_gone outbound=ST_gone_out');
+    expect(f!.evidence).toContain('lk sip inbound delete ST_gone_in; lk sip dispatch delete SDR_gone; lk sip outbound delete ST_gone_out');
+    expect(f!.evidence).not.toContain('ST_acme');
+  });
+
+  it('suggests another name when a binding of the tagged name owns other resources, and ignores untagged resources', () => {
+    const current = binding();
+    const old = binding({ resources: { inboundTrunkId: 'ST_old_in', dispatchRuleId: 'SDR_old', outboundTrunkId: 'ST_old_out' } });
+    const input = healthyInput([current], { livekit: { ok: true, snapshot: snapshotFor([current, old]) } });
+    if (!input.livekit.ok) throw new Error('unreachable');
+    input.livekit.snapshot.outboundTrunks.find((t) => t.id === 'ST_old_out')!.metadata = '';
+    const f = findOrphanedResources(input.livekit.snapshot, [current]);
+    expect(f.map((o) => o.id)).toEqual(['ST_old_in', 'SDR_old']);
+    const finding = runChecks(input).global.find((x) => x.check === 'livekit.orphaned-resources')!;
+    expect(finding.evidence).toContain('(a binding of that name now owns other resources)');
+    expect(finding.evidence).toContain('/sip-setup import acme-restored inbound=ST_old_in rule=SDR_old');
+  });
+
+  it('has no finding when every tagged resource belongs to a binding', () => {
+    expect(runChecks(healthyInput([binding()])).global.map((f) => f.check)).not.toContain('livekit.orphaned-resources');
   });
 });

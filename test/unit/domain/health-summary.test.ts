@@ -1,4 +1,5 @@
 import type { Binding } from '../../../src/domain/binding';
+import { storedBinding } from '../../support/binding-builder';
 import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport, RouteLine } from '../../../src/domain/health-checks';
 import { runChecks } from '../../../src/domain/health-checks';
 import {
@@ -189,24 +190,21 @@ describe('detailSections', () => {
 
   it('a real report for a binding with 50 DIDs (half not on the trunk) fits in chunks', () => {
     const dids = Array.from({ length: 50 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
-    const b: Binding = {
-      name: 'big',
-      trunkDomain: 'big.pstn.sinch.com',
-      dids,
-      callerId: '+14155559999',
-      auth: { kind: 'acl' },
-      transport: 'udp',
-      livekitSipHost: 'sip.example.com',
-      dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
-      agentName: 'my-agent',
-      reportChannel: 'C1',
-      resources: { inboundTrunkId: 'ST_in', dispatchRuleId: 'SDR_r', outboundTrunkId: 'ST_out' },
-      version: 1,
-      createdBy: 'U1',
-      createdAt: '2025-01-01T00:00:00Z',
-      updatedBy: 'U1',
-      updatedAt: '2025-01-01T00:00:00Z',
-    };
+    const b: Binding = storedBinding(
+      {
+        name: 'big',
+        trunkDomain: 'big.pstn.sinch.com',
+        dids,
+        callerId: '+14155559999',
+        auth: { kind: 'acl' },
+        transport: 'udp',
+        livekitSipHost: 'sip.example.com',
+        dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
+        agentName: 'my-agent',
+        reportChannel: 'C1',
+      },
+      { resources: { inboundTrunkId: 'ST_in', dispatchRuleId: 'SDR_r', outboundTrunkId: 'ST_out' } },
+    );
     const r = runChecks({
       livekit: {
         ok: true,

@@ -40,7 +40,7 @@ describe('explainRoute: trunk stage', () => {
 
   it('matches the called number after normalization', () => {
     const t = trunk('ST_fmt', { numbers: ['+1 (415) 555-0100'] });
-    expect(routed(explainRoute(snap([t], [anyRule]), { to: '14155550100', from: CALLER })).trunk.id).toBe('ST_fmt');
+    expect(routed(explainRoute(snap([t], [anyRule]), { to: '14155550100', from: CALLER })).trunk?.id).toBe('ST_fmt');
   });
 
   it('falls back to a single wildcard trunk', () => {
@@ -69,34 +69,55 @@ describe('explainRoute: trunk stage', () => {
     expect(e.trunk).toBe(acme);
   });
 
-  it('no trunk for the number: dropped with LiveKit\'s wording', () => {
-    const e = explainRoute(snap([trunk('ST_other', { name: 'other', numbers: ['+15550100'] })], [anyRule]), call);
-    expect(e).toEqual({
+  // livekit/livekit pkg/service/ioservice_sip.go + protocol sip/sip.go: no trunk is not an error.
+  it('no trunk for the number: a rule for all trunks still takes the call, with no trunk checks', () => {
+    const e = routed(explainRoute(snap([trunk('ST_other', { name: 'other', numbers: ['+15550100'] })], [anyRule]), call));
+    expect(e.trunk).toBeUndefined();
+    expect(e.rule).toBe(anyRule);
+    expect(e.steps.slice(0, 2)).toEqual([
+      'No inbound trunk lists +14155550100 or accepts it as a wildcard: LiveKit goes on without a trunk, so only dispatch rules for all trunks (no trunk IDs) can take the call, with no trunk address or auth check.',
+      'Rule "any" (SDR_any) applies to all trunks, so it takes the call although no trunk lists +14155550100: nothing checked where the call came from.',
+    ]);
+  });
+
+  it('no trunk and no rule for all trunks: dropped without a SIP answer, in LiveKit\'s wording', () => {
+    const own = rule('SDR_o', direct('o'), { trunkIds: ['ST_other'] });
+    expect(explainRoute(snap([trunk('ST_other', { numbers: ['+15550100'] })], [own]), call)).toEqual({
       outcome: 'dropped',
       stage: 'trunk',
-      reason: 'No SIP Trunk or Dispatch Rules matched for "+14155550100"',
-      steps: ['No inbound trunk lists +14155550100 or accepts it as a wildcard: LiveKit rejects the call (404, trunk not found).'],
+      reason: 'No SIP Dispatch Rules defined',
+      steps: [
+        'No inbound trunk lists +14155550100 or accepts it as a wildcard: LiveKit goes on without a trunk, so only dispatch rules for all trunks (no trunk IDs) can take the call, with no trunk address or auth check.',
+        'No dispatch rule for all trunks accepts this call: LiveKit drops the call without any SIP answer (Sinch sees no response); LiveKit logs "No SIP Dispatch Rules defined" even though rules exist.',
+      ],
     });
   });
 
-  it('no trunks at all: dropped at the trunk stage', () => {
-    expect(explainRoute(snap([], [anyRule]), call)).toEqual({
-      outcome: 'dropped',
-      stage: 'trunk',
-      reason: 'No SIP Trunk or Dispatch Rules matched for "+14155550100"',
-      steps: ['There are no LiveKit inbound trunks, so no trunk can accept the call.'],
-    });
+  it('no trunks at all: rules for all trunks still apply', () => {
+    const e = routed(explainRoute(snap([], [anyRule]), call));
+    expect(e.trunk).toBeUndefined();
+    expect(e.steps[0]).toMatch(/^There are no LiveKit inbound trunks: LiveKit goes on without a trunk/);
+  });
+
+  it('a trunk with a username and password: LiveKit challenges with 407', () => {
+    const authed = trunk('ST_auth', { name: 'auth', hasAuth: true });
+    expect(routed(explainRoute(snap([authed], [anyRule]), call)).steps[1]).toBe(
+      'Trunk "auth" (ST_auth) has a username and password: LiveKit answers the INVITE with 407 and Sinch must resend it with digest credentials (an EST trunk on IP ACL auth sends none, and the call fails).',
+    );
   });
 
   it('allowedNumbers filters on the CALLER (normalized)', () => {
+    const ruleForOnly = rule('SDR_only', direct('only'), { trunkIds: ['ST_only'] });
     const only = trunk('ST_only', { name: 'only', numbers: [DID], allowedNumbers: ['+1 212 555 0000'] });
-    const e = explainRoute(snap([only], [anyRule]), call);
+    const e = explainRoute(snap([only], [ruleForOnly]), call);
     expect(e).toMatchObject({ outcome: 'dropped', stage: 'trunk' });
     expect(e.steps[0]).toBe('Trunk "only" (ST_only) lists +14155550100 but is skipped: caller +442079460958 is not in its allowed numbers.');
-    expect(routed(explainRoute(snap([only], [anyRule]), { ...call, from: '+12125550000' })).trunk).toBe(only);
+    expect(routed(explainRoute(snap([only], [ruleForOnly]), { ...call, from: '+12125550000' })).trunk).toBe(only);
     // the allowed list names callers, not the called number
     const calledListed = trunk('ST_x', { numbers: [DID], allowedNumbers: [DID] });
-    expect(explainRoute(snap([calledListed], [anyRule]), call).outcome).toBe('dropped');
+    expect(explainRoute(snap([calledListed], [rule('SDR_x', direct('x'), { trunkIds: ['ST_x'] })]), call).outcome).toBe('dropped');
+    // a rule for all trunks still takes the call the trunk refused
+    expect(routed(explainRoute(snap([only], [anyRule]), call)).trunk).toBeUndefined();
   });
 
   it('allowedNumbers lets two trunks share a DID for different callers', () => {
@@ -119,13 +140,14 @@ describe('explainRoute: trunk stage', () => {
     [['(bad)', 'x y'], '203.0.113.7', true], // invalid masks are ignored; none left = no filter
   ])('allowedAddresses %j with source %s → %s', (allowedAddresses, sourceIp, ok) => {
     const t = trunk('ST_ip', { numbers: [DID], allowedAddresses });
-    expect(explainRoute(snap([t], [anyRule]), { ...call, sourceIp }).outcome).toBe(ok ? 'routed' : 'dropped');
+    const e = explainRoute(snap([t], [anyRule]), { ...call, sourceIp });
+    expect(e.outcome === 'routed' && e.trunk === t).toBe(ok);
   });
 
   it('host names in allowedAddresses compare literally with the From host', () => {
     const t = trunk('ST_host', { numbers: [DID], allowedAddresses: ['acme.pstn.sinch.com'] });
-    expect(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'acme.pstn.sinch.com' }).outcome).toBe('routed');
-    expect(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'ACME.pstn.sinch.com' }).outcome).toBe('dropped');
+    expect(routed(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'acme.pstn.sinch.com' })).trunk).toBe(t);
+    expect(routed(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'ACME.pstn.sinch.com' })).trunk).toBeUndefined();
   });
 
   it('without a source IP the addresses are not checked, and the steps say so', () => {
@@ -161,10 +183,10 @@ describe('explainRoute: rule stage', () => {
     expect(explainRoute(snap([acme], [other]), call)).toEqual({
       outcome: 'dropped',
       stage: 'rule',
-      reason: 'No SIP Dispatch Rules matched for "+14155550100"',
+      reason: 'No SIP Dispatch Rules defined',
       steps: [
         'Trunk "acme" (ST_acme) lists +14155550100, so it takes the call.',
-        'No dispatch rule for trunk "acme" (ST_acme) or for all trunks accepts this call: LiveKit drops it.',
+        'No dispatch rule for trunk "acme" (ST_acme) or for all trunks accepts this call: LiveKit drops the call without any SIP answer (Sinch sees no response); LiveKit logs "No SIP Dispatch Rules defined" even though rules exist.',
       ],
     });
   });

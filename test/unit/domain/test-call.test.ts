@@ -9,7 +9,7 @@ describe('parseTestCallText', () => {
     ['ACME +1 (415) 555-0100', 'acme', '+14155550100', 45],
     ['acme +1 415 555 0100 30', 'acme', '+14155550100', 30],
     ['acme +1.415.555.0100 30s', 'acme', '+14155550100', 30],
-    ['acme 0044 20 7946 0958 timeout=120', 'acme', '+442079460958', 120],
+    ['acme 0044 20 7946 0958 timeout=75', 'acme', '+442079460958', 75],
     ['acme +44 (0)20 7946 0958', 'acme', '+442079460958', 45],
     ['  acme   tel:+14155550100   5 ', 'acme', '+14155550100', 5],
     ['acme <tel:+14155550100|+1 415 555 0100> 60', 'acme', '+14155550100', 60],
@@ -21,10 +21,16 @@ describe('parseTestCallText', () => {
     expect(parseTestCallText('')).toMatchObject({ ok: false, problem: 'usage' });
     expect(parseTestCallText('acme')).toMatchObject({ ok: false, problem: 'usage' });
     expect(parseTestCallText('acme 4155550100')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('country code') });
-    expect(parseTestCallText('acme +14155550100 4')).toMatchObject({ ok: false, problem: 'timeout', error: expect.stringContaining('5 to 120') });
-    expect(parseTestCallText('acme +14155550100 121')).toMatchObject({ ok: false, problem: 'timeout' });
+    expect(parseTestCallText('acme +14155550100 4')).toMatchObject({ ok: false, problem: 'timeout', error: expect.stringContaining('5 to 75') });
+    expect(parseTestCallText('acme +14155550100 76')).toMatchObject({ ok: false, problem: 'timeout' });
     expect(parseTestCallText('acme +14155550100 timeout=900')).toMatchObject({ ok: false, problem: 'timeout' });
     expect(parseTestCallText('acme abc 30s')).toMatchObject({ ok: false, problem: 'number' });
+  });
+
+  it('refuses destinations that cannot exist (too long or too short for their country, unknown country code)', () => {
+    expect(parseTestCallText('acme +141501144770090')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('too long for a number with country code +1') });
+    expect(parseTestCallText('acme +1 415 555 010')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('too short') });
+    expect(parseTestCallText('acme +999 1234 5678')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('country calling code') });
   });
 });
 

@@ -1,25 +1,21 @@
 import type { Binding } from '../../../../src/domain/binding';
+import { storedBinding } from '../../../support/binding-builder';
 import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../../../src/domain/probes';
 import { runProbes, type ProbeSettings } from '../../../../src/features/health/run-probes';
 
 function binding(name: string, trunkDomain: string, livekitSipHost: string, transport: Binding['transport'] = 'udp'): Binding {
-  return {
+  const spec = {
     name,
     trunkDomain,
     dids: ['+14155550100'],
     callerId: '+14155550100',
-    auth: { kind: 'acl' },
+    auth: { kind: 'acl' as const },
     transport,
     livekitSipHost,
-    dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
+    dispatch: { kind: 'individual' as const, roomPrefix: 'est-inbound-' },
     reportChannel: 'COPS0001',
-    resources: {},
-    version: 1,
-    createdBy: 'U1',
-    createdAt: '2024-01-01T00:00:00Z',
-    updatedBy: 'U1',
-    updatedAt: '2024-01-01T00:00:00Z',
   };
+  return storedBinding(spec, { createdAt: '2024-01-01T00:00:00Z', updatedAt: '2024-01-01T00:00:00Z' });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

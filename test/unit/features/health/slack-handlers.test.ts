@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { HealthRun } from '../../../../src/features/health/runner';
 import { checkBindingButton, checkCommand, runAgainButton, type ButtonArgs, type HandlerDeps } from '../../../../src/features/health/slack-handlers';
 import { HealthStatusStore } from '../../../../src/features/health/status-store';
-import type { SubcommandContext } from '../../../../src/features/sip-setup/router';
+import type { SubcommandContext } from '../../../../src/slack/subcommand-router';
 import { InflightWork } from '../../../../src/inflight';
 import type { RunTrigger } from '../../../../src/store/health-runs-repo';
 import { createRepos, openStore, type Store } from '../../../../src/store';

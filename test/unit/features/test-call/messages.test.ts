@@ -6,6 +6,8 @@ const ctx = { bindingName: 'acme-us', trunkDomain: 'acme.pstn.sinch.com', transp
 
 describe('messages', () => {
   const plan: CallPlan = {
+    callId: '6f1c2d3e-0000-4000-8000-000000000001',
+    bindingId: '0b1d2e3f-0000-4000-8000-000000000002',
     binding: 'acme-us',
     number: '+14155550100',
     timeoutSec: 45,
@@ -21,7 +23,8 @@ describe('messages', () => {
   };
 
   it('the Call again value round-trips and rejects junk', () => {
-    expect(decodeAgain(encodeAgain(plan))).toEqual({ b: 'acme-us', n: '+14155550100', t: 45 });
+    expect(decodeAgain(encodeAgain(plan))).toEqual({ b: 'acme-us', n: '+14155550100', t: 45, bi: plan.bindingId, c: plan.callId });
+    expect(decodeAgain('{"b":"acme-us","n":"+14155550100","t":45}')).toBeUndefined(); // no identities: an older button
     expect(decodeAgain('{"b":1}')).toBeUndefined();
     expect(decodeAgain('nope')).toBeUndefined();
     expect(decodeAgain(undefined)).toBeUndefined();
@@ -36,7 +39,7 @@ describe('messages', () => {
     const actions = msg.blocks.find((b) => b.type === 'actions');
     expect(actions).toMatchObject({
       elements: [
-        { action_id: 'test_call_again', value: '{"b":"acme-us","n":"+14155550100","t":45}' },
+        { action_id: 'test_call_again', value: JSON.stringify({ b: 'acme-us', n: '+14155550100', t: 45, bi: plan.bindingId, c: plan.callId }) },
         { action_id: 'health_check_binding', value: 'acme-us' },
       ],
     });

@@ -1,4 +1,4 @@
-import type { SetupCommandRouter, Subcommand } from './router';
+import type { SetupCommandRouter, Subcommand } from './subcommand-router';
 
 export function helpText(router: SetupCommandRouter): string {
   const lines = [

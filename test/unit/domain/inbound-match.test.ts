@@ -1,8 +1,9 @@
-import type { Binding } from '../../src/domain/binding';
-import { classifySipCaller, roomMatchesDispatch } from '../../src/domain/inbound-match';
+import type { Binding, BindingSpec } from '../../../src/domain/binding';
+import { storedBinding } from '../../support/binding-builder';
+import { classifySipCaller, roomMatchesDispatch } from '../../../src/domain/inbound-match';
 
 function binding(name: string, over: Partial<Binding> = {}): Binding {
-  return {
+  const spec: BindingSpec = {
     name,
     trunkDomain: 'acme.pstn.sinch.com',
     dids: ['+14155550101'],
@@ -12,14 +13,13 @@ function binding(name: string, over: Partial<Binding> = {}): Binding {
     livekitSipHost: 'sip.acme.example',
     dispatch: { kind: 'individual', roomPrefix: 'est-inbound-' },
     reportChannel: 'COPS0001',
+  };
+  return storedBinding(spec, {
     resources: { inboundTrunkId: `ST_in_${name}`, dispatchRuleId: `SDR_${name}`, outboundTrunkId: `ST_out_${name}` },
-    version: 1,
-    createdBy: 'U1',
     createdAt: '2026-01-01T00:00:00.000Z',
-    updatedBy: 'U1',
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...over,
-  };
+  });
 }
 
 const acme = binding('acme');

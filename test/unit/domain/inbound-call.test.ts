@@ -11,7 +11,7 @@ import {
   type InboundEvent,
   type ParticipantSnapshot,
   type RoomCallsState,
-} from '../../src/domain/inbound-call';
+} from '../../../src/domain/inbound-call';
 
 const ROOM = { name: 'est-inbound-_+15550100_AbCdEfGhJkLm', sid: 'RM_room0001' };
 
@@ -257,10 +257,24 @@ describe('inbound call reducer', () => {
   });
 
   it('describes end reasons in plain words', () => {
-    expect(describeEndReason({ endReason: 'CLIENT_INITIATED', agentLeftFirst: false })).toBe('the caller hung up');
-    expect(describeEndReason({ endReason: 'ROOM_DELETED', agentLeftFirst: false })).toContain('room was deleted');
-    expect(describeEndReason({ endReason: 'MEDIA_FAILURE', agentLeftFirst: false })).toContain('media failure');
-    expect(describeEndReason({ endReason: 'SOMETHING_NEW', agentLeftFirst: false })).toBe('something new');
-    expect(describeEndReason({ agentLeftFirst: false })).toBe('unknown');
+    const base = { agentLeftFirst: false, callStatus: 'active' };
+    expect(describeEndReason({ ...base, endReason: 'CLIENT_INITIATED', callStatus: 'hangup' })).toBe('the caller hung up');
+    expect(describeEndReason({ ...base, endReason: 'ROOM_DELETED' })).toContain('room was deleted');
+    expect(describeEndReason({ ...base, endReason: 'MEDIA_FAILURE' })).toContain('media failure');
+    expect(describeEndReason({ ...base, endReason: 'SOMETHING_NEW' })).toBe('something new');
+    expect(describeEndReason(base)).toBe('unknown');
+  });
+
+  // livekit/sip pkg/sip/participant.go + livekit/livekit pkg/rtc/signalling/signalhandler.go: a dropped call
+  // leaves CLIENT_INITIATED (mapped from UNKNOWN_REASON) without sip.callStatus "hangup".
+  it('says "the caller hung up" only with sip.callStatus hangup; otherwise an unclear end with RTP checks', () => {
+    const base = { agentLeftFirst: false };
+    for (const callStatus of ['active', 'ringing', undefined]) {
+      const text = describeEndReason({ ...base, endReason: 'CLIENT_INITIATED', ...(callStatus ? { callStatus } : {}) });
+      expect(text).toMatch(/^ended without a clear reason/);
+      expect(text).toContain('UDP 10000-20000');
+      expect(text).toContain('NAT');
+    }
+    expect(describeEndReason({ ...base, endReason: 'UNKNOWN_REASON', callStatus: 'active' })).toMatch(/^ended without a clear reason/);
   });
 });

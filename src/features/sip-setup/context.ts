@@ -1,0 +1,35 @@
+/**
+ * What every `/sip-setup` module works with: the app's dependencies, the change executor, the
+ * admin rule, and the two hooks that tie modules together (announce in a report channel,
+ * schedule a recovery retry).
+ */
+import type { AppDeps } from '../../app';
+import type { Logger } from 'pino';
+import type { ChangeExecutor } from './change-executor';
+import type { SlackPost } from './announcer';
+
+export interface SipSetupContext {
+  repos: AppDeps['repos'];
+  livekit: AppDeps['livekit'];
+  config: AppDeps['config'];
+  inflight: AppDeps['inflight'];
+  now: () => Date;
+  logger: Logger;
+  executor: ChangeExecutor;
+  /** IPv4 of the LiveKit public SIP host for the ACL line. */
+  lookupIpv4: (host: string) => Promise<string | undefined>;
+  /** How long submit validation waits for LiveKit. */
+  conflictCheckMs: number;
+  /** Post in a report channel; failures are logged, never thrown. */
+  announce: (channel: string, msg: SlackPost) => Promise<void>;
+  /** Run recovery again later (a rollback could not finish). */
+  scheduleRetry: () => void;
+}
+
+export function isAdmin(ctx: Pick<SipSetupContext, 'config'>, user: string): boolean {
+  return ctx.config.adminUserIds.includes(user);
+}
+
+export function refusal(what: string): string {
+  return `Only SIP Ops admins can ${what}. Ask an admin, or have your user ID added to \`ADMIN_USER_IDS\`.`;
+}

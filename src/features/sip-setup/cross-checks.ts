@@ -1,0 +1,76 @@
+/**
+ * Problems the binding form alone cannot see: names, DID ownership, LiveKit's own conflict rules.
+ */
+import type { Binding, BindingSpec } from '../../domain/binding';
+import type { BindingFieldErrors } from '../../domain/binding-input';
+import { bindingRuleConflictError, findInboundTrunkConflicts, type InboundTrunkConflict } from '../../domain/conflicts';
+import { describeFailure } from '../../domain/livekit-failure';
+import { withTimeout } from '../../with-timeout';
+import type { ModalMeta } from './binding-modal';
+import type { SipSetupContext } from './context';
+
+type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs'>;
+
+/** Create over an existing name, edit of a deleted or changed binding, a change already running. */
+function stateErrors(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): BindingFieldErrors {
+  const errors: BindingFieldErrors = {};
+  if (meta.mode === 'create' && existing) errors.name = `A binding named ${spec.name} exists already. Pick another name, or edit it with /sip-setup ${spec.name}.`;
+  if (meta.mode === 'edit' && !existing) errors.trunkDomain = `Binding ${spec.name} was deleted while this form was open.`;
+  if (meta.mode === 'edit' && existing && existing.version !== meta.version) {
+    errors.trunkDomain = `Binding ${spec.name} was changed by ${existing.updatedBy} since you opened this form. Close it and open /sip-setup ${spec.name} again.`;
+  }
+  if (ctx.executor.isBusy(spec.name)) errors[meta.mode === 'create' ? 'name' : 'trunkDomain'] = `A change to ${spec.name} is running right now. Wait for it to finish.`;
+  return errors;
+}
+
+/** DIDs another binding owns, as one sentence, or undefined. */
+async function ownedElsewhere(ctx: CheckContext, spec: BindingSpec): Promise<string | undefined> {
+  const owners: string[] = [];
+  for (const other of await ctx.repos.bindings.list()) {
+    if (other.name === spec.name) continue;
+    const shared = other.dids.filter((d) => spec.dids.includes(d));
+    if (shared.length) owners.push(`${shared.join(', ')} belong${shared.length === 1 ? 's' : ''} to binding ${other.name}`);
+  }
+  return owners.length ? `${owners.join('; ')}. A DID can be in one binding only.` : undefined;
+}
+
+export function conflictsText(conflicts: InboundTrunkConflict[]): string {
+  const list = conflicts
+    .slice(0, 3)
+    .map((c) => (c.numbers.length ? `${c.numbers.join(', ')} on trunk ${c.trunkId} (${c.trunkName || 'unnamed'})` : `wildcard trunk ${c.trunkId} (${c.trunkName || 'unnamed'})`))
+    .join('; ');
+  return `LiveKit would refuse these DIDs: ${list}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}. Remove them there (lk sip inbound delete …) or import that trunk.`;
+}
+
+/** LiveKit's rule: a DID on one inbound trunk only (bounded by `conflictCheckMs`). */
+async function livekitConflicts(ctx: CheckContext, spec: BindingSpec, existing: Binding | undefined): Promise<string | undefined> {
+  const inbound = await withTimeout(ctx.livekit.listInboundTrunks(), ctx.conflictCheckMs, () => 'timeout' as const);
+  if (inbound === 'timeout' || !inbound.ok) {
+    const why = inbound === 'timeout' ? 'LiveKit did not answer in time' : describeFailure(inbound.failure);
+    return `Could not check these DIDs against LiveKit (${why}). Nothing was changed; try again in a moment.`;
+  }
+  const conflicts = findInboundTrunkConflicts(inbound.value, {
+    ...(existing?.resources.inboundTrunkId ? { id: existing.resources.inboundTrunkId } : {}),
+    numbers: spec.dids,
+    allowedNumbers: [],
+  });
+  return conflicts.length ? conflictsText(conflicts) : undefined;
+}
+
+export async function crossChecks(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): Promise<BindingFieldErrors> {
+  const errors = stateErrors(ctx, spec, meta, existing);
+  if (Object.keys(errors).length) return errors;
+  // Started beside the trunk check so both stay within the one bound Slack's 3 s leave room for.
+  const rulesP = existing?.resources.inboundTrunkId ? withTimeout(ctx.livekit.listDispatchRules(), ctx.conflictCheckMs, () => undefined) : undefined;
+  const dids = (await ownedElsewhere(ctx, spec)) ?? (await livekitConflicts(ctx, spec, existing)) ?? (await ruleConflicts(rulesP, existing));
+  return dids ? { dids } : {};
+}
+
+/** Another dispatch rule on the binding's trunk (the server checks an update only against rules listed with the new trunk IDs). */
+async function ruleConflicts(
+  rulesP: Promise<Awaited<ReturnType<CheckContext['livekit']['listDispatchRules']>> | undefined> | undefined,
+  existing: Binding | undefined,
+): Promise<string | undefined> {
+  const rules = await rulesP;
+  return rules?.ok && existing ? bindingRuleConflictError(rules.value, existing.resources) : undefined;
+}

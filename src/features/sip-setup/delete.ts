@@ -1,0 +1,54 @@
+/** `/sip-setup delete <name>`: a confirmation modal, then the delete runs after the ack. */
+import { specOf } from '../../domain/binding';
+import { code, escapeMrkdwn } from '../../slack/mrkdwn';
+import type { SubcommandContext } from '../../slack/subcommand-router';
+import { noticeModal } from './binding-modal';
+import { isAdmin, refusal, type SipSetupContext } from './context';
+import type { ViewArgs } from './form';
+import { decodeDeleteMeta, deleteConfirmModal } from './messages';
+import { openThenFill } from './open-modal';
+import { runChange } from './run-change';
+
+export function deleteCommandHandler(ctx: SipSetupContext): (c: SubcommandContext) => Promise<void> {
+  return async ({ args, argv }) => {
+    const { command, ack, client } = args;
+    if (!isAdmin(ctx, command.user_id)) {
+      await ack({ response_type: 'ephemeral', text: refusal('delete bindings') });
+      return;
+    }
+    const name = (argv[0] ?? '').toLowerCase();
+    if (!name) {
+      await ack({ response_type: 'ephemeral', text: 'Usage: `/sip-setup delete <name>`.' });
+      return;
+    }
+    await ack();
+    await openThenFill(client, command.trigger_id, 'Delete binding?', async () => {
+      const binding = await ctx.repos.bindings.get(name);
+      if (!binding) return noticeModal('No such binding', `There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`);
+      return deleteConfirmModal(binding, command.channel_id);
+    });
+  };
+}
+
+export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => Promise<void> {
+  return async ({ ack, body, view, client }) => {
+    const user = body.user.id;
+    const meta = decodeDeleteMeta(view.private_metadata);
+    const name = meta?.name ?? '';
+    const say = async (text: string): Promise<void> => {
+      await ack({ response_action: 'update', view: noticeModal('Delete binding', text) });
+    };
+    if (!isAdmin(ctx, user)) return say(refusal('delete bindings'));
+    const binding = name ? await ctx.repos.bindings.get(name) : undefined;
+    if (!binding) return say(`Binding ${code(name)} no longer exists.`);
+    if (binding.version !== meta?.version) return say(`Binding ${code(name)} changed since this dialog opened. Run \`/sip-setup delete ${escapeMrkdwn(name)}\` again.`);
+    const reserved = await ctx.executor.reserveFor(name, user);
+    if (!reserved.ok) return say(`A change to ${code(name)} is in progress by @${reserved.holder}. Try again when it is done.`);
+    await ack({ response_action: 'clear' });
+    const channel = meta?.channel ?? user;
+    void ctx.inflight.track(
+      `sip-setup:delete:${name}`,
+      runChange(ctx, { kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel, client, viewId: view.id }),
+    );
+  };
+}

@@ -1,0 +1,3 @@
+export { SinchEmulator, type SinchEmulatorOptions } from './emulator';
+export type { Fault } from './http';
+export type { CallRecord, OwnedNumber } from './state';
