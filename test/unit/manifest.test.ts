@@ -181,12 +181,13 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     mentioned.add(m[2]!);
     if (!m[1]) env[m[2]!] = m[3]!;
   }
+  /** The example with real values for its placeholder secrets. */
+  const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
 
   it('.env.example names every variable of the config schema and passes it', () => {
     expect([...mentioned].sort()).toEqual([...ENV_VARIABLES].sort());
     // The shipped secrets are placeholders, refused at start (src/placeholder-secrets.ts); with real ones it passes.
     expect(loadConfig(env)).toEqual({ ok: false, problems: placeholderSecretProblems(env) });
-    const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
     expect(loadConfig(real)).toMatchObject({ ok: true });
   });
 
@@ -235,7 +236,7 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(replicas.map((r) => r.environment.PORT)).toEqual(['3001', '3002']);
     for (const r of replicas) {
       const url = r.environment.DATABASE_URL!.replace('${POSTGRES_PASSWORD:-change-me}', 'pw');
-      expect(loadConfig({ ...env, DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { engine: 'postgres' } } });
+      expect(loadConfig({ ...real, DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { engine: 'postgres' } } });
     }
     const nginx = read('deploy/nginx-replicas.conf');
     expect(nginx).toMatch(/listen 3000;/);

@@ -120,6 +120,13 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
     await store.close();
   });
 
+  it('a change is recordable while the database is open (SQLite: its file; PostgreSQL: the server answers), not after close', async () => {
+    const store = await engine.open();
+    expect(await store.recordable()).toEqual({ ok: true });
+    await store.close();
+    expect(await store.recordable()).toEqual({ ok: false, reason: 'the database is not open' });
+  });
+
   it('keeps an audit log and meta values', async () => {
     const store = await engine.open();
     const repos = createRepos(store);

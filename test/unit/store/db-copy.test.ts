@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRepos, openStore } from '../../../src/store';
 import { runCopy } from '../../../src/store/copy-cli';
+import { SecretsAtRest } from '../../../src/secrets/at-rest';
 import { bindingSpec } from '../../support/fixtures';
+import { testKey } from '../secrets/keys';
 import { createTestDatabase, postgresCasesRun } from '../../support/postgres';
 
 const spec = bindingSpec({ name: 'acme-main', auth: { kind: 'digest', username: 'acme', password: 's3cret' } });
 
 const ROOT = join(__dirname, '..', '..', '..');
+/** Sealed passwords are copied as they are: both sides read them with the same key. */
+const secrets = new SecretsAtRest(testKey(1));
 
 (postgresCasesRun() ? describe : describe.skip)('npm run db:copy (SQLite into PostgreSQL)', () => {
   let dir: string;
@@ -18,7 +22,7 @@ const ROOT = join(__dirname, '..', '..', '..');
     dir = mkdtempSync(join(tmpdir(), 'sip-ops-copy-'));
     sqlitePath = join(dir, 'sip-ops.db');
     const s = await openStore(sqlitePath);
-    const repos = createRepos(s);
+    const repos = createRepos(s, secrets);
     await repos.bindings.insert(spec, { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' }, 'U1', new Date('2026-01-01T00:00:00Z'));
     await repos.audit.record({ actor: 'U1', action: 'binding.create', bindingName: 'acme-main', after: { name: 'acme-main' } });
     await repos.calls.insert({ id: 'c1', direction: 'inbound', startedAt: '2026-11-25T12:00:00.000Z', outcome: 'completed', agentJoined: true, roomName: 'r' });
@@ -37,7 +41,7 @@ const ROOT = join(__dirname, '..', '..', '..');
       const pgStore = await openStore(db.url);
       const sqStore = await openStore(sqlitePath);
       try {
-        const [a, b] = [createRepos(pgStore), createRepos(sqStore)];
+        const [a, b] = [createRepos(pgStore, secrets), createRepos(sqStore, secrets)];
         expect(await a.bindings.list()).toEqual(await b.bindings.list());
         expect((await a.bindings.get('acme-main'))?.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });
         expect(await a.audit.list()).toEqual(await b.audit.list());
