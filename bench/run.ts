@@ -4,6 +4,7 @@
  * `npm run bench -- ack webhooks` runs only those rows; BENCH_CPU_PROFILE_DIR=<dir> writes a CPU
  * profile of the service process (ack and webhook rows) there.
  */
+import pg from 'pg';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -99,11 +100,11 @@ async function startProc(args: string[], env: Record<string, string>): Promise<P
 }
 
 /** The service (built dist) in its own process; the load comes from `bench/load-client.ts`, another one. */
-async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>): Promise<T> {
+async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
-  const svc = await startProc([...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' });
+  const svc = await startProc([...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info', ...env });
   try {
     return await fn(svc, livekit);
   } finally {
@@ -202,6 +203,48 @@ async function benchWebhooks(rows: Row[]): Promise<void> {
       rows.push({ measure: `  floor: bare node:http server, same load (${what})`, value: `${f.rate.toFixed(0)}/s, ${f.p50.toFixed(1)} / ${f.p99.toFixed(1)} ms`, target: '—', ok: undefined });
     }
   });
+}
+
+/** A fresh database on the bench's PostgreSQL server (BENCH_POSTGRES_URL), dropped by `drop`. */
+async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `sipops_bench_${Date.now().toString(36)}`;
+  const run = async (q: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(q);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
+/** The webhook rows again with the service on PostgreSQL (one replica), beside the SQLite ones. */
+async function benchWebhooksPostgres(rows: Row[]): Promise<void> {
+  const warmup = 2000;
+  const total = 5000;
+  const concurrency = 10;
+  const db = await benchDatabase();
+  try {
+    await withServiceProcess(
+      async (h, livekit) => {
+        await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'pgwarm', warmup), 50);
+        const { secs, lat } = await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'pg10_', total), concurrency);
+        const rate = total / secs;
+        const [p50, p99] = [pct(lat, 50), pct(lat, 99)];
+        rows.push({ measure: `verified LiveKit webhooks/s on PostgreSQL, one replica (${total}, ${concurrency} in flight)`, value: `${rate.toFixed(0)}/s`, target: "≥ half of SQLite's", ok: undefined });
+        rows.push({ measure: `webhook latency p50 / p99 on PostgreSQL, one replica (${concurrency} in flight)`, value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 50 ms', ok: p99 < 50 });
+      },
+      { DATABASE_URL: db.url },
+    );
+  } finally {
+    await db.drop();
+  }
 }
 
 async function benchStartAndMemory(rows: Row[]): Promise<void> {
@@ -370,6 +413,7 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
+  if (want('webhooks-postgres')) await benchWebhooksPostgres(rows);
   if (want('inbound')) await benchInboundSlack(rows);
   if (want('health-run')) await benchHealthRun(rows);
   if (want('start')) await benchStartAndMemory(rows);

@@ -47,6 +47,21 @@ function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** postgres:// or postgresql:// with a host; TLS is chosen by `sslmode` in the query string. */
+function isPostgresUrl(s: string): boolean {
+  if (!/^postgres(ql)?:\/\//.test(s)) return false;
+  try {
+    return new URL(s).hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the data lives: an embedded SQLite file (one replica) or a PostgreSQL server (any number). */
+export type DatabaseConfig =
+  | { engine: 'sqlite'; path: string }
+  | { engine: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number };
+
 /** A key for secrets at rest (src/secrets): 32 bytes as base64 or hex. */
 const secretKey = z.string().transform((s, ctx) => {
   const parsed = parseSecretKey(s);
@@ -81,7 +96,21 @@ const EnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/sip-ops.db')
-    .refine((s) => /^sqlite:.+/.test(s), { error: 'expected sqlite:<path to a database file>, e.g. sqlite:./data/sip-ops.db' }),
+    .refine((s) => /^sqlite:.+/.test(s) || isPostgresUrl(s), {
+      error: 'expected sqlite:<path to a database file> (e.g. sqlite:./data/sip-ops.db) or postgres://user@host:5432/db',
+    }),
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'expected a number of connections, e.g. 10' })
+    .int({ error: 'expected a whole number of connections' })
+    .min(1, { error: 'expected 1 to 100 connections' })
+    .max(100, { error: 'expected 1 to 100 connections' })
+    .default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds, e.g. 10000' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(100, { error: 'expected 100 to 600000 milliseconds' })
+    .max(600_000, { error: 'expected 100 to 600000 milliseconds' })
+    .default(10_000),
   PORT: z.coerce
     .number({ error: 'expected a TCP port number' })
     .int({ error: 'expected a whole port number' })
@@ -159,7 +188,7 @@ export interface Config {
     apiUrl?: string;
   };
   livekit: { url: string; apiKey: string; apiSecret: string };
-  databasePath: string;
+  database: DatabaseConfig;
   port: number;
   /** Bind address; unset: all interfaces. */
   host?: string;
@@ -234,7 +263,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
     },
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
-    databasePath: e.DATABASE_URL.replace(/^sqlite:/, ''),
+    database: isPostgresUrl(e.DATABASE_URL)
+      ? { engine: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }
+      : { engine: 'sqlite', path: e.DATABASE_URL.replace(/^sqlite:/, '') },
     port: e.PORT,
     ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,

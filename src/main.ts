@@ -12,6 +12,7 @@ import { SecretsAtRest } from './secrets/at-rest';
 import { emptyAccessWarnings } from './placeholder-secrets';
 import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Repos, type Store } from './store';
+import { describeTarget } from './store/db';
 
 export interface Running {
   app: SipOpsApp;
@@ -73,9 +74,14 @@ export async function startService(env: Record<string, string | undefined>, opts
   });
   let store: Store;
   try {
-    store = await openStore(config.databasePath);
+    const db = config.database;
+    store = await openStore(
+      db.engine === 'postgres'
+        ? { ...db, onIdleError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects') }
+        : db,
+    );
   } catch (err) {
-    throw new StartupError(`cannot open the database at DATABASE_URL=sqlite:${config.databasePath}: ${(err as Error).message}`);
+    throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`);
   }
   const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
   try {
@@ -112,7 +118,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
     const port = await app.start(config.port, config.host);
     logger.info(
-      { port, host: config.host ?? '(all interfaces)', mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      { port, host: config.host ?? '(all interfaces)', mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: describeTarget(config.database) },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;

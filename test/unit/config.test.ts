@@ -23,7 +23,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const r = loadConfig(valid);
     if (!r.ok) throw new Error(r.problems.join('\n'));
-    expect(r.config.databasePath).toBe('./data/sip-ops.db');
+    expect(r.config.database).toEqual({ engine: 'sqlite', path: './data/sip-ops.db' });
     expect(r.config.port).toBe(3000);
     expect(r.config.logLevel).toBe('info');
     expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7 });
@@ -65,7 +65,7 @@ describe('loadConfig', () => {
       TEST_CALL_ALLOWED_PREFIXES: '+1, 44',
       ADMIN_USER_IDS: 'U123ABC,alice',
       LOG_LEVEL: 'loud',
-      DATABASE_URL: 'postgres://x',
+      DATABASE_URL: 'mysql://x',
       INBOUND_THREAD: 'chatty',
     });
     expect(r.ok).toBe(false);
@@ -80,6 +80,28 @@ describe('loadConfig', () => {
     expect(text).toMatch(/LOG_LEVEL: expected one of/);
     expect(text).toMatch(/DATABASE_URL: expected sqlite:/);
     expect(text).toContain('INBOUND_THREAD: expected compact or live');
+  });
+
+  it('selects PostgreSQL for a postgres:// URL, with pool size and statement timeout', () => {
+    const r = loadConfig({
+      ...valid,
+      DATABASE_URL: 'postgres://sipops:pw@db.internal:5432/sipops?sslmode=require',
+      DATABASE_POOL_SIZE: '4',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2500',
+    });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(r.config.database).toEqual({
+      engine: 'postgres',
+      url: 'postgres://sipops:pw@db.internal:5432/sipops?sslmode=require',
+      poolSize: 4,
+      statementTimeoutMs: 2500,
+    });
+    const d = loadConfig({ ...valid, DATABASE_URL: 'postgresql://h/db' });
+    expect(d.ok && d.config.database).toEqual({ engine: 'postgres', url: 'postgresql://h/db', poolSize: 10, statementTimeoutMs: 10000 });
+    const bad = loadConfig({ ...valid, DATABASE_URL: 'postgres://', DATABASE_POOL_SIZE: '0' });
+    expect(bad.ok ? [] : bad.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DATABASE_URL: expected sqlite:.* or postgres:/), expect.stringMatching(/^DATABASE_POOL_SIZE: expected 1 to 100/)]),
+    );
   });
 
   it('parses lists, optional Socket Mode and the Slack API URL', () => {
@@ -99,7 +121,7 @@ describe('loadConfig', () => {
     expect(r.config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(r.config.adminUserIds).toEqual(['U01', 'U02']);
     expect(r.config.testCall).toEqual({ channelIds: ['C01', 'C02'], userIds: ['U03'], allowedPrefixes: ['+1415', '+4420'] });
-    expect(r.config.databasePath).toBe('/var/lib/sip-ops/db.sqlite');
+    expect(r.config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sip-ops/db.sqlite' });
     expect(r.config.port).toBe(8080);
   });
 

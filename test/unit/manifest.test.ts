@@ -209,12 +209,13 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     mentioned.add(m[2]!);
     if (!m[1]) env[m[2]!] = m[3]!;
   }
+  /** The example with real values for its placeholder secrets. */
+  const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
 
   it('.env.example names every variable of the config schema and passes it', () => {
     expect([...mentioned].sort()).toEqual([...ENV_VARIABLES].sort());
     // The shipped secrets are placeholders, refused at start (src/placeholder-secrets.ts); with real ones it passes.
     expect(loadConfig(env)).toEqual({ ok: false, problems: placeholderSecretProblems(env) });
-    const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
     expect(loadConfig(real)).toMatchObject({ ok: true });
   });
 
@@ -238,7 +239,8 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
   });
 
   it('compose runs the four services on the host network (so 127.0.0.1 above is right)', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
+    const always = Object.entries(compose.services).filter(([, svc]) => svc.profiles === undefined);
+    expect(always.map(([n]) => n).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
     for (const s of Object.values(compose.services)) {
       expect(s.network_mode).toBe('host');
       expect(s.ports).toBeUndefined();
@@ -255,6 +257,23 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(compose.volumes).toHaveProperty('sip-ops-data');
   });
 
+  it('the replicas profile: PostgreSQL, two replicas on it, nginx on the one port in front (webhooks to one replica, its peer as backup)', () => {
+    const inProfile = Object.entries(compose.services).filter(([, svc]) => (svc.profiles as string[] | undefined)?.includes('replicas'));
+    expect(inProfile.map(([n]) => n).sort()).toEqual(['postgres', 'proxy', 'sip-ops-1', 'sip-ops-2']);
+    const replicas = ['sip-ops-1', 'sip-ops-2'].map((n) => compose.services[n]! as { environment: Record<string, string> });
+    expect(replicas.map((r) => r.environment.PORT)).toEqual(['3001', '3002']);
+    for (const r of replicas) {
+      const url = r.environment.DATABASE_URL!.replace('${POSTGRES_PASSWORD:-change-me}', 'pw');
+      expect(loadConfig({ ...real, DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { engine: 'postgres' } } });
+    }
+    const nginx = read('deploy/nginx-replicas.conf');
+    expect(nginx).toMatch(/listen 3000;/);
+    expect(nginx).toMatch(/upstream sip_ops_webhooks \{\s*server 127\.0\.0\.1:3001[^;]*;\s*server 127\.0\.0\.1:3002 backup;/);
+    expect(nginx).toMatch(/location = \/livekit\/webhook \{\s*proxy_pass http:\/\/sip_ops_webhooks;/);
+    expect(compose.services['proxy']!.volumes).toContain('./deploy/nginx-replicas.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(livekit.webhook.urls).toEqual([`http://127.0.0.1:3000/livekit/webhook`]);
+  });
+
   it('compose: Redis persists, images are pinned, every service has a health check and waits for health', () => {
     const redis = compose.services['redis'] as { command: string[]; volumes: string[] };
     expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
@@ -262,7 +281,9 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(compose.volumes).toHaveProperty('redis-data');
     for (const [name, svc] of Object.entries(compose.services)) {
       const image = String(svc['image']);
-      expect([name, image]).toEqual([name, expect.stringMatching(/:v?\d+\.\d+\.\d+(-[a-z]+)?$/)]);
+      // PostgreSQL releases are major.minor (15.10); everything else major.minor.patch.
+      const pinned = name === 'postgres' ? /^postgres:\d+\.\d+-[a-z]+$/ : /:v?\d+\.\d+\.\d+(-[a-z]+)?$/;
+      expect([name, image]).toEqual([name, expect.stringMatching(pinned)]);
       expect([name, svc['healthcheck']]).toEqual([name, expect.objectContaining({ test: expect.any(Array) })]);
       for (const cond of Object.values((svc['depends_on'] ?? {}) as Record<string, { condition: string }>)) {
         expect([name, cond.condition]).toEqual([name, 'service_healthy']);

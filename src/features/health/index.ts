@@ -94,7 +94,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     ...(deps.charts ? { summaryChart: (web: WebClient, parent: { channel: string; ts: string }) => postSummaryChart(deps, web, logger, parent) } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
-  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped });
+  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, slots: deps.repos.coordination.slots });
   const home = { deps, statuses };
   const handlers = { deps, logger, runner, delivery, home };
 

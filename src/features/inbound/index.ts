@@ -83,6 +83,7 @@ function notifierFor(deps: AppDeps, ctx: FeatureContext, logger: InboundContext[
     chat: chatOf(ctx.notifyClient),
     intervalMs: opts.paceIntervalMs ?? 1100,
     ...(opts.notifierClock ? { clock: opts.notifierClock } : {}),
+    ...(deps.store.engine === 'postgres' ? { sharedPacer: deps.repos.coordination.pacer } : {}),
     observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
     onFailure: ({ method, channel, error }) =>
       logger.warn(

@@ -44,7 +44,8 @@ export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => 
     const reopen = (name: string): string => `/sip-setup delete ${name}`;
     const before = await checkBindingRef(ctx.repos.bindings, ref, 'dialog', reopen);
     if (!before.ok) return say(before.message);
-    if (!ctx.executor.reserve(meta.name)) return say(`A change to ${code(meta.name)} is running right now. Try again when it is done.`);
+    const reserved = await ctx.executor.reserveFor(meta.name, user);
+    if (!reserved.ok) return say(`A change to ${code(meta.name)} is in progress by @${reserved.holder}. Try again when it is done.`);
     // Checked again with the name reserved: nothing can delete or re-create it from here on.
     const binding = await ctx.repos.bindings.getById(meta.id);
     const now = await checkBindingRef(ctx.repos.bindings, ref, 'dialog', reopen);

@@ -87,8 +87,9 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     const spec = parsed.spec;
     const existingForName = meta.mode === 'create' ? await ctx.repos.bindings.get(spec.name) : existing;
     const errors = await crossChecks(ctx, spec, meta, existingForName);
-    if (Object.keys(errors).length || !ctx.executor.reserve(spec.name)) {
-      const e = Object.keys(errors).length ? errors : { [meta.mode === 'create' ? 'name' : 'trunkDomain']: `A change to ${spec.name} is running right now.` };
+    const reserved = Object.keys(errors).length ? undefined : await ctx.executor.reserveFor(spec.name, user);
+    if (!reserved?.ok) {
+      const e = reserved ? { [meta.mode === 'create' ? 'name' : 'trunkDomain']: `A change to ${spec.name} is in progress by @${reserved.holder}.` } : errors;
       await ack({ response_action: 'errors', errors: errorsForView(e, meta.mode) });
       return;
     }

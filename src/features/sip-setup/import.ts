@@ -67,8 +67,9 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
       await ack({ response_type: 'ephemeral', text: `A binding named ${code(a.name)} exists already. Pick another name.` });
       return;
     }
-    if (!ctx.executor.reserve(a.name)) {
-      await ack({ response_type: 'ephemeral', text: `A change to ${code(a.name)} is running right now.` });
+    const reserved = await ctx.executor.reserveFor(a.name, command.user_id);
+    if (!reserved.ok) {
+      await ack({ response_type: 'ephemeral', text: `A change to ${code(a.name)} is in progress by @${reserved.holder}.` });
       return;
     }
     await ack({ response_type: 'ephemeral', text: `Reading ${code(a.inboundTrunkId)}, ${code(a.dispatchRuleId)} and ${code(a.outboundTrunkId)} from LiveKit…` });
