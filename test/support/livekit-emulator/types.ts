@@ -53,6 +53,11 @@ export interface InboundCall {
   /** How long the call lasts after join/answer (default 100 ms). */
   durationMs?: number;
   /**
+   * The caller hangs up only once this resolves (and `durationMs` passed): a test holds a call open until
+   * the condition it checks happened (a watchdog's warning, a hold's end), not for a guessed wall time.
+   */
+  hangUpWhen?: Promise<unknown>;
+  /**
    * How the call ends (see `sipLeave` in inbound.ts): `CLIENT_INITIATED` (default, the caller's BYE), `rtp-timeout`,
    * `dropped`, another DisconnectReason name asked by livekit-sip, or `'agent'` = the agent hangs up first.
    */
