@@ -192,7 +192,8 @@ export class LiveKitEmulator {
 
   /**
    * The next `times` calls of a Twirp method (e.g. 'CreateSIPDispatchRule') fail: a Twirp error
-   * (HTTP status from its code), 'hang' (never answered), or 'reset' (socket destroyed).
+   * (HTTP status from its code), 'hang' (never answered), 'reset' (socket destroyed), or `{ answerWhen }`
+   * (answered as usual once that promise settles).
    */
   failNext(method: string, fault: Fault, times = 1): void {
     const list = this.faults.get(method) ?? [];

@@ -128,7 +128,11 @@ export class TwirpServer {
     } else body = raw.toString('base64');
     this.hooks.record({ service: service!, method, body, at: Date.now() });
 
-    const fault = this.hooks.takeFault(method);
+    let fault = this.hooks.takeFault(method);
+    if (typeof fault === 'object' && 'answerWhen' in fault) {
+      await fault.answerWhen.catch(() => undefined);
+      fault = undefined;
+    }
     if (fault === 'hang') return; // never answered; the socket is dropped on stop/setAvailable(false)
     if (fault === 'reset') {
       req.socket.destroy();

@@ -37,7 +37,11 @@ export type CallOutcome =
    */
   | { kind: 'network-error'; message?: string };
 
-export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset';
+/**
+ * A Twirp error, 'hang' (never answered), 'reset' (socket destroyed), or `{ answerWhen }`: answered as
+ * usual once the promise settles (a test decides when LiveKit's answer arrives, e.g. after it locked the database).
+ */
+export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset' | { answerWhen: Promise<unknown> };
 
 export interface InboundCall {
   from: string;
