@@ -25,6 +25,8 @@ export interface RecordedRequest {
 export interface TwirpServerHooks {
   keys(): Readonly<Record<string, string>>;
   latencyMs(): number;
+  /** While set, a recorded request is answered only once this settles. */
+  held?(): Promise<unknown> | undefined;
   takeFault(method: string): Fault | undefined;
   record(r: RecordedRequest): void;
 }
@@ -143,6 +145,7 @@ export class TwirpServer {
       return;
     }
 
+    await this.hooks.held?.()?.catch(() => undefined);
     const route = svc[method];
     try {
       if (!route) throw new TwirpError('unimplemented', `${method} is not implemented by the LiveKit emulator`);
