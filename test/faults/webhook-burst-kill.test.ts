@@ -104,7 +104,7 @@ it('SIGKILL during a webhook burst: after the restart every call is reported onc
       // Each call is reported: in its own thread or folded into a noise note that names it.
       const all = parents.map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`).join('\n');
       for (let i = 0; i < CALLS; i++) expect(all).toContain(caller(i).slice(-4));
-      await eventually(async () => (await new WebhookEventsRepo(restarted.deps.store.db).unprocessed()).length === 0, 5000, 'every event marked processed');
+      await eventually(async () => (await new WebhookEventsRepo(restarted.deps.store.db).unprocessed()).length === 0, 30_000, 'every event marked processed');
     } finally {
       await restarted.shutdown('test');
     }

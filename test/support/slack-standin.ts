@@ -231,7 +231,9 @@ export class SlackStandIn {
     return hit!;
   }
 
+  /** Bounds are safety nets (at least 20 s, as `eventually` in app-harness): the condition decides. */
   private async poll(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+    timeoutMs = Math.max(timeoutMs, 20_000);
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`SlackStandIn: timed out after ${timeoutMs} ms waiting for ${what()}`);
