@@ -121,8 +121,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h;
 }
 
-/** Poll until `fn` returns a truthy value or time runs out. */
+/**
+ * The least time any wait for a condition is given. A bound only turns a hang into a readable failure;
+ * the condition decides. A busy machine (other suites, `stress-ng`, one core) stretches everything, so a
+ * short bound would make a test fail on wall-clock luck.
+ */
+export const MIN_WAIT_MS = 20_000;
+
+/** Poll until `fn` returns a truthy value or time runs out (`timeoutMs`, at least `MIN_WAIT_MS`). */
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+  timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

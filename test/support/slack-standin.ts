@@ -33,10 +33,12 @@ export type BodyResponse = { ok: boolean; [key: string]: unknown };
 export type StatusResponse = { status: number; retryAfter?: number; body?: unknown };
 /** Wait, then answer. */
 export type DelayedResponse = { delayMs: number; then: ScriptedResponse };
+/** Answer only once `until` settles: Slack is slow for exactly as long as a test needs, not a guessed time. */
+export type HeldResponse = { until: Promise<unknown>; then: ScriptedResponse };
 /** Destroy the socket without answering (a network error on the client side). */
 export type HangUpResponse = { hangUp: true };
 
-export type ScriptedResponse = BodyResponse | StatusResponse | DelayedResponse | HangUpResponse;
+export type ScriptedResponse = BodyResponse | StatusResponse | DelayedResponse | HeldResponse | HangUpResponse;
 /** Return `undefined` to let this call through to the next script or the default answer. */
 export type ScriptFn = (args: Args, call: RecordedCall) => ScriptedResponse | undefined;
 
@@ -87,6 +89,9 @@ function isStatus(r: ScriptedResponse): r is StatusResponse {
 }
 function isDelay(r: ScriptedResponse): r is DelayedResponse {
   return typeof (r as DelayedResponse).delayMs === 'number' && 'then' in r;
+}
+function isHeld(r: ScriptedResponse): r is HeldResponse {
+  return (r as HeldResponse).until instanceof Promise && 'then' in r;
 }
 function isHangUp(r: ScriptedResponse): r is HangUpResponse {
   return (r as HangUpResponse).hangUp === true;
@@ -226,7 +231,9 @@ export class SlackStandIn {
     return hit!;
   }
 
+  /** Bounds are safety nets (at least 20 s, as `eventually` in app-harness): the condition decides. */
   private async poll(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+    timeoutMs = Math.max(timeoutMs, 20_000);
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`SlackStandIn: timed out after ${timeoutMs} ms waiting for ${what()}`);
@@ -346,8 +353,9 @@ export class SlackStandIn {
 
   private async resolveDelays(r: ScriptedResponse | undefined): Promise<ScriptedResponse | undefined> {
     let out = r;
-    while (out && isDelay(out)) {
-      await sleep(out.delayMs);
+    while (out && (isDelay(out) || isHeld(out))) {
+      if (isDelay(out)) await sleep(out.delayMs);
+      else await out.until.catch(() => undefined);
       out = out.then;
     }
     return out;

@@ -74,6 +74,7 @@ export class LiveKitEmulator {
 
   private readonly keys: Record<string, string>;
   private latency: number;
+  private answersHeld: Promise<void> | undefined;
   private readonly defaultLatency: number;
   private readonly faults = new Map<string, Array<{ fault: Fault; times: number }>>();
   private readonly timers = new Timers();
@@ -143,6 +144,7 @@ export class LiveKitEmulator {
       {
         keys: () => this.keys,
         latencyMs: () => this.latency,
+        held: () => this.answersHeld,
         takeFault: (m) => this.takeFault(m),
         record: (r) => this.requests.push(r),
       },
@@ -192,7 +194,8 @@ export class LiveKitEmulator {
 
   /**
    * The next `times` calls of a Twirp method (e.g. 'CreateSIPDispatchRule') fail: a Twirp error
-   * (HTTP status from its code), 'hang' (never answered), or 'reset' (socket destroyed).
+   * (HTTP status from its code), 'hang' (never answered), 'reset' (socket destroyed), or `{ answerWhen }`
+   * (answered as usual once that promise settles).
    */
   failNext(method: string, fault: Fault, times = 1): void {
     const list = this.faults.get(method) ?? [];
@@ -211,6 +214,20 @@ export class LiveKitEmulator {
 
   setLatency(ms: number): void {
     this.latency = ms;
+  }
+
+  /**
+   * Requests are recorded but answered only once the returned function is called: LiveKit is slower
+   * than any bound the product keeps, whatever the machine's load (a latency would be a guess).
+   */
+  holdAnswers(): () => void {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.answersHeld = held;
+    return () => {
+      if (this.answersHeld === held) this.answersHeld = undefined;
+      release();
+    };
   }
 
   /**

@@ -279,6 +279,7 @@ export async function simulateInboundCall(
     }
   }
   await deps.timers.sleep(call.durationMs ?? 100);
+  if (call.hangUpWhen) await call.hangUpWhen;
   const hangup = call.hangupReason ?? 'CLIENT_INITIATED';
   if (hangup === 'agent' && agentIdentity) {
     await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED);
