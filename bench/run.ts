@@ -236,7 +236,7 @@ async function benchStartAndMemory(rows: Row[]): Promise<void> {
     const readyMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 2000)); // settle
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const rss = Number(/sipops_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
+    const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
     rows.push({ measure: 'start → /readyz 200 (node dist, 1,000 bindings)', value: `${readyMs.toFixed(0)} ms`, target: '< 2,000 ms', ok: readyMs < 2000 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
 import { parseSecretKey, type SecretKey } from './secrets/secret-box';
+import { placeholderSecretProblems } from './placeholder-secrets';
 
 /**
  * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
@@ -85,6 +86,7 @@ const EnvSchema = z.object({
     .min(0, { error: 'expected a port from 0 to 65535' })
     .max(65535, { error: 'expected a port from 0 to 65535' })
     .default(3000),
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -149,6 +151,8 @@ export interface Config {
   livekit: { url: string; apiKey: string; apiSecret: string };
   databasePath: string;
   port: number;
+  /** Bind address; unset: all interfaces. */
+  host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   summary: { cron: string; timezone: string; channel?: string };
   adminUserIds: string[];
@@ -184,13 +188,15 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = EnvSchema.safeParse(cleaned);
+  const placeholders = placeholderSecretProblems(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = i.path.join('.') || '(environment)';
       return `${name}: ${i.message}`;
     });
-    return { ok: false, problems: [...new Set(problems)] };
+    return { ok: false, problems: [...new Set([...problems, ...placeholders])] };
   }
+  if (placeholders.length) return { ok: false, problems: placeholders };
   const e = parsed.data;
   if (e.SECRETS_KEY_PREVIOUS && !e.SECRETS_KEY) {
     return { ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] };
@@ -215,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     databasePath: e.DATABASE_URL.replace(/^sqlite:/, ''),
     port: e.PORT,
+    ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
     summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}) },
     adminUserIds: e.ADMIN_USER_IDS,

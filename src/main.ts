@@ -8,6 +8,8 @@ import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { SecretsAtRest } from './secrets/at-rest';
+import { emptyAccessWarnings } from './placeholder-secrets';
+import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Repos, type Store } from './store';
 
 export interface Running {
@@ -100,10 +102,11 @@ export async function startService(env: Record<string, string | undefined>, opts
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
     };
+    for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
-    const port = await app.start(config.port);
+    const port = await app.start(config.port, config.host);
     logger.info(
-      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      { port, host: config.host ?? '(all interfaces)', mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;
@@ -133,7 +136,7 @@ async function resealSecrets(bindings: Repos['bindings'], logger: Logger, config
   if (n > 0) logger.info({ count: n }, 'sealed stored digest passwords with SECRETS_KEY');
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let running: Running;
   try {
     running = await startService(process.env);
@@ -142,6 +145,16 @@ async function main(): Promise<void> {
     console.error(`SIP Ops cannot start: ${msg}`);
     process.exit(1);
   }
+  installLastResort({
+    logger: running.logger,
+    onFault: (origin) => running.deps.metrics.processFaults.inc({ origin }),
+    restart: (reason) => {
+      running
+        .shutdown(`restart after a fault (${reason})`)
+        .catch(() => undefined)
+        .finally(() => process.exit(1));
+    },
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;

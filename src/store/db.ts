@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
@@ -9,6 +9,12 @@ export interface Store {
   db: Kysely<Database>;
   /** True while the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Whether a change written now would last: the file at the configured path is still the one
+   * opened (same device and inode: not deleted, moved or replaced) and it takes a write lock.
+   * `reason` says what is wrong, in words for an operator.
+   */
+  recordable(): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,7 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
     throw err;
   }
   let closed = false;
+  const opened = path === ':memory:' ? undefined : statSync(path);
   return {
     db,
     async ping() {
@@ -43,12 +50,45 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
         return false;
       }
     },
+    async recordable() {
+      if (closed) return { ok: false, reason: 'the database is not open' };
+      if (opened) {
+        const problem = fileProblem(path, opened);
+        if (problem) return { ok: false, reason: problem };
+      }
+      try {
+        sqlite.exec('BEGIN IMMEDIATE');
+        sqlite.exec('ROLLBACK');
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, reason: `the database at ${path} cannot be written (${(err as Error).message})` };
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
       await db.destroy();
     },
   };
+}
+
+/** Why the file at `path` is no longer the database opened as `opened`, or undefined. */
+function fileProblem(path: string, opened: { dev: number; ino: number }): string | undefined {
+  let now: { dev: number; ino: number };
+  try {
+    now = statSync(path);
+  } catch {
+    return `the database file ${path} was deleted or moved while SIP Ops was running; restart SIP Ops (changes made now would be lost)`;
+  }
+  if (now.dev !== opened.dev || now.ino !== opened.ino) {
+    return `the database file ${path} was replaced while SIP Ops was running; restart SIP Ops (changes made now would be lost)`;
+  }
+  try {
+    accessSync(path, fsConstants.W_OK);
+  } catch {
+    return `the database file ${path} is not writable`;
+  }
+  return undefined;
 }
 
 /** Most prepared statements kept per database (a multi-row insert has one text per row count). */

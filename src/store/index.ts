@@ -33,13 +33,13 @@ export interface Repos {
 }
 
 /** Repositories over `db` (the root handle or one transaction); those with their own transactions use `root`. */
-function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: SecretsAtRest): Omit<Repos, 'transaction'> {
+function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: SecretsAtRest, recordable: Store['recordable']): Omit<Repos, 'transaction'> {
   return {
     bindings: new BindingsRepo(db, secrets),
     audit: new AuditRepo(db),
     meta: new MetaRepo(db),
     calls: new CallsRepo(db),
-    journal: new JournalRepo(db),
+    journal: new JournalRepo(db, recordable),
     healthRuns: new HealthRunsRepo(db),
     testCallGuards: new TestCallGuardsRepo(root),
     presses: new SlackPressesRepo(db),
@@ -49,8 +49,9 @@ function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: Secret
 
 /** `secrets` seals digest passwords; without a key (the default) none can be stored. */
 export function createRepos(store: Store, secrets: SecretsAtRest = new SecretsAtRest(undefined)): Repos {
+  const recordable = () => store.recordable();
   return {
-    ...reposOver(store.db, store.db, secrets),
-    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, store.db, secrets))),
+    ...reposOver(store.db, store.db, secrets, recordable),
+    transaction: (fn) => store.db.transaction().execute((trx) => fn(reposOver(trx, store.db, secrets, recordable))),
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SlackFiles } from './slack-files';
 
 /**
  * A local stand-in for the Slack Web API and for `response_url`s (slack-bolt.md §3.5, §9.1).
@@ -76,7 +77,7 @@ export interface StoredView {
 
 export const STANDIN_TEAM = { id: 'T0001', name: 'Acme', domain: 'acme' } as const;
 export const STANDIN_BOT = { user_id: 'UBOT0001', bot_id: 'BBOT0001', app_id: 'A0001' } as const;
-const DEFAULT_SCOPES = ['commands', 'chat:write', 'chat:write.public'];
+const DEFAULT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
 
 /** Form fields that are free text even when they look like JSON. */
 const TEXT_FIELDS = new Set(['text', 'markdown_text', 'thread_ts', 'ts', 'channel', 'user', 'hash', 'view_id']);
@@ -100,6 +101,8 @@ export class SlackStandIn {
   scopes: string[] = [...DEFAULT_SCOPES];
   url = '';
 
+  /** External file uploads (files.getUploadURLExternal → POST → files.completeUploadExternal). */
+  readonly files = new SlackFiles(() => this.url);
   private server!: Server;
   private readonly posts = new Map<string, unknown[]>();
   private readonly scripts = new Map<string, Script[]>();
@@ -144,6 +147,7 @@ export class SlackStandIn {
     this.store.clear();
     this.order.length = 0;
     this.viewStore.clear();
+    this.files.reset();
   }
 
   /**
@@ -247,9 +251,18 @@ export class SlackStandIn {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const raw = rawBytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://standin').pathname;
     const contentType = String(req.headers['content-type'] ?? '');
+
+    if (path.startsWith('/upload/') && req.method === 'POST') {
+      const id = decodeURIComponent(path.slice('/upload/'.length));
+      this.calls.push({ method: `upload:${id}`, args: { bytes: rawBytes.length }, token: undefined, at: Date.now() });
+      const answer = this.files.receive(id, rawBytes, req);
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
+      return;
+    }
 
     if (path.startsWith('/response_url/')) {
       const id = decodeURIComponent(path.slice('/response_url/'.length));
@@ -356,6 +369,10 @@ export class SlackStandIn {
     switch (method) {
       case 'api.test':
         return { ok: true, args };
+      case 'files.getUploadURLExternal':
+        return this.scopes.includes('files:write') ? this.files.getUploadUrl(args) : { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.scopes.join(',') };
+      case 'files.completeUploadExternal':
+        return this.files.complete(args);
       case 'auth.test':
         return {
           ok: true,

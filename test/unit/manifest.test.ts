@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ENV_VARIABLES, loadConfig } from '../../src/config';
+import { PLACEHOLDER_SECRETS, placeholderSecretProblems } from '../../src/placeholder-secrets';
 
 /**
  * manifest.yml against the rules of Slack's app manifest schema v1 that matter here
@@ -66,7 +67,7 @@ const Manifest = z.strictObject({
   }),
 });
 
-const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public'];
+const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
 const REQUIRED_COMMANDS = ['/sip-setup', '/sip-test-call'];
 
 /** Cross-field rules: what SIP Ops' listeners need from the app configuration. */
@@ -120,7 +121,7 @@ describe('manifest.yml', () => {
   });
 
   it('asks for the scopes the bot uses', () => {
-    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public']));
+    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'files:write']));
   });
 
   it('subscribes to app_home_opened because the Home tab is enabled; the messages tab is read-only (DM fallback for change reports)', () => {
@@ -183,7 +184,10 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
 
   it('.env.example names every variable of the config schema and passes it', () => {
     expect([...mentioned].sort()).toEqual([...ENV_VARIABLES].sort());
-    expect(loadConfig(env)).toMatchObject({ ok: true });
+    // The shipped secrets are placeholders, refused at start (src/placeholder-secrets.ts); with real ones it passes.
+    expect(loadConfig(env)).toEqual({ ok: false, problems: placeholderSecretProblems(env) });
+    const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
+    expect(loadConfig(real)).toMatchObject({ ok: true });
   });
 
   it('LiveKit, LiveKit SIP and SIP Ops share one key pair, Redis and the webhook route', () => {
@@ -214,8 +218,30 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(compose.services['livekit']!.command).toEqual(['--config', '/etc/livekit.yaml']);
     expect(compose.services['livekit']!.volumes).toContain('./deploy/livekit.yaml:/etc/livekit.yaml:ro');
     expect(compose.services['livekit-sip']!.volumes).toContain('./deploy/sip.yaml:/sip/config.yaml:ro');
-    expect(compose.services['sip-ops']).toMatchObject({ build: '.', env_file: '.env', depends_on: ['livekit'], volumes: ['sip-ops-data:/app/data'] });
+    expect(compose.services['sip-ops']).toMatchObject({
+      build: '.',
+      env_file: '.env',
+      depends_on: { livekit: { condition: 'service_healthy' } },
+      volumes: ['sip-ops-data:/app/data'],
+    });
     expect(compose.volumes).toHaveProperty('sip-ops-data');
+  });
+
+  it('compose: Redis persists, images are pinned, every service has a health check and waits for health', () => {
+    const redis = compose.services['redis'] as { command: string[]; volumes: string[] };
+    expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
+    expect(redis.volumes).toContain('redis-data:/data');
+    expect(compose.volumes).toHaveProperty('redis-data');
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const image = String(svc['image']);
+      expect([name, image]).toEqual([name, expect.stringMatching(/:v?\d+\.\d+\.\d+(-[a-z]+)?$/)]);
+      expect([name, svc['healthcheck']]).toEqual([name, expect.objectContaining({ test: expect.any(Array) })]);
+      for (const cond of Object.values((svc['depends_on'] ?? {}) as Record<string, { condition: string }>)) {
+        expect([name, cond.condition]).toEqual([name, 'service_healthy']);
+      }
+    }
+    expect(sip['health_port']).toBe(8080);
+    expect(JSON.stringify(compose.services['livekit-sip']!['healthcheck'])).toContain(`127.0.0.1:${String(sip['health_port'])}/`);
   });
 
   it('the Dockerfile starts the compiled entry point in exec form as a non-root user', () => {
