@@ -15,6 +15,7 @@ import type { CallsRepo } from '../../store/calls-repo';
 import type { SlackPressesRepo } from '../../store/slack-presses-repo';
 import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import type { StartCall, TestCallAdmission } from './admission';
+import { loopbackButton } from './loopback-button';
 import type { CallPlan } from './messages';
 
 export const CALL_AGAIN_ACTION = 'test_call_again';
@@ -79,7 +80,7 @@ export function resultButtons(p: AgainSource): KnownBlock {
     text: { type: 'plain_text', text: 'Run checks for this binding' },
     value: p.binding,
   };
-  return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, checks] };
+  return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, loopbackButton({ binding: p.binding, bindingId: p.bindingId }), checks] };
 }
 
 type AgainArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
