@@ -59,6 +59,19 @@ export function loopbackDid(binding: Pick<Binding, 'name' | 'dids'>, named: stri
   return { ok: true, did: own };
 }
 
+/**
+ * The caller ID must be an E.164 number the binding owns (one of its DIDs): EST presents it to the
+ * inbound side, where the loopback recognises its own leg by it, and EST refuses caller IDs not on the trunk.
+ */
+export function loopbackCallerIdProblem(binding: Pick<Binding, 'name' | 'callerId' | 'dids'>): string | undefined {
+  const parsed = parseE164(binding.callerId);
+  if (!parsed.ok) return `The caller ID of \`${binding.name}\` (${binding.callerId || 'none'}) is not an E.164 number: ${parsed.error}`;
+  if (!binding.dids.some((d) => normalizeNumber(d) === normalizeNumber(parsed.value))) {
+    return `The caller ID of \`${binding.name}\` (${parsed.value}) is not one of its own numbers (${binding.dids.join(', ')}); a loopback only presents a number the binding owns.`;
+  }
+  return undefined;
+}
+
 // ------------------------------------------------------------------------------ claiming the inbound leg
 
 /** What a loopback waits for: the SIP caller of an inbound call from its caller ID to its DID. */

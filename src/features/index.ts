@@ -3,6 +3,7 @@ import { sipSetupFeature } from './sip-setup';
 import { healthFeature, type HealthFeature } from './health';
 import { testCallFeature } from './test-call';
 import { inboundFeature } from './inbound';
+import { LoopbackClaims } from './loopback-claims';
 
 /** Feature instances built by the caller instead of with their defaults (the demo brings its own health feature). */
 export interface FeatureOverrides {
@@ -11,5 +12,7 @@ export interface FeatureOverrides {
 
 /** Every feature of the service, in registration order. */
 export function buildFeatures(deps: AppDeps, overrides: FeatureOverrides = {}): Feature[] {
-  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps), inboundFeature(deps)];
+  // One registry for both: a loopback test call claims its inbound leg, which the inbound feature then leaves to it.
+  const loopbacks = new LoopbackClaims(() => deps.now().getTime());
+  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps, { loopbacks }), inboundFeature(deps, { loopbacks })];
 }
