@@ -308,3 +308,58 @@ export function formatLoopbackTimings(t: LoopbackTimings): string {
   parts.push(`total ${formatDuration(t.totalMs)}`);
   return parts.join(' · ');
 }
+
+// ------------------------------------------------------------------------------ daily health run
+
+/** The meta key holding the bindings whose loopback runs with the daily health run (JSON list of names). */
+export const LOOPBACK_DAILY_KEY = 'loopback.daily';
+
+export function parseDailySet(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function withDaily(set: readonly string[], binding: string, on: boolean): string[] {
+  const rest = set.filter((b) => b !== binding);
+  return on ? [...rest, binding].sort() : rest;
+}
+
+/** The last loopback of a binding, as the calls table holds it. */
+export interface LastLoopback {
+  outcome: string;
+  startedAt: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface LoopbackFinding {
+  check: 'loopback.daily';
+  status: 'pass' | 'warn' | 'fail';
+  title: string;
+  evidence: string;
+  nextStep?: string;
+}
+
+/** The health finding of a binding with daily loopbacks on: its last loopback, timed stage by stage. */
+export function loopbackFinding(binding: string, last: LastLoopback | undefined): LoopbackFinding {
+  if (!last) {
+    return { check: 'loopback.daily', status: 'warn', title: 'No loopback recorded yet', evidence: `Daily loopbacks are on for ${binding}, but none has run yet.`, nextStep: `Run /sip-test-call ${binding} loopback, or wait for the next daily run.` };
+  }
+  const d = last.detail ?? {};
+  const t = d['timings'] as Partial<LoopbackTimings> | undefined;
+  const timings = t && typeof t.totalMs === 'number' ? formatLoopbackTimings({ answerMs: t.answerMs ?? null, postDialMs: t.postDialMs ?? null, agentMs: t.agentMs ?? null, tracksMs: t.tracksMs ?? null, totalMs: t.totalMs }) : 'no timings';
+  if (last.outcome === 'passed') return { check: 'loopback.daily', status: 'pass', title: 'Loopback passed', evidence: `${last.startedAt}: ${timings}.` };
+  const causes = Array.isArray(d['causes']) ? (d['causes'] as unknown[]).filter((c): c is string => typeof c === 'string') : [];
+  const summary = typeof d['summary'] === 'string' ? d['summary'] : 'loopback failed';
+  return {
+    check: 'loopback.daily',
+    status: 'fail',
+    title: `Loopback failed: ${summary.replace(/^loopback failed at /, '')}`,
+    evidence: `${last.startedAt}: ${timings}.${causes[0] ? ` ${causes[0]}` : ''}`,
+    nextStep: causes[1] ?? `Run /sip-test-call ${binding} loopback for the full diagnosis.`,
+  };
+}

@@ -14,5 +14,7 @@ export interface FeatureOverrides {
 export function buildFeatures(deps: AppDeps, overrides: FeatureOverrides = {}): Feature[] {
   // One registry for both: a loopback test call claims its inbound leg, which the inbound feature then leaves to it.
   const loopbacks = new LoopbackClaims(() => deps.now().getTime());
-  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps, { loopbacks }), inboundFeature(deps, { loopbacks })];
+  const testCall = testCallFeature(deps, { loopbacks });
+  const health = overrides.health ?? healthFeature(deps, { beforeScheduledRun: () => testCall.runDailyLoopbacks() });
+  return [sipSetupFeature(deps), health, testCall, inboundFeature(deps, { loopbacks })];
 }

@@ -50,6 +50,8 @@ export interface HealthOptions {
   threadMaxBindings?: number;
   /** Register the node-cron job (default true). The make-up run at start happens either way. */
   schedule?: boolean;
+  /** Runs before each scheduled run (the daily loopbacks of the test-call feature), so its results are in the summary. */
+  beforeScheduledRun?: () => Promise<void>;
 }
 
 export interface HealthFeature extends Feature {
@@ -92,7 +94,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     ...(opts.threadMaxBindings !== undefined ? { threadMaxBindings: opts.threadMaxBindings } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
-  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped });
+  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, ...(opts.beforeScheduledRun ? { before: opts.beforeScheduledRun } : {}) });
   const home = { deps, statuses };
   const handlers = { deps, logger, runner, delivery, home };
 

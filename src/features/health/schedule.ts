@@ -20,6 +20,8 @@ export interface ScheduleDeps {
   statuses: Pick<HealthStatusStore, 'lastScheduled' | 'setLastScheduled'>;
   /** True once the feature is stopping. */
   stopped(): boolean;
+  /** Runs before each scheduled run (daily loopbacks); its failure never stops the run. */
+  before?: () => Promise<void>;
 }
 
 export class HealthSchedule {
@@ -35,6 +37,7 @@ export class HealthSchedule {
 
   /** A full run (joining one in progress), its summary and thread posted, alerts sent. */
   async runScheduled(trigger: 'schedule' | 'startup' = 'schedule'): Promise<HealthRun> {
+    if (this.s.before) await this.s.before().catch((err: unknown) => this.s.logger.warn({ err }, 'health: the daily loopbacks failed to run'));
     const run = await this.s.runner.runAll(trigger);
     await this.s.statuses.setLastScheduled(this.s.deps.now());
     await Promise.all([this.s.delivery.deliverSummary(run), this.s.delivery.alertsOf(run.id)]);

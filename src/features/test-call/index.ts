@@ -18,6 +18,7 @@ import type { CallPlan } from './messages';
 import { runCall } from './run-call';
 import { LoopbackClaims } from '../loopback-claims';
 import { LOOPBACK_ACTION } from './loopback-button';
+import { loopbackSetupSubcommand, runDailyLoopbacks } from './loopback-daily';
 import { loopbackPressHandler } from './loopback-press';
 import { runLoopback, type LoopbackEstEvidence } from './run-loopback';
 
@@ -48,7 +49,12 @@ function testCallPolicy(config: AppDeps['config'], limits: Partial<RateLimits> |
   };
 }
 
-export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feature {
+export interface TestCallFeature extends Feature {
+  /** The loopbacks of bindings with "Loopback in the daily health run" on (the health feature runs this before its scheduled run). */
+  runDailyLoopbacks(): Promise<void>;
+}
+
+export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): TestCallFeature {
   const logger = deps.logger.child({ feature: 'test-call' });
   const holdMs = Math.max(0, opts.holdMs ?? 3000);
   const admission = new TestCallAdmission({ ...deps, logger }, testCallPolicy(deps.config, opts.limits), holdMs);
@@ -57,9 +63,9 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
   const claims = opts.loopbacks ?? new LoopbackClaims(() => deps.now().getTime());
   const loopDeps = { ...runDeps, claims, tracksWaitMs: opts.loopbackTracksWaitMs ?? 5000, inboundGraceMs: opts.loopbackInboundGraceMs ?? 3000, est: opts.loopbackEst };
 
-  function start(plan: CallPlan, respond: RespondFn | undefined): void {
+  function start(plan: CallPlan, respond: RespondFn | undefined): Promise<void> {
     const run = (plan.loopback ? runLoopback(loopDeps, plan, respond) : runCall(runDeps, plan, respond)).finally(() => admission.release(plan));
-    void deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
+    return deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
   }
 
   return {
@@ -67,6 +73,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     register(ctx: FeatureContext) {
       client = ctx.bolt.client;
       ctx.listeners.command(TEST_CALL_COMMAND, commandHandler(admission, start));
+      ctx.setup.add(loopbackSetupSubcommand(deps));
       ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, { ...deps.repos, now: deps.now, logger }, start));
       ctx.listeners.action(LOOPBACK_ACTION, loopbackPressHandler(admission, { presses: deps.repos.presses, now: deps.now, logger }, start));
       // Loopbacks follow their legs through LiveKit's webhooks (and claim their inbound leg).
@@ -80,5 +87,6 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     async stop() {
       admission.stop();
     },
+    runDailyLoopbacks: () => runDailyLoopbacks(deps, admission, (plan) => start(plan, undefined), logger),
   };
 }

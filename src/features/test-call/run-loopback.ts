@@ -113,10 +113,15 @@ function legIds(t: LoopTracker): { trunkId?: string; ruleId?: string; callId?: s
 
 /** Hang up both legs and delete both rooms; the inbound room only when it was made for this call (a fixed room may hold customers). */
 async function cleanUp({ deps, plan, tracker, outbound }: Loop, again: boolean): Promise<string[]> {
-  const ok = again ? await outbound.again() : await outbound.run();
-  const problems = ok ? [] : [...outbound.problems];
+  // Both legs at once: either one ending also ends the other (the bridge), so the order does not matter.
+  const [ok, inbound] = await Promise.all([again ? outbound.again() : outbound.run(), cleanUpInbound(deps, plan, tracker)]);
+  return [...(ok ? [] : outbound.problems), ...inbound];
+}
+
+async function cleanUpInbound(deps: RunLoopbackDeps, plan: CallPlan, tracker: LoopTracker): Promise<string[]> {
   const leg = tracker.inbound;
-  if (!leg) return problems;
+  if (!leg) return [];
+  const problems: string[] = [];
   const binding = await deps.repos.bindings.get(plan.binding);
   const fixedRoom = binding?.dispatch.kind === 'direct' && binding.dispatch.roomName === leg.room;
   const hang = await deps.livekit.removeParticipant(leg.room, leg.identity);

@@ -1,5 +1,8 @@
 import {
   formatLoopbackTimings,
+  loopbackFinding,
+  parseDailySet,
+  withDaily,
   isLoopbackLeg,
   loopbackDid,
   loopbackVerdict,
@@ -111,5 +114,29 @@ describe('loopback: verdict per stage', () => {
     const { answeredMs: _b, ...noAnswer } = passing;
     expect(loopbackVerdict(noAnswer, ctx).failedStage).toBe('answer');
     expect(loopbackVerdict({ ...passing, tracks: { outboundMs: 410, agentMs: 360 } }, ctx).failedStage).toBe('tracks');
+  });
+});
+
+describe('loopback: daily health run finding', () => {
+  it('passes with the stage timings, fails with the diagnosis, warns when none ran yet', () => {
+    const timings = { answerMs: 400, postDialMs: 120, agentMs: 230, tracksMs: 410, totalMs: 900 };
+    expect(loopbackFinding('acme', { outcome: 'passed', startedAt: '2026-12-02T06:00:00.000Z', detail: { timings } })).toEqual({
+      check: 'loopback.daily',
+      status: 'pass',
+      title: 'Loopback passed',
+      evidence: '2026-12-02T06:00:00.000Z: answer 400 ms · post-dial 120 ms · agent 230 ms · tracks 410 ms · total 900 ms.',
+    });
+    const failed = loopbackFinding('acme', { outcome: 'failed', startedAt: 'T', detail: { timings: { ...timings, answerMs: null }, summary: 'loopback failed at "inbound leg seen in LiveKit": the DID was not routed back to LiveKit', causes: ['no call came back', 'assign the number'] } });
+    expect(failed).toMatchObject({ status: 'fail', title: 'Loopback failed: "inbound leg seen in LiveKit": the DID was not routed back to LiveKit', nextStep: 'assign the number' });
+    expect(failed.evidence).toContain('no call came back');
+    expect(loopbackFinding('acme', undefined)).toMatchObject({ status: 'warn' });
+  });
+
+  it('the daily set: on adds once, off removes, garbage reads as empty', () => {
+    expect(withDaily(withDaily([], 'b', true), 'a', true)).toEqual(['a', 'b']);
+    expect(withDaily(['a', 'b'], 'a', false)).toEqual(['b']);
+    expect(withDaily(['a'], 'a', true)).toEqual(['a']);
+    expect(parseDailySet('{oops')).toEqual([]);
+    expect(parseDailySet('["a",1]')).toEqual(['a']);
   });
 });
