@@ -4,7 +4,7 @@ import { LoopbackClaims } from '../../src/features/loopback-claims';
 import { testCallFeature } from '../../src/features/test-call';
 import { LOOPBACK_ACTION } from '../../src/features/test-call/loopback-button';
 import type { CallRecord } from '../../src/store/calls-repo';
-import { SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import { ADMIN_USER, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
 import { blockAction, interactivityBody, nowSec } from '../support/slack-request';
 import { renderMessage } from '../support/slack-render';
@@ -24,6 +24,7 @@ type Ack = { response_type?: string; text?: string };
 describe('/sip-test-call <binding> loopback', () => {
   let h: Harness;
   let offset = 0;
+  let testCall: ReturnType<typeof testCallFeature>;
 
   beforeAll(async () => {
     h = await startHarness({
@@ -32,8 +33,9 @@ describe('/sip-test-call <binding> loopback', () => {
       emulator: { emptyRoomCloseMs: 20 },
       features: (deps) => {
         const loopbacks = new LoopbackClaims(() => deps.now().getTime());
+        testCall = testCallFeature(deps, { holdMs: 50, loopbacks, loopbackTracksWaitMs: 400, loopbackInboundGraceMs: 400 });
         return [
-          testCallFeature(deps, { holdMs: 50, loopbacks, loopbackTracksWaitMs: 400, loopbackInboundGraceMs: 400 }),
+          testCall,
           inboundFeature(deps, { paceIntervalMs: 20, agentTimeoutMs: 300, loopbacks }),
         ];
       },
@@ -158,5 +160,17 @@ describe('/sip-test-call <binding> loopback', () => {
     const press = interactivityBody(blockAction({ actionId: LOOPBACK_ACTION, value: button.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('press') }));
     expect((await h.client.post(press, { timestamp: nowSec() })).status).toBe(200);
     expect(readable(await verdict(b))).toContain('passed');
+  });
+
+  it('daily loopbacks: off by default; `/sip-setup loopback <binding> on` (admins only) makes the daily run include it', async () => {
+    const b = await seed();
+    await testCall.runDailyLoopbacks();
+    expect(h.livekit.loops.filter((l) => l.to === b.dids[0])).toEqual([]);
+    const setup = async (user: string, text: string): Promise<string> => ((await h.client.command({ command: '/sip-setup', text, user_id: user, channel_id: SUPPORT_CHANNEL })).body as Ack).text ?? '';
+    expect(await setup(TESTER, `loopback ${b.name} on`)).toContain('Only SIP Ops admins');
+    expect(await setup(ADMIN_USER, `loopback ${b.name} on`)).toContain('*on*');
+    await testCall.runDailyLoopbacks();
+    expect(await loopRecord(b)).toMatchObject({ outcome: 'passed' });
+    expect(await setup(ADMIN_USER, `loopback ${b.name} off`)).toContain('*off*');
   });
 });
