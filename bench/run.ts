@@ -16,7 +16,7 @@ import { createSocket } from 'node:dgram';
 import { performHealthRun } from '../src/features/health/health-run';
 import { createOptionsProber } from '../src/sip/options-client';
 import { bindingSpec, seedBinding } from '../test/support/fixtures';
-import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
+import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
 import { LiveKitEmulator } from '../test/support/livekit-emulator';
 import { signWebhook } from '../test/support/livekit-webhook';
 import { SlackStandIn } from '../test/support/slack-standin';
@@ -396,6 +396,48 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
   rows.push({ measure: 'most Slack messages to one channel in any 1 s window (shortest gap)', value: `${maxPerSec} (${minGap} ms)`, target: '≤ 1', ok: maxPerSec <= 1 });
 }
 
+/**
+ * Loopbacks through the real command path: the emulator routes each call back in (carrier delay and
+ * agent join configured), the bot follows the inbound leg via webhooks. The bot's overhead per
+ * loopback is its own wall time (record startedAt → endedAt: Slack posts, dialing, webhook intake,
+ * cleanup of both legs) minus the emulator's configured delays. One trunk domain per binding, so EST's
+ * 1 call/s slot never delays a loopback.
+ */
+async function benchLoopback(rows: Row[]): Promise<void> {
+  const USER = 'UBENCH01';
+  // The service clock moves 11 minutes per loopback, so the per-user rate limit (5 per 10 min) never refuses one.
+  let offset = 0;
+  const h = await startHarness({ env: { TEST_CALL_USER_IDS: USER }, now: () => new Date(Date.now() + offset) });
+  const carrierMs = 20;
+  const agentMs = 20;
+  try {
+    h.livekit.setLoopback({ delayMs: carrierMs, agentJoinAfterMs: agentMs, ringMs: 5000 });
+    const overheads: number[] = [];
+    const n = 10;
+    for (let i = 0; i < n; i++) {
+      offset += 11 * 60_000;
+      const b = await seedBinding(h.deps, { name: `loop-${i}`, trunkDomain: `loop${i}.pstn.example`, agentName: 'bench-agent' });
+      const res = await h.client.command({ command: '/sip-test-call', text: `${b.name} loopback`, user_id: USER, channel_id: SUPPORT_CHANNEL });
+      if (res.status !== 200) throw new Error(`loopback command: HTTP ${res.status}`);
+      const t0 = performance.now();
+      let rec: Awaited<ReturnType<typeof h.deps.repos.calls.latest>>;
+      while (!(rec = await h.deps.repos.calls.latest('loopback', b.name))) {
+        if (performance.now() - t0 > 20_000) throw new Error(`loopback ${b.name}: no record`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (rec.outcome !== 'passed') throw new Error(`loopback ${b.name}: ${rec.outcome} (${JSON.stringify(rec.detail)})`);
+      const wall = Date.parse(rec.endedAt!) - Date.parse(rec.startedAt);
+      if (i > 0) overheads.push(wall - carrierMs - agentMs);
+    }
+    overheads.sort((a, b) => a - b);
+    const p50 = pct(overheads, 50);
+    const max = overheads[overheads.length - 1]!;
+    rows.push({ measure: `bot overhead per loopback (wall − emulator delays ${carrierMs}+${agentMs} ms), p50 / max of ${overheads.length}`, value: `${p50.toFixed(0)} / ${max.toFixed(0)} ms`, target: '< 100 ms', ok: max < 100 });
+  } finally {
+    await h.stop();
+  }
+}
+
 function printTable(rows: Row[]): void {
   const w0 = Math.max(...rows.map((r) => r.measure.length), 7);
   const w1 = Math.max(...rows.map((r) => r.value.length), 5);
@@ -417,6 +459,7 @@ async function main(): Promise<void> {
   if (want('inbound')) await benchInboundSlack(rows);
   if (want('health-run')) await benchHealthRun(rows);
   if (want('start')) await benchStartAndMemory(rows);
+  if (want('loopback')) await benchLoopback(rows);
   loader?.child.stdin?.end();
   console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);
   printTable(rows);

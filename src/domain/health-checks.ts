@@ -33,7 +33,7 @@ export interface Finding {
 
 /** The fields of a call record the checks read (the store's `CallRecord` satisfies it). */
 export interface CallStat {
-  direction: 'inbound' | 'test';
+  direction: 'inbound' | 'test' | 'loopback';
   bindingName: string | null;
   startedAt: string; // ISO
   answeredAt: string | null;

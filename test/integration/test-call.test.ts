@@ -89,7 +89,7 @@ describe('/sip-test-call', () => {
     expect(shown).toContain('Answered: yes');
     expect(shown).toContain('SIP status: 200 OK');
     expect(shown).toMatch(/Time to answer: \d+ ms/);
-    expect(shown).toContain('[Call again] [Run checks for this binding]');
+    expect(shown).toContain('[Call again] [Loopback] [Run checks for this binding]');
 
     const thread = replies(parent);
     expect(thread).toHaveLength(3);
@@ -285,7 +285,7 @@ describe('/sip-test-call', () => {
     expect(posts[0]).toMatchObject({ response_type: 'ephemeral' });
     expect(posts[0]!.text).toContain('cannot post in this channel (`not_in_channel`)');
     expect(posts[1]).toMatchObject({ response_type: 'in_channel', text: `Test call via acme-us to ${number}: failed (SIP 403 Forbidden) — Sinch refused the call (SIP 403 Forbidden)` });
-    expect(readable({ blocks: posts[1]!.blocks })).toContain('[Call again] [Run checks for this binding]');
+    expect(readable({ blocks: posts[1]!.blocks })).toContain('[Call again] [Loopback] [Run checks for this binding]');
     expect(h.slack.messages(SUPPORT_CHANNEL)).toHaveLength(0);
     const rec = await record(number);
     expect(rec).toMatchObject({ outcome: 'failed', sipStatus: 403, slackTs: null, detail: expect.objectContaining({ slackFallback: 'not_in_channel' }) });

@@ -6,7 +6,8 @@
  */
 import type { AppDeps } from '../../app';
 import type { Binding } from '../../domain/binding';
-import { runChecks, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
+import { runChecks, worstStatus, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
+import { LOOPBACK_DAILY_KEY, loopbackFinding, parseDailySet } from '../../domain/loopback';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { createOptionsProber } from '../../sip/options-client';
@@ -58,6 +59,20 @@ async function readLiveKit(gateway: LiveKitGateway): Promise<LiveKitRead> {
   return r.ok ? { ok: true, snapshot: r.value } : { ok: false, failure: r.failure };
 }
 
+/** Bindings with daily loopbacks on get a finding from their last loopback (a failed one fails the binding). */
+async function withLoopbackFindings(repos: AppDeps['repos'], report: HealthReport): Promise<HealthReport> {
+  const daily = new Set(parseDailySet(await repos.meta.get(LOOPBACK_DAILY_KEY)));
+  if (daily.size === 0) return report;
+  const bindings = await Promise.all(
+    report.bindings.map(async (b) => {
+      if (!daily.has(b.name)) return b;
+      const findings = [...b.findings, loopbackFinding(b.name, await repos.calls.latest('loopback', b.name))];
+      return { ...b, findings, status: worstStatus(findings.map((f) => f.status)) };
+    }),
+  );
+  return { ...report, bindings };
+}
+
 export async function performHealthRun(
   deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now'>,
   opts: HealthRunOptions = {},
@@ -84,7 +99,8 @@ export async function performHealthRun(
     calls,
     now,
   });
-  const report: HealthReport = wanted ? { global: full.global, bindings: full.bindings.filter((b) => wanted.has(b.name)) } : full;
+  const scoped: HealthReport = wanted ? { global: full.global, bindings: full.bindings.filter((b) => wanted.has(b.name)) } : full;
+  const report = await withLoopbackFindings(deps.repos, scoped);
   return {
     report,
     livekitCalls: Object.values(counted.counts).reduce((a, b) => a + b, 0),

@@ -51,6 +51,8 @@ export interface HealthOptions {
   threadMaxBindings?: number;
   /** Register the node-cron job (default true). The make-up run at start happens either way. */
   schedule?: boolean;
+  /** Runs before each scheduled run (the daily loopbacks of the test-call feature), so its results are in the summary. */
+  beforeScheduledRun?: () => Promise<void>;
 }
 
 export interface HealthFeature extends Feature {
@@ -94,7 +96,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     ...(deps.charts ? { summaryChart: (web: WebClient, parent: { channel: string; ts: string }) => postSummaryChart(deps, web, logger, parent) } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
-  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, slots: deps.repos.coordination.slots });
+  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, slots: deps.repos.coordination.slots, ...(opts.beforeScheduledRun ? { before: opts.beforeScheduledRun } : {}) });
   const home = { deps, statuses };
   const handlers = { deps, logger, runner, delivery, home };
 

@@ -24,6 +24,8 @@ export interface ScheduleDeps {
   stopped(): boolean;
   /** Replicas serve each fire time once (PostgreSQL); without it every call runs (one replica). */
   slots?: SlotClaims;
+  /** Runs before each scheduled run (daily loopbacks); its failure never stops the run. */
+  before?: () => Promise<void>;
 }
 
 /** How long the elected replica may take on a slot before another one serves it. */
@@ -44,6 +46,7 @@ export class HealthSchedule {
 
   /** A full run (joining one in progress), its summary and thread posted, alerts sent. */
   async runScheduled(trigger: 'schedule' | 'startup' = 'schedule'): Promise<HealthRun> {
+    if (this.s.before) await this.s.before().catch((err: unknown) => this.s.logger.warn({ err }, 'health: the daily loopbacks failed to run'));
     const run = await this.s.runner.runAll(trigger);
     await this.s.statuses.setLastScheduled(this.s.deps.now());
     await Promise.all([this.s.delivery.deliverSummary(run), this.s.delivery.alertsOf(run.id)]);

@@ -32,6 +32,7 @@ import {
 } from '@livekit/protocol';
 import type { Grants } from './auth';
 import { CallService, type SipTiming, type TransferOutcome } from './calls';
+import type { LoopbackOptions, LoopRecord } from './loopback';
 import type { ProtoClass, ProtoMessage } from './codec';
 import { simulateInboundCall } from './inbound';
 import { RoomService } from './room-service';
@@ -182,6 +183,20 @@ export class LiveKitEmulator {
     this.calls.outcomes.set(numberOrDefault, outcome);
   }
 
+  /**
+   * Calls to a number an inbound trunk of this emulator holds come back in as inbound calls (loopback.ts),
+   * with a carrier delay and optional breakage; `undefined` turns it off (the default; `reset()` too).
+   * A number with a scripted `setCallOutcome` keeps its script.
+   */
+  setLoopback(opts: LoopbackOptions | undefined): void {
+    this.calls.loopback = opts ? { ...opts } : undefined;
+  }
+
+  /** Every looped call so far: where it came back (room, trunk, rule, inbound call ID) and whether it was answered. */
+  get loops(): readonly LoopRecord[] {
+    return this.calls.loops;
+  }
+
   /** livekit-sip's room-join delay and ringing clock (see `SipTiming`); `reset()` puts the defaults back. */
   setSipTiming(timing: SipTiming): void {
     this.calls.timing = { ...timing };
@@ -274,6 +289,8 @@ export class LiveKitEmulator {
     this.roomStore.clear();
     this.calls.outcomes.clear();
     this.calls.timing = { joinMs: 0 };
+    this.calls.loopback = undefined;
+    this.calls.loops.length = 0;
     this.calls.transferOutcomes.clear();
     this.faults.clear();
     this.requests.length = 0;
