@@ -231,9 +231,12 @@ export class SlackStandIn {
     return hit!;
   }
 
-  /** Bounds are safety nets (at least 20 s, as `eventually` in app-harness): the condition decides. */
+  /** Least bound of every wait (a safety net, as `eventually` in app-harness); the stand-in's own tests lower it to test the timeout path. */
+  minWaitMs = 20_000;
+
+  /** Bounds are safety nets (at least `minWaitMs`): the condition decides. */
   private async poll(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-    timeoutMs = Math.max(timeoutMs, 20_000);
+    timeoutMs = Math.max(timeoutMs, this.minWaitMs);
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`SlackStandIn: timed out after ${timeoutMs} ms waiting for ${what()}`);
