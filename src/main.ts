@@ -8,6 +8,7 @@ import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { SecretsAtRest } from './secrets/at-rest';
+import { createSinchClient, type SinchClientOptions } from './sinch/client';
 import { createRepos, openStore, type Repos, type Store } from './store';
 
 export interface Running {
@@ -53,6 +54,8 @@ export interface StartOptions {
   drainMs?: number;
   /** LiveKit request timeout in seconds (default 10). */
   livekitTimeoutSec?: number;
+  /** Sinch client policies (tests: short timeouts, no real sleeps). */
+  sinch?: SinchClientOptions;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -94,6 +97,14 @@ export async function startService(env: Record<string, string | undefined>, opts
         ...(opts.livekitTimeoutSec ? { requestTimeoutSec: opts.livekitTimeoutSec } : {}),
         observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
       }),
+      ...(config.sinch.credentials
+        ? {
+            sinch: createSinchClient(
+              { ...config.sinch, credentials: config.sinch.credentials },
+              { ...opts.sinch, onExchange: (e) => { metrics.observeSinch(e); opts.sinch?.onExchange?.(e); } },
+            ).gateway,
+          }
+        : {}),
       metrics,
       inflight: new InflightWork(),
       now: opts.now ?? (() => new Date()),
@@ -103,7 +114,13 @@ export async function startService(env: Record<string, string | undefined>, opts
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
     const port = await app.start(config.port);
     logger.info(
-      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      {
+        port,
+        mode: config.slack.appToken ? 'socket' : 'http',
+        livekit: config.livekit.url,
+        database: config.databasePath,
+        est: config.sinch.credentials ? `managed (${config.sinch.estApiUrl})` : 'not managed: no Sinch access key',
+      },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;
