@@ -13,8 +13,13 @@ export function escapeMrkdwn(text: string): string {
 
 /** A value shown in code style; backticks inside are removed so it cannot break out. */
 export function code(text: string): string {
-  const t = text.replace(/`/g, "'").replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const t = codeContent(text);
   return t.length ? `\`${t}\`` : '`(empty)`';
+}
+
+/** What `code()` puts between the backticks: for a value inside a longer code span (a command to copy). */
+export function codeContent(text: string): string {
+  return text.replace(/`/g, "'").replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A channel reference Slack renders as a link, for IDs we validated ourselves. */

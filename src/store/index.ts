@@ -10,6 +10,7 @@ import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
 import { SlackPressesRepo } from './slack-presses-repo';
 import { TestCallGuardsRepo } from './test-call-guards-repo';
+import { WebhookEventsRepo } from './webhook-events-repo';
 
 export { openStore, type Store } from './db';
 
@@ -25,6 +26,8 @@ export interface Repos {
   testCallGuards: TestCallGuardsRepo;
   /** Slack button presses already acted on (retries and replays are one press). */
   presses: SlackPressesRepo;
+  /** LiveKit webhook deliveries taken in (de-duplication, replay after a crash). */
+  webhookEvents: WebhookEventsRepo;
   /** Runs `fn` with repositories bound to one transaction: all of it is written, or none. */
   transaction<T>(fn: (repos: Omit<Repos, 'transaction'>) => Promise<T>): Promise<T>;
 }
@@ -40,6 +43,7 @@ function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: Secret
     healthRuns: new HealthRunsRepo(db),
     testCallGuards: new TestCallGuardsRepo(root),
     presses: new SlackPressesRepo(db),
+    webhookEvents: new WebhookEventsRepo(db),
   };
 }
 

@@ -50,7 +50,10 @@ describe('inbound threads, compact (default)', () => {
     const lines = replies[0]!.text.split('\n');
     expect(lines[0]).toContain('SIP participant `sip_+15550301` joined room');
     expect(lines[1]).toMatch(/Agent `inbound-agent` \(`agent-AJ_\w+`\) joined after 0\.\d s/);
-    expect(lines[2]).toMatch(/Hung up after 2\.\d s: the caller hung up \(`CLIENT_INITIATED`\)/);
+    // The emulator holds the call for 2.5 s of its own (real) time: a busy machine makes it longer, never shorter.
+    const hungUp = /Hung up after (\d+\.\d) s: the caller hung up \(`CLIENT_INITIATED`\)/.exec(lines[2] ?? '');
+    expect(hungUp).not.toBeNull();
+    expect(Number(hungUp![1])).toBeGreaterThanOrEqual(2.5);
     expect(parent.versions.at(-1)!.text).toContain('Ended');
   });
 
@@ -146,7 +149,13 @@ describe('inbound threads, live (INBOUND_THREAD=live)', () => {
     const calls = chatCalls(h, 'CMODE0005').map((c) => `${c.method}${c.args.thread_ts ? ' (reply)' : ''}`);
     expect(calls.length).toBeGreaterThanOrEqual(4);
     expect(calls[0]).toBe('chat.postMessage');
-    expect(calls.filter((c) => c === 'chat.postMessage (reply)')).toHaveLength(2);
+    // Each milestone is posted once: the agent's line rides on the opening reply when it joined before
+    // that reply went out, else it is a reply of its own (on a busy machine).
+    const replies = h.slack.thread('CMODE0005', parent.ts).replies.map((m) => m.text);
+    expect(calls.filter((c) => c === 'chat.postMessage (reply)')).toHaveLength(replies.length);
+    expect(replies.length).toBeGreaterThanOrEqual(2);
+    const all = replies.join('\n');
+    for (const milestone of [/SIP participant `sip_\+15550305` joined room/g, /Agent `inbound-agent`/g, /Hung up after/g]) expect(all.match(milestone)).toHaveLength(1);
     expect(calls.at(-1)).toBe('chat.update');
   });
 });

@@ -14,12 +14,17 @@ export function threadText(h: Harness, parent: SlackMessage): string {
   return [renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>), ...replies.map((r) => `  ↳ ${r.text}`)].join('\n');
 }
 
-/** Waits until the webhooks are delivered and no Slack call arrived for `quietMs` (longer than the pacing interval). */
+/**
+ * Waits until the webhooks are delivered, the service has no work in flight (events processed and
+ * what they queued delivered to Slack) and no Slack call arrived for `quietMs` (longer than the
+ * pacing interval; it covers timers such as the agent watchdog that start work later).
+ */
 export async function settled(h: Harness, quietMs: number): Promise<void> {
   await h.livekit.flushWebhooks();
   await eventually(async () => {
+    if (h.deps.inflight.size > 0) return false;
     const before = h.slack.calls.length;
     await new Promise((r) => setTimeout(r, quietMs));
-    return h.slack.calls.length === before;
+    return h.slack.calls.length === before && h.deps.inflight.size === 0;
   }, 25_000, 'Slack traffic to settle');
 }

@@ -4,7 +4,7 @@ import { describeEndReason, type InboundCallView, type JoinerView } from '../../
 import type { NoiseNote, NoisePolicy } from '../../domain/inbound-noise';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
-import { code, escapeMrkdwn } from '../../slack/mrkdwn';
+import { code, codeContent, escapeMrkdwn } from '../../slack/mrkdwn';
 import type { SlackContent } from '../../slack/paced-notifier';
 
 export function formatDuration(ms: number | undefined): string {
@@ -145,7 +145,7 @@ export function unboundMessage(call: InboundCallView, trunkKey: string): SlackCo
   const text = [
     `⚠️ *Inbound traffic that no SIP Ops binding owns* on ${where}${call.ruleId ? `, dispatch rule ${code(call.ruleId)}` : ''}.`,
     `First call: from ${callerText(call)} to ${escapeMrkdwn(call.did ?? 'unknown')} in room ${code(call.room)} at ${formatTime(call.joinedAt)}.`,
-    `Further calls on this trunk are not reported. To get call threads, adopt these resources with \`/sip-setup import <name> inbound=${call.trunkId ?? 'ST_…'} rule=${call.ruleId ?? 'SDR_…'} outbound=ST_…\`, or remove the trunk if the traffic is unexpected.`,
+    `Further calls on this trunk are not reported. To get call threads, adopt these resources with \`/sip-setup import <name> inbound=${codeContent(call.trunkId ?? 'ST_…')} rule=${codeContent(call.ruleId ?? 'SDR_…')} outbound=ST_…\`, or remove the trunk if the traffic is unexpected.`,
   ].join('\n');
   return { text: truncate(text, LIMITS.messageText) };
 }

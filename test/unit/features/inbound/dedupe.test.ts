@@ -1,6 +1,6 @@
-import { WebhookDedupe } from '../../src/features/inbound/dedupe';
-import { openStore, type Store } from '../../src/store';
-import { WebhookEventsRepo } from '../../src/store/webhook-events-repo';
+import { WebhookDedupe } from '../../../../src/features/inbound/dedupe';
+import { openStore, type Store } from '../../../../src/store';
+import { WebhookEventsRepo } from '../../../../src/store/webhook-events-repo';
 
 describe('webhook de-duplication', () => {
   let store: Store;

@@ -1,6 +1,6 @@
-import type { Binding, BindingSpec } from '../../src/domain/binding';
-import { storedBinding } from '../support/binding-builder';
-import { classifySipCaller, roomMatchesDispatch } from '../../src/domain/inbound-match';
+import type { Binding, BindingSpec } from '../../../src/domain/binding';
+import { storedBinding } from '../../support/binding-builder';
+import { classifySipCaller, roomMatchesDispatch } from '../../../src/domain/inbound-match';
 
 function binding(name: string, over: Partial<Binding> = {}): Binding {
   const spec: BindingSpec = {

@@ -8,7 +8,7 @@ import {
   shortCallCount,
   shouldHold,
   type NoiseState,
-} from '../../src/domain/inbound-noise';
+} from '../../../src/domain/inbound-noise';
 
 const P = DEFAULT_NOISE_POLICY;
 const MIN = 60_000;

@@ -11,7 +11,7 @@ import {
   type InboundEvent,
   type ParticipantSnapshot,
   type RoomCallsState,
-} from '../../src/domain/inbound-call';
+} from '../../../src/domain/inbound-call';
 
 const ROOM = { name: 'est-inbound-_+15550100_AbCdEfGhJkLm', sid: 'RM_room0001' };
 

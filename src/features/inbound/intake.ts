@@ -1,0 +1,84 @@
+/**
+ * Intake of LiveKit webhooks: `accept` (the webhook route's sink) records the event ID with its
+ * payload (a retried or replayed delivery answers `duplicate`), queues the event on its room and
+ * returns, so the HTTP answer never waits for Slack. An event is marked processed once Slack has
+ * what it queued; a start replays what a crash left stored but unprocessed.
+ */
+import { WebhookEvent } from 'livekit-server-sdk';
+import type { InboundEvent } from '../../domain/inbound-call';
+import type { WebhookEventsRepo } from '../../store/webhook-events-repo';
+import { trackDelivery, type InboundContext } from './context';
+import type { WebhookDedupe } from './dedupe';
+import { INBOUND_EVENT_NAMES, toInboundEvent } from './events';
+
+export class Intake {
+  constructor(
+    private readonly ctx: InboundContext,
+    private readonly webhookEvents: WebhookEventsRepo,
+    private readonly dedupe: WebhookDedupe,
+    /** Runs an event of a room (called on the room's queue). */
+    private readonly process: (ev: InboundEvent) => Promise<void>,
+  ) {}
+
+  async accept(event: WebhookEvent): Promise<'accepted' | 'duplicate'> {
+    if (!INBOUND_EVENT_NAMES.has(event.event)) return 'accepted';
+    const at = this.ctx.nowMs();
+    const id = event.id;
+    if (id) {
+      // Written (with its payload) before LiveKit gets its 200; a failed write throws, so the
+      // route answers 500 and LiveKit delivers the event again.
+      const row = { id, event: event.event, roomName: event.room?.name ?? null, payload: event.toJsonString(), receivedAt: new Date(at) };
+      const written = this.dedupe.take(row);
+      if (written === false) return 'duplicate';
+      await written;
+    }
+    this.enqueue(event, at, id);
+    return 'accepted';
+  }
+
+  /** Queue a stored event on its room; it is marked processed once handled (or found unusable). */
+  enqueue(event: WebhookEvent, receivedAtMs: number, id: string | undefined): void {
+    const ev = toInboundEvent(event, receivedAtMs);
+    if (!ev) {
+      if (id) this.dedupe.processed(id);
+      return;
+    }
+    const task = this.ctx.queue.run(ev.room.name, async () => {
+      try {
+        await this.process(ev);
+      } finally {
+        // Processed means reported: the mark waits until Slack has what this event queued, so
+        // a stop before that replays the event at the next start (replays are idempotent).
+        trackDelivery(this.ctx, id ? () => this.dedupe.processed(id) : undefined);
+      }
+    });
+    void this.ctx.deps.inflight.track(`inbound:${ev.room.name}`, task);
+  }
+
+  /** Events a crash left stored but unprocessed are handled again, oldest first. */
+  async replayUnprocessed(): Promise<number> {
+    const rows = await this.webhookEvents.unprocessed();
+    for (const row of rows) {
+      let event: WebhookEvent;
+      try {
+        event = WebhookEvent.fromJsonString(row.payload, { ignoreUnknownFields: true });
+      } catch (err) {
+        this.ctx.logger.warn({ err, id: row.id }, 'a stored webhook event cannot be read; skipped');
+        this.dedupe.processed(row.id);
+        continue;
+      }
+      this.enqueue(event, Date.parse(row.receivedAt), row.id);
+    }
+    return rows.length;
+  }
+
+  /** Forgets webhook event IDs older than the retention. */
+  async pruneIds(): Promise<void> {
+    try {
+      const n = await this.webhookEvents.prune(new Date(this.ctx.nowMs() - this.ctx.settings.webhookRetentionMs).toISOString());
+      if (n) this.ctx.logger.debug({ pruned: n }, 'forgot old webhook event IDs');
+    } catch (err) {
+      this.ctx.logger.warn({ err }, 'pruning webhook event IDs failed');
+    }
+  }
+}
