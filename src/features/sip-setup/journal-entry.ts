@@ -17,8 +17,13 @@ const createStep = z.object({ op: z.literal('create'), resource, status, id: z.s
 const deleteStep = z.object({ op: z.literal('delete'), resource, id: z.string(), status, newId: z.string().optional() });
 const updateStep = z.object({ op: z.literal('update'), resource, id: z.string(), patch: fields, before: fields, status, passwordChanged: z.boolean().optional() });
 
-/** The cast is to the patch types of `UpdateStep`, whose fields are LiveKit's and checked above as objects. */
-export const changeStepsSchema: z.ZodType<ChangeStep[]> = z.array(z.union([createStep, deleteStep, updateStep])).transform((s) => s as ChangeStep[]);
+/** EST steps (domain/est-plan.ts): the kind is checked, the IDs and undo data kept as they are. */
+const estStep = z
+  .object({ op: z.literal('est'), resource: z.enum(['trunk', 'endpoint', 'acl', 'credentials', 'number']), action: z.enum(['ensure', 'update', 'remove', 'assign', 'release']), status })
+  .passthrough();
+
+/** The cast is to the patch types of `UpdateStep` and the EST step variants, checked above as objects. */
+export const changeStepsSchema: z.ZodType<ChangeStep[]> = z.array(z.union([createStep, deleteStep, updateStep, estStep])).transform((s) => s as ChangeStep[]);
 
 const auth = z.union([z.object({ kind: z.literal('acl') }), z.object({ kind: z.literal('digest'), username: z.string(), password: z.string() })]);
 const dispatch = z.union([
@@ -38,13 +43,30 @@ const bindingSpec = z.object({
   dispatch,
   agentName: z.string().optional(),
   reportChannel: z.string(),
+  est: z.object({ side: z.enum(['managed', 'manual']) }).optional(),
 });
+
+const estResources = z
+  .object({
+    trunkId: z.string().optional(),
+    trunkCreated: z.boolean().optional(),
+    endpointId: z.string().optional(),
+    endpointCreated: z.boolean().optional(),
+    aclId: z.string().optional(),
+    aclCreated: z.boolean().optional(),
+    aclLinked: z.boolean().optional(),
+    aclIp: z.string().optional(),
+    credentialListId: z.string().optional(),
+    credentialListCreated: z.boolean().optional(),
+    credentialListLinked: z.boolean().optional(),
+  })
+  .optional();
 
 export const changeRequestSchema: z.ZodType<ChangeRequest> = z.object({
   spec: bindingSpec,
   previous: bindingSpec.optional(),
   previousVersion: z.number().optional(),
-  resources: z.object({ inboundTrunkId: z.string().optional(), dispatchRuleId: z.string().optional(), outboundTrunkId: z.string().optional() }),
+  resources: z.object({ inboundTrunkId: z.string().optional(), dispatchRuleId: z.string().optional(), outboundTrunkId: z.string().optional(), est: estResources }),
   viewId: z.string().optional(),
 });
 
