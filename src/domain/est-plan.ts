@@ -181,7 +181,7 @@ export function describeEstStep(s: EstStep): string {
     case 'ensure': {
       const how = s.id ? (s.created ? ` ${s.id} (created)` : ` ${s.id} (existing, adopted)`) : '';
       const linked = 'linked' in s && s.linked ? ', linked to the trunk' : '';
-      return `${s.resource === 'trunk' ? 'Adopt or create' : 'Set up'} ${label}${how}${linked}${s.resource === 'acl' && s.ip ? ` allowing ${s.ip}/32` : ''}`;
+      return `${s.resource === 'trunk' ? 'Adopt or create' : 'Set up'} ${label}${how}${s.resource === 'acl' && s.ip ? ` allowing ${s.ip}/32` : ''}${linked}`;
     }
     case 'update':
       return s.resource === 'endpoint'

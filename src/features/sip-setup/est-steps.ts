@@ -8,8 +8,9 @@
 import type { BindingSpec, EstResources } from '../../domain/binding';
 import { estResourceName, type EndpointTarget, type EstStep } from '../../domain/est-plan';
 import type { LiveKitResult } from '../../domain/livekit-failure';
-import { SinchError } from '../../sinch/errors';
+import { SinchError, SinchProvisioningStuckError } from '../../sinch/errors';
 import type { SinchGateway } from '../../sinch/gateway';
+import type { ActiveNumber } from '../../sinch/wire';
 import { numberAssignment } from '../../sinch/gateway';
 import { waitForNumberOnTrunk } from '../../sinch/provisioning';
 
@@ -112,7 +113,7 @@ export class EstStepRunner {
         return this.undoRemoveCredentials(step, c, name);
       case 'number':
         if (step.previousTrunkId === undefined) return; // never read: the number was not touched
-        return this.moveNumber(step, step.previousTrunkId, c, false);
+        return this.restoreNumber(step, step.previousTrunkId, c);
     }
   }
 
@@ -256,7 +257,15 @@ export class EstStepRunner {
     const current = numberAssignment(await g.getActiveNumber(step.did));
     const already = trunkId === null ? current.state === 'unassigned' : current.state === 'assigned' && current.trunkId === trunkId;
     if (!already) await g.assignNumber(step.did, trunkId);
-    await waitForNumberOnTrunk(g, step.did, trunkId, {
+    try {
+      await this.waitOnTrunk(step, trunkId, c);
+    } finally {
+      delete step.detail;
+    }
+  }
+
+  private async waitOnTrunk(step: Extract<EstStep, { resource: 'number' }>, trunkId: string | null, c: EstStepContext): Promise<void> {
+    await waitForNumberOnTrunk(this.sinch, step.did, trunkId, {
       maxPolls: this.opts.provisioningPolls,
       intervalMs: this.opts.provisioningIntervalMs,
       sleep: this.opts.sleep,
@@ -266,8 +275,41 @@ export class EstStepRunner {
         await c.progress();
       },
     });
-    delete step.detail;
   }
+
+  /**
+   * Undo of a number move: the number's configuration goes back to `trunkId` (null: no EST trunk), and any
+   * change still scheduled is replaced by that one. Done when the configuration in force is the previous one
+   * and nothing else is scheduled, so a number stuck in provisioning is still put back (its pending move is
+   * overwritten; the configuration in force never changed).
+   */
+  private async restoreNumber(step: Extract<EstStep, { resource: 'number' }>, trunkId: string | null, c: EstStepContext): Promise<void> {
+    const g = this.sinch;
+    if (settledOn(await g.getActiveNumber(step.did), trunkId)) return;
+    await g.assignNumber(step.did, trunkId);
+    for (let poll = 1; poll <= this.opts.provisioningPolls; poll++) {
+      if (settledOn(await g.getActiveNumber(step.did), trunkId)) {
+        delete step.detail;
+        return;
+      }
+      step.detail = `putting back: check ${poll}/${this.opts.provisioningPolls}`;
+      await c.progress();
+      if (poll < this.opts.provisioningPolls) await this.opts.sleep(this.opts.provisioningIntervalMs);
+    }
+    delete step.detail;
+    throw new SinchProvisioningStuckError(`Sinch has not finished putting ${step.did} back ${trunkId ? `onto trunk ${trunkId}` : 'off EST trunks'} after ${this.opts.provisioningPolls} checks`, {
+      operation: 'PATCH /activeNumbers/{id}',
+    });
+  }
+}
+
+/** The number's configuration in force is `trunkId` (null: not on an EST trunk) and nothing else is scheduled. */
+function settledOn(n: ActiveNumber, trunkId: string | null): boolean {
+  const vc = n.voiceConfiguration;
+  const inForce = vc?.type === 'EST' && vc.trunkId ? vc.trunkId : null;
+  const sched = vc?.scheduledVoiceProvisioning;
+  const scheduled = sched && sched.status ? (sched.type === 'EST' && sched.trunkId ? sched.trunkId : null) : inForce;
+  return inForce === trunkId && scheduled === trunkId;
 }
 
 function endpointTarget(spec: Pick<BindingSpec, 'livekitSipHost' | 'transport'>): EndpointTarget {

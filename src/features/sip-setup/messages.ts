@@ -59,7 +59,26 @@ export function estChecklist({ spec, livekitIp }: ChecklistInput): string {
   return lines.join('\n');
 }
 
-export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeStep[], livekitIp?: string): SlackMessage {
+/** What a managed binding holds on the EST side. */
+export function estManagedText(binding: Binding): string {
+  const e = binding.resources.est ?? {};
+  const how = (created: boolean | undefined) => (created ? 'created by SIP Ops' : 'existing, adopted');
+  return [
+    '*EST side (managed by SIP Ops through Sinch\'s API)*',
+    `• Trunk ${code(e.trunkId ?? '(none)')} (${how(e.trunkCreated)}) for ${code(binding.trunkDomain)}`,
+    `• Static endpoint ${code(e.endpointId ?? '(none)')} → ${code(estStaticEndpoint(binding))}`,
+    e.aclId ? `• ACL ${code(e.aclId)} (${how(e.aclCreated)}) allowing ${code(`${e.aclIp ?? '?'}/32`)}, linked to the trunk` : '',
+    e.credentialListId ? `• Credential list ${code(e.credentialListId)} (${how(e.credentialListCreated)}), linked to the trunk` : '',
+    `• DIDs on the trunk: ${binding.dids.map(code).join(', ')}`,
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+/** The line shown where the EST side would be when there is no Sinch access key. */
+export const EST_NOT_MANAGED = 'EST not managed: no Sinch access key';
+
+export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeStep[], livekitIp?: string, sinchKey = true): SlackMessage {
   const r = binding.resources;
   const ids = [
     `Inbound trunk: ${code(r.inboundTrunkId ?? '(none)')}`,
@@ -71,7 +90,8 @@ export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeS
     section(`✅ Binding ${code(binding.name)} ${DONE[kind]}.`),
     section(stepLines(steps)),
     section(ids),
-    section(estChecklist({ spec: binding, ...(livekitIp ? { livekitIp } : {}) })),
+    binding.est?.side === 'managed' ? section(estManagedText(binding)) : section(estChecklist({ spec: binding, ...(livekitIp ? { livekitIp } : {}) })),
+    ...(sinchKey ? [] : [context(`${EST_NOT_MANAGED}: follow the checklist in the Sinch dashboard.`)]),
     context(`Next: \`/sip-test-call ${escapeMrkdwn(binding.name)} <number>\` to test outbound, \`/sip-setup check ${escapeMrkdwn(binding.name)}\` to validate.`),
   ];
   return { text: `Binding ${binding.name} ${DONE[kind]}`, blocks };
@@ -89,8 +109,11 @@ export function deletedMessage(name: string, steps: ChangeStep[]): SlackMessage 
 }
 
 export function failureMessage(kind: ChangeKind, name: string, steps: ChangeStep[], reason: string, rolledBack: boolean, journalId: string): SlackMessage {
+  const both = steps.some((s) => s.op === 'est');
   const outcome = rolledBack
-    ? 'Everything this change did in LiveKit was rolled back: LiveKit is as it was before, and the binding is unchanged.'
+    ? both
+      ? 'Everything this change did in LiveKit and on the EST side was rolled back: both are as they were before (numbers back on their previous trunk), and the binding is unchanged.'
+      : 'Everything this change did in LiveKit was rolled back: LiveKit is as it was before, and the binding is unchanged.'
     : '⚠️ The rollback has not finished yet (LiveKit or the database did not answer). SIP Ops retries it every minute and at the next start; the binding is unchanged.';
   return {
     text: `${VERB[kind]} binding ${name} failed`,
@@ -227,6 +250,32 @@ export function deleteConfirmModal(binding: Binding, channel: string): ModalView
           `• dispatch rule ${code(r.dispatchRuleId ?? '(none)')}\n• inbound trunk ${code(r.inboundTrunkId ?? '(none)')}\n• outbound trunk ${code(r.outboundTrunkId ?? '(none)')}`,
       ),
       section(`Inbound calls to ${binding.dids.length === 1 ? code(binding.dids[0] ?? '') : `its ${binding.dids.length} DIDs`} will be rejected by LiveKit, and test calls through it stop working.`),
+      ...estDeleteBlocks(binding),
     ],
   };
+}
+
+export const RELEASE_DIDS_BLOCK = 'releaseDids';
+
+/** A managed binding: what goes on the EST side, and the question whether its DIDs leave the trunk. */
+function estDeleteBlocks(binding: Binding): KnownBlock[] {
+  const est = binding.resources.est;
+  if (binding.est?.side !== 'managed' || !est?.trunkId) return [];
+  const goes = [
+    est.trunkCreated ? `EST trunk ${code(est.trunkId)} (created by this binding)` : `nothing of EST trunk ${code(est.trunkId)} itself (it existed before the binding)`,
+    est.aclId && est.aclCreated ? `ACL ${code(est.aclId)}` : est.aclId && est.aclLinked ? `the link of shared ACL ${code(est.aclId)} (the ACL stays)` : '',
+    est.credentialListId && est.credentialListCreated ? `credential list ${code(est.credentialListId)}` : '',
+    est.endpointId && est.endpointCreated && !est.trunkCreated ? `endpoint ${code(est.endpointId)}` : '',
+  ].filter((x) => x !== '');
+  const opt = (value: string, text: string) => ({ text: { type: 'plain_text' as const, text }, value });
+  const keep = opt('keep', 'Keep them on the EST trunk');
+  return [
+    section(`On the Sinch side this removes:\n${goes.map((g) => `• ${g}`).join('\n')}`),
+    {
+      type: 'input',
+      block_id: RELEASE_DIDS_BLOCK,
+      label: { type: 'plain_text', text: 'Release the DIDs from the EST trunk?' },
+      element: { type: 'radio_buttons', action_id: 'value', options: [keep, opt('release', 'Release them (back to no EST trunk)')], initial_option: keep },
+    },
+  ];
 }

@@ -65,7 +65,7 @@ async function reportSuccess(ctx: SipSetupContext, r: RunChangeInput, outcome: E
   if (r.kind === 'delete') await progress.show(deletedMessage(r.spec.name, outcome.steps));
   else if (outcome.binding) {
     const ip = await ctx.lookupIpv4(outcome.binding.livekitSipHost);
-    const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip);
+    const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip, Boolean(ctx.sinch));
     if (r.notes?.length) msg.blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: r.notes.join('\n').slice(0, 2900) } });
     await progress.show(msg);
   }
