@@ -145,7 +145,7 @@ describe('EST faults per step', () => {
     { route: 'POST /accessControlLists', label: /Set up EST ACL/ },
     { route: 'POST /trunks/{id}/accessControlLists', label: /Set up EST ACL/ },
     { route: 'POST /credentialLists', label: /Set up EST credential list/, digest: true },
-    { route: 'PATCH /activeNumbers/{id}', label: /Assign \+1\d+ to the EST trunk/ },
+    { route: 'PATCH /activeNumbers/{e164}', label: /Assign \+1\d+ to the EST trunk/ },
   ];
   const faults: Array<{ fault: Fault; cause: RegExp }> = [
     { fault: { status: 401 }, cause: /rejected the access key/ },
