@@ -11,6 +11,8 @@ import type { SpecChange } from '../../domain/binding-input';
 import type { ChangeStep } from '../../domain/change-plan';
 import { describeStep } from '../../domain/change-plan';
 import type { ChangeKind } from '../../store/journal-repo';
+import type { EstDrift } from '../../domain/est-checks';
+import type { Finding } from '../../domain/health-checks';
 import type { KnownBlock, ModalView, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
@@ -171,6 +173,25 @@ export function listMessage(bindings: Binding[]): SlackMessage {
   if (shown < Math.ceil(lines.length / 20) && blocks.length < LIMITS.messageBlocks) blocks.push(context('List cut to fit one message; use `/sip-setup show <name>` for one binding.'));
   blocks.push(context('`/sip-setup show <name>` for details and drift, `/sip-setup <name>` to edit.'));
   return { text: `${bindings.length} bindings`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
+}
+
+export type EstShowState =
+  | { state: 'no-key' }
+  | { state: 'error'; error: string }
+  | { state: 'read'; findings: Finding[]; drift: EstDrift[] };
+
+const FINDING_ICON: Record<Finding['status'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
+
+/** `show`'s EST section: the side, then desired vs actual (each check) and the drift, field by field. */
+export function estShowBlocks(b: Binding, s: EstShowState): KnownBlock[] {
+  const side = b.est?.side === 'managed' ? 'managed by SIP Ops' : 'manual (checklist)';
+  if (s.state === 'no-key') return [section(`*EST side* (${side})\n${EST_NOT_MANAGED}.`)];
+  if (s.state === 'error') return [section(`*EST side* (${side})\n⚠️ Could not read EST: ${escapeMrkdwn(truncate(s.error, 500))}. Desired state shown only.`)];
+  const lines = s.findings.map((f) => `${FINDING_ICON[f.status]} ${escapeMrkdwn(f.title)}: ${escapeMrkdwn(truncate(f.evidence, 300))}`);
+  const drift = s.drift.length
+    ? s.drift.map((d) => `⚠️ drift: ${escapeMrkdwn(d.what)}: binding ${code(truncate(d.desired, 200))}, EST ${code(truncate(d.actual, 200))}`).join('\n')
+    : '✅ No drift: EST matches the binding.';
+  return [section(truncate(`*EST side* (${side}): desired vs actual\n${lines.join('\n')}`, LIMITS.sectionText)), section(truncate(drift, LIMITS.sectionText))];
 }
 
 export function showMessage(binding: Binding, actual: ActualResources | undefined, drift: DriftItem[], livekitError?: string): SlackMessage {
