@@ -100,6 +100,32 @@ describe('/sip-setup with the EST side managed', () => {
     expect(await h.deps.repos.bindings.get('acme-us')).toBeUndefined();
   });
 
+  it('show lists the EST side desired vs actual, with a drifted endpoint marked; delete releases the DIDs and removes only what the binding created', async () => {
+    await submitCreateForm(h.client, managed());
+    await finalMessage(h, /Binding .acme-us. created/);
+    const [endpoint] = [...sinch.state.endpoints.values()];
+    endpoint!.port = 5070;
+    await h.client.command('/sip-setup', 'show acme-us', { user_id: 'UANYONE', channel_id: OPS_CHANNEL });
+    await h.slack.waitForResponseUrlPost('default', 1);
+    const shown = unescapeSlack(renderBlocks((h.slack.responseUrlPosts()[0] as { blocks: unknown[] }).blocks));
+    expect(shown).toContain('*EST side* (managed by SIP Ops): desired vs actual');
+    expect(shown).toMatch(/drift: endpoint port: binding .5060., EST .5070./);
+    expect(shown).toMatch(/✅ DID \+14155550100 on the trunk/);
+
+    const b = (await h.deps.repos.bindings.get('acme-us'))!;
+    const res = await h.client.submitView({
+      callbackId: 'binding_delete_confirm',
+      values: { releaseDids: { value: { type: 'radio_buttons', selected_option: { value: 'release' } } } },
+      privateMetadata: JSON.stringify({ name: 'acme-us', version: b.version, channel: OPS_CHANNEL }),
+      user: ADMIN_USER,
+    });
+    expect(res.body).toEqual({ response_action: 'clear' });
+    await finalMessage(h, /Binding .acme-us. deleted/);
+    expect(sinch.state.trunks.size).toBe(0);
+    expect(sinch.state.acls.size).toBe(0);
+    for (const n of sinch.state.numbers.values()) expect(n.voice.type).toBe('RTC');
+  });
+
   it('refuses, before anything is created, a DID the project does not own or one on another trunk', async () => {
     const g = h.deps.sinch!;
     const other = await g.createTrunk({ name: 'other', hostName: 'other' });
