@@ -115,7 +115,7 @@ describe('/sip-setup with the EST side managed', () => {
     const b = (await h.deps.repos.bindings.get('acme-us'))!;
     const res = await h.client.submitView({
       callbackId: 'binding_delete_confirm',
-      values: { releaseDids: { value: { type: 'radio_buttons', selected_option: { value: 'release' } } } },
+      values: { releaseDids: { value: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: 'Release' }, value: 'release' } } } },
       privateMetadata: JSON.stringify({ name: 'acme-us', version: b.version, channel: OPS_CHANNEL }),
       user: ADMIN_USER,
     });
