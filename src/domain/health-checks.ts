@@ -103,8 +103,6 @@ export interface HealthReport {
 export interface EstBindingTally {
   estCalls: number;
   failuresByResult: Record<string, number>;
-  /** The page cap was reached: failures are counted over the calls read only. */
-  capped: boolean;
 }
 
 export type EstReport =

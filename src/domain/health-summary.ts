@@ -94,7 +94,7 @@ function estTail(report: HealthReport, name: string, livekitCalls: number): stri
   const t = est.perBinding[name];
   if (!t) return '';
   const failures = Object.entries(t.failuresByResult).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-  return ` · EST ${plural(t.estCalls, 'call')}, LiveKit ${livekitCalls}${failures ? `; EST failures: ${failures}${t.capped ? ' (of the calls read)' : ''}` : ''}`;
+  return ` · EST ${plural(t.estCalls, 'call')}, LiveKit ${livekitCalls}${failures ? `; EST failures: ${failures}` : ''}`;
 }
 
 export function summaryLines(report: HealthReport, diff: RunDiff): SummaryLines {

@@ -9,7 +9,6 @@ import type { EstSnapshot } from '../domain/est-checks';
 import { SinchError } from './errors';
 import type { SinchGateway } from './gateway';
 import { numberAssignment } from './gateway';
-import type { EstCall } from './wire';
 
 export async function readEstSnapshot(g: SinchGateway, binding: { trunkDomain: string; dids: string[]; resources: { est?: EstResources } }): Promise<EstSnapshot> {
   const trunk = await findTrunk(g, binding.trunkDomain, binding.resources.est?.trunkId);
@@ -56,34 +55,27 @@ export interface EstCallTally {
   trunkId: string;
   total: number;
   byResult: Record<string, number>;
-  /** Calls counted (at most `pageSize * maxPages`); less than `total` when the cap was reached. */
-  counted: number;
   apiCalls: number;
 }
 
-/**
- * Reads one trunk's call history between `from` and `to` page by page (at most `maxPages` pages of `pageSize`):
- * the total comes from the first page's `totalItems`, the results from the calls read.
- */
-export async function tallyTrunkCalls(g: SinchGateway, trunkId: string, from: Date, to: Date, opts: { pageSize?: number; maxPages?: number } = {}): Promise<EstCallTally> {
-  const size = opts.pageSize ?? 1000;
-  const maxPages = opts.maxPages ?? 3;
-  const byResult: Record<string, number> = {};
-  let total = 0;
-  let counted = 0;
-  let apiCalls = 0;
-  for (let page = 1; page <= maxPages; page++) {
-    const r = await g.findCalls({ trunkId, createdFrom: from.toISOString(), createdTo: to.toISOString(), page, size });
-    apiCalls++;
-    if (page === 1) total = r.totalItems;
-    for (const c of r.calls) count(byResult, c);
-    counted += r.calls.length;
-    if (r.calls.length < size || counted >= total) break;
-  }
-  return { trunkId, total, byResult, counted, apiCalls };
-}
+/** The call results other than COMPLETED (spec `callResult` enum). */
+const FAILURE_RESULTS = ['FAILED', 'BUSY', 'NO_ANSWER', 'CANCEL'] as const;
 
-function count(byResult: Record<string, number>, c: EstCall): void {
-  const k = (c.callResult ?? 'UNKNOWN').toUpperCase();
-  byResult[k] = (byResult[k] ?? 0) + 1;
+/**
+ * One trunk's call history between `from` and `to`, counted by Sinch: one page of size 1 for the total and
+ * one per failure result (the `callResult` filter), each read for its `totalItems`. Five API calls per trunk
+ * whatever the number of calls, and exact counts (no page cap to hit).
+ */
+export async function tallyTrunkCalls(g: SinchGateway, trunkId: string, from: Date, to: Date): Promise<EstCallTally> {
+  const window = { trunkId, createdFrom: from.toISOString(), createdTo: to.toISOString(), page: 1, size: 1 };
+  const [all, ...failures] = await Promise.all([
+    g.findCalls(window),
+    ...FAILURE_RESULTS.map((callResult) => g.findCalls({ ...window, callResult })),
+  ]);
+  const byResult: Record<string, number> = {};
+  FAILURE_RESULTS.forEach((r, i) => {
+    const n = failures[i]?.totalItems ?? 0;
+    if (n > 0) byResult[r] = n;
+  });
+  return { trunkId, total: all?.totalItems ?? 0, byResult, apiCalls: 1 + FAILURE_RESULTS.length };
 }

@@ -3,6 +3,9 @@
  * access key for the Sinch emulator, the LiveKit emulator and the Slack stand-in.
  */
 import type { AppDeps } from '../../src/app';
+import type { DnsResolver, OptionsProber } from '../../src/domain/probes';
+import { performHealthRun } from '../../src/features/health';
+import { summaryLines } from '../../src/domain/health-summary';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { bindingForm, submitCreateForm, type BindingForm } from '../support/binding-form';
@@ -124,6 +127,34 @@ describe('/sip-setup with the EST side managed', () => {
     expect(sinch.state.trunks.size).toBe(0);
     expect(sinch.state.acls.size).toBe(0);
     for (const n of sinch.state.numbers.values()) expect(n.voice.type).toBe('RTC');
+  });
+
+  it('health run: a drifted endpoint is caught, EST calls are tallied per trunk with a constant number of Sinch calls', async () => {
+    await submitCreateForm(h.client, managed());
+    await finalMessage(h, /Binding .acme-us. created/);
+    const [trunk] = [...sinch.state.trunks.values()];
+    [...sinch.state.endpoints.values()][0]!.address = 'old-pbx.example';
+    const resolver: DnsResolver = async () => ({ ok: true, addresses: [LIVEKIT_IP] });
+    const prober: OptionsProber = async () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 1, server: 'fake' });
+    const historyCalls = async (calls: number) => {
+      sinch.state.calls.length = 0;
+      const at = new Date(Date.now() - 60_000).toISOString();
+      for (let i = 0; i < calls; i++) {
+        sinch.addCall({ from: '+15550100000', to: '+14155550100', direction: 'inbound', callResult: i % 4 === 0 ? 'FAILED' : 'COMPLETED', createTime: at, durationSeconds: 5, trunkId: trunk!.id });
+      }
+      const before = sinch.requests.length;
+      const run = await performHealthRun(h.deps, { prober, resolver });
+      return { run, sinchCalls: sinch.requests.length - before };
+    };
+    const few = await historyCalls(4);
+    const many = await historyCalls(2500);
+    expect(many.sinchCalls).toBe(few.sinchCalls);
+    const report = many.run.report;
+    const acme = report.bindings.find((b) => b.name === 'acme-us')!;
+    expect(acme.findings.find((f) => f.check === 'est.endpoint.target')).toMatchObject({ status: 'fail' });
+    expect(acme.status).toBe('fail');
+    const line = summaryLines(report, { newFailures: [], recoveries: [], added: [], removed: [] }).lines[0];
+    expect(line).toContain('EST 2500 calls, LiveKit 0; EST failures: FAILED 625');
   });
 
   it('refuses, before anything is created, a DID the project does not own or one on another trunk', async () => {

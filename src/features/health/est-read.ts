@@ -46,8 +46,7 @@ export async function readEst(
   for (const [name, trunkId] of trunkOf) {
     const t = tallies.get(trunkId);
     if (!t) continue;
-    const failures = Object.fromEntries(Object.entries(t.byResult).filter(([k]) => k !== 'COMPLETED'));
-    perBinding[name] = { estCalls: t.total, failuresByResult: failures, capped: t.counted < t.total };
+    perBinding[name] = { estCalls: t.total, failuresByResult: { ...t.byResult } };
   }
   const apiCalls = [...tallies.values()].reduce((n, t) => n + t.apiCalls, 0);
   return { findings, report: { managed: true, perBinding, historyApiCalls: apiCalls } };
