@@ -82,7 +82,15 @@ describe('/sip-setup with the EST side managed', () => {
     expect(b?.est).toEqual({ side: 'managed' });
     expect(b?.resources.est).toMatchObject({ trunkId: trunk?.id, trunkCreated: true, endpointCreated: true, aclId: acl?.id, aclCreated: true, aclLinked: true });
     expect(text).toContain('Assign +14155550101 to the EST trunk');
+    expect(text).not.toContain('country permission');
     expect(h.livekit.inboundTrunks()).toHaveLength(1);
+  });
+
+  it('warns when the caller ID country is disabled in EST country permissions', async () => {
+    sinch.addOwnedNumber('+442071838750', 'GB');
+    await submitCreateForm(h.client, managed({ name: 'acme-uk', dids: '+442071838750', callerId: '+442071838750', trunkDomain: 'acme-uk.pstn.sinch.com' }));
+    const text = await finalMessage(h, /Binding .acme-uk. created/);
+    expect(text).toContain('EST country permission for United Kingdom (GB) is disabled');
   });
 
   it('adopts an existing trunk and a shared ACL, and a failure at the second DID leaves both systems as they were', async () => {

@@ -4,6 +4,7 @@
  * the result, announce it in the report channel, or record the failure and schedule a retry.
  */
 import type { WebClient } from '@slack/web-api';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Binding, BindingSpec } from '../../domain/binding';
 import { diffSpecs } from '../../domain/binding-input';
 import { planCreate, planDelete, planUpdate, type ChangeStep } from '../../domain/change-plan';
@@ -61,12 +62,29 @@ async function livekitIpFor(ctx: SipSetupContext, spec: BindingSpec): Promise<{ 
     : { ok: false, reason: `${spec.livekitSipHost} has no IPv4 address, so the EST ACL cannot allow LiveKit. Use an IPv4 host, or digest authentication.` };
 }
 
+/** EST's country permissions are read only: a warning when the caller ID's country is disabled for outbound calls. */
+async function countryNotes(ctx: SipSetupContext, spec: BindingSpec): Promise<string[]> {
+  if (!ctx.sinch || !isManaged(spec)) return [];
+  const iso = parsePhoneNumberFromString(spec.callerId)?.country;
+  if (!iso) return [];
+  try {
+    const p = (await ctx.sinch.listCountryPermissions()).find((c) => c.isoCode === iso);
+    return p && !p.enabled
+      ? [`⚠️ EST country permission for ${p.name ?? iso} (${iso}) is disabled: outbound calls to ${iso} numbers are refused by EST. Enable it in the Sinch dashboard (SIP Ops never changes country permissions).`]
+      : [];
+  } catch (err) {
+    ctx.logger.warn({ err }, 'reading EST country permissions failed');
+    return [];
+  }
+}
+
 async function reportSuccess(ctx: SipSetupContext, r: RunChangeInput, outcome: Extract<ChangeOutcome, { ok: true }>, progress: ProgressMessage): Promise<void> {
   if (r.kind === 'delete') await progress.show(deletedMessage(r.spec.name, outcome.steps));
   else if (outcome.binding) {
     const ip = await ctx.lookupIpv4(outcome.binding.livekitSipHost);
     const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip, Boolean(ctx.sinch));
-    if (r.notes?.length) msg.blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: r.notes.join('\n').slice(0, 2900) } });
+    const notes = [...(r.notes ?? []), ...(await countryNotes(ctx, r.spec))];
+    if (notes.length) msg.blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: notes.join('\n').slice(0, 2900) } });
     await progress.show(msg);
   }
   const changes = r.previous && r.kind === 'update' ? diffSpecs(r.previous, r.spec) : undefined;
