@@ -196,7 +196,7 @@ export function fieldsFromSpec(spec: BindingSpec): Record<BindingField, string> 
     roomName: spec.dispatch.kind === 'direct' ? spec.dispatch.roomName : '',
     agentName: spec.agentName ?? '',
     reportChannel: spec.reportChannel,
-    estSide: spec.est?.side ?? 'manual',
+    estSide: spec.est?.side ?? '',
   };
 }
 

@@ -131,7 +131,7 @@ export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingFiel
   blocks.push(
     { type: 'header', text: { type: 'plain_text', text: 'Sinch EST trunk' } },
     ...(opts.estManageable
-      ? [radioInput('estSide', 'EST side', EST_SIDE, v('estSide') || 'managed')]
+      ? [radioInput('estSide', 'EST side', EST_SIDE, v('estSide') || (editing ? 'manual' : 'managed'))]
       : [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: 'EST not managed: no Sinch access key. The EST side is a checklist you follow in the Sinch dashboard.' }] }]),
     textInput('trunkDomain', 'EST trunk domain', v('trunkDomain'), { placeholder: 'acme.pstn.sinch.com', hint: 'The FQDN shown on the trunk in the Sinch dashboard.' }),
     textInput('dids', 'DIDs (phone numbers on the trunk)', v('dids'), {
