@@ -4,10 +4,12 @@ import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bol
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { ChartRenderer } from './charts';
 import type { Config } from './config';
 import { healthRoutes, readinessProbe } from './http/health-routes';
 import { livekitWebhookRoute, type WebhookSink } from './http/livekit-webhook-route';
 import { createHttpServer, type HttpRoute } from './http/server';
+import { screenSlackRequest } from './http/slack-gate';
 import type { InflightWork } from './inflight';
 import type { LiveKitGateway } from './livekit/gateway';
 import { LiveKitWebhookVerifier } from './livekit/webhook';
@@ -37,6 +39,8 @@ export interface AppDeps {
   botId: string;
   /** Slack Web API retry policy (tests use few or none). */
   slackRetry?: RetryOptions;
+  /** The trend chart renderer (one worker, built by the composition root and closed at stop); no charts without it. */
+  charts?: ChartRenderer;
 }
 
 export interface FeatureContext {
@@ -68,11 +72,13 @@ export interface SipOpsApp {
   setup: SetupCommandRouter;
   notifyClient: WebClient;
   /** Starts features and listens; resolves with the bound port. */
-  start(port: number): Promise<number>;
+  start(port: number, host?: string): Promise<number>;
   /** Stop accepting, stop features, drain in-flight work up to `drainMs`. Safe to call twice. */
   stop(drainMs?: number): Promise<void>;
   readonly shuttingDown: boolean;
 }
+
+const SLACK_BODY_LIMIT = 1024 * 1024;
 
 export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   const { config, logger, metrics } = deps;
@@ -84,14 +90,17 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   };
 
   const socketMode = Boolean(config.slack.appToken);
+  // loadConfig requires the signing secret whenever SLACK_APP_TOKEN is unset.
+  const signingSecret = config.slack.signingSecret ?? '';
+  if (!socketMode && !signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
   const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = socketMode
     ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, logLevel: boltLogLevel(config.logLevel) })
     : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret,
+        signingSecret,
         logger: boltLogger,
         logLevel: boltLogLevel(config.logLevel),
         processBeforeResponse: false,
-        bodyLimit: 1024 * 1024,
+        bodyLimit: SLACK_BODY_LIMIT,
       });
 
   const bolt = new App({
@@ -139,7 +148,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   listeners.install(bolt);
 
   let shuttingDown = false;
-  const probe = readinessProbe(deps.store, deps.livekit);
+  const probe = readinessProbe(deps.store, deps.livekit, { metrics });
   const routes: HttpRoute[] = [
     ...healthRoutes({ probe, metrics, isShuttingDown: () => shuttingDown }),
     livekitWebhookRoute({
@@ -152,7 +161,14 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   ];
   const server = createHttpServer({
     routes,
-    ...(receiver instanceof HTTPReceiver ? { slack: receiver.requestListener } : {}),
+    ...(receiver instanceof HTTPReceiver
+      ? {
+          slack: {
+            listener: receiver.requestListener,
+            screen: (req) => screenSlackRequest(req, { signingSecret, bodyLimit: SLACK_BODY_LIMIT }),
+          },
+        }
+      : {}),
     metrics,
     logger,
   });
@@ -166,15 +182,17 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     get shuttingDown() {
       return shuttingDown;
     },
-    async start(port: number): Promise<number> {
+    async start(port: number, host?: string): Promise<number> {
       for (const f of features) await f.start?.();
       if (socketMode) await (receiver as SocketModeReceiver).start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, () => {
+        const listening = () => {
           server.off('error', reject);
           resolve();
-        });
+        };
+        if (host) server.listen(port, host, listening);
+        else server.listen(port, listening);
       });
       for (const f of features) await f.afterListen?.();
       return (server.address() as AddressInfo).port;

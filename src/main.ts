@@ -2,6 +2,7 @@ import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { createSipOpsApp, type AppDeps, type Feature, type SipOpsApp } from './app';
 import { loadConfig, type Config } from './config';
+import { ChartRenderer } from './charts';
 import { buildFeatures } from './features';
 import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
@@ -9,7 +10,10 @@ import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { SecretsAtRest } from './secrets/at-rest';
 import { createSinchClient, type SinchClientOptions } from './sinch/client';
+import { emptyAccessWarnings } from './placeholder-secrets';
+import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Repos, type Store } from './store';
+import { describeTarget } from './store/db';
 
 export interface Running {
   app: SipOpsApp;
@@ -56,6 +60,8 @@ export interface StartOptions {
   livekitTimeoutSec?: number;
   /** Sinch client policies (tests: short timeouts, no real sleeps). */
   sinch?: SinchClientOptions;
+  /** Per chart render, worker start included (default 10 s; tests on a busy machine load ECharts through tsx). */
+  chartTimeoutMs?: number;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -67,13 +73,18 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? '', config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
   });
   let store: Store;
   try {
-    store = await openStore(config.databasePath);
+    const db = config.database;
+    store = await openStore(
+      db.engine === 'postgres'
+        ? { ...db, onIdleError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects') }
+        : db,
+    );
   } catch (err) {
-    throw new StartupError(`cannot open the database at DATABASE_URL=sqlite:${config.databasePath}: ${(err as Error).message}`);
+    throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`);
   }
   const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
   try {
@@ -82,6 +93,8 @@ export async function startService(env: Record<string, string | undefined>, opts
     await store.close();
     throw new StartupError((err as Error).message);
   }
+  // One chart worker for the process (started on first render, closed at stop).
+  const charts = new ChartRenderer(opts.chartTimeoutMs ? { timeoutMs: opts.chartTimeoutMs } : {});
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
@@ -107,18 +120,21 @@ export async function startService(env: Record<string, string | undefined>, opts
         : {}),
       metrics,
       inflight: new InflightWork(),
+      charts,
       now: opts.now ?? (() => new Date()),
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
     };
+    for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
-    const port = await app.start(config.port);
+    const port = await app.start(config.port, config.host);
     logger.info(
       {
         port,
+        host: config.host ?? '(all interfaces)',
         mode: config.slack.appToken ? 'socket' : 'http',
         livekit: config.livekit.url,
-        database: config.databasePath,
+        database: describeTarget(config.database),
         est: config.sinch.credentials ? `managed (${config.sinch.estApiUrl})` : 'not managed: no Sinch access key',
       },
       'SIP Ops is listening',
@@ -128,6 +144,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       done ??= (async () => {
         logger.info({ reason }, 'shutting down');
         await app.stop(opts.drainMs ?? 10_000);
+        await charts.close();
         await store.close();
         logger.info('stopped');
       })();
@@ -135,6 +152,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     };
     return { app, deps, port, config, logger, store, shutdown };
   } catch (err) {
+    await charts.close();
     await store.close();
     throw err;
   }
@@ -150,7 +168,7 @@ async function resealSecrets(bindings: Repos['bindings'], logger: Logger, config
   if (n > 0) logger.info({ count: n }, 'sealed stored digest passwords with SECRETS_KEY');
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let running: Running;
   try {
     running = await startService(process.env);
@@ -159,6 +177,16 @@ async function main(): Promise<void> {
     console.error(`SIP Ops cannot start: ${msg}`);
     process.exit(1);
   }
+  installLastResort({
+    logger: running.logger,
+    onFault: (origin) => running.deps.metrics.processFaults.inc({ origin }),
+    restart: (reason) => {
+      running
+        .shutdown(`restart after a fault (${reason})`)
+        .catch(() => undefined)
+        .finally(() => process.exit(1));
+    },
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;

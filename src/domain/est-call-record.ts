@@ -4,9 +4,9 @@
  */
 export interface EstCallSeen {
   callId: string;
-  callResult?: string | null;
-  to?: string | null;
-  trunkId?: string | null;
+  callResult?: string | null | undefined;
+  to?: string | null | undefined;
+  trunkId?: string | null | undefined;
 }
 
 export function estCallNote(record: EstCallSeen | undefined): string {

@@ -148,19 +148,19 @@ function applyToResources(r: EstResources, s: EstStep): EstResources {
   if (s.resource === 'trunk') {
     if (s.action === 'ensure' && done && s.id) Object.assign(out, { trunkId: s.id, trunkCreated: s.created ?? false });
     if (s.action === 'remove' && done) { delete out.trunkId; delete out.trunkCreated; delete out.endpointId; delete out.endpointCreated; }
-    if (reborn) out.trunkId = s.newId;
+    if (reborn) out.trunkId = reborn;
   } else if (s.resource === 'endpoint') {
     if (s.action === 'ensure' && done && s.id) Object.assign(out, { endpointId: s.id, endpointCreated: s.created ?? false });
     if (s.action === 'remove' && done) { delete out.endpointId; delete out.endpointCreated; }
-    if (reborn) out.endpointId = s.newId;
+    if (reborn) out.endpointId = reborn;
   } else if (s.resource === 'acl') {
     if (s.action === 'ensure' && done && s.id) Object.assign(out, { aclId: s.id, aclCreated: s.created ?? false, aclLinked: s.linked ?? false, aclIp: s.ip });
     if (s.action === 'remove' && done) { delete out.aclId; delete out.aclCreated; delete out.aclLinked; delete out.aclIp; }
-    if (reborn) out.aclId = s.newId;
+    if (reborn) out.aclId = reborn;
   } else {
     if (s.action === 'ensure' && done && s.id) Object.assign(out, { credentialListId: s.id, credentialListCreated: s.created ?? false, credentialListLinked: s.linked ?? false });
     if (s.action === 'remove' && done) { delete out.credentialListId; delete out.credentialListCreated; delete out.credentialListLinked; }
-    if (reborn) out.credentialListId = s.newId;
+    if (reborn) out.credentialListId = reborn;
   }
   return out;
 }

@@ -3,6 +3,8 @@ import { sipSetupFeature } from './sip-setup';
 import { healthFeature, type HealthFeature } from './health';
 import { testCallFeature } from './test-call';
 import { inboundFeature } from './inbound';
+import { trendsFeature } from './trends';
+import { LoopbackClaims } from './loopback-claims';
 
 /** Feature instances built by the caller instead of with their defaults (the demo brings its own health feature). */
 export interface FeatureOverrides {
@@ -11,5 +13,9 @@ export interface FeatureOverrides {
 
 /** Every feature of the service, in registration order. */
 export function buildFeatures(deps: AppDeps, overrides: FeatureOverrides = {}): Feature[] {
-  return [sipSetupFeature(deps), overrides.health ?? healthFeature(deps), testCallFeature(deps), inboundFeature(deps)];
+  // One registry for both: a loopback test call claims its inbound leg, which the inbound feature then leaves to it.
+  const loopbacks = new LoopbackClaims(() => deps.now().getTime());
+  const testCall = testCallFeature(deps, { loopbacks });
+  const health = overrides.health ?? healthFeature(deps, { beforeScheduledRun: () => testCall.runDailyLoopbacks() });
+  return [sipSetupFeature(deps), health, testCall, inboundFeature(deps, { loopbacks }), trendsFeature(deps)];
 }

@@ -127,7 +127,7 @@ describe('/sip-setup with the EST side managed', () => {
     const res = await h.client.submitView({
       callbackId: 'binding_delete_confirm',
       values: { releaseDids: { value: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: 'Release' }, value: 'release' } } } },
-      privateMetadata: JSON.stringify({ name: 'acme-us', version: b.version, channel: OPS_CHANNEL }),
+      privateMetadata: JSON.stringify({ name: 'acme-us', id: b.id, version: b.version, channel: OPS_CHANNEL }),
       user: ADMIN_USER,
     });
     expect(res.body).toEqual({ response_action: 'clear' });

@@ -91,6 +91,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.features ? { features: opts.features } : {}),
       slackRetry: opts.slackRetry ?? { retries: 0 },
       drainMs: 5000,
+      // A cold chart worker compiles ECharts through tsx: slow on a shared 2-core machine.
+      chartTimeoutMs: 120_000,
       ...(opts.livekitTimeoutSec ? { livekitTimeoutSec: opts.livekitTimeoutSec } : {}),
       ...(sinch ? { sinch: { ...TEST_SINCH_CLIENT, ...opts.sinch?.client } } : {}),
     });
@@ -145,8 +147,16 @@ export function sinchEnv(emu: SinchEmulator): Record<string, string> {
 /** Test policies of the Sinch client: short timeout, no real back-off waits. */
 export const TEST_SINCH_CLIENT: SinchClientOptions = { timeoutMs: 2000, backoffBaseMs: 1, maxRetryAfterSec: 5, sleep: () => Promise.resolve() };
 
-/** Poll until `fn` returns a truthy value or time runs out. */
+/**
+ * The least time any wait for a condition is given. A bound only turns a hang into a readable failure;
+ * the condition decides. A busy machine (other suites, `stress-ng`, one core) stretches everything, so a
+ * short bound would make a test fail on wall-clock luck.
+ */
+export const MIN_WAIT_MS = 20_000;
+
+/** Poll until `fn` returns a truthy value or time runs out (`timeoutMs`, at least `MIN_WAIT_MS`). */
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+  timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SlackFiles } from './slack-files';
 
 /**
  * A local stand-in for the Slack Web API and for `response_url`s (slack-bolt.md §3.5, §9.1).
@@ -32,10 +33,12 @@ export type BodyResponse = { ok: boolean; [key: string]: unknown };
 export type StatusResponse = { status: number; retryAfter?: number; body?: unknown };
 /** Wait, then answer. */
 export type DelayedResponse = { delayMs: number; then: ScriptedResponse };
+/** Answer only once `until` settles: Slack is slow for exactly as long as a test needs, not a guessed time. */
+export type HeldResponse = { until: Promise<unknown>; then: ScriptedResponse };
 /** Destroy the socket without answering (a network error on the client side). */
 export type HangUpResponse = { hangUp: true };
 
-export type ScriptedResponse = BodyResponse | StatusResponse | DelayedResponse | HangUpResponse;
+export type ScriptedResponse = BodyResponse | StatusResponse | DelayedResponse | HeldResponse | HangUpResponse;
 /** Return `undefined` to let this call through to the next script or the default answer. */
 export type ScriptFn = (args: Args, call: RecordedCall) => ScriptedResponse | undefined;
 
@@ -76,7 +79,7 @@ export interface StoredView {
 
 export const STANDIN_TEAM = { id: 'T0001', name: 'Acme', domain: 'acme' } as const;
 export const STANDIN_BOT = { user_id: 'UBOT0001', bot_id: 'BBOT0001', app_id: 'A0001' } as const;
-const DEFAULT_SCOPES = ['commands', 'chat:write', 'chat:write.public'];
+const DEFAULT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
 
 /** Form fields that are free text even when they look like JSON. */
 const TEXT_FIELDS = new Set(['text', 'markdown_text', 'thread_ts', 'ts', 'channel', 'user', 'hash', 'view_id']);
@@ -86,6 +89,9 @@ function isStatus(r: ScriptedResponse): r is StatusResponse {
 }
 function isDelay(r: ScriptedResponse): r is DelayedResponse {
   return typeof (r as DelayedResponse).delayMs === 'number' && 'then' in r;
+}
+function isHeld(r: ScriptedResponse): r is HeldResponse {
+  return (r as HeldResponse).until instanceof Promise && 'then' in r;
 }
 function isHangUp(r: ScriptedResponse): r is HangUpResponse {
   return (r as HangUpResponse).hangUp === true;
@@ -100,6 +106,8 @@ export class SlackStandIn {
   scopes: string[] = [...DEFAULT_SCOPES];
   url = '';
 
+  /** External file uploads (files.getUploadURLExternal → POST → files.completeUploadExternal). */
+  readonly files = new SlackFiles(() => this.url);
   private server!: Server;
   private readonly posts = new Map<string, unknown[]>();
   private readonly scripts = new Map<string, Script[]>();
@@ -144,6 +152,7 @@ export class SlackStandIn {
     this.store.clear();
     this.order.length = 0;
     this.viewStore.clear();
+    this.files.reset();
   }
 
   /**
@@ -222,7 +231,9 @@ export class SlackStandIn {
     return hit!;
   }
 
+  /** Bounds are safety nets (at least 20 s, as `eventually` in app-harness): the condition decides. */
   private async poll(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+    timeoutMs = Math.max(timeoutMs, 20_000);
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`SlackStandIn: timed out after ${timeoutMs} ms waiting for ${what()}`);
@@ -247,9 +258,18 @@ export class SlackStandIn {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const raw = rawBytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://standin').pathname;
     const contentType = String(req.headers['content-type'] ?? '');
+
+    if (path.startsWith('/upload/') && req.method === 'POST') {
+      const id = decodeURIComponent(path.slice('/upload/'.length));
+      this.calls.push({ method: `upload:${id}`, args: { bytes: rawBytes.length }, token: undefined, at: Date.now() });
+      const answer = this.files.receive(id, rawBytes, req);
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
+      return;
+    }
 
     if (path.startsWith('/response_url/')) {
       const id = decodeURIComponent(path.slice('/response_url/'.length));
@@ -333,8 +353,9 @@ export class SlackStandIn {
 
   private async resolveDelays(r: ScriptedResponse | undefined): Promise<ScriptedResponse | undefined> {
     let out = r;
-    while (out && isDelay(out)) {
-      await sleep(out.delayMs);
+    while (out && (isDelay(out) || isHeld(out))) {
+      if (isDelay(out)) await sleep(out.delayMs);
+      else await out.until.catch(() => undefined);
       out = out.then;
     }
     return out;
@@ -356,6 +377,10 @@ export class SlackStandIn {
     switch (method) {
       case 'api.test':
         return { ok: true, args };
+      case 'files.getUploadURLExternal':
+        return this.scopes.includes('files:write') ? this.files.getUploadUrl(args) : { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.scopes.join(',') };
+      case 'files.completeUploadExternal':
+        return this.files.complete(args);
       case 'auth.test':
         return {
           ok: true,
@@ -368,8 +393,11 @@ export class SlackStandIn {
           is_enterprise_install: false,
         };
       case 'chat.postMessage': {
-        const channel = str(args.channel);
-        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const asked = str(args.channel);
+        if (!asked) return { ok: false, error: 'channel_not_found' };
+        // docs: methods/chat.postMessage ("Channels" / app DMs): a user ID as `channel` posts to the
+        // app's DM with that user, and the answer names the DM's channel ID (D…).
+        const channel = /^[UW][A-Z0-9]+$/.test(asked) ? dmChannelOf(asked) : asked;
         if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
           return { ok: false, error: 'no_text' };
         }
@@ -594,4 +622,9 @@ export function decodeArgs(raw: string, contentType: string): Args {
     out[k] = v;
   }
   return out;
+}
+
+/** The stand-in's DM channel between the app and `user` (stable per user). */
+export function dmChannelOf(user: string): string {
+  return `D${user.slice(1)}`;
 }

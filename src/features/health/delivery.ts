@@ -27,6 +27,8 @@ export interface DeliveryDeps {
   threadPaceMs?: number;
   /** Bindings with problems detailed in the thread (default 40). */
   threadMaxBindings?: number;
+  /** After the summary and its thread: the trend chart into the thread (never throws). */
+  summaryChart?: (client: WebClient, parent: { channel: string; ts: string }) => Promise<void>;
 }
 
 /** The summary message of a run: details in its thread, or pointing at the command's reply. */
@@ -40,8 +42,13 @@ export function summaryOf(run: HealthRun, timeZone: string, details: 'thread' | 
     wallMs: run.wallMs,
     timeZone,
     details,
+    runId: run.id,
     ...(requestedBy ? { requestedBy } : {}),
   });
+}
+
+function idOf(b: { id: string } | undefined): { bindingId?: string } {
+  return b ? { bindingId: b.id } : {};
 }
 
 function remember(map: Map<string, Promise<void>>, id: string, p: Promise<void>): Promise<void> {
@@ -95,6 +102,8 @@ export class HealthDelivery {
       if (i > 0) await sleep(this.d.threadPaceMs ?? 1100);
       await this.post(parent.channel, reply, parent.ts);
     }
+    const client = this.d.client();
+    if (this.d.summaryChart && client && !this.d.stopped()) await this.d.summaryChart(client, parent);
   }
 
   private async sendAlerts(run: HealthRun): Promise<void> {
@@ -110,7 +119,7 @@ export class HealthDelivery {
       const o = { trigger: run.trigger, at: run.finishedAt, timeZone: this.tz };
       for (const [channel, ts] of byChannel) {
         if (ts.length <= ALERTS_PER_CHANNEL) {
-          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), o));
+          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), { ...o, ...idOf(bindings.get(t.binding)) }));
         } else {
           await this.post(channel, alertDigest(ts, o));
         }

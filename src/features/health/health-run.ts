@@ -6,14 +6,14 @@
  */
 import type { AppDeps } from '../../app';
 import type { Binding } from '../../domain/binding';
-import { runChecks, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
+import { runChecks, worstStatus, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
+import { LOOPBACK_DAILY_KEY, loopbackFinding, parseDailySet } from '../../domain/loopback';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { createOptionsProber } from '../../sip/options-client';
 import { countingGateway } from './counting-gateway';
 import { runProbes, type ProbeSettings } from './run-probes';
 import { readEst } from './est-read';
-import { worstStatus } from '../../domain/health-checks';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -62,6 +62,20 @@ async function readLiveKit(gateway: LiveKitGateway): Promise<LiveKitRead> {
   return r.ok ? { ok: true, snapshot: r.value } : { ok: false, failure: r.failure };
 }
 
+/** Bindings with daily loopbacks on get a finding from their last loopback (a failed one fails the binding). */
+async function withLoopbackFindings(repos: AppDeps['repos'], report: HealthReport): Promise<HealthReport> {
+  const daily = new Set(parseDailySet(await repos.meta.get(LOOPBACK_DAILY_KEY)));
+  if (daily.size === 0) return report;
+  const bindings = await Promise.all(
+    report.bindings.map(async (b) => {
+      if (!daily.has(b.name)) return b;
+      const findings = [...b.findings, loopbackFinding(b.name, await repos.calls.latest('loopback', b.name))];
+      return { ...b, findings, status: worstStatus(findings.map((f) => f.status)) };
+    }),
+  );
+  return { ...report, bindings };
+}
+
 export async function performHealthRun(
   deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'sinch'>,
   opts: HealthRunOptions = {},
@@ -100,7 +114,7 @@ export async function performHealthRun(
     const findings = [...b.findings, ...more];
     return more.length ? { ...b, findings, status: worstStatus(findings.map((f) => f.status)) } : b;
   });
-  const report: HealthReport = { global: full.global, bindings, est: est.report };
+  const report = await withLoopbackFindings(deps.repos, { global: full.global, bindings, est: est.report });
   return {
     report,
     livekitCalls: Object.values(counted.counts).reduce((a, b) => a + b, 0),

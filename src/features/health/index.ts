@@ -9,19 +9,20 @@
  * status-store.ts), posting summaries and alerts (delivery.ts), the Slack handlers
  * (slack-handlers.ts), the Home tab (home.ts) and the schedule (schedule.ts).
  */
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps, Feature, FeatureContext } from '../../app';
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION } from '../../slack/action-ids';
 import type { RunTrigger } from '../../store/health-runs-repo';
+import { postSummaryChart } from '../trends/deliver';
 import { HealthDelivery } from './delivery';
 import { DEFAULT_PROBE_SETTINGS, type HealthRunOptions } from './health-run';
 import { publishHome } from './home';
 import { RUN_AGAIN_ACTION } from './messages';
 import { HealthRunner, type HealthRun } from './runner';
 import { HealthSchedule } from './schedule';
-import { checkBindingButton, checkCommand, runAgainButton } from './slack-handlers';
+import { checkBindingButton, checkCommand, homeMenu, runAgainButton } from './slack-handlers';
 import { HealthStatusStore } from './status-store';
 
 export { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
@@ -50,6 +51,8 @@ export interface HealthOptions {
   threadMaxBindings?: number;
   /** Register the node-cron job (default true). The make-up run at start happens either way. */
   schedule?: boolean;
+  /** Runs before each scheduled run (the daily loopbacks of the test-call feature), so its results are in the summary. */
+  beforeScheduledRun?: () => Promise<void>;
 }
 
 export interface HealthFeature extends Feature {
@@ -90,9 +93,10 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     stopped: () => stopped,
     ...(opts.threadPaceMs !== undefined ? { threadPaceMs: opts.threadPaceMs } : {}),
     ...(opts.threadMaxBindings !== undefined ? { threadMaxBindings: opts.threadMaxBindings } : {}),
+    ...(deps.charts ? { summaryChart: (web: WebClient, parent: { channel: string; ts: string }) => postSummaryChart(deps, web, logger, parent) } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
-  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped });
+  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, slots: deps.repos.coordination.slots, ...(opts.beforeScheduledRun ? { before: opts.beforeScheduledRun } : {}) });
   const home = { deps, statuses };
   const handlers = { deps, logger, runner, delivery, home };
 
@@ -103,6 +107,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
       ctx.setup.add({ name: 'check', usage: 'check [name]', summary: 'run the health checks now (one binding or all)', run: checkCommand(handlers) });
       ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
       ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));
+      ctx.listeners.action<BlockAction<OverflowAction>>(HOME_BINDING_ACTION, homeMenu(handlers));
       ctx.bolt.event('app_home_opened', async ({ event, client: web }) => {
         if (event.tab !== 'home') return;
         try {

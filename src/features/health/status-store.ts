@@ -19,7 +19,7 @@ const checkStatus = z.enum(['pass', 'warn', 'fail']);
 const statusMapSchema = z.record(z.string(), checkStatus);
 const knownStatusesSchema = z.record(
   z.string(),
-  z.object({ status: checkStatus, at: z.string(), runId: z.string(), top: z.string().optional() }),
+  z.object({ status: checkStatus, at: z.string(), runId: z.string(), top: z.string().exactOptional() }),
 );
 
 export class HealthStatusStore {

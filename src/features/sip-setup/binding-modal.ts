@@ -14,8 +14,9 @@ export const ACTION = 'value';
 
 export interface ModalMeta {
   mode: 'create' | 'edit';
-  /** Edit: the binding name and the version the form was filled from (optimistic lock). */
+  /** Edit: the binding name, its identity (never reused) and the version the form was filled from (optimistic lock). */
   name?: string;
+  id?: string;
   version?: number;
   /** Where /sip-setup was typed: progress is posted there. */
   channel: string;
@@ -28,13 +29,10 @@ export function encodeMeta(m: ModalMeta): string {
 export function decodeMeta(s: string): ModalMeta | undefined {
   try {
     const v = JSON.parse(s) as Partial<ModalMeta>;
-    if ((v.mode === 'create' || v.mode === 'edit') && typeof v.channel === 'string') {
-      return {
-        mode: v.mode,
-        channel: v.channel,
-        ...(typeof v.name === 'string' ? { name: v.name } : {}),
-        ...(typeof v.version === 'number' ? { version: v.version } : {}),
-      };
+    if (v.mode === 'create' && typeof v.channel === 'string') return { mode: 'create', channel: v.channel };
+    // An edit form names its binding by identity and version; one without them is from an older version.
+    if (v.mode === 'edit' && typeof v.channel === 'string' && typeof v.name === 'string' && typeof v.id === 'string' && v.id && typeof v.version === 'number') {
+      return { mode: 'edit', channel: v.channel, name: v.name, id: v.id, version: v.version };
     }
   } catch {
     // fall through

@@ -3,6 +3,7 @@
  * commits it to the database (binding row + journal + audit in one transaction) or undoes
  * what it did. `recover()` finishes the journal's open entries after a crash.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Binding, BindingResources, BindingSpec } from '../../domain/binding';
 import { redactSpec, specOf } from '../../domain/binding';
@@ -67,6 +68,9 @@ export interface ExecutorDeps {
   now: () => Date;
 }
 
+/** How long a replica's claim on a binding outlives it (renewed every third of it while the change runs). */
+const LEASE_MS = 60_000;
+
 const ACTION: Record<ChangeKind, string> = { create: 'binding.create', update: 'binding.update', import: 'binding.import', delete: 'binding.delete' };
 
 export class ChangeExecutor {
@@ -74,6 +78,9 @@ export class ChangeExecutor {
   private readonly busy = new Set<string>();
   /** The spec of the change being rolled back in this process (its digest password is only in memory). */
   private readonly current = new Map<string, BindingSpec>();
+  /** Shared leases this replica holds (PostgreSQL: other replicas see them), renewed while the change runs. */
+  private readonly leased = new Map<string, { holder: string; renew: NodeJS.Timeout }>();
+  private readonly replica = randomUUID().slice(0, 8);
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -88,8 +95,32 @@ export class ChangeExecutor {
     return true;
   }
 
+  /**
+   * Reserve a binding name here and in every replica (a lease of LEASE_MS, renewed while the change
+   * runs; a dead replica's lease runs out). Refused with the Slack user whose change holds it.
+   */
+  async reserveFor(name: string, actor: string): Promise<{ ok: true } | { ok: false; holder: string }> {
+    if (!this.reserve(name)) return { ok: false, holder: this.leased.get(name)?.holder.split('@')[0] ?? actor };
+    const holder = `${actor}@${this.replica}`;
+    const leases = this.deps.repos.coordination.leases;
+    const r = await leases.acquire(`binding:${name}`, holder, LEASE_MS).catch((err: unknown) => ({ ok: false as const, holder: `(${(err as Error).message})` }));
+    if (!r.ok) {
+      this.busy.delete(name);
+      return { ok: false, holder: r.holder.split('@')[0] ?? r.holder };
+    }
+    const renew = setInterval(() => void leases.acquire(`binding:${name}`, holder, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+    renew.unref();
+    this.leased.set(name, { holder, renew });
+    return { ok: true };
+  }
+
   release(name: string): void {
     this.busy.delete(name);
+    const l = this.leased.get(name);
+    if (!l) return;
+    clearInterval(l.renew);
+    this.leased.delete(name);
+    void this.deps.repos.coordination.leases.release(`binding:${name}`, l.holder).catch(() => undefined);
   }
 
   /** Apply a change whose name the caller has reserved. */

@@ -8,16 +8,19 @@ import { describeFailure } from '../../domain/livekit-failure';
 import { isManaged } from '../../domain/est-plan';
 import { SinchError } from '../../sinch/errors';
 import { numberAssignment } from '../../sinch/gateway';
+import { NO_KEY_MESSAGE } from '../../secrets/at-rest';
 import { withTimeout } from '../../with-timeout';
 import { hostLabel } from './est-steps';
 import type { ModalMeta } from './binding-modal';
 import type { SipSetupContext } from './context';
 
-type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs' | 'sinch'>;
+type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs' | 'sinch' | 'config'>;
 
-/** Create over an existing name, edit of a deleted or changed binding, a change already running. */
+/** Create over an existing name, edit of a deleted or changed binding, a change already running, a digest password with nowhere to keep it. */
 function stateErrors(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): BindingFieldErrors {
   const errors: BindingFieldErrors = {};
+  // Refused here, before LiveKit is touched: the password could not be stored after the trunks exist.
+  if (spec.auth.kind === 'digest' && !ctx.config.secretsKey) errors.digestPassword = NO_KEY_MESSAGE;
   if (meta.mode === 'create' && existing) errors.name = `A binding named ${spec.name} exists already. Pick another name, or edit it with /sip-setup ${spec.name}.`;
   if (meta.mode === 'edit' && !existing) errors.trunkDomain = `Binding ${spec.name} was deleted while this form was open.`;
   if (meta.mode === 'edit' && existing && existing.version !== meta.version) {

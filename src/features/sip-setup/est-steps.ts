@@ -270,8 +270,8 @@ export class EstStepRunner {
       intervalMs: this.opts.provisioningIntervalMs,
       sleep: this.opts.sleep,
       onProgress: async (poll, state) => {
-        step.detail = state.state === 'pending' ? `provisioning: ${state.status}, check ${poll}/${this.opts.provisioningPolls}` : undefined;
-        if (step.detail === undefined) delete step.detail;
+        if (state.state === 'pending') step.detail = `provisioning: ${state.status}, check ${poll}/${this.opts.provisioningPolls}`;
+        else delete step.detail;
         await c.progress();
       },
     });
@@ -320,7 +320,7 @@ function endpointInput(name: string, t: EndpointTarget) {
   return { name, address: t.address, port: t.port, transport: t.transport, priority: 1, enabled: true };
 }
 
-function sameTarget(e: { address?: string | null; port?: number | null; transport?: string | null }, t: EndpointTarget): boolean {
+function sameTarget(e: { address?: string | null | undefined; port?: number | null | undefined; transport?: string | null | undefined }, t: EndpointTarget): boolean {
   return (e.address ?? '').toLowerCase() === t.address && (e.port ?? 5060) === t.port && (e.transport ?? 'UDP').toUpperCase() === t.transport;
 }
 

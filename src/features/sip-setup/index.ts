@@ -19,7 +19,9 @@ import { ChangeExecutor } from './change-executor';
 import { EstStepRunner } from './est-steps';
 import type { SipSetupContext } from './context';
 import { deleteCommandHandler, deleteConfirmHandler } from './delete';
-import { formSubmitHandler, openFormHandler } from './form';
+import { formSubmitHandler, newBindingButtonHandler, openFormHandler } from './form';
+import { NEW_BINDING_ACTION } from '../../slack/action-ids';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { importHandler } from './import';
 import { listHandler, showHandler } from './list-show';
 import { DELETE_CONFIRM_CALLBACK } from './messages';
@@ -75,18 +77,20 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     register(fc: FeatureContext) {
       notify = fc.notifyClient;
       boltClient = fc.bolt.client;
-      fc.setup.setFallback(openFormHandler(ctx));
-      fc.setup.add({ name: 'list', usage: 'list', summary: 'all bindings', run: listHandler(ctx) });
+      fc.setup.setFallback(openFormHandler(ctx, fc.setup));
+      fc.setup.add({ name: 'list', usage: 'list [failing | <prefix>] [page <n>]', summary: 'bindings, failing first, a page at a time', run: listHandler(ctx) });
       fc.setup.add({ name: 'show', usage: 'show <name>', summary: 'one binding: desired vs actual LiveKit state, drift marked', run: showHandler(ctx) });
       fc.setup.add({
         name: 'import',
         usage: 'import <name> inbound=ST_… rule=SDR_… outbound=ST_…',
         summary: 'adopt resources made with `lk` as a binding',
+        adminOnly: true,
         run: importHandler(ctx),
       });
-      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', run: deleteCommandHandler(ctx) });
+      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', adminOnly: true, run: deleteCommandHandler(ctx) });
       fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
       fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
+      fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));
     },
     async start() {
       await recovery.recover();

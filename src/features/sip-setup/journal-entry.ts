@@ -41,33 +41,38 @@ const bindingSpec = z.object({
   transport: z.enum(['udp', 'tcp', 'tls']),
   livekitSipHost: z.string(),
   dispatch,
-  agentName: z.string().optional(),
+  agentName: z.string().exactOptional(),
   reportChannel: z.string(),
-  est: z.object({ side: z.enum(['managed', 'manual']) }).optional(),
+  est: z.object({ side: z.enum(['managed', 'manual']) }).exactOptional(),
 });
 
 const estResources = z
   .object({
-    trunkId: z.string().optional(),
-    trunkCreated: z.boolean().optional(),
-    endpointId: z.string().optional(),
-    endpointCreated: z.boolean().optional(),
-    aclId: z.string().optional(),
-    aclCreated: z.boolean().optional(),
-    aclLinked: z.boolean().optional(),
-    aclIp: z.string().optional(),
-    credentialListId: z.string().optional(),
-    credentialListCreated: z.boolean().optional(),
-    credentialListLinked: z.boolean().optional(),
+    trunkId: z.string().exactOptional(),
+    trunkCreated: z.boolean().exactOptional(),
+    endpointId: z.string().exactOptional(),
+    endpointCreated: z.boolean().exactOptional(),
+    aclId: z.string().exactOptional(),
+    aclCreated: z.boolean().exactOptional(),
+    aclLinked: z.boolean().exactOptional(),
+    aclIp: z.string().exactOptional(),
+    credentialListId: z.string().exactOptional(),
+    credentialListCreated: z.boolean().exactOptional(),
+    credentialListLinked: z.boolean().exactOptional(),
   })
-  .optional();
+  .exactOptional();
 
 export const changeRequestSchema: z.ZodType<ChangeRequest> = z.object({
   spec: bindingSpec,
-  previous: bindingSpec.optional(),
-  previousVersion: z.number().optional(),
-  resources: z.object({ inboundTrunkId: z.string().optional(), dispatchRuleId: z.string().optional(), outboundTrunkId: z.string().optional(), est: estResources }),
-  viewId: z.string().optional(),
+  previous: bindingSpec.exactOptional(),
+  previousVersion: z.number().exactOptional(),
+  resources: z.object({
+    inboundTrunkId: z.string().exactOptional(),
+    dispatchRuleId: z.string().exactOptional(),
+    outboundTrunkId: z.string().exactOptional(),
+    est: estResources,
+  }),
+  viewId: z.string().exactOptional(),
 });
 
 export const CHANGE_JOURNAL: JournalReader<ChangeStep, ChangeRequest> = { steps: changeStepsSchema, request: changeRequestSchema };

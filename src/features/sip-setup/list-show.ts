@@ -1,6 +1,7 @@
 /** `/sip-setup list` and `/sip-setup show <name>` (anyone may read). */
 import { driftOf } from '../../domain/binding-resources';
 import { code } from '../../slack/mrkdwn';
+import { bindingChartButton } from '../trends/chart-button';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import type { SipSetupContext } from './context';
 import { readActual } from './livekit-state';
@@ -9,11 +10,20 @@ import { estDesiredFor, estDrift, runEstChecks } from '../../domain/est-checks';
 import { readEstSnapshot } from '../../sinch/snapshot';
 import type { Binding } from '../../domain/binding';
 import type { KnownBlock } from '../../slack/block-kit';
+import { HealthStatusStore } from '../health/status-store';
+import { parseListArgs } from './list-message';
 
-export function listHandler(ctx: Pick<SipSetupContext, 'repos'>): (c: SubcommandContext) => Promise<void> {
-  return async ({ args }) => {
-    const bindings = await ctx.repos.bindings.list();
-    await args.ack({ response_type: 'ephemeral', ...listMessage(bindings) });
+export function listHandler(ctx: Pick<SipSetupContext, 'repos' | 'logger'>): (c: SubcommandContext) => Promise<void> {
+  const statuses = new HealthStatusStore(ctx.repos.meta, ctx.logger);
+  return async ({ args, argv }) => {
+    const q = parseListArgs(argv);
+    if ('usage' in q) {
+      await args.ack({ response_type: 'ephemeral', text: q.usage });
+      return;
+    }
+    const [bindings, known] = await Promise.all([ctx.repos.bindings.list(), statuses.knownStatuses()]);
+    const byName = Object.fromEntries(Object.entries(known).map(([name, k]) => [name, k.status]));
+    await args.ack({ response_type: 'ephemeral', ...listMessage(bindings, byName, q) });
   };
 }
 
@@ -45,7 +55,7 @@ export function showHandler(ctx: Pick<SipSetupContext, 'repos' | 'livekit' | 'si
     await args.ack({ response_type: 'ephemeral', text: `Reading binding ${code(name)} from LiveKit…` });
     const actual = await readActual(ctx.livekit, binding.resources);
     const msg = actual.ok ? showMessage(binding, actual.value, driftOf(binding, binding.resources, actual.value)) : showMessage(binding, undefined, [], actual.error);
-    msg.blocks.push(...(await estBlocks(ctx, binding)));
-    await args.respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
+    const blocks: KnownBlock[] = [...msg.blocks, ...(await estBlocks(ctx, binding)), { type: 'actions', elements: [bindingChartButton(binding.id)] }];
+    await args.respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks });
   };
 }

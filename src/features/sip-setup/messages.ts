@@ -19,6 +19,7 @@ import { LIMITS, truncate } from '../../slack/limits';
 import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
 
 export type { SlackMessage };
+export { listMessage, type ListQuery } from './list-message';
 
 const VERB: Record<ChangeKind, string> = { create: 'Creating', update: 'Updating', import: 'Importing', delete: 'Deleting' };
 const DONE: Record<ChangeKind, string> = { create: 'created', update: 'updated', import: 'imported', delete: 'deleted' };
@@ -150,31 +151,6 @@ export function announcement(kind: ChangeKind, name: string, actor: string, chan
   return { text: `${actor} ${DONE[kind]} binding ${name}`, blocks: [section(truncate(head + body, LIMITS.sectionText))] };
 }
 
-export function listMessage(bindings: Binding[]): SlackMessage {
-  if (bindings.length === 0) {
-    return { text: 'No bindings yet', blocks: [section('No bindings yet. Create one with `/sip-setup`, or adopt existing LiveKit resources with `/sip-setup import`.')] };
-  }
-  const lines = bindings.map((b) => {
-    const agent = b.agentName ? ` · agent ${code(b.agentName)}` : '';
-    return `• *${escapeMrkdwn(b.name)}* · ${code(b.trunkDomain)} · ${b.dids.length} DID${b.dids.length === 1 ? '' : 's'} · ${b.transport.toUpperCase()}${agent} · ${channelRef(b.reportChannel)}`;
-  });
-  const blocks: KnownBlock[] = [section(`*${bindings.length} binding${bindings.length === 1 ? '' : 's'}*`)];
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk.length + line.length + 1 > LIMITS.sectionText - 100) {
-      blocks.push(section(chunk));
-      chunk = '';
-      if (blocks.length >= LIMITS.messageBlocks - 2) break;
-    }
-    chunk += (chunk ? '\n' : '') + line;
-  }
-  if (chunk && blocks.length < LIMITS.messageBlocks - 1) blocks.push(section(chunk));
-  const shown = blocks.length - 1;
-  if (shown < Math.ceil(lines.length / 20) && blocks.length < LIMITS.messageBlocks) blocks.push(context('List cut to fit one message; use `/sip-setup show <name>` for one binding.'));
-  blocks.push(context('`/sip-setup show <name>` for details and drift, `/sip-setup <name>` to edit.'));
-  return { text: `${bindings.length} bindings`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
-}
-
 export type EstShowState =
   | { state: 'no-key' }
   | { state: 'error'; error: string }
@@ -238,6 +214,8 @@ export const DELETE_CONFIRM_CALLBACK = 'binding_delete_confirm';
 /** What the delete dialog carries: the binding, the version it showed, where the command was typed. */
 export interface DeleteConfirmMeta {
   name: string;
+  /** The binding's identity (never reused). */
+  id: string;
   version: number;
   channel: string;
 }
@@ -249,7 +227,9 @@ export function encodeDeleteMeta(m: DeleteConfirmMeta): string {
 export function decodeDeleteMeta(s: string): DeleteConfirmMeta | undefined {
   try {
     const v = JSON.parse(s) as Partial<DeleteConfirmMeta>;
-    if (typeof v.name === 'string' && typeof v.version === 'number' && typeof v.channel === 'string') return { name: v.name, version: v.version, channel: v.channel };
+    if (typeof v.name === 'string' && typeof v.id === 'string' && v.id && typeof v.version === 'number' && typeof v.channel === 'string') {
+      return { name: v.name, id: v.id, version: v.version, channel: v.channel };
+    }
   } catch {
     // fall through
   }
@@ -261,7 +241,7 @@ export function deleteConfirmModal(binding: Binding, channel: string): ModalView
   return {
     type: 'modal',
     callback_id: DELETE_CONFIRM_CALLBACK,
-    private_metadata: encodeDeleteMeta({ name: binding.name, version: binding.version, channel }),
+    private_metadata: encodeDeleteMeta({ name: binding.name, id: binding.id, version: binding.version, channel }),
     title: { type: 'plain_text', text: 'Delete binding?' },
     submit: { type: 'plain_text', text: 'Delete' },
     close: { type: 'plain_text', text: 'Cancel' },

@@ -34,12 +34,13 @@ describe('the Home tab', () => {
     expect(await homeRows(home)).toEqual([
       {
         name: 'alpha',
+        id: (await home.deps.repos.bindings.get('alpha'))!.id,
         status: 'pass',
         checkedAt: '2024-05-03T09:00:00.000Z',
         lastTest: { startedAt: '2024-05-03T08:30:00.000Z', outcome: 'answered', callee: '+14155550123', sipStatus: 200 },
       },
-      { name: 'bravo', status: 'fail', checkedAt: '2024-05-03T09:00:00.000Z', top: 'Dispatch rule SDR_b not found in LiveKit' },
-      { name: 'charlie' },
+      { name: 'bravo', id: (await home.deps.repos.bindings.get('bravo'))!.id, status: 'fail', checkedAt: '2024-05-03T09:00:00.000Z', top: 'Dispatch rule SDR_b not found in LiveKit' },
+      { name: 'charlie', id: (await home.deps.repos.bindings.get('charlie'))!.id },
     ]);
   });
 

@@ -1,0 +1,3 @@
+export { ChartRenderer, renderTrendChart, type ChartError, type ChartErrorKind, type ChartImage, type ChartRendererOptions, type Result } from './renderer';
+export type { RenderOptions } from './render-core';
+export { OKABE_ITO, type TrendChartOptions } from './trend-option';

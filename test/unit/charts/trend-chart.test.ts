@@ -1,0 +1,143 @@
+import { PNG } from 'pngjs';
+import { ChartRenderer } from '../../../src/charts';
+import { trendChartSvg } from '../../../src/charts/render-core';
+import { CHART_WIDTH, OKABE_ITO, dateLabelInterval, shortName } from '../../../src/charts/trend-option';
+import type { Trends } from '../../../src/domain/trends';
+import { FIXTURE_TZ, fixtureNames, fixtureTrends } from '../../support/trend-fixture';
+
+interface SvgText {
+  x: number;
+  y: number;
+  text: string;
+}
+
+/** The text elements ECharts wrote, with their translate() position. */
+function svgTexts(svg: string): SvgText[] {
+  return [...svg.matchAll(/<text[^>]*transform="translate\(([\d.-]+) ([\d.-]+)\)"[^>]*>([^<]*)/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3]! }));
+}
+
+function hex(c: string): [number, number, number] {
+  return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+describe('trend chart SVG', () => {
+  const trends = fixtureTrends(8, 30);
+  const { svg } = trendChartSvg(trends);
+
+  it('labels every binding in the health grid and states the period and time zone', () => {
+    const texts = svgTexts(svg).map((t) => t.text);
+    for (const name of fixtureNames(8)) expect(texts).toContain(shortName(name));
+    expect(svg).toContain(`${trends.dates[0]} to ${trends.dates[29]}`);
+    expect(svg).toContain(`Time zone ${FIXTURE_TZ}`);
+    expect(texts).toContain(`Date (${FIXTURE_TZ})`);
+    expect(svg).toMatch(/>seconds</); // y-axis names (rotated, so not in svgTexts)
+    expect(svg).toMatch(/>%</);
+  });
+
+  it('cuts long binding names with an ellipsis instead of running into the plot', () => {
+    expect(shortName('onboarding-hotline-berlin')).toBe('onboarding-hot…');
+    expect(svg).toContain('onboarding-hot…');
+  });
+
+  it('spaces the 30 date labels of each axis so they never touch', () => {
+    const dates = svgTexts(svg).filter((t) => /^\d\d-\d\d$/.test(t.text));
+    const rows = new Map<number, number[]>();
+    for (const d of dates) rows.set(d.y, [...(rows.get(d.y) ?? []), d.x]);
+    expect(rows.size).toBe(4); // one day axis per panel
+    const widest = 5 * 12 * 0.64; // five DejaVu Sans glyphs at 12 px, digits are 0.636 em
+    for (const xs of rows.values()) {
+      expect(xs.length).toBeGreaterThanOrEqual(5);
+      xs.sort((a, b) => a - b);
+      for (let i = 1; i < xs.length; i++) expect(xs[i]! - xs[i - 1]!).toBeGreaterThan(widest);
+    }
+  });
+
+  it('labels every day of a 7-day chart', () => {
+    expect(dateLabelInterval(7)).toBe(0);
+    const week = trendChartSvg(fixtureTrends(3, 7)).svg;
+    const labels = svgTexts(week).filter((t) => /^\d\d-\d\d$/.test(t.text));
+    expect(labels).toHaveLength(7 * 4);
+  });
+
+  it('says how many bindings are left out, worst first', () => {
+    const many = fixtureTrends(50, 30, 20);
+    const out = trendChartSvg(many, { maxLines: 6, maxRows: 12 }).svg;
+    expect(out).toContain('Lines: worst 6 of 50 bindings; 38 more not shown');
+    const rowLabels = svgTexts(out).filter((t) => many.bindings.some((b) => shortName(b.name) === t.text));
+    expect(new Set(rowLabels.map((t) => t.text))).toEqual(new Set(many.bindings.slice(0, 12).map((b) => shortName(b.name))));
+  });
+});
+
+describe('ChartRenderer (worker thread)', () => {
+  const renderer = new ChartRenderer();
+  afterAll(() => renderer.close());
+
+  it('renders a PNG with drawn pixels in the plot areas', async () => {
+    const r = await renderer.render(fixtureTrends(8, 30), {}, true);
+    if (!r.ok) throw new Error(`${r.error.kind}: ${r.error.message}`);
+    const png = PNG.sync.read(r.value.png);
+    expect([png.width, png.height]).toEqual([r.value.width, r.value.height]);
+    expect(png.width).toBe(CHART_WIDTH * 2);
+    expect(r.value.svg).toContain('sales-eu');
+    // First line panel (share reaching an agent) and the health grid, from the option's layout.
+    const count = (x0: number, y0: number, x1: number, y1: number, match: (p: [number, number, number]) => boolean): number => {
+      let n = 0;
+      for (let y = y0 * 2; y < y1 * 2; y++)
+        for (let x = x0 * 2; x < x1 * 2; x++) {
+          const i = (y * png.width + x) * 4;
+          if (match([png.data[i]!, png.data[i + 1]!, png.data[i + 2]!])) n++;
+        }
+      return n;
+    };
+    const notWhite = (p: [number, number, number]): boolean => p.some((c) => c < 235);
+    const near = (c: string) => (p: [number, number, number]) => hex(c).every((v, i) => Math.abs(v - p[i]!) < 24);
+    const panel = [120, 120, 460, 190] as const;
+    const panelPixels = (panel[2] - panel[0]) * (panel[3] - panel[1]) * 4;
+    expect(count(...panel, notWhite) / panelPixels).toBeGreaterThan(0.02);
+    expect(count(...panel, near(OKABE_ITO.blue))).toBeGreaterThan(50);
+    const gridTop = r.value.height / 2 - 58 - 8 * 18;
+    expect(count(120, gridTop + 2, 460, gridTop + 8 * 18 - 2, near(OKABE_ITO.bluishGreen))).toBeGreaterThan(1000);
+    expect(count(120, gridTop + 2, 460, gridTop + 8 * 18 - 2, near(OKABE_ITO.vermillion))).toBeGreaterThan(50);
+  });
+
+  it('returns a typed error when rendering fails, and keeps working', async () => {
+    const bad = await renderer.render({ dates: null } as unknown as Trends);
+    expect(bad).toMatchObject({ ok: false, error: { kind: 'render-failed' } });
+    const good = await renderer.render(fixtureTrends(1, 7));
+    expect(good.ok).toBe(true);
+  });
+
+  it('returns a timeout error instead of waiting; once closed it answers closed', async () => {
+    const impatient = new ChartRenderer({ timeoutMs: 1 });
+    try {
+      await expect(impatient.render(fixtureTrends(8, 30))).resolves.toMatchObject({ ok: false, error: { kind: 'timeout' } });
+    } finally {
+      await impatient.close();
+    }
+    await expect(impatient.render(fixtureTrends(1, 7))).resolves.toMatchObject({ ok: false, error: { kind: 'closed' } });
+  });
+
+  it('terminates the worker after idleMs without work and starts it again for the next render', async () => {
+    const idle = new ChartRenderer({ idleMs: 50, timeoutMs: 120_000 });
+    try {
+      expect(idle.workerRunning).toBe(false);
+      expect((await idle.render(fixtureTrends(1, 7))).ok).toBe(true);
+      expect(idle.workerRunning).toBe(true);
+      while (idle.workerRunning) await new Promise((r) => setTimeout(r, 20));
+      const again = await idle.render(fixtureTrends(2, 7));
+      expect(again.ok).toBe(true);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('reports a worker that runs out of memory as out-of-memory', async () => {
+    const tiny = new ChartRenderer({ maxHeapMb: 8 });
+    try {
+      const r = await tiny.render(fixtureTrends(50, 30));
+      expect(r).toMatchObject({ ok: false, error: { kind: 'out-of-memory' } });
+    } finally {
+      await tiny.close();
+    }
+  });
+});
