@@ -21,6 +21,7 @@ import { LiveKitEmulator } from '../test/support/livekit-emulator';
 import { signWebhook } from '../test/support/livekit-webhook';
 import { SlackStandIn } from '../test/support/slack-standin';
 import { signSlackRequest, slashCommand } from '../test/support/slack-request';
+import { benchSinch } from './sinch';
 
 const ROOT = join(__dirname, '..');
 
@@ -459,6 +460,7 @@ async function main(): Promise<void> {
   if (want('inbound')) await benchInboundSlack(rows);
   if (want('health-run')) await benchHealthRun(rows);
   if (want('start')) await benchStartAndMemory(rows);
+  if (want('sinch')) await benchSinch(rows);
   if (want('loopback')) await benchLoopback(rows);
   loader?.child.stdin?.end();
   console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);

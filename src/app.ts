@@ -15,6 +15,7 @@ import type { LiveKitGateway } from './livekit/gateway';
 import { LiveKitWebhookVerifier } from './livekit/webhook';
 import { boltLogLevel, toBoltLogger } from './logger';
 import type { Metrics } from './metrics';
+import type { SinchGateway } from './sinch/gateway';
 import type { Repos, Store } from './store';
 import { helpSubcommand } from './slack/subcommand-help';
 import { SetupCommandRouter } from './slack/subcommand-router';
@@ -27,6 +28,8 @@ export interface AppDeps {
   store: Store;
   repos: Repos;
   livekit: LiveKitGateway;
+  /** Sinch EST and Numbers APIs; absent without a Sinch access key (the EST side is then a checklist). */
+  sinch?: SinchGateway;
   metrics: Metrics;
   inflight: InflightWork;
   /** Wall clock; tests inject a fake one. */

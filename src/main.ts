@@ -9,6 +9,7 @@ import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { SecretsAtRest } from './secrets/at-rest';
+import { createSinchClient, type SinchClientOptions } from './sinch/client';
 import { emptyAccessWarnings } from './placeholder-secrets';
 import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Repos, type Store } from './store';
@@ -57,6 +58,8 @@ export interface StartOptions {
   drainMs?: number;
   /** LiveKit request timeout in seconds (default 10). */
   livekitTimeoutSec?: number;
+  /** Sinch client policies (tests: short timeouts, no real sleeps). */
+  sinch?: SinchClientOptions;
   /** Per chart render, worker start included (default 10 s; tests on a busy machine load ECharts through tsx). */
   chartTimeoutMs?: number;
 }
@@ -107,6 +110,14 @@ export async function startService(env: Record<string, string | undefined>, opts
         ...(opts.livekitTimeoutSec ? { requestTimeoutSec: opts.livekitTimeoutSec } : {}),
         observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
       }),
+      ...(config.sinch.credentials
+        ? {
+            sinch: createSinchClient(
+              { ...config.sinch, credentials: config.sinch.credentials },
+              { ...opts.sinch, onExchange: (e) => { metrics.observeSinch(e); opts.sinch?.onExchange?.(e); } },
+            ).gateway,
+          }
+        : {}),
       metrics,
       inflight: new InflightWork(),
       charts,
@@ -118,7 +129,14 @@ export async function startService(env: Record<string, string | undefined>, opts
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
     const port = await app.start(config.port, config.host);
     logger.info(
-      { port, host: config.host ?? '(all interfaces)', mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: describeTarget(config.database) },
+      {
+        port,
+        host: config.host ?? '(all interfaces)',
+        mode: config.slack.appToken ? 'socket' : 'http',
+        livekit: config.livekit.url,
+        database: describeTarget(config.database),
+        est: config.sinch.credentials ? `managed (${config.sinch.estApiUrl})` : 'not managed: no Sinch access key',
+      },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;

@@ -10,6 +10,7 @@ export class Metrics {
   readonly livekitErrors: Counter<'method' | 'kind'>;
   readonly webhooks: Counter<'result'>;
   readonly slackApiCalls: Counter<'method' | 'result'>;
+  readonly sinchCalls: Counter<'operation' | 'outcome'>;
   readonly handlerFailures: Counter<'route'>;
   readonly processFaults: Counter<'origin'>;
   readonly dependencyUp: Gauge<'dependency'>;
@@ -54,6 +55,12 @@ export class Metrics {
       labelNames: ['method', 'result'],
       registers: [this.registry],
     });
+    this.sinchCalls = new Counter({
+      name: 'sipops_sinch_api_calls_total',
+      help: 'Sinch EST and Numbers API exchanges by operation (IDs hidden) and outcome (HTTP status or failure kind)',
+      labelNames: ['operation', 'outcome'],
+      registers: [this.registry],
+    });
     this.handlerFailures = new Counter({
       name: 'sipops_http_handler_failures_total',
       help: 'HTTP handlers that threw or rejected (answered 500), by route',
@@ -72,6 +79,10 @@ export class Metrics {
       labelNames: ['origin'],
       registers: [this.registry],
     });
+  }
+
+  observeSinch(e: { operation: string; status?: number; failure?: string }): void {
+    this.sinchCalls.inc({ operation: e.operation, outcome: e.status !== undefined ? String(e.status) : (e.failure ?? 'unknown') });
   }
 
   observeLiveKit(method: string, ms: number, failure?: LiveKitFailure): void {

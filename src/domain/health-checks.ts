@@ -95,7 +95,19 @@ export interface BindingReport {
 export interface HealthReport {
   global: Finding[];
   bindings: BindingReport[];
+  /** The EST side as Sinch reports it (absent in runs that did not look). */
+  est?: EstReport;
 }
+
+/** Per binding: calls EST handled for its trunk over the window, and EST's failures by call result. */
+export interface EstBindingTally {
+  estCalls: number;
+  failuresByResult: Record<string, number>;
+}
+
+export type EstReport =
+  | { managed: false; note: string }
+  | { managed: true; perBinding: Record<string, EstBindingTally>; historyApiCalls: number };
 
 /** LiveKit requires API secrets of at least 32 characters. */
 export const MIN_API_SECRET_LENGTH = 32;

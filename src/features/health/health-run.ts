@@ -13,6 +13,7 @@ import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { createOptionsProber } from '../../sip/options-client';
 import { countingGateway } from './counting-gateway';
 import { runProbes, type ProbeSettings } from './run-probes';
+import { readEst } from './est-read';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -25,6 +26,8 @@ export const DEFAULT_PROBE_SETTINGS = {
 export interface HealthRunOptions extends Partial<ProbeSettings> {
   /** Only these bindings (by name) are probed and reported; LiveKit is still read whole. */
   only?: string[];
+  /** IPv4 of a LiveKit SIP host, for the EST ACL check (default: none known, the check warns). */
+  lookupIpv4?: (host: string) => Promise<string | undefined>;
 }
 
 export interface HealthRunResult {
@@ -74,7 +77,7 @@ async function withLoopbackFindings(repos: AppDeps['repos'], report: HealthRepor
 }
 
 export async function performHealthRun(
-  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now'>,
+  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'sinch'>,
   opts: HealthRunOptions = {},
 ): Promise<HealthRunResult> {
   const started = performance.now();
@@ -88,7 +91,14 @@ export async function performHealthRun(
   const all = await bindingsP;
   const wanted = opts.only ? new Set(opts.only) : undefined;
   const covered: Binding[] = wanted ? all.filter((b) => wanted.has(b.name)) : all;
-  const [livekit, calls, probes] = await Promise.all([livekitP, callsP, runProbes(covered, settings)]);
+  const lookupIpv4 =
+    opts.lookupIpv4 ??
+    (async (host: string) => {
+      const r = await settings.resolver(host);
+      return r.ok ? r.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) : undefined;
+    });
+  const estP = readEst(deps.sinch, covered, now, lookupIpv4);
+  const [livekit, calls, probes, est] = await Promise.all([livekitP, callsP, runProbes(covered, settings), estP]);
 
   const full = runChecks({
     livekit,
@@ -99,8 +109,12 @@ export async function performHealthRun(
     calls,
     now,
   });
-  const scoped: HealthReport = wanted ? { global: full.global, bindings: full.bindings.filter((b) => wanted.has(b.name)) } : full;
-  const report = await withLoopbackFindings(deps.repos, scoped);
+  const bindings = (wanted ? full.bindings.filter((b) => wanted.has(b.name)) : full.bindings).map((b) => {
+    const more = est.findings.get(b.name) ?? [];
+    const findings = [...b.findings, ...more];
+    return more.length ? { ...b, findings, status: worstStatus(findings.map((f) => f.status)) } : b;
+  });
+  const report = await withLoopbackFindings(deps.repos, { global: full.global, bindings, est: est.report });
   return {
     report,
     livekitCalls: Object.values(counted.counts).reduce((a, b) => a + b, 0),

@@ -162,6 +162,7 @@ export function summaryMessage(i: SummaryInput): SlackMessage {
         : ' · `/sip-setup check <name>` for the details of one';
   head.push(context(`${TRIGGER_LABEL[i.trigger]} · ${formatTime(i.startedAt, tz)} · took ${duration(i.wallMs)}${i.requestedBy ? ` · by ${userRef(i.requestedBy)}` : ''}${where}`));
   if (lines.global.length) head.push(section(truncate(lines.global.map((l) => escapeMrkdwn(l)).join('\n'), SECTION_MAX)));
+  if (i.report.est && !i.report.est.managed) head.push(context(escapeMrkdwn(i.report.est.note)));
   const changes = changesText(i.diff);
   if (changes) head.push(section(truncate(`*Since the last run:*\n${changes}`, SECTION_MAX)));
   else if (!i.firstRun) head.push(context('No change since the last run.'));

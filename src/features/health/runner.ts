@@ -33,7 +33,7 @@ export interface HealthRun {
 }
 
 export interface RunnerDeps {
-  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'inflight'>;
+  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'inflight' | 'sinch'>;
   logger: Logger;
   statuses: HealthStatusStore;
   /** Probe settings of every run. */

@@ -52,6 +52,10 @@ const DISPATCH = [
   opt('direct', 'Direct: one fixed room'),
   opt('callee', 'Callee: a room per called number'),
 ];
+const EST_SIDE = [
+  opt('managed', 'Managed by SIP Ops', 'trunk, endpoint, ACL or credentials and DIDs set through Sinch'),
+  opt('manual', 'Manual (checklist)', 'you set up the EST trunk in the Sinch dashboard'),
+];
 const AUTH = [opt('acl', 'ACL (LiveKit public IP allowed on the trunk)'), opt('digest', 'Digest (EST credential list)')];
 
 function textInput(
@@ -104,7 +108,7 @@ function radioInput(field: BindingField, label: string, options: PlainTextOption
 }
 
 /** The create (empty `values`) or edit (values from `fieldsFromSpec`) form. */
-export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingField, string>> = {}): ModalView {
+export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingField, string>> = {}, opts: { estManageable?: boolean } = {}): ModalView {
   const v = (f: BindingField): string => values[f] ?? '';
   const editing = meta.mode === 'edit';
   const blocks: KnownBlock[] = [];
@@ -124,6 +128,9 @@ export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingFiel
   }
   blocks.push(
     { type: 'header', text: { type: 'plain_text', text: 'Sinch EST trunk' } },
+    ...(opts.estManageable
+      ? [radioInput('estSide', 'EST side', EST_SIDE, v('estSide') || (editing ? 'manual' : 'managed'))]
+      : [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: 'EST not managed: no Sinch access key. The EST side is a checklist you follow in the Sinch dashboard.' }] }]),
     textInput('trunkDomain', 'EST trunk domain', v('trunkDomain'), { placeholder: 'acme.pstn.sinch.com', hint: 'The FQDN shown on the trunk in the Sinch dashboard.' }),
     textInput('dids', 'DIDs (phone numbers on the trunk)', v('dids'), {
       multiline: true,

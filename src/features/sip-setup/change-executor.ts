@@ -9,12 +9,14 @@ import type { Binding, BindingResources, BindingSpec } from '../../domain/bindin
 import { redactSpec, specOf } from '../../domain/binding';
 import { desiredInbound, desiredOutbound, desiredRule, type ResourceKind } from '../../domain/binding-resources';
 import { describeStep, resourcesAfter, type ChangeStep, type UpdateStep } from '../../domain/change-plan';
+import type { EstStep } from '../../domain/est-plan';
 import type { LiveKitFailure, LiveKitResult } from '../../domain/livekit-failure';
 import { describeFailure } from '../../domain/livekit-failure';
 import { parseManagedTag } from '../../domain/livekit-model';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import type { Repos } from '../../store';
 import { UnreadableJournalEntryError, type ChangeKind, type JournalEntry } from '../../store/journal-repo';
+import type { EstStepRunner } from './est-steps';
 import { CHANGE_JOURNAL } from './journal-entry';
 
 /** What the journal keeps of the request (no secrets). */
@@ -59,6 +61,8 @@ export type ProgressFn = (steps: ChangeStep[], phase: 'applying' | 'rolling-back
 
 export interface ExecutorDeps {
   livekit: LiveKitGateway;
+  /** Runs EST steps; absent without a Sinch access key (then a plan never holds EST steps). */
+  est?: EstStepRunner;
   repos: Repos;
   logger: Logger;
   now: () => Date;
@@ -72,6 +76,8 @@ const ACTION: Record<ChangeKind, string> = { create: 'binding.create', update: '
 export class ChangeExecutor {
   /** Binding names with a change running in this process. */
   private readonly busy = new Set<string>();
+  /** The spec of the change being rolled back in this process (its digest password is only in memory). */
+  private readonly current = new Map<string, BindingSpec>();
   /** Shared leases this replica holds (PostgreSQL: other replicas see them), renewed while the change runs. */
   private readonly leased = new Map<string, { holder: string; renew: NodeJS.Timeout }>();
   private readonly replica = randomUUID().slice(0, 8);
@@ -142,7 +148,10 @@ export class ChangeExecutor {
     const abort = async (reason: string, cause: { failedStep?: ChangeStep; failure?: LiveKitFailure } = {}): Promise<ChangeOutcome> => {
       await save({ state: 'rolling_back', error: reason });
       await onProgress(steps, 'rolling-back');
-      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
+      this.current.set(input.spec.name, input.spec);
+      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress).finally(() => {
+        this.current.delete(input.spec.name);
+      });
       return { ok: false, journalId: journal.id, steps, ...cause, reason, rolledBack };
     };
 
@@ -150,7 +159,10 @@ export class ChangeExecutor {
       step.status = 'running';
       await save();
       await onProgress(steps, 'applying');
-      const r = await this.apply(step, input.spec, request.resources, steps, input.previous);
+      const r =
+        step.op === 'est'
+          ? await this.est(step, 'apply', input.spec, request, steps, input.previous, () => onProgress(steps, 'applying'))
+          : await this.apply(step, input.spec, request.resources, steps, input.previous);
       if (!r.ok) {
         step.status = 'failed';
         return abort(`${describeStep(step)} failed: ${describeFailure(r.failure)}`, { failedStep: step, failure: r.failure });
@@ -202,8 +214,24 @@ export class ChangeExecutor {
 
   // ------------------------------------------------------------------------------- steps
 
+  /** An EST step (or its undo), with the EST resources as the steps before it left them. */
+  private async est(
+    step: EstStep,
+    mode: 'apply' | 'undo',
+    spec: BindingSpec,
+    request: ChangeRequest,
+    steps: ChangeStep[],
+    previous: BindingSpec | undefined,
+    progress: () => void | Promise<void>,
+  ): Promise<LiveKitResult<unknown>> {
+    const runner = this.deps.est;
+    if (!runner) return { ok: false, failure: { kind: 'server', message: 'EST not managed: no Sinch access key' } };
+    const c = { spec, ...(previous ? { previous } : {}), est: resourcesAfter(request.resources, steps).est ?? {}, progress };
+    return mode === 'apply' ? runner.apply(step, c) : runner.undo(step, c);
+  }
+
   private async apply(
-    step: ChangeStep,
+    step: Exclude<ChangeStep, EstStep>,
     spec: BindingSpec,
     start: BindingResources,
     steps: ChangeStep[],
@@ -307,6 +335,12 @@ export class ChangeExecutor {
     previous: Binding | undefined,
   ): Promise<LiveKitResult<unknown>> {
     switch (step.op) {
+      case 'est': {
+        // The spec as it was asked for (it holds the password in memory on a live run; recovery reads the store).
+        const stored = previous ?? (await this.deps.repos.bindings.get(name));
+        const spec = this.current.get(name) ?? stored ?? request.spec;
+        return this.est(step, 'undo', spec, request, steps, stored, () => undefined);
+      }
       case 'create': {
         if (step.status === 'done' && step.id) return this.ignoreNotFound(this.remove(step.resource, step.id));
         // Running or failed: LiveKit may have created it without us learning the ID.
@@ -405,9 +439,13 @@ export class ChangeExecutor {
 
   private async finishDelete(entry: Journal, steps: ChangeStep[]): Promise<boolean> {
     const { repos, now } = this.deps;
+    const stored = await repos.bindings.get(entry.bindingName);
     for (const step of steps) {
-      if (step.op !== 'delete' || step.status === 'done') continue;
-      const r = await this.ignoreNotFound(this.remove(step.resource, step.id));
+      if ((step.op !== 'delete' && step.op !== 'est') || step.status === 'done') continue;
+      const r =
+        step.op === 'est'
+          ? await this.est(step, 'apply', stored ?? entry.request.spec, entry.request, steps, stored, () => undefined)
+          : await this.ignoreNotFound(this.remove(step.resource, step.id));
       if (!r.ok) {
         await repos.journal.save(entry.id, { steps, state: 'stuck', error: `finishing the delete: ${describeFailure(r.failure)}` }, now());
         return false;

@@ -6,7 +6,7 @@ import type { SubcommandContext } from '../../slack/subcommand-router';
 import { noticeModal } from './binding-modal';
 import { isAdmin, refusal, type SipSetupContext } from './context';
 import type { ViewArgs } from './form';
-import { decodeDeleteMeta, deleteConfirmModal } from './messages';
+import { RELEASE_DIDS_BLOCK, decodeDeleteMeta, deleteConfirmModal } from './messages';
 import { openThenFill } from './open-modal';
 import { runChange } from './run-change';
 
@@ -54,9 +54,11 @@ export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => 
       return say(now.ok ? olderPayload('dialog', '/sip-setup delete <name>') : now.message);
     }
     await ack({ response_action: 'clear' });
+    const choice = (view.state.values[RELEASE_DIDS_BLOCK]?.value as { selected_option?: { value?: string } | null } | undefined)?.selected_option?.value;
+    const releaseDids = choice === 'release';
     void ctx.inflight.track(
       `sip-setup:delete:${binding.name}`,
-      runChange(ctx, { kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel: meta.channel, client, viewId: view.id }),
+      runChange(ctx, { kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel: meta.channel, client, viewId: view.id, releaseDids }),
     );
   };
 }

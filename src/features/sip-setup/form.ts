@@ -37,7 +37,7 @@ export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter
     await ack();
     const channel = command.channel_id;
     if (!name) {
-      await client.views.open({ trigger_id: command.trigger_id, view: bindingModal({ mode: 'create', channel }) });
+      await client.views.open({ trigger_id: command.trigger_id, view: bindingModal({ mode: 'create', channel }, {}, { estManageable: Boolean(ctx.sinch) }) });
       return;
     }
     await openThenFill(client, command.trigger_id, 'Edit SIP binding', async () => {
@@ -48,7 +48,7 @@ export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter
           `There is no binding named ${code(name)}. \`/sip-setup list\` shows them; \`/sip-setup\` creates one; \`/sip-setup help\` lists the commands.`,
         );
       }
-      return bindingModal({ mode: 'edit', name: binding.name, id: binding.id, version: binding.version, channel }, fieldsFromSpec(binding));
+      return bindingModal({ mode: 'edit', name: binding.name, id: binding.id, version: binding.version, channel }, fieldsFromSpec(binding), { estManageable: Boolean(ctx.sinch) });
     });
   };
 }

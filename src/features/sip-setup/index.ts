@@ -14,7 +14,9 @@ import type { AppDeps, Feature, FeatureContext } from '../../app';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { announcer } from './announcer';
 import { BINDING_MODAL_CALLBACK } from './binding-modal';
+import { sleep } from '../../sleep';
 import { ChangeExecutor } from './change-executor';
+import { EstStepRunner } from './est-steps';
 import type { SipSetupContext } from './context';
 import { deleteCommandHandler, deleteConfirmHandler } from './delete';
 import { formSubmitHandler, newBindingButtonHandler, openFormHandler } from './form';
@@ -32,6 +34,8 @@ export interface SipSetupOptions {
   conflictCheckMs?: number;
   /** Retry period for rollbacks that could not finish. */
   recoveryRetryMs?: number;
+  /** Numbers API provisioning wait per DID (default 30 checks, 2 s apart). */
+  provisioning?: { polls: number; intervalMs: number };
 }
 
 /** The first IPv4 address of `host`, within 1 s, or undefined. */
@@ -44,7 +48,11 @@ async function defaultLookup(host: string): Promise<string | undefined> {
 export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feature {
   const { repos, livekit, config, inflight, now } = deps;
   const logger = deps.logger.child({ feature: 'sip-setup' });
-  const executor = new ChangeExecutor({ livekit, repos, logger, now });
+  const provisioning = opts.provisioning ?? { polls: 30, intervalMs: 2000 };
+  const est = deps.sinch
+    ? new EstStepRunner(deps.sinch, { provisioningPolls: provisioning.polls, provisioningIntervalMs: provisioning.intervalMs, sleep: (ms) => sleep(ms) })
+    : undefined;
+  const executor = new ChangeExecutor({ livekit, repos, logger, now, ...(est ? { est } : {}) });
   let notify: WebClient | undefined;
   let boltClient: WebClient | undefined;
   const announce = announcer(logger, () => notify ?? boltClient);
@@ -52,6 +60,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
   const ctx: SipSetupContext = {
     repos,
     livekit,
+    ...(deps.sinch ? { sinch: deps.sinch } : {}),
     config,
     inflight,
     now,
