@@ -4,7 +4,7 @@
 #   docker run --env-file .env -p 3000:3000 -v sip-ops-data:/app/data sip-ops
 
 # ---- build: compile TypeScript and the better-sqlite3 native module ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # Toolchain for node-gyp, used when better-sqlite3 has no prebuilt binary for this platform.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -18,7 +18,7 @@ RUN npm run build \
  && npm prune --omit=dev
 
 # ---- runtime: production dependencies and compiled code only, non-root ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Owned by root and read-only for the app; only the data directory is writable.

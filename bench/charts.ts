@@ -39,10 +39,13 @@ async function measure(run: string, renderer: ChartRenderer, trends: ReturnType<
   return { run, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, workerMs: r.value.renderMs, extraMb: (peak - from) / MB, bytes: r.value.png.length };
 }
 
+const IDLE_MS = 1000;
+
 async function main(): Promise<void> {
   const trends = fixtureTrends(50, 30);
   const base = process.memoryUsage().rss;
-  const renderer = new ChartRenderer();
+  // A short idle stop so the bench sees the worker go (the service's default is 60 s).
+  const renderer = new ChartRenderer({ idleMs: IDLE_MS });
   const rows: Row[] = [];
   let bytes = 0;
   try {
@@ -50,10 +53,15 @@ async function main(): Promise<void> {
     bytes = cold.bytes;
     rows.push(cold);
     for (let i = 1; i <= RUNS; i++) rows.push(await measure(`warm ${i}`, renderer, trends, process.memoryUsage().rss));
-  } finally {
     const idle = (process.memoryUsage().rss - base) / MB;
+    rows.push({ run: `idle warm worker, before the idle stop (RSS over base)`, wallMs: NaN, cpuMs: NaN, workerMs: NaN, extraMb: idle });
+    while (renderer.workerRunning) await new Promise((r) => setTimeout(r, 50));
+    // Let the terminated thread's memory go back to the OS before sampling.
+    await new Promise((r) => setTimeout(r, 500));
+    rows.push({ run: `after ${IDLE_MS} ms idle: worker stopped (RSS over base)`, wallMs: NaN, cpuMs: NaN, workerMs: NaN, extraMb: (process.memoryUsage().rss - base) / MB });
+    rows.push(await measure('cold again after the idle stop', renderer, trends, process.memoryUsage().rss));
+  } finally {
     await renderer.close();
-    rows.push({ run: 'idle warm worker (RSS over base)', wallMs: NaN, cpuMs: NaN, workerMs: NaN, extraMb: idle });
   }
   const warm = rows.filter((r) => r.run.startsWith('warm'));
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -4,6 +4,7 @@
  * `npm run bench -- ack webhooks` runs only those rows; BENCH_CPU_PROFILE_DIR=<dir> writes a CPU
  * profile of the service process (ack and webhook rows) there.
  */
+import pg from 'pg';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -15,11 +16,12 @@ import { createSocket } from 'node:dgram';
 import { performHealthRun } from '../src/features/health/health-run';
 import { createOptionsProber } from '../src/sip/options-client';
 import { bindingSpec, seedBinding } from '../test/support/fixtures';
-import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
+import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
 import { LiveKitEmulator } from '../test/support/livekit-emulator';
 import { signWebhook } from '../test/support/livekit-webhook';
 import { SlackStandIn } from '../test/support/slack-standin';
 import { signSlackRequest, slashCommand } from '../test/support/slack-request';
+import { benchSinch } from './sinch';
 
 const ROOT = join(__dirname, '..');
 
@@ -99,11 +101,11 @@ async function startProc(args: string[], env: Record<string, string>): Promise<P
 }
 
 /** The service (built dist) in its own process; the load comes from `bench/load-client.ts`, another one. */
-async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>): Promise<T> {
+async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
-  const svc = await startProc([...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info' });
+  const svc = await startProc([...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info', ...env });
   try {
     return await fn(svc, livekit);
   } finally {
@@ -204,6 +206,48 @@ async function benchWebhooks(rows: Row[]): Promise<void> {
   });
 }
 
+/** A fresh database on the bench's PostgreSQL server (BENCH_POSTGRES_URL), dropped by `drop`. */
+async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `sipops_bench_${Date.now().toString(36)}`;
+  const run = async (q: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(q);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
+/** The webhook rows again with the service on PostgreSQL (one replica), beside the SQLite ones. */
+async function benchWebhooksPostgres(rows: Row[]): Promise<void> {
+  const warmup = 2000;
+  const total = 5000;
+  const concurrency = 10;
+  const db = await benchDatabase();
+  try {
+    await withServiceProcess(
+      async (h, livekit) => {
+        await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'pgwarm', warmup), 50);
+        const { secs, lat } = await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'pg10_', total), concurrency);
+        const rate = total / secs;
+        const [p50, p99] = [pct(lat, 50), pct(lat, 99)];
+        rows.push({ measure: `verified LiveKit webhooks/s on PostgreSQL, one replica (${total}, ${concurrency} in flight)`, value: `${rate.toFixed(0)}/s`, target: "≥ half of SQLite's", ok: undefined });
+        rows.push({ measure: `webhook latency p50 / p99 on PostgreSQL, one replica (${concurrency} in flight)`, value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 50 ms', ok: p99 < 50 });
+      },
+      { DATABASE_URL: db.url },
+    );
+  } finally {
+    await db.drop();
+  }
+}
+
 async function benchStartAndMemory(rows: Row[]): Promise<void> {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
@@ -236,7 +280,7 @@ async function benchStartAndMemory(rows: Row[]): Promise<void> {
     const readyMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 2000)); // settle
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const rss = Number(/sipops_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
+    const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
     rows.push({ measure: 'start → /readyz 200 (node dist, 1,000 bindings)', value: `${readyMs.toFixed(0)} ms`, target: '< 2,000 ms', ok: readyMs < 2000 });
@@ -353,6 +397,48 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
   rows.push({ measure: 'most Slack messages to one channel in any 1 s window (shortest gap)', value: `${maxPerSec} (${minGap} ms)`, target: '≤ 1', ok: maxPerSec <= 1 });
 }
 
+/**
+ * Loopbacks through the real command path: the emulator routes each call back in (carrier delay and
+ * agent join configured), the bot follows the inbound leg via webhooks. The bot's overhead per
+ * loopback is its own wall time (record startedAt → endedAt: Slack posts, dialing, webhook intake,
+ * cleanup of both legs) minus the emulator's configured delays. One trunk domain per binding, so EST's
+ * 1 call/s slot never delays a loopback.
+ */
+async function benchLoopback(rows: Row[]): Promise<void> {
+  const USER = 'UBENCH01';
+  // The service clock moves 11 minutes per loopback, so the per-user rate limit (5 per 10 min) never refuses one.
+  let offset = 0;
+  const h = await startHarness({ env: { TEST_CALL_USER_IDS: USER }, now: () => new Date(Date.now() + offset) });
+  const carrierMs = 20;
+  const agentMs = 20;
+  try {
+    h.livekit.setLoopback({ delayMs: carrierMs, agentJoinAfterMs: agentMs, ringMs: 5000 });
+    const overheads: number[] = [];
+    const n = 10;
+    for (let i = 0; i < n; i++) {
+      offset += 11 * 60_000;
+      const b = await seedBinding(h.deps, { name: `loop-${i}`, trunkDomain: `loop${i}.pstn.example`, agentName: 'bench-agent' });
+      const res = await h.client.command({ command: '/sip-test-call', text: `${b.name} loopback`, user_id: USER, channel_id: SUPPORT_CHANNEL });
+      if (res.status !== 200) throw new Error(`loopback command: HTTP ${res.status}`);
+      const t0 = performance.now();
+      let rec: Awaited<ReturnType<typeof h.deps.repos.calls.latest>>;
+      while (!(rec = await h.deps.repos.calls.latest('loopback', b.name))) {
+        if (performance.now() - t0 > 20_000) throw new Error(`loopback ${b.name}: no record`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (rec.outcome !== 'passed') throw new Error(`loopback ${b.name}: ${rec.outcome} (${JSON.stringify(rec.detail)})`);
+      const wall = Date.parse(rec.endedAt!) - Date.parse(rec.startedAt);
+      if (i > 0) overheads.push(wall - carrierMs - agentMs);
+    }
+    overheads.sort((a, b) => a - b);
+    const p50 = pct(overheads, 50);
+    const max = overheads[overheads.length - 1]!;
+    rows.push({ measure: `bot overhead per loopback (wall − emulator delays ${carrierMs}+${agentMs} ms), p50 / max of ${overheads.length}`, value: `${p50.toFixed(0)} / ${max.toFixed(0)} ms`, target: '< 100 ms', ok: max < 100 });
+  } finally {
+    await h.stop();
+  }
+}
+
 function printTable(rows: Row[]): void {
   const w0 = Math.max(...rows.map((r) => r.measure.length), 7);
   const w1 = Math.max(...rows.map((r) => r.value.length), 5);
@@ -370,9 +456,12 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
+  if (want('webhooks-postgres')) await benchWebhooksPostgres(rows);
   if (want('inbound')) await benchInboundSlack(rows);
   if (want('health-run')) await benchHealthRun(rows);
   if (want('start')) await benchStartAndMemory(rows);
+  if (want('sinch')) await benchSinch(rows);
+  if (want('loopback')) await benchLoopback(rows);
   loader?.child.stdin?.end();
   console.log(`\nSIP Ops benchmarks — node ${process.version}, ${cpus().length} cores\n`);
   printTable(rows);

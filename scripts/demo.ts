@@ -16,6 +16,7 @@ const FEATURE_STEPS: Array<{ file: string; title: string }> = [
   { file: 'sip-setup', title: 'Bindings: /sip-setup create, edit and delete' },
   { file: 'test-call', title: 'Test calls: /sip-test-call' },
   { file: 'inbound', title: 'Inbound calls: LiveKit webhooks become a thread per call' },
+  { file: 'loopback', title: 'Loopback: out through EST to the binding\'s own DID and back in to the agent' },
 ];
 
 function loadSteps(last: Step[]): Step[] {

@@ -14,6 +14,7 @@ import { SetupCommandRouter } from './slack/subcommand-router';
 import { SlackListeners } from './slack/listeners';
 import { isChannelAccess } from './slack/errors';
 import { chatOf, PacedNotifier } from './slack/paced-notifier';
+import { screenSlackRequest } from './http/slack-gate';
 
 export interface SipOpsApp {
   bolt: App;
@@ -22,11 +23,13 @@ export interface SipOpsApp {
   notifyClient: WebClient;
   notifier: PacedNotifier;
   /** Starts features and listens; resolves with the bound port. */
-  start(port: number): Promise<number>;
+  start(port: number, host?: string): Promise<number>;
   /** Stop accepting, stop features, drain in-flight work up to `drainMs`. Safe to call twice. */
   stop(drainMs?: number): Promise<void>;
   readonly shuttingDown: boolean;
 }
+
+const SLACK_BODY_LIMIT = 1024 * 1024;
 
 export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   const { config, logger, metrics } = deps;
@@ -38,14 +41,17 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   };
 
   const socketMode = Boolean(config.slack.appToken);
+  // loadConfig requires the signing secret whenever SLACK_APP_TOKEN is unset.
+  const signingSecret = config.slack.signingSecret ?? '';
+  if (!socketMode && !signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
   const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = socketMode
     ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, logLevel: boltLogLevel(config.logLevel) })
     : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret,
+        signingSecret,
         logger: boltLogger,
         logLevel: boltLogLevel(config.logLevel),
         processBeforeResponse: false,
-        bodyLimit: 1024 * 1024,
+        bodyLimit: SLACK_BODY_LIMIT,
       });
 
   const bolt = new App({
@@ -95,7 +101,7 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   listeners.install(bolt);
 
   let shuttingDown = false;
-  const probe = readinessProbe(deps.store, deps.livekit);
+  const probe = readinessProbe(deps.store, deps.livekit, { metrics });
   const routes: HttpRoute[] = [
     ...healthRoutes({ probe, metrics, isShuttingDown: () => shuttingDown }),
     livekitWebhookRoute({
@@ -108,7 +114,14 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   ];
   const server = createHttpServer({
     routes,
-    ...(receiver instanceof HTTPReceiver ? { slack: receiver.requestListener } : {}),
+    ...(receiver instanceof HTTPReceiver
+      ? {
+          slack: {
+            listener: receiver.requestListener,
+            screen: (req) => screenSlackRequest(req, { signingSecret, bodyLimit: SLACK_BODY_LIMIT }),
+          },
+        }
+      : {}),
     metrics,
     logger,
   });
@@ -123,15 +136,17 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
     get shuttingDown() {
       return shuttingDown;
     },
-    async start(port: number): Promise<number> {
+    async start(port: number, host?: string): Promise<number> {
       for (const f of features) await f.start?.();
       if (socketMode) await (receiver as SocketModeReceiver).start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, () => {
+        const listening = () => {
           server.off('error', reject);
           resolve();
-        });
+        };
+        if (host) server.listen(port, host, listening);
+        else server.listen(port, listening);
       });
       for (const f of features) await f.afterListen?.();
       return (server.address() as AddressInfo).port;
@@ -176,6 +191,8 @@ function pacedNotifier(deps: AppDeps, client: WebClient): PacedNotifier {
     chat: chatOf(client),
     intervalMs: DEFAULT_SLACK_PACE_MS,
     clock: deps.clock,
+    // Replicas on one PostgreSQL database share each channel's pace.
+    ...(deps.store.engine === 'postgres' ? { sharedPacer: deps.repos.coordination.pacer } : {}),
     observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),
     onFailure: ({ method, channel, error, failure }) =>
       logger.warn(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
 import { parseSecretKey, type SecretKey } from './secrets/secret-box';
+import { placeholderSecretProblems } from './placeholder-secrets';
 
 /**
  * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
@@ -46,6 +47,21 @@ function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** postgres:// or postgresql:// with a host; TLS is chosen by `sslmode` in the query string. */
+function isPostgresUrl(s: string): boolean {
+  if (!/^postgres(ql)?:\/\//.test(s)) return false;
+  try {
+    return new URL(s).hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the data lives: an embedded SQLite file (one replica) or a PostgreSQL server (any number). */
+export type DatabaseConfig =
+  | { engine: 'sqlite'; path: string }
+  | { engine: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number };
+
 /** A key for secrets at rest (src/secrets): 32 bytes as base64 or hex. */
 const secretKey = z.string().transform((s, ctx) => {
   const parsed = parseSecretKey(s);
@@ -56,13 +72,15 @@ const secretKey = z.string().transform((s, ctx) => {
   return parsed.key;
 });
 
+const signingSecret = z
+  .string({ error: 'required in HTTP mode: the signing secret from the Slack app\'s Basic Information page (Socket Mode, with SLACK_APP_TOKEN, does not need it)' })
+  .min(8, { error: 'expected the signing secret from the Slack app (at least 8 characters)' });
+
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z
     .string({ error: 'required: the bot token (xoxb-…) from the Slack app' })
     .startsWith('xoxb-', { error: 'expected a bot token starting with xoxb-' }),
-  SLACK_SIGNING_SECRET: z
-    .string({ error: 'required: the signing secret from the Slack app\'s Basic Information page' })
-    .min(8, { error: 'expected the signing secret from the Slack app (at least 8 characters)' }),
+  SLACK_SIGNING_SECRET: signingSecret,
   SLACK_APP_TOKEN: z
     .string()
     .startsWith('xapp-', { error: 'expected an app-level token starting with xapp- (or leave unset for HTTP mode)' })
@@ -78,13 +96,28 @@ const EnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/sip-ops.db')
-    .refine((s) => /^sqlite:.+/.test(s), { error: 'expected sqlite:<path to a database file>, e.g. sqlite:./data/sip-ops.db' }),
+    .refine((s) => /^sqlite:.+/.test(s) || isPostgresUrl(s), {
+      error: 'expected sqlite:<path to a database file> (e.g. sqlite:./data/sip-ops.db) or postgres://user@host:5432/db',
+    }),
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'expected a number of connections, e.g. 10' })
+    .int({ error: 'expected a whole number of connections' })
+    .min(1, { error: 'expected 1 to 100 connections' })
+    .max(100, { error: 'expected 1 to 100 connections' })
+    .default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds, e.g. 10000' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(100, { error: 'expected 100 to 600000 milliseconds' })
+    .max(600_000, { error: 'expected 100 to 600000 milliseconds' })
+    .default(10_000),
   PORT: z.coerce
     .number({ error: 'expected a TCP port number' })
     .int({ error: 'expected a whole port number' })
     .min(0, { error: 'expected a port from 0 to 65535' })
     .max(65535, { error: 'expected a port from 0 to 65535' })
     .default(3000),
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -99,6 +132,13 @@ const EnvSchema = z.object({
     .default('UTC')
     .refine(isValidTimeZone, { error: 'expected an IANA time zone such as UTC or Europe/Berlin' }),
   SUMMARY_CHANNEL: slackChannelId.optional().or(z.literal('').transform(() => undefined)),
+  SUMMARY_TREND_DAYS: z.coerce
+    .number({ error: 'expected a number of days, e.g. 7' })
+    .int({ error: 'expected a whole number of days' })
+    .min(1, { error: 'expected 1 to 90 days' })
+    .max(90, { error: 'expected 1 to 90 days' })
+    .default(7),
+  EXPORT_TOKEN: z.string().min(16, { error: 'expected at least 16 characters (a random bearer token for GET /export/calls.csv)' }).optional(),
   ADMIN_USER_IDS: csv('Slack user IDs (U…)', slackUserId),
   TEST_CALL_CHANNEL_IDS: csv('Slack channel IDs (C…)', slackChannelId),
   TEST_CALL_USER_IDS: z
@@ -142,15 +182,21 @@ export type Env = z.input<typeof EnvSchema>;
 export interface Config {
   slack: {
     botToken: string;
-    signingSecret: string;
+    /** Required in HTTP mode; optional in Socket Mode (appToken set). */
+    signingSecret?: string;
     appToken?: string;
     apiUrl?: string;
   };
   livekit: { url: string; apiKey: string; apiSecret: string };
-  databasePath: string;
+  database: DatabaseConfig;
   port: number;
+  /** Bind address; unset: all interfaces. */
+  host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  summary: { cron: string; timezone: string; channel?: string };
+  /** `trendDays`: days in the chart posted with the daily summary (SUMMARY_TREND_DAYS). */
+  summary: { cron: string; timezone: string; channel?: string; trendDays: number };
+  /** Bearer token of `GET /export/calls.csv` (EXPORT_TOKEN); the route answers 404 without it. */
+  exportToken?: string;
   adminUserIds: string[];
   testCall: { channelIds: string[]; userIds?: string[]; allowedPrefixes: string[] };
   /** Seconds after the caller joins before a missing agent is reported. */
@@ -183,14 +229,18 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   // Empty strings count as unset, as shells and .env files commonly produce them.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
-  const parsed = EnvSchema.safeParse(cleaned);
+  // Socket Mode (SLACK_APP_TOKEN) receives over a WebSocket the app opened itself: nothing to verify a signature on.
+  const schema = cleaned.SLACK_APP_TOKEN ? EnvSchema.extend({ SLACK_SIGNING_SECRET: signingSecret.optional() }) : EnvSchema;
+  const parsed = schema.safeParse(cleaned);
+  const placeholders = placeholderSecretProblems(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = i.path.join('.') || '(environment)';
       return `${name}: ${i.message}`;
     });
-    return { ok: false, problems: [...new Set(problems)] };
+    return { ok: false, problems: [...new Set([...problems, ...placeholders])] };
   }
+  if (placeholders.length) return { ok: false, problems: placeholders };
   const e = parsed.data;
   if (e.SECRETS_KEY_PREVIOUS && !e.SECRETS_KEY) {
     return { ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] };
@@ -208,15 +258,19 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const config: Config = {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
-      signingSecret: e.SLACK_SIGNING_SECRET,
+      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
     },
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
-    databasePath: e.DATABASE_URL.replace(/^sqlite:/, ''),
+    database: isPostgresUrl(e.DATABASE_URL)
+      ? { engine: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }
+      : { engine: 'sqlite', path: e.DATABASE_URL.replace(/^sqlite:/, '') },
     port: e.PORT,
+    ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
-    summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}) },
+    summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}), trendDays: e.SUMMARY_TREND_DAYS },
+    ...(e.EXPORT_TOKEN ? { exportToken: e.EXPORT_TOKEN } : {}),
     adminUserIds: e.ADMIN_USER_IDS,
     testCall: {
       channelIds: e.TEST_CALL_CHANNEL_IDS,

@@ -4,6 +4,7 @@ import { createSipOpsApp, type SipOpsApp } from './app';
 import type { AppDeps, Feature } from './features/feature';
 import { clockWithTime, systemClock, type Clock } from './clock';
 import { loadConfig, type Config } from './config';
+import { ChartRenderer } from './charts';
 import { buildFeatures } from './features';
 import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
@@ -11,7 +12,11 @@ import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { SecretsAtRest } from './secrets/at-rest';
 import { classifySlackError, isSlackAnswer } from './slack/errors';
+import { createSinchClient, type SinchClientOptions } from './sinch/client';
+import { emptyAccessWarnings } from './placeholder-secrets';
+import { installLastResort } from './process-guard';
 import { createRepos, openStore, type Repos, type Store } from './store';
+import { describeTarget } from './store/db';
 
 export interface Running {
   app: SipOpsApp;
@@ -59,6 +64,10 @@ export interface StartOptions {
   drainMs?: number;
   /** LiveKit request timeout in seconds (default 10). */
   livekitTimeoutSec?: number;
+  /** Sinch client policies (tests: short timeouts, no real sleeps). */
+  sinch?: SinchClientOptions;
+  /** Per chart render, worker start included (default 10 s; tests on a busy machine load ECharts through tsx). */
+  chartTimeoutMs?: number;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -70,13 +79,18 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? ''],
+    secrets: [config.slack.botToken, config.slack.signingSecret ?? '', config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
   });
   let store: Store;
   try {
-    store = await openStore(config.databasePath);
+    const db = config.database;
+    store = await openStore(
+      db.engine === 'postgres'
+        ? { ...db, onIdleError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects') }
+        : db,
+    );
   } catch (err) {
-    throw new StartupError(`cannot open the database at DATABASE_URL=sqlite:${config.databasePath}: ${(err as Error).message}`);
+    throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`);
   }
   const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
   try {
@@ -85,6 +99,8 @@ export async function startService(env: Record<string, string | undefined>, opts
     await store.close();
     throw new StartupError((err as Error).message);
   }
+  // One chart worker for the process (started on first render, closed at stop).
+  const charts = new ChartRenderer(opts.chartTimeoutMs ? { timeoutMs: opts.chartTimeoutMs } : {});
   try {
     const identity = await slackIdentity(config);
     const metrics = new Metrics();
@@ -101,17 +117,34 @@ export async function startService(env: Record<string, string | undefined>, opts
         ...(opts.livekitTimeoutSec ? { requestTimeoutSec: opts.livekitTimeoutSec } : {}),
         observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
       }),
+      ...(config.sinch.credentials
+        ? {
+            sinch: createSinchClient(
+              { ...config.sinch, credentials: config.sinch.credentials },
+              { ...opts.sinch, onExchange: (e) => { metrics.observeSinch(e); opts.sinch?.onExchange?.(e); } },
+            ).gateway,
+          }
+        : {}),
       metrics,
       inflight: new InflightWork(),
       clock,
       now: () => new Date(clock.now()),
+      charts,
       ...identity,
       ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
     };
+    for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
-    const port = await app.start(config.port);
+    const port = await app.start(config.port, config.host);
     logger.info(
-      { port, mode: config.slack.appToken ? 'socket' : 'http', livekit: config.livekit.url, database: config.databasePath },
+      {
+        port,
+        host: config.host ?? '(all interfaces)',
+        mode: config.slack.appToken ? 'socket' : 'http',
+        livekit: config.livekit.url,
+        database: describeTarget(config.database),
+        est: config.sinch.credentials ? `managed (${config.sinch.estApiUrl})` : 'not managed: no Sinch access key',
+      },
       'SIP Ops is listening',
     );
     let done: Promise<void> | undefined;
@@ -119,6 +152,7 @@ export async function startService(env: Record<string, string | undefined>, opts
       done ??= (async () => {
         logger.info({ reason }, 'shutting down');
         await app.stop(opts.drainMs ?? 10_000);
+        await charts.close();
         await store.close();
         logger.info('stopped');
       })();
@@ -126,6 +160,7 @@ export async function startService(env: Record<string, string | undefined>, opts
     };
     return { app, deps, port, config, logger, store, shutdown };
   } catch (err) {
+    await charts.close();
     await store.close();
     throw err;
   }
@@ -141,7 +176,7 @@ async function resealSecrets(bindings: Repos['bindings'], logger: Logger, config
   if (n > 0) logger.info({ count: n }, 'sealed stored digest passwords with SECRETS_KEY');
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let running: Running;
   try {
     running = await startService(process.env);
@@ -150,6 +185,16 @@ async function main(): Promise<void> {
     console.error(`SIP Ops cannot start: ${msg}`);
     process.exit(1);
   }
+  installLastResort({
+    logger: running.logger,
+    onFault: (origin) => running.deps.metrics.processFaults.inc({ origin }),
+    restart: (reason) => {
+      running
+        .shutdown(`restart after a fault (${reason})`)
+        .catch(() => undefined)
+        .finally(() => process.exit(1));
+    },
+  });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveKitFailure } from './domain/livekit-failure';
 
 /** Prometheus metrics, on a registry per app instance (tests run several apps in one process). */
@@ -10,9 +10,13 @@ export class Metrics {
   readonly livekitErrors: Counter<'method' | 'kind'>;
   readonly webhooks: Counter<'result'>;
   readonly slackApiCalls: Counter<'method' | 'result'>;
+  readonly sinchCalls: Counter<'operation' | 'outcome'>;
+  readonly handlerFailures: Counter<'route'>;
+  readonly processFaults: Counter<'origin'>;
+  readonly dependencyUp: Gauge<'dependency'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sipops_' });
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry }); // standard names, for stock dashboards
     this.httpRequests = new Counter({
       name: 'sipops_http_requests_total',
       help: 'HTTP requests served, by route and status code',
@@ -51,6 +55,34 @@ export class Metrics {
       labelNames: ['method', 'result'],
       registers: [this.registry],
     });
+    this.sinchCalls = new Counter({
+      name: 'sipops_sinch_api_calls_total',
+      help: 'Sinch EST and Numbers API exchanges by operation (IDs hidden) and outcome (HTTP status or failure kind)',
+      labelNames: ['operation', 'outcome'],
+      registers: [this.registry],
+    });
+    this.handlerFailures = new Counter({
+      name: 'sipops_http_handler_failures_total',
+      help: 'HTTP handlers that threw or rejected (answered 500), by route',
+      labelNames: ['route'],
+      registers: [this.registry],
+    });
+    this.dependencyUp = new Gauge({
+      name: 'sipops_dependency_up',
+      help: 'Whether a dependency answered the last readiness probe (1) or not (0)',
+      labelNames: ['dependency'],
+      registers: [this.registry],
+    });
+    this.processFaults = new Counter({
+      name: 'sipops_process_faults_total',
+      help: 'Exceptions and rejections that reached the process-level last resort, by origin',
+      labelNames: ['origin'],
+      registers: [this.registry],
+    });
+  }
+
+  observeSinch(e: { operation: string; status?: number; failure?: string }): void {
+    this.sinchCalls.inc({ operation: e.operation, outcome: e.status !== undefined ? String(e.status) : (e.failure ?? 'unknown') });
   }
 
   observeLiveKit(method: string, ms: number, failure?: LiveKitFailure): void {

@@ -10,8 +10,11 @@
  * peer, and drives that instance.
  */
 import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AppDeps, Feature } from '../../src/features/feature';
-import { buildFeatures } from '../../src/features';
+import { buildFeatures, summaryChartOption } from '../../src/features';
 import { healthFeature, type HealthFeature } from '../../src/features/health';
 import type { Harness } from '../../test/support/app-harness';
 import { ADMIN_USER, OPS_CHANNEL, eventually } from '../../test/support/app-harness';
@@ -57,6 +60,41 @@ function show(say: (line: string) => void, label: string, text: string, maxLines
   if (lines.length > maxLines) say(`  │ … (${lines.length - maxLines} more lines)`);
 }
 
+const DAY_MS = 86_400_000;
+
+/** A week of history, so the chart has something to show: calls on both lines, one health run a day, shop-line's answer rate slipping. */
+async function seedHistory(h: Harness, names: readonly string[]): Promise<void> {
+  const now = h.deps.now().getTime();
+  for (let d = 6; d >= 1; d--) {
+    const day = now - d * DAY_MS;
+    for (const [i, name] of names.entries()) {
+      for (let k = 0; k < 6 + i * 2; k++) {
+        const reached = i === 0 ? k % 7 !== 6 : k < 6 + i * 2 - Math.ceil((7 - d) / 2);
+        const at = new Date(day - k * 900_000).toISOString();
+        await h.deps.repos.calls.insert({ id: `demo-in-${name}-${d}-${k}`, direction: 'inbound', bindingName: name, caller: `+1415555${String(1000 + k).slice(-4)}`, startedAt: at, agentJoined: reached, setupMs: reached ? 900 + ((k * 337 + d * 101) % 1800) * (1 + i) : null, outcome: reached ? 'completed' : 'no-agent' });
+      }
+      await h.deps.repos.calls.insert({ id: `demo-test-${name}-${d}`, direction: 'test', bindingName: name, callee: '+14155550100', actor: ADMIN_USER, startedAt: new Date(day - 3_600_000).toISOString(), outcome: i === 1 && d <= 2 ? 'failed' : 'answered' });
+    }
+    const id = `demo-run-${d}`;
+    await h.deps.repos.healthRuns.start(id, 'schedule', new Date(day - 60_000));
+    await h.deps.repos.healthRuns.finish(id, { scope: 'all', bindings: names.map((name, i) => ({ name, status: i === 1 && d === 2 ? 'warn' : 'pass' })) }, new Date(day));
+  }
+}
+
+/** Waits for the chart the summary put in its thread, writes the PNG where a person can open it, and says where. */
+async function saveSummaryChart(h: Harness, say: (line: string) => void, summaryTs: string): Promise<number> {
+  const started = Date.now();
+  // A cold chart worker loads ECharts first (through tsx in the demo): allow for it.
+  const file = await eventually(() => h.slack.files.all().find((f) => f.completed && f.share?.channel === OPS_CHANNEL && f.share.threadTs === summaryTs), 120_000, 'the trend chart in the thread');
+  if (!file.bytes || file.bytes.subarray(1, 4).toString('latin1') !== 'PNG') throw new Error('the uploaded chart is not a PNG');
+  const dir = mkdtempSync(join(tmpdir(), 'sip-ops-demo-'));
+  const path = join(dir, file.filename);
+  writeFileSync(path, file.bytes);
+  say(`  ↳ in the thread: 📎 ${file.title ?? file.filename} (${file.bytes.readUInt32BE(16)}×${file.bytes.readUInt32BE(20)} PNG, ${Math.round(file.bytes.length / 1024)} KB, files.getUploadURLExternal → upload → files.completeUploadExternal)`);
+  say(`    The chart PNG was written to ${path}`);
+  return Date.now() - started;
+}
+
 function expectText(text: string, wanted: string, where: string): void {
   if (!text.includes(wanted)) throw new Error(`${where} does not contain "${wanted}":\n${text}`);
 }
@@ -67,10 +105,15 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   const clinic = await seedBinding(h.deps, { name: 'clinic-main', trunkDomain: 'clinic.pstn.sinch.com', livekitSipHost: 'sip.clinic.example', reportChannel: CLINIC_CHANNEL });
   const shop = await seedBinding(h.deps, { name: 'shop-line', trunkDomain: 'shop.pstn.sinch.com', livekitSipHost: 'sip.shop.example', reportChannel: SHOP_CHANNEL });
   say(`Bindings ${clinic.name} (reports in #${CLINIC_CHANNEL}) and ${shop.name} (reports in #${SHOP_CHANNEL}) are in place.`);
+  await seedHistory(h, [clinic.name, shop.name]);
+  say('A week of call records and daily health runs is already stored (for the trend chart).');
 
   say('');
   say(`SUMMARY_CRON fires: the scheduled check runs and posts to #${OPS_CHANNEL}.`);
+  const firstStarted = Date.now();
   const first = await health.runScheduled();
+  // The summary's delivery includes the trend chart, whose first render starts the chart worker.
+  const firstMs = Date.now() - firstStarted;
   const summaries = (): SlackMessage[] => h.slack.topLevel(OPS_CHANNEL).filter((m) => m.text.startsWith('SIP health:'));
   const firstMsg = summaries().at(-1);
   if (!firstMsg) throw new Error('no summary was posted');
@@ -78,6 +121,7 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   show(say, `#${OPS_CHANNEL} · sip-ops (LiveKit read with ${first.livekitCalls} list calls, ${first.result.optionsProbes} OPTIONS probes, ${first.wallMs} ms):`, firstText, 12);
   expectText(firstText, '✅ clinic-main', 'the first summary');
   expectText(firstText, '✅ shop-line', 'the first summary');
+  const chartMs = firstMs + (await saveSummaryChart(h, say, firstMsg.ts));
 
   say('');
   say(`Someone runs \`lk sip dispatch delete ${shop.resources.dispatchRuleId}\`…`);
@@ -125,9 +169,10 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   show(say, '  then, replacing it:', answerText, 6);
   expectText(answerText, 'shop-line: fail', 'the /sip-setup check answer');
 
-  const elapsed = Date.now() - started;
+  // The first summary with its chart (worker start included) is timed on its own.
+  const elapsed = Date.now() - started - chartMs;
   say('');
-  say(`Health step took ${(elapsed / 1000).toFixed(1)} s.`);
+  say(`Health step took ${(elapsed / 1000).toFixed(1)} s, plus ${(chartMs / 1000).toFixed(1)} s for the first summary with its chart (chart worker started).`);
   if (elapsed > 10_000) throw new Error(`the health step took ${elapsed} ms`);
 }
 
@@ -151,6 +196,7 @@ export async function startHealthDemo(): Promise<HealthDemo> {
         mapTarget: () => ({ host: '127.0.0.1', port: peer.port, transport: 'udp' }),
         probeTimeoutMs: 1000,
         threadPaceMs: 250,
+        ...summaryChartOption(deps),
       });
       return buildFeatures(deps, { health });
     },

@@ -5,7 +5,8 @@
  *
  * Renders are queued one at a time (charts are rare: the daily summary, a button press). The
  * worker is started on first use, is `unref`'d while idle so it never keeps the process alive,
- * and is restarted after a crash or overrun.
+ * is terminated after `idleMs` without work (an idle process holds no chart memory), and is
+ * restarted after a crash or overrun.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ export interface ChartRendererOptions {
   timeoutMs?: number;
   /** V8 old-generation limit of the worker. Default 96 MB (a 50 × 30 render peaks near 30 MB of heap). */
   maxHeapMb?: number;
+  /** The worker is terminated after this long without a render (its memory returned); the next render starts it again. Default 60 s. */
+  idleMs?: number;
 }
 
 /** Small semi-spaces: more frequent scavenges, a much lower RSS peak (the heap is mostly short-lived strings). */
@@ -63,10 +66,18 @@ export class ChartRenderer {
   private closed = false;
   private readonly timeoutMs: number;
   private readonly maxHeapMb: number;
+  private readonly idleMs: number;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ChartRendererOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxHeapMb = opts.maxHeapMb ?? 96;
+    this.idleMs = opts.idleMs ?? 60_000;
+  }
+
+  /** True while a worker thread exists (tests and the bench). */
+  get workerRunning(): boolean {
+    return this.worker !== undefined;
   }
 
   render(trends: Trends, opts: RenderOptions = {}, withSvg = false): Promise<Result<ChartImage>> {
@@ -80,6 +91,7 @@ export class ChartRenderer {
   /** Stops the worker; queued and running renders resolve with `closed`. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     for (const job of this.queue.splice(0)) job.resolve(fail('closed', 'the chart renderer is closed'));
     this.finish(fail('closed', 'the chart renderer is closed'));
     const w = this.worker;
@@ -92,8 +104,10 @@ export class ChartRenderer {
     const job = this.queue.shift();
     if (!job) {
       this.worker?.unref();
+      this.scheduleIdleStop();
       return;
     }
+    clearTimeout(this.idleTimer);
     let worker: Worker;
     try {
       worker = this.ensureWorker();
@@ -107,6 +121,19 @@ export class ChartRenderer {
     const timer = setTimeout(() => this.abort(fail('timeout', `rendering took longer than ${this.timeoutMs} ms`)), this.timeoutMs);
     this.current = { id, job, timer };
     worker.postMessage({ ...job.req, id } satisfies RenderRequest);
+  }
+
+  /** An idle worker holds tens of MB (ECharts, resvg, fonts): after `idleMs` without work it is terminated. */
+  private scheduleIdleStop(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.worker) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.current || this.queue.length || !this.worker) return;
+      const w = this.worker;
+      this.worker = undefined;
+      void w.terminate().catch(() => undefined);
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   private ensureWorker(): Worker {

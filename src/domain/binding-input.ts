@@ -23,6 +23,7 @@ export const BINDING_FIELDS = [
   'roomName',
   'agentName',
   'reportChannel',
+  'estSide',
 ] as const;
 
 export type BindingField = (typeof BINDING_FIELDS)[number];
@@ -70,6 +71,7 @@ const MSG = {
   roomName: 'A direct dispatch needs a room name of 1–128 letters, digits, _, . or -.',
   agentName: 'Use 1–64 letters, digits, _, . or -, or leave it empty.',
   reportChannel: 'Pick a Slack channel (an ID such as C0123ABCD).',
+  estSide: 'Choose "Managed by SIP Ops" or "Manual (checklist)".',
 } satisfies Partial<Record<BindingField, string>>;
 
 /** A text field whose value must satisfy `check`, which returns an error sentence or the parsed value. */
@@ -102,6 +104,8 @@ const fieldsSchema = z.object({
   reportChannel: text
     .transform(channelIdFrom)
     .pipe(z.string().regex(CHANNEL_ID, MSG.reportChannel)),
+  // Absent (older forms, no Sinch access key): manual.
+  estSide: lower.pipe(z.enum(['', 'managed', 'manual'], MSG.estSide)),
 });
 
 type ParsedFields = z.output<typeof fieldsSchema>;
@@ -168,6 +172,7 @@ export function specFromFields(input: BindingFormInput, options: BindingInputOpt
     reportChannel: f.reportChannel,
   };
   if (f.agentName !== '') spec.agentName = f.agentName;
+  if (f.estSide !== '') spec.est = { side: f.estSide };
   return { ok: true, spec };
 }
 
@@ -191,6 +196,7 @@ export function fieldsFromSpec(spec: BindingSpec): Record<BindingField, string> 
     roomName: spec.dispatch.kind === 'direct' ? spec.dispatch.roomName : '',
     agentName: spec.agentName ?? '',
     reportChannel: spec.reportChannel,
+    estSide: spec.est?.side ?? '',
   };
 }
 
@@ -217,6 +223,7 @@ export function diffSpecs(before: BindingSpec, after: BindingSpec): SpecChange[]
     'dispatch',
     'agentName',
     'reportChannel',
+    'est',
   ];
   for (const field of keys) {
     if (field === 'dids') {
@@ -246,6 +253,8 @@ function render(spec: BindingSpec, field: Exclude<keyof BindingSpec, 'dids' | 'a
       return describeDispatch(spec.dispatch);
     case 'agentName':
       return spec.agentName || '(none)';
+    case 'est':
+      return spec.est?.side === 'managed' ? 'managed by SIP Ops' : 'manual (checklist)';
     default:
       return spec[field];
   }

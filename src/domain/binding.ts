@@ -26,6 +26,26 @@ export interface BindingSpec {
   dispatch: Dispatch;
   agentName?: string;
   reportChannel: string; // Slack channel ID
+  /** Who configures the EST side: SIP Ops through Sinch's API, or the user from the checklist (absent: manual). */
+  est?: { side: EstSide };
+}
+
+export type EstSide = 'managed' | 'manual';
+
+/** The EST resources a managed binding uses, and which of them it created or linked (only those are ever removed). */
+export interface EstResources {
+  trunkId?: string;
+  trunkCreated?: boolean;
+  endpointId?: string;
+  endpointCreated?: boolean;
+  aclId?: string;
+  aclCreated?: boolean;
+  aclLinked?: boolean;
+  /** The IP the ACL was set up for (to set it up again after an undone removal). */
+  aclIp?: string;
+  credentialListId?: string;
+  credentialListCreated?: boolean;
+  credentialListLinked?: boolean;
 }
 
 /** The LiveKit resources a binding owns. */
@@ -33,6 +53,8 @@ export interface BindingResources {
   inboundTrunkId?: string;
   dispatchRuleId?: string;
   outboundTrunkId?: string;
+  /** The EST side when SIP Ops manages it. */
+  est?: EstResources;
 }
 
 export interface Binding extends BindingSpec {
@@ -79,5 +101,6 @@ export function specOf(b: BindingSpec): BindingSpec {
     reportChannel: b.reportChannel,
   };
   if (b.agentName) spec.agentName = b.agentName;
+  if (b.est) spec.est = { ...b.est };
   return spec;
 }

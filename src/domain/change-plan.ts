@@ -5,6 +5,7 @@
  */
 import type { Binding, BindingResources, BindingSpec } from './binding';
 import type { ActualResources, DesiredInbound, DesiredOutbound, DesiredRule, ResourceKind } from './binding-resources';
+import { describeEstStep, estResourcesAfter, type EstStep } from './est-plan';
 import {
   desiredInbound,
   desiredOutbound,
@@ -33,7 +34,9 @@ export type UpdateStep =
       passwordChanged: boolean;
       status: StepStatus;
     };
-export type ChangeStep = CreateStep | UpdateStep | DeleteStep;
+/** LiveKit's steps and EST's (`op: 'est'`, domain/est-plan.ts) in one journal. */
+export type ChangeStep = CreateStep | UpdateStep | DeleteStep | EstStep;
+export type LiveKitStep = CreateStep | UpdateStep | DeleteStep;
 
 export function planCreate(): ChangeStep[] {
   return (['inbound', 'rule', 'outbound'] as const).map((resource) => ({ op: 'create', resource, status: 'pending' }));
@@ -100,7 +103,11 @@ export function planUpdate(previous: Binding | undefined, next: BindingSpec, ids
 export function resourcesAfter(start: BindingResources, steps: ChangeStep[]): BindingResources {
   const key: Record<ResourceKind, keyof BindingResources> = { inbound: 'inboundTrunkId', rule: 'dispatchRuleId', outbound: 'outboundTrunkId' };
   const out: BindingResources = { ...start };
+  const est = estResourcesAfter(start.est, steps);
+  if (est) out.est = est;
+  else delete out.est;
   for (const s of steps) {
+    if (s.op === 'est') continue;
     if (s.op === 'create' && s.status === 'done' && s.id) out[key[s.resource]] = s.id;
     if (s.op === 'delete' && s.status === 'done') delete out[key[s.resource]];
     if (s.op === 'delete' && s.status === 'undone' && s.newId) out[key[s.resource]] = s.newId;
@@ -109,6 +116,7 @@ export function resourcesAfter(start: BindingResources, steps: ChangeStep[]): Bi
 }
 
 export function describeStep(s: ChangeStep): string {
+  if (s.op === 'est') return describeEstStep(s);
   const label = { inbound: 'inbound trunk', rule: 'dispatch rule', outbound: 'outbound trunk' }[s.resource];
   switch (s.op) {
     case 'create':

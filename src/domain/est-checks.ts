@@ -17,7 +17,7 @@ export interface EstDesired {
 /** What EST holds, as read through the Sinch API. `trunk` undefined: no trunk with the binding's domain. */
 export interface EstSnapshot {
   trunk?: { id: string; hostName: string; domain?: string | null };
-  endpoints: { id: string; name: string; address?: string | null; port?: number | null; transport?: string | null; enabled?: boolean | null }[];
+  endpoints: { id: string; name: string; address?: string | null | undefined; port?: number | null | undefined; transport?: string | null | undefined; enabled?: boolean | null | undefined }[];
   /** ACLs linked to the trunk. */
   acls: { id: string; name: string; enabled?: boolean | null; ipRanges: { ipAddress: string; range?: number | null }[] }[];
   /** Credential lists linked to the trunk, with their user names. */

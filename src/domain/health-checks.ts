@@ -33,7 +33,7 @@ export interface Finding {
 
 /** The fields of a call record the checks read (the store's `CallRecord` satisfies it). */
 export interface CallStat {
-  direction: 'inbound' | 'test';
+  direction: 'inbound' | 'test' | 'loopback';
   bindingName: string | null;
   startedAt: string; // ISO
   answeredAt: string | null;
@@ -95,7 +95,19 @@ export interface BindingReport {
 export interface HealthReport {
   global: Finding[];
   bindings: BindingReport[];
+  /** The EST side as Sinch reports it (absent in runs that did not look). */
+  est?: EstReport;
 }
+
+/** Per binding: calls EST handled for its trunk over the window, and EST's failures by call result. */
+export interface EstBindingTally {
+  estCalls: number;
+  failuresByResult: Record<string, number>;
+}
+
+export type EstReport =
+  | { managed: false; note: string }
+  | { managed: true; perBinding: Record<string, EstBindingTally>; historyApiCalls: number };
 
 /** LiveKit requires API secrets of at least 32 characters. */
 export const MIN_API_SECRET_LENGTH = 32;
@@ -167,6 +179,8 @@ function globalChecks(input: HealthInput): Finding[] {
     );
     const catchAll = catchAllRuleFinding(s);
     if (catchAll) out.push(catchAll);
+    const orphans = orphanedResourcesFinding(s, input.bindings);
+    if (orphans) out.push(orphans);
   } else {
     const f = input.livekit.failure;
     out.push(fail('livekit.api', `LiveKit API check failed: ${describeFailure(f)}`, failureEvidence(f), livekitNextStep(f)));
@@ -203,6 +217,62 @@ export function catchAllRuleFinding(s: LiveKitSnapshot): Finding | undefined {
     `${rules.length} dispatch rule(s) for all trunks catch calls to numbers no trunk lists`,
     `Rule(s) ${list} have no trunk IDs. When no inbound trunk matches a call (number not listed, caller or source address not allowed), LiveKit goes on without a trunk and these rules still route it: no trunk's allowed addresses or digest auth are checked.`,
     `Give each rule the trunk IDs it serves (lk sip dispatch update --id <rule> --trunks <trunk>), or re-apply the binding that owns it.`,
+  );
+}
+
+/** A LiveKit resource tagged as managed by SIP Ops that no binding owns. */
+export interface OrphanedResource {
+  kind: 'inbound' | 'rule' | 'outbound';
+  id: string;
+  name: string;
+  /** The binding name in its tag. */
+  taggedBinding: string;
+}
+
+/**
+ * Resources whose metadata says SIP Ops manages them for a binding, but that no stored binding
+ * references: left behind when the database was lost or restored from an old copy, or by a
+ * change that was cut off before it could record them.
+ */
+export function findOrphanedResources(s: LiveKitSnapshot, bindings: Binding[]): OrphanedResource[] {
+  const owned = new Set(bindings.flatMap((b) => [b.resources.inboundTrunkId, b.resources.dispatchRuleId, b.resources.outboundTrunkId]));
+  const out: OrphanedResource[] = [];
+  const visit = (kind: OrphanedResource['kind'], r: { id: string; name: string; metadata: string }): void => {
+    const tag = parseManagedTag(r.metadata);
+    if (tag && !owned.has(r.id)) out.push({ kind, id: r.id, name: r.name, taggedBinding: tag.binding });
+  };
+  for (const t of s.inboundTrunks) visit('inbound', t);
+  for (const r of s.dispatchRules) visit('rule', r);
+  for (const t of s.outboundTrunks) visit('outbound', t);
+  return out;
+}
+
+const LK_DELETE: Record<OrphanedResource['kind'], string> = { inbound: 'lk sip inbound delete', rule: 'lk sip dispatch delete', outbound: 'lk sip outbound delete' };
+
+/** The orphans of one tagged binding name: the import that adopts them, or the commands that delete them. */
+function orphanGroupText(name: string, group: OrphanedResource[], taken: boolean): string {
+  const ids = group.map((o) => `${o.kind} ${o.id}`).join(', ');
+  const one = (k: OrphanedResource['kind']) => group.filter((o) => o.kind === k);
+  const adoptable = one('inbound').length <= 1 && one('rule').length <= 1 && one('outbound').length <= 1;
+  const importName = taken ? `${name}-restored` : name;
+  const args = (['inbound', 'rule', 'outbound'] as const).map((k) => (one(k)[0] ? ` ${k}=${one(k)[0]!.id}` : '')).join('');
+  const adopt = adoptable ? `adopt with /sip-setup import ${importName}${args}` : 'more than one resource of a kind: adopt one set with /sip-setup import';
+  const del = group.map((o) => `${LK_DELETE[o.kind]} ${o.id}`).join('; ');
+  return `tagged "${name}"${taken ? ' (a binding of that name now owns other resources)' : ''}: ${ids}. To keep them, ${adopt}; to remove them: ${del}.`;
+}
+
+export function orphanedResourcesFinding(s: LiveKitSnapshot, bindings: Binding[]): Finding | undefined {
+  const orphans = findOrphanedResources(s, bindings);
+  if (orphans.length === 0) return undefined;
+  const names = new Set(bindings.map((b) => b.name));
+  const byName = new Map<string, OrphanedResource[]>();
+  for (const o of orphans) byName.set(o.taggedBinding, [...(byName.get(o.taggedBinding) ?? []), o]);
+  const groups = [...byName.entries()].map(([name, group]) => orphanGroupText(name, group, names.has(name)));
+  return warn(
+    'livekit.orphaned-resources',
+    `${orphans.length} LiveKit resource(s) tagged as managed by SIP Ops belong to no binding`,
+    `Resources ${groups.join(' ')}`,
+    'Adopt each set with the /sip-setup import shown (it checks them like the form), or delete them with the lk commands shown. If a change to that binding is running right now, wait for it and run the check again.',
   );
 }
 

@@ -87,6 +87,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** ` · EST 12 calls, LiveKit 10; EST failures: FAILED 2` for a binding whose EST trunk was read. */
+function estTail(report: HealthReport, name: string, livekitCalls: number): string {
+  const est = report.est;
+  if (!est?.managed) return '';
+  const t = est.perBinding[name];
+  if (!t) return '';
+  const failures = Object.entries(t.failuresByResult).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  return ` · EST ${plural(t.estCalls, 'call')}, LiveKit ${livekitCalls}${failures ? `; EST failures: ${failures}` : ''}`;
+}
+
 export function summaryLines(report: HealthReport, diff: RunDiff): SummaryLines {
   const n = report.bindings.length;
   const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0 };
@@ -114,7 +124,7 @@ export function summaryLines(report: HealthReport, diff: RunDiff): SummaryLines 
     const what = top ? ` — ${top.title}` : '';
     const more = b.findings.filter((f) => f.status !== 'pass').length - 1;
     const rest = more > 0 ? ` (+${more} more)` : '';
-    return `${STATUS_ICON[b.status]} ${b.name}${tag}${what}${rest}`;
+    return `${STATUS_ICON[b.status]} ${b.name}${tag}${what}${rest}${estTail(report, b.name, b.stats.inboundCalls + b.stats.testCalls)}`;
   });
   return { headline, global, lines };
 }

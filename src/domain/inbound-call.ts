@@ -129,8 +129,11 @@ export function emptyRoomState(room: string): RoomCallsState {
   return { room, participants: {}, agentTimeouts: {} };
 }
 
-const minDefined = (a: number | undefined, b: number | undefined): number | undefined =>
-  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+function minDefined(a: number | undefined, b: number): number;
+function minDefined(a: number | undefined, b: number | undefined): number | undefined;
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
 
 function participantKey(p: { sid: string; identity: string }): string {
   return p.sid ? p.sid : `identity:${p.identity}`;
@@ -169,23 +172,26 @@ function mergeParticipant(prev: ParticipantFacts | undefined, ev: Extract<Inboun
   const rank = (snap.version ?? 0) * 4 + (EVENT_RANK[ev.type] ?? 0);
   const attrs = snap.attributes ?? {};
   const hasAttrs = Object.keys(attrs).length > 0;
+  const kind = base.kind ?? snap.kind;
   const out: ParticipantFacts = {
     ...base,
     identity: base.identity || snap.identity,
     name: snap.name && snap.name > base.name ? snap.name : base.name || snap.name || '',
-    kind: base.kind ?? snap.kind,
+    ...(kind !== undefined ? { kind } : {}),
     attributes: hasAttrs ? mergeAttributes(base.attributes, base.attrRank, attrs, rank) : base.attributes,
     attrRank: hasAttrs ? Math.max(base.attrRank, rank) : base.attrRank,
     answered: base.answered || attrs['sip.callStatus'] === 'active',
   };
   if (ev.type === 'participant_joined' || ev.type === 'participant_left' || ev.type === 'participant_connection_aborted') {
-    out.joinedAt = minDefined(base.joinedAt, snap.joinedAtMs ?? (ev.type === 'participant_joined' ? ev.at : undefined));
+    const joinedAt = minDefined(base.joinedAt, snap.joinedAtMs ?? (ev.type === 'participant_joined' ? ev.at : undefined));
+    if (joinedAt !== undefined) out.joinedAt = joinedAt;
   }
   if (ev.type === 'participant_left' || ev.type === 'participant_connection_aborted') {
     const earlier = base.leftAt === undefined || ev.at < base.leftAt;
     out.leftAt = minDefined(base.leftAt, ev.at);
     if (earlier) {
-      out.disconnectReason = snap.disconnectReason ?? base.disconnectReason;
+      const disconnectReason = snap.disconnectReason ?? base.disconnectReason;
+      if (disconnectReason !== undefined) out.disconnectReason = disconnectReason;
       out.aborted = ev.type === 'participant_connection_aborted';
     } else if (base.leftAt === ev.at) {
       // Same instant from two events: keep a deterministic choice.

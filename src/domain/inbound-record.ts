@@ -13,12 +13,12 @@ const participantFacts = z.object({
   sid: z.string(),
   identity: z.string(),
   name: z.string(),
-  kind: z.enum(['sip', 'agent', 'standard', 'other']).optional(),
+  kind: z.enum(['sip', 'agent', 'standard', 'other']).exactOptional(),
   attributes: z.record(z.string(), z.string()),
   attrRank: z.number(),
-  joinedAt: z.number().optional(),
-  leftAt: z.number().optional(),
-  disconnectReason: z.string().optional(),
+  joinedAt: z.number().exactOptional(),
+  leftAt: z.number().exactOptional(),
+  disconnectReason: z.string().exactOptional(),
   aborted: z.boolean(),
   published: z.boolean(),
   answered: z.boolean(),
@@ -26,12 +26,12 @@ const participantFacts = z.object({
 
 const roomCallsState = z.object({
   room: z.string(),
-  roomSid: z.string().optional(),
-  startedAt: z.number().optional(),
-  finishedAt: z.number().optional(),
+  roomSid: z.string().exactOptional(),
+  startedAt: z.number().exactOptional(),
+  finishedAt: z.number().exactOptional(),
   participants: z.record(z.string(), participantFacts),
   agentTimeouts: z.record(z.string(), z.number()),
-  hasCaller: z.boolean().optional(),
+  hasCaller: z.boolean().exactOptional(),
 });
 
 const storedDetailSchema = z.object({

@@ -5,6 +5,7 @@
 import type { App } from '@slack/bolt';
 import type { RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { ChartRenderer } from '../charts';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { WebhookSink } from '../http/livekit-webhook-route';
@@ -12,6 +13,7 @@ import type { HttpRoute } from '../http/server';
 import type { InflightWork } from '../inflight';
 import type { LiveKitGateway } from '../livekit/gateway';
 import type { Metrics } from '../metrics';
+import type { SinchGateway } from '../sinch/gateway';
 import type { SlackListeners } from '../slack/listeners';
 import type { PacedNotifier } from '../slack/paced-notifier';
 import type { SetupCommandRouter } from '../slack/subcommand-router';
@@ -24,6 +26,8 @@ export interface AppDeps {
   store: Store;
   repos: Repos;
   livekit: LiveKitGateway;
+  /** Sinch EST and Numbers APIs; absent without a Sinch access key (the EST side is then a checklist). */
+  sinch?: SinchGateway;
   metrics: Metrics;
   inflight: InflightWork;
   /** The app's clock (time and timers); tests inject a fake one. */
@@ -35,6 +39,8 @@ export interface AppDeps {
   botId: string;
   /** Slack Web API retry policy (tests use few or none). */
   slackRetry?: RetryOptions;
+  /** The trend chart renderer (one worker, built by the composition root and closed at stop); no charts without it. */
+  charts?: ChartRenderer;
 }
 
 export interface FeatureContext {

@@ -2,6 +2,7 @@ import type { LiveKitGateway } from '../livekit/gateway';
 import type { Metrics } from '../metrics';
 import type { Store } from '../store';
 import { describeFailure } from '../domain/livekit-failure';
+import { withTimeout } from '../with-timeout';
 import { sendJson, sendText, type HttpRoute } from './server';
 
 export interface Readiness {
@@ -9,20 +10,47 @@ export interface Readiness {
   checks: { database: 'ok' | string; livekit: 'ok' | string };
 }
 
-/** Caches the LiveKit probe briefly so a busy orchestrator cannot hammer LiveKit. */
-export function readinessProbe(store: Store, livekit: LiveKitGateway, cacheMs = 2000): () => Promise<Readiness> {
+/** Longest any single readiness probe may take: an orchestrator's probe must not wait on a hung dependency. */
+export const PROBE_TIMEOUT_MS = 2000;
+
+const bounded = (p: Promise<'ok' | string>, what: string, ms: number): Promise<'ok' | string> =>
+  withTimeout(p, ms, () => `${what} did not answer within ${ms / 1000} s`);
+
+async function livekitCheck(livekit: LiveKitGateway): Promise<'ok' | string> {
+  const r = await livekit.ping();
+  return r.ok ? 'ok' : `${describeFailure(r.failure)} (${r.failure.message})`;
+}
+
+/**
+ * Caches the LiveKit probe briefly so a busy orchestrator cannot hammer LiveKit; every probe is
+ * bounded by `timeoutMs`, so /readyz answers in about that time even with a hung dependency.
+ */
+export function readinessProbe(
+  store: Store,
+  livekit: LiveKitGateway,
+  opts: { cacheMs?: number; timeoutMs?: number; metrics?: Metrics } = {},
+): () => Promise<Readiness> {
+  const cacheMs = opts.cacheMs ?? 2000;
+  const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
   let cached: { at: number; livekit: 'ok' | string } | undefined;
   return async () => {
-    const dbOk = await store.ping();
+    const dbCheck = bounded(
+      store.recordable().then((r) => (r.ok ? 'ok' : r.reason)),
+      'the database',
+      timeoutMs,
+    );
     let lk: 'ok' | string;
     if (cached && Date.now() - cached.at < cacheMs) lk = cached.livekit;
     else {
-      const r = await livekit.ping();
-      lk = r.ok ? 'ok' : describeFailure(r.failure) + (r.ok ? '' : ` (${r.failure.message})`);
+      lk = await bounded(livekitCheck(livekit), 'LiveKit', timeoutMs);
       cached = { at: Date.now(), livekit: lk };
     }
-    const checks = { database: dbOk ? 'ok' : 'database is not open', livekit: lk };
-    return { ready: checks.database === 'ok' && checks.livekit === 'ok', checks };
+    const checks = { database: await dbCheck, livekit: lk };
+    opts.metrics?.dependencyUp.set({ dependency: 'database' }, checks.database === 'ok' ? 1 : 0);
+    opts.metrics?.dependencyUp.set({ dependency: 'livekit' }, checks.livekit === 'ok' ? 1 : 0);
+    // Only what a restart or a replica change fixes makes the service unready: LiveKit being down is
+    // reported (body, sipops_dependency_up) but the bot stays in service to explain the outage.
+    return { ready: checks.database === 'ok', checks };
   };
 }
 
@@ -42,13 +70,11 @@ export function healthRoutes(opts: { probe: () => Promise<Readiness>; metrics: M
           return;
         }
         const r = await opts.probe();
-        if (r.ready) sendJson(res, 200, { status: 'ready', checks: r.checks });
-        else {
-          const reasons = Object.entries(r.checks)
-            .filter(([, v]) => v !== 'ok')
-            .map(([k, v]) => `${k}: ${v}`);
-          sendJson(res, 503, { status: 'not ready', reasons, checks: r.checks });
-        }
+        const reasons = Object.entries(r.checks)
+          .filter(([, v]) => v !== 'ok')
+          .map(([k, v]) => `${k}: ${v}`);
+        if (r.ready) sendJson(res, 200, { status: 'ready', ...(reasons.length ? { degraded: reasons } : {}), checks: r.checks });
+        else sendJson(res, 503, { status: 'not ready', reasons, checks: r.checks });
       },
     },
     {

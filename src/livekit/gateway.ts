@@ -316,7 +316,7 @@ export class SdkLiveKitGateway implements LiveKitGateway {
     if (input.agents !== undefined) {
       const cfg = next.roomConfig ?? new RoomConfiguration();
       cfg.agents = input.agents.map((agentName) => new RoomAgentDispatch({ agentName }));
-      next.roomConfig = input.agents.length || next.roomConfig ? cfg : undefined;
+      if (input.agents.length || next.roomConfig) next.roomConfig = cfg;
     }
     return this.run('UpdateSIPDispatchRule', async () => ruleFromSdk(await this.sip.updateSipDispatchRule(id, next)));
   }

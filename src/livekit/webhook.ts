@@ -1,4 +1,4 @@
-import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+import { TokenVerifier, WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 
 export type WebhookVerification =
   | { ok: true; event: WebhookEvent }
@@ -13,9 +13,21 @@ export type WebhookVerification =
  */
 export class LiveKitWebhookVerifier {
   private readonly receiver: WebhookReceiver;
+  private readonly tokens: TokenVerifier;
 
   constructor(apiKey: string, apiSecret: string) {
     this.receiver = new WebhookReceiver(apiKey, apiSecret);
+    this.tokens = new TokenVerifier(apiKey, apiSecret);
+  }
+
+  /** True only for a token signed with our secret (HS256); `alg=none` and foreign keys are not. */
+  private async genuine(authorization: string): Promise<boolean> {
+    try {
+      await this.tokens.verify(authorization);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async verify(rawBody: string, authorization: string | undefined): Promise<WebhookVerification> {
@@ -26,7 +38,10 @@ export class LiveKitWebhookVerifier {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       // The SDK checks the JWT and the body checksum first, then parses: a parse error means the sender was genuine.
-      const malformed = err instanceof SyntaxError || /cannot decode|JSON/i.test(reason);
+      // Error texts alone are not proof (an `alg=none` token fails with a message naming "JSON Web Key"),
+      // so a parse-looking failure counts as malformed only when the token itself verifies.
+      const parseLike = err instanceof SyntaxError || /cannot decode|JSON/i.test(reason);
+      const malformed = parseLike && (await this.genuine(authorization));
       return { ok: false, kind: malformed ? 'malformed' : 'unauthorized', reason };
     }
   }

@@ -21,6 +21,10 @@ export const LIMITS = {
   plainTextInputLabel: 2000,
   staticSelectOptions: 100,
   optionText: 75,
+  /** An overflow or select option's value. */
+  optionValue: 150,
+  /** A view's JSON in `views.publish` / `views.open` / `views.update` (Slack: 250 KB). */
+  viewBytes: 250_000,
   /** Undocumented cumulative block-text ceiling (msg_blocks_too_long); stay well below. */
   cumulativeBlockText: 11000,
 } as const;

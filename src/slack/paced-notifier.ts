@@ -80,6 +80,11 @@ export interface PacedNotifierOptions {
   observe?: (method: 'chat.postMessage' | 'chat.update', result: CallResult) => void;
   /** Calls that failed for good. */
   onFailure?: (info: { method: string; channel: string; error: string; failure: SlackFailure }) => void;
+  /**
+   * Replicas sharing Slack's per-channel budget (PostgreSQL: src/store/coordination-pg.ts): every
+   * call first reserves the channel's next slot there and waits for it. Unset: this process alone.
+   */
+  sharedPacer?: { reserve(channel: string, intervalMs: number): Promise<{ waitMs: number }> };
 }
 
 /** A message that is (or will be) in Slack. */
@@ -104,7 +109,7 @@ interface Msg {
   retries: number;
   rateLimited: number;
   /** A delayed post is not sent before this time (the notifier's clock). */
-  notBefore?: number;
+  notBefore?: number | undefined;
   settle: (ts: string | undefined) => void;
   posted: Promise<string | undefined>;
 }
@@ -391,10 +396,18 @@ export class PacedNotifier {
     }
     ch.busy = true;
     ch.nextAt = this.clock.now() + this.interval;
-    void this.execute(ch, op).finally(() => {
+    const pacer = this.opts.sharedPacer;
+    const call = pacer ? this.sharedSlot(pacer, ch.id).then(() => this.execute(ch, op)) : this.execute(ch, op);
+    void call.finally(() => {
       ch.busy = false;
       this.pump(ch);
     });
+  }
+
+  /** Waits for this channel's next slot among all replicas (no wait when the pacer fails: this process still paces). */
+  private async sharedSlot(pacer: NonNullable<PacedNotifierOptions['sharedPacer']>, channel: string): Promise<void> {
+    const { waitMs } = await pacer.reserve(channel, this.intervalMs).catch(() => ({ waitMs: 0 }));
+    if (waitMs > 0) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs));
   }
 
   private async execute(ch: Channel, op: Op): Promise<void> {

@@ -14,6 +14,8 @@ export interface Subcommand {
   name: string;
   usage: string; // e.g. "show <name>"
   summary: string;
+  /** Only SIP Ops admins may run it (left out of what a non-admin is told they can do). */
+  adminOnly?: boolean;
   /** Must ack within Slack's 3 s (ack first, then work). */
   run(ctx: SubcommandContext): Promise<void>;
 }

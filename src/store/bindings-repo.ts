@@ -1,28 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { Binding, BindingResources, BindingSpec } from '../domain/binding';
+import type { Binding, BindingResources, BindingSpec, EstResources } from '../domain/binding';
 import type { ObjectLookup } from '../domain/object-identity';
 import { DIGEST_PASSWORD_COLUMN, type SecretsAtRest } from '../secrets/at-rest';
 import type { BindingsTable, Database } from './schema';
 
-type StoredSpec = Omit<BindingSpec, 'auth'> & { auth: { kind: 'acl' } | { kind: 'digest'; username: string } };
+/** The EST resource IDs ride in the spec JSON (`estResources`), so no column is needed for them. */
+type StoredSpec = Omit<BindingSpec, 'auth'> & { auth: { kind: 'acl' } | { kind: 'digest'; username: string }; estResources?: EstResources };
 
 /** The row of `spec`; a digest password is sealed (throws SecretsKeyError without SECRETS_KEY). */
-function toRow(spec: BindingSpec, secrets: SecretsAtRest): { spec: string; digest_password: string | null } {
+function toRow(spec: BindingSpec, secrets: SecretsAtRest, est?: EstResources): { spec: string; digest_password: string | null } {
   const { auth, ...rest } = spec;
+  const extra = est ? { estResources: est } : {};
   const stored: StoredSpec =
-    auth.kind === 'digest' ? { ...rest, auth: { kind: 'digest', username: auth.username } } : { ...rest, auth: { kind: 'acl' } };
+    auth.kind === 'digest' ? { ...rest, ...extra, auth: { kind: 'digest', username: auth.username } } : { ...rest, ...extra, auth: { kind: 'acl' } };
   return { spec: JSON.stringify(stored), digest_password: auth.kind === 'digest' ? secrets.seal(auth.password, DIGEST_PASSWORD_COLUMN) : null };
 }
 
 function fromRow(row: Selectable<BindingsTable>, secrets: SecretsAtRest): Binding {
-  const stored = JSON.parse(row.spec) as StoredSpec;
+  const { estResources, ...stored } = JSON.parse(row.spec) as StoredSpec;
   const password = row.digest_password === null ? '' : secrets.open(row.digest_password, DIGEST_PASSWORD_COLUMN);
   const auth: BindingSpec['auth'] = stored.auth.kind === 'digest' ? { kind: 'digest', username: stored.auth.username, password } : { kind: 'acl' };
   const resources: BindingResources = {
     ...(row.inbound_trunk_id ? { inboundTrunkId: row.inbound_trunk_id } : {}),
     ...(row.dispatch_rule_id ? { dispatchRuleId: row.dispatch_rule_id } : {}),
     ...(row.outbound_trunk_id ? { outboundTrunkId: row.outbound_trunk_id } : {}),
+    ...(estResources ? { est: estResources } : {}),
   };
   return {
     ...stored,
@@ -100,7 +103,7 @@ export class BindingsRepo {
       .values({
         name: spec.name,
         id: randomUUID(),
-        ...toRow(spec, this.secrets),
+        ...toRow(spec, this.secrets, resources.est),
         inbound_trunk_id: resources.inboundTrunkId ?? null,
         dispatch_rule_id: resources.dispatchRuleId ?? null,
         outbound_trunk_id: resources.outboundTrunkId ?? null,
@@ -128,7 +131,7 @@ export class BindingsRepo {
     const res = await this.db
       .updateTable('bindings')
       .set({
-        ...toRow(spec, this.secrets),
+        ...toRow(spec, this.secrets, resources.est),
         inbound_trunk_id: resources.inboundTrunkId ?? null,
         dispatch_rule_id: resources.dispatchRuleId ?? null,
         outbound_trunk_id: resources.outboundTrunkId ?? null,

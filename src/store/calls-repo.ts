@@ -1,7 +1,8 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { CallRecordsTable, Database } from './schema';
 
-export type CallDirection = 'inbound' | 'test';
+/** `loopback`: a loopback test call (both legs in one record; never counted as inbound traffic). */
+export type CallDirection = 'inbound' | 'test' | 'loopback';
 
 export interface CallRecord {
   id: string;

@@ -1,32 +1,50 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseConfig } from '../config';
 import type { Database } from './schema';
 import { MIGRATIONS, type Migration } from './migrations';
+import { openSqlite } from './sqlite';
+import { openPostgres, redactUrl, type PostgresOptions } from './postgres';
+
+export type Engine = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Kysely<Database>;
+  engine: Engine;
   /** True while the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Whether a change written now would last: the file at the configured path is still the one
+   * opened (same device and inode: not deleted, moved or replaced) and it takes a write lock.
+   * `reason` says what is wrong, in words for an operator.
+   */
+  recordable(): Promise<{ ok: true } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }
 
+/** A SQLite path (`:memory:` for tests), a postgres:// URL, or a parsed DATABASE_URL. */
+export type StoreTarget = string | DatabaseConfig | ({ engine: 'postgres' } & PostgresOptions);
+
+function resolve(target: StoreTarget): DatabaseConfig | ({ engine: 'postgres' } & PostgresOptions) {
+  if (typeof target !== 'string') return target;
+  return /^postgres(ql)?:\/\//.test(target) ? { engine: 'postgres', url: target } : { engine: 'sqlite', path: target };
+}
+
+/** What the logs say about where the data is (never the password). */
+export function describeTarget(target: StoreTarget): string {
+  const t = resolve(target);
+  return t.engine === 'sqlite' ? `sqlite:${t.path}` : redactUrl(t.url);
+}
+
 /**
- * Opens the SQLite database file (creating its directory), applies pending migrations
- * in one transaction each, and returns the Kysely handle. `:memory:` works for tests.
+ * Opens the database (SQLite file, created with its directory, or a PostgreSQL server), applies
+ * pending migrations and returns the Kysely handle.
  */
-export async function openStore(path: string, migrations: Migration[] = MIGRATIONS): Promise<Store> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new BetterSqlite3(path, { timeout: 5000 });
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // Deleted and overwritten content (e.g. a password before it was sealed) is zeroed, not left in free pages.
-  sqlite.pragma('secure_delete = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+export async function openStore(target: StoreTarget, migrations: Migration[] = MIGRATIONS): Promise<Store> {
+  const t = resolve(target);
+  const opened = t.engine === 'sqlite' ? openSqlite(t.path) : openPostgres(t);
+  const { db } = opened;
   try {
-    await migrate(db, migrations);
+    await migrate(db, migrations, t.engine);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -34,6 +52,7 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
   let closed = false;
   return {
     db,
+    engine: t.engine,
     async ping() {
       if (closed) return false;
       try {
@@ -43,6 +62,10 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
         return false;
       }
     },
+    async recordable() {
+      if (closed) return { ok: false, reason: 'the database is not open' };
+      return opened.recordable();
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -51,57 +74,39 @@ export async function openStore(path: string, migrations: Migration[] = MIGRATIO
   };
 }
 
-/** Most prepared statements kept per database (a multi-row insert has one text per row count). */
-const STATEMENT_CACHE_SIZE = 500;
+/** Any fixed number: the advisory lock replicas take while one of them migrates. */
+const MIGRATION_LOCK = 7_465_001;
 
 /**
- * Kysely prepares every query it runs; compiling the same SQL again is a measurable share of the
- * webhook intake's CPU. This keeps the prepared statements of data queries by their text (least
- * recently used out first). Kysely only runs `all`/`run` on them, which finish before the next
- * query starts (one connection, serialised by Kysely), so a cached statement is never busy;
- * statements that change the schema are not kept.
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction.
+ * On PostgreSQL, replicas starting together take turns (a transaction-scoped advisory lock), so
+ * each migration runs once; SQLite has one writer anyway.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      const hit = cache.get(text);
-      if (hit) {
-        cache.delete(text);
-        cache.set(text, hit);
-        return hit;
-      }
-      const stmt = sqlite.prepare(text);
-      if (/^\s*(select|insert|update|delete|with)\b/i.test(text)) {
-        cache.set(text, stmt);
-        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
-      return stmt;
-    },
-  };
-}
-
-export async function migrate(db: Kysely<Database>, migrations: Migration[]): Promise<number[]> {
-  await db.schema
-    .createTable('schema_migrations')
-    .ifNotExists()
-    .addColumn('version', 'integer', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('applied_at', 'text', (c) => c.notNull())
-    .execute();
-  const done = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version));
+export async function migrate(db: Kysely<Database>, migrations: Migration[], engine: Engine = 'sqlite'): Promise<number[]> {
   const applied: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (done.has(m.version)) continue;
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const lock = async (trx: Kysely<Database>) => {
+    if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+  };
+  await db.transaction().execute(async (trx) => {
+    await lock(trx);
+    await trx.schema
+      .createTable('schema_migrations')
+      .ifNotExists()
+      .addColumn('version', 'integer', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('applied_at', 'text', (c) => c.notNull())
+      .execute();
+  });
+  for (const m of ordered) {
     await db.transaction().execute(async (trx) => {
+      await lock(trx);
+      const done = await trx.selectFrom('schema_migrations').select('version').where('version', '=', m.version).executeTakeFirst();
+      if (done) return;
       await m.up(trx as unknown as Kysely<unknown>);
-      await trx
-        .insertInto('schema_migrations')
-        .values({ version: m.version, name: m.name, applied_at: new Date().toISOString() })
-        .execute();
+      await trx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
+      applied.push(m.version);
     });
-    applied.push(m.version);
   }
   return applied;
 }

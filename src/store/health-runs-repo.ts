@@ -51,6 +51,12 @@ export class HealthRunsRepo {
     return r ? fromRow<R>(r) : undefined;
   }
 
+  /** Runs finished at or after `sinceIso`, oldest first. */
+  async finishedSince<R = unknown>(sinceIso: string): Promise<Array<HealthRunRow<R>>> {
+    const rows = await this.db.selectFrom('health_runs').selectAll().where('finished_at', '>=', sinceIso).orderBy('finished_at', 'asc').execute();
+    return rows.map((r) => fromRow<R>(r));
+  }
+
   /** Newest first. */
   async list<R = unknown>(limit = 20): Promise<Array<HealthRunRow<R>>> {
     const rows = await this.db.selectFrom('health_runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();

@@ -94,9 +94,20 @@ function fromRow<Step, Request>(r: Selectable<ChangeJournalTable>, reader?: Jour
  * so a restart knows exactly what a change did. Callers keep secrets out of `request` and `steps`.
  */
 export class JournalRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `recordable`: the store's check that a write now would last (see Store.recordable). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly recordable: () => Promise<{ ok: true } | { ok: false; reason: string }> = async () => ({ ok: true }),
+  ) {}
 
+  /**
+   * Opens the journal of a change: the first write of every change, before anything is sent to
+   * LiveKit. Refuses (throws) when the change could not be recorded, so nothing is created that the
+   * database would lose.
+   */
   async open<Step, Request>(e: { bindingName: string; kind: ChangeKind; actor: string; request: Request; steps: Step[] }, now: Date): Promise<JournalEntry<Step, Request>> {
+    const check = await this.recordable();
+    if (!check.ok) throw new Error(check.reason);
     const at = now.toISOString();
     const id = `CH_${randomUUID()}`;
     await this.db

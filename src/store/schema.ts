@@ -95,6 +95,19 @@ export interface MetaTable {
   updated_at: string;
 }
 
+/** Epoch ms travel as strings from PostgreSQL's bigint; Number() them. */
+export interface CoordinationLeasesTable {
+  key: string; // binding:<name> | slot:<name>
+  holder: string;
+  expires_at: number | string;
+  done: number; // 0/1: a slot served
+}
+
+export interface ChannelPacingTable {
+  channel: string;
+  next_at: number | string;
+}
+
 export interface TestCallAttemptsTable {
   id: string;
   user_id: string;
@@ -146,6 +159,8 @@ export interface Database {
   test_call_guard_keys: TestCallGuardKeysTable;
   slack_action_presses: SlackActionPressesTable;
   schema_migrations: MigrationsTable;
+  coordination_leases: CoordinationLeasesTable;
+  channel_pacing: ChannelPacingTable;
 }
 
 export type { Generated };

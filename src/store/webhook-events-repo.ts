@@ -25,10 +25,13 @@ export class WebhookEventsRepo {
   ): Promise<Set<string>> {
     if (events.length === 0) return new Set();
     const at = now.toISOString();
+    // In ID order: replicas inserting overlapping batches take the unique index's locks in one
+    // order, so PostgreSQL never finds them deadlocked.
+    const ordered = [...events].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     const rows = await this.db
       .insertInto('webhook_events')
       .values(
-        events.map((e) => ({
+        ordered.map((e) => ({
           id: e.id,
           event: e.event,
           room_name: e.roomName,
@@ -40,6 +43,13 @@ export class WebhookEventsRepo {
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
       .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Of `ids`, those stored but not processed yet. */
+  async unprocessedAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.selectFrom('webhook_events').select('id').where('id', 'in', ids).where('processed_at', 'is', null).execute();
     return new Set(rows.map((r) => r.id));
   }
 

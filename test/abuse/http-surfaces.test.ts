@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, startHarness, type Harness } from '../support/app-harness';
 import { signWebhook } from '../support/livekit-webhook';
@@ -47,6 +48,11 @@ describe('abuse: HTTP surfaces', () => {
     const empty = await h.client.interactive({ type: 'block_actions', user: { id: ADMIN_USER }, team: { id: 'T0TEST' }, actions: [], trigger_id: '1.2.3' });
     expect(empty.status).toBe(200);
     expect(h.slack.calls.slice(before)).toEqual([]);
+    // the ack-latency histogram says which payload kind was acknowledged
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    for (const kind of ['command', 'block_actions', 'view_submission']) {
+      expect(metrics).toMatch(new RegExp(`sipops_slack_ack_seconds_count\\{kind="${kind}"\\} [1-9]`));
+    }
   });
 
   it('refuses oversized bodies on both routes', async () => {
@@ -66,12 +72,57 @@ describe('abuse: HTTP surfaces', () => {
     expect(await genuine.json()).toEqual({ error: 'webhook body is not a LiveKit webhook event' });
     const forged = await post('/livekit/webhook', garbage, { authorization: await signWebhook(garbage, h.livekit.apiKey, 'another-secret-another-secret-another') });
     expect(forged.status).toBe(401);
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const sha256 = createHash('sha256').update(garbage).digest('base64');
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: h.livekit.apiKey, sha256, exp })}.`;
+    const unsigned = await post('/livekit/webhook', garbage, { authorization: algNone });
+    expect(unsigned.status).toBe(401);
     const bearer = await post('/livekit/webhook', '{}', { authorization: `Bearer ${await signWebhook('{}', h.livekit.apiKey, h.livekit.apiSecret)}` });
     expect(bearer.status).toBe(401);
     const expired = await post('/livekit/webhook', '{}', {
       authorization: await signWebhook('{}', h.livekit.apiKey, h.livekit.apiSecret, Math.floor(Date.now() / 1000) - 3600),
     });
     expect(expired.status).toBe(401);
+  });
+
+  it('answers any method other than POST on /slack/events with 405 and stays up', async () => {
+    for (const method of ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS']) {
+      const res = await fetch(`${h.base}/slack/events`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers a signed payload=null (and other non-object payloads) with 400 and stays up', async () => {
+    for (const body of ['payload=null', 'payload=42', 'payload=%22text%22', 'payload=%5B%5D']) {
+      const res = await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, undefined, 'application/x-www-form-urlencoded'));
+      expect(res.status).toBe(400);
+    }
+    const json = await post('/slack/events', 'null', signSlackRequest(TEST_SIGNING_SECRET, 'null', undefined, 'application/json'));
+    expect(json.status).toBe(400);
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('refuses Slack requests dated more than 5 minutes in the future', async () => {
+    const body = slashCommand({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, now + 600))).status).toBe(401);
+    expect((await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body, now + 60))).status).toBe(200);
+  });
+
+  it('answers a signed view_submission without a view with 400', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify({ type: 'view_submission', user: { id: ADMIN_USER }, team: { id: 'T0TEST' } }) }).toString();
+    const res = await post('/slack/events', body, signSlackRequest(TEST_SIGNING_SECRET, body));
+    expect(res.status).toBe(400);
+  });
+
+  it('answers HEAD /healthz with 200 and no body', async () => {
+    const res = await fetch(`${h.base}/healthz`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
   });
 
   it('survives arbitrary slash-command text without a 5xx (property-based)', async () => {

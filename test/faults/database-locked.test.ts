@@ -10,7 +10,8 @@ import { OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/
 import { plainBindingForm, submitCreateForm } from '../support/binding-form';
 import { renderBlocks, unescapeSlack } from '../support/slack-render';
 
-jest.setTimeout(30_000);
+// Each write against the lock waits out SQLite's busy timeout (5 s); the bound is a safety net for a busy machine.
+jest.setTimeout(90_000);
 
 const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => undefined, recoveryRetryMs: 300 })];
 
@@ -41,7 +42,7 @@ describe('fault: the database file is locked', () => {
     try {
       const res = await submit(h, 'acme-us');
       expect(res.body).toEqual({ response_action: 'clear' });
-      const msg = await eventually(() => texts(h).find((t) => /did not start/.test(t)), 10_000, 'the refusal');
+      const msg = await eventually(() => texts(h).find((t) => /did not start/.test(t)), 25_000, 'the refusal');
       expect(msg).toMatch(/database is locked/);
       expect(msg).toMatch(/Nothing was changed/);
       expect(h.livekit.countCalls('CreateSIPInboundTrunk')).toBe(0);
@@ -49,25 +50,27 @@ describe('fault: the database file is locked', () => {
       unlock();
     }
     await submit(h, 'acme-us');
-    await eventually(() => texts(h).some((t) => /Binding .acme-us. created/.test(t)), 5000, 'the create');
+    await eventually(() => texts(h).some((t) => /Binding .acme-us. created/.test(t)), 25_000, 'the create');
     expect(h.livekit.inboundTrunks()).toHaveLength(1);
   });
 
   it('locked in the middle of a change: it stops, and the rollback runs once the database is writable', async () => {
-    h.livekit.setLatency(400);
+    // LiveKit answers the first step only once the database is locked: its result cannot be journaled.
+    let answer = (): void => undefined;
+    h.livekit.failNext('CreateSIPInboundTrunk', { answerWhen: new Promise<void>((resolve) => (answer = resolve)) });
     const res = await submit(h, 'acme-us');
     expect(res.body).toEqual({ response_action: 'clear' });
-    await eventually(() => h.livekit.countCalls('CreateSIPInboundTrunk') === 1, 5000, 'the first LiveKit step');
+    await eventually(() => h.livekit.countCalls('CreateSIPInboundTrunk') === 1, 25_000, 'the first LiveKit step');
     const unlock = lockDatabase(h);
+    answer();
     let unlocked = false;
     try {
       // The step answers, but its result cannot be journaled: the change stops.
-      await eventually(() => texts(h).some((t) => /stopped by an error/.test(t)), 15_000, 'the stop');
+      await eventually(() => texts(h).some((t) => /stopped by an error/.test(t)), 25_000, 'the stop');
       expect(await h.deps.repos.bindings.get('acme-us')).toBeUndefined();
-      h.livekit.setLatency(0);
       unlock();
       unlocked = true;
-      await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'rolled_back', 10_000, 'the rollback');
+      await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'rolled_back', 25_000, 'the rollback');
       expect(h.livekit.inboundTrunks()).toHaveLength(0);
       expect(h.livekit.dispatchRules()).toHaveLength(0);
       expect(h.livekit.outboundTrunks()).toHaveLength(0);

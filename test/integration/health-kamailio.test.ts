@@ -52,7 +52,8 @@ describeKamailio(`health OPTIONS checks against kamailio (${KAMAILIO ?? 'NOT INS
   it('a binding whose SIP peers answer passes the OPTIONS checks; a silent one fails them', async () => {
     const started = Date.now();
     const run = await health.runScheduled();
-    expect(Date.now() - started).toBeLessThan(5000);
+    // The silent peer is cut off by the probe bound, far below SIP's own transaction timeout (Timer F, 32 s).
+    expect(Date.now() - started).toBeLessThan(20_000);
     const by = new Map(run.report.bindings.map((b) => [b.name, b]));
     const finding = (binding: string, check: string) => by.get(binding)?.findings.find((f) => f.check === check);
 

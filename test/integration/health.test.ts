@@ -41,6 +41,11 @@ function buttonIds(m: SlackMessage | undefined): string[] {
     .flatMap((b) => (b.elements ?? []).map((e) => e.action_id ?? ''));
 }
 
+function runAgainValue(m: SlackMessage | undefined): string {
+  const blocks = (m?.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>;
+  return blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'health_run_again')?.value ?? '';
+}
+
 interface Started {
   h: Harness;
   health: HealthFeature;
@@ -174,7 +179,7 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
   });
 
   it('the health_check_binding button (put on messages by other features) answers the clicker privately', async () => {
-    const res = await h.client.action({ actionId: 'health_check_binding', value: 'alpha', channel: SUPPORT_CHANNEL, responseUrl: h.slack.responseUrl('btn-alpha') });
+    const res = await h.client.action({ actionId: 'health_check_binding', value: JSON.stringify({ b: 'alpha', bi: alpha.id }), channel: SUPPORT_CHANNEL, responseUrl: h.slack.responseUrl('btn-alpha') });
     expect(res.status).toBe(200);
     const [posted] = (await h.slack.waitForResponseUrlPost('btn-alpha')) as Array<{ replace_original: boolean; response_type: string; blocks: unknown[] }>;
     expect(posted).toMatchObject({ replace_original: false, response_type: 'ephemeral' });
@@ -183,7 +188,9 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
 
   it('Run again posts a new summary in the summary channel', async () => {
     const before = h.slack.topLevel(OPS_CHANNEL).length;
-    const res = await h.client.action({ actionId: 'health_run_again', value: 'all', channel: OPS_CHANNEL, responseUrl: h.slack.responseUrl('again') });
+    const value = runAgainValue(h.slack.topLevel(OPS_CHANNEL)[before - 1]);
+    expect(JSON.parse(value)).toEqual({ r: expect.any(String) });
+    const res = await h.client.action({ actionId: 'health_run_again', value, channel: OPS_CHANNEL, responseUrl: h.slack.responseUrl('again') });
     expect(res.status).toBe(200);
     const top = await eventually(() => (h.slack.topLevel(OPS_CHANNEL).length > before ? h.slack.topLevel(OPS_CHANNEL) : undefined));
     const text = renderMessage(top[top.length - 1]!.args);
@@ -214,7 +221,7 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     expect(text).toContain('last test call 2024-05-03 08:30 UTC to `+14155550123`: ✅ answered, SIP 200');
     expect(text).toContain('❌ bravo');
     expect(text).toContain(`Dispatch rule ${bravo.resources.dispatchRuleId} not found in LiveKit`);
-    expect(text).toContain('[Run all checks]');
+    expect(text).toContain('[Run all checks] [New binding]');
     expect((view.view.blocks as unknown[]).length).toBeLessThanOrEqual(100);
   });
 

@@ -4,17 +4,37 @@ import { settled, threadText } from '../support/inbound-slack';
 import { seedBinding } from '../support/fixtures';
 import type { InboundCall } from '../support/livekit-emulator/types';
 
+/**
+ * The agent watchdog and the short-call limit are far from the emulator's own delays (an agent joining
+ * after 50 ms, a 50 ms call), so a busy machine cannot move a call across them; calls that must outlive
+ * a bound are held open by the test until the product acted on it (`hangUpWhen`).
+ */
+const AGENT_TIMEOUT_MS = 1500;
+const SHORT_CALL_MS = 1500;
+
 async function call(h: Harness, c: InboundCall): Promise<string> {
   const r = await h.livekit.simulateInboundCall(c);
   if (!r.routed) throw new Error(`not routed: ${r.reason}`);
   return r.roomName;
 }
 
+/** Resolves once a top-level message of the channel has a thread whose text contains `needle`. */
+function threadShows(h: Harness, channel: string, needle: string): Promise<unknown> {
+  return eventually(() => h.slack.topLevel(channel).some((p) => threadText(h, p).includes(needle)), 25_000, `“${needle}” in ${channel}`);
+}
+
+/** The duration, in ms, that an "Ended · 1.7 s · …" line shows. */
+function shownDurationMs(text: string, line: RegExp): number {
+  const m = text.match(line);
+  if (!m) throw new Error(`no line ${line} in:\n${text}`);
+  return Number(m[1]) * 1000;
+}
+
 describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
-      features: (deps) => [inboundFeature(deps, { paceIntervalMs: 20, agentTimeoutMs: 300, noise: { shortCallMs: 400 } })],
+      features: (deps) => [inboundFeature(deps, { paceIntervalMs: 20, agentTimeoutMs: AGENT_TIMEOUT_MS, noise: { shortCallMs: SHORT_CALL_MS } })],
     });
   });
   afterAll(async () => {
@@ -23,17 +43,19 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
 
   it('warns in the thread with the Sinch guide’s checks when the agent does not join in time', async () => {
     const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH001' });
-    const room = await call(h, { from: '+15550200', to: binding.dids[0]!, agent: 'none', durationMs: 700 });
+    // The caller stays on the line until the warning is posted.
+    const room = await call(h, { from: '+15550200', to: binding.dids[0]!, agent: 'none', hangUpWhen: threadShows(h, 'CWATCH001', 'No agent joined within') });
     await settled(h, 250);
     const [parent, ...more] = h.slack.topLevel('CWATCH001');
     expect(more).toHaveLength(0);
     const text = threadText(h, parent!);
-    expect(text).toContain('No agent joined within 0.3 s');
+    expect(text).toContain('No agent joined within 1.5 s');
     expect(text).toContain(`✅ dispatch rule \`${binding.resources.dispatchRuleId}\` lists \`inbound-agent\` in \`roomConfig.agents\``);
     expect(text).toContain('registered under the same agent name, `agent_name="inbound-agent"`');
     expect(text).toContain('Named vs automatic dispatch');
     expect(text).toContain(`\`received job request\` for room \`${room}\``);
-    expect(text).toMatch(/⚠️ \*Ended\* · 0\.\d s · \*no agent joined\* \(expected `inbound-agent`\) · the caller hung up/);
+    // The call lasted at least the watchdog's bound (it ended after the warning).
+    expect(shownDurationMs(text, /⚠️ \*Ended\* · (\d+\.\d) s · \*no agent joined\* \(expected `inbound-agent`\) · the caller hung up/)).toBeGreaterThanOrEqual(AGENT_TIMEOUT_MS);
     expect(text.match(/No agent joined within/g)).toHaveLength(1);
     const rec = await h.deps.repos.calls.findByRoom(room, 'inbound');
     expect(rec).toMatchObject({ outcome: 'missed', agentJoined: false, bindingName: binding.name });
@@ -44,7 +66,8 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
     const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH002' });
     const changed = await h.deps.livekit.updateDispatchRule(binding.resources.dispatchRuleId!, { agents: [] });
     expect(changed.ok).toBe(true);
-    await call(h, { from: '+15550201', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 600 });
+    const hangUpWhen = threadShows(h, 'CWATCH002', 'lists no agents');
+    await call(h, { from: '+15550201', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, hangUpWhen });
     await settled(h, 250);
     const [parent] = h.slack.topLevel('CWATCH002');
     const text = threadText(h, parent!);
@@ -55,16 +78,19 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
   it('posts no warning when the agent joins in time, and none for bindings without an agent', async () => {
     const withAgent = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CWATCH003' });
     const without = await seedBinding(h.deps, { reportChannel: 'CWATCH003' });
-    await Promise.all([
-      call(h, { from: '+15550202', to: withAgent.dids[0]!, agent: { joinAfterMs: 50 }, durationMs: 600 }),
-      call(h, { from: '+15550203', to: without.dids[0]!, agent: 'none', durationMs: 600 }),
+    // Both calls outlive the watchdog's deadline: a warning would have been posted by then.
+    const durationMs = AGENT_TIMEOUT_MS + 300;
+    const [joinedRoom] = await Promise.all([
+      call(h, { from: '+15550202', to: withAgent.dids[0]!, agent: { joinAfterMs: 50 }, durationMs }),
+      call(h, { from: '+15550203', to: without.dids[0]!, agent: 'none', durationMs }),
     ]);
     await settled(h, 250);
     const parents = h.slack.topLevel('CWATCH003');
     expect(parents).toHaveLength(2);
     for (const p of parents) expect(threadText(h, p)).not.toContain('No agent joined within');
     const noAgent = parents.find((p) => p.text.includes('+15550203'))!;
-    expect(threadText(h, noAgent)).toMatch(/☑️ \*Ended\* · 0\.\d s · the caller hung up/);
+    expect(shownDurationMs(threadText(h, noAgent), /☑️ \*Ended\* · (\d+\.\d) s · the caller hung up/)).toBeGreaterThanOrEqual(durationMs);
+    expect(await h.deps.repos.calls.findByRoom(joinedRoom, 'inbound')).toMatchObject({ agentJoined: true });
   });
 
   it('reports calls on a trunk no binding owns once per trunk, to SUMMARY_CHANNEL', async () => {
@@ -99,7 +125,7 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
     for (let i = 0; i < 5; i++) {
       rooms.push(await call(h, { from: '+15550999', to: binding.dids[i % 2]!, agent: 'none', durationMs: 50 }));
       // Each call's end is processed before the next one starts, as with real monitoring intervals.
-      await eventually(async () => (await h.deps.repos.calls.findByRoom(rooms[i]!, 'inbound'))?.endedAt, 5000, `call ${i} recorded`);
+      await eventually(async () => (await h.deps.repos.calls.findByRoom(rooms[i]!, 'inbound'))?.endedAt, 25_000, `call ${i} recorded`);
     }
     // Another caller is not affected.
     await call(h, { from: '+15550998', to: binding.dids[0]!, agent: 'none', durationMs: 50 });
@@ -116,7 +142,13 @@ describe('inbound calls: agent watchdog, unbound trunks, noise', () => {
     expect(outcomes).toEqual(['missed', 'missed', 'noise', 'noise', 'noise']);
 
     // The same caller with a real call (longer than the short-call limit): held, then its own thread.
-    const longRoom = await call(h, { from: '+15550999', to: binding.dids[0]!, agent: 'none', durationMs: 900 });
+    // The caller stays on the line until that thread shows the watchdog's warning.
+    const longThread = eventually(
+      () => h.slack.topLevel('CNOISE001').filter((m) => m.text.startsWith('Inbound call'))[3],
+      25_000,
+      'the long call’s thread',
+    ).then((t) => eventually(() => threadText(h, t).includes('No agent joined within'), 25_000, 'the long call’s warning'));
+    const longRoom = await call(h, { from: '+15550999', to: binding.dids[0]!, agent: 'none', durationMs: 0, hangUpWhen: longThread });
     await settled(h, 250);
     const after = h.slack.topLevel('CNOISE001').filter((m) => m.text.startsWith('Inbound call'));
     expect(after).toHaveLength(4);

@@ -28,7 +28,10 @@ describe('inbound call reporting', () => {
 
     it('yields one parent message, its thread and a call record in ≤ 3 Slack calls', async () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
+      const callStarted = Date.now();
       const result = await h.livekit.simulateInboundCall({ from: '+15550100', to: binding.dids[0]!, agent: { joinAfterMs: 30 }, durationMs: 120 });
+      // The call as the test saw it (however slow the machine): its recorded duration lies within.
+      const callSpan = Date.now() - callStarted;
       expect(result.routed).toBe(true);
       if (!result.routed) return;
       expect(result.events.map((e) => e.event)).toEqual(['room_started', 'participant_joined', 'participant_joined', 'participant_left', 'participant_left', 'room_finished']);
@@ -68,7 +71,7 @@ describe('inbound call reporting', () => {
         slackTs: parent.ts,
       });
       expect(record.durationMs).toBeGreaterThanOrEqual(100);
-      expect(record.durationMs).toBeLessThan(2000);
+      expect(record.durationMs).toBeLessThanOrEqual(callSpan);
       expect(record.setupMs).toBeGreaterThanOrEqual(0);
     });
 
@@ -130,7 +133,9 @@ describe('inbound call reporting', () => {
 
     it('gives the right final state for events delivered in reverse order', async () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREORDER1' });
+      const captureStarted = Date.now();
       const { room, events } = await capture({ from: '+15550122', to: binding.dids[0]!, agent: { joinAfterMs: 20 }, durationMs: 300 });
+      const callSpan = Date.now() - captureStarted;
       for (const ev of [...events].reverse()) expect((await post(ev)).body.result).toBe('accepted');
       await settled(h, 300);
       const parents = h.slack.topLevel('CREORDER1');
@@ -147,9 +152,10 @@ describe('inbound call reporting', () => {
       expect(all).not.toContain('No agent joined');
       const rec = await h.deps.repos.calls.findByRoom(room, 'inbound');
       expect(rec).toMatchObject({ outcome: 'completed', agentJoined: true, endReason: 'CLIENT_INITIATED', caller: '+15550122' });
-      // Webhook times have whole seconds; a late delivery is placed within the event's second.
+      // Webhook times have whole seconds; a late delivery is placed within the event's second, so the
+      // duration is at most the call as the test saw it plus that second.
       expect(rec!.durationMs).toBeGreaterThanOrEqual(250);
-      expect(rec!.durationMs).toBeLessThan(1500);
+      expect(rec!.durationMs).toBeLessThan(callSpan + 1000);
     });
 
     it('gives the same result for a shuffled delivery with duplicates', async () => {

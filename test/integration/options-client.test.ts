@@ -57,7 +57,8 @@ describeKamailio(`sendOptions against kamailio (${KAMAILIO ?? 'NOT INSTALLED'})`
       const elapsed = Date.now() - started;
       expect(res).toEqual({ kind: 'timeout', ms: 1500 });
       expect(elapsed).toBeGreaterThanOrEqual(1400);
-      expect(elapsed).toBeLessThan(2500);
+      // Far below SIP's own transaction timeout (Timer F, 32 s): the deadline ended it, not the transaction.
+      expect(elapsed).toBeLessThan(15_000);
     });
   });
 

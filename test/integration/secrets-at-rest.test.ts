@@ -53,12 +53,18 @@ describe('digest passwords at rest', () => {
     await afterRotation.stop();
   });
 
-  it('without SECRETS_KEY: a digest binding is refused with a message naming SECRETS_KEY, nothing is kept', async () => {
+  it('without SECRETS_KEY: a digest binding is refused on the form, before LiveKit is touched, with a message naming SECRETS_KEY', async () => {
     h = await startHarness({ features, env: { SECRETS_KEY: undefined } });
-    await submitCreateForm(h.client, bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: PASSWORD }), { user: ADMIN_USER });
-    const text = await progressText(h, /SECRETS_KEY is not set/);
-    expect(text).not.toContain(PASSWORD);
+    const res = await submitCreateForm(h.client, bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: PASSWORD }), { user: ADMIN_USER });
+    const body = res.body as { response_action: string; errors: Record<string, string> };
+    expect(body.response_action).toBe('errors');
+    expect(body.errors.digestPassword).toMatch(/SECRETS_KEY is not set/);
+    expect(JSON.stringify(body)).not.toContain(PASSWORD);
+    expect(h.livekit.countCalls()).toBe(0);
     expect(await h.deps.repos.bindings.get('acme-us')).toBeUndefined();
-    await eventually(() => h!.livekit.outboundTrunks().length === 0 && h!.livekit.inboundTrunks().length === 0, 8000, 'the rollback');
+    // An ACL binding still works without the key.
+    const acl = await submitCreateForm(h.client, bindingForm({ name: 'acme-acl' }), { user: ADMIN_USER });
+    expect(acl.body).toEqual({ response_action: 'clear' });
+    await progressText(h, /Binding .acme-acl. created/);
   });
 });

@@ -220,7 +220,11 @@ describe('/sip-setup', () => {
   it('refuses non-admins (command and submission) with no change', async () => {
     const res = await h.client.command('/sip-setup', '', { user_id: 'UINTRUDER', channel_id: OPS_CHANNEL });
     expect((res.body as { response_type: string; text: string }).response_type).toBe('ephemeral');
-    expect((res.body as { text: string }).text).toMatch(/Only SIP Ops admins/);
+    // A bare /sip-setup tells a non-admin what they can do instead.
+    const said = (res.body as { text: string }).text;
+    expect(said).toMatch(/is for SIP Ops admins/);
+    expect(said).toContain('`/sip-setup list');
+    expect(said).not.toContain('/sip-setup delete');
     expect(h.slack.callsTo('views.open')).toHaveLength(0);
     const sub = await submitCreate(h, bindingForm(), 'UINTRUDER');
     expect((sub.body as { response_action: string }).response_action).toBe('errors');
@@ -229,6 +233,23 @@ describe('/sip-setup', () => {
       expect((r.body as { text: string }).text).toMatch(/Only SIP Ops admins/);
     }
     expect(h.livekit.countCalls()).toBe(0);
+  });
+
+  it('an unknown subcommand answers with help and the likely command, for admins and everyone else', async () => {
+    for (const user of [ADMIN_USER, 'UINTRUDER']) {
+      const res = await h.client.command('/sip-setup', 'lsit', { user_id: user, channel_id: OPS_CHANNEL });
+      const body = res.body as { response_type: string; text: string };
+      expect(body.response_type).toBe('ephemeral');
+      expect(body.text).toMatch(/^`lsit` is not a `\/sip-setup` command, and there is no binding by that name\. Did you mean `\/sip-setup list`\?/);
+      expect(body.text).toContain('`/sip-setup show <name>`');
+      expect(body.text).not.toMatch(/Only SIP Ops admins/);
+    }
+    expect(h.slack.callsTo('views.open')).toHaveLength(0);
+    // A binding of that name is edited, not mistaken for a typo.
+    await createBinding(h, bindingForm({ name: 'lsit', dids: '+14155550177', callerId: '+14155550177' }));
+    await h.client.command('/sip-setup', 'lsit', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const upd = await h.slack.waitFor('views.update');
+    expect(JSON.parse((upd.args.view as { private_metadata: string }).private_metadata)).toMatchObject({ mode: 'edit', name: 'lsit' });
   });
 
   it('a double submit of the same modal creates one binding, not two', async () => {

@@ -61,7 +61,7 @@ describe('/sip-test-call', () => {
   }
 
   /** What a person reads: rendered blocks without mrkdwn markers. */
-  function readable(msg: { blocks?: unknown[] }): string {
+  function readable(msg: { blocks?: unknown[] | undefined }): string {
     return renderMessage(msg).replace(/[*`]/g, '');
   }
 
@@ -89,7 +89,7 @@ describe('/sip-test-call', () => {
     expect(shown).toContain('Answered: yes');
     expect(shown).toContain('SIP status: 200 OK');
     expect(shown).toMatch(/Time to answer: \d+ ms/);
-    expect(shown).toContain('[Call again] [Run checks for this binding]');
+    expect(shown).toContain('[Call again] [Loopback] [Run checks for this binding]');
 
     const thread = replies(parent);
     expect(thread).toHaveLength(3);
@@ -285,7 +285,7 @@ describe('/sip-test-call', () => {
     expect(posts[0]).toMatchObject({ response_type: 'ephemeral' });
     expect(posts[0]!.text).toContain('cannot post in this channel (`not_in_channel`)');
     expect(posts[1]).toMatchObject({ response_type: 'in_channel', text: `Test call via acme-us to ${number}: failed (SIP 403 Forbidden) — Sinch refused the call (SIP 403 Forbidden)` });
-    expect(readable({ blocks: posts[1]!.blocks })).toContain('[Call again] [Run checks for this binding]');
+    expect(readable({ blocks: posts[1]!.blocks })).toContain('[Call again] [Loopback] [Run checks for this binding]');
     expect(h.slack.messages(SUPPORT_CHANNEL)).toHaveLength(0);
     const rec = await record(number);
     expect(rec).toMatchObject({ outcome: 'failed', sipStatus: 403, slackTs: null, detail: expect.objectContaining({ slackFallback: 'not_in_channel' }) });
@@ -299,7 +299,7 @@ describe('/sip-test-call', () => {
     const actions = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
     const again = actions.elements!.find((e) => e.action_id === 'test_call_again')!;
     expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20, bi: acme.id, c: (await record(number)).id });
-    expect(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value).toBe('acme-us');
+    expect(JSON.parse(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value)).toEqual({ b: 'acme-us', bi: acme.id });
 
     // an outsider clicking it is refused (ephemeral, via the button's response_url), nothing dialed
     const before = dials();

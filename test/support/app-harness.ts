@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { RetryOptions } from '@slack/web-api';
 import type { AppDeps, Feature } from '../../src/features/feature';
 import { startService, type Running } from '../../src/main';
+import type { SinchClientOptions } from '../../src/sinch/client';
 import { LiveKitEmulator, type EmulatorOptions } from './livekit-emulator';
+import { SinchEmulator, type SinchEmulatorOptions } from './sinch-emulator';
 import { SlackClient } from './slack-request';
 import { SlackStandIn } from './slack-standin';
 
@@ -26,6 +28,8 @@ export interface HarnessOptions {
   dataDir?: string;
   /** LiveKit request timeout in seconds (fault tests use a short one). */
   livekitTimeoutSec?: number;
+  /** Start the Sinch emulator and give the service a Sinch access key for it (the EST side is managed). */
+  sinch?: SinchEmulatorOptions & { client?: SinchClientOptions };
 }
 
 /**
@@ -37,6 +41,8 @@ export interface Harness {
   base: string;
   slack: SlackStandIn;
   livekit: LiveKitEmulator;
+  /** The Sinch emulator when `sinch` was asked for. */
+  sinch?: SinchEmulator;
   client: SlackClient;
   deps: AppDeps;
   dataDir: string;
@@ -73,9 +79,10 @@ export function harnessEnv(livekit: LiveKitEmulator, slack: SlackStandIn, dataDi
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start(opts.emulator);
+  const sinch = opts.sinch ? await new SinchEmulator(opts.sinch).start() : undefined;
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sip-ops-test-'));
-  const env = harnessEnv(livekit, slack, dataDir, opts.env);
+  const env = harnessEnv(livekit, slack, dataDir, { ...(sinch ? sinchEnv(sinch) : {}), ...opts.env });
   let running: Running;
   try {
     running = await startService(env, {
@@ -84,9 +91,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.features ? { features: opts.features } : {}),
       slackRetry: opts.slackRetry ?? { retries: 0 },
       drainMs: 5000,
+      // A cold chart worker compiles ECharts through tsx: slow on a shared 2-core machine.
+      chartTimeoutMs: 120_000,
       ...(opts.livekitTimeoutSec ? { livekitTimeoutSec: opts.livekitTimeoutSec } : {}),
+      ...(sinch ? { sinch: { ...TEST_SINCH_CLIENT, ...opts.sinch?.client } } : {}),
     });
   } catch (err) {
+    await sinch?.stop();
     await livekit.stop();
     await slack.stop();
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
@@ -100,6 +111,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     base,
     slack,
     livekit,
+    ...(sinch ? { sinch } : {}),
     client: new SlackClient(base, TEST_SIGNING_SECRET, { responseUrl: (id?: string) => slack.responseUrl(id) }),
     deps: running.deps,
     dataDir,
@@ -112,6 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async stop() {
       await h.stopService();
       await livekit.stop();
+      await sinch?.stop();
       await slack.stop();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
@@ -119,8 +132,31 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h;
 }
 
-/** Poll until `fn` returns a truthy value or time runs out. */
+/** The SINCH_* variables pointing the service at `emu`. */
+export function sinchEnv(emu: SinchEmulator): Record<string, string> {
+  return {
+    SINCH_PROJECT_ID: emu.projectId,
+    SINCH_KEY_ID: emu.keyId,
+    SINCH_KEY_SECRET: emu.keySecret,
+    SINCH_EST_API_URL: emu.estUrl,
+    SINCH_NUMBERS_API_URL: emu.numbersUrl,
+    SINCH_AUTH_URL: emu.authUrl,
+  };
+}
+
+/** Test policies of the Sinch client: short timeout, no real back-off waits. */
+export const TEST_SINCH_CLIENT: SinchClientOptions = { timeoutMs: 2000, backoffBaseMs: 1, maxRetryAfterSec: 5, sleep: () => Promise.resolve() };
+
+/**
+ * The least time any wait for a condition is given. A bound only turns a hang into a readable failure;
+ * the condition decides. A busy machine (other suites, `stress-ng`, one core) stretches everything, so a
+ * short bound would make a test fail on wall-clock luck.
+ */
+export const MIN_WAIT_MS = 20_000;
+
+/** Poll until `fn` returns a truthy value or time runs out (`timeoutMs`, at least `MIN_WAIT_MS`). */
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+  timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

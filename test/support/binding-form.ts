@@ -20,6 +20,8 @@ export interface BindingForm {
   roomName: string;
   agentName: string;
   reportChannel: string;
+  /** "managed" or "manual"; absent: the form without the EST side choice (no Sinch access key). */
+  estSide?: string;
 }
 
 /** A valid form for binding `acme-us`; override what the test is about. */
@@ -61,6 +63,7 @@ export function bindingFormValues(f: BindingForm, mode: 'create' | 'edit' = 'cre
     reportChannel: { value: conversationsSelect(f.reportChannel) },
   };
   if (mode === 'create') v.name = { value: textInput(f.name) };
+  if (f.estSide) v.estSide = { value: radioButtons(f.estSide) };
   return v;
 }
 

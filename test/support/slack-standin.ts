@@ -33,10 +33,12 @@ export type BodyResponse = { ok: boolean; [key: string]: unknown };
 export type StatusResponse = { status: number; retryAfter?: number; body?: unknown };
 /** Wait, then answer. */
 export type DelayedResponse = { delayMs: number; then: ScriptedResponse };
+/** Answer only once `until` settles: Slack is slow for exactly as long as a test needs, not a guessed time. */
+export type HeldResponse = { until: Promise<unknown>; then: ScriptedResponse };
 /** Destroy the socket without answering (a network error on the client side). */
 export type HangUpResponse = { hangUp: true };
 
-export type ScriptedResponse = BodyResponse | StatusResponse | DelayedResponse | HangUpResponse;
+export type ScriptedResponse = BodyResponse | StatusResponse | DelayedResponse | HeldResponse | HangUpResponse;
 /** Return `undefined` to let this call through to the next script or the default answer. */
 export type ScriptFn = (args: Args, call: RecordedCall) => ScriptedResponse | undefined;
 
@@ -87,6 +89,9 @@ function isStatus(r: ScriptedResponse): r is StatusResponse {
 }
 function isDelay(r: ScriptedResponse): r is DelayedResponse {
   return typeof (r as DelayedResponse).delayMs === 'number' && 'then' in r;
+}
+function isHeld(r: ScriptedResponse): r is HeldResponse {
+  return (r as HeldResponse).until instanceof Promise && 'then' in r;
 }
 function isHangUp(r: ScriptedResponse): r is HangUpResponse {
   return (r as HangUpResponse).hangUp === true;
@@ -226,7 +231,12 @@ export class SlackStandIn {
     return hit!;
   }
 
+  /** Least bound of every wait (a safety net, as `eventually` in app-harness); the stand-in's own tests lower it to test the timeout path. */
+  minWaitMs = 20_000;
+
+  /** Bounds are safety nets (at least `minWaitMs`): the condition decides. */
   private async poll(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+    timeoutMs = Math.max(timeoutMs, this.minWaitMs);
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (Date.now() > deadline) throw new Error(`SlackStandIn: timed out after ${timeoutMs} ms waiting for ${what()}`);
@@ -346,8 +356,9 @@ export class SlackStandIn {
 
   private async resolveDelays(r: ScriptedResponse | undefined): Promise<ScriptedResponse | undefined> {
     let out = r;
-    while (out && isDelay(out)) {
-      await sleep(out.delayMs);
+    while (out && (isDelay(out) || isHeld(out))) {
+      if (isDelay(out)) await sleep(out.delayMs);
+      else await out.until.catch(() => undefined);
       out = out.then;
     }
     return out;
@@ -385,8 +396,11 @@ export class SlackStandIn {
           is_enterprise_install: false,
         };
       case 'chat.postMessage': {
-        const channel = str(args.channel);
-        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const asked = str(args.channel);
+        if (!asked) return { ok: false, error: 'channel_not_found' };
+        // docs: methods/chat.postMessage ("Channels" / app DMs): a user ID as `channel` posts to the
+        // app's DM with that user, and the answer names the DM's channel ID (D…).
+        const channel = /^[UW][A-Z0-9]+$/.test(asked) ? dmChannelOf(asked) : asked;
         if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
           return { ok: false, error: 'no_text' };
         }
@@ -611,4 +625,9 @@ export function decodeArgs(raw: string, contentType: string): Args {
     out[k] = v;
   }
   return out;
+}
+
+/** The stand-in's DM channel between the app and `user` (stable per user). */
+export function dmChannelOf(user: string): string {
+  return `D${user.slice(1)}`;
 }

@@ -23,10 +23,11 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const r = loadConfig(valid);
     if (!r.ok) throw new Error(r.problems.join('\n'));
-    expect(r.config.databasePath).toBe('./data/sip-ops.db');
+    expect(r.config.database).toEqual({ engine: 'sqlite', path: './data/sip-ops.db' });
     expect(r.config.port).toBe(3000);
     expect(r.config.logLevel).toBe('info');
-    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC' });
+    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7 });
+    expect(r.config.exportToken).toBeUndefined();
     expect(r.config.adminUserIds).toEqual([]);
     expect(r.config.testCall).toEqual({ channelIds: [], allowedPrefixes: [] });
     expect(r.config.slack.appToken).toBeUndefined();
@@ -42,6 +43,18 @@ describe('loadConfig', () => {
     for (const p of r.problems) expect(p).toMatch(/^[A-Z_]+: .+/);
   });
 
+  it('reads SUMMARY_TREND_DAYS (1 to 90) and EXPORT_TOKEN (16+ characters)', () => {
+    const r = loadConfig({ ...valid, SUMMARY_TREND_DAYS: '30', EXPORT_TOKEN: 'x'.repeat(32) });
+    expect(r.ok && r.config.summary.trendDays).toBe(30);
+    expect(r.ok && r.config.exportToken).toBe('x'.repeat(32));
+    for (const bad of ['0', '91', '7.5', 'week']) {
+      const b = loadConfig({ ...valid, SUMMARY_TREND_DAYS: bad });
+      expect(b.ok ? [] : b.problems).toEqual([expect.stringMatching(/^SUMMARY_TREND_DAYS: expected/)]);
+    }
+    const short = loadConfig({ ...valid, EXPORT_TOKEN: 'short' });
+    expect(short.ok ? [] : short.problems).toEqual([expect.stringMatching(/^EXPORT_TOKEN: expected at least 16/)]);
+  });
+
   it('explains bad values and what is expected', () => {
     const r = loadConfig({
       ...valid,
@@ -52,7 +65,7 @@ describe('loadConfig', () => {
       TEST_CALL_ALLOWED_PREFIXES: '+1, 44',
       ADMIN_USER_IDS: 'U123ABC,alice',
       LOG_LEVEL: 'loud',
-      DATABASE_URL: 'postgres://x',
+      DATABASE_URL: 'mysql://x',
       INBOUND_THREAD: 'chatty',
     });
     expect(r.ok).toBe(false);
@@ -67,6 +80,28 @@ describe('loadConfig', () => {
     expect(text).toMatch(/LOG_LEVEL: expected one of/);
     expect(text).toMatch(/DATABASE_URL: expected sqlite:/);
     expect(text).toContain('INBOUND_THREAD: expected compact or live');
+  });
+
+  it('selects PostgreSQL for a postgres:// URL, with pool size and statement timeout', () => {
+    const r = loadConfig({
+      ...valid,
+      DATABASE_URL: 'postgres://sipops:pw@db.internal:5432/sipops?sslmode=require',
+      DATABASE_POOL_SIZE: '4',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2500',
+    });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(r.config.database).toEqual({
+      engine: 'postgres',
+      url: 'postgres://sipops:pw@db.internal:5432/sipops?sslmode=require',
+      poolSize: 4,
+      statementTimeoutMs: 2500,
+    });
+    const d = loadConfig({ ...valid, DATABASE_URL: 'postgresql://h/db' });
+    expect(d.ok && d.config.database).toEqual({ engine: 'postgres', url: 'postgresql://h/db', poolSize: 10, statementTimeoutMs: 10000 });
+    const bad = loadConfig({ ...valid, DATABASE_URL: 'postgres://', DATABASE_POOL_SIZE: '0' });
+    expect(bad.ok ? [] : bad.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DATABASE_URL: expected sqlite:.* or postgres:/), expect.stringMatching(/^DATABASE_POOL_SIZE: expected 1 to 100/)]),
+    );
   });
 
   it('parses lists, optional Socket Mode and the Slack API URL', () => {
@@ -86,8 +121,19 @@ describe('loadConfig', () => {
     expect(r.config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(r.config.adminUserIds).toEqual(['U01', 'U02']);
     expect(r.config.testCall).toEqual({ channelIds: ['C01', 'C02'], userIds: ['U03'], allowedPrefixes: ['+1415', '+4420'] });
-    expect(r.config.databasePath).toBe('/var/lib/sip-ops/db.sqlite');
+    expect(r.config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sip-ops/db.sqlite' });
     expect(r.config.port).toBe(8080);
+  });
+
+  it('Socket Mode (SLACK_APP_TOKEN) needs no signing secret; HTTP mode does', () => {
+    const { SLACK_SIGNING_SECRET: _unused, ...noSecret } = valid;
+    const socket = loadConfig({ ...noSecret, SLACK_APP_TOKEN: 'xapp-1-abc' });
+    if (!socket.ok) throw new Error(socket.problems.join('\n'));
+    expect(socket.config.slack).toEqual({ botToken: valid.SLACK_BOT_TOKEN, appToken: 'xapp-1-abc' });
+    const http = loadConfig(noSecret);
+    expect(http).toEqual({ ok: false, problems: [expect.stringMatching(/^SLACK_SIGNING_SECRET: required in HTTP mode/)] });
+    // A signing secret given in Socket Mode is still checked.
+    expect(loadConfig({ ...valid, SLACK_APP_TOKEN: 'xapp-1-abc', SLACK_SIGNING_SECRET: 'short' })).toMatchObject({ ok: false });
   });
 
   it('treats empty strings as unset', () => {

@@ -3,15 +3,17 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ENV_VARIABLES, loadConfig } from '../../src/config';
+import { PLACEHOLDER_SECRETS, placeholderSecretProblems } from '../../src/placeholder-secrets';
 
 /**
- * manifest.yml against the rules of Slack's app manifest schema v1 that matter here
+ * manifest.yml (HTTP mode) and manifest.socket-mode.yml against the rules of Slack's app manifest schema v1 that matter here
  * (slack-bolt.md §4, from slackapi/manifest-schema `manifest.schema.1.0.0.json`), plus what
  * SIP Ops itself needs (HTTP mode with every URL on Bolt's /slack/events).
  */
 
 const root = join(__dirname, '..', '..');
-const raw = readFileSync(join(root, 'manifest.yml'), 'utf8');
+const MANIFESTS = { http: 'manifest.yml', socket: 'manifest.socket-mode.yml' } as const;
+const rawOf = (file: string): string => readFileSync(join(root, file), 'utf8');
 
 const slackEventsUrl = z
   .url({ protocol: /^https$/ })
@@ -19,7 +21,8 @@ const slackEventsUrl = z
 
 const SlashCommand = z.strictObject({
   command: z.string().regex(/^\/[a-z0-9-_]{1,31}$/),
-  url: slackEventsUrl,
+  // Optional in the schema: Socket Mode apps have no request URLs.
+  url: slackEventsUrl.optional(),
   description: z.string().min(1).max(2000),
   usage_hint: z.string().max(1000).optional(),
   should_escape: z.boolean().default(false),
@@ -54,7 +57,7 @@ const Manifest = z.strictObject({
   settings: z.strictObject({
     event_subscriptions: z
       .strictObject({
-        request_url: slackEventsUrl,
+        request_url: slackEventsUrl.optional(),
         bot_events: z.array(z.string().min(1)).max(100),
         user_events: z.array(z.string()).max(100).optional(),
       })
@@ -85,21 +88,29 @@ const SipOpsManifest = Manifest.superRefine((m, ctx) => {
   if (m.features.app_home?.home_tab_enabled && !m.settings.event_subscriptions?.bot_events.includes('app_home_opened')) {
     ctx.addIssue({ code: 'custom', path: ['settings', 'event_subscriptions'], message: 'the Home tab needs the app_home_opened bot event' });
   }
-  if (!m.settings.socket_mode_enabled && m.settings.interactivity.is_enabled && !m.settings.interactivity.request_url) {
-    ctx.addIssue({ code: 'custom', path: ['settings', 'interactivity'], message: 'HTTP mode needs an interactivity request_url' });
+  const urls = [
+    ...m.features.slash_commands.map((c, i) => ({ path: ['features', 'slash_commands', i, 'url'], url: c.url })),
+    ...(m.settings.event_subscriptions ? [{ path: ['settings', 'event_subscriptions', 'request_url'], url: m.settings.event_subscriptions.request_url }] : []),
+    ...(m.settings.interactivity.is_enabled ? [{ path: ['settings', 'interactivity', 'request_url'], url: m.settings.interactivity.request_url }] : []),
+  ];
+  for (const u of urls) {
+    // HTTP mode: Slack posts to each URL. Socket Mode: everything comes over the socket, a URL would be ignored.
+    if (!m.settings.socket_mode_enabled && !u.url) ctx.addIssue({ code: 'custom', path: u.path, message: 'HTTP mode needs a request URL here' });
+    if (m.settings.socket_mode_enabled && u.url) ctx.addIssue({ code: 'custom', path: u.path, message: 'Socket Mode takes no request URL' });
   }
 });
 
 type ManifestT = z.infer<typeof Manifest>;
 
-function load(): ManifestT {
-  const result = SipOpsManifest.safeParse(parse(raw));
-  if (!result.success) throw new Error(`manifest.yml: ${z.prettifyError(result.error)}`);
+function load(file: string): ManifestT {
+  const result = SipOpsManifest.safeParse(parse(rawOf(file)));
+  if (!result.success) throw new Error(`${file}: ${z.prettifyError(result.error)}`);
   return result.data;
 }
 
-describe('manifest.yml', () => {
-  const m = load();
+describe.each(Object.entries(MANIFESTS))('%s mode: %s', (mode, file) => {
+  const m = load(file);
+  const raw = rawOf(file);
 
   it('passes the schema rules (lengths, command names, limits, https /slack/events URLs)', () => {
     expect(m._metadata.major_version).toBe(1);
@@ -128,10 +139,11 @@ describe('manifest.yml', () => {
     expect(m.settings.event_subscriptions?.bot_events).toContain('app_home_opened');
   });
 
-  it('runs in HTTP mode with interactivity on and a bot user', () => {
-    expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false });
+  it(`runs in ${mode === 'http' ? 'HTTP mode with every request URL' : 'Socket Mode with no request URL'}, interactivity on and a bot user`, () => {
+    expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: mode === 'socket', token_rotation_enabled: false });
     expect(m.settings.interactivity).toMatchObject({ is_enabled: true });
-    expect(m.settings.interactivity.request_url).toBeDefined();
+    const urls = [m.settings.interactivity.request_url, m.settings.event_subscriptions?.request_url, ...m.features.slash_commands.map((c) => c.url)];
+    expect(urls.every((u) => (mode === 'http' ? u !== undefined : u === undefined))).toBe(true);
     expect(m.features.bot_user).toEqual({ display_name: 'sip-ops', always_online: true });
   });
 
@@ -153,10 +165,27 @@ describe('manifest.yml', () => {
     expect(broken((x) => (x.settings.event_subscriptions!.bot_events = []))).toBe(false);
     expect(broken((x) => (x.oauth_config.scopes.bot = ['commands', 'chat:write']))).toBe(false);
     expect(broken((x) => x.features.slash_commands.pop())).toBe(false);
-    expect(broken((x) => delete x.settings.interactivity.request_url)).toBe(false);
+    // The other mode's URLs: missing in HTTP mode, present in Socket Mode.
+    expect(broken((x) => (x.settings.socket_mode_enabled = !x.settings.socket_mode_enabled))).toBe(false);
+    if (mode === 'http') expect(broken((x) => delete x.settings.interactivity.request_url)).toBe(false);
+    else expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/events'))).toBe(false);
     expect(
       broken((x) => (x.features.slash_commands = [...base.features.slash_commands, ...Array.from({ length: 49 }, (_, i) => ({ ...base.features.slash_commands[0]!, command: `/c${i}` }))])),
     ).toBe(false);
+  });
+});
+
+describe('the two manifests', () => {
+  it('differ only in Socket Mode and the request URLs', () => {
+    const strip = (m: ManifestT) => {
+      const c = structuredClone(m);
+      for (const cmd of c.features.slash_commands) delete cmd.url;
+      delete c.settings.event_subscriptions?.request_url;
+      delete c.settings.interactivity.request_url;
+      c.settings.socket_mode_enabled = false;
+      return c;
+    };
+    expect(strip(load(MANIFESTS.socket))).toEqual(strip(load(MANIFESTS.http)));
   });
 });
 
@@ -180,10 +209,14 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     mentioned.add(m[2]!);
     if (!m[1]) env[m[2]!] = m[3]!;
   }
+  /** The example with real values for its placeholder secrets. */
+  const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
 
   it('.env.example names every variable of the config schema and passes it', () => {
     expect([...mentioned].sort()).toEqual([...ENV_VARIABLES].sort());
-    expect(loadConfig(env)).toMatchObject({ ok: true });
+    // The shipped secrets are placeholders, refused at start (src/placeholder-secrets.ts); with real ones it passes.
+    expect(loadConfig(env)).toEqual({ ok: false, problems: placeholderSecretProblems(env) });
+    expect(loadConfig(real)).toMatchObject({ ok: true });
   });
 
   it('LiveKit, LiveKit SIP and SIP Ops share one key pair, Redis and the webhook route', () => {
@@ -206,7 +239,8 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
   });
 
   it('compose runs the four services on the host network (so 127.0.0.1 above is right)', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
+    const always = Object.entries(compose.services).filter(([, svc]) => svc.profiles === undefined);
+    expect(always.map(([n]) => n).sort()).toEqual(['livekit', 'livekit-sip', 'redis', 'sip-ops']);
     for (const s of Object.values(compose.services)) {
       expect(s.network_mode).toBe('host');
       expect(s.ports).toBeUndefined();
@@ -214,8 +248,49 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(compose.services['livekit']!.command).toEqual(['--config', '/etc/livekit.yaml']);
     expect(compose.services['livekit']!.volumes).toContain('./deploy/livekit.yaml:/etc/livekit.yaml:ro');
     expect(compose.services['livekit-sip']!.volumes).toContain('./deploy/sip.yaml:/sip/config.yaml:ro');
-    expect(compose.services['sip-ops']).toMatchObject({ build: '.', env_file: '.env', depends_on: ['livekit'], volumes: ['sip-ops-data:/app/data'] });
+    expect(compose.services['sip-ops']).toMatchObject({
+      build: '.',
+      env_file: '.env',
+      depends_on: { livekit: { condition: 'service_healthy' } },
+      volumes: ['sip-ops-data:/app/data'],
+    });
     expect(compose.volumes).toHaveProperty('sip-ops-data');
+  });
+
+  it('the replicas profile: PostgreSQL, two replicas on it, nginx on the one port in front (webhooks to one replica, its peer as backup)', () => {
+    const inProfile = Object.entries(compose.services).filter(([, svc]) => (svc.profiles as string[] | undefined)?.includes('replicas'));
+    expect(inProfile.map(([n]) => n).sort()).toEqual(['postgres', 'proxy', 'sip-ops-1', 'sip-ops-2']);
+    const replicas = ['sip-ops-1', 'sip-ops-2'].map((n) => compose.services[n]! as { environment: Record<string, string> });
+    expect(replicas.map((r) => r.environment.PORT)).toEqual(['3001', '3002']);
+    for (const r of replicas) {
+      const url = r.environment.DATABASE_URL!.replace('${POSTGRES_PASSWORD:-change-me}', 'pw');
+      expect(loadConfig({ ...real, DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { engine: 'postgres' } } });
+    }
+    const nginx = read('deploy/nginx-replicas.conf');
+    expect(nginx).toMatch(/listen 3000;/);
+    expect(nginx).toMatch(/upstream sip_ops_webhooks \{\s*server 127\.0\.0\.1:3001[^;]*;\s*server 127\.0\.0\.1:3002 backup;/);
+    expect(nginx).toMatch(/location = \/livekit\/webhook \{\s*proxy_pass http:\/\/sip_ops_webhooks;/);
+    expect(compose.services['proxy']!.volumes).toContain('./deploy/nginx-replicas.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(livekit.webhook.urls).toEqual([`http://127.0.0.1:3000/livekit/webhook`]);
+  });
+
+  it('compose: Redis persists, images are pinned, every service has a health check and waits for health', () => {
+    const redis = compose.services['redis'] as { command: string[]; volumes: string[] };
+    expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
+    expect(redis.volumes).toContain('redis-data:/data');
+    expect(compose.volumes).toHaveProperty('redis-data');
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const image = String(svc['image']);
+      // PostgreSQL releases are major.minor (15.10); everything else major.minor.patch.
+      const pinned = name === 'postgres' ? /^postgres:\d+\.\d+-[a-z]+$/ : /:v?\d+\.\d+\.\d+(-[a-z]+)?$/;
+      expect([name, image]).toEqual([name, expect.stringMatching(pinned)]);
+      expect([name, svc['healthcheck']]).toEqual([name, expect.objectContaining({ test: expect.any(Array) })]);
+      for (const cond of Object.values((svc['depends_on'] ?? {}) as Record<string, { condition: string }>)) {
+        expect([name, cond.condition]).toEqual([name, 'service_healthy']);
+      }
+    }
+    expect(sip['health_port']).toBe(8080);
+    expect(JSON.stringify(compose.services['livekit-sip']!['healthcheck'])).toContain(`127.0.0.1:${String(sip['health_port'])}/`);
   });
 
   it('the Dockerfile starts the compiled entry point in exec form as a non-root user', () => {

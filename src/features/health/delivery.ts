@@ -24,6 +24,14 @@ export interface DeliveryDeps {
   stopped(): boolean;
   /** Bindings with problems detailed in the thread (default 40). */
   threadMaxBindings?: number;
+  /** After the summary and its thread: the trend chart into the thread (never throws). */
+  summaryChart?: (parent: SummaryParent) => Promise<void>;
+}
+
+/** The posted summary a chart goes under (its thread). */
+export interface SummaryParent {
+  channel: string;
+  ts: string;
 }
 
 /** The summary message of a run: details in its thread, or pointing at the command's reply. */
@@ -37,8 +45,13 @@ export function summaryOf(run: HealthRun, timeZone: string, details: 'thread' | 
     wallMs: run.wallMs,
     timeZone,
     details,
+    runId: run.id,
     ...(requestedBy ? { requestedBy } : {}),
   });
+}
+
+function idOf(b: { id: string } | undefined): { bindingId?: string } {
+  return b ? { bindingId: b.id } : {};
 }
 
 function remember(map: Map<string, Promise<void>>, id: string, p: Promise<void>): Promise<void> {
@@ -91,6 +104,9 @@ export class HealthDelivery {
       }
       await this.post(parent.channel, reply, parent);
     }
+    if (!this.d.summaryChart || this.d.stopped()) return;
+    const ts = await parent.posted;
+    if (ts) await this.d.summaryChart({ channel: parent.channel, ts });
   }
 
   private async sendAlerts(run: HealthRun): Promise<void> {
@@ -106,7 +122,7 @@ export class HealthDelivery {
       const o = { trigger: run.trigger, at: run.finishedAt, timeZone: this.tz };
       for (const [channel, ts] of byChannel) {
         if (ts.length <= ALERTS_PER_CHANNEL) {
-          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), o));
+          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), { ...o, ...idOf(bindings.get(t.binding)) }));
         } else {
           await this.post(channel, alertDigest(ts, o));
         }

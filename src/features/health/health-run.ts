@@ -6,12 +6,14 @@
  */
 import type { AppDeps } from '../feature';
 import type { Binding } from '../../domain/binding';
-import { runChecks, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
+import { runChecks, worstStatus, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
+import { LOOPBACK_DAILY_KEY, loopbackFinding, parseDailySet } from '../../domain/loopback';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { createOptionsProber } from '../../sip/options-client';
 import { countingGateway } from './counting-gateway';
 import { runProbes, type ProbeSettings } from './run-probes';
+import { readEst } from './est-read';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,6 +26,8 @@ export const DEFAULT_PROBE_SETTINGS = {
 export interface HealthRunOptions extends Partial<ProbeSettings> {
   /** Only these bindings (by name) are probed and reported; LiveKit is still read whole. */
   only?: string[];
+  /** IPv4 of a LiveKit SIP host, for the EST ACL check (default: none known, the check warns). */
+  lookupIpv4?: (host: string) => Promise<string | undefined>;
 }
 
 export interface HealthRunResult {
@@ -58,8 +62,22 @@ async function readLiveKit(gateway: LiveKitGateway): Promise<LiveKitRead> {
   return r.ok ? { ok: true, snapshot: r.value } : { ok: false, failure: r.failure };
 }
 
+/** Bindings with daily loopbacks on get a finding from their last loopback (a failed one fails the binding). */
+async function withLoopbackFindings(repos: AppDeps['repos'], report: HealthReport): Promise<HealthReport> {
+  const daily = new Set(parseDailySet(await repos.meta.get(LOOPBACK_DAILY_KEY)));
+  if (daily.size === 0) return report;
+  const bindings = await Promise.all(
+    report.bindings.map(async (b) => {
+      if (!daily.has(b.name)) return b;
+      const findings = [...b.findings, loopbackFinding(b.name, await repos.calls.latest('loopback', b.name))];
+      return { ...b, findings, status: worstStatus(findings.map((f) => f.status)) };
+    }),
+  );
+  return { ...report, bindings };
+}
+
 export async function performHealthRun(
-  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now'>,
+  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'sinch'>,
   opts: HealthRunOptions = {},
 ): Promise<HealthRunResult> {
   const started = performance.now();
@@ -73,7 +91,14 @@ export async function performHealthRun(
   const all = await bindingsP;
   const wanted = opts.only ? new Set(opts.only) : undefined;
   const covered: Binding[] = wanted ? all.filter((b) => wanted.has(b.name)) : all;
-  const [livekit, calls, probes] = await Promise.all([livekitP, callsP, runProbes(covered, settings)]);
+  const lookupIpv4 =
+    opts.lookupIpv4 ??
+    (async (host: string) => {
+      const r = await settings.resolver(host);
+      return r.ok ? r.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) : undefined;
+    });
+  const estP = readEst(deps.sinch, covered, now, lookupIpv4);
+  const [livekit, calls, probes, est] = await Promise.all([livekitP, callsP, runProbes(covered, settings), estP]);
 
   const full = runChecks({
     livekit,
@@ -84,7 +109,12 @@ export async function performHealthRun(
     calls,
     now,
   });
-  const report: HealthReport = wanted ? { global: full.global, bindings: full.bindings.filter((b) => wanted.has(b.name)) } : full;
+  const bindings = (wanted ? full.bindings.filter((b) => wanted.has(b.name)) : full.bindings).map((b) => {
+    const more = est.findings.get(b.name) ?? [];
+    const findings = [...b.findings, ...more];
+    return more.length ? { ...b, findings, status: worstStatus(findings.map((f) => f.status)) } : b;
+  });
+  const report = await withLoopbackFindings(deps.repos, { global: full.global, bindings, est: est.report });
   return {
     report,
     livekitCalls: Object.values(counted.counts).reduce((a, b) => a + b, 0),

@@ -6,7 +6,7 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { AppDeps } from '../feature';
 import { homeView, type HomeRow } from './messages';
-import type { HealthStatusStore } from './status-store';
+import type { HealthStatusStore } from '../../store/health-status-store';
 
 /** Bindings whose last test call is looked up; later ones are listed without it. */
 const TEST_CALL_ROWS = 500;
@@ -28,6 +28,7 @@ export async function homeRows(h: HomeDeps): Promise<HomeRow[]> {
     const last = i < TEST_CALL_ROWS ? await h.deps.repos.calls.latest('test', b.name) : undefined;
     rows.push({
       name: b.name,
+      id: b.id,
       ...(k ? { status: k.status, checkedAt: k.at, ...(k.top ? { top: k.top } : {}) } : {}),
       ...(last ? { lastTest: { startedAt: last.startedAt, outcome: last.outcome, callee: last.callee, sipStatus: last.sipStatus } } : {}),
     });
@@ -35,13 +36,16 @@ export async function homeRows(h: HomeDeps): Promise<HomeRow[]> {
   return rows;
 }
 
-export async function publishHome(h: HomeDeps, client: WebClient, user: string): Promise<void> {
+/** Publishes the Home tab for `user`, with `notice` (the answer to a button pressed there) on top. */
+export async function publishHome(h: HomeDeps, client: WebClient, user: string, notice?: string): Promise<void> {
   const [rows, lastRun] = await Promise.all([homeRows(h), h.deps.repos.healthRuns.latestFinished()]);
   const results = storedHeadline.safeParse(lastRun?.results);
   const view = homeView({
     rows,
     ...(lastRun && results.success ? { lastRun: { trigger: lastRun.trigger, startedAt: lastRun.startedAt, headline: results.data.headline } } : {}),
     timeZone: h.deps.config.summary.timezone,
+    isAdmin: h.deps.config.adminUserIds.includes(user),
+    ...(notice ? { notice } : {}),
   });
   await client.views.publish({ user_id: user, view: { type: 'home', blocks: view.blocks } });
 }

@@ -9,27 +9,29 @@
  * status-store.ts), posting summaries and alerts (delivery.ts), the Slack handlers
  * (slack-handlers.ts), the Home tab (home.ts) and the schedule (schedule.ts).
  */
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
 import type { AppDeps, Feature, FeatureContext } from '../feature';
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION } from '../../slack/action-ids';
 import type { RunTrigger } from '../../store/health-runs-repo';
 import type { PacedNotifier } from '../../slack/paced-notifier';
-import { HealthDelivery } from './delivery';
+import { HealthDelivery, type SummaryParent } from './delivery';
 import { DEFAULT_PROBE_SETTINGS, type HealthRunOptions } from './health-run';
 import { publishHome } from './home';
 import { RUN_AGAIN_ACTION } from './messages';
 import { HealthRunner, type HealthRun } from './runner';
 import { HealthSchedule } from './schedule';
-import { checkBindingButton, checkCommand, runAgainButton } from './slack-handlers';
-import { HealthStatusStore } from './status-store';
+import { checkBindingButton, checkCommand, homeMenu, runAgainButton } from './slack-handlers';
+import { HealthStatusStore } from '../../store/health-status-store';
 
 export { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
 export { countingGateway } from './counting-gateway';
 export { firstFireBetween, missedFireTime } from './cron-time';
 export { runProbes, type ProbeSettings } from './run-probes';
 export type { HealthRun } from './runner';
-export { META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from './status-store';
+export { META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../store/health-status-store';
 
 export interface HealthOptions {
   /** SIP OPTIONS prober (default: the real client, `createOptionsProber()`). */
@@ -50,6 +52,10 @@ export interface HealthOptions {
   threadMaxBindings?: number;
   /** Register the node-cron job (default true). The make-up run at start happens either way. */
   schedule?: boolean;
+  /** Runs before each scheduled run (the daily loopbacks of the test-call feature), so its results are in the summary. */
+  beforeScheduledRun?: () => Promise<void>;
+  /** After a summary and its thread: the trend chart into that thread (injected by the composition of features; never throws). */
+  summaryChart?: (client: WebClient, parent: SummaryParent, logger: Logger) => Promise<void>;
 }
 
 export interface HealthFeature extends Feature {
@@ -81,6 +87,8 @@ function probeSettings(opts: HealthOptions): Omit<HealthRunOptions, 'only'> {
 export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFeature {
   const logger = deps.logger.child({ feature: 'health' });
   let notifier: PacedNotifier | undefined;
+  let chartClient: WebClient | undefined;
+  const summaryChart = opts.summaryChart;
   let stopped = false;
   const statuses = new HealthStatusStore(deps.repos.meta, logger);
   const delivery = new HealthDelivery({
@@ -89,9 +97,10 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     notifier: () => notifier,
     stopped: () => stopped,
     ...(opts.threadMaxBindings !== undefined ? { threadMaxBindings: opts.threadMaxBindings } : {}),
+    ...(summaryChart ? { summaryChart: (parent: SummaryParent) => (chartClient ? summaryChart(chartClient, parent, logger) : Promise.resolve()) } : {}),
   });
   const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
-  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped });
+  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, slots: deps.repos.coordination.slots, ...(opts.beforeScheduledRun ? { before: opts.beforeScheduledRun } : {}) });
   const home = { deps, statuses };
   const handlers = { deps, logger, runner, delivery, home };
 
@@ -99,10 +108,12 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     name: 'health',
     register(ctx: FeatureContext) {
       notifier = ctx.notifier;
+      chartClient = ctx.notifyClient;
       if (opts.threadPaceMs !== undefined) notifier.pace(opts.threadPaceMs);
       ctx.setup.add({ name: 'check', usage: 'check [name]', summary: 'run the health checks now (one binding or all)', run: checkCommand(handlers) });
       ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
       ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));
+      ctx.listeners.action<BlockAction<OverflowAction>>(HOME_BINDING_ACTION, homeMenu(handlers));
       ctx.bolt.event('app_home_opened', async ({ event, client: web }) => {
         if (event.tab !== 'home') return;
         try {

@@ -10,12 +10,39 @@ import { detailSections, globalDetail, STATUS_ICON, summaryLines, topFinding } f
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION, NEW_BINDING_ACTION } from '../../slack/action-ids';
+import { encodeBindingRef } from '../../slack/binding-ref';
 import { code, escapeMrkdwn, slackDate, userRef } from '../../slack/mrkdwn';
 import type { RunTrigger } from '../../store/health-runs-repo';
 
 /** "Run again" under a summary and "Run all checks" on the Home tab: a full health run. */
 export const RUN_AGAIN_ACTION = 'health_run_again';
+
+/** What "Run again" carries: the run whose summary it was under, or `home` for the Home tab's button. */
+export interface RunAgainValue {
+  r: string;
+}
+
+export const HOME_RUN = 'home';
+
+export function encodeRunAgain(runId: string): string {
+  return JSON.stringify({ r: runId } satisfies RunAgainValue);
+}
+
+/** The run a "Run again" names, or undefined for a value older versions put there (`all`). */
+export function decodeRunAgain(value: string | undefined): RunAgainValue | undefined {
+  try {
+    const v = JSON.parse(value ?? '') as { r?: unknown };
+    return typeof v.r === 'string' && v.r ? { r: v.r } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The "Check again" button of one binding, naming it by identity when it is known. */
+function checkButton(text: string, name: string, bindingId: string | undefined): KnownBlock {
+  return button(text, CHECK_BINDING_ACTION, bindingId ? encodeBindingRef({ b: name, bi: bindingId }) : name);
+}
 
 export type { SlackMessage };
 
@@ -104,22 +131,8 @@ export interface SummaryInput {
   details: 'thread' | 'command';
   /** Add the "Run again" button (default true). */
   runAgain?: boolean;
-}
-
-/** Packs escaped lines into sections of at most SECTION_MAX characters. */
-function packLines(lines: string[]): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (const line of lines) {
-    const l = truncate(line, SECTION_MAX);
-    if (cur !== '' && cur.length + 1 + l.length > SECTION_MAX) {
-      out.push(cur);
-      cur = '';
-    }
-    cur = cur === '' ? l : `${cur}\n${l}`;
-  }
-  if (cur !== '') out.push(cur);
-  return out;
+  /** The run summarised: "Run again" names it. */
+  runId: string;
 }
 
 export function changesText(diff: RunDiff): string | undefined {
@@ -149,11 +162,12 @@ export function summaryMessage(i: SummaryInput): SlackMessage {
         : ' · `/sip-setup check <name>` for the details of one';
   head.push(context(`${TRIGGER_LABEL[i.trigger]} · ${formatTime(i.startedAt, tz)} · took ${duration(i.wallMs)}${i.requestedBy ? ` · by ${userRef(i.requestedBy)}` : ''}${where}`));
   if (lines.global.length) head.push(section(truncate(lines.global.map((l) => escapeMrkdwn(l)).join('\n'), SECTION_MAX)));
+  if (i.report.est && !i.report.est.managed) head.push(context(escapeMrkdwn(i.report.est.note)));
   const changes = changesText(i.diff);
   if (changes) head.push(section(truncate(`*Since the last run:*\n${changes}`, SECTION_MAX)));
   else if (!i.firstRun) head.push(context('No change since the last run.'));
 
-  const tail: KnownBlock[] = i.runAgain === false ? [] : [button('Run again', RUN_AGAIN_ACTION, 'all')];
+  const tail: KnownBlock[] = i.runAgain === false ? [] : [button('Run again', RUN_AGAIN_ACTION, encodeRunAgain(i.runId))];
   const order = i.report.bindings
     .map((b, idx) => ({ status: b.status, line: escapeMrkdwn(truncate(lines.lines[idx] ?? b.name, 280)), idx }))
     .sort((a, b) => RANK[a.status] - RANK[b.status] || a.idx - b.idx);
@@ -250,7 +264,7 @@ export function threadReplies(report: HealthReport, maxBindings = THREAD_MAX_BIN
 
 // -------------------------------------------------------------------------------- the alerts
 
-export function alertMessage(t: StatusTransition, b: BindingReport | undefined, opts: { trigger: RunTrigger; at: Date; timeZone?: string }): SlackMessage {
+export function alertMessage(t: StatusTransition, b: BindingReport | undefined, opts: { trigger: RunTrigger; at: Date; timeZone?: string; bindingId?: string }): SlackMessage {
   const when = `${TRIGGER_LABEL[opts.trigger]} · ${formatTime(opts.at, opts.timeZone)}`;
   const top = b ? topFinding(b.findings) : undefined;
   const more = b ? b.findings.filter((f) => f.status !== 'pass').length - 1 : 0;
@@ -264,7 +278,7 @@ export function alertMessage(t: StatusTransition, b: BindingReport | undefined, 
       blocks: [
         section(truncate(lines.join('\n'), LIMITS.sectionText)),
         context(`${when} · \`/sip-setup check ${escapeMrkdwn(t.binding)}\` lists every finding`),
-        button('Check again', CHECK_BINDING_ACTION, t.binding),
+        checkButton('Check again', t.binding, opts.bindingId),
       ],
     };
   }
@@ -291,13 +305,13 @@ export function alertDigest(ts: StatusTransition[], opts: { trigger: RunTrigger;
 
 // -------------------------------------------------------------------- one binding, on demand
 
-export function bindingCheckMessage(report: HealthReport, name: string, opts: { at: Date; wallMs: number; timeZone?: string }): SlackMessage {
+export function bindingCheckMessage(report: HealthReport, name: string, opts: { at: Date; wallMs: number; timeZone?: string; bindingId?: string }): SlackMessage {
   const b = report.bindings.find((x) => x.name === name);
   if (!b) return { text: `No binding named ${name}`, blocks: [section(`There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`)] };
   const blocks: KnownBlock[] = [];
   const tail: KnownBlock[] = [
     context(`Checked ${formatTime(opts.at, opts.timeZone)} · took ${duration(opts.wallMs)}`),
-    button('Check again', CHECK_BINDING_ACTION, b.name),
+    checkButton('Check again', b.name, opts.bindingId),
   ];
   let budget = MESSAGE_TEXT_BUDGET - tail.reduce((n, x) => n + blockText(x), 0) - 200;
   const globalProblems = report.global.filter((f) => f.status !== 'pass');
@@ -327,6 +341,8 @@ export function bindingCheckMessage(report: HealthReport, name: string, opts: { 
 
 export interface HomeRow {
   name: string;
+  /** The binding's identity: its buttons name it. */
+  id: string;
   status?: CheckStatus;
   checkedAt?: string; // ISO
   top?: string;
@@ -337,7 +353,16 @@ export interface HomeInput {
   rows: HomeRow[];
   lastRun?: { trigger: RunTrigger; startedAt: string; headline: string };
   timeZone?: string;
+  /** Admins get "New binding". */
+  isAdmin?: boolean;
+  /** The answer to a button pressed on the Home tab, shown on top. */
+  notice?: string;
 }
+
+/** Bindings with their own row and buttons on the Home tab; the rest are listed compactly. */
+export const HOME_BUTTON_ROWS = 60;
+/** The view's JSON may not pass this (Slack's `views.publish` limit is 250 KB), with a margin. */
+export const HOME_VIEW_BYTES = LIMITS.viewBytes - 10_000;
 
 function testCallText(t: HomeRow['lastTest'], tz: string): string {
   if (!t) return 'no test call yet';
@@ -348,36 +373,118 @@ function testCallText(t: HomeRow['lastTest'], tz: string): string {
   return `last test call ${formatTime(new Date(t.startedAt), tz)}${to}: ${icon} ${escapeMrkdwn(t.outcome)}${sip}`;
 }
 
-/** The Home tab: the last run, then every binding with its last status and its last test call (≤ 100 blocks). */
-export function homeView(i: HomeInput): HomeView {
-  const tz = i.timeZone ?? 'UTC';
+function homeLine(r: HomeRow, tz: string): string {
+  const status = r.status ? `${STATUS_ICON[r.status]} *${escapeMrkdwn(r.name)}*` : `▫️ *${escapeMrkdwn(r.name)}* · not checked yet`;
+  const when = r.status && r.checkedAt ? ` · ${r.status} at ${formatTime(new Date(r.checkedAt), tz)}` : '';
+  const top = r.status && r.status !== 'pass' && r.top ? `\n      ${escapeMrkdwn(truncate(r.top, 200))}` : '';
+  return `${status}${when}${top}\n      ${testCallText(r.lastTest, tz)}`;
+}
+
+const HOME_RANK = (r: HomeRow): number => (r.status ? RANK[r.status] : 1.5);
+
+/** One binding with its buttons: "Check now" (naming it by identity) and "Test call". */
+function homeBindingBlocks(r: HomeRow, line: string): KnownBlock {
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncate(line, LIMITS.sectionText) },
+    accessory: {
+      type: 'overflow',
+      action_id: HOME_BINDING_ACTION,
+      options: [
+        { text: { type: 'plain_text', text: 'Check now' }, value: encodeHomeChoice({ a: 'check', b: r.name, bi: r.id }) },
+        { text: { type: 'plain_text', text: 'Test call' }, value: encodeHomeChoice({ a: 'test', b: r.name, bi: r.id }) },
+      ],
+    },
+  };
+}
+
+function bytes(b: KnownBlock): number {
+  return Buffer.byteLength(JSON.stringify(b)) + 1;
+}
+
+/** The Home tab's top: title, notice, last run, the actions. */
+function homeHead(i: HomeInput, tz: string): KnownBlock[] {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'SIP Ops · bindings' } }];
+  if (i.notice) blocks.push(section(truncate(i.notice, LIMITS.sectionText)));
   blocks.push(
     section(
       i.lastRun
-        ? `*Last check:* ${formatTime(new Date(i.lastRun.startedAt), tz)} (${TRIGGER_LABEL[i.lastRun.trigger].toLowerCase()}) · ${escapeMrkdwn(i.lastRun.headline)}`
+        ? `*Last check:* ${formatTime(new Date(i.lastRun.startedAt), tz)} (${TRIGGER_LABEL[i.lastRun.trigger].toLowerCase()}) · ${escapeMrkdwn(truncate(i.lastRun.headline, 2000))}`
         : '*Last check:* none yet. The daily summary runs at `SUMMARY_CRON`; `/sip-setup check` runs one now.',
     ),
   );
-  blocks.push(button('Run all checks', RUN_AGAIN_ACTION, 'all', 'primary'));
+  const run = { type: 'button' as const, action_id: RUN_AGAIN_ACTION, text: { type: 'plain_text' as const, text: 'Run all checks' }, value: encodeRunAgain(HOME_RUN), style: 'primary' as const };
+  const create = { type: 'button' as const, action_id: NEW_BINDING_ACTION, text: { type: 'plain_text' as const, text: 'New binding' }, value: 'new' };
+  blocks.push({ type: 'actions', block_id: 'home_actions', elements: i.isAdmin ? [run, create] : [run] });
   blocks.push({ type: 'divider' });
+  return blocks;
+}
+
+/**
+ * The Home tab: the last run, then the bindings, failures first: the first ones each with their
+ * buttons, the rest listed compactly, within Slack's block cap and the view's byte limit.
+ */
+export function homeView(i: HomeInput): HomeView {
+  const tz = i.timeZone ?? 'UTC';
+  const blocks = homeHead(i, tz);
   if (i.rows.length === 0) {
     blocks.push(section('No bindings yet. Create one with `/sip-setup`.'));
     return { type: 'home', blocks };
   }
-  const lines = i.rows.map((r) => {
-    const status = r.status ? `${STATUS_ICON[r.status]} *${escapeMrkdwn(r.name)}*` : `▫️ *${escapeMrkdwn(r.name)}* · not checked yet`;
-    const when = r.status && r.checkedAt ? ` · ${r.status} at ${formatTime(new Date(r.checkedAt), tz)}` : '';
-    const top = r.status && r.status !== 'pass' && r.top ? `\n      ${escapeMrkdwn(truncate(r.top, 200))}` : '';
-    return `${status}${when}${top}\n      ${testCallText(r.lastTest, tz)}`;
-  });
-  const sections = packLines(lines);
-  const room = LIMITS.viewBlocks - blocks.length - 1;
-  const shownSections = sections.slice(0, room);
-  for (const s of shownSections) blocks.push(section(s));
-  if (shownSections.length < sections.length) {
-    const shownLines = shownSections.reduce((n, s) => n + s.split('\n').filter((l) => !l.startsWith(' ')).length, 0);
-    blocks.push(context(`…and ${i.rows.length - shownLines} more bindings. \`/sip-setup list\` lists them all.`));
+  const order = i.rows.map((r, idx) => ({ r, idx })).sort((a, b) => HOME_RANK(a.r) - HOME_RANK(b.r) || a.idx - b.idx);
+  const tailReserve = 600; // the closing "…and N more" line
+  let used = blocks.reduce((n, b) => n + bytes(b), 0) + tailReserve;
+  const fits = (b: KnownBlock): boolean => blocks.length < LIMITS.viewBlocks - 1 && used + bytes(b) <= HOME_VIEW_BYTES;
+  let shown = 0;
+  for (const { r } of order.slice(0, HOME_BUTTON_ROWS)) {
+    const b = homeBindingBlocks(r, homeLine(r, tz));
+    if (!fits(b)) break;
+    blocks.push(b);
+    used += bytes(b);
+    shown++;
+  }
+  let cur: string[] = [];
+  const flush = (): boolean => {
+    if (cur.length === 0) return true;
+    const b = section(cur.join('\n'));
+    if (!fits(b)) return false;
+    blocks.push(b);
+    used += bytes(b);
+    shown += cur.length;
+    cur = [];
+    return true;
+  };
+  for (const { r } of order.slice(shown)) {
+    const line = truncate(homeLine(r, tz), SECTION_MAX);
+    if ([...cur, line].join('\n').length > SECTION_MAX && !flush()) break;
+    cur.push(line);
+  }
+  if (!flush()) cur = [];
+  if (shown < i.rows.length) {
+    const rest = order.slice(shown).map((o) => o.r.status);
+    const failing = rest.filter((s) => s === 'fail' || s === 'warn').length;
+    blocks.push(context(`…and ${i.rows.length - shown} more bindings${failing ? ` (${failing} with problems)` : ''}. \`/sip-setup list failing\` and \`/sip-setup list <prefix>\` page through them.`));
   }
   return { type: 'home', blocks };
+}
+
+/** What an option of a binding's menu on the Home tab carries (Slack allows 150 characters in an option value). */
+export interface HomeChoice {
+  a: 'check' | 'test';
+  b: string;
+  bi: string;
+}
+
+export function encodeHomeChoice(c: HomeChoice): string {
+  return JSON.stringify(c);
+}
+
+export function decodeHomeChoice(value: string | undefined): HomeChoice | undefined {
+  try {
+    const v = JSON.parse(value ?? '') as Partial<Record<keyof HomeChoice, unknown>>;
+    if ((v.a === 'check' || v.a === 'test') && typeof v.b === 'string' && typeof v.bi === 'string' && v.bi) return { a: v.a, b: v.b, bi: v.bi };
+  } catch {
+    // fall through
+  }
+  return undefined;
 }

@@ -12,7 +12,7 @@ import { compareRun, storedResults } from '../../domain/health-run';
 import type { RunDiff, StatusTransition } from '../../domain/health-summary';
 import type { RunTrigger } from '../../store/health-runs-repo';
 import { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
-import type { HealthStatusStore } from './status-store';
+import type { HealthStatusStore } from '../../store/health-status-store';
 
 export interface HealthRun {
   id: string;
@@ -33,7 +33,7 @@ export interface HealthRun {
 }
 
 export interface RunnerDeps {
-  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'inflight'>;
+  deps: Pick<AppDeps, 'livekit' | 'repos' | 'config' | 'now' | 'inflight' | 'sinch'>;
   logger: Logger;
   statuses: HealthStatusStore;
   /** Probe settings of every run. */

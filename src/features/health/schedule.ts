@@ -4,11 +4,13 @@
  */
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../feature';
+import type { SlotClaims } from '../../store/coordination';
 import { missedFireTime } from './cron-time';
 import type { HealthDelivery } from './delivery';
 import type { HealthRun, HealthRunner } from './runner';
-import type { HealthStatusStore } from './status-store';
+import type { HealthStatusStore } from '../../store/health-status-store';
 
 export const CRON_TASK_NAME = 'sip-ops-health-summary';
 
@@ -20,11 +22,20 @@ export interface ScheduleDeps {
   statuses: Pick<HealthStatusStore, 'lastScheduled' | 'setLastScheduled'>;
   /** True once the feature is stopping. */
   stopped(): boolean;
+  /** Replicas serve each fire time once (PostgreSQL); without it every call runs (one replica). */
+  slots?: SlotClaims;
+  /** Runs before each scheduled run (daily loopbacks); its failure never stops the run. */
+  before?: () => Promise<void>;
 }
+
+/** How long the elected replica may take on a slot before another one serves it. */
+export const SLOT_LEASE_MS = 10 * 60_000;
 
 export class HealthSchedule {
   private task: ScheduledTask | undefined;
   private made: Promise<HealthRun> | undefined;
+  private readonly owner = randomUUID();
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly s: ScheduleDeps) {}
 
@@ -35,6 +46,7 @@ export class HealthSchedule {
 
   /** A full run (joining one in progress), its summary and thread posted, alerts sent. */
   async runScheduled(trigger: 'schedule' | 'startup' = 'schedule'): Promise<HealthRun> {
+    if (this.s.before) await this.s.before().catch((err: unknown) => this.s.logger.warn({ err }, 'health: the daily loopbacks failed to run'));
     const run = await this.s.runner.runAll(trigger);
     await this.s.statuses.setLastScheduled(this.s.deps.now());
     await Promise.all([this.s.delivery.deliverSummary(run), this.s.delivery.alertsOf(run.id)]);
@@ -68,21 +80,41 @@ export class HealthSchedule {
       return;
     }
     if (!missedFireTime(config.summary.cron, config.summary.timezone, last, t)) return;
+    const slot = `summary:make-up:${last.toISOString()}`;
+    if (!(await this.claim(slot))) return; // another replica makes it up
     this.s.logger.info(
       { lastRun: last.toISOString(), cron: config.summary.cron, timezone: config.summary.timezone },
       'health: a scheduled run was missed while SIP Ops was down; running it now',
     );
     this.made = this.runScheduled('startup');
+    void this.made.then(() => this.s.slots?.complete(slot, this.owner)).catch(() => undefined);
     this.made.catch((err: unknown) => this.s.logger.error({ err }, 'health: the make-up run failed'));
   }
 
   async stop(): Promise<void> {
+    if (this.recheck) clearTimeout(this.recheck);
     if (this.task) await this.task.destroy();
     this.task = undefined;
   }
 
-  private onCron(): void {
+  private claim(slot: string): Promise<boolean> {
+    return this.s.slots ? this.s.slots.claim(slot, this.owner, SLOT_LEASE_MS) : Promise.resolve(true);
+  }
+
+  /**
+   * One replica serves a fire time (its minute); the others look again once the lease could have
+   * run out, and serve it when the elected one died before completing it.
+   */
+  private onCron(slot = `summary:${this.s.deps.now().toISOString().slice(0, 16)}`): void {
     if (this.s.stopped() || !this.s.deps.inflight.accepting) return;
-    void this.runScheduled('schedule').catch((err: unknown) => this.s.logger.error({ err }, 'health: the scheduled run failed'));
+    void (async () => {
+      if (!(await this.claim(slot))) {
+        this.recheck = setTimeout(() => this.onCron(slot), SLOT_LEASE_MS + 1000);
+        this.recheck.unref();
+        return;
+      }
+      await this.runScheduled('schedule');
+      await this.s.slots?.complete(slot, this.owner);
+    })().catch((err: unknown) => this.s.logger.error({ err }, 'health: the scheduled run failed'));
   }
 }

@@ -6,6 +6,7 @@
 import { callerAttributes, callView, reduceInboundCall, type InboundCallView, type InboundEffect, type InboundEvent } from '../../domain/inbound-call';
 import { classifySipCaller } from '../../domain/inbound-match';
 import { isShortCall } from '../../domain/inbound-noise';
+import { legOfCaller, type LoopbackClaims } from '../loopback-claims';
 import type { CallRecords } from './call-records';
 import type { CallThread } from './call-thread';
 import { isoAt, trackDelivery, type InboundContext } from './context';
@@ -21,6 +22,8 @@ export interface CallEventParts {
   noise: NoiseNotes;
   unbound: UnboundReport;
   timers: () => RoomTimers;
+  /** Running loopback test calls; a caller one of them claims is its inbound leg, not a customer call. */
+  loopbacks?: LoopbackClaims | undefined;
 }
 
 export class CallEvents {
@@ -81,6 +84,8 @@ export class CallEvents {
     const cs = newCallSession(call.key);
     s.calls.set(call.key, cs);
     if (cls.kind === 'not-inbound') return;
+    // Reported in the loopback's own thread and record; not a customer call, not counted as traffic.
+    if (this.parts.loopbacks?.claim(legOfCaller(s.name, call))) return;
     cs.recordId = `inbound:${call.callId || call.key}`;
     const base = {
       id: cs.recordId,

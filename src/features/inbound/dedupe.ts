@@ -30,7 +30,8 @@ interface Row {
 }
 
 interface PendingRow extends Row {
-  done: { resolve: () => void; reject: (err: unknown) => void };
+  /** Resolved with false when the database had the ID, processed (another replica handled it). */
+  done: { resolve: (isNew: boolean) => void; reject: (err: unknown) => void };
 }
 
 export class WebhookDedupe {
@@ -73,12 +74,16 @@ export class WebhookDedupe {
   /**
    * False for a repeated delivery; for a new one, a promise that resolves once the event is
    * written (answer LiveKit after it) and rejects when it could not be (answer an error, so
-   * LiveKit delivers it again: the ID is forgotten).
+   * LiveKit delivers it again: the ID is forgotten). It resolves with false when the database
+   * has the ID already processed (by another replica: its ID is the primary key); an event stored
+   * but not processed is taken on (its replica may have died before answering), so a re-sent
+   * event is never lost (and is handled twice only when it was re-sent while its first replica
+   * was still handling it).
    */
-  take(e: Row): false | Promise<void> {
+  take(e: Row): false | Promise<boolean> {
     if (this.recent.has(e.id)) return false;
     this.remembered(e.id);
-    const written = new Promise<void>((resolve, reject) => this.pending.push({ ...e, done: { resolve, reject } }));
+    const written = new Promise<boolean>((resolve, reject) => this.pending.push({ ...e, done: { resolve, reject } }));
     if (!this.flushing) this.flushing = this.flushSoon();
     return written;
   }
@@ -125,11 +130,15 @@ export class WebhookDedupe {
       while (this.pending.length) {
         const batch = this.pending.splice(0, this.maxBatch);
         try {
-          await this.repo.recordNew(
+          const fresh = await this.repo.recordNew(
             batch.map(({ done: _done, ...row }) => row),
             this.now(),
           );
-          for (const r of batch) r.done.resolve();
+          // Stored by another replica but not processed: that replica may have died before it
+          // answered LiveKit (which now re-sends it here), so this one takes it on.
+          const seen = batch.filter((r) => !fresh.has(r.id)).map((r) => r.id);
+          const open = await this.repo.unprocessedAmong(seen);
+          for (const r of batch) r.done.resolve(fresh.has(r.id) || open.has(r.id));
         } catch (err) {
           this.opts.onWriteError?.(err);
           for (const r of batch) {

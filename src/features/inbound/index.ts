@@ -17,6 +17,7 @@ import { CallEvents } from './call-events';
 import { CallRecords } from './call-records';
 import { CallThread } from './call-thread';
 import type { FeatureTimers, InboundContext, InboundSettings } from './context';
+import type { LoopbackClaims } from '../loopback-claims';
 import { WebhookDedupe } from './dedupe';
 import { Intake } from './intake';
 import { NoiseNotes } from './noise-notes';
@@ -42,6 +43,8 @@ export interface InboundOptions {
   retainEndedMs?: number;
   /** Bound on the live dispatch-rule check of the watchdog warning (default 1500 ms). */
   ruleCheckMs?: number;
+  /** Running loopback test calls: a leg one of them claims is not a customer call (shared with the test-call feature). */
+  loopbacks?: LoopbackClaims;
   /** How long seen webhook event IDs are kept (default 7 days). */
   webhookRetentionMs?: number;
   /** How the thread fills (default INBOUND_THREAD): see `Config.inboundThread`. */
@@ -89,7 +92,7 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   const records = new CallRecords(ctx);
   const thread = new CallThread(ctx, records);
   const sessions = new RoomSessions(ctx, (cs, view) => thread.open(cs, view));
-  const parts = { sessions, thread, records, noise: new NoiseNotes(ctx), unbound: new UnboundReport(ctx), timers: (): RoomTimers => roomTimers };
+  const parts = { sessions, thread, records, noise: new NoiseNotes(ctx), unbound: new UnboundReport(ctx), timers: (): RoomTimers => roomTimers, loopbacks: opts.loopbacks };
   const events: CallEvents = new CallEvents(ctx, parts);
   const roomTimers: RoomTimers = new RoomTimers(ctx, sessions, (ev) => events.process(ev));
   const webhookEvents = deps.repos.webhookEvents;

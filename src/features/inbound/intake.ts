@@ -29,8 +29,7 @@ export class Intake {
       // route answers 500 and LiveKit delivers the event again.
       const row = { id, event: event.event, roomName: event.room?.name ?? null, payload: event.toJsonString(), receivedAt: new Date(at) };
       const written = this.dedupe.take(row);
-      if (written === false) return 'duplicate';
-      await written;
+      if (written === false || !(await written)) return 'duplicate';
     }
     this.enqueue(event, at, id);
     return 'accepted';

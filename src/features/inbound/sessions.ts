@@ -21,7 +21,7 @@ export interface CallSession {
   /** Those Slack has taken; only these are stored, so after a crash the others are posted again. */
   confirmed: Set<string>;
   watchdog?: unknown;
-  watchdogDeadline?: number;
+  watchdogDeadline?: number | undefined;
   holdTimer?: unknown;
   noiseKey?: string;
   noiseCounted?: boolean;

@@ -14,8 +14,9 @@ export const ACTION = 'value';
 
 export interface ModalMeta {
   mode: 'create' | 'edit';
-  /** Edit: the binding name and the version the form was filled from (optimistic lock). */
+  /** Edit: the binding name, its identity (never reused) and the version the form was filled from (optimistic lock). */
   name?: string;
+  id?: string;
   version?: number;
   /** Where /sip-setup was typed: progress is posted there. */
   channel: string;
@@ -28,13 +29,10 @@ export function encodeMeta(m: ModalMeta): string {
 export function decodeMeta(s: string): ModalMeta | undefined {
   try {
     const v = JSON.parse(s) as Partial<ModalMeta>;
-    if ((v.mode === 'create' || v.mode === 'edit') && typeof v.channel === 'string') {
-      return {
-        mode: v.mode,
-        channel: v.channel,
-        ...(typeof v.name === 'string' ? { name: v.name } : {}),
-        ...(typeof v.version === 'number' ? { version: v.version } : {}),
-      };
+    if (v.mode === 'create' && typeof v.channel === 'string') return { mode: 'create', channel: v.channel };
+    // An edit form names its binding by identity and version; one without them is from an older version.
+    if (v.mode === 'edit' && typeof v.channel === 'string' && typeof v.name === 'string' && typeof v.id === 'string' && v.id && typeof v.version === 'number') {
+      return { mode: 'edit', channel: v.channel, name: v.name, id: v.id, version: v.version };
     }
   } catch {
     // fall through
@@ -53,6 +51,10 @@ const DISPATCH = [
   opt('individual', 'Individual: a room per call', 'est-inbound-_<caller>_<random>'),
   opt('direct', 'Direct: one fixed room'),
   opt('callee', 'Callee: a room per called number'),
+];
+const EST_SIDE = [
+  opt('managed', 'Managed by SIP Ops', 'trunk, endpoint, ACL or credentials and DIDs set through Sinch'),
+  opt('manual', 'Manual (checklist)', 'you set up the EST trunk in the Sinch dashboard'),
 ];
 const AUTH = [opt('acl', 'ACL (LiveKit public IP allowed on the trunk)'), opt('digest', 'Digest (EST credential list)')];
 
@@ -106,7 +108,7 @@ function radioInput(field: BindingField, label: string, options: PlainTextOption
 }
 
 /** The create (empty `values`) or edit (values from `fieldsFromSpec`) form. */
-export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingField, string>> = {}): ModalView {
+export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingField, string>> = {}, opts: { estManageable?: boolean } = {}): ModalView {
   const v = (f: BindingField): string => values[f] ?? '';
   const editing = meta.mode === 'edit';
   const blocks: KnownBlock[] = [];
@@ -126,6 +128,9 @@ export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingFiel
   }
   blocks.push(
     { type: 'header', text: { type: 'plain_text', text: 'Sinch EST trunk' } },
+    ...(opts.estManageable
+      ? [radioInput('estSide', 'EST side', EST_SIDE, v('estSide') || (editing ? 'manual' : 'managed'))]
+      : [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: 'EST not managed: no Sinch access key. The EST side is a checklist you follow in the Sinch dashboard.' }] }]),
     textInput('trunkDomain', 'EST trunk domain', v('trunkDomain'), { placeholder: 'acme.pstn.sinch.com', hint: 'The FQDN shown on the trunk in the Sinch dashboard.' }),
     textInput('dids', 'DIDs (phone numbers on the trunk)', v('dids'), {
       multiline: true,

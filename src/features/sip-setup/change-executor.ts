@@ -3,17 +3,20 @@
  * commits it to the database (binding row + journal + audit in one transaction) or undoes
  * what it did. `recover()` finishes the journal's open entries after a crash.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Binding, BindingResources, BindingSpec } from '../../domain/binding';
 import { redactSpec, specOf } from '../../domain/binding';
 import { desiredInbound, desiredOutbound, desiredRule, type ResourceKind } from '../../domain/binding-resources';
 import { describeStep, resourcesAfter, type ChangeStep, type UpdateStep } from '../../domain/change-plan';
+import type { EstStep } from '../../domain/est-plan';
 import type { LiveKitFailure, LiveKitResult } from '../../domain/livekit-failure';
 import { describeFailure } from '../../domain/livekit-failure';
 import { parseManagedTag } from '../../domain/livekit-model';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import type { Repos } from '../../store';
 import { UnreadableJournalEntryError, type ChangeKind, type JournalEntry } from '../../store/journal-repo';
+import type { EstStepRunner } from './est-steps';
 import { CHANGE_JOURNAL } from './journal-entry';
 
 /** What the journal keeps of the request (no secrets). */
@@ -58,16 +61,26 @@ export type ProgressFn = (steps: ChangeStep[], phase: 'applying' | 'rolling-back
 
 export interface ExecutorDeps {
   livekit: LiveKitGateway;
+  /** Runs EST steps; absent without a Sinch access key (then a plan never holds EST steps). */
+  est?: EstStepRunner;
   repos: Repos;
   logger: Logger;
   now: () => Date;
 }
+
+/** How long a replica's claim on a binding outlives it (renewed every third of it while the change runs). */
+const LEASE_MS = 60_000;
 
 const ACTION: Record<ChangeKind, string> = { create: 'binding.create', update: 'binding.update', import: 'binding.import', delete: 'binding.delete' };
 
 export class ChangeExecutor {
   /** Binding names with a change running in this process. */
   private readonly busy = new Set<string>();
+  /** The spec of the change being rolled back in this process (its digest password is only in memory). */
+  private readonly current = new Map<string, BindingSpec>();
+  /** Shared leases this replica holds (PostgreSQL: other replicas see them), renewed while the change runs. */
+  private readonly leased = new Map<string, { holder: string; renew: NodeJS.Timeout }>();
+  private readonly replica = randomUUID().slice(0, 8);
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -82,8 +95,32 @@ export class ChangeExecutor {
     return true;
   }
 
+  /**
+   * Reserve a binding name here and in every replica (a lease of LEASE_MS, renewed while the change
+   * runs; a dead replica's lease runs out). Refused with the Slack user whose change holds it.
+   */
+  async reserveFor(name: string, actor: string): Promise<{ ok: true } | { ok: false; holder: string }> {
+    if (!this.reserve(name)) return { ok: false, holder: this.leased.get(name)?.holder.split('@')[0] ?? actor };
+    const holder = `${actor}@${this.replica}`;
+    const leases = this.deps.repos.coordination.leases;
+    const r = await leases.acquire(`binding:${name}`, holder, LEASE_MS).catch((err: unknown) => ({ ok: false as const, holder: `(${(err as Error).message})` }));
+    if (!r.ok) {
+      this.busy.delete(name);
+      return { ok: false, holder: r.holder.split('@')[0] ?? r.holder };
+    }
+    const renew = setInterval(() => void leases.acquire(`binding:${name}`, holder, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+    renew.unref();
+    this.leased.set(name, { holder, renew });
+    return { ok: true };
+  }
+
   release(name: string): void {
     this.busy.delete(name);
+    const l = this.leased.get(name);
+    if (!l) return;
+    clearInterval(l.renew);
+    this.leased.delete(name);
+    void this.deps.repos.coordination.leases.release(`binding:${name}`, l.holder).catch(() => undefined);
   }
 
   /** Apply a change whose name the caller has reserved. */
@@ -111,7 +148,10 @@ export class ChangeExecutor {
     const abort = async (reason: string, cause: { failedStep?: ChangeStep; failure?: LiveKitFailure } = {}): Promise<ChangeOutcome> => {
       await save({ state: 'rolling_back', error: reason });
       await onProgress(steps, 'rolling-back');
-      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress);
+      this.current.set(input.spec.name, input.spec);
+      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress).finally(() => {
+        this.current.delete(input.spec.name);
+      });
       return { ok: false, journalId: journal.id, steps, ...cause, reason, rolledBack };
     };
 
@@ -119,7 +159,10 @@ export class ChangeExecutor {
       step.status = 'running';
       await save();
       await onProgress(steps, 'applying');
-      const r = await this.apply(step, input.spec, request.resources, steps, input.previous);
+      const r =
+        step.op === 'est'
+          ? await this.est(step, 'apply', input.spec, request, steps, input.previous, () => onProgress(steps, 'applying'))
+          : await this.apply(step, input.spec, request.resources, steps, input.previous);
       if (!r.ok) {
         step.status = 'failed';
         return abort(`${describeStep(step)} failed: ${describeFailure(r.failure)}`, { failedStep: step, failure: r.failure });
@@ -171,8 +214,24 @@ export class ChangeExecutor {
 
   // ------------------------------------------------------------------------------- steps
 
+  /** An EST step (or its undo), with the EST resources as the steps before it left them. */
+  private async est(
+    step: EstStep,
+    mode: 'apply' | 'undo',
+    spec: BindingSpec,
+    request: ChangeRequest,
+    steps: ChangeStep[],
+    previous: BindingSpec | undefined,
+    progress: () => void | Promise<void>,
+  ): Promise<LiveKitResult<unknown>> {
+    const runner = this.deps.est;
+    if (!runner) return { ok: false, failure: { kind: 'server', message: 'EST not managed: no Sinch access key' } };
+    const c = { spec, ...(previous ? { previous } : {}), est: resourcesAfter(request.resources, steps).est ?? {}, progress };
+    return mode === 'apply' ? runner.apply(step, c) : runner.undo(step, c);
+  }
+
   private async apply(
-    step: ChangeStep,
+    step: Exclude<ChangeStep, EstStep>,
     spec: BindingSpec,
     start: BindingResources,
     steps: ChangeStep[],
@@ -276,6 +335,12 @@ export class ChangeExecutor {
     previous: Binding | undefined,
   ): Promise<LiveKitResult<unknown>> {
     switch (step.op) {
+      case 'est': {
+        // The spec as it was asked for (it holds the password in memory on a live run; recovery reads the store).
+        const stored = previous ?? (await this.deps.repos.bindings.get(name));
+        const spec = this.current.get(name) ?? stored ?? request.spec;
+        return this.est(step, 'undo', spec, request, steps, stored, () => undefined);
+      }
       case 'create': {
         if (step.status === 'done' && step.id) return this.ignoreNotFound(this.remove(step.resource, step.id));
         // Running or failed: LiveKit may have created it without us learning the ID.
@@ -374,9 +439,13 @@ export class ChangeExecutor {
 
   private async finishDelete(entry: Journal, steps: ChangeStep[]): Promise<boolean> {
     const { repos, now } = this.deps;
+    const stored = await repos.bindings.get(entry.bindingName);
     for (const step of steps) {
-      if (step.op !== 'delete' || step.status === 'done') continue;
-      const r = await this.ignoreNotFound(this.remove(step.resource, step.id));
+      if ((step.op !== 'delete' && step.op !== 'est') || step.status === 'done') continue;
+      const r =
+        step.op === 'est'
+          ? await this.est(step, 'apply', stored ?? entry.request.spec, entry.request, steps, stored, () => undefined)
+          : await this.ignoreNotFound(this.remove(step.resource, step.id));
       if (!r.ok) {
         await repos.journal.save(entry.id, { steps, state: 'stuck', error: `finishing the delete: ${describeFailure(r.failure)}` }, now());
         return false;

@@ -11,6 +11,8 @@ import type { SlackMessage } from '../../slack/block-kit';
 export interface SipSetupContext {
   repos: AppDeps['repos'];
   livekit: AppDeps['livekit'];
+  /** Sinch's APIs when an access key is configured (the EST side can be managed). */
+  sinch?: AppDeps['sinch'];
   config: AppDeps['config'];
   inflight: AppDeps['inflight'];
   now: () => Date;

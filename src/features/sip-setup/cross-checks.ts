@@ -5,15 +5,22 @@ import type { Binding, BindingSpec } from '../../domain/binding';
 import type { BindingFieldErrors } from '../../domain/binding-input';
 import { bindingRuleConflictError, findInboundTrunkConflicts, type InboundTrunkConflict } from '../../domain/conflicts';
 import { describeFailure } from '../../domain/livekit-failure';
+import { isManaged } from '../../domain/est-plan';
+import { SinchError } from '../../sinch/errors';
+import { numberAssignment } from '../../sinch/gateway';
+import { NO_KEY_MESSAGE } from '../../secrets/at-rest';
 import { withTimeout } from '../../with-timeout';
+import { hostLabel } from './est-steps';
 import type { ModalMeta } from './binding-modal';
 import type { SipSetupContext } from './context';
 
-type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs'>;
+type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs' | 'sinch' | 'config'>;
 
-/** Create over an existing name, edit of a deleted or changed binding, a change already running. */
+/** Create over an existing name, edit of a deleted or changed binding, a change already running, a digest password with nowhere to keep it. */
 function stateErrors(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): BindingFieldErrors {
   const errors: BindingFieldErrors = {};
+  // Refused here, before LiveKit is touched: the password could not be stored after the trunks exist.
+  if (spec.auth.kind === 'digest' && !ctx.config.secretsKey) errors.digestPassword = NO_KEY_MESSAGE;
   if (meta.mode === 'create' && existing) errors.name = `A binding named ${spec.name} exists already. Pick another name, or edit it with /sip-setup ${spec.name}.`;
   if (meta.mode === 'edit' && !existing) errors.trunkDomain = `Binding ${spec.name} was deleted while this form was open.`;
   if (meta.mode === 'edit' && existing && existing.version !== meta.version) {
@@ -62,8 +69,43 @@ export async function crossChecks(ctx: CheckContext, spec: BindingSpec, meta: Mo
   if (Object.keys(errors).length) return errors;
   // Started beside the trunk check so both stay within the one bound Slack's 3 s leave room for.
   const rulesP = existing?.resources.inboundTrunkId ? withTimeout(ctx.livekit.listDispatchRules(), ctx.conflictCheckMs, () => undefined) : undefined;
-  const dids = (await ownedElsewhere(ctx, spec)) ?? (await livekitConflicts(ctx, spec, existing)) ?? (await ruleConflicts(rulesP, existing));
+  const estP = estNumberProblems(ctx, spec, existing);
+  const dids =
+    (await ownedElsewhere(ctx, spec)) ?? (await livekitConflicts(ctx, spec, existing)) ?? (await ruleConflicts(rulesP, existing)) ?? (await estP);
   return dids ? { dids } : {};
+}
+
+/**
+ * A managed binding's DIDs as Sinch sees them: each must be a number of the project, on no EST trunk or on
+ * the binding's own trunk (adopted or its own). Checked before anything is created, within `conflictCheckMs`.
+ */
+async function estNumberProblems(ctx: CheckContext, spec: BindingSpec, existing: Binding | undefined): Promise<string | undefined> {
+  const sinch = ctx.sinch;
+  if (!sinch || !isManaged(spec)) return undefined;
+  const check = async (): Promise<string | undefined> => {
+    const host = hostLabel(spec.trunkDomain);
+    const own = existing?.resources.est?.trunkId ?? (await sinch.listTrunks()).find((t) => t.hostName.toLowerCase() === host)?.id;
+    const problems = await Promise.all(
+      spec.dids.map(async (did) => {
+        try {
+          const a = numberAssignment(await sinch.getActiveNumber(did));
+          const on = a.state === 'assigned' || a.state === 'pending' ? a.trunkId : null;
+          return on && on !== own ? `${did} is on another EST trunk (${on})` : undefined;
+        } catch (err) {
+          if (err instanceof SinchError && err.kind === 'not-found') return `${did} is not a number of this Sinch project`;
+          throw err;
+        }
+      }),
+    );
+    const found = problems.filter((p): p is string => p !== undefined);
+    return found.length ? `${found.join('; ')}. Nothing was created: rent or free the number in Sinch first, or choose "Manual (checklist)".` : undefined;
+  };
+  const r = await withTimeout(
+    check().catch((err: unknown) => `Could not check the DIDs with Sinch (${err instanceof SinchError ? err.message : String(err)}). Nothing was changed.`),
+    ctx.conflictCheckMs,
+    () => 'Could not check the DIDs with Sinch in time. Nothing was changed; try again in a moment.',
+  );
+  return r;
 }
 
 /** Another dispatch rule on the binding's trunk (the server checks an update only against rules listed with the new trunk IDs). */

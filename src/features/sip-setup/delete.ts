@@ -1,11 +1,12 @@
 /** `/sip-setup delete <name>`: a confirmation modal, then the delete runs after the ack. */
 import { specOf } from '../../domain/binding';
-import { code, escapeMrkdwn } from '../../slack/mrkdwn';
+import { checkBindingRef, olderPayload } from '../../slack/binding-ref';
+import { code } from '../../slack/mrkdwn';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import { noticeModal } from './binding-modal';
 import { isAdmin, refusal, type SipSetupContext } from './context';
 import type { ViewArgs } from './form';
-import { decodeDeleteMeta, deleteConfirmModal } from './messages';
+import { RELEASE_DIDS_BLOCK, decodeDeleteMeta, deleteConfirmModal } from './messages';
 import { openThenFill } from './open-modal';
 import { runChange } from './run-change';
 
@@ -34,20 +35,30 @@ export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => 
   return async ({ ack, body, view, client }) => {
     const user = body.user.id;
     const meta = decodeDeleteMeta(view.private_metadata);
-    const name = meta?.name ?? '';
     const say = async (text: string): Promise<void> => {
       await ack({ response_action: 'update', view: noticeModal('Delete binding', text) });
     };
     if (!isAdmin(ctx, user)) return say(refusal('delete bindings'));
-    const binding = name ? await ctx.repos.bindings.get(name) : undefined;
-    if (!binding) return say(`Binding ${code(name)} no longer exists.`);
-    if (binding.version !== meta?.version) return say(`Binding ${code(name)} changed since this dialog opened. Run \`/sip-setup delete ${escapeMrkdwn(name)}\` again.`);
-    if (!ctx.executor.reserve(name)) return say(`A change to ${code(name)} is running right now. Try again when it is done.`);
+    if (!meta) return say(olderPayload('dialog', '/sip-setup delete <name>'));
+    const ref = { b: meta.name, bi: meta.id, v: meta.version };
+    const reopen = (name: string): string => `/sip-setup delete ${name}`;
+    const before = await checkBindingRef(ctx.repos.bindings, ref, 'dialog', reopen);
+    if (!before.ok) return say(before.message);
+    const reserved = await ctx.executor.reserveFor(meta.name, user);
+    if (!reserved.ok) return say(`A change to ${code(meta.name)} is in progress by @${reserved.holder}. Try again when it is done.`);
+    // Checked again with the name reserved: nothing can delete or re-create it from here on.
+    const binding = await ctx.repos.bindings.getById(meta.id);
+    const now = await checkBindingRef(ctx.repos.bindings, ref, 'dialog', reopen);
+    if (!now.ok || !binding) {
+      ctx.executor.release(meta.name);
+      return say(now.ok ? olderPayload('dialog', '/sip-setup delete <name>') : now.message);
+    }
     await ack({ response_action: 'clear' });
-    const channel = meta?.channel ?? user;
+    const choice = (view.state.values[RELEASE_DIDS_BLOCK]?.value as { selected_option?: { value?: string } | null } | undefined)?.selected_option?.value;
+    const releaseDids = choice === 'release';
     void ctx.inflight.track(
-      `sip-setup:delete:${name}`,
-      runChange(ctx, { kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel, client, viewId: view.id }),
+      `sip-setup:delete:${binding.name}`,
+      runChange(ctx, { kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel: meta.channel, client, viewId: view.id, releaseDids }),
     );
   };
 }

@@ -2,12 +2,14 @@
  * The create/edit form: `/sip-setup [name]` opens it; its submission is validated (the form's
  * own rules, then the cross checks) within Slack's 3 s and the change runs after the ack.
  */
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { fieldsFromSpec, specFromFields } from '../../domain/binding-input';
-import type { SubcommandContext } from '../../slack/subcommand-router';
+import type { SetupCommandRouter, SubcommandContext } from '../../slack/subcommand-router';
+import { readerText, unknownCommandText } from '../../slack/subcommand-help';
 import { code } from '../../slack/mrkdwn';
 import type { ChangeKind } from '../../store/journal-repo';
-import { bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm } from './binding-modal';
+import { bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
+import { checkBindingRef } from '../../slack/binding-ref';
 import { isAdmin, refusal, type SipSetupContext } from './context';
 import { crossChecks } from './cross-checks';
 import { openThenFill } from './open-modal';
@@ -15,18 +17,27 @@ import { runChange } from './run-change';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-/** `/sip-setup` (create) or `/sip-setup <name>` (edit). */
-export function openFormHandler(ctx: SipSetupContext): (c: SubcommandContext & { name: string }) => Promise<void> {
+/**
+ * `/sip-setup` (create) or `/sip-setup <name>` (edit). A word that is neither a binding nor a
+ * command gets help (with the command it was likely meant to be); a non-admin is told what they can do.
+ */
+export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter): (c: SubcommandContext & { name: string }) => Promise<void> {
   return async ({ args, name }) => {
     const { command, ack, client } = args;
+    const known = name ? await ctx.repos.bindings.get(name.toLowerCase()) : undefined;
+    if (name && !known) {
+      await ack({ response_type: 'ephemeral', text: unknownCommandText(router, name) });
+      return;
+    }
     if (!isAdmin(ctx, command.user_id)) {
-      await ack({ response_type: 'ephemeral', text: refusal('create or change bindings') });
+      const text = known ? `${refusal('change bindings')} \`/sip-setup show ${known.name}\` shows it.` : readerText(router);
+      await ack({ response_type: 'ephemeral', text });
       return;
     }
     await ack();
     const channel = command.channel_id;
     if (!name) {
-      await client.views.open({ trigger_id: command.trigger_id, view: bindingModal({ mode: 'create', channel }) });
+      await client.views.open({ trigger_id: command.trigger_id, view: bindingModal({ mode: 'create', channel }, {}, { estManageable: Boolean(ctx.sinch) }) });
       return;
     }
     await openThenFill(client, command.trigger_id, 'Edit SIP binding', async () => {
@@ -37,9 +48,16 @@ export function openFormHandler(ctx: SipSetupContext): (c: SubcommandContext & {
           `There is no binding named ${code(name)}. \`/sip-setup list\` shows them; \`/sip-setup\` creates one; \`/sip-setup help\` lists the commands.`,
         );
       }
-      return bindingModal({ mode: 'edit', name: binding.name, version: binding.version, channel }, fieldsFromSpec(binding));
+      return bindingModal({ mode: 'edit', name: binding.name, id: binding.id, version: binding.version, channel }, fieldsFromSpec(binding), { estManageable: Boolean(ctx.sinch) });
     });
   };
+}
+
+/** For an edit form: why the binding it was filled from is not the one stored now (deleted, re-created, changed), or undefined. */
+async function staleEdit(ctx: SipSetupContext, meta: ModalMeta): Promise<string | undefined> {
+  if (meta.mode !== 'edit' || !meta.id || !meta.name || meta.version === undefined) return undefined;
+  const check = await checkBindingRef(ctx.repos.bindings, { b: meta.name, bi: meta.id, v: meta.version }, 'dialog');
+  return check.ok ? undefined : check.message;
 }
 
 export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Promise<void> {
@@ -54,8 +72,13 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
       await ack({ response_action: 'errors', errors: { trunkDomain: refusal('create or change bindings') } });
       return;
     }
+    const stale = await staleEdit(ctx, meta);
+    if (stale) {
+      await ack({ response_action: 'update', view: noticeModal('Edit SIP binding', stale) });
+      return;
+    }
     const input = readBindingForm(view.state.values, meta);
-    const existing = meta.mode === 'edit' && meta.name ? await ctx.repos.bindings.get(meta.name) : undefined;
+    const existing = meta.mode === 'edit' && meta.id ? await ctx.repos.bindings.getById(meta.id) : undefined;
     const parsed = specFromFields(input, existing ? { existing } : {});
     if (!parsed.ok) {
       await ack({ response_action: 'errors', errors: errorsForView(parsed.errors, meta.mode) });
@@ -64,9 +87,16 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     const spec = parsed.spec;
     const existingForName = meta.mode === 'create' ? await ctx.repos.bindings.get(spec.name) : existing;
     const errors = await crossChecks(ctx, spec, meta, existingForName);
-    if (Object.keys(errors).length || !ctx.executor.reserve(spec.name)) {
-      const e = Object.keys(errors).length ? errors : { [meta.mode === 'create' ? 'name' : 'trunkDomain']: `A change to ${spec.name} is running right now.` };
+    const reserved = Object.keys(errors).length ? undefined : await ctx.executor.reserveFor(spec.name, user);
+    if (!reserved?.ok) {
+      const e = reserved ? { [meta.mode === 'create' ? 'name' : 'trunkDomain']: `A change to ${spec.name} is in progress by @${reserved.holder}.` } : errors;
       await ack({ response_action: 'errors', errors: errorsForView(e, meta.mode) });
+      return;
+    }
+    const raced = await staleEdit(ctx, meta);
+    if (raced) {
+      ctx.executor.release(spec.name);
+      await ack({ response_action: 'update', view: noticeModal('Edit SIP binding', raced) });
       return;
     }
     await ack({ response_action: 'clear' });
@@ -75,5 +105,14 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
       `sip-setup:${kind}:${spec.name}`,
       runChange(ctx, { kind, spec, previous: existing, actor: user, channel: meta.channel, client, viewId: view.id }),
     );
+  };
+}
+
+/** "New binding" on the App Home tab: the create form (admins only; the button is shown to them only). */
+export function newBindingButtonHandler(ctx: SipSetupContext): (args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => Promise<void> {
+  return async ({ ack, body, client }) => {
+    await ack();
+    const view = isAdmin(ctx, body.user.id) ? bindingModal({ mode: 'create', channel: body.user.id }) : noticeModal('New SIP binding', refusal('create or change bindings'));
+    await client.views.open({ trigger_id: body.trigger_id, view });
   };
 }

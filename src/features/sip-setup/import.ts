@@ -67,8 +67,9 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
       await ack({ response_type: 'ephemeral', text: `A binding named ${code(a.name)} exists already. Pick another name.` });
       return;
     }
-    if (!ctx.executor.reserve(a.name)) {
-      await ack({ response_type: 'ephemeral', text: `A change to ${code(a.name)} is running right now.` });
+    const reserved = await ctx.executor.reserveFor(a.name, command.user_id);
+    if (!reserved.ok) {
+      await ack({ response_type: 'ephemeral', text: `A change to ${code(a.name)} is in progress by @${reserved.holder}.` });
       return;
     }
     await ack({ response_type: 'ephemeral', text: `Reading ${code(a.inboundTrunkId)}, ${code(a.dispatchRuleId)} and ${code(a.outboundTrunkId)} from LiveKit…` });
@@ -79,11 +80,19 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
         await respond({ response_type: 'ephemeral', replace_original: true, text: adoption.text });
         return;
       }
-      await respond({ response_type: 'ephemeral', replace_original: true, text: `Importing ${code(a.name)}: progress is posted in this channel.` });
-      handedOver = true;
       const resources = { inboundTrunkId: a.inboundTrunkId, dispatchRuleId: a.dispatchRuleId, outboundTrunkId: a.outboundTrunkId };
       const change = { kind: 'import' as const, spec: adoption.spec, previous: undefined, actor: command.user_id, channel: command.channel_id, client };
-      void ctx.inflight.track(`sip-setup:import:${a.name}`, runChange(ctx, { ...change, steps: adoption.steps, resources, notes: adoption.notes }));
+      const accepted = respond({ response_type: 'ephemeral', replace_original: true, text: `Importing ${code(a.name)}: progress is posted in this channel.` });
+      // Tracked before the user reads "Importing": a drain (or anyone waiting for no work in flight) from then on waits for the change.
+      handedOver = true;
+      void ctx.inflight.track(
+        `sip-setup:import:${a.name}`,
+        accepted.then(
+          () => runChange(ctx, { ...change, steps: adoption.steps, resources, notes: adoption.notes }),
+          () => ctx.executor.release(a.name),
+        ),
+      );
+      await accepted;
     } finally {
       if (!handedOver) ctx.executor.release(a.name);
     }

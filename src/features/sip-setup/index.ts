@@ -14,10 +14,14 @@ import { dnsLookupResolver } from '../../sip/dns-resolver';
 import type { PacedNotifier } from '../../slack/paced-notifier';
 import { announcer } from './announcer';
 import { BINDING_MODAL_CALLBACK } from './binding-modal';
+import { sleep } from '../../sleep';
 import { ChangeExecutor } from './change-executor';
+import { EstStepRunner } from './est-steps';
 import type { SipSetupContext } from './context';
 import { deleteCommandHandler, deleteConfirmHandler } from './delete';
-import { formSubmitHandler, openFormHandler } from './form';
+import { formSubmitHandler, newBindingButtonHandler, openFormHandler } from './form';
+import { NEW_BINDING_ACTION } from '../../slack/action-ids';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { importHandler } from './import';
 import { listHandler, showHandler } from './list-show';
 import { DELETE_CONFIRM_CALLBACK } from './messages';
@@ -30,6 +34,8 @@ export interface SipSetupOptions {
   conflictCheckMs?: number;
   /** Retry period for rollbacks that could not finish. */
   recoveryRetryMs?: number;
+  /** Numbers API provisioning wait per DID (default 30 checks, 2 s apart). */
+  provisioning?: { polls: number; intervalMs: number };
 }
 
 /** The first IPv4 address of `host`, within 1 s, or undefined. */
@@ -42,13 +48,18 @@ async function defaultLookup(host: string): Promise<string | undefined> {
 export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feature {
   const { repos, livekit, config, inflight, now } = deps;
   const logger = deps.logger.child({ feature: 'sip-setup' });
-  const executor = new ChangeExecutor({ livekit, repos, logger, now });
+  const provisioning = opts.provisioning ?? { polls: 30, intervalMs: 2000 };
+  const est = deps.sinch
+    ? new EstStepRunner(deps.sinch, { provisioningPolls: provisioning.polls, provisioningIntervalMs: provisioning.intervalMs, sleep: (ms) => sleep(ms) })
+    : undefined;
+  const executor = new ChangeExecutor({ livekit, repos, logger, now, ...(est ? { est } : {}) });
   let notifier: PacedNotifier | undefined;
   const announce = announcer(logger, () => notifier);
   const recovery = new Recovery({ executor, logger, repos, now, inflight, announce }, opts.recoveryRetryMs ?? 60_000);
   const ctx: SipSetupContext = {
     repos,
     livekit,
+    ...(deps.sinch ? { sinch: deps.sinch } : {}),
     config,
     inflight,
     now,
@@ -64,18 +75,20 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     name: 'sip-setup',
     register(fc: FeatureContext) {
       notifier = fc.notifier;
-      fc.setup.setFallback(openFormHandler(ctx));
-      fc.setup.add({ name: 'list', usage: 'list', summary: 'all bindings', run: listHandler(ctx) });
+      fc.setup.setFallback(openFormHandler(ctx, fc.setup));
+      fc.setup.add({ name: 'list', usage: 'list [failing | <prefix>] [page <n>]', summary: 'bindings, failing first, a page at a time', run: listHandler(ctx) });
       fc.setup.add({ name: 'show', usage: 'show <name>', summary: 'one binding: desired vs actual LiveKit state, drift marked', run: showHandler(ctx) });
       fc.setup.add({
         name: 'import',
         usage: 'import <name> inbound=ST_… rule=SDR_… outbound=ST_…',
         summary: 'adopt resources made with `lk` as a binding',
+        adminOnly: true,
         run: importHandler(ctx),
       });
-      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', run: deleteCommandHandler(ctx) });
+      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', adminOnly: true, run: deleteCommandHandler(ctx) });
       fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
       fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
+      fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));
     },
     async start() {
       await recovery.recover();

@@ -1,19 +1,46 @@
 /** `/sip-setup list` and `/sip-setup show <name>` (anyone may read). */
 import { driftOf } from '../../domain/binding-resources';
 import { code } from '../../slack/mrkdwn';
+import { bindingChartButton } from '../../slack/chart-button';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import type { SipSetupContext } from './context';
 import { readActual } from './livekit-state';
-import { listMessage, showMessage } from './messages';
+import { estShowBlocks, listMessage, showMessage } from './messages';
+import { estDesiredFor, estDrift, runEstChecks } from '../../domain/est-checks';
+import { readEstSnapshot } from '../../sinch/snapshot';
+import type { Binding } from '../../domain/binding';
+import type { KnownBlock } from '../../slack/block-kit';
+import { HealthStatusStore } from '../../store/health-status-store';
+import { parseListArgs } from './list-message';
 
-export function listHandler(ctx: Pick<SipSetupContext, 'repos'>): (c: SubcommandContext) => Promise<void> {
-  return async ({ args }) => {
-    const bindings = await ctx.repos.bindings.list();
-    await args.ack({ response_type: 'ephemeral', ...listMessage(bindings) });
+export function listHandler(ctx: Pick<SipSetupContext, 'repos' | 'logger'>): (c: SubcommandContext) => Promise<void> {
+  const statuses = new HealthStatusStore(ctx.repos.meta, ctx.logger);
+  return async ({ args, argv }) => {
+    const q = parseListArgs(argv);
+    if ('usage' in q) {
+      await args.ack({ response_type: 'ephemeral', text: q.usage });
+      return;
+    }
+    const [bindings, known] = await Promise.all([ctx.repos.bindings.list(), statuses.knownStatuses()]);
+    const byName = Object.fromEntries(Object.entries(known).map(([name, k]) => [name, k.status]));
+    await args.ack({ response_type: 'ephemeral', ...listMessage(bindings, byName, q) });
   };
 }
 
-export function showHandler(ctx: Pick<SipSetupContext, 'repos' | 'livekit'>): (c: SubcommandContext) => Promise<void> {
+/** The EST side of `show`: desired vs actual with drift, or why it cannot be read. */
+async function estBlocks(ctx: Pick<SipSetupContext, 'sinch' | 'lookupIpv4'>, binding: Binding): Promise<KnownBlock[]> {
+  if (!ctx.sinch) return estShowBlocks(binding, { state: 'no-key' });
+  try {
+    const ip = binding.auth.kind === 'acl' ? await ctx.lookupIpv4(binding.livekitSipHost) : undefined;
+    const desired = estDesiredFor(binding, ip);
+    const actual = await readEstSnapshot(ctx.sinch, binding);
+    return estShowBlocks(binding, { state: 'read', findings: runEstChecks(desired, actual), drift: estDrift(desired, actual) });
+  } catch (err) {
+    return estShowBlocks(binding, { state: 'error', error: (err as Error).message });
+  }
+}
+
+export function showHandler(ctx: Pick<SipSetupContext, 'repos' | 'livekit' | 'sinch' | 'lookupIpv4'>): (c: SubcommandContext) => Promise<void> {
   return async ({ args, argv }) => {
     const name = (argv[0] ?? '').toLowerCase();
     if (!name) {
@@ -28,6 +55,7 @@ export function showHandler(ctx: Pick<SipSetupContext, 'repos' | 'livekit'>): (c
     await args.ack({ response_type: 'ephemeral', text: `Reading binding ${code(name)} from LiveKit…` });
     const actual = await readActual(ctx.livekit, binding.resources);
     const msg = actual.ok ? showMessage(binding, actual.value, driftOf(binding, binding.resources, actual.value)) : showMessage(binding, undefined, [], actual.error);
-    await args.respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
+    const blocks: KnownBlock[] = [...(msg.blocks ?? []), ...(await estBlocks(ctx, binding)), { type: 'actions', elements: [bindingChartButton(binding.id)] }];
+    await args.respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks });
   };
 }

@@ -11,12 +11,15 @@ import type { SpecChange } from '../../domain/binding-input';
 import type { ChangeStep } from '../../domain/change-plan';
 import { describeStep } from '../../domain/change-plan';
 import type { ChangeKind } from '../../store/journal-repo';
+import type { EstDrift } from '../../domain/est-checks';
+import type { Finding } from '../../domain/health-checks';
 import type { KnownBlock, ModalView, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { channelRef, code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
 
 export type { SlackMessage };
+export { listMessage, type ListQuery } from './list-message';
 
 const VERB: Record<ChangeKind, string> = { create: 'Creating', update: 'Updating', import: 'Importing', delete: 'Deleting' };
 const DONE: Record<ChangeKind, string> = { create: 'created', update: 'updated', import: 'imported', delete: 'deleted' };
@@ -59,7 +62,26 @@ export function estChecklist({ spec, livekitIp }: ChecklistInput): string {
   return lines.join('\n');
 }
 
-export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeStep[], livekitIp?: string): SlackMessage {
+/** What a managed binding holds on the EST side. */
+export function estManagedText(binding: Binding): string {
+  const e = binding.resources.est ?? {};
+  const how = (created: boolean | undefined) => (created ? 'created by SIP Ops' : 'existing, adopted');
+  return [
+    '*EST side (managed by SIP Ops through Sinch\'s API)*',
+    `• Trunk ${code(e.trunkId ?? '(none)')} (${how(e.trunkCreated)}) for ${code(binding.trunkDomain)}`,
+    `• Static endpoint ${code(e.endpointId ?? '(none)')} → ${code(estStaticEndpoint(binding))}`,
+    e.aclId ? `• ACL ${code(e.aclId)} (${how(e.aclCreated)}) allowing ${code(`${e.aclIp ?? '?'}/32`)}, linked to the trunk` : '',
+    e.credentialListId ? `• Credential list ${code(e.credentialListId)} (${how(e.credentialListCreated)}), linked to the trunk` : '',
+    `• DIDs on the trunk: ${binding.dids.map(code).join(', ')}`,
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+/** The line shown where the EST side would be when there is no Sinch access key. */
+export const EST_NOT_MANAGED = 'EST not managed: no Sinch access key';
+
+export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeStep[], livekitIp?: string, sinchKey = true): SlackMessage {
   const r = binding.resources;
   const ids = [
     `Inbound trunk: ${code(r.inboundTrunkId ?? '(none)')}`,
@@ -71,7 +93,8 @@ export function resultMessage(kind: ChangeKind, binding: Binding, steps: ChangeS
     section(`✅ Binding ${code(binding.name)} ${DONE[kind]}.`),
     section(stepLines(steps)),
     section(ids),
-    section(estChecklist({ spec: binding, ...(livekitIp ? { livekitIp } : {}) })),
+    binding.est?.side === 'managed' ? section(estManagedText(binding)) : section(estChecklist({ spec: binding, ...(livekitIp ? { livekitIp } : {}) })),
+    ...(sinchKey ? [] : [context(`${EST_NOT_MANAGED}: follow the checklist in the Sinch dashboard.`)]),
     context(`Next: \`/sip-test-call ${escapeMrkdwn(binding.name)} <number>\` to test outbound, \`/sip-setup check ${escapeMrkdwn(binding.name)}\` to validate.`),
   ];
   return { text: `Binding ${binding.name} ${DONE[kind]}`, blocks };
@@ -89,8 +112,11 @@ export function deletedMessage(name: string, steps: ChangeStep[]): SlackMessage 
 }
 
 export function failureMessage(kind: ChangeKind, name: string, steps: ChangeStep[], reason: string, rolledBack: boolean, journalId: string): SlackMessage {
+  const both = steps.some((s) => s.op === 'est');
   const outcome = rolledBack
-    ? 'Everything this change did in LiveKit was rolled back: LiveKit is as it was before, and the binding is unchanged.'
+    ? both
+      ? 'Everything this change did in LiveKit and on the EST side was rolled back: both are as they were before (numbers back on their previous trunk), and the binding is unchanged.'
+      : 'Everything this change did in LiveKit was rolled back: LiveKit is as it was before, and the binding is unchanged.'
     : '⚠️ The rollback has not finished yet (LiveKit or the database did not answer). SIP Ops retries it every minute and at the next start; the binding is unchanged.';
   return {
     text: `${VERB[kind]} binding ${name} failed`,
@@ -125,29 +151,23 @@ export function announcement(kind: ChangeKind, name: string, actor: string, chan
   return { text: `${actor} ${DONE[kind]} binding ${name}`, blocks: [section(truncate(head + body, LIMITS.sectionText))] };
 }
 
-export function listMessage(bindings: Binding[]): SlackMessage {
-  if (bindings.length === 0) {
-    return { text: 'No bindings yet', blocks: [section('No bindings yet. Create one with `/sip-setup`, or adopt existing LiveKit resources with `/sip-setup import`.')] };
-  }
-  const lines = bindings.map((b) => {
-    const agent = b.agentName ? ` · agent ${code(b.agentName)}` : '';
-    return `• *${escapeMrkdwn(b.name)}* · ${code(b.trunkDomain)} · ${b.dids.length} DID${b.dids.length === 1 ? '' : 's'} · ${b.transport.toUpperCase()}${agent} · ${channelRef(b.reportChannel)}`;
-  });
-  const blocks: KnownBlock[] = [section(`*${bindings.length} binding${bindings.length === 1 ? '' : 's'}*`)];
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk.length + line.length + 1 > LIMITS.sectionText - 100) {
-      blocks.push(section(chunk));
-      chunk = '';
-      if (blocks.length >= LIMITS.messageBlocks - 2) break;
-    }
-    chunk += (chunk ? '\n' : '') + line;
-  }
-  if (chunk && blocks.length < LIMITS.messageBlocks - 1) blocks.push(section(chunk));
-  const shown = blocks.length - 1;
-  if (shown < Math.ceil(lines.length / 20) && blocks.length < LIMITS.messageBlocks) blocks.push(context('List cut to fit one message; use `/sip-setup show <name>` for one binding.'));
-  blocks.push(context('`/sip-setup show <name>` for details and drift, `/sip-setup <name>` to edit.'));
-  return { text: `${bindings.length} bindings`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
+export type EstShowState =
+  | { state: 'no-key' }
+  | { state: 'error'; error: string }
+  | { state: 'read'; findings: Finding[]; drift: EstDrift[] };
+
+const FINDING_ICON: Record<Finding['status'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
+
+/** `show`'s EST section: the side, then desired vs actual (each check) and the drift, field by field. */
+export function estShowBlocks(b: Binding, s: EstShowState): KnownBlock[] {
+  const side = b.est?.side === 'managed' ? 'managed by SIP Ops' : 'manual (checklist)';
+  if (s.state === 'no-key') return [section(`*EST side* (${side})\n${EST_NOT_MANAGED}.`)];
+  if (s.state === 'error') return [section(`*EST side* (${side})\n⚠️ Could not read EST: ${escapeMrkdwn(truncate(s.error, 500))}. Desired state shown only.`)];
+  const lines = s.findings.map((f) => `${FINDING_ICON[f.status]} ${escapeMrkdwn(f.title)}: ${escapeMrkdwn(truncate(f.evidence, 300))}`);
+  const drift = s.drift.length
+    ? s.drift.map((d) => `⚠️ drift: ${escapeMrkdwn(d.what)}: binding ${code(truncate(d.desired, 200))}, EST ${code(truncate(d.actual, 200))}`).join('\n')
+    : '✅ No drift: EST matches the binding.';
+  return [section(truncate(`*EST side* (${side}): desired vs actual\n${lines.join('\n')}`, LIMITS.sectionText)), section(truncate(drift, LIMITS.sectionText))];
 }
 
 export function showMessage(binding: Binding, actual: ActualResources | undefined, drift: DriftItem[], livekitError?: string): SlackMessage {
@@ -194,6 +214,8 @@ export const DELETE_CONFIRM_CALLBACK = 'binding_delete_confirm';
 /** What the delete dialog carries: the binding, the version it showed, where the command was typed. */
 export interface DeleteConfirmMeta {
   name: string;
+  /** The binding's identity (never reused). */
+  id: string;
   version: number;
   channel: string;
 }
@@ -205,7 +227,9 @@ export function encodeDeleteMeta(m: DeleteConfirmMeta): string {
 export function decodeDeleteMeta(s: string): DeleteConfirmMeta | undefined {
   try {
     const v = JSON.parse(s) as Partial<DeleteConfirmMeta>;
-    if (typeof v.name === 'string' && typeof v.version === 'number' && typeof v.channel === 'string') return { name: v.name, version: v.version, channel: v.channel };
+    if (typeof v.name === 'string' && typeof v.id === 'string' && v.id && typeof v.version === 'number' && typeof v.channel === 'string') {
+      return { name: v.name, id: v.id, version: v.version, channel: v.channel };
+    }
   } catch {
     // fall through
   }
@@ -217,7 +241,7 @@ export function deleteConfirmModal(binding: Binding, channel: string): ModalView
   return {
     type: 'modal',
     callback_id: DELETE_CONFIRM_CALLBACK,
-    private_metadata: encodeDeleteMeta({ name: binding.name, version: binding.version, channel }),
+    private_metadata: encodeDeleteMeta({ name: binding.name, id: binding.id, version: binding.version, channel }),
     title: { type: 'plain_text', text: 'Delete binding?' },
     submit: { type: 'plain_text', text: 'Delete' },
     close: { type: 'plain_text', text: 'Cancel' },
@@ -227,6 +251,32 @@ export function deleteConfirmModal(binding: Binding, channel: string): ModalView
           `• dispatch rule ${code(r.dispatchRuleId ?? '(none)')}\n• inbound trunk ${code(r.inboundTrunkId ?? '(none)')}\n• outbound trunk ${code(r.outboundTrunkId ?? '(none)')}`,
       ),
       section(`Inbound calls to ${binding.dids.length === 1 ? code(binding.dids[0] ?? '') : `its ${binding.dids.length} DIDs`} will be rejected by LiveKit, and test calls through it stop working.`),
+      ...estDeleteBlocks(binding),
     ],
   };
+}
+
+export const RELEASE_DIDS_BLOCK = 'releaseDids';
+
+/** A managed binding: what goes on the EST side, and the question whether its DIDs leave the trunk. */
+function estDeleteBlocks(binding: Binding): KnownBlock[] {
+  const est = binding.resources.est;
+  if (binding.est?.side !== 'managed' || !est?.trunkId) return [];
+  const goes = [
+    est.trunkCreated ? `EST trunk ${code(est.trunkId)} (created by this binding)` : `nothing of EST trunk ${code(est.trunkId)} itself (it existed before the binding)`,
+    est.aclId && est.aclCreated ? `ACL ${code(est.aclId)}` : est.aclId && est.aclLinked ? `the link of shared ACL ${code(est.aclId)} (the ACL stays)` : '',
+    est.credentialListId && est.credentialListCreated ? `credential list ${code(est.credentialListId)}` : '',
+    est.endpointId && est.endpointCreated && !est.trunkCreated ? `endpoint ${code(est.endpointId)}` : '',
+  ].filter((x) => x !== '');
+  const opt = (value: string, text: string) => ({ text: { type: 'plain_text' as const, text }, value });
+  const keep = opt('keep', 'Keep them on the EST trunk');
+  return [
+    section(`On the Sinch side this removes:\n${goes.map((g) => `• ${g}`).join('\n')}`),
+    {
+      type: 'input',
+      block_id: RELEASE_DIDS_BLOCK,
+      label: { type: 'plain_text', text: 'Release the DIDs from the EST trunk?' },
+      element: { type: 'radio_buttons', action_id: 'value', options: [keep, opt('release', 'Release them (back to no EST trunk)')], initial_option: keep },
+    },
+  ];
 }

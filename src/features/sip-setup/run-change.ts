@@ -4,9 +4,11 @@
  * the result, announce it in the report channel, or record the failure and schedule a retry.
  */
 import type { WebClient } from '@slack/web-api';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Binding, BindingSpec } from '../../domain/binding';
 import { diffSpecs } from '../../domain/binding-input';
 import { planCreate, planDelete, planUpdate, type ChangeStep } from '../../domain/change-plan';
+import { isManaged, planEstCreate, planEstDelete, planEstUpdate } from '../../domain/est-plan';
 import type { ChangeKind } from '../../store/journal-repo';
 import { ChangeNotStartedError, type ChangeOutcome } from './change-executor';
 import type { SipSetupContext } from './context';
@@ -26,6 +28,8 @@ export interface RunChangeInput {
   steps?: ChangeStep[];
   resources?: Binding['resources'];
   notes?: string[];
+  /** Delete of a managed binding: also take its DIDs off the EST trunk. */
+  releaseDids?: boolean;
 }
 
 type Planned = { ok: true; steps: ChangeStep[] } | { ok: false; reason: string };
@@ -33,21 +37,54 @@ type Planned = { ok: true; steps: ChangeStep[] } | { ok: false; reason: string }
 /** The steps of the change; an update reads LiveKit first and plans only what differs. */
 async function planSteps(ctx: SipSetupContext, r: RunChangeInput): Promise<Planned> {
   if (r.steps) return { ok: true, steps: r.steps };
-  if (r.kind === 'create') return { ok: true, steps: planCreate() };
-  if (r.kind === 'delete') return { ok: true, steps: planDelete(r.previous?.resources ?? {}) };
+  if (r.kind === 'delete') {
+    const est = r.previous ? planEstDelete(r.previous, r.previous.resources.est, r.releaseDids ?? false) : { before: [], after: [] };
+    return { ok: true, steps: [...est.before, ...planDelete(r.previous?.resources ?? {}), ...est.after] };
+  }
+  const ip = await livekitIpFor(ctx, r.spec);
+  if (!ip.ok) return ip;
+  if (r.kind === 'create') return { ok: true, steps: [...planCreate(), ...planEstCreate(r.spec, ip.value)] };
   const ids = r.previous?.resources ?? {};
   const actual = await readActual(ctx.livekit, ids);
   if (!actual.ok) return { ok: false, reason: `reading the current LiveKit state failed: ${actual.error}` };
   const plan = planUpdate(r.previous, r.spec, ids, actual.value);
-  return plan.ok ? plan : { ok: false, reason: plan.reason };
+  if (!plan.ok) return { ok: false, reason: plan.reason };
+  const est = r.previous ? planEstUpdate(r.previous, r.spec, ids.est, ip.value) : { ok: true as const, steps: [] };
+  return est.ok ? { ok: true, steps: [...plan.steps, ...est.steps] } : est;
+}
+
+/** LiveKit's public IP for a managed binding in ACL mode (the ACL's /32); refused before anything is sent when unknown. */
+async function livekitIpFor(ctx: SipSetupContext, spec: BindingSpec): Promise<{ ok: true; value: string | undefined } | { ok: false; reason: string }> {
+  if (!isManaged(spec) || spec.auth.kind !== 'acl') return { ok: true, value: undefined };
+  const ip = await ctx.lookupIpv4(spec.livekitSipHost);
+  return ip
+    ? { ok: true, value: ip }
+    : { ok: false, reason: `${spec.livekitSipHost} has no IPv4 address, so the EST ACL cannot allow LiveKit. Use an IPv4 host, or digest authentication.` };
+}
+
+/** EST's country permissions are read only: a warning when the caller ID's country is disabled for outbound calls. */
+async function countryNotes(ctx: SipSetupContext, spec: BindingSpec): Promise<string[]> {
+  if (!ctx.sinch || !isManaged(spec)) return [];
+  const iso = parsePhoneNumberFromString(spec.callerId)?.country;
+  if (!iso) return [];
+  try {
+    const p = (await ctx.sinch.listCountryPermissions()).find((c) => c.isoCode === iso);
+    return p && !p.enabled
+      ? [`⚠️ EST country permission for ${p.name ?? iso} (${iso}) is disabled: outbound calls to ${iso} numbers are refused by EST. Enable it in the Sinch dashboard (SIP Ops never changes country permissions).`]
+      : [];
+  } catch (err) {
+    ctx.logger.warn({ err }, 'reading EST country permissions failed');
+    return [];
+  }
 }
 
 async function reportSuccess(ctx: SipSetupContext, r: RunChangeInput, outcome: Extract<ChangeOutcome, { ok: true }>, progress: ProgressMessage): Promise<void> {
   if (r.kind === 'delete') await progress.show(deletedMessage(r.spec.name, outcome.steps));
   else if (outcome.binding) {
     const ip = await ctx.lookupIpv4(outcome.binding.livekitSipHost);
-    const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip);
-    if (r.notes?.length) msg.blocks?.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: r.notes.join('\n').slice(0, 2900) } });
+    const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip, Boolean(ctx.sinch));
+    const notes = [...(r.notes ?? []), ...(await countryNotes(ctx, r.spec))];
+    if (notes.length) msg.blocks?.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: notes.join('\n').slice(0, 2900) } });
     await progress.show(msg);
   }
   const changes = r.previous && r.kind === 'update' ? diffSpecs(r.previous, r.spec) : undefined;

@@ -2,7 +2,9 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../feature';
 import type { Binding } from '../../domain/binding';
+import { loopbackCallerIdProblem, loopbackDid, type LoopbackArgs } from '../../domain/loopback';
 import { TEST_CALL_TIMEOUT, testRoomName, type TestCallArgs } from '../../domain/test-call';
+import { escapeMrkdwn } from '../../slack/mrkdwn';
 import { checkPermission, type Refusal, type TestCallPolicy } from '../../domain/test-call-guards';
 import { noOutboundTrunkText, refusalText, startFailedText, unknownBindingText, type CallPlan } from './messages';
 
@@ -13,6 +15,13 @@ export interface RequestInput {
   userId: string;
   args: TestCallArgs;
   /** Set by a button: the binding must still be this one (not deleted and re-created meanwhile). */
+  bindingId?: string;
+}
+
+export interface LoopbackInput {
+  channelId: string;
+  userId: string;
+  args: LoopbackArgs;
   bindingId?: string;
 }
 
@@ -69,6 +78,28 @@ export class TestCallAdmission {
     const { admission, callId } = await this.deps.repos.testCallGuards.admit(this.policy, request, this.deps.now(), this.leaseMs());
     if (!admission.ok) return refuse(admission.refusal);
     return { ok: true, plan: this.plan(input, binding, trunkId, admission.delayMs, callId!) };
+  }
+
+  /**
+   * A loopback: the same guards as a test call (the destination is the DID, through the same database
+   * admission), and the DID must be the binding's own and its caller ID an E.164 number it owns.
+   */
+  async prepareLoopback(input: LoopbackInput): Promise<Prepared> {
+    try {
+      const denied = this.precheck(input);
+      if (denied) return refuse(denied);
+      const binding = await this.deps.repos.bindings.get(input.args.binding);
+      if (!binding || (input.bindingId !== undefined && binding.id !== input.bindingId)) return this.prepare({ ...input, args: { binding: input.args.binding, number: input.args.did ?? '', timeoutSec: TEST_CALL_TIMEOUT.defaultSec } });
+      const did = loopbackDid(binding, input.args.did);
+      if (!did.ok) return { ok: false, text: `🚫 ${escapeMrkdwn(did.error)}` };
+      const callerProblem = loopbackCallerIdProblem(binding);
+      if (callerProblem) return { ok: false, text: `🚫 ${escapeMrkdwn(callerProblem)}` };
+      const prepared = await this.prepare({ ...input, args: { binding: binding.name, number: did.did, timeoutSec: TEST_CALL_TIMEOUT.defaultSec } });
+      return prepared.ok ? { ok: true, plan: { ...prepared.plan, loopback: true, roomName: prepared.plan.roomName.replace(/^sipops-test-/, 'sipops-loop-') } } : prepared;
+    } catch (err) {
+      this.deps.logger.error({ err }, 'loopback: preparing failed');
+      return { ok: false, text: startFailedText() };
+    }
   }
 
   /** `prepare`, with an unexpected error (e.g. the database) logged and explained instead of thrown. */

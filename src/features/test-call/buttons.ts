@@ -14,7 +14,9 @@ import type { BindingsRepo } from '../../store/bindings-repo';
 import type { CallsRepo } from '../../store/calls-repo';
 import type { SlackPressesRepo } from '../../store/slack-presses-repo';
 import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { encodeBindingRef } from '../../slack/binding-ref';
 import type { StartCall, TestCallAdmission } from './admission';
+import { loopbackButton } from './loopback-button';
 import type { CallPlan } from './messages';
 
 export const CALL_AGAIN_ACTION = 'test_call_again';
@@ -77,9 +79,9 @@ export function resultButtons(p: AgainSource): KnownBlock {
     // Handled by the health feature.
     action_id: CHECK_BINDING_ACTION,
     text: { type: 'plain_text', text: 'Run checks for this binding' },
-    value: p.binding,
+    value: encodeBindingRef({ b: p.binding, bi: p.bindingId }),
   };
-  return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, checks] };
+  return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, loopbackButton({ binding: p.binding, bindingId: p.bindingId }), checks] };
 }
 
 type AgainArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;

@@ -16,6 +16,11 @@ import { CALL_AGAIN_ACTION, callAgainHandler } from './buttons';
 import { commandHandler, TEST_CALL_COMMAND } from './command';
 import type { CallPlan } from './messages';
 import { runCall } from './run-call';
+import { LoopbackClaims } from '../loopback-claims';
+import { LOOPBACK_ACTION } from './loopback-button';
+import { loopbackSetupSubcommand, runDailyLoopbacks } from './loopback-daily';
+import { loopbackPressHandler } from './loopback-press';
+import { runLoopback, type LoopbackEstEvidence } from './run-loopback';
 
 export { TEST_CALL_COMMAND };
 
@@ -24,6 +29,14 @@ export interface TestCallOptions {
   holdMs?: number;
   /** Override rate limits (defaults: 5 calls/user/10 min, 10 calls/binding/10 min, 1 call/s per trunk domain). */
   limits?: Partial<RateLimits>;
+  /** Shared with the inbound feature, so a loopback's inbound leg is not reported as a customer call. */
+  loopbacks?: LoopbackClaims;
+  /** After a loopback is answered, how long to wait for every audio track (default 5 s). */
+  loopbackTracksWaitMs?: number;
+  /** After an answer without an inbound leg, how long its webhook may still be on its way (default 3 s). */
+  loopbackInboundGraceMs?: number;
+  /** EST's side of a loopback that did not come back (set when the Sinch side is managed). */
+  loopbackEst?: LoopbackEstEvidence;
 }
 
 function testCallPolicy(config: AppDeps['config'], limits: Partial<RateLimits> | undefined): TestCallPolicy {
@@ -36,16 +49,23 @@ function testCallPolicy(config: AppDeps['config'], limits: Partial<RateLimits> |
   };
 }
 
-export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feature {
+export interface TestCallFeature extends Feature {
+  /** The loopbacks of bindings with "Loopback in the daily health run" on (the health feature runs this before its scheduled run). */
+  runDailyLoopbacks(): Promise<void>;
+}
+
+export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): TestCallFeature {
   const logger = deps.logger.child({ feature: 'test-call' });
   const holdMs = Math.max(0, opts.holdMs ?? 3000);
   const admission = new TestCallAdmission({ ...deps, logger }, testCallPolicy(deps.config, opts.limits), holdMs);
   let client: WebClient | undefined;
   const runDeps = { ...deps, logger, client: () => client };
+  const claims = opts.loopbacks ?? new LoopbackClaims(() => deps.now().getTime());
+  const loopDeps = { ...runDeps, claims, tracksWaitMs: opts.loopbackTracksWaitMs ?? 5000, inboundGraceMs: opts.loopbackInboundGraceMs ?? 3000, est: opts.loopbackEst };
 
-  function start(plan: CallPlan, respond: RespondFn | undefined): void {
-    const run = runCall(runDeps, plan, respond).finally(() => admission.release(plan));
-    void deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
+  function start(plan: CallPlan, respond: RespondFn | undefined): Promise<void> {
+    const run = (plan.loopback ? runLoopback(loopDeps, plan, respond) : runCall(runDeps, plan, respond)).finally(() => admission.release(plan));
+    return deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
   }
 
   return {
@@ -53,10 +73,20 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Feat
     register(ctx: FeatureContext) {
       client = ctx.bolt.client;
       ctx.listeners.command(TEST_CALL_COMMAND, commandHandler(admission, start));
+      ctx.setup.add(loopbackSetupSubcommand(deps));
       ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, { ...deps.repos, now: deps.now, logger }, start));
+      ctx.listeners.action(LOOPBACK_ACTION, loopbackPressHandler(admission, { presses: deps.repos.presses, now: deps.now, logger }, start));
+      // Loopbacks follow their legs through LiveKit's webhooks (and claim their inbound leg).
+      ctx.addWebhookSink({
+        accept: async (event) => {
+          claims.observe(event);
+          return 'accepted';
+        },
+      });
     },
     async stop() {
       admission.stop();
     },
+    runDailyLoopbacks: () => runDailyLoopbacks(deps, admission, (plan) => start(plan, undefined), logger),
   };
 }

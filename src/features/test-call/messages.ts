@@ -27,6 +27,8 @@ export interface CallPlan extends TestCallTarget {
   holdMs: number;
   /** Wait for the EST trunk-domain slot before dialing. */
   delayMs: number;
+  /** A loopback: `number` is the binding's own DID, and the call is followed back in (run-loopback.ts). */
+  loopback?: boolean;
 }
 
 /** Text from LiveKit or a SIP peer: no mentions or links, but our own `code` spans stay. */

@@ -26,8 +26,10 @@ import {
   type CallPlan,
 } from './messages';
 import { CallThread } from './thread';
+import { estCallNote } from '../../domain/est-call-record';
+import { findEstCallRecord } from '../../sinch/call-lookup';
 
-export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now'> {
+export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now' | 'sinch'> {
   logger: Logger;
   /** The Slack client once the feature is registered. */
   client: () => WebClient | undefined;
@@ -120,6 +122,20 @@ async function dialAndHold({ deps, plan, thread, cleanup, signal }: Call): Promi
   return { verdict, startedAt, answeredAt };
 }
 
+/** What EST saw of the call (issue 16 point 6), when a Sinch access key is set; bounded wait, never throws. */
+async function estNote(deps: RunCallDeps, plan: CallPlan, dialed: Dialed, log: Logger): Promise<string | undefined> {
+  if (!deps.sinch) return undefined;
+  try {
+    const after = new Date(dialed.startedAt.getTime() - 5000);
+    const before = new Date(deps.now().getTime() + 5000);
+    const rec = await findEstCallRecord(deps.sinch, { to: plan.number, from: plan.callerId, after, before }, { polls: 3, intervalMs: 1000, sleep: (ms) => sleep(ms) });
+    return estCallNote(rec);
+  } catch (err) {
+    log.warn({ err }, 'could not read EST call history for the test call');
+    return `Could not read EST's call history: ${(err as Error).message}`;
+  }
+}
+
 /** Cleanup problems in the thread, the call record, and the verdict on the parent message. */
 async function report({ deps, plan, log, thread, cleanup, signal }: Call, dialed: Dialed): Promise<void> {
   const { verdict } = dialed;
@@ -129,6 +145,8 @@ async function report({ deps, plan, log, thread, cleanup, signal }: Call, dialed
   const notes: string[] = [];
   if (aborted) notes.push(abortedNote());
   if (problems.length) notes.push(cleanupReply(plan, problems));
+  const est = await estNote(deps, plan, dialed, log);
+  if (est) notes.push(est);
   const record = testCallRecord({
     id: plan.callId,
     target: plan,

@@ -4,6 +4,7 @@ import * as m004 from './004-inbound';
 import * as m005 from './005-health-runs';
 import * as m006 from './006-test-call-guards';
 import * as m007 from './007-binding-id';
+import * as m008 from './008-coordination';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 5, name: 'validation_runs renamed health_runs', up: m005.up },
   { version: 6, name: 'test-call guards and Slack presses in the database', up: m006.up },
   { version: 7, name: 'binding identity (UUID) and tombstones', up: m007.up },
+  { version: 8, name: 'coordination leases and channel pacing', up: m008.up },
 ];

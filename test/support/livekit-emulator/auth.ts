@@ -51,7 +51,7 @@ export async function authenticate(header: string | undefined, queryToken: strin
     return { ok: false, status: 401, text: 'invalid authorization token' };
   }
   const secret = iss !== undefined ? keys[iss] : undefined;
-  if (secret === undefined || secret === '') return { ok: false, status: 401, text: 'invalid API key' };
+  if (iss === undefined || secret === undefined || secret === '') return { ok: false, status: 401, text: 'invalid API key' };
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
       algorithms: ['HS256'],

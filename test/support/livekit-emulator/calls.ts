@@ -11,6 +11,7 @@ import {
 } from '@livekit/protocol';
 import { ensureRoomAdmin, ensureSipCall, type Grants } from './auth';
 import { newId } from './ids';
+import { carryLoop, heldByInboundTrunk, type LoopbackOptions, type LoopRecord } from './loopback';
 import { disconnectReasonForSip, sipCallFailure } from './sip-status';
 import type { RoomState, RoomStore, SipStore } from './state';
 import type { Timers } from './timers';
@@ -46,6 +47,9 @@ export class CallService {
   readonly outcomes = new Map<string, CallOutcome>();
   readonly transferOutcomes = new Map<string, TransferOutcome>();
   timing: SipTiming = { joinMs: 0 };
+  /** Set: calls to a number an inbound trunk holds come back in (loopback.ts); unset: scripted outcomes only. */
+  loopback: LoopbackOptions | undefined;
+  readonly loops: LoopRecord[] = [];
 
   constructor(
     private readonly sip: SipStore,
@@ -93,7 +97,9 @@ export class CallService {
 
     const maxCallMs = req.maxCallDuration ? Number(req.maxCallDuration.seconds) * 1000 : 0;
     const ringingSec = req.ringingTimeout ? Number(req.ringingTimeout.seconds) : DEFAULT_RINGING_SEC;
-    const settle = (): Promise<TwirpError | undefined> => this.settle(room, p, outcome, req.dtmf, maxCallMs, ringingSec);
+    const loop = this.loopback && !this.outcomes.has(req.sipCallTo) && heldByInboundTrunk(this.sip, req.sipCallTo) ? this.loopback : undefined;
+    const settle = (): Promise<TwirpError | undefined> =>
+      loop ? this.settleLoop(loop, room, p, { from: fromNumber, to: req.sipCallTo, callId, ringingSec }) : this.settle(room, p, outcome, req.dtmf, maxCallMs, ringingSec);
     if (req.waitUntilAnswered) {
       const err = await this.withServerCap(settle(), started);
       if (err) throw err;
@@ -124,6 +130,14 @@ export class CallService {
 
   private inRoom(room: RoomState, p: ParticipantInfo): boolean {
     return room.participants.get(p.identity) === p && this.rooms.get(room.room.name) === room;
+  }
+
+  private settleLoop(loop: LoopbackOptions, room: RoomState, p: ParticipantInfo, call: { from: string; to: string; callId: string; ringingSec: number }): Promise<TwirpError | undefined> {
+    const record: LoopRecord = { outboundCallId: call.callId, to: call.to, from: call.from, answered: false };
+    this.loops.push(record);
+    const scale = this.timing.msPerSecond;
+    const ringMs = scale !== undefined ? call.ringingSec * scale : (loop.ringMs ?? 300);
+    return carryLoop({ sip: this.sip, rooms: this.rooms, timers: this.timers }, loop, { room, p, from: call.from, to: call.to, fromHost: 'sip.carrier.example', ringMs }, record);
   }
 
   private async settle(room: RoomState, p: ParticipantInfo, outcome: CallOutcome, dtmf: string, maxCallMs: number, ringingSec: number): Promise<TwirpError | undefined> {

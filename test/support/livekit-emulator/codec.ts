@@ -16,7 +16,7 @@ interface ProtoField {
   readonly localName: string;
   readonly kind: 'scalar' | 'enum' | 'message' | 'map';
   readonly repeated: boolean;
-  readonly oneof?: { readonly localName: string };
+  readonly oneof?: { readonly localName: string } | undefined;
   readonly V?: { readonly kind: string };
 }
 export interface ProtoClass<T> {

@@ -32,6 +32,7 @@ import {
 } from '@livekit/protocol';
 import type { Grants } from './auth';
 import { CallService, type SipTiming, type TransferOutcome } from './calls';
+import type { LoopbackOptions, LoopRecord } from './loopback';
 import type { ProtoClass, ProtoMessage } from './codec';
 import { simulateInboundCall } from './inbound';
 import { RoomService } from './room-service';
@@ -74,6 +75,7 @@ export class LiveKitEmulator {
 
   private readonly keys: Record<string, string>;
   private latency: number;
+  private answersHeld: Promise<void> | undefined;
   private readonly defaultLatency: number;
   private readonly faults = new Map<string, Array<{ fault: Fault; times: number }>>();
   private readonly timers = new Timers();
@@ -143,6 +145,7 @@ export class LiveKitEmulator {
       {
         keys: () => this.keys,
         latencyMs: () => this.latency,
+        held: () => this.answersHeld,
         takeFault: (m) => this.takeFault(m),
         record: (r) => this.requests.push(r),
       },
@@ -180,6 +183,20 @@ export class LiveKitEmulator {
     this.calls.outcomes.set(numberOrDefault, outcome);
   }
 
+  /**
+   * Calls to a number an inbound trunk of this emulator holds come back in as inbound calls (loopback.ts),
+   * with a carrier delay and optional breakage; `undefined` turns it off (the default; `reset()` too).
+   * A number with a scripted `setCallOutcome` keeps its script.
+   */
+  setLoopback(opts: LoopbackOptions | undefined): void {
+    this.calls.loopback = opts ? { ...opts } : undefined;
+  }
+
+  /** Every looped call so far: where it came back (room, trunk, rule, inbound call ID) and whether it was answered. */
+  get loops(): readonly LoopRecord[] {
+    return this.calls.loops;
+  }
+
   /** livekit-sip's room-join delay and ringing clock (see `SipTiming`); `reset()` puts the defaults back. */
   setSipTiming(timing: SipTiming): void {
     this.calls.timing = { ...timing };
@@ -192,7 +209,8 @@ export class LiveKitEmulator {
 
   /**
    * The next `times` calls of a Twirp method (e.g. 'CreateSIPDispatchRule') fail: a Twirp error
-   * (HTTP status from its code), 'hang' (never answered), or 'reset' (socket destroyed).
+   * (HTTP status from its code), 'hang' (never answered), 'reset' (socket destroyed), or `{ answerWhen }`
+   * (answered as usual once that promise settles).
    */
   failNext(method: string, fault: Fault, times = 1): void {
     const list = this.faults.get(method) ?? [];
@@ -211,6 +229,20 @@ export class LiveKitEmulator {
 
   setLatency(ms: number): void {
     this.latency = ms;
+  }
+
+  /**
+   * Requests are recorded but answered only once the returned function is called: LiveKit is slower
+   * than any bound the product keeps, whatever the machine's load (a latency would be a guess).
+   */
+  holdAnswers(): () => void {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.answersHeld = held;
+    return () => {
+      if (this.answersHeld === held) this.answersHeld = undefined;
+      release();
+    };
   }
 
   /**
@@ -257,6 +289,8 @@ export class LiveKitEmulator {
     this.roomStore.clear();
     this.calls.outcomes.clear();
     this.calls.timing = { joinMs: 0 };
+    this.calls.loopback = undefined;
+    this.calls.loops.length = 0;
     this.calls.transferOutcomes.clear();
     this.faults.clear();
     this.requests.length = 0;

@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { DisconnectReason, ParticipantInfo_Kind, type SIPDispatchRuleInfo, type SIPInboundTrunkInfo } from '@livekit/protocol';
+import { DisconnectReason, type ParticipantInfo, ParticipantInfo_Kind, type SIPDispatchRuleInfo, type SIPInboundTrunkInfo } from '@livekit/protocol';
 import { newId } from './ids';
-import type { RoomStore, SipStore } from './state';
+import type { RoomState, RoomStore, SipStore } from './state';
 import type { Timers } from './timers';
 import type { InboundCall, InboundCallResult, WebhookEventJson } from './types';
 import { goQuote, normalizeNumber, pinAndRoom } from './validation';
@@ -221,12 +221,31 @@ function sipLeave(hangup: string): { reason: DisconnectReason; hungUp: boolean }
   return { reason: KEPT_LEAVE_REASONS.has(asked) ? asked : DisconnectReason.CLIENT_INITIATED, hungUp: false };
 }
 
-export async function simulateInboundCall(
-  deps: { sip: SipStore; rooms: RoomStore; timers: Timers; sent: readonly WebhookEventJson[]; flush: () => Promise<void> },
-  call: InboundCall,
-): Promise<InboundCallResult> {
-  const first = deps.sent.length;
-  const events = () => deps.sent.slice(first);
+type InboundDeps = { sip: SipStore; rooms: RoomStore; timers: Timers; sent: readonly WebhookEventJson[]; flush: () => Promise<void> };
+
+/** The SIP participant of a routed inbound call, in its room. */
+export interface InboundLeg {
+  room: RoomState;
+  created: boolean;
+  sip: ParticipantInfo;
+  trunkId: string;
+  ruleId: string;
+  callId: string;
+  roomName: string;
+  /** roomConfig.agents apply only when this call created the room (§8); explicit dispatches count too. */
+  agentsDispatched: boolean;
+  agentName: string;
+}
+
+/**
+ * An INVITE reaching livekit-sip: trunk and dispatch-rule matching (livekit/livekit `pkg/service/ioservice_sip.go`
+ * EvaluateSIPDispatchRules; protocol `sip/sip.go`), then the bridge joins the room "ringing" (livekit/sip
+ * `pkg/sip/inbound.go`). Not routed: the reason livekit-sip logs.
+ */
+export async function joinInboundLeg(
+  deps: Pick<InboundDeps, 'sip' | 'rooms'>,
+  call: Pick<InboundCall, 'from' | 'to' | 'sourceIp' | 'fromHost' | 'pin'>,
+): Promise<{ routed: true; leg: InboundLeg } | { routed: false; reason: string; trunkId?: string }> {
   const fromHost = call.fromHost ?? 'pstn.example';
   const c = { from: call.from, to: call.to, sourceIp: call.sourceIp ?? '', fromHost, ...(call.pin !== undefined ? { pin: call.pin } : {}) };
   let trunk: SIPInboundTrunkInfo | undefined;
@@ -236,13 +255,13 @@ export async function simulateInboundCall(
     const candidates = deps.sip.sortedRules().filter((r) => !trunk || r.trunkIds.length === 0 || r.trunkIds.includes(trunk.sipTrunkId));
     rule = matchDispatchRule(trunk, candidates, c);
   } catch (e) {
-    if (e instanceof InboundRoutingError) return { routed: false, reason: e.message, ...(e.trunkId ? { trunkId: e.trunkId } : {}), events: events() };
+    if (e instanceof InboundRoutingError) return { routed: false, reason: e.message, ...(e.trunkId ? { trunkId: e.trunkId } : {}) };
     throw e;
   }
   const callId = newId('SCL_');
   const ev = evaluateDispatchRule(trunk, rule, { ...c, callId });
   if (ev.requestPin) {
-    return { routed: false, reason: `PIN required by dispatch rule ${goQuote(rule.sipDispatchRuleId)}`, ...(trunk ? { trunkId: trunk.sipTrunkId } : {}), events: events() };
+    return { routed: false, reason: `PIN required by dispatch rule ${goQuote(rule.sipDispatchRuleId)}`, ...(trunk ? { trunkId: trunk.sipTrunkId } : {}) };
   }
   const rc = rule.roomConfig;
   const { state: room, created } = await deps.rooms.ensure(ev.roomName, {
@@ -257,28 +276,39 @@ export async function simulateInboundCall(
     attributes: { ...ev.attributes, 'sip.callStatus': call.pin ? 'active' : 'ringing' },
   });
   await deps.rooms.join(room, sip);
-
-  // roomConfig.agents only apply when this call created the room (§8); explicit dispatches count too.
   const agentsDispatched = (created && (rc?.agents.length ?? 0) > 0) || room.dispatches.length > 0;
   const agentName = room.dispatches[0]?.agentName ?? rc?.agents[0]?.agentName ?? '';
+  return { routed: true, leg: { room, created, sip, trunkId: trunk?.sipTrunkId ?? '', ruleId: rule.sipDispatchRuleId, callId, roomName: ev.roomName, agentsDispatched, agentName } };
+}
+
+/** The dispatched agent joins the leg's room after `joinAfterMs` (if the caller is still there); livekit-sip then answers. */
+export async function joinAgent(deps: Pick<InboundDeps, 'rooms' | 'timers'>, leg: InboundLeg, agent: { identity?: string; joinAfterMs: number }): Promise<ParticipantInfo | undefined> {
+  await deps.timers.sleep(agent.joinAfterMs);
+  if (leg.room.participants.get(leg.sip.identity) !== leg.sip) return undefined;
+  const p = deps.rooms.newParticipant({
+    identity: agent.identity ?? `agent-${newId('AJ_')}`,
+    kind: ParticipantInfo_Kind.AGENT,
+    attributes: { 'lk.agent.state': 'listening' },
+    metadata: '',
+  });
+  p.kindDetails = [];
+  if (leg.agentName) p.name = leg.agentName;
+  await deps.rooms.join(leg.room, p);
+  deps.rooms.setAttributes(leg.sip, { 'sip.callStatus': 'active' });
+  return p;
+}
+
+export async function simulateInboundCall(deps: InboundDeps, call: InboundCall): Promise<InboundCallResult> {
+  const first = deps.sent.length;
+  const events = () => deps.sent.slice(first);
+  const joined = await joinInboundLeg(deps, call);
+  if (!joined.routed) return { routed: false, reason: joined.reason, ...(joined.trunkId ? { trunkId: joined.trunkId } : {}), events: events() };
+  const { leg } = joined;
+  const { room, sip } = leg;
   let agentIdentity: string | undefined;
-  if (call.agent && call.agent !== 'none' && agentsDispatched) {
-    await deps.timers.sleep(call.agent.joinAfterMs);
-    if (room.participants.get(sip.identity) === sip) {
-      const agent = deps.rooms.newParticipant({
-        identity: call.agent.identity ?? `agent-${newId('AJ_')}`,
-        kind: ParticipantInfo_Kind.AGENT,
-        attributes: { 'lk.agent.state': 'listening' },
-        metadata: '',
-      });
-      agent.kindDetails = [];
-      agentIdentity = agent.identity;
-      if (agentName) agent.name = agentName;
-      await deps.rooms.join(room, agent);
-      deps.rooms.setAttributes(sip, { 'sip.callStatus': 'active' });
-    }
-  }
+  if (call.agent && call.agent !== 'none' && leg.agentsDispatched) agentIdentity = (await joinAgent(deps, leg, call.agent))?.identity;
   await deps.timers.sleep(call.durationMs ?? 100);
+  if (call.hangUpWhen) await call.hangUpWhen;
   const hangup = call.hangupReason ?? 'CLIENT_INITIATED';
   if (hangup === 'agent' && agentIdentity) {
     await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED);
@@ -289,5 +319,5 @@ export async function simulateInboundCall(
     if (agentIdentity) await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED, { closeNow: true });
   }
   await deps.flush();
-  return { routed: true, roomName: ev.roomName, trunkId: trunk?.sipTrunkId ?? '', ruleId: rule.sipDispatchRuleId, callId, participantIdentity: ev.identity, events: events() };
+  return { routed: true, roomName: leg.roomName, trunkId: leg.trunkId, ruleId: leg.ruleId, callId: leg.callId, participantIdentity: sip.identity, events: events() };
 }

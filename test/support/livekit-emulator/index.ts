@@ -6,3 +6,4 @@ export { twirpCodeForSip, disconnectReasonForSip, reasonPhrase } from './sip-sta
 export { normalizeNumber } from './validation';
 export { TWIRP_HTTP_STATUS } from './twirp';
 export { serverError, WebhookCollector } from './testing';
+export type { LoopbackBreakage, LoopbackOptions, LoopRecord } from './loopback';

@@ -25,6 +25,8 @@ export interface RecordedRequest {
 export interface TwirpServerHooks {
   keys(): Readonly<Record<string, string>>;
   latencyMs(): number;
+  /** While set, a recorded request is answered only once this settles. */
+  held?(): Promise<unknown> | undefined;
   takeFault(method: string): Fault | undefined;
   record(r: RecordedRequest): void;
 }
@@ -128,7 +130,11 @@ export class TwirpServer {
     } else body = raw.toString('base64');
     this.hooks.record({ service: service!, method, body, at: Date.now() });
 
-    const fault = this.hooks.takeFault(method);
+    let fault = this.hooks.takeFault(method);
+    if (typeof fault === 'object' && 'answerWhen' in fault) {
+      await fault.answerWhen.catch(() => undefined);
+      fault = undefined;
+    }
     if (fault === 'hang') return; // never answered; the socket is dropped on stop/setAvailable(false)
     if (fault === 'reset') {
       req.socket.destroy();
@@ -139,6 +145,7 @@ export class TwirpServer {
       return;
     }
 
+    await this.hooks.held?.()?.catch(() => undefined);
     const route = svc[method];
     try {
       if (!route) throw new TwirpError('unimplemented', `${method} is not implemented by the LiveKit emulator`);

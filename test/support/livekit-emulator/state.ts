@@ -8,6 +8,9 @@ import {
   ParticipantPermission,
   Room,
   RoomAgentDispatch,
+  TrackInfo,
+  TrackSource,
+  TrackType,
   type SIPDispatchRuleInfo,
   type SIPInboundTrunkInfo,
   type SIPOutboundTrunkInfo,
@@ -45,7 +48,7 @@ export interface RoomState {
   room: Room;
   participants: Map<string, ParticipantInfo>;
   dispatches: AgentDispatch[];
-  cancelClose?: () => void;
+  cancelClose?: (() => void) | undefined;
 }
 
 export interface RoomOptions {
@@ -71,6 +74,8 @@ export class RoomStore {
    * departureTimeout in seconds (as the server). Tests may shorten it.
    */
   emptyRoomCloseMs: number | undefined;
+  /** Called after a participant left (any reason): bridged call legs follow each other. */
+  readonly leaveListeners = new Set<(state: RoomState, p: ParticipantInfo) => void>();
 
   constructor(
     private readonly emit: Emit,
@@ -175,6 +180,7 @@ export class RoomStore {
     left.state = ParticipantInfo_State.DISCONNECTED;
     left.disconnectReason = reason;
     await this.emit(new WebhookEvent({ event: 'participant_left', room: this.snapshot(state), participant: left }));
+    for (const l of [...this.leaveListeners]) l(state, left);
     if (state.participants.size === 0 && this.rooms.get(state.room.name) === state) {
       if (opts.closeNow) await this.close(state);
       else {
@@ -185,6 +191,14 @@ export class RoomStore {
       }
     }
     return true;
+  }
+
+  /** The participant publishes its microphone audio track: track_published (livekit/livekit `pkg/rtc/participant.go`). */
+  async publishAudio(state: RoomState, p: ParticipantInfo): Promise<void> {
+    if (state.participants.get(p.identity) !== p) return;
+    const track = new TrackInfo({ sid: newId('TR_'), type: TrackType.AUDIO, source: TrackSource.MICROPHONE, name: p.kind === ParticipantInfo_Kind.SIP ? 'sip_audio' : 'agent_audio' });
+    p.tracks.push(track);
+    await this.emit(new WebhookEvent({ event: 'track_published', room: this.snapshot(state), participant: p.clone(), track }));
   }
 
   /** Ends the room: room_finished. */
@@ -225,5 +239,6 @@ export class RoomStore {
   clear(): void {
     for (const s of this.rooms.values()) s.cancelClose?.();
     this.rooms.clear();
+    this.leaveListeners.clear();
   }
 }

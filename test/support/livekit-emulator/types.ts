@@ -37,7 +37,11 @@ export type CallOutcome =
    */
   | { kind: 'network-error'; message?: string };
 
-export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset';
+/**
+ * A Twirp error, 'hang' (never answered), 'reset' (socket destroyed), or `{ answerWhen }`: answered as
+ * usual once the promise settles (a test decides when LiveKit's answer arrives, e.g. after it locked the database).
+ */
+export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset' | { answerWhen: Promise<unknown> };
 
 export interface InboundCall {
   from: string;
@@ -52,6 +56,11 @@ export interface InboundCall {
   agent?: { identity?: string; joinAfterMs: number } | 'none';
   /** How long the call lasts after join/answer (default 100 ms). */
   durationMs?: number;
+  /**
+   * The caller hangs up only once this resolves (and `durationMs` passed): a test holds a call open until
+   * the condition it checks happened (a watchdog's warning, a hold's end), not for a guessed wall time.
+   */
+  hangUpWhen?: Promise<unknown>;
   /**
    * How the call ends (see `sipLeave` in inbound.ts): `CLIENT_INITIATED` (default, the caller's BYE), `rtp-timeout`,
    * `dropped`, another DisconnectReason name asked by livekit-sip, or `'agent'` = the agent hangs up first.

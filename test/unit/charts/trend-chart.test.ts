@@ -117,6 +117,20 @@ describe('ChartRenderer (worker thread)', () => {
     await expect(impatient.render(fixtureTrends(1, 7))).resolves.toMatchObject({ ok: false, error: { kind: 'closed' } });
   });
 
+  it('terminates the worker after idleMs without work and starts it again for the next render', async () => {
+    const idle = new ChartRenderer({ idleMs: 50, timeoutMs: 120_000 });
+    try {
+      expect(idle.workerRunning).toBe(false);
+      expect((await idle.render(fixtureTrends(1, 7))).ok).toBe(true);
+      expect(idle.workerRunning).toBe(true);
+      while (idle.workerRunning) await new Promise((r) => setTimeout(r, 20));
+      const again = await idle.render(fixtureTrends(2, 7));
+      expect(again.ok).toBe(true);
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('reports a worker that runs out of memory as out-of-memory', async () => {
     const tiny = new ChartRenderer({ maxHeapMb: 8 });
     try {

@@ -205,6 +205,7 @@ describe('fieldsFromSpec', () => {
       roomName: 'support',
       agentName: 'bot',
       reportChannel: 'C0123ABCD',
+      estSide: '',
     });
     expect(specFromFields(fields, { existing: digest })).toEqual({ ok: true, spec: digest });
   });

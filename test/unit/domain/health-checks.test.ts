@@ -1,7 +1,7 @@
 import type { Binding, BindingSpec } from '../../../src/domain/binding';
 import { storedBinding } from '../../support/binding-builder';
 import type { BindingReport, CallStat, Finding, HealthInput } from '../../../src/domain/health-checks';
-import { bareHost, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
+import { bareHost, findOrphanedResources, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
 import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from '../../../src/domain/livekit-model';
 import { managedTag } from '../../../src/domain/livekit-model';
 
@@ -30,6 +30,12 @@ function binding(over: Partial<Binding> = {}): Binding {
     resources: { inboundTrunkId: `ST_${name}_in`, dispatchRuleId: `SDR_${name}`, outboundTrunkId: `ST_${name}_out` },
     ...over,
   });
+}
+
+/** The binding without an agent name (dispatch with no agent). */
+function withoutAgent(b: Binding): Binding {
+  const { agentName: _agentName, ...rest } = b;
+  return rest;
 }
 
 function inboundFor(b: Binding, over: Partial<InboundTrunk> = {}): InboundTrunk {
@@ -270,7 +276,8 @@ describe('inbound trunk', () => {
 
   it('exists: fail when the binding records no trunk ID', () => {
     const b = binding();
-    const r = runChecks(healthyInput([{ ...b, resources: { ...b.resources, inboundTrunkId: undefined } }])).bindings[0]!;
+    const { inboundTrunkId: _inboundTrunkId, ...noInbound } = b.resources;
+    const r = runChecks(healthyInput([{ ...b, resources: noInbound }])).bindings[0]!;
     expect(get(r, 'inbound-trunk.exists')).toMatchObject({ status: 'fail', title: 'Inbound trunk missing: the binding records none' });
   });
 
@@ -383,7 +390,7 @@ describe('dispatch rule', () => {
   });
 
   it('agent: an agent the binding does not name warns; none on both sides passes', () => {
-    const none = binding({ agentName: undefined });
+    const none = withoutAgent(binding());
     const extra = withSnapshot(none, (s) => {
       s.dispatchRules[0]!.agents = ['stray'];
     });
@@ -536,7 +543,7 @@ describe('route explain', () => {
 
   it("a DID reaching another binding's rule fails", () => {
     const acme = binding();
-    const beta = binding({ name: 'beta', dids: ['+14155550200'], dispatch: { kind: 'direct', roomName: 'beta-room' }, agentName: undefined });
+    const beta = withoutAgent(binding({ name: 'beta', dids: ['+14155550200'], dispatch: { kind: 'direct', roomName: 'beta-room' } }));
     const input = healthyInput([acme, beta]);
     if (!input.livekit.ok) throw new Error('unreachable');
     // Someone moved DID2 onto beta's inbound trunk with lk.
@@ -554,7 +561,7 @@ describe('route explain', () => {
   });
 
   it('callee and direct dispatch show their room pattern', () => {
-    const b = binding({ dispatch: { kind: 'callee', roomPrefix: 'in' }, agentName: undefined });
+    const b = withoutAgent(binding({ dispatch: { kind: 'callee', roomPrefix: 'in' } }));
     expect(withSnapshot(b, () => undefined).routes[0]!.text).toBe(`${DID} → room in_${DID}_<random>, no agent`);
     const d = binding({ dispatch: { kind: 'direct', roomName: 'lobby' } });
     expect(withSnapshot(d, () => undefined).routes[0]!.text).toBe(`${DID} → room lobby, agent my-agent`);
@@ -667,5 +674,37 @@ describe('worstStatus', () => {
     expect(worstStatus([])).toBe('pass');
     expect(worstStatus(['pass', 'warn'])).toBe('warn');
     expect(worstStatus(['warn', 'fail', 'pass'])).toBe('fail');
+  });
+});
+
+describe('orphaned LiveKit resources (tagged as SIP Ops, owned by no binding)', () => {
+  it('lists each orphan with its tagged binding, the import that adopts it and the lk commands that delete it', () => {
+    const kept = binding();
+    const lost = binding({ name: 'gone', dids: ['+14155550300'], resources: { inboundTrunkId: 'ST_gone_in', dispatchRuleId: 'SDR_gone', outboundTrunkId: 'ST_gone_out' } });
+    // LiveKit still holds the resources of `gone`, but the database only knows `acme`.
+    const input = healthyInput([kept], { livekit: { ok: true, snapshot: snapshotFor([kept, lost]) } });
+    const f = runChecks(input).global.find((x) => x.check === 'livekit.orphaned-resources');
+    expect(f).toMatchObject({ status: 'warn', title: '3 LiveKit resource(s) tagged as managed by SIP Ops belong to no binding' });
+    expect(f!.evidence).toContain('tagged "gone": inbound ST_gone_in, rule SDR_gone, outbound ST_gone_out');
+    expect(f!.evidence).toContain('adopt with /sip-setup import gone inbound=ST_gone_in rule=SDR_gone outbound=ST_gone_out');
+    expect(f!.evidence).toContain('lk sip inbound delete ST_gone_in; lk sip dispatch delete SDR_gone; lk sip outbound delete ST_gone_out');
+    expect(f!.evidence).not.toContain('ST_acme');
+  });
+
+  it('suggests another name when a binding of the tagged name owns other resources, and ignores untagged resources', () => {
+    const current = binding();
+    const old = binding({ resources: { inboundTrunkId: 'ST_old_in', dispatchRuleId: 'SDR_old', outboundTrunkId: 'ST_old_out' } });
+    const input = healthyInput([current], { livekit: { ok: true, snapshot: snapshotFor([current, old]) } });
+    if (!input.livekit.ok) throw new Error('unreachable');
+    input.livekit.snapshot.outboundTrunks.find((t) => t.id === 'ST_old_out')!.metadata = '';
+    const f = findOrphanedResources(input.livekit.snapshot, [current]);
+    expect(f.map((o) => o.id)).toEqual(['ST_old_in', 'SDR_old']);
+    const finding = runChecks(input).global.find((x) => x.check === 'livekit.orphaned-resources')!;
+    expect(finding.evidence).toContain('(a binding of that name now owns other resources)');
+    expect(finding.evidence).toContain('/sip-setup import acme-restored inbound=ST_old_in rule=SDR_old');
+  });
+
+  it('has no finding when every tagged resource belongs to a binding', () => {
+    expect(runChecks(healthyInput([binding()])).global.map((f) => f.check)).not.toContain('livekit.orphaned-resources');
   });
 });

@@ -12,6 +12,7 @@ describe('dnsLookupResolver', () => {
     const started = performance.now();
     const r = await dnsLookupResolver(1500)('no-such-host.invalid');
     expect(r.ok).toBe(false);
-    expect(performance.now() - started).toBeLessThan(2500);
+    // A bound, not a speed test: far above 1.5 s (a busy machine) and far below a resolver's own retries.
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 });

@@ -1,6 +1,6 @@
 import type { CommandArgs, SubcommandContext } from '../../../src/slack/subcommand-router';
 import { SetupCommandRouter } from '../../../src/slack/subcommand-router';
-import { helpSubcommand, helpText } from '../../../src/slack/subcommand-help';
+import { didYouMean, helpSubcommand, helpText, readerText, unknownCommandText } from '../../../src/slack/subcommand-help';
 
 /** Just what the router touches: the command text and `ack`. */
 function commandArgs(text: string | undefined): { args: CommandArgs; acks: unknown[] } {
@@ -83,5 +83,34 @@ describe('help', () => {
     const a = commandArgs('help');
     await router.dispatch(a.args);
     expect((a.acks[0] as { text: string }).text).toContain('`/sip-setup list` — all bindings');
+  });
+});
+
+describe('help for a word that is not a command', () => {
+  const router = new SetupCommandRouter();
+  const noop = async (): Promise<void> => undefined;
+  for (const [name, adminOnly] of [['list', false], ['show', false], ['check', false], ['import', true], ['delete', true]] as const) {
+    router.add({ name, usage: name === 'list' ? 'list' : `${name} <name>`, summary: `${name} things`, adminOnly, run: noop });
+  }
+  router.add(helpSubcommand(router));
+
+  it('guesses the command a typo or a prefix was meant to be, and nothing for a word far from all', () => {
+    expect(['lsit', 'lst', 'LIST', 'sohw', 'chekc', 'del', 'imprt'].map((w) => didYouMean(router, w))).toEqual(['list', 'list', 'list', 'show', 'check', 'delete', 'import']);
+    expect(['acme-us', 'x', '', 'zzzzzz'].map((w) => didYouMean(router, w))).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('answers with the guess first, then the full help; user text cannot format it', () => {
+    const text = unknownCommandText(router, 'lsit');
+    expect(text.startsWith('`lsit` is not a `/sip-setup` command, and there is no binding by that name. Did you mean `/sip-setup list`?\n\n')).toBe(true);
+    expect(text).toContain(helpText(router));
+    expect(unknownCommandText(router, '<!channel>`x`')).toMatch(/^`!channelx` is not/);
+  });
+
+  it('tells a non-admin what they can run, leaving out admin-only commands', () => {
+    const text = readerText(router);
+    expect(text).toContain('`/sip-setup list` — list things');
+    expect(text).toContain('`/sip-setup check <name>`');
+    expect(text).not.toContain('/sip-setup delete');
+    expect(text).not.toContain('/sip-setup import');
   });
 });

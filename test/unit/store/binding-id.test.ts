@@ -1,26 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRepos, openStore, type Store } from '../../../src/store';
 import { MIGRATIONS } from '../../../src/store/migrations';
 import { bindingSpec } from '../../support/fixtures';
+import { storeEngines } from '../../support/postgres';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe('binding identity (migration 007)', () => {
-  let dir: string;
+describe.each(storeEngines())('binding identity (migration 007) on %s', (_name, engine) => {
   let store: Store | undefined;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sip-ops-binding-id-'));
-  });
+  beforeAll(() => engine.setUp());
+  afterAll(() => engine.tearDown());
   afterEach(async () => {
     await store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    store = undefined;
   });
 
   it('existing rows get distinct ids when the migration runs', async () => {
-    const path = join(dir, 'db.sqlite');
-    const before = await openStore(path, MIGRATIONS.filter((m) => m.version < 7));
+    const before = await engine.open(MIGRATIONS.filter((m) => m.version < 7));
     const at = new Date().toISOString();
     for (const name of ['old-a', 'old-b']) {
       await before.db
@@ -29,7 +24,7 @@ describe('binding identity (migration 007)', () => {
         .execute();
     }
     await before.close();
-    store = await openStore(path);
+    store = await openStore(engine.current());
     const list = await createRepos(store).bindings.list();
     expect(list.map((b) => [b.name, b.version])).toEqual([['old-a', 3], ['old-b', 3]]);
     expect(list.every((b) => UUID.test(b.id))).toBe(true);
@@ -37,7 +32,7 @@ describe('binding identity (migration 007)', () => {
   });
 
   it('an id is kept through edits and never reused: delete and re-create gives a new one; the old one is a tombstone', async () => {
-    store = await openStore(join(dir, 'db.sqlite'));
+    store = await engine.open();
     const repos = createRepos(store);
     const spec = bindingSpec({ name: 'acme' });
     const created = await repos.bindings.insert(spec, {}, 'U1');

@@ -1,25 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { createRepos, openStore } from '../../../src/store';
+import { createRepos, openStore, type Store } from '../../../src/store';
 import { MIGRATIONS } from '../../../src/store/migrations';
+import { storeEngines } from '../../support/postgres';
 
-/** Table names in the SQLite file. */
-async function tables(store: Awaited<ReturnType<typeof openStore>>): Promise<string[]> {
-  const r = await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(store.db);
+/** Table names in the database. */
+async function tables(store: Store): Promise<string[]> {
+  const r =
+    store.engine === 'sqlite'
+      ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(store.db)
+      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`.execute(store.db);
   return r.rows.map((x) => x.name);
 }
 
-describe('migration 005: validation_runs becomes health_runs', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sip-ops-migrate-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+describe.each(storeEngines())('migration 005 on %s: validation_runs becomes health_runs', (_name, engine) => {
+  beforeAll(() => engine.setUp());
+  afterAll(() => engine.tearDown());
 
   it('renames the table of an existing database and keeps its runs', async () => {
-    const path = join(dir, 'db.sqlite');
+    const path = await engine.fresh();
     // A database as the release before 005 left it, with two stored runs.
     const before = await openStore(path, MIGRATIONS.filter((m) => m.version < 5));
     expect(await tables(before)).toContain('validation_runs');
@@ -46,7 +44,7 @@ describe('migration 005: validation_runs becomes health_runs', () => {
   });
 
   it('a fresh database has health_runs only, and new runs are stored there', async () => {
-    const store = await openStore(':memory:');
+    const store = await engine.open();
     try {
       const names = await tables(store);
       expect(names).toContain('health_runs');

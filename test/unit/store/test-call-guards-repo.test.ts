@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEFAULT_RATE_LIMITS, type CallRequest, type TestCallPolicy } from '../../../src/domain/test-call-guards';
 import { openStore, type Store } from '../../../src/store';
 import { TestCallGuardsRepo } from '../../../src/store/test-call-guards-repo';
+import { storeEngines } from '../../support/postgres';
 
 const policy: TestCallPolicy = {
   channelIds: ['CSUPPORT1'],
@@ -21,19 +19,22 @@ const req = (over: Partial<CallRequest> = {}): CallRequest => ({
 });
 const LEASE_MS = 30_000;
 
-describe('TestCallGuardsRepo', () => {
-  let dir: string;
+describe.each(storeEngines())('TestCallGuardsRepo on %s', (_name, engine) => {
   let store: Store;
+  let fresh = true;
+  /** The first open of a test gets an empty database; later ones reopen it. */
   const open = async (): Promise<TestCallGuardsRepo> => {
-    store = await openStore(join(dir, 'db.sqlite'));
+    store = fresh ? await engine.open() : await openStore(engine.current());
+    fresh = false;
     return new TestCallGuardsRepo(store.db);
   };
+  beforeAll(() => engine.setUp());
+  afterAll(() => engine.tearDown());
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sip-ops-guards-'));
+    fresh = true;
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a binding in flight stays busy across a reopen until released', async () => {

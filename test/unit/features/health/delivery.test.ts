@@ -90,7 +90,7 @@ describe('HealthDelivery', () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
     for (const name of names) await deps.repos.bindings.insert(bindingSpec({ name, reportChannel: REPORTS }), {}, 'U1');
     await deps.repos.bindings.insert(bindingSpec({ name: 'b1', reportChannel: OTHER }), {}, 'U1');
-    await deps.repos.bindings.insert(bindingSpec({ name: 'quiet', reportChannel: undefined }), {}, 'U1');
+    await deps.repos.bindings.insert(bindingSpec({ name: 'quiet', reportChannel: '' }), {}, 'U1');
     const transitions: StatusTransition[] = [...names, 'b1', 'quiet'].map((binding) => ({ binding, from: 'pass', to: 'fail' }));
     const run = healthRunOf(healthReport([...names, 'b1', 'quiet'].map((n) => bindingReport(n, 'fail'))), { transitions });
     const d = delivery();

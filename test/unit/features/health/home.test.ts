@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import pino from 'pino';
 import { homeRows, publishHome, type HomeDeps } from '../../../../src/features/health/home';
-import { HealthStatusStore } from '../../../../src/features/health/status-store';
+import { HealthStatusStore } from '../../../../src/store/health-status-store';
 import { createRepos, openStore, type Store } from '../../../../src/store';
 import { bindingSpec } from '../../../support/fixtures';
 import { renderBlocks } from '../../../support/slack-render';
@@ -34,12 +34,13 @@ describe('the Home tab', () => {
     expect(await homeRows(home)).toEqual([
       {
         name: 'alpha',
+        id: (await home.deps.repos.bindings.get('alpha'))!.id,
         status: 'pass',
         checkedAt: '2024-05-03T09:00:00.000Z',
         lastTest: { startedAt: '2024-05-03T08:30:00.000Z', outcome: 'answered', callee: '+14155550123', sipStatus: 200 },
       },
-      { name: 'bravo', status: 'fail', checkedAt: '2024-05-03T09:00:00.000Z', top: 'Dispatch rule SDR_b not found in LiveKit' },
-      { name: 'charlie' },
+      { name: 'bravo', id: (await home.deps.repos.bindings.get('bravo'))!.id, status: 'fail', checkedAt: '2024-05-03T09:00:00.000Z', top: 'Dispatch rule SDR_b not found in LiveKit' },
+      { name: 'charlie', id: (await home.deps.repos.bindings.get('charlie'))!.id },
     ]);
   });
 

@@ -34,7 +34,7 @@ function report(bindings: BindingReport[], global: Finding[] = [f('livekit.api',
 }
 
 function input(r: HealthReport, over: Partial<SummaryInput> = {}): SummaryInput {
-  return { report: r, diff: NO_DIFF, firstRun: false, trigger: 'schedule', startedAt: AT, wallMs: 1234, details: 'thread', ...over };
+  return { report: r, diff: NO_DIFF, firstRun: false, trigger: 'schedule', startedAt: AT, wallMs: 1234, details: 'thread', runId: 'run-1', ...over };
 }
 
 function texts(blocks: KnownBlock[] = []): string[] {
@@ -77,7 +77,7 @@ describe('summaryMessage', () => {
     expect(all).toContain('recovered: delta');
     expect(all).toContain('Scheduled check · <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> · took 1.2 s');
     expect(all).toContain('details of the 2 with problems in the thread');
-    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: RUN_AGAIN_ACTION, value: 'all' })]);
+    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: RUN_AGAIN_ACTION, value: '{"r":"run-1"}' })]);
     expect(msg.text).toBe('SIP health: 3 bindings: 1 pass, 1 warn, 1 fail');
   });
 
@@ -158,12 +158,12 @@ describe('threadReplies', () => {
 
 describe('alerts', () => {
   it('a failure names the top finding, the next step and offers Check again', () => {
-    const msg = alertMessage({ binding: 'acme', from: 'pass', to: 'fail' }, b('acme', 'fail'), { trigger: 'schedule', at: AT });
+    const msg = alertMessage({ binding: 'acme', from: 'pass', to: 'fail' }, b('acme', 'fail'), { trigger: 'schedule', at: AT, bindingId: 'id-acme' });
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('*SIP binding `acme` is failing* (it was pass)');
     expect(all).toContain('Dispatch rule SDR_acme not found');
     expect(all).toContain('*Next:* fix dispatch-rule.exists');
-    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: 'acme' })]);
+    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: '{"b":"acme","bi":"id-acme"}' })]);
   });
 
   it('a recovery', () => {
@@ -181,12 +181,12 @@ describe('alerts', () => {
 
 describe('bindingCheckMessage', () => {
   it('the findings of one binding and a Check again button', () => {
-    const msg = bindingCheckMessage(report([b('alpha', 'pass'), b('bravo', 'fail')]), 'bravo', { at: AT, wallMs: 250 });
+    const msg = bindingCheckMessage(report([b('alpha', 'pass'), b('bravo', 'fail')]), 'bravo', { at: AT, wallMs: 250, bindingId: 'id-bravo' });
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('*❌ bravo: fail*');
     expect(all).not.toContain('alpha');
     expect(all).toContain('Checked <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> · took 250 ms');
-    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: 'bravo' })]);
+    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: '{"b":"bravo","bi":"id-bravo"}' })]);
   });
 
   it('cut to one message for a huge binding', () => {
@@ -200,9 +200,9 @@ describe('bindingCheckMessage', () => {
 describe('homeView', () => {
   it('every binding with its last status and last test call', () => {
     const rows: HomeRow[] = [
-      { name: 'alpha', status: 'pass', checkedAt: AT.toISOString(), lastTest: { startedAt: AT.toISOString(), outcome: 'answered', callee: '+14155550100', sipStatus: 200 } },
-      { name: 'bravo', status: 'fail', checkedAt: AT.toISOString(), top: 'Dispatch rule SDR_x not found' },
-      { name: 'charlie' },
+      { name: 'alpha', id: 'id-alpha', status: 'pass', checkedAt: AT.toISOString(), lastTest: { startedAt: AT.toISOString(), outcome: 'answered', callee: '+14155550100', sipStatus: 200 } },
+      { name: 'bravo', id: 'id-bravo', status: 'fail', checkedAt: AT.toISOString(), top: 'Dispatch rule SDR_x not found' },
+      { name: 'charlie', id: 'id-charlie' },
     ];
     const v = homeView({ rows, lastRun: { trigger: 'schedule', startedAt: AT.toISOString(), headline: '3 bindings: 1 pass, 1 fail' } });
     const all = texts(v.blocks).join('\n');
@@ -217,11 +217,25 @@ describe('homeView', () => {
   });
 
   it('stays within 100 blocks with thousands of bindings', () => {
-    const rows: HomeRow[] = Array.from({ length: 5000 }, (_, i) => ({ name: `binding-${i}`, status: 'fail', checkedAt: AT.toISOString(), top: 'y'.repeat(150) }));
+    const rows: HomeRow[] = Array.from({ length: 5000 }, (_, i) => ({ name: `binding-${i}`, id: `id-${i}`, status: 'fail', checkedAt: AT.toISOString(), top: 'y'.repeat(150) }));
     const v = homeView({ rows });
     expect(v.blocks.length).toBeLessThanOrEqual(100);
     for (const s of texts(v.blocks)) expect(s.length).toBeLessThanOrEqual(3000);
     expect(texts(v.blocks).join('\n')).toMatch(/…and \d+ more bindings/);
+  });
+
+  it('actions: Run all checks for everyone, New binding for admins; each binding a menu naming it by identity', () => {
+    const rows: HomeRow[] = [{ name: 'alpha', id: 'id-alpha', status: 'pass' }];
+    const ids = (v: ReturnType<typeof homeView>) => buttons(v.blocks).map((b) => b.action_id);
+    expect(ids(homeView({ rows, isAdmin: true }))).toEqual([RUN_AGAIN_ACTION, 'sip_setup_new_binding']);
+    expect(ids(homeView({ rows }))).toEqual([RUN_AGAIN_ACTION]);
+    const menu = homeView({ rows }).blocks.find((b) => b.type === 'section' && 'accessory' in b && b.accessory) as { accessory: { action_id: string; options: Array<{ text: { text: string }; value: string }> } };
+    expect(menu.accessory.action_id).toBe('home_binding_menu');
+    expect(menu.accessory.options.map((o) => [o.text.text, JSON.parse(o.value)])).toEqual([
+      ['Check now', { a: 'check', b: 'alpha', bi: 'id-alpha' }],
+      ['Test call', { a: 'test', b: 'alpha', bi: 'id-alpha' }],
+    ]);
+    expect(texts(homeView({ rows, notice: '⚠️ gone' }).blocks)).toContain('⚠️ gone');
   });
 
   it('no bindings, no run yet', () => {

@@ -95,15 +95,17 @@ describe('runProbes', () => {
   });
 
   it('stops at the overall deadline: late probes are left out, not waited for', async () => {
+    // The first probes answer; the later ones never do. Only the deadline can end the run (the probe
+    // timeout is far beyond it), so returning at all shows it did not wait for them, at any machine speed.
+    let started = 0;
     const r = recorder(async () => {
-      await sleep(300);
-      return { kind: 'response', status: 200, reason: 'OK', rttMs: 300 };
+      started += 1;
+      if (started > 4) await new Promise(() => undefined);
+      await sleep(20);
+      return { kind: 'response', status: 200, reason: 'OK', rttMs: 20 };
     });
     const bindings = Array.from({ length: 10 }, (_, i) => binding(`b${i}`, `t${i}.pstn.sinch.com`, `s${i}.example.com`));
-    const started = performance.now();
-    const res = await runProbes(bindings, settings(r, { concurrency: 2, deadlineMs: 700, probeTimeoutMs: 1000 }));
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(1200);
+    const res = await runProbes(bindings, settings(r, { concurrency: 2, deadlineMs: 700, probeTimeoutMs: 600_000 }));
     expect(res.cutOff).toBeGreaterThan(0);
     expect(Object.keys(res.options).length).toBeLessThan(20);
   });

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { OptionsProber } from '../../../../src/domain/probes';
 import { HealthRunner, type HealthRun } from '../../../../src/features/health/runner';
-import { HealthStatusStore, META_LAST_STATUS, META_STATUS_MAP } from '../../../../src/features/health/status-store';
+import { HealthStatusStore, META_LAST_STATUS, META_STATUS_MAP } from '../../../../src/store/health-status-store';
 import { seedBinding } from '../../../support/fixtures';
 import { unitDeps, type UnitDeps } from './support';
 

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { RunTrigger } from '../../../../src/store/health-runs-repo';
 import type { HealthRun } from '../../../../src/features/health/runner';
 import { CRON_TASK_NAME, HealthSchedule } from '../../../../src/features/health/schedule';
-import { HealthStatusStore } from '../../../../src/features/health/status-store';
+import { HealthStatusStore } from '../../../../src/store/health-status-store';
 import { InflightWork } from '../../../../src/inflight';
 import { createRepos, openStore, type Store } from '../../../../src/store';
 import { bindingReport, healthReport } from '../../../support/builders';

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import pino from 'pino';
 import type { HealthRun } from '../../../../src/features/health/runner';
 import { checkBindingButton, checkCommand, runAgainButton, type ButtonArgs, type HandlerDeps } from '../../../../src/features/health/slack-handlers';
-import { HealthStatusStore } from '../../../../src/features/health/status-store';
+import { HealthStatusStore } from '../../../../src/store/health-status-store';
 import type { SubcommandContext } from '../../../../src/slack/subcommand-router';
 import { InflightWork } from '../../../../src/inflight';
 import type { RunTrigger } from '../../../../src/store/health-runs-repo';
@@ -37,12 +37,14 @@ function commandArgs(r: ReturnType<typeof recorder>, argv: string[]): Subcommand
   return { args: { command: { user_id: 'UADMIN01', text: ['check', ...argv].join(' ') }, ack: r.ack, respond: r.respond }, argv, rest: argv.join(' ') } as unknown as SubcommandContext;
 }
 
-function buttonArgs(r: ReturnType<typeof recorder>, value: string, container: 'message' | 'view'): ButtonArgs {
+let presses = 0;
+/** A press; `ts` names the press (a replay repeats it). */
+function buttonArgs(r: ReturnType<typeof recorder>, value: string, container: 'message' | 'view', ts = `${++presses}.0`): ButtonArgs {
   return {
     ack: r.ack,
     respond: r.respond,
     client: r.client,
-    action: { type: 'button', action_id: 'x', value },
+    action: { type: 'button', action_id: 'x', value, action_ts: ts },
     body: { user: { id: 'UADMIN01' }, container: { type: container }, channel: { id: 'CCLICKED1' } },
   } as unknown as ButtonArgs;
 }
@@ -64,7 +66,7 @@ describe('health Slack handlers', () => {
     const config = unitConfig();
     const run = (over: Partial<HealthRun>): HealthRun => healthRunOf(healthReport([bindingReport('bravo', 'fail')]), over);
     h = {
-      deps: { repos, config, inflight: new InflightWork() },
+      deps: { repos, config, inflight: new InflightWork(), now: () => new Date() },
       logger: pino({ level: 'silent' }),
       runner: {
         runAll: async (trigger) => {
@@ -126,31 +128,71 @@ describe('health Slack handlers', () => {
   });
 
   it('the check button answers the clicker, or refreshes the Home tab when clicked there', async () => {
+    const bravo = (await h.deps.repos.bindings.get('bravo'))!;
+    const ref = JSON.stringify({ b: 'bravo', bi: bravo.id });
     const r = recorder();
-    await checkBindingButton(h)(buttonArgs(r, 'bravo', 'message'));
+    await checkBindingButton(h)(buttonArgs(r, ref, 'message'));
     await h.deps.inflight.drain(1000);
     expect(r.acks).toEqual([undefined]);
     expect(r.responses[0]).toMatchObject({ replace_original: false, text: '❌ bravo: fail' });
     const v = recorder();
-    await checkBindingButton(h)(buttonArgs(v, 'bravo', 'view'));
+    await checkBindingButton(h)(buttonArgs(v, ref, 'view'));
     await h.deps.inflight.drain(1000);
     expect(v.responses).toEqual([]);
     expect(v.views).toEqual(['UADMIN01']);
-    const gone = recorder();
-    await checkBindingButton(h)(buttonArgs(gone, 'deleted', 'message'));
-    await h.deps.inflight.drain(1000);
-    expect(gone.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: 'There is no binding named `deleted` any more.' }]);
     expect(runs).toEqual(['check:bravo', 'check:bravo']);
   });
 
+  it('the check button acts on the binding it was shown for only: deleted, re-created, older or replayed presses run nothing', async () => {
+    const old = (await h.deps.repos.bindings.get('bravo'))!;
+    const ref = JSON.stringify({ b: 'bravo', bi: old.id });
+    const first = recorder();
+    await checkBindingButton(h)(buttonArgs(first, ref, 'message', '77.1'));
+    await h.deps.inflight.drain(1000);
+    expect(runs).toEqual(['check:bravo']);
+    // The same press again (a Slack retry or a replayed payload) does nothing.
+    const replay = recorder();
+    await checkBindingButton(h)(buttonArgs(replay, ref, 'message', '77.1'));
+    await h.deps.inflight.drain(1000);
+    expect(replay.responses).toEqual([]);
+    expect(runs).toEqual(['check:bravo']);
+
+    await h.deps.repos.bindings.delete('bravo');
+    await h.deps.repos.bindings.insert(bindingSpec({ name: 'bravo' }), {}, 'U1');
+    const reborn = recorder();
+    await checkBindingButton(h)(buttonArgs(reborn, ref, 'message'));
+    await h.deps.inflight.drain(1000);
+    expect(reborn.responses).toEqual([
+      { response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/^⚠️ This button was for a binding `bravo` that was deleted on .*; open `\/sip-setup check bravo` again\. Nothing was changed\.$/) },
+    ]);
+    const older = recorder();
+    await checkBindingButton(h)(buttonArgs(older, 'bravo', 'message'));
+    await h.deps.inflight.drain(1000);
+    expect(older.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/older version of SIP Ops/) }]);
+    expect(runs).toEqual(['check:bravo']);
+  });
+
   it('Run again: a full run whose summary goes to the summary channel, requested by the clicker', async () => {
+    await h.deps.repos.healthRuns.start('run-0', 'schedule', new Date('2024-05-03T09:00:00Z'));
     const r = recorder();
-    await runAgainButton(h)(buttonArgs(r, 'all', 'message'));
+    await runAgainButton(h)(buttonArgs(r, '{"r":"run-0"}', 'message', '88.1'));
     await h.deps.inflight.drain(1000);
     expect(r.responses).toEqual([
       { response_type: 'ephemeral', replace_original: false, text: '⏳ Running every check again. The new summary is posted in this channel when it is done.' },
     ]);
     expect(runs).toEqual(['manual']);
     expect(delivered).toEqual([{ id: 'run-1', channel: SUMMARY_CHANNEL, requestedBy: 'UADMIN01' }]);
+    // A replay of that press, a run SIP Ops does not know and an older button run nothing.
+    const replay = recorder();
+    await runAgainButton(h)(buttonArgs(replay, '{"r":"run-0"}', 'message', '88.1'));
+    const unknown = recorder();
+    await runAgainButton(h)(buttonArgs(unknown, '{"r":"run-gone"}', 'message'));
+    const older = recorder();
+    await runAgainButton(h)(buttonArgs(older, 'all', 'message'));
+    await h.deps.inflight.drain(1000);
+    expect(replay.responses).toEqual([]);
+    expect(unknown.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/health run SIP Ops no longer knows/) }]);
+    expect(older.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/older version of SIP Ops/) }]);
+    expect(runs).toEqual(['manual']);
   });
 });

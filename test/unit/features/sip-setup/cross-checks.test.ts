@@ -4,6 +4,7 @@ import type { ChangeExecutor } from '../../../../src/features/sip-setup/change-e
 import { crossChecks } from '../../../../src/features/sip-setup/cross-checks';
 import type { LiveKitGateway } from '../../../../src/livekit/gateway';
 import type { Repos } from '../../../../src/store';
+import type { Config } from '../../../../src/config';
 import { bindingSpec } from '../../../support/fixtures';
 import { trunk } from '../../../support/builders';
 import { binding, fakeBindings, fakeLiveKit, UNREACHABLE } from './fakes';
@@ -11,15 +12,17 @@ import { binding, fakeBindings, fakeLiveKit, UNREACHABLE } from './fakes';
 const create: ModalMeta = { mode: 'create', channel: 'COPS0001' };
 const spec = bindingSpec({ name: 'acme-us', dids: ['+14155550100', '+14155550101'] });
 
-function check(opts: { bindings?: Binding[]; livekit?: LiveKitGateway; busy?: string[]; meta?: ModalMeta; existing?: Binding; conflictCheckMs?: number }) {
+function check(opts: { bindings?: Binding[]; livekit?: LiveKitGateway; busy?: string[]; meta?: ModalMeta; existing?: Binding; conflictCheckMs?: number; secretsKey?: boolean; digest?: boolean }) {
   const executor = { isBusy: (n: string) => (opts.busy ?? []).includes(n) } as unknown as ChangeExecutor;
   const ctx = {
     repos: fakeBindings(opts.bindings ?? []) as Repos,
     livekit: opts.livekit ?? fakeLiveKit().gateway,
     executor,
     conflictCheckMs: opts.conflictCheckMs ?? 1000,
+    config: (opts.secretsKey === false ? {} : { secretsKey: Buffer.alloc(32, 1) }) as unknown as Config,
   };
-  return crossChecks(ctx, spec, opts.meta ?? create, opts.existing);
+  const s = opts.digest ? { ...spec, auth: { kind: 'digest' as const, username: 'u', password: 'p' } } : spec;
+  return crossChecks(ctx, s, opts.meta ?? create, opts.existing);
 }
 
 describe('crossChecks', () => {
@@ -33,6 +36,14 @@ describe('crossChecks', () => {
     expect(await check({ meta: { mode: 'edit', name: 'acme-us', version: 3, channel: 'C1' } })).toEqual({ trunkDomain: expect.stringMatching(/was deleted/) });
     expect(await check({ meta: { mode: 'edit', name: 'acme-us', version: 2, channel: 'C1' }, existing })).toEqual({ trunkDomain: expect.stringMatching(/changed by UOTHER01/) });
     expect(await check({ busy: ['acme-us'] })).toEqual({ name: expect.stringMatching(/running right now/) });
+  });
+
+  it('a digest binding without SECRETS_KEY is refused before LiveKit is asked; ACL needs no key', async () => {
+    const { gateway, state } = fakeLiveKit();
+    expect(await check({ livekit: gateway, secretsKey: false, digest: true })).toEqual({ digestPassword: expect.stringMatching(/SECRETS_KEY is not set/) });
+    expect(state.asked).toEqual([]);
+    expect(await check({ livekit: gateway, secretsKey: false })).toEqual({});
+    expect(await check({ livekit: gateway, digest: true })).toEqual({});
   });
 
   it('DIDs another binding owns are named with their owner, before LiveKit is asked', async () => {

@@ -40,7 +40,9 @@ describe('messages', () => {
     expect(actions).toMatchObject({
       elements: [
         { action_id: 'test_call_again', value: JSON.stringify({ b: 'acme-us', n: '+14155550100', t: 45, bi: plan.bindingId, c: plan.callId }) },
-        { action_id: 'health_check_binding', value: 'acme-us' },
+        { action_id: 'test_call_loopback', value: JSON.stringify({ b: 'acme-us', bi: plan.bindingId, d: '' }) },
+        { action_id: 'health_check_binding', value: JSON.stringify({ b: 'acme-us', bi: plan.bindingId }) },
+
       ],
     });
   });

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { KnownStatuses } from '../../../../src/domain/health-run';
-import { HealthStatusStore, META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../../../src/features/health/status-store';
-import { createRepos, openStore, type Store } from '../../../../src/store';
-import type { MetaRepo } from '../../../../src/store/meta-repo';
+import type { KnownStatuses } from '../../../src/domain/health-run';
+import { HealthStatusStore, META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../../src/store/health-status-store';
+import { createRepos, openStore, type Store } from '../../../src/store';
+import type { MetaRepo } from '../../../src/store/meta-repo';
 
 const AT = new Date('2024-05-03T09:00:00Z');
 

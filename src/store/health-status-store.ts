@@ -6,9 +6,9 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { KnownStatuses } from '../../domain/health-run';
-import type { BindingStatusMap } from '../../domain/health-summary';
-import type { MetaRepo } from '../../store/meta-repo';
+import type { KnownStatuses } from '../domain/health-run';
+import type { BindingStatusMap } from '../domain/health-summary';
+import type { MetaRepo } from './meta-repo';
 
 /** Meta keys. */
 export const META_LAST_SCHEDULED = 'health.last-scheduled-at';
@@ -19,7 +19,7 @@ const checkStatus = z.enum(['pass', 'warn', 'fail']);
 const statusMapSchema = z.record(z.string(), checkStatus);
 const knownStatusesSchema = z.record(
   z.string(),
-  z.object({ status: checkStatus, at: z.string(), runId: z.string(), top: z.string().optional() }),
+  z.object({ status: checkStatus, at: z.string(), runId: z.string(), top: z.string().exactOptional() }),
 );
 
 export class HealthStatusStore {

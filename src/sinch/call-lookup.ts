@@ -1,0 +1,26 @@
+/**
+ * Finds EST's record of a call by destination and time window, waiting (bounded) for it to appear: EST's call
+ * history is written after the call ends, so a few polls are allowed before concluding there is none.
+ */
+import type { SinchGateway } from './gateway';
+import type { EstCall } from './wire';
+
+export interface CallLookupOptions {
+  polls: number;
+  intervalMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export async function findEstCallRecord(
+  g: SinchGateway,
+  q: { to: string; from?: string; after: Date; before: Date },
+  opts: CallLookupOptions,
+): Promise<EstCall | undefined> {
+  for (let poll = 1; poll <= opts.polls; poll++) {
+    const page = await g.findCalls({ to: q.to, createdFrom: q.after.toISOString(), createdTo: q.before.toISOString(), page: 1, size: 10 });
+    const hit = page.calls.filter((c) => !q.from || !c.from || c.from === q.from).sort((a, b) => (b.createTime ?? '').localeCompare(a.createTime ?? ''))[0];
+    if (hit) return hit;
+    if (poll < opts.polls) await opts.sleep(opts.intervalMs);
+  }
+  return undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * The coordination of replicas on one PostgreSQL database, with PostgreSQL's own tools: leases and
+ * slot claims are rows under a primary key updated by one conditional upsert (`insert … on conflict
+ * do update … where expired`), pacing is one atomic upsert per channel, and a room's work runs under
+ * a transaction-scoped advisory lock. Times come from the database's clock, so replicas on
+ * machines whose clocks differ still agree.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema';
+import type { ChannelPacer, Coordination, KeyedLock, Leases, SlotClaims } from './coordination';
+import { KeyedSerialQueue } from './keyed-serial-queue';
+
+const NOW_MS = sql<string>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/** Conditional take-over of a lease row; returns the holder after the statement. */
+async function takeRow(db: Kysely<Database>, key: string, holder: string, ttlMs: number): Promise<string> {
+  const r = await sql<{ holder: string }>`
+    insert into coordination_leases (key, holder, expires_at, done) values (${key}, ${holder}, ${NOW_MS} + ${ttlMs}, 0)
+    on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
+      where coordination_leases.done = 0
+        and (coordination_leases.expires_at < ${NOW_MS} or coordination_leases.holder = excluded.holder)
+    returning holder`.execute(db);
+  if (r.rows[0]) return r.rows[0].holder;
+  const row = await db.selectFrom('coordination_leases').select(['holder', 'done']).where('key', '=', key).executeTakeFirst();
+  return row && row.done === 0 ? row.holder : '';
+}
+
+function pgLeases(db: Kysely<Database>): Leases {
+  return {
+    async acquire(key, holder, ttlMs) {
+      const now = await takeRow(db, `lease:${key}`, holder, ttlMs);
+      return now === holder ? { ok: true } : { ok: false, holder: now };
+    },
+    async release(key, holder) {
+      await db.deleteFrom('coordination_leases').where('key', '=', `lease:${key}`).where('holder', '=', holder).execute();
+    },
+  };
+}
+
+function pgSlots(db: Kysely<Database>): SlotClaims {
+  return {
+    claim: async (slot, owner, leaseMs) => (await takeRow(db, `slot:${slot}`, owner, leaseMs)) === owner,
+    async complete(slot, owner) {
+      await db.updateTable('coordination_leases').set({ done: 1 }).where('key', '=', `slot:${slot}`).where('holder', '=', owner).execute();
+    },
+  };
+}
+
+function pgPacer(db: Kysely<Database>): ChannelPacer {
+  return {
+    async reserve(channel, intervalMs) {
+      // The row holds the earliest time the next call may go; this call takes max(that, now).
+      const r = await sql<{ at: string; wait: string }>`
+        insert into channel_pacing (channel, next_at) values (${channel}, ${NOW_MS} + ${intervalMs})
+        on conflict (channel) do update set next_at = greatest(channel_pacing.next_at, ${NOW_MS}) + ${intervalMs}
+        returning next_at - ${intervalMs} as at, greatest(0, next_at - ${intervalMs} - ${NOW_MS}) as wait`.execute(db);
+      const row = r.rows[0];
+      return { at: Number(row?.at ?? 0), waitMs: Number(row?.wait ?? 0) };
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * `pg_try_advisory_xact_lock` polled, so a waiter holds no connection while it waits (blocking
+ * waiters could take the whole pool from the holders). Within a replica, work for one key queues
+ * in memory first, in arrival order.
+ */
+function pgRoomLock(db: Kysely<Database>, pollMs: number): KeyedLock {
+  const local = new KeyedSerialQueue();
+  const once = async <T>(key: string, fn: () => Promise<T>): Promise<{ got: false } | { got: true; value: T }> =>
+    db.transaction().execute(async (trx) => {
+      const r = await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`room:${key}`})) as got`.execute(trx);
+      if (!r.rows[0]?.got) return { got: false as const };
+      return { got: true as const, value: await fn() };
+    });
+  return {
+    withLock: (key, fn) =>
+      local.run(key, async () => {
+        for (;;) {
+          const r = await once(key, fn);
+          if (r.got) return r.value;
+          await sleep(pollMs);
+        }
+      }),
+  };
+}
+
+export function postgresCoordination(db: Kysely<Database>, opts: { lockPollMs?: number } = {}): Coordination {
+  return { leases: pgLeases(db), slots: pgSlots(db), pacer: pgPacer(db), rooms: pgRoomLock(db, opts.lockPollMs ?? 20) };
+}

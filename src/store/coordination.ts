@@ -1,0 +1,80 @@
+/**
+ * What replicas must agree on, behind small interfaces. With SQLite there is one replica, and the
+ * in-memory implementations keep today's single-process behaviour; with PostgreSQL the state lives
+ * in the database (coordination-pg.ts), so any number of replicas share it.
+ */
+import { KeyedSerialQueue } from './keyed-serial-queue';
+
+export type LeaseResult = { ok: true } | { ok: false; holder: string };
+
+/** Exclusive, expiring ownership of a key (a binding change): a dead holder's lease runs out. */
+export interface Leases {
+  /** Takes `key` for `holder` for `ttlMs` (again, when `holder` has it); refused while another holder's lease runs. */
+  acquire(key: string, holder: string, ttlMs: number): Promise<LeaseResult>;
+  release(key: string, holder: string): Promise<void>;
+}
+
+/** Work that must happen once per slot (the summary of one fire time), whichever replica gets there. */
+export interface SlotClaims {
+  /** True when this owner serves `slot`: nobody claimed it, or the claimer's lease ran out before it completed. */
+  claim(slot: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** The slot is served: no later claim succeeds. */
+  complete(slot: string, owner: string): Promise<void>;
+}
+
+/** Slack's one call per second per channel, for all replicas together. */
+export interface ChannelPacer {
+  /**
+   * Reserves the channel's next slot, at least `intervalMs` after the previous one: `at` is its
+   * time (epoch ms, the database's clock), `waitMs` how long to wait before using it.
+   */
+  reserve(channel: string, intervalMs: number): Promise<{ at: number; waitMs: number }>;
+}
+
+/** Runs work for one key (a call's room) on one replica at a time, in arrival order within a replica. */
+export interface KeyedLock {
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export interface Coordination {
+  leases: Leases;
+  slots: SlotClaims;
+  pacer: ChannelPacer;
+  rooms: KeyedLock;
+}
+
+/** One process: a map of leases, a set of served slots; the notifier already paces its own channels. */
+export function memoryCoordination(now: () => number = Date.now): Coordination {
+  const leases = new Map<string, { holder: string; expiresAt: number }>();
+  const served = new Set<string>();
+  const claims = new Map<string, { owner: string; expiresAt: number }>();
+  const queue = new KeyedSerialQueue();
+  return {
+    leases: {
+      async acquire(key, holder, ttlMs) {
+        const l = leases.get(key);
+        if (l && l.holder !== holder && l.expiresAt > now()) return { ok: false, holder: l.holder };
+        leases.set(key, { holder, expiresAt: now() + ttlMs });
+        return { ok: true };
+      },
+      async release(key, holder) {
+        if (leases.get(key)?.holder === holder) leases.delete(key);
+      },
+    },
+    slots: {
+      async claim(slot, owner, leaseMs) {
+        if (served.has(slot)) return false;
+        const c = claims.get(slot);
+        if (c && c.owner !== owner && c.expiresAt > now()) return false;
+        claims.set(slot, { owner, expiresAt: now() + leaseMs });
+        return true;
+      },
+      async complete(slot) {
+        served.add(slot);
+        claims.delete(slot);
+      },
+    },
+    pacer: { reserve: async () => ({ at: now(), waitMs: 0 }) },
+    rooms: { withLock: (key, fn) => queue.run(key, fn) },
+  };
+}

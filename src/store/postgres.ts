@@ -1,0 +1,62 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema';
+import type { OpenedDatabase } from './sqlite';
+import { retryingPool, type RetryPolicy, DEFAULT_RETRY } from './pg-retry';
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:5432/db?sslmode=require — `sslmode` selects TLS. */
+  url: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  retry?: RetryPolicy;
+  /** Errors of idle pooled connections (the pool drops them; the next query reconnects). */
+  onIdleError?(err: Error): void;
+}
+
+/** bigint (int8) columns hold epoch milliseconds and counts: well inside Number's exact range. */
+const BIGINT_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === BIGINT_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * A Kysely handle over a `pg` pool; a lost connection is retried (see pg-retry.ts). A change
+ * lasts once the server has it, so `recordable` only asks whether the server answers.
+ */
+export function openPostgres(o: PostgresOptions): OpenedDatabase {
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.poolSize ?? 10,
+    statement_timeout: o.statementTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'sip-ops',
+    types,
+  });
+  // An idle client whose backend goes away emits 'error' on the pool; unhandled it would end the process.
+  pool.on('error', (err) => o.onIdleError?.(err));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: retryingPool(pool, o.retry ?? DEFAULT_RETRY) }) });
+  return {
+    db,
+    async recordable() {
+      try {
+        await sql`select 1`.execute(db);
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, reason: `the PostgreSQL database does not answer (${(err as Error).message})` };
+      }
+    },
+  };
+}
+
+/** The URL without its password, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRepos, openStore } from '../../src/store';
+import { META_LAST_SCHEDULED } from '../../src/store/health-status-store';
+import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv } from '../support/app-harness';
+import { plainBindingForm, submitCreateForm } from '../support/binding-form';
+import { LiveKitEmulator } from '../support/livekit-emulator';
+import { createTestDatabase, postgresCasesRun } from '../support/postgres';
+import { SlackClient } from '../support/slack-request';
+import { SlackStandIn } from '../support/slack-standin';
+import { startProcess, waitForPort, type Child } from '../support/service-process';
+
+const SECOND_ADMIN = 'U0ADMIN2';
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Three service processes (replicas) on one PostgreSQL database, as a load balancer would see them. */
+(postgresCasesRun() ? describe : describe.skip)('three replicas on one PostgreSQL database', () => {
+  let slack: SlackStandIn;
+  let livekit: LiveKitEmulator;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+  let replicas: Child[] = [];
+  let bases: string[] = [];
+
+  beforeAll(async () => {
+    slack = await SlackStandIn.start();
+    livekit = await LiveKitEmulator.start();
+    db = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'sip-ops-replicas-'));
+    // The last scheduled summary was two days ago: every replica finds a missed one at start.
+    const seed = await openStore(db.url);
+    await createRepos(seed).meta.set(META_LAST_SCHEDULED, new Date(Date.now() - 2 * 86_400_000).toISOString());
+    await seed.close();
+    const env = harnessEnv(livekit, slack, dir, { DATABASE_URL: db.url, ADMIN_USER_IDS: `${ADMIN_USER},${SECOND_ADMIN}`, LOG_LEVEL: 'info' });
+    replicas = [0, 1, 2].map(() => startProcess(env));
+    const ports = await Promise.all(replicas.map((r) => waitForPort(r)));
+    bases = ports.map((p) => `http://127.0.0.1:${p}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const r of replicas) r.kill('SIGKILL');
+    await Promise.all(replicas.map((r) => r.exit));
+    await livekit?.stop();
+    await slack?.stop();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the summary missed while all were down is made up once, by one of the three', async () => {
+    // Each replica decided at start (before it listened) whether it makes the run up.
+    await until(() => slack.topLevel(OPS_CHANNEL).some((m) => JSON.stringify(m).includes('SIP health')), 'the make-up summary');
+    const store = await openStore(db.url);
+    try {
+      await until(async () => {
+        const row = await store.db.selectFrom('coordination_leases').select('done').where('key', 'like', 'slot:summary:make-up:%').executeTakeFirst();
+        return row?.done === 1;
+      }, 'the make-up slot marked served');
+    } finally {
+      await store.close();
+    }
+    const madeUp = replicas.filter((r) => r.stdout().includes('a scheduled run was missed while SIP Ops was down'));
+    expect(madeUp).toHaveLength(1);
+    expect(slack.topLevel(OPS_CHANNEL).filter((m) => JSON.stringify(m).includes('SIP health'))).toHaveLength(1);
+  });
+
+  it('two admins creating the same binding through two replicas: one change, one clear refusal', async () => {
+    livekit.setLatency(300); // the winning change is still running when the other submission asks
+    try {
+      const form = plainBindingForm({ name: 'acme-us' });
+      const [a, b] = await Promise.all([
+        submitCreateForm(new SlackClient(bases[0]!, TEST_SIGNING_SECRET), form, { user: ADMIN_USER }),
+        submitCreateForm(new SlackClient(bases[1]!, TEST_SIGNING_SECRET), form, { user: SECOND_ADMIN }),
+      ]);
+      const answers = [a, b].map((r) => JSON.stringify(r.body));
+      const refused = answers.filter((t) => t.includes('"response_action":"errors"'));
+      const accepted = answers.filter((t) => t.includes('"response_action":"clear"'));
+      expect(accepted).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      const winner = answers[0] === accepted[0] ? ADMIN_USER : SECOND_ADMIN;
+      expect(refused[0]).toContain(`A change to acme-us is in progress by @${winner}.`);
+      const store = await openStore(db.url);
+      try {
+        await until(async () => (await createRepos(store).bindings.get('acme-us')) !== undefined, 'the binding committed');
+        expect(await createRepos(store).bindings.count()).toBe(1);
+        expect((await createRepos(store).bindings.get('acme-us'))?.createdBy).toBe(winner);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      livekit.setLatency(0);
+    }
+  });
+});
