@@ -6,7 +6,7 @@
  * The wiring of: one health run (health-run.ts: LiveKit read once, each host and OPTIONS target
  * probed once by run-probes.ts, the pure checks), the runner that stores runs and never lets full
  * runs overlap (runner.ts, with the comparison in domain/health-run.ts and the statuses in
- * status-store.ts), posting summaries and alerts (delivery.ts), the Slack handlers
+ * store/health-status-store.ts), posting summaries and alerts (delivery.ts), the Slack handlers
  * (slack-handlers.ts), the Home tab (home.ts) and the schedule (schedule.ts).
  */
 import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';

@@ -1,7 +1,7 @@
-import { WebhookDedupe } from '../../src/features/inbound/dedupe';
-import { openStore, type Store } from '../../src/store';
-import { WebhookEventsRepo } from '../../src/store/webhook-events-repo';
-import { storeEngines } from '../support/postgres';
+import { WebhookDedupe } from '../../../../src/features/inbound/dedupe';
+import { openStore, type Store } from '../../../../src/store';
+import { WebhookEventsRepo } from '../../../../src/store/webhook-events-repo';
+import { storeEngines } from '../../../support/postgres';
 
 const ev = (id: string) => ({ id, event: 'participant_joined', roomName: 'room-1', payload: '{}' });
 

@@ -1,6 +1,6 @@
-import { coordinationFor, openStore, type Store } from '../../src/store';
-import { PacedNotifier, type SlackChat } from '../../src/slack/paced-notifier';
-import { createTestDatabase, postgresCasesRun } from '../support/postgres';
+import { coordinationFor, openStore, type Store } from '../../../src/store';
+import { PacedNotifier, type SlackChat } from '../../../src/slack/paced-notifier';
+import { createTestDatabase, postgresCasesRun } from '../../support/postgres';
 
 /** Two replicas' notifiers on one PostgreSQL database share a channel's one-call-per-interval budget. */
 (postgresCasesRun() ? describe : describe.skip)('paced notifiers of two replicas on PostgreSQL', () => {
