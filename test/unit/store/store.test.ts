@@ -200,8 +200,8 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
       let retries = 0;
       const store = await openStore({ engine: 'postgres', url: engine.current() as string, retry: { ...DEFAULT_RETRY, onRetry: () => (retries += 1) } });
       const events = new WebhookEventsRepo(store.db);
-      // A statement that is running when its backend is terminated.
-      const slow = sql<{ x: number }>`select 7 as x from pg_sleep(0.5)`.execute(store.db);
+      // A statement that is running when its backend is terminated (3 s: still running on a busy machine when the termination lands).
+      const slow = sql<{ x: number }>`select 7 as x from pg_sleep(3)`.execute(store.db);
       await waitFor(async () => (await activeQueries(store, 'pg_sleep')) > 0);
       const acked: string[] = [];
       const terminated = terminateBackends(engine.databaseName!());
