@@ -36,6 +36,10 @@ export function openPostgres(o: PostgresOptions): OpenedDatabase {
   });
   // An idle client whose backend goes away emits 'error' on the pool; unhandled it would end the process.
   pool.on('error', (err) => o.onIdleError?.(err));
+  // A client can also hear its backend's termination while checked out between queries or just after
+  // being released for destruction (the FATAL message arrives after the query already failed): every
+  // client keeps one listener for its whole life, so no such 'error' event is ever unheard.
+  pool.on('connect', (client) => client.on('error', (err) => o.onIdleError?.(err)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: retryingPool(pool, o.retry ?? DEFAULT_RETRY) }) });
   return {
     db,
