@@ -130,7 +130,12 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
 
   say(`@${ADMIN_USER} presses [Run again] on the summary.`);
   const before = summaries().length;
-  const res = await h.client.action({ actionId: 'health_run_again', value: 'all', channel: OPS_CHANNEL, messageTs: firstMsg.ts, user: ADMIN_USER, responseUrl: h.slack.responseUrl('demo-health-again') });
+  // The button's own value, as Slack sends it back (it names the run the summary was for).
+  const again = ((firstMsg.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>)
+    .flatMap((b) => b.elements ?? [])
+    .find((e) => e.action_id === 'health_run_again');
+  if (!again?.value) throw new Error('the summary has no Run again button');
+  const res = await h.client.action({ actionId: 'health_run_again', value: again.value, channel: OPS_CHANNEL, messageTs: firstMsg.ts, user: ADMIN_USER, responseUrl: h.slack.responseUrl('demo-health-again') });
   if (res.status !== 200) throw new Error(`Run again answered HTTP ${res.status}`);
   const second = await eventually(() => (summaries().length > before ? summaries().at(-1) : undefined), 8000, 'the new summary');
   const secondText = renderMessage(second.args);
