@@ -2,9 +2,9 @@
  * The floor for the ack benchmark: a Bolt app that only acknowledges, in its own process, with the
  * reply in ACK_TEXT (the bench passes the text SIP Ops answers, so both send the same bytes).
  */
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 
 async function main(): Promise<void> {
   const secret = process.env.SLACK_SIGNING_SECRET ?? '';
@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     await ack({ response_type: 'ephemeral', text: process.env.ACK_TEXT ?? 'ok' });
   });
   const server = (await app.start(0)) as unknown as Server;
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port, msg: 'bare bolt listening' })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ port: (server.address() as AddressInfo).port, msg: 'bare bolt listening' })}\n`,
+  );
   process.on('SIGTERM', () => {
     void app.stop().then(() => process.exit(0));
   });

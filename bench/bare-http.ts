@@ -13,6 +13,8 @@ const server = createServer((req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port, msg: 'bare http listening' })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ port: (server.address() as AddressInfo).port, msg: 'bare http listening' })}\n`,
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -25,7 +25,12 @@ interface Row {
   extraMb: number;
 }
 
-async function measure(run: string, renderer: ChartRenderer, trends: ReturnType<typeof fixtureTrends>, from: number): Promise<Row & { bytes: number }> {
+async function measure(
+  run: string,
+  renderer: ChartRenderer,
+  trends: ReturnType<typeof fixtureTrends>,
+  from: number,
+): Promise<Row & { bytes: number }> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
   const cpu0 = process.cpuUsage();
@@ -36,7 +41,14 @@ async function measure(run: string, renderer: ChartRenderer, trends: ReturnType<
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   if (!r.ok) throw new Error(`render failed: ${r.error.kind}: ${r.error.message}`);
-  return { run, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, workerMs: r.value.renderMs, extraMb: (peak - from) / MB, bytes: r.value.png.length };
+  return {
+    run,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    workerMs: r.value.renderMs,
+    extraMb: (peak - from) / MB,
+    bytes: r.value.png.length,
+  };
 }
 
 const IDLE_MS = 1000;
@@ -54,11 +66,23 @@ async function main(): Promise<void> {
     rows.push(cold);
     for (let i = 1; i <= RUNS; i++) rows.push(await measure(`warm ${i}`, renderer, trends, process.memoryUsage().rss));
     const idle = (process.memoryUsage().rss - base) / MB;
-    rows.push({ run: `idle warm worker, before the idle stop (RSS over base)`, wallMs: NaN, cpuMs: NaN, workerMs: NaN, extraMb: idle });
+    rows.push({
+      run: `idle warm worker, before the idle stop (RSS over base)`,
+      wallMs: NaN,
+      cpuMs: NaN,
+      workerMs: NaN,
+      extraMb: idle,
+    });
     while (renderer.workerRunning) await new Promise((r) => setTimeout(r, 50));
     // Let the terminated thread's memory go back to the OS before sampling.
     await new Promise((r) => setTimeout(r, 500));
-    rows.push({ run: `after ${IDLE_MS} ms idle: worker stopped (RSS over base)`, wallMs: NaN, cpuMs: NaN, workerMs: NaN, extraMb: (process.memoryUsage().rss - base) / MB });
+    rows.push({
+      run: `after ${IDLE_MS} ms idle: worker stopped (RSS over base)`,
+      wallMs: NaN,
+      cpuMs: NaN,
+      workerMs: NaN,
+      extraMb: (process.memoryUsage().rss - base) / MB,
+    });
     rows.push(await measure('cold again after the idle stop', renderer, trends, process.memoryUsage().rss));
   } finally {
     await renderer.close();
@@ -66,10 +90,13 @@ async function main(): Promise<void> {
   const warm = rows.filter((r) => r.run.startsWith('warm'));
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const fmt = (n: number, d = 0): string => (Number.isNaN(n) ? '' : n.toFixed(d));
-  console.log(`trend chart, 50 bindings × 30 days (lines: worst 6, health grid: worst 12), scale ${SCALE}, PNG ${bytes} bytes; load average ${loadavg()[0]!.toFixed(1)} on this machine`);
+  console.log(
+    `trend chart, 50 bindings × 30 days (lines: worst 6, health grid: worst 12), scale ${SCALE}, PNG ${bytes} bytes; load average ${loadavg()[0]!.toFixed(1)} on this machine`,
+  );
   console.log('| run | wall ms | CPU ms | in worker ms | peak extra RSS MB |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const r of rows) console.log(`| ${r.run} | ${fmt(r.wallMs)} | ${fmt(r.cpuMs)} | ${fmt(r.workerMs)} | ${fmt(r.extraMb, 1)} |`);
+  for (const r of rows)
+    console.log(`| ${r.run} | ${fmt(r.wallMs)} | ${fmt(r.cpuMs)} | ${fmt(r.workerMs)} | ${fmt(r.extraMb, 1)} |`);
   console.log(
     `warm median: ${median(warm.map((r) => r.wallMs)).toFixed(0)} ms wall, ${median(warm.map((r) => r.cpuMs)).toFixed(0)} ms CPU (target < 500 ms); ` +
       `warm peak extra RSS max ${Math.max(...warm.map((r) => r.extraMb)).toFixed(1)} MB, cold ${rows[0]!.extraMb.toFixed(1)} MB (target < 50 MB)`,

@@ -39,10 +39,20 @@ async function run(job: LoadJob): Promise<{ secs: number; lat: number[] }> {
   const agent = agentFor(job.base);
   const post = (r: LoadRequest) =>
     new Promise<number>((resolve, reject) => {
-      const req = request({ host: hostname, port, method: 'POST', path: job.path, agent, headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: job.path,
+          agent,
+          headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(r.body);
     });
@@ -67,7 +77,10 @@ lines.on('line', (line) => {
   const job = JSON.parse(line) as LoadJob;
   run(job).then(
     (r) => process.stdout.write(`${JSON.stringify({ id: job.id, ...r } satisfies LoadResult)}\n`),
-    (err: unknown) => process.stdout.write(`${JSON.stringify({ id: job.id, error: err instanceof Error ? err.message : String(err) } satisfies LoadResult)}\n`),
+    (err: unknown) =>
+      process.stdout.write(
+        `${JSON.stringify({ id: job.id, error: err instanceof Error ? err.message : String(err) } satisfies LoadResult)}\n`,
+      ),
   );
 });
 lines.on('close', () => {

@@ -4,23 +4,30 @@
  * `npm run bench -- ack webhooks` runs only those rows; BENCH_CPU_PROFILE_DIR=<dir> writes a CPU
  * profile of the service process (ack and webhook rows) there.
  */
-import pg from 'pg';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { LoadJob, LoadRequest, LoadResult } from './load-client';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, createRepos } from '../src/store';
-import { createSocket } from 'node:dgram';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { performHealthRun } from '../src/features/health/health-run';
 import { createOptionsProber } from '../src/sip/options-client';
+import { createRepos, openStore } from '../src/store';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  SUPPORT_CHANNEL,
+  TEST_SIGNING_SECRET,
+  harnessEnv,
+  startHarness,
+} from '../test/support/app-harness';
 import { bindingSpec, seedBinding } from '../test/support/fixtures';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, TEST_SIGNING_SECRET, harnessEnv, startHarness } from '../test/support/app-harness';
 import { LiveKitEmulator } from '../test/support/livekit-emulator';
 import { signWebhook } from '../test/support/livekit-webhook';
-import { SlackStandIn } from '../test/support/slack-standin';
 import { signSlackRequest, slashCommand } from '../test/support/slack-request';
+import { SlackStandIn } from '../test/support/slack-standin';
+import type { LoadJob, LoadRequest, LoadResult } from './load-client';
 import { benchSinch } from './sinch';
 
 const ROOT = join(__dirname, '..');
@@ -42,9 +49,17 @@ function pct(sorted: number[], p: number): number {
 let loader: { child: ChildProcess; waiting: Map<number, (r: LoadResult) => void>; seq: number } | undefined;
 
 /** Posts every request to `base + path` with `concurrency` in flight, from the load generator process. */
-async function postAll(base: string, path: string, batch: LoadRequest[], concurrency: number): Promise<{ secs: number; lat: number[] }> {
+async function postAll(
+  base: string,
+  path: string,
+  batch: LoadRequest[],
+  concurrency: number,
+): Promise<{ secs: number; lat: number[] }> {
   if (!loader) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const waiting = new Map<number, (r: LoadResult) => void>();
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const r = JSON.parse(line) as LoadResult;
@@ -79,7 +94,11 @@ interface Proc {
 
 /** Starts a node process and waits for its JSON log line carrying the port. */
 async function startProc(args: string[], env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const t0 = performance.now();
@@ -101,11 +120,22 @@ async function startProc(args: string[], env: Record<string, string>): Promise<P
 }
 
 /** The service (built dist) in its own process; the load comes from `bench/load-client.ts`, another one. */
-async function withServiceProcess<T>(fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+async function withServiceProcess<T>(
+  fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
-  const svc = await startProc([...(process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), 'dist/src/main.js'], { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info', ...env });
+  const svc = await startProc(
+    [
+      ...(process.env.BENCH_CPU_PROFILE_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
+        : []),
+      'dist/src/main.js',
+    ],
+    { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info', ...env },
+  );
   try {
     return await fn(svc, livekit);
   } finally {
@@ -120,9 +150,16 @@ async function benchAck(rows: Row[]): Promise<void> {
   await withServiceProcess(async (svc) => {
     // The floor acknowledges with the very text SIP Ops answers `/sip-setup help` with.
     const body = slashCommand({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
-    const res = await fetch(`${svc.base}/slack/events`, { method: 'POST', headers: signSlackRequest(TEST_SIGNING_SECRET, body), body });
+    const res = await fetch(`${svc.base}/slack/events`, {
+      method: 'POST',
+      headers: signSlackRequest(TEST_SIGNING_SECRET, body),
+      body,
+    });
     const { text } = (await res.json()) as { text: string };
-    const bare = await startProc([require.resolve('tsx/cli'), 'bench/bare-bolt.ts'], { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, ACK_TEXT: text });
+    const bare = await startProc([require.resolve('tsx/cli'), 'bench/bare-bolt.ts'], {
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      ACK_TEXT: text,
+    });
     try {
       // Warm-up (JIT, connection pools) of both, not counted.
       await hammerCommands(svc.base, 2000, 50);
@@ -137,9 +174,24 @@ async function benchAck(rows: Row[]): Promise<void> {
       app.sort((a, b) => a - b);
       floor.sort((a, b) => a - b);
       const [p50, p99, f50, f99] = [pct(app, 50), pct(app, 99), pct(floor, 50), pct(floor, 99)];
-      rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (SIP Ops)', value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 100 ms', ok: p99 < 100 });
-      rows.push({ measure: 'slash-command ack p50 / p99, 50 concurrent (bare Bolt floor, same reply text)', value: `${f50.toFixed(1)} / ${f99.toFixed(1)} ms`, target: '—', ok: undefined });
-      rows.push({ measure: 'ack latency ratio SIP Ops / floor (p50, p99)', value: `${(p50 / f50).toFixed(2)}× / ${(p99 / f99).toFixed(2)}×`, target: '≤ 1.25×', ok: p50 / f50 <= 1.25 && p99 / f99 <= 1.25 });
+      rows.push({
+        measure: 'slash-command ack p50 / p99, 50 concurrent (SIP Ops)',
+        value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`,
+        target: 'p99 < 100 ms',
+        ok: p99 < 100,
+      });
+      rows.push({
+        measure: 'slash-command ack p50 / p99, 50 concurrent (bare Bolt floor, same reply text)',
+        value: `${f50.toFixed(1)} / ${f99.toFixed(1)} ms`,
+        target: '—',
+        ok: undefined,
+      });
+      rows.push({
+        measure: 'ack latency ratio SIP Ops / floor (p50, p99)',
+        value: `${(p50 / f50).toFixed(2)}× / ${(p99 / f99).toFixed(2)}×`,
+        target: '≤ 1.25×',
+        ok: p50 / f50 <= 1.25 && p99 / f99 <= 1.25,
+      });
     } finally {
       await bare.stop();
     }
@@ -150,7 +202,11 @@ async function benchAck(rows: Row[]): Promise<void> {
  * `count` signed participant events shaped like calls: each room sees two participants join and then
  * leave. Rooms are interleaved, as deliveries of concurrent calls are; `tag` keeps IDs unique.
  */
-async function signedWebhooks(livekit: { apiKey: string; apiSecret: string }, tag: string, count: number): Promise<LoadRequest[]> {
+async function signedWebhooks(
+  livekit: { apiKey: string; apiSecret: string },
+  tag: string,
+  count: number,
+): Promise<LoadRequest[]> {
   const out: LoadRequest[] = [];
   const concurrentRooms = 100;
   for (let i = 0; i < count; i++) {
@@ -164,7 +220,13 @@ async function signedWebhooks(livekit: { apiKey: string; apiSecret: string }, ta
       room: { name: room, sid: `RM_${room}` },
       participant: { identity: `${room}-p${step % 2}`, sid: `PA_${room}-p${step % 2}`, kind: 'STANDARD' },
     });
-    out.push({ body, headers: { authorization: await signWebhook(body, livekit.apiKey, livekit.apiSecret), 'content-type': 'application/webhook+json' } });
+    out.push({
+      body,
+      headers: {
+        authorization: await signWebhook(body, livekit.apiKey, livekit.apiSecret),
+        'content-type': 'application/webhook+json',
+      },
+    });
   }
   return out;
 }
@@ -185,7 +247,12 @@ async function benchWebhooks(rows: Row[]): Promise<void> {
     const lk = { apiKey: 'bench', apiSecret: 'bench-secret-bench-secret' };
     await postAll(bare.base, '/livekit/webhook', await signedWebhooks(lk, 'floorwarm', warmup), 50);
     for (const concurrency of levels) {
-      const { secs, lat } = await postAll(bare.base, '/livekit/webhook', await signedWebhooks(lk, `floor${concurrency}_`, total), concurrency);
+      const { secs, lat } = await postAll(
+        bare.base,
+        '/livekit/webhook',
+        await signedWebhooks(lk, `floor${concurrency}_`, total),
+        concurrency,
+      );
       floor.set(concurrency, { rate: total / secs, p50: pct(lat, 50), p99: pct(lat, 99) });
     }
   } finally {
@@ -194,14 +261,34 @@ async function benchWebhooks(rows: Row[]): Promise<void> {
   await withServiceProcess(async (h, livekit) => {
     await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'warm', warmup), 50);
     for (const concurrency of levels) {
-      const { secs, lat } = await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, `c${concurrency}_`, total), concurrency);
+      const { secs, lat } = await postAll(
+        h.base,
+        '/livekit/webhook',
+        await signedWebhooks(livekit, `c${concurrency}_`, total),
+        concurrency,
+      );
       const rate = total / secs;
       const [p50, p99] = [pct(lat, 50), pct(lat, 99)];
       const f = floor.get(concurrency)!;
       const what = `${concurrency} in flight${concurrency === 10 ? ", LiveKit's default" : ''}`;
-      rows.push({ measure: `verified LiveKit webhooks/s (${total} after ${warmup} warm-up, ${what})`, value: `${rate.toFixed(0)}/s`, target: '≥ 1,500/s', ok: rate >= 1500 });
-      rows.push({ measure: `webhook latency p50 / p99 (${what})`, value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 50 ms', ok: p99 < 50 });
-      rows.push({ measure: `  floor: bare node:http server, same load (${what})`, value: `${f.rate.toFixed(0)}/s, ${f.p50.toFixed(1)} / ${f.p99.toFixed(1)} ms`, target: '—', ok: undefined });
+      rows.push({
+        measure: `verified LiveKit webhooks/s (${total} after ${warmup} warm-up, ${what})`,
+        value: `${rate.toFixed(0)}/s`,
+        target: '≥ 1,500/s',
+        ok: rate >= 1500,
+      });
+      rows.push({
+        measure: `webhook latency p50 / p99 (${what})`,
+        value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`,
+        target: 'p99 < 50 ms',
+        ok: p99 < 50,
+      });
+      rows.push({
+        measure: `  floor: bare node:http server, same load (${what})`,
+        value: `${f.rate.toFixed(0)}/s, ${f.p50.toFixed(1)} / ${f.p99.toFixed(1)} ms`,
+        target: '—',
+        ok: undefined,
+      });
     }
   });
 }
@@ -235,11 +322,26 @@ async function benchWebhooksPostgres(rows: Row[]): Promise<void> {
     await withServiceProcess(
       async (h, livekit) => {
         await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'pgwarm', warmup), 50);
-        const { secs, lat } = await postAll(h.base, '/livekit/webhook', await signedWebhooks(livekit, 'pg10_', total), concurrency);
+        const { secs, lat } = await postAll(
+          h.base,
+          '/livekit/webhook',
+          await signedWebhooks(livekit, 'pg10_', total),
+          concurrency,
+        );
         const rate = total / secs;
         const [p50, p99] = [pct(lat, 50), pct(lat, 99)];
-        rows.push({ measure: `verified LiveKit webhooks/s on PostgreSQL, one replica (${total}, ${concurrency} in flight)`, value: `${rate.toFixed(0)}/s`, target: "≥ half of SQLite's", ok: undefined });
-        rows.push({ measure: `webhook latency p50 / p99 on PostgreSQL, one replica (${concurrency} in flight)`, value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`, target: 'p99 < 50 ms', ok: p99 < 50 });
+        rows.push({
+          measure: `verified LiveKit webhooks/s on PostgreSQL, one replica (${total}, ${concurrency} in flight)`,
+          value: `${rate.toFixed(0)}/s`,
+          target: "≥ half of SQLite's",
+          ok: undefined,
+        });
+        rows.push({
+          measure: `webhook latency p50 / p99 on PostgreSQL, one replica (${concurrency} in flight)`,
+          value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`,
+          target: 'p99 < 50 ms',
+          ok: p99 < 50,
+        });
       },
       { DATABASE_URL: db.url },
     );
@@ -258,11 +360,19 @@ async function benchStartAndMemory(rows: Row[]): Promise<void> {
     const repos = createRepos(store);
     for (let i = 0; i < 1000; i++) {
       const n = String(i).padStart(4, '0');
-      await repos.bindings.insert(bindingSpec({ name: `bench-${n}`, dids: [`+1415600${n}`], callerId: `+1415600${n}` }), {}, 'UBENCH');
+      await repos.bindings.insert(
+        bindingSpec({ name: `bench-${n}`, dids: [`+1415600${n}`], callerId: `+1415600${n}` }),
+        {},
+        'UBENCH',
+      );
     }
     await store.close();
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     let port = 0;
@@ -283,8 +393,18 @@ async function benchStartAndMemory(rows: Row[]): Promise<void> {
     const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
-    rows.push({ measure: 'start → /readyz 200 (node dist, 1,000 bindings)', value: `${readyMs.toFixed(0)} ms`, target: '< 2,000 ms', ok: readyMs < 2000 });
-    rows.push({ measure: 'idle RSS with 1,000 bindings', value: `${rss.toFixed(1)} MB`, target: '< 150 MB', ok: rss < 150 });
+    rows.push({
+      measure: 'start → /readyz 200 (node dist, 1,000 bindings)',
+      value: `${readyMs.toFixed(0)} ms`,
+      target: '< 2,000 ms',
+      ok: readyMs < 2000,
+    });
+    rows.push({
+      measure: 'idle RSS with 1,000 bindings',
+      value: `${rss.toFixed(1)} MB`,
+      target: '< 150 MB',
+      ok: rss < 150,
+    });
   } finally {
     await livekit.stop();
     await slack.stop();
@@ -316,7 +436,11 @@ async function benchHealthRun(rows: Row[]): Promise<void> {
     for (const n of [10, 100, 1000]) {
       h.livekit.setLatency(0);
       for (; seeded < n; seeded++) {
-        await seedBinding(h.deps, { name: `bench-${seeded}`, trunkDomain: `t${seeded}.pstn.example`, livekitSipHost: 'sip.bench.example' });
+        await seedBinding(h.deps, {
+          name: `bench-${seeded}`,
+          trunkDomain: `t${seeded}.pstn.example`,
+          livekitSipHost: 'sip.bench.example',
+        });
       }
       h.livekit.setLatency(20);
       const r = await performHealthRun(h.deps, {
@@ -352,7 +476,8 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
     try {
       const channels = Array.from({ length: 10 }, (_, i) => `CBENCH${String(i).padStart(3, '0')}`);
       const bindings = [];
-      for (const ch of channels) bindings.push(await seedBinding(h.deps, { reportChannel: ch, agentName: 'bench-agent' }));
+      for (const ch of channels)
+        bindings.push(await seedBinding(h.deps, { reportChannel: ch, agentName: 'bench-agent' }));
       const chat = () => h.slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
       let n = 0;
       for (const durationMs of mode === 'compact' ? [200, 6000] : [6000]) {
@@ -361,7 +486,14 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
         for (const b of bindings) {
           for (let k = 0; k < 3; k++) {
             n += 1;
-            calls.push(h.livekit.simulateInboundCall({ from: `+1555020${String(n).padStart(4, '0')}`, to: b.dids[0]!, agent: { joinAfterMs: 300 }, durationMs }));
+            calls.push(
+              h.livekit.simulateInboundCall({
+                from: `+1555020${String(n).padStart(4, '0')}`,
+                to: b.dids[0]!,
+                agent: { joinAfterMs: 300 },
+                durationMs,
+              }),
+            );
           }
         }
         await Promise.all(calls);
@@ -381,7 +513,10 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
           ok: mode === 'compact' ? perCall <= 3 : undefined,
         });
         for (const ch of channels) {
-          const ts = chat().filter((c) => c.args.channel === ch).map((c) => c.at).sort((a, b) => a - b);
+          const ts = chat()
+            .filter((c) => c.args.channel === ch)
+            .map((c) => c.at)
+            .sort((a, b) => a - b);
           for (let i = 0; i < ts.length; i++) {
             if (i > 0) minGap = Math.min(minGap, ts[i]! - ts[i - 1]!);
             let j = i;
@@ -394,7 +529,12 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
       await h.stop();
     }
   }
-  rows.push({ measure: 'most Slack messages to one channel in any 1 s window (shortest gap)', value: `${maxPerSec} (${minGap} ms)`, target: '≤ 1', ok: maxPerSec <= 1 });
+  rows.push({
+    measure: 'most Slack messages to one channel in any 1 s window (shortest gap)',
+    value: `${maxPerSec} (${minGap} ms)`,
+    target: '≤ 1',
+    ok: maxPerSec <= 1,
+  });
 }
 
 /**
@@ -417,8 +557,17 @@ async function benchLoopback(rows: Row[]): Promise<void> {
     const n = 10;
     for (let i = 0; i < n; i++) {
       offset += 11 * 60_000;
-      const b = await seedBinding(h.deps, { name: `loop-${i}`, trunkDomain: `loop${i}.pstn.example`, agentName: 'bench-agent' });
-      const res = await h.client.command({ command: '/sip-test-call', text: `${b.name} loopback`, user_id: USER, channel_id: SUPPORT_CHANNEL });
+      const b = await seedBinding(h.deps, {
+        name: `loop-${i}`,
+        trunkDomain: `loop${i}.pstn.example`,
+        agentName: 'bench-agent',
+      });
+      const res = await h.client.command({
+        command: '/sip-test-call',
+        text: `${b.name} loopback`,
+        user_id: USER,
+        channel_id: SUPPORT_CHANNEL,
+      });
       if (res.status !== 200) throw new Error(`loopback command: HTTP ${res.status}`);
       const t0 = performance.now();
       let rec: Awaited<ReturnType<typeof h.deps.repos.calls.latest>>;
@@ -426,14 +575,20 @@ async function benchLoopback(rows: Row[]): Promise<void> {
         if (performance.now() - t0 > 20_000) throw new Error(`loopback ${b.name}: no record`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      if (rec.outcome !== 'passed') throw new Error(`loopback ${b.name}: ${rec.outcome} (${JSON.stringify(rec.detail)})`);
+      if (rec.outcome !== 'passed')
+        throw new Error(`loopback ${b.name}: ${rec.outcome} (${JSON.stringify(rec.detail)})`);
       const wall = Date.parse(rec.endedAt!) - Date.parse(rec.startedAt);
       if (i > 0) overheads.push(wall - carrierMs - agentMs);
     }
     overheads.sort((a, b) => a - b);
     const p50 = pct(overheads, 50);
     const max = overheads[overheads.length - 1]!;
-    rows.push({ measure: `bot overhead per loopback (wall − emulator delays ${carrierMs}+${agentMs} ms), p50 / max of ${overheads.length}`, value: `${p50.toFixed(0)} / ${max.toFixed(0)} ms`, target: '< 100 ms', ok: max < 100 });
+    rows.push({
+      measure: `bot overhead per loopback (wall − emulator delays ${carrierMs}+${agentMs} ms), p50 / max of ${overheads.length}`,
+      value: `${p50.toFixed(0)} / ${max.toFixed(0)} ms`,
+      target: '< 100 ms',
+      ok: max < 100,
+    });
   } finally {
     await h.stop();
   }
@@ -443,7 +598,8 @@ function printTable(rows: Row[]): void {
   const w0 = Math.max(...rows.map((r) => r.measure.length), 7);
   const w1 = Math.max(...rows.map((r) => r.value.length), 5);
   const w2 = Math.max(...rows.map((r) => r.target.length), 6);
-  const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c.padEnd(w2)} | ${d.padEnd(4)} |`;
+  const line = (a: string, b: string, c: string, d: string) =>
+    `| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c.padEnd(w2)} | ${d.padEnd(4)} |`;
   console.log(line('measure', 'value', 'target', 'met'));
   console.log(line('-'.repeat(w0), '-'.repeat(w1), '-'.repeat(w2), '----'));
   for (const r of rows) console.log(line(r.measure, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'));

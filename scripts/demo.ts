@@ -16,7 +16,7 @@ const FEATURE_STEPS: Array<{ file: string; title: string }> = [
   { file: 'sip-setup', title: 'Bindings: /sip-setup create, edit and delete' },
   { file: 'test-call', title: 'Test calls: /sip-test-call' },
   { file: 'inbound', title: 'Inbound calls: LiveKit webhooks become a thread per call' },
-  { file: 'loopback', title: 'Loopback: out through EST to the binding\'s own DID and back in to the agent' },
+  { file: 'loopback', title: "Loopback: out through EST to the binding's own DID and back in to the agent" },
 ];
 
 function loadSteps(last: Step[]): Step[] {
@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   say('No Slack or LiveKit credentials are used and nothing leaves this machine.\n');
   // The health step brings its own health feature (probes pointed at a local SIP peer).
   const health = await startHealthDemo();
-  const h = await startHarness({ env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }, features: health.features }).catch(async (err: unknown) => {
+  const h = await startHarness({
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    features: health.features,
+  }).catch(async (err: unknown) => {
     await health.stop();
     throw err;
   });
@@ -46,7 +49,14 @@ async function main(): Promise<void> {
     const steps = loadSteps([{ title: 'Health: checks and the daily summary', run: health.run }]);
     for (const [i, step] of steps.entries()) {
       say(`\n━━━ ${i + 1}. ${step.title} ━━━`);
-      await step.run(h, (line) => say(line.split('\n').map((l) => `  ${l}`).join('\n')));
+      await step.run(h, (line) =>
+        say(
+          line
+            .split('\n')
+            .map((l) => `  ${l}`)
+            .join('\n'),
+        ),
+      );
     }
   } catch (err) {
     failed = err;
@@ -55,7 +65,7 @@ async function main(): Promise<void> {
     await health.stop();
   }
   if (failed) {
-    console.error(`\nDemo FAILED: ${failed instanceof Error ? failed.stack ?? failed.message : String(failed)}`);
+    console.error(`\nDemo FAILED: ${failed instanceof Error ? (failed.stack ?? failed.message) : String(failed)}`);
     process.exit(1);
   }
   say(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s: every step behaved as expected.`);

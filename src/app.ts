@@ -1,20 +1,20 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import { WebClient } from '@slack/web-api';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppDeps, Feature, FeatureContext } from './features/feature';
 import { healthRoutes, readinessProbe } from './http/health-routes';
 import { livekitWebhookRoute, type WebhookSink } from './http/livekit-webhook-route';
 import { createHttpServer, type HttpRoute } from './http/server';
+import { screenSlackRequest } from './http/slack-gate';
 import { LiveKitWebhookVerifier } from './livekit/webhook';
 import { boltLogLevel, toBoltLogger } from './logger';
-import type { AppDeps, Feature, FeatureContext } from './features/feature';
+import { isChannelAccess } from './slack/errors';
+import { SlackListeners } from './slack/listeners';
+import { chatOf, PacedNotifier } from './slack/paced-notifier';
 import { helpSubcommand } from './slack/subcommand-help';
 import { SetupCommandRouter } from './slack/subcommand-router';
-import { SlackListeners } from './slack/listeners';
-import { isChannelAccess } from './slack/errors';
-import { chatOf, PacedNotifier } from './slack/paced-notifier';
-import { screenSlackRequest } from './http/slack-gate';
 
 export interface SipOpsApp {
   bolt: App;
@@ -45,7 +45,11 @@ export function createSipOpsApp(deps: AppDeps, features: Feature[]): SipOpsApp {
   const signingSecret = config.slack.signingSecret ?? '';
   if (!socketMode && !signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
   const receiver: Receiver & { requestListener?: HTTPReceiver['requestListener'] } = socketMode
-    ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, logLevel: boltLogLevel(config.logLevel) })
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken!,
+        logger: boltLogger,
+        logLevel: boltLogLevel(config.logLevel),
+      })
     : new HTTPReceiver({
         signingSecret,
         logger: boltLogger,
@@ -197,7 +201,9 @@ function pacedNotifier(deps: AppDeps, client: WebClient): PacedNotifier {
     onFailure: ({ method, channel, error, failure }) =>
       logger.warn(
         { method, channel, error },
-        isChannelAccess(failure) ? 'cannot post in the channel: invite the SIP Ops bot to it' : 'a Slack call of a channel notification failed',
+        isChannelAccess(failure)
+          ? 'cannot post in the channel: invite the SIP Ops bot to it'
+          : 'a Slack call of a channel notification failed',
       ),
   });
 }

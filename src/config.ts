@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
-import { parseSecretKey, type SecretKey } from './secrets/secret-box';
+import { z } from 'zod';
 import { placeholderSecretProblems } from './placeholder-secrets';
+import { parseSecretKey, type SecretKey } from './secrets/secret-box';
 
 /**
  * The environment contract (DESIGN.md "Interface contract"), validated once at start-up.
@@ -73,7 +73,10 @@ const secretKey = z.string().transform((s, ctx) => {
 });
 
 const signingSecret = z
-  .string({ error: 'required in HTTP mode: the signing secret from the Slack app\'s Basic Information page (Socket Mode, with SLACK_APP_TOKEN, does not need it)' })
+  .string({
+    error:
+      "required in HTTP mode: the signing secret from the Slack app's Basic Information page (Socket Mode, with SLACK_APP_TOKEN, does not need it)",
+  })
   .min(8, { error: 'expected the signing secret from the Slack app (at least 8 characters)' });
 
 const EnvSchema = z.object({
@@ -97,7 +100,8 @@ const EnvSchema = z.object({
     .string()
     .default('sqlite:./data/sip-ops.db')
     .refine((s) => /^sqlite:.+/.test(s) || isPostgresUrl(s), {
-      error: 'expected sqlite:<path to a database file> (e.g. sqlite:./data/sip-ops.db) or postgres://user@host:5432/db',
+      error:
+        'expected sqlite:<path to a database file> (e.g. sqlite:./data/sip-ops.db) or postgres://user@host:5432/db',
     }),
   DATABASE_POOL_SIZE: z.coerce
     .number({ error: 'expected a number of connections, e.g. 10' })
@@ -138,7 +142,10 @@ const EnvSchema = z.object({
     .min(1, { error: 'expected 1 to 90 days' })
     .max(90, { error: 'expected 1 to 90 days' })
     .default(7),
-  EXPORT_TOKEN: z.string().min(16, { error: 'expected at least 16 characters (a random bearer token for GET /export/calls.csv)' }).optional(),
+  EXPORT_TOKEN: z
+    .string()
+    .min(16, { error: 'expected at least 16 characters (a random bearer token for GET /export/calls.csv)' })
+    .optional(),
   ADMIN_USER_IDS: csv('Slack user IDs (U…)', slackUserId),
   TEST_CALL_CHANNEL_IDS: csv('Slack channel IDs (C…)', slackChannelId),
   TEST_CALL_USER_IDS: z
@@ -149,7 +156,10 @@ const EnvSchema = z.object({
       const parts = s.split(/[,\s]+/).filter((p) => p.length > 0);
       for (const p of parts) {
         if (!slackUserId.safeParse(p).success) {
-          ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of Slack user IDs (U…); "${p}" is not one` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected a comma-separated list of Slack user IDs (U…); "${p}" is not one`,
+          });
           return z.NEVER;
         }
       }
@@ -230,7 +240,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   // Socket Mode (SLACK_APP_TOKEN) receives over a WebSocket the app opened itself: nothing to verify a signature on.
-  const schema = cleaned.SLACK_APP_TOKEN ? EnvSchema.extend({ SLACK_SIGNING_SECRET: signingSecret.optional() }) : EnvSchema;
+  const schema = cleaned.SLACK_APP_TOKEN
+    ? EnvSchema.extend({ SLACK_SIGNING_SECRET: signingSecret.optional() })
+    : EnvSchema;
   const parsed = schema.safeParse(cleaned);
   const placeholders = placeholderSecretProblems(cleaned);
   if (!parsed.success) {
@@ -243,7 +255,10 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (placeholders.length) return { ok: false, problems: placeholders };
   const e = parsed.data;
   if (e.SECRETS_KEY_PREVIOUS && !e.SECRETS_KEY) {
-    return { ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] };
+    return {
+      ok: false,
+      problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'],
+    };
   }
   const missingSinch = SINCH_KEY_VARIABLES.filter((k) => e[k] === undefined);
   if (missingSinch.length > 0 && missingSinch.length < SINCH_KEY_VARIABLES.length) {
@@ -264,12 +279,22 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     database: isPostgresUrl(e.DATABASE_URL)
-      ? { engine: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }
+      ? {
+          engine: 'postgres',
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+        }
       : { engine: 'sqlite', path: e.DATABASE_URL.replace(/^sqlite:/, '') },
     port: e.PORT,
     ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
-    summary: { cron: e.SUMMARY_CRON, timezone: e.SUMMARY_TZ, ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}), trendDays: e.SUMMARY_TREND_DAYS },
+    summary: {
+      cron: e.SUMMARY_CRON,
+      timezone: e.SUMMARY_TZ,
+      ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}),
+      trendDays: e.SUMMARY_TREND_DAYS,
+    },
     ...(e.EXPORT_TOKEN ? { exportToken: e.EXPORT_TOKEN } : {}),
     adminUserIds: e.ADMIN_USER_IDS,
     testCall: {

@@ -46,7 +46,10 @@ export class InflightWork {
     const deadline = Date.now() + timeoutMs;
     while (this.tasks.size > 0 && Date.now() < deadline) {
       const left = deadline - Date.now();
-      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.promise)), sleep(Math.min(left, 250), { unref: true })]);
+      await Promise.race([
+        Promise.all([...this.tasks.values()].map((t) => t.promise)),
+        sleep(Math.min(left, 250), { unref: true }),
+      ]);
     }
     if (this.tasks.size > 0) {
       for (const hook of this.abortHooks) {

@@ -1,5 +1,5 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Paths pino censors wherever they appear in a log object. Secrets must never reach
@@ -76,10 +76,9 @@ export function createLogger(opts: LoggerOptions): Logger {
     formatters: secrets.length
       ? {
           log(obj) {
-            return JSON.parse(scrub(JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))) as Record<
-              string,
-              unknown
-            >;
+            return JSON.parse(
+              scrub(JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))),
+            ) as Record<string, unknown>;
           },
         }
       : {},
@@ -87,7 +86,10 @@ export function createLogger(opts: LoggerOptions): Logger {
   if (opts.destination) return pino(base, opts.destination);
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
+    });
   }
   return pino(base);
 }

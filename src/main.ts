@@ -1,20 +1,20 @@
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { createSipOpsApp, type SipOpsApp } from './app';
-import type { AppDeps, Feature } from './features/feature';
+import { ChartRenderer } from './charts';
 import { clockWithTime, systemClock, type Clock } from './clock';
 import { loadConfig, type Config } from './config';
-import { ChartRenderer } from './charts';
 import { buildFeatures } from './features';
+import type { AppDeps, Feature } from './features/feature';
 import { InflightWork } from './inflight';
 import { SdkLiveKitGateway } from './livekit/gateway';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
-import { SecretsAtRest } from './secrets/at-rest';
-import { classifySlackError, isSlackAnswer } from './slack/errors';
-import { createSinchClient, type SinchClientOptions } from './sinch/client';
 import { emptyAccessWarnings } from './placeholder-secrets';
 import { installLastResort } from './process-guard';
+import { SecretsAtRest } from './secrets/at-rest';
+import { createSinchClient, type SinchClientOptions } from './sinch/client';
+import { classifySlackError, isSlackAnswer } from './slack/errors';
 import { createRepos, openStore, type Repos, type Store } from './store';
 import { describeTarget } from './store/db';
 
@@ -45,7 +45,10 @@ async function slackIdentity(config: Config): Promise<{ botUserId: string; botId
     if (err instanceof StartupError) throw err;
     const failure = classifySlackError(err);
     const code = isSlackAnswer(failure) ? failure.code : undefined;
-    if (code) throw new StartupError(`SLACK_BOT_TOKEN was rejected by Slack (${code}); reinstall the app and copy the Bot User OAuth Token`);
+    if (code)
+      throw new StartupError(
+        `SLACK_BOT_TOKEN was rejected by Slack (${code}); reinstall the app and copy the Bot User OAuth Token`,
+      );
     throw new StartupError(
       `cannot reach the Slack Web API${config.slack.apiUrl ? ` at SLACK_API_URL=${config.slack.apiUrl}` : ''}: ${(err as Error).message}`,
     );
@@ -79,18 +82,33 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
-    secrets: [config.slack.botToken, config.slack.signingSecret ?? '', config.livekit.apiSecret, config.slack.appToken ?? '', env.SECRETS_KEY ?? '', env.SECRETS_KEY_PREVIOUS ?? '', config.sinch.credentials?.keySecret ?? '', config.exportToken ?? ''],
+    secrets: [
+      config.slack.botToken,
+      config.slack.signingSecret ?? '',
+      config.livekit.apiSecret,
+      config.slack.appToken ?? '',
+      env.SECRETS_KEY ?? '',
+      env.SECRETS_KEY_PREVIOUS ?? '',
+      config.sinch.credentials?.keySecret ?? '',
+      config.exportToken ?? '',
+    ],
   });
   let store: Store;
   try {
     const db = config.database;
     store = await openStore(
       db.engine === 'postgres'
-        ? { ...db, onIdleError: (err) => logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects') }
+        ? {
+            ...db,
+            onIdleError: (err) =>
+              logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects'),
+          }
         : db,
     );
   } catch (err) {
-    throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`);
+    throw new StartupError(
+      `cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`,
+    );
   }
   const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
   try {
@@ -121,7 +139,13 @@ export async function startService(env: Record<string, string | undefined>, opts
         ? {
             sinch: createSinchClient(
               { ...config.sinch, credentials: config.sinch.credentials },
-              { ...opts.sinch, onExchange: (e) => { metrics.observeSinch(e); opts.sinch?.onExchange?.(e); } },
+              {
+                ...opts.sinch,
+                onExchange: (e) => {
+                  metrics.observeSinch(e);
+                  opts.sinch?.onExchange?.(e);
+                },
+              },
             ).gateway,
           }
         : {}),
@@ -169,7 +193,9 @@ export async function startService(env: Record<string, string | undefined>, opts
 /** Secrets at rest: stored digest passwords sealed with SECRETS_KEY (after a rotation, from SECRETS_KEY_PREVIOUS). */
 async function resealSecrets(bindings: Repos['bindings'], logger: Logger, config: Config): Promise<void> {
   if (!config.secretsKey) {
-    logger.warn('SECRETS_KEY is not set: bindings with digest authentication cannot be created or changed (see README "Secrets at rest")');
+    logger.warn(
+      'SECRETS_KEY is not set: bindings with digest authentication cannot be created or changed (see README "Secrets at rest")',
+    );
     return;
   }
   const n = await bindings.resealSecrets();
@@ -181,7 +207,8 @@ export async function main(): Promise<void> {
   try {
     running = await startService(process.env);
   } catch (err) {
-    const msg = err instanceof StartupError ? err.message : `unexpected start-up failure: ${(err as Error).stack ?? String(err)}`;
+    const msg =
+      err instanceof StartupError ? err.message : `unexpected start-up failure: ${(err as Error).stack ?? String(err)}`;
     console.error(`SIP Ops cannot start: ${msg}`);
     process.exit(1);
   }

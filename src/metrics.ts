@@ -82,7 +82,10 @@ export class Metrics {
   }
 
   observeSinch(e: { operation: string; status?: number; failure?: string }): void {
-    this.sinchCalls.inc({ operation: e.operation, outcome: e.status !== undefined ? String(e.status) : (e.failure ?? 'unknown') });
+    this.sinchCalls.inc({
+      operation: e.operation,
+      outcome: e.status !== undefined ? String(e.status) : (e.failure ?? 'unknown'),
+    });
   }
 
   observeLiveKit(method: string, ms: number, failure?: LiveKitFailure): void {

@@ -23,10 +23,16 @@ export function placeholderSecretProblems(env: Record<string, string | undefined
 }
 
 /** Settings that, left empty, close a feature to everyone: worth a warning at start, not a refusal. */
-export function emptyAccessWarnings(c: { adminUserIds: string[]; testCall: { channelIds: string[]; allowedPrefixes: string[] } }): string[] {
+export function emptyAccessWarnings(c: {
+  adminUserIds: string[];
+  testCall: { channelIds: string[]; allowedPrefixes: string[] };
+}): string[] {
   const out: string[] = [];
-  if (c.adminUserIds.length === 0) out.push('ADMIN_USER_IDS is empty: nobody can create, change, import or delete bindings');
-  if (c.testCall.channelIds.length === 0) out.push('TEST_CALL_CHANNEL_IDS is empty: /sip-test-call is closed in every channel');
-  if (c.testCall.allowedPrefixes.length === 0) out.push('TEST_CALL_ALLOWED_PREFIXES is empty: test calls cannot dial any number');
+  if (c.adminUserIds.length === 0)
+    out.push('ADMIN_USER_IDS is empty: nobody can create, change, import or delete bindings');
+  if (c.testCall.channelIds.length === 0)
+    out.push('TEST_CALL_CHANNEL_IDS is empty: /sip-test-call is closed in every channel');
+  if (c.testCall.allowedPrefixes.length === 0)
+    out.push('TEST_CALL_ALLOWED_PREFIXES is empty: test calls cannot dial any number');
   return out;
 }

@@ -8,7 +8,14 @@ export type FaultAction = 'keep-serving' | 'restart';
  * serving. A thrown exception unwound a stack midway (a transaction, a lock, a stream) and the process
  * state is unknown, unless it is a network error on one socket: those only end that connection.
  */
-const SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+const SOCKET_ERRORS = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_STREAM_DESTROYED',
+]);
 
 export function faultAction(origin: 'uncaughtException' | 'unhandledRejection', err: unknown): FaultAction {
   if (origin === 'unhandledRejection') return 'keep-serving';

@@ -14,7 +14,12 @@ export async function run(h: Harness, say: (line: string) => void): Promise<void
 
   say('');
   say(`@${ADMIN_USER} in #${OPS_CHANNEL} types: /sip-setup help`);
-  const res = await h.client.command({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+  const res = await h.client.command({
+    command: '/sip-setup',
+    text: 'help',
+    user_id: ADMIN_USER,
+    channel_id: OPS_CHANNEL,
+  });
   if (res.status !== 200) throw new Error(`/sip-setup help answered HTTP ${res.status}`);
   const body = res.body as { text?: string; response_type?: string };
   if (!body.text?.includes('/sip-setup')) throw new Error('help text missing');

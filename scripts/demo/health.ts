@@ -13,8 +13,8 @@ import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppDeps, Feature } from '../../src/features/feature';
 import { buildFeatures, summaryChartOption } from '../../src/features';
+import type { AppDeps, Feature } from '../../src/features/feature';
 import { healthFeature, type HealthFeature } from '../../src/features/health';
 import type { Harness } from '../../test/support/app-harness';
 import { ADMIN_USER, OPS_CHANNEL, eventually } from '../../test/support/app-harness';
@@ -71,13 +71,34 @@ async function seedHistory(h: Harness, names: readonly string[]): Promise<void> 
       for (let k = 0; k < 6 + i * 2; k++) {
         const reached = i === 0 ? k % 7 !== 6 : k < 6 + i * 2 - Math.ceil((7 - d) / 2);
         const at = new Date(day - k * 900_000).toISOString();
-        await h.deps.repos.calls.insert({ id: `demo-in-${name}-${d}-${k}`, direction: 'inbound', bindingName: name, caller: `+1415555${String(1000 + k).slice(-4)}`, startedAt: at, agentJoined: reached, setupMs: reached ? 900 + ((k * 337 + d * 101) % 1800) * (1 + i) : null, outcome: reached ? 'completed' : 'no-agent' });
+        await h.deps.repos.calls.insert({
+          id: `demo-in-${name}-${d}-${k}`,
+          direction: 'inbound',
+          bindingName: name,
+          caller: `+1415555${String(1000 + k).slice(-4)}`,
+          startedAt: at,
+          agentJoined: reached,
+          setupMs: reached ? 900 + ((k * 337 + d * 101) % 1800) * (1 + i) : null,
+          outcome: reached ? 'completed' : 'no-agent',
+        });
       }
-      await h.deps.repos.calls.insert({ id: `demo-test-${name}-${d}`, direction: 'test', bindingName: name, callee: '+14155550100', actor: ADMIN_USER, startedAt: new Date(day - 3_600_000).toISOString(), outcome: i === 1 && d <= 2 ? 'failed' : 'answered' });
+      await h.deps.repos.calls.insert({
+        id: `demo-test-${name}-${d}`,
+        direction: 'test',
+        bindingName: name,
+        callee: '+14155550100',
+        actor: ADMIN_USER,
+        startedAt: new Date(day - 3_600_000).toISOString(),
+        outcome: i === 1 && d <= 2 ? 'failed' : 'answered',
+      });
     }
     const id = `demo-run-${d}`;
     await h.deps.repos.healthRuns.start(id, 'schedule', new Date(day - 60_000));
-    await h.deps.repos.healthRuns.finish(id, { scope: 'all', bindings: names.map((name, i) => ({ name, status: i === 1 && d === 2 ? 'warn' : 'pass' })) }, new Date(day));
+    await h.deps.repos.healthRuns.finish(
+      id,
+      { scope: 'all', bindings: names.map((name, i) => ({ name, status: i === 1 && d === 2 ? 'warn' : 'pass' })) },
+      new Date(day),
+    );
   }
 }
 
@@ -85,12 +106,22 @@ async function seedHistory(h: Harness, names: readonly string[]): Promise<void> 
 async function saveSummaryChart(h: Harness, say: (line: string) => void, summaryTs: string): Promise<number> {
   const started = Date.now();
   // A cold chart worker loads ECharts first (through tsx in the demo): allow for it.
-  const file = await eventually(() => h.slack.files.all().find((f) => f.completed && f.share?.channel === OPS_CHANNEL && f.share.threadTs === summaryTs), 120_000, 'the trend chart in the thread');
-  if (!file.bytes || file.bytes.subarray(1, 4).toString('latin1') !== 'PNG') throw new Error('the uploaded chart is not a PNG');
+  const file = await eventually(
+    () =>
+      h.slack.files
+        .all()
+        .find((f) => f.completed && f.share?.channel === OPS_CHANNEL && f.share.threadTs === summaryTs),
+    120_000,
+    'the trend chart in the thread',
+  );
+  if (!file.bytes || file.bytes.subarray(1, 4).toString('latin1') !== 'PNG')
+    throw new Error('the uploaded chart is not a PNG');
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-demo-'));
   const path = join(dir, file.filename);
   writeFileSync(path, file.bytes);
-  say(`  ↳ in the thread: 📎 ${file.title ?? file.filename} (${file.bytes.readUInt32BE(16)}×${file.bytes.readUInt32BE(20)} PNG, ${Math.round(file.bytes.length / 1024)} KB, files.getUploadURLExternal → upload → files.completeUploadExternal)`);
+  say(
+    `  ↳ in the thread: 📎 ${file.title ?? file.filename} (${file.bytes.readUInt32BE(16)}×${file.bytes.readUInt32BE(20)} PNG, ${Math.round(file.bytes.length / 1024)} KB, files.getUploadURLExternal → upload → files.completeUploadExternal)`,
+  );
   say(`    The chart PNG was written to ${path}`);
   return Date.now() - started;
 }
@@ -99,12 +130,29 @@ function expectText(text: string, wanted: string, where: string): void {
   if (!text.includes(wanted)) throw new Error(`${where} does not contain "${wanted}":\n${text}`);
 }
 
-async function runHealthStep(h: Harness, say: (line: string) => void, health: HealthFeature, peerPort: number): Promise<void> {
+async function runHealthStep(
+  h: Harness,
+  say: (line: string) => void,
+  health: HealthFeature,
+  peerPort: number,
+): Promise<void> {
   const started = Date.now();
   say(`(No network here: every host resolves to 127.0.0.1 and SIP OPTIONS go to a local SIP peer on UDP ${peerPort}.)`);
-  const clinic = await seedBinding(h.deps, { name: 'clinic-main', trunkDomain: 'clinic.pstn.sinch.com', livekitSipHost: 'sip.clinic.example', reportChannel: CLINIC_CHANNEL });
-  const shop = await seedBinding(h.deps, { name: 'shop-line', trunkDomain: 'shop.pstn.sinch.com', livekitSipHost: 'sip.shop.example', reportChannel: SHOP_CHANNEL });
-  say(`Bindings ${clinic.name} (reports in #${CLINIC_CHANNEL}) and ${shop.name} (reports in #${SHOP_CHANNEL}) are in place.`);
+  const clinic = await seedBinding(h.deps, {
+    name: 'clinic-main',
+    trunkDomain: 'clinic.pstn.sinch.com',
+    livekitSipHost: 'sip.clinic.example',
+    reportChannel: CLINIC_CHANNEL,
+  });
+  const shop = await seedBinding(h.deps, {
+    name: 'shop-line',
+    trunkDomain: 'shop.pstn.sinch.com',
+    livekitSipHost: 'sip.shop.example',
+    reportChannel: SHOP_CHANNEL,
+  });
+  say(
+    `Bindings ${clinic.name} (reports in #${CLINIC_CHANNEL}) and ${shop.name} (reports in #${SHOP_CHANNEL}) are in place.`,
+  );
   await seedHistory(h, [clinic.name, shop.name]);
   say('A week of call records and daily health runs is already stored (for the trend chart).');
 
@@ -118,7 +166,12 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   const firstMsg = summaries().at(-1);
   if (!firstMsg) throw new Error('no summary was posted');
   const firstText = renderMessage(firstMsg.args);
-  show(say, `#${OPS_CHANNEL} · sip-ops (LiveKit read with ${first.livekitCalls} list calls, ${first.result.optionsProbes} OPTIONS probes, ${first.wallMs} ms):`, firstText, 12);
+  show(
+    say,
+    `#${OPS_CHANNEL} · sip-ops (LiveKit read with ${first.livekitCalls} list calls, ${first.result.optionsProbes} OPTIONS probes, ${first.wallMs} ms):`,
+    firstText,
+    12,
+  );
   expectText(firstText, '✅ clinic-main', 'the first summary');
   expectText(firstText, '✅ shop-line', 'the first summary');
   const chartMs = firstMs + (await saveSummaryChart(h, say, firstMsg.ts));
@@ -131,13 +184,26 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   say(`@${ADMIN_USER} presses [Run again] on the summary.`);
   const before = summaries().length;
   // The button's own value, as Slack sends it back (it names the run the summary was for).
-  const again = ((firstMsg.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>)
+  const again = (
+    (firstMsg.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>
+  )
     .flatMap((b) => b.elements ?? [])
     .find((e) => e.action_id === 'health_run_again');
   if (!again?.value) throw new Error('the summary has no Run again button');
-  const res = await h.client.action({ actionId: 'health_run_again', value: again.value, channel: OPS_CHANNEL, messageTs: firstMsg.ts, user: ADMIN_USER, responseUrl: h.slack.responseUrl('demo-health-again') });
+  const res = await h.client.action({
+    actionId: 'health_run_again',
+    value: again.value,
+    channel: OPS_CHANNEL,
+    messageTs: firstMsg.ts,
+    user: ADMIN_USER,
+    responseUrl: h.slack.responseUrl('demo-health-again'),
+  });
   if (res.status !== 200) throw new Error(`Run again answered HTTP ${res.status}`);
-  const second = await eventually(() => (summaries().length > before ? summaries().at(-1) : undefined), 8000, 'the new summary');
+  const second = await eventually(
+    () => (summaries().length > before ? summaries().at(-1) : undefined),
+    8000,
+    'the new summary',
+  );
   const secondText = renderMessage(second.args);
   say('');
   show(say, `#${OPS_CHANNEL} · sip-ops:`, secondText, 14);
@@ -161,15 +227,24 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   say('');
   show(say, `#${SHOP_CHANNEL} (shop-line's report channel) · sip-ops, at once:`, alertText);
   expectText(alertText, 'is failing', 'the alert');
-  if (h.slack.messages(CLINIC_CHANNEL).length > 0) throw new Error('clinic-main did not change but its channel got an alert');
+  if (h.slack.messages(CLINIC_CHANNEL).length > 0)
+    throw new Error('clinic-main did not change but its channel got an alert');
 
   say('');
   say(`@${ADMIN_USER} types: /sip-setup check shop-line`);
-  const ack = await h.client.command({ command: '/sip-setup', text: 'check shop-line', user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'demo-health-check' });
+  const ack = await h.client.command({
+    command: '/sip-setup',
+    text: 'check shop-line',
+    user_id: ADMIN_USER,
+    channel_id: OPS_CHANNEL,
+    response_id: 'demo-health-check',
+  });
   const ackText = (ack.body as { text?: string }).text ?? '';
   say(`  (only visible to you, at once) ${ackText}`);
   expectText(ackText, 'Running checks for', 'the ack');
-  const [answer] = (await h.slack.waitForResponseUrlPost('demo-health-check', 1, 8000)) as Array<{ blocks?: unknown[] }>;
+  const [answer] = (await h.slack.waitForResponseUrlPost('demo-health-check', 1, 8000)) as Array<{
+    blocks?: unknown[];
+  }>;
   const answerText = renderBlocks(answer?.blocks);
   show(say, '  then, replacing it:', answerText, 6);
   expectText(answerText, 'shop-line: fail', 'the /sip-setup check answer');
@@ -177,7 +252,9 @@ async function runHealthStep(h: Harness, say: (line: string) => void, health: He
   // The first summary with its chart (worker start included) is timed on its own.
   const elapsed = Date.now() - started - chartMs;
   say('');
-  say(`Health step took ${(elapsed / 1000).toFixed(1)} s, plus ${(chartMs / 1000).toFixed(1)} s for the first summary with its chart (chart worker started).`);
+  say(
+    `Health step took ${(elapsed / 1000).toFixed(1)} s, plus ${(chartMs / 1000).toFixed(1)} s for the first summary with its chart (chart worker started).`,
+  );
   if (elapsed > 10_000) throw new Error(`the health step took ${elapsed} ms`);
 }
 

@@ -48,12 +48,24 @@ export async function run(h: Harness, say: (line: string) => void): Promise<void
       agentName: 'inbound-agent',
       reportChannel: CALLS_CHANNEL,
     });
-    say(`Bindings ${answered.name} (DID ${answered.dids[0]}) and ${unanswered.name} (DID ${unanswered.dids[0]}) dispatch agent "inbound-agent"; calls are reported in #${CALLS_CHANNEL}.`);
+    say(
+      `Bindings ${answered.name} (DID ${answered.dids[0]}) and ${unanswered.name} (DID ${unanswered.dids[0]}) dispatch agent "inbound-agent"; calls are reported in #${CALLS_CHANNEL}.`,
+    );
     say('LiveKit posts signed webhooks for two inbound calls: one the agent answers after 0.3 s,');
     say('one where no agent ever joins (the watchdog waits AGENT_JOIN_TIMEOUT_SEC=1 s).');
     const [a, b] = await Promise.all([
-      h.livekit.simulateInboundCall({ from: '+15550142', to: answered.dids[0]!, agent: { joinAfterMs: 300 }, durationMs: 600 }),
-      quick.livekit.simulateInboundCall({ from: '+15550143', to: unanswered.dids[0]!, agent: 'none', durationMs: 1500 }),
+      h.livekit.simulateInboundCall({
+        from: '+15550142',
+        to: answered.dids[0]!,
+        agent: { joinAfterMs: 300 },
+        durationMs: 600,
+      }),
+      quick.livekit.simulateInboundCall({
+        from: '+15550143',
+        to: unanswered.dids[0]!,
+        agent: 'none',
+        durationMs: 1500,
+      }),
     ]);
     if (!a.routed || !b.routed) throw new Error('the emulator did not route the demo calls');
     say(`Webhooks of the first call: ${a.events.map((e) => e.event).join(' → ')}`);
@@ -65,19 +77,29 @@ export async function run(h: Harness, say: (line: string) => void): Promise<void
     say('');
     for (const l of second) say(`  ${l}`);
 
-    const slackCalls = h.slack.calls.filter((c) => c.method.startsWith('chat.') && c.args.channel === CALLS_CHANNEL).length;
+    const slackCalls = h.slack.calls.filter(
+      (c) => c.method.startsWith('chat.') && c.args.channel === CALLS_CHANNEL,
+    ).length;
     say('');
-    say(`Slack calls for the first call: ${slackCalls} (parent, one coalesced thread reply, final parent update; paced ≤ 1/s per channel).`);
+    say(
+      `Slack calls for the first call: ${slackCalls} (parent, one coalesced thread reply, final parent update; paced ≤ 1/s per channel).`,
+    );
     const text1 = first.join('\n');
     const text2 = second.join('\n');
-    if (!text1.includes('agent inbound-agent joined after') && !text1.includes('agent `inbound-agent` joined after')) throw new Error(`first call: no agent in the parent:\n${text1}`);
+    if (!text1.includes('agent inbound-agent joined after') && !text1.includes('agent `inbound-agent` joined after'))
+      throw new Error(`first call: no agent in the parent:\n${text1}`);
     if (text1.includes('No agent joined within')) throw new Error('first call: unexpected watchdog warning');
     if (slackCalls > 3) throw new Error(`first call took ${slackCalls} Slack calls (expected ≤ 3)`);
-    if (!text2.includes('No agent joined within 1.0 s') || !text2.includes('roomConfig.agents')) throw new Error(`second call: no watchdog warning:\n${text2}`);
-    if (!text2.includes('no agent joined')) throw new Error('second call: the parent does not say that no agent joined');
+    if (!text2.includes('No agent joined within 1.0 s') || !text2.includes('roomConfig.agents'))
+      throw new Error(`second call: no watchdog warning:\n${text2}`);
+    if (!text2.includes('no agent joined'))
+      throw new Error('second call: the parent does not say that no agent joined');
     const rec = await h.deps.repos.calls.findByRoom(a.roomName, 'inbound');
-    if (!rec || rec.outcome !== 'completed' || !rec.agentJoined) throw new Error(`first call record: ${JSON.stringify(rec)}`);
-    say(`Call record: ${rec.caller} → ${rec.callee}, binding ${rec.bindingName}, agent joined after ${rec.setupMs} ms, ${rec.durationMs} ms, ${rec.endReason}, ${rec.outcome}.`);
+    if (!rec || rec.outcome !== 'completed' || !rec.agentJoined)
+      throw new Error(`first call record: ${JSON.stringify(rec)}`);
+    say(
+      `Call record: ${rec.caller} → ${rec.callee}, binding ${rec.bindingName}, agent joined after ${rec.setupMs} ms, ${rec.durationMs} ms, ${rec.endReason}, ${rec.outcome}.`,
+    );
     say(`Inbound step took ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   } finally {
     await quick.stop();

@@ -22,7 +22,10 @@ export interface RenderedChart {
 
 let fonts: FontSource | undefined;
 
-export function trendChartSvg(trends: Trends, opts: TrendChartOptions = {}): { svg: string; width: number; height: number } {
+export function trendChartSvg(
+  trends: Trends,
+  opts: TrendChartOptions = {},
+): { svg: string; width: number; height: number } {
   const { option, width, height } = trendChartOption(trends, opts);
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
@@ -38,7 +41,12 @@ export function rasterise(svg: string, width: number, scale: number): Buffer {
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'width', value: Math.round(width * scale) },
     background: '#ffffff',
-    font: { fontFiles: fonts.files, loadSystemFonts: fonts.origin === 'system', defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT },
+    font: {
+      fontFiles: fonts.files,
+      loadSystemFonts: fonts.origin === 'system',
+      defaultFontFamily: CHART_FONT,
+      sansSerifFamily: CHART_FONT,
+    },
   });
   return resvg.render().asPng();
 }
@@ -46,5 +54,10 @@ export function rasterise(svg: string, width: number, scale: number): Buffer {
 export function renderTrendChartSync(trends: Trends, opts: RenderOptions = {}): RenderedChart {
   const { svg, width, height } = trendChartSvg(trends, opts);
   const scale = opts.scale ?? 2;
-  return { svg, png: rasterise(svg, width, scale), width: Math.round(width * scale), height: Math.round(height * scale) };
+  return {
+    svg,
+    png: rasterise(svg, width, scale),
+    width: Math.round(width * scale),
+    height: Math.round(height * scale),
+  };
 }

@@ -24,8 +24,19 @@ function handle(req: RenderRequest): RenderReply {
   try {
     const r = renderTrendChartSync(req.trends, req.opts);
     // A Buffer may view a shared pool: send an exact copy so it can be transferred.
-    const png = r.png.byteOffset === 0 && r.png.byteLength === r.png.buffer.byteLength ? new Uint8Array(r.png.buffer) : new Uint8Array(r.png);
-    return { id: req.id, ok: true, png, width: r.width, height: r.height, renderMs: performance.now() - t0, ...(req.withSvg ? { svg: r.svg } : {}) };
+    const png =
+      r.png.byteOffset === 0 && r.png.byteLength === r.png.buffer.byteLength
+        ? new Uint8Array(r.png.buffer)
+        : new Uint8Array(r.png);
+    return {
+      id: req.id,
+      ok: true,
+      png,
+      width: r.width,
+      height: r.height,
+      renderMs: performance.now() - t0,
+      ...(req.withSvg ? { svg: r.svg } : {}),
+    };
   } catch (err) {
     return { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) };
   }

@@ -118,7 +118,10 @@ export class ChartRenderer {
     }
     worker.ref();
     const id = this.nextId++;
-    const timer = setTimeout(() => this.abort(fail('timeout', `rendering took longer than ${this.timeoutMs} ms`)), this.timeoutMs);
+    const timer = setTimeout(
+      () => this.abort(fail('timeout', `rendering took longer than ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
     this.current = { id, job, timer };
     worker.postMessage({ ...job.req, id } satisfies RenderRequest);
   }
@@ -161,7 +164,16 @@ export class ChartRenderer {
     if (!this.current || reply.id !== this.current.id) return;
     if (reply.ok) {
       const { png, width, height, renderMs, svg } = reply;
-      this.finish({ ok: true, value: { png: Buffer.from(png.buffer, png.byteOffset, png.byteLength), width, height, renderMs, ...(svg !== undefined ? { svg } : {}) } });
+      this.finish({
+        ok: true,
+        value: {
+          png: Buffer.from(png.buffer, png.byteOffset, png.byteLength),
+          width,
+          height,
+          renderMs,
+          ...(svg !== undefined ? { svg } : {}),
+        },
+      });
     } else {
       this.finish(fail('render-failed', reply.message));
     }

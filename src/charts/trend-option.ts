@@ -31,11 +31,24 @@ export const OKABE_ITO = {
 } as const;
 
 /** Line colours, most distinct first (yellow is left out: too light on white). */
-export const LINE_COLOURS = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OKABE_ITO.reddishPurple, OKABE_ITO.orange, OKABE_ITO.skyBlue, OKABE_ITO.black];
+export const LINE_COLOURS = [
+  OKABE_ITO.blue,
+  OKABE_ITO.vermillion,
+  OKABE_ITO.bluishGreen,
+  OKABE_ITO.reddishPurple,
+  OKABE_ITO.orange,
+  OKABE_ITO.skyBlue,
+  OKABE_ITO.black,
+];
 /** A second cue besides colour. */
 const SYMBOLS = ['circle', 'rect', 'triangle', 'diamond', 'pin', 'arrow', 'roundRect'];
 
-export const HEALTH_COLOURS = { none: '#E0E0E0', pass: OKABE_ITO.bluishGreen, warn: OKABE_ITO.orange, fail: OKABE_ITO.vermillion } as const;
+export const HEALTH_COLOURS = {
+  none: '#E0E0E0',
+  pass: OKABE_ITO.bluishGreen,
+  warn: OKABE_ITO.orange,
+  fail: OKABE_ITO.vermillion,
+} as const;
 const HEALTH_VALUE = { pass: 0, warn: 1, fail: 2 } as const;
 
 export const CHART_FONT = 'DejaVu Sans';
@@ -93,16 +106,29 @@ function subtitle(trends: Trends, l: Layout): string {
   const total = trends.bindings.length + trends.omitted;
   if (total === 0) return 'No bindings with data in this period';
   const hidden = total - l.rows.length;
-  const shown = l.lines.length < total ? `Lines: worst ${l.lines.length} of ${total} bindings` : `${total} binding${total === 1 ? '' : 's'}`;
+  const shown =
+    l.lines.length < total
+      ? `Lines: worst ${l.lines.length} of ${total} bindings`
+      : `${total} binding${total === 1 ? '' : 's'}`;
   return hidden > 0 ? `${shown}; ${hidden} more not shown` : shown;
 }
 
-const text = (size: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ fontFamily: CHART_FONT, fontSize: size, color: '#222', ...extra });
+const text = (size: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  fontFamily: CHART_FONT,
+  fontSize: size,
+  color: '#222',
+  ...extra,
+});
 
 function axes(trends: Trends, l: Layout): { xAxis: unknown[]; yAxis: unknown[]; grid: unknown[] } {
   const dates = trends.dates.map((d) => d.slice(5));
   const interval = dateLabelInterval(dates.length);
-  const grid = [0, 1, 2].map((i) => ({ left: LEFT, right: RIGHT, top: panelTop(i, l.legendRows), height: PANEL_HEIGHT }));
+  const grid = [0, 1, 2].map((i) => ({
+    left: LEFT,
+    right: RIGHT,
+    top: panelTop(i, l.legendRows),
+    height: PANEL_HEIGHT,
+  }));
   grid.push({ left: LEFT, right: RIGHT, top: l.heatTop, height: Math.max(1, l.rows.length) * ROW_HEIGHT });
   const xAxis = grid.map((_, i) => ({
     type: 'category',
@@ -111,7 +137,9 @@ function axes(trends: Trends, l: Layout): { xAxis: unknown[]; yAxis: unknown[]; 
     boundaryGap: true,
     axisTick: { alignWithLabel: true, interval },
     axisLabel: { ...text(AXIS_FONT), interval, hideOverlap: true },
-    ...(i === 3 ? { name: `Date (${trends.timeZone})`, nameLocation: 'middle', nameGap: 22, nameTextStyle: text(AXIS_FONT) } : {}),
+    ...(i === 3
+      ? { name: `Date (${trends.timeZone})`, nameLocation: 'middle', nameGap: 22, nameTextStyle: text(AXIS_FONT) }
+      : {}),
   }));
   const valueAxis = (gridIndex: number, name: string, max?: number): unknown => ({
     type: 'value',
@@ -129,7 +157,14 @@ function axes(trends: Trends, l: Layout): { xAxis: unknown[]; yAxis: unknown[]; 
     valueAxis(0, '%', 100),
     valueAxis(1, 'seconds'),
     valueAxis(2, '%', 100),
-    { type: 'category', gridIndex: 3, inverse: true, data: l.rows.map((b) => shortName(b.name)), axisLabel: { ...text(AXIS_FONT), interval: 0 }, axisTick: { show: false } },
+    {
+      type: 'category',
+      gridIndex: 3,
+      inverse: true,
+      data: l.rows.map((b) => shortName(b.name)),
+      axisLabel: { ...text(AXIS_FONT), interval: 0 },
+      axisTick: { show: false },
+    },
   ];
   return { xAxis, yAxis, grid };
 }
@@ -140,19 +175,48 @@ function axes(trends: Trends, l: Layout): { xAxis: unknown[]; yAxis: unknown[]; 
  */
 function points(values: (number | null)[], everyDay: boolean): unknown[] {
   if (everyDay) return values;
-  return values.map((v, i) => (v === null || values[i - 1] == null || values[i + 1] == null ? v : { value: v, symbol: 'none' }));
+  return values.map((v, i) =>
+    v === null || values[i - 1] == null || values[i + 1] == null ? v : { value: v, symbol: 'none' },
+  );
 }
 
 function lineSeries(l: Layout, days: number): unknown[] {
   const everyDay = days <= 14;
   return l.lines.flatMap((b, i) => {
-    const base = { type: 'line', name: shortName(b.name), color: LINE_COLOURS[i % LINE_COLOURS.length], symbol: SYMBOLS[i % SYMBOLS.length], symbolSize: 5, connectNulls: false, animation: false };
-    const series = (panel: number, values: (number | null)[], extra: Record<string, unknown> = {}): unknown => ({ ...base, xAxisIndex: panel, yAxisIndex: panel, data: points(values, everyDay), ...extra });
+    const base = {
+      type: 'line',
+      name: shortName(b.name),
+      color: LINE_COLOURS[i % LINE_COLOURS.length],
+      symbol: SYMBOLS[i % SYMBOLS.length],
+      symbolSize: 5,
+      connectNulls: false,
+      animation: false,
+    };
+    const series = (panel: number, values: (number | null)[], extra: Record<string, unknown> = {}): unknown => ({
+      ...base,
+      xAxisIndex: panel,
+      yAxisIndex: panel,
+      data: points(values, everyDay),
+      ...extra,
+    });
     return [
-      series(0, b.days.map((d) => percent(d.agentShare))),
-      series(1, b.days.map((d) => seconds(d.medianToAgentMs))),
-      series(1, b.days.map((d) => seconds(d.p95ToAgentMs)), { lineStyle: { type: 'dashed', width: 1.2 }, symbolSize: 3 }),
-      series(2, b.days.map((d) => percent(d.testPassRate))),
+      series(
+        0,
+        b.days.map((d) => percent(d.agentShare)),
+      ),
+      series(
+        1,
+        b.days.map((d) => seconds(d.medianToAgentMs)),
+      ),
+      series(
+        1,
+        b.days.map((d) => seconds(d.p95ToAgentMs)),
+        { lineStyle: { type: 'dashed', width: 1.2 }, symbolSize: 3 },
+      ),
+      series(
+        2,
+        b.days.map((d) => percent(d.testPassRate)),
+      ),
     ];
   });
 }
@@ -166,7 +230,11 @@ function healthSeries(l: Layout, cellWidth: number): unknown {
     yAxisIndex: 3,
     data,
     itemStyle: { borderColor: '#fff', borderWidth: 1 },
-    label: { show: cellWidth >= 12, ...text(10, { color: '#fff', fontWeight: 'bold' }), formatter: (p: { value: number[] }) => mark[p.value[2]!] ?? '' },
+    label: {
+      show: cellWidth >= 12,
+      ...text(10, { color: '#fff', fontWeight: 'bold' }),
+      formatter: (p: { value: number[] }) => mark[p.value[2]!] ?? '',
+    },
     animation: false,
   };
 }
@@ -176,7 +244,12 @@ function panelTitles(l: Layout): unknown[] {
   const tests = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.tests, 0), 0);
   // Plain text only: ECharts lays rich-text segments out with its own width estimate, which does not
   // match the font resvg draws with, so coloured swatches in a title overlap their words.
-  const at = (top: number, label: string): unknown => ({ text: label, left: 8, top: top - 26, textStyle: text(12, { fontWeight: 'bold' }) });
+  const at = (top: number, label: string): unknown => ({
+    text: label,
+    left: 8,
+    top: top - 26,
+    textStyle: text(12, { fontWeight: 'bold' }),
+  });
   return [
     at(panelTop(0, l.legendRows), `Inbound calls reaching an agent (${inbound} calls)`),
     at(panelTop(1, l.legendRows), 'Time to agent: median, p95 dashed'),
@@ -186,7 +259,10 @@ function panelTitles(l: Layout): unknown[] {
 }
 
 /** The chart's ECharts option and its logical size. */
-export function trendChartOption(trends: Trends, opts: TrendChartOptions = {}): { option: Record<string, unknown>; width: number; height: number } {
+export function trendChartOption(
+  trends: Trends,
+  opts: TrendChartOptions = {},
+): { option: Record<string, unknown>; width: number; height: number } {
   const l = layout(trends, opts);
   const first = trends.dates[0] ?? '';
   const last = trends.dates[trends.dates.length - 1] ?? '';
@@ -197,10 +273,26 @@ export function trendChartOption(trends: Trends, opts: TrendChartOptions = {}): 
     textStyle: { fontFamily: CHART_FONT },
     animation: false,
     title: [
-      { text: `${opts.title ?? 'SIP trends'}: ${first} to ${last}`, subtext: `Time zone ${trends.timeZone} · ${subtitle(trends, l)}`, left: 8, top: 6, textStyle: text(15, { fontWeight: 'bold' }), subtextStyle: text(11, { color: '#444' }) },
+      {
+        text: `${opts.title ?? 'SIP trends'}: ${first} to ${last}`,
+        subtext: `Time zone ${trends.timeZone} · ${subtitle(trends, l)}`,
+        left: 8,
+        top: 6,
+        textStyle: text(15, { fontWeight: 'bold' }),
+        subtextStyle: text(11, { color: '#444' }),
+      },
       ...panelTitles(l),
     ],
-    legend: { top: 50, left: 8, right: 8, itemWidth: 18, itemHeight: 9, itemGap: 10, textStyle: text(11), data: l.lines.map((b) => shortName(b.name)) },
+    legend: {
+      top: 50,
+      left: 8,
+      right: 8,
+      itemWidth: 18,
+      itemHeight: 9,
+      itemGap: 10,
+      textStyle: text(11),
+      data: l.lines.map((b) => shortName(b.name)),
+    },
     grid,
     xAxis,
     yAxis,

@@ -4,8 +4,8 @@
  * field-by-field diff that never shows a password.
  */
 import { z } from 'zod';
-import { DEFAULT_ROOM_PREFIX } from './binding';
 import type { BindingSpec, Dispatch, OutboundAuth } from './binding';
+import { DEFAULT_ROOM_PREFIX } from './binding';
 import { E164_EXAMPLE, parseE164, parseNumberList } from './e164';
 
 export const BINDING_FIELDS = [
@@ -56,7 +56,10 @@ const text = z
   .transform((s) => (s ?? '').trim());
 
 /** Like `text`, but not trimmed (passwords keep their spaces). */
-const secret = z.string().nullish().transform((s) => s ?? '');
+const secret = z
+  .string()
+  .nullish()
+  .transform((s) => s ?? '');
 
 const MSG = {
   name: 'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.',
@@ -91,7 +94,9 @@ const fieldsSchema = z.object({
   name: text.pipe(z.string().regex(SLUG, MSG.name)),
   trunkDomain: checked((s) => hostResult(s, 'fqdn')),
   dids: checked(didsResult),
-  callerId: checked((s) => (s === '' ? { ok: false, error: `Enter the caller ID in E.164, e.g. ${E164_EXAMPLE}.` } : parseE164(s))),
+  callerId: checked((s) =>
+    s === '' ? { ok: false, error: `Enter the caller ID in E.164, e.g. ${E164_EXAMPLE}.` } : parseE164(s),
+  ),
   authKind: lower.pipe(z.enum(['acl', 'digest'], MSG.authKind)),
   digestUsername: text,
   digestPassword: secret,
@@ -101,9 +106,7 @@ const fieldsSchema = z.object({
   roomPrefix: text.pipe(z.string().regex(ROOM_PREFIX, MSG.roomPrefix)),
   roomName: text,
   agentName: text.pipe(z.union([z.literal(''), z.string().regex(AGENT_NAME, MSG.agentName)])),
-  reportChannel: text
-    .transform(channelIdFrom)
-    .pipe(z.string().regex(CHANNEL_ID, MSG.reportChannel)),
+  reportChannel: text.transform(channelIdFrom).pipe(z.string().regex(CHANNEL_ID, MSG.reportChannel)),
   // Absent (older forms, no Sinch access key): manual.
   estSide: lower.pipe(z.enum(['', 'managed', 'manual'], MSG.estSide)),
 });
@@ -120,7 +123,10 @@ export function isBindingName(s: string): boolean {
  * modal), for other ways in (`/sip-setup import`). Cross-field rules (digest, direct room) are
  * left to `specFromFields`.
  */
-export function checkBindingField(field: SingleField, raw: string): { ok: true; value: string } | { ok: false; error: string } {
+export function checkBindingField(
+  field: SingleField,
+  raw: string,
+): { ok: true; value: string } | { ok: false; error: string } {
   const r = fieldsSchema.shape[field].safeParse(raw);
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, error: r.error.issues[0]?.message ?? `Invalid ${field}.` };
@@ -156,7 +162,8 @@ export function specFromFields(input: BindingFormInput, options: BindingInputOpt
     if (password.length > 128) errors.digestPassword = 'The password can have at most 128 characters.';
     else if (password === '' && options.existing?.auth.kind !== 'digest') errors.digestPassword = MSG.digestPassword;
   }
-  if (raw('dispatchKind').toLowerCase() === 'direct' && !ROOM_NAME.test(raw('roomName'))) errors.roomName = MSG.roomName;
+  if (raw('dispatchKind').toLowerCase() === 'direct' && !ROOM_NAME.test(raw('roomName')))
+    errors.roomName = MSG.roomName;
 
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
   const f = parsed.data;
@@ -316,19 +323,23 @@ function hostResult(input: string, kind: 'fqdn' | 'fqdn-or-ipv4'): Checked<strin
   const ex = kind === 'fqdn' ? 'acme.pstn.sinch.com' : 'sip.example.com';
   const fail = (error: string): Checked<string> => ({ ok: false, error });
   if (s === '') return fail(kind === 'fqdn' ? MSG.trunkDomain : MSG.livekitSipHost);
-  if (/^[a-z][a-z0-9+.-]*:\/\//.test(s) || /^sips?:/.test(s)) return fail(`Leave out sip: or https://; enter just the host, e.g. ${ex}.`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(s) || /^sips?:/.test(s))
+    return fail(`Leave out sip: or https://; enter just the host, e.g. ${ex}.`);
   if (s.includes('@')) return fail(`Leave out the user part before @; enter just the host, e.g. ${ex}.`);
   if (s.includes(':')) return fail(`Leave out the port; enter just the host, e.g. ${ex}.`);
   if (/^[\d.]+$/.test(s)) {
     if (kind === 'fqdn') return fail(`Enter the trunk's domain name, not an IP address, e.g. ${ex}.`);
-    return isIpv4(s) ? { ok: true, value: s } : fail('That is not a valid IPv4 address; use four numbers 0-255, e.g. 203.0.113.10.');
+    return isIpv4(s)
+      ? { ok: true, value: s }
+      : fail('That is not a valid IPv4 address; use four numbers 0-255, e.g. 203.0.113.10.');
   }
   const labels = s.split('.');
   if (s.length > 253 || !labels.every((l) => DNS_LABEL.test(l))) {
     return fail(`Use only letters, digits, inner hyphens and dots in the host name, e.g. ${ex}.`);
   }
   if (labels.length < 2) return fail(`Enter a full domain name with at least one dot, e.g. ${ex}.`);
-  if (/^\d+$/.test(labels[labels.length - 1]!)) return fail(`The last part of a domain name cannot be a number, e.g. ${ex}.`);
+  if (/^\d+$/.test(labels[labels.length - 1]!))
+    return fail(`The last part of a domain name cannot be a number, e.g. ${ex}.`);
   return { ok: true, value: s };
 }
 

@@ -57,7 +57,12 @@ function encryption(spec: BindingSpec): MediaEncryption {
 }
 
 export function desiredInbound(spec: BindingSpec): DesiredInbound {
-  return { name: `${spec.name}-inbound`, metadata: managedTag(spec.name), numbers: [...spec.dids], mediaEncryption: encryption(spec) };
+  return {
+    name: `${spec.name}-inbound`,
+    metadata: managedTag(spec.name),
+    numbers: [...spec.dids],
+    mediaEncryption: encryption(spec),
+  };
 }
 
 export function ruleKindFor(d: Dispatch): DispatchRuleKind {
@@ -116,7 +121,10 @@ export function sameRuleKind(a: DispatchRuleKind, b: DispatchRuleKind): boolean 
 
 /** Address as typed in `lk` may carry `sip:` or a port; the binding holds the bare host. */
 export function addressHost(address: string): string {
-  return address.replace(/^sips?:/i, '').replace(/:\d+$/, '').toLowerCase();
+  return address
+    .replace(/^sips?:/i, '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
 }
 
 /** Fields of `actual` that differ from `desired`; names are never patched (they are labels). */
@@ -211,18 +219,30 @@ function driftFrom<T extends object>(resource: ResourceKind, patch: Partial<T>, 
  */
 export function driftOf(
   spec: BindingSpec,
-  ids: { inboundTrunkId?: string | undefined; dispatchRuleId?: string | undefined; outboundTrunkId?: string | undefined },
+  ids: {
+    inboundTrunkId?: string | undefined;
+    dispatchRuleId?: string | undefined;
+    outboundTrunkId?: string | undefined;
+  },
   actual: ActualResources,
 ): DriftItem[] {
   const out: DriftItem[] = [];
-  const missing = (resource: ResourceKind, id: string): DriftItem => ({ resource, field: 'exists', expected: id, actual: 'missing in LiveKit' });
+  const missing = (resource: ResourceKind, id: string): DriftItem => ({
+    resource,
+    field: 'exists',
+    expected: id,
+    actual: 'missing in LiveKit',
+  });
   if (ids.inboundTrunkId) {
     if (!actual.inbound) out.push(missing('inbound', ids.inboundTrunkId));
     else out.push(...driftFrom('inbound', inboundPatch(actual.inbound, desiredInbound(spec)), { ...actual.inbound }));
   }
   if (ids.dispatchRuleId) {
     if (!actual.rule) out.push(missing('rule', ids.dispatchRuleId));
-    else out.push(...driftFrom('rule', rulePatch(actual.rule, desiredRule(spec, ids.inboundTrunkId ?? '')), { ...actual.rule }));
+    else
+      out.push(
+        ...driftFrom('rule', rulePatch(actual.rule, desiredRule(spec, ids.inboundTrunkId ?? '')), { ...actual.rule }),
+      );
   }
   if (ids.outboundTrunkId) {
     if (!actual.outbound) out.push(missing('outbound', ids.outboundTrunkId));
@@ -253,7 +273,8 @@ export interface ImportInput {
   reportChannel: string;
 }
 
-export type ImportResult = { ok: true; spec: BindingSpec; problems: ImportProblem[] } | { ok: false; problems: ImportProblem[] };
+export type ImportResult =
+  { ok: true; spec: BindingSpec; problems: ImportProblem[] } | { ok: false; problems: ImportProblem[] };
 
 /**
  * Reads a binding off three existing resources and says what does not fit. The digest password
@@ -273,31 +294,62 @@ export function specFromResources(input: ImportInput): ImportResult {
     const tag = parseManagedTag(metadata);
     if (tag && tag.binding !== name) err(`The ${label} is already managed by SIP Ops as binding "${tag.binding}".`);
   }
-  if (inbound.numbers.length === 0) err(`Inbound trunk ${inbound.id} has no numbers: it accepts every DID. A binding needs its DIDs listed.`);
+  if (inbound.numbers.length === 0)
+    err(`Inbound trunk ${inbound.id} has no numbers: it accepts every DID. A binding needs its DIDs listed.`);
   const dids = inbound.numbers.map(normalizeNumber);
   const badDids = dids.filter((d) => !/^\+[1-9]\d{6,14}$/.test(d));
   if (badDids.length) err(`Inbound trunk numbers are not E.164: ${badDids.join(', ')}.`);
-  if (rule.trunkIds.length === 0) warn(`Dispatch rule ${rule.id} has no trunk IDs, so it applies to every trunk; the binding will scope it to ${inbound.id}.`);
-  else if (!rule.trunkIds.includes(inbound.id)) err(`Dispatch rule ${rule.id} does not reference inbound trunk ${inbound.id} (it lists ${rule.trunkIds.join(', ')}).`);
-  else if (rule.trunkIds.length > 1) warn(`Dispatch rule ${rule.id} also serves ${rule.trunkIds.filter((t) => t !== inbound.id).join(', ')}; the binding will scope it to ${inbound.id}.`);
+  if (rule.trunkIds.length === 0)
+    warn(
+      `Dispatch rule ${rule.id} has no trunk IDs, so it applies to every trunk; the binding will scope it to ${inbound.id}.`,
+    );
+  else if (!rule.trunkIds.includes(inbound.id))
+    err(
+      `Dispatch rule ${rule.id} does not reference inbound trunk ${inbound.id} (it lists ${rule.trunkIds.join(', ')}).`,
+    );
+  else if (rule.trunkIds.length > 1)
+    warn(
+      `Dispatch rule ${rule.id} also serves ${rule.trunkIds.filter((t) => t !== inbound.id).join(', ')}; the binding will scope it to ${inbound.id}.`,
+    );
   if (rule.rule.pin) err(`Dispatch rule ${rule.id} requires a PIN; EST calls cannot enter one.`);
-  if (rule.agents.length > 1) warn(`Dispatch rule ${rule.id} dispatches ${rule.agents.length} agents; the binding keeps only "${rule.agents[0]}".`);
-  if (rule.rule.kind === 'individual' && rule.rule.noRandomness) warn(`Dispatch rule ${rule.id} creates rooms without a random suffix; the binding will randomize them (one room per call).`);
-  if (rule.rule.kind === 'callee' && !rule.rule.randomize) warn(`Dispatch rule ${rule.id} does not randomize callee rooms; the binding will.`);
-  if (rule.inboundNumbers.length || rule.numbers.length) warn(`Dispatch rule ${rule.id} filters by caller or called number; calls outside those filters are not dispatched (SIP Ops leaves the filters as they are).`);
+  if (rule.agents.length > 1)
+    warn(
+      `Dispatch rule ${rule.id} dispatches ${rule.agents.length} agents; the binding keeps only "${rule.agents[0]}".`,
+    );
+  if (rule.rule.kind === 'individual' && rule.rule.noRandomness)
+    warn(
+      `Dispatch rule ${rule.id} creates rooms without a random suffix; the binding will randomize them (one room per call).`,
+    );
+  if (rule.rule.kind === 'callee' && !rule.rule.randomize)
+    warn(`Dispatch rule ${rule.id} does not randomize callee rooms; the binding will.`);
+  if (rule.inboundNumbers.length || rule.numbers.length)
+    warn(
+      `Dispatch rule ${rule.id} filters by caller or called number; calls outside those filters are not dispatched (SIP Ops leaves the filters as they are).`,
+    );
   if (!outbound.address) err(`Outbound trunk ${outbound.id} has no address.`);
   const host = addressHost(outbound.address);
-  if (outbound.address && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(host)) warn(`Outbound trunk address "${outbound.address}" does not look like an EST trunk domain (e.g. acme.pstn.sinch.com).`);
+  if (outbound.address && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(host))
+    warn(
+      `Outbound trunk address "${outbound.address}" does not look like an EST trunk domain (e.g. acme.pstn.sinch.com).`,
+    );
   if (outbound.numbers.length === 0) err(`Outbound trunk ${outbound.id} has no numbers: a binding needs a caller ID.`);
-  else if (outbound.numbers.length > 1) warn(`Outbound trunk ${outbound.id} has ${outbound.numbers.length} numbers; the binding uses ${outbound.numbers[0]} as caller ID.`);
+  else if (outbound.numbers.length > 1)
+    warn(
+      `Outbound trunk ${outbound.id} has ${outbound.numbers.length} numbers; the binding uses ${outbound.numbers[0]} as caller ID.`,
+    );
   const callerId = normalizeNumber(outbound.numbers[0] ?? '');
-  if (outbound.numbers.length && !/^\+[1-9]\d{6,14}$/.test(callerId)) err(`Outbound caller ID "${outbound.numbers[0]}" is not E.164.`);
+  if (outbound.numbers.length && !/^\+[1-9]\d{6,14}$/.test(callerId))
+    err(`Outbound caller ID "${outbound.numbers[0]}" is not E.164.`);
   const transport = outbound.transport === 'auto' ? 'udp' : outbound.transport;
-  if (outbound.transport === 'auto') warn(`Outbound trunk ${outbound.id} uses transport "auto"; the binding sets UDP explicitly.`);
+  if (outbound.transport === 'auto')
+    warn(`Outbound trunk ${outbound.id} uses transport "auto"; the binding sets UDP explicitly.`);
   if (transport === 'tls' && (outbound.mediaEncryption !== 'require' || inbound.mediaEncryption !== 'require')) {
-    warn('TLS is used without SRTP required on both trunks; the binding will require SRTP (for EST, TLS and SRTP go together).');
+    warn(
+      'TLS is used without SRTP required on both trunks; the binding will require SRTP (for EST, TLS and SRTP go together).',
+    );
   }
-  if (outbound.authUsername && !outbound.hasAuthPassword) err(`Outbound trunk ${outbound.id} has a digest username but no password.`);
+  if (outbound.authUsername && !outbound.hasAuthPassword)
+    err(`Outbound trunk ${outbound.id} has a digest username but no password.`);
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
 
   const dispatch: Dispatch =
@@ -321,5 +373,8 @@ export function specFromResources(input: ImportInput): ImportResult {
 
 /** The room an inbound call lands in, with placeholders, e.g. `est-inbound-_<caller>_<random>`. */
 export function expectedRoomPattern(spec: BindingSpec): string {
-  return roomPatternFor({ rule: ruleKindFor(spec.dispatch), hidePhoneNumber: false }, { to: '<DID>', from: '<caller>' });
+  return roomPatternFor(
+    { rule: ruleKindFor(spec.dispatch), hidePhoneNumber: false },
+    { to: '<DID>', from: '<caller>' },
+  );
 }

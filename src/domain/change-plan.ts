@@ -5,7 +5,6 @@
  */
 import type { Binding, BindingResources, BindingSpec } from './binding';
 import type { ActualResources, DesiredInbound, DesiredOutbound, DesiredRule, ResourceKind } from './binding-resources';
-import { describeEstStep, estResourcesAfter, type EstStep } from './est-plan';
 import {
   desiredInbound,
   desiredOutbound,
@@ -16,14 +15,29 @@ import {
   outboundPatch,
   rulePatch,
 } from './binding-resources';
+import { describeEstStep, estResourcesAfter, type EstStep } from './est-plan';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone';
 
 export type CreateStep = { op: 'create'; resource: ResourceKind; status: StepStatus; id?: string };
 export type DeleteStep = { op: 'delete'; resource: ResourceKind; id: string; status: StepStatus; newId?: string };
 export type UpdateStep =
-  | { op: 'update'; resource: 'inbound'; id: string; patch: Partial<DesiredInbound>; before: Partial<DesiredInbound>; status: StepStatus }
-  | { op: 'update'; resource: 'rule'; id: string; patch: Partial<DesiredRule>; before: Partial<DesiredRule>; status: StepStatus }
+  | {
+      op: 'update';
+      resource: 'inbound';
+      id: string;
+      patch: Partial<DesiredInbound>;
+      before: Partial<DesiredInbound>;
+      status: StepStatus;
+    }
+  | {
+      op: 'update';
+      resource: 'rule';
+      id: string;
+      patch: Partial<DesiredRule>;
+      before: Partial<DesiredRule>;
+      status: StepStatus;
+    }
   | {
       op: 'update';
       resource: 'outbound';
@@ -45,9 +59,12 @@ export function planCreate(): ChangeStep[] {
 /** Dispatch rule first (no call is dispatched into a trunk being removed), then the trunks. */
 export function planDelete(resources: BindingResources): ChangeStep[] {
   const steps: ChangeStep[] = [];
-  if (resources.dispatchRuleId) steps.push({ op: 'delete', resource: 'rule', id: resources.dispatchRuleId, status: 'pending' });
-  if (resources.inboundTrunkId) steps.push({ op: 'delete', resource: 'inbound', id: resources.inboundTrunkId, status: 'pending' });
-  if (resources.outboundTrunkId) steps.push({ op: 'delete', resource: 'outbound', id: resources.outboundTrunkId, status: 'pending' });
+  if (resources.dispatchRuleId)
+    steps.push({ op: 'delete', resource: 'rule', id: resources.dispatchRuleId, status: 'pending' });
+  if (resources.inboundTrunkId)
+    steps.push({ op: 'delete', resource: 'inbound', id: resources.inboundTrunkId, status: 'pending' });
+  if (resources.outboundTrunkId)
+    steps.push({ op: 'delete', resource: 'outbound', id: resources.outboundTrunkId, status: 'pending' });
   return steps;
 }
 
@@ -62,7 +79,12 @@ function passwordOf(spec: BindingSpec): string {
  * steps (inbound → rule → outbound); a resource gone from LiveKit is created again, except
  * the inbound trunk the rule hangs on.
  */
-export function planUpdate(previous: Binding | undefined, next: BindingSpec, ids: BindingResources, actual: ActualResources): UpdatePlan {
+export function planUpdate(
+  previous: Binding | undefined,
+  next: BindingSpec,
+  ids: BindingResources,
+  actual: ActualResources,
+): UpdatePlan {
   const steps: ChangeStep[] = [];
   const inboundId = ids.inboundTrunkId;
   if (!inboundId || !actual.inbound) {
@@ -72,18 +94,37 @@ export function planUpdate(previous: Binding | undefined, next: BindingSpec, ids
     };
   }
   const ip = inboundPatch(actual.inbound, desiredInbound(next));
-  if (!isEmptyPatch(ip)) steps.push({ op: 'update', resource: 'inbound', id: inboundId, patch: ip, before: inverseOf<DesiredInbound>(actual.inbound, ip), status: 'pending' });
+  if (!isEmptyPatch(ip))
+    steps.push({
+      op: 'update',
+      resource: 'inbound',
+      id: inboundId,
+      patch: ip,
+      before: inverseOf<DesiredInbound>(actual.inbound, ip),
+      status: 'pending',
+    });
 
   if (!ids.dispatchRuleId || !actual.rule) steps.push({ op: 'create', resource: 'rule', status: 'pending' });
   else {
     const rp = rulePatch(actual.rule, desiredRule(next, inboundId));
-    if (!isEmptyPatch(rp)) steps.push({ op: 'update', resource: 'rule', id: ids.dispatchRuleId, patch: rp, before: inverseOf<DesiredRule>(actual.rule, rp), status: 'pending' });
+    if (!isEmptyPatch(rp))
+      steps.push({
+        op: 'update',
+        resource: 'rule',
+        id: ids.dispatchRuleId,
+        patch: rp,
+        before: inverseOf<DesiredRule>(actual.rule, rp),
+        status: 'pending',
+      });
   }
 
   if (!ids.outboundTrunkId || !actual.outbound) steps.push({ op: 'create', resource: 'outbound', status: 'pending' });
   else {
     const op = outboundPatch(actual.outbound, desiredOutbound(next));
-    const passwordChanged = next.auth.kind === 'digest' && passwordOf(next) !== (previous ? passwordOf(previous) : '') && passwordOf(next) !== '';
+    const passwordChanged =
+      next.auth.kind === 'digest' &&
+      passwordOf(next) !== (previous ? passwordOf(previous) : '') &&
+      passwordOf(next) !== '';
     if (!isEmptyPatch(op) || passwordChanged) {
       steps.push({
         op: 'update',
@@ -101,7 +142,11 @@ export function planUpdate(previous: Binding | undefined, next: BindingSpec, ids
 
 /** Resource IDs after the steps that are done (creates add, deletes remove, undone deletes may re-create). */
 export function resourcesAfter(start: BindingResources, steps: ChangeStep[]): BindingResources {
-  const key: Record<ResourceKind, keyof BindingResources> = { inbound: 'inboundTrunkId', rule: 'dispatchRuleId', outbound: 'outboundTrunkId' };
+  const key: Record<ResourceKind, keyof BindingResources> = {
+    inbound: 'inboundTrunkId',
+    rule: 'dispatchRuleId',
+    outbound: 'outboundTrunkId',
+  };
   const out: BindingResources = { ...start };
   const est = estResourcesAfter(start.est, steps);
   if (est) out.est = est;

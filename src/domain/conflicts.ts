@@ -4,8 +4,8 @@
  * run locally so SIP Ops can refuse a change before it touches LiveKit.
  */
 import type { BindingResources } from './binding';
-import type { DispatchRule, InboundTrunk } from './livekit-model';
 import { normalizeNumber } from './e164';
+import type { DispatchRule, InboundTrunk } from './livekit-model';
 
 export interface InboundTrunkCandidate {
   /** Set when updating: the trunk's own stored version is not a conflict. */

@@ -74,7 +74,9 @@ export function parseE164(input: string): ParseResult {
 function checkNumberPlan(raw: string, e164: string): ParseResult {
   const length = validatePhoneNumberLength(e164);
   if (length === 'INVALID_COUNTRY') {
-    return fail(`"${raw}" does not start with a country calling code that exists; check the digits after the +, e.g. ${E164_EXAMPLE}.`);
+    return fail(
+      `"${raw}" does not start with a country calling code that exists; check the digits after the +, e.g. ${E164_EXAMPLE}.`,
+    );
   }
   const parsed = parsePhoneNumberFromString(e164);
   const cc = parsed ? `+${parsed.countryCallingCode}` : 'its country code';
@@ -82,7 +84,8 @@ function checkNumberPlan(raw: string, e164: string): ParseResult {
     const what = length === 'TOO_SHORT' ? 'too short' : length === 'TOO_LONG' ? 'too long' : 'the wrong length';
     return fail(`"${raw}" is ${what} for a number with country code ${cc}, e.g. ${E164_EXAMPLE}.`);
   }
-  if (!parsed?.isValid()) return fail(`"${raw}" is not a valid phone number for country code ${cc}, e.g. ${E164_EXAMPLE}.`);
+  if (!parsed?.isValid())
+    return fail(`"${raw}" is not a valid phone number for country code ${cc}, e.g. ${E164_EXAMPLE}.`);
   return { ok: true, value: parsed.number };
 }
 

@@ -132,7 +132,9 @@ export function optionsKey(target: OptionsTarget): string {
 
 type ProbeRole = 'est' | 'livekit';
 
-function probePlan(b: Pick<BindingSpec, 'trunkDomain' | 'livekitSipHost' | 'transport'>): Array<{ role: ProbeRole; target: OptionsTarget }> {
+function probePlan(
+  b: Pick<BindingSpec, 'trunkDomain' | 'livekitSipHost' | 'transport'>,
+): Array<{ role: ProbeRole; target: OptionsTarget }> {
   return [
     { role: 'est', target: { host: b.trunkDomain, transport: b.transport } },
     { role: 'livekit', target: { host: b.livekitSipHost, transport: b.transport } },
@@ -163,8 +165,10 @@ function finding(check: string, status: CheckStatus, title: string, evidence: st
   return nextStep === undefined ? { check, status, title, evidence } : { check, status, title, evidence, nextStep };
 }
 const pass = (check: string, title: string, evidence: string): Finding => finding(check, 'pass', title, evidence);
-const warn = (check: string, title: string, evidence: string, nextStep: string): Finding => finding(check, 'warn', title, evidence, nextStep);
-const fail = (check: string, title: string, evidence: string, nextStep: string): Finding => finding(check, 'fail', title, evidence, nextStep);
+const warn = (check: string, title: string, evidence: string, nextStep: string): Finding =>
+  finding(check, 'warn', title, evidence, nextStep);
+const fail = (check: string, title: string, evidence: string, nextStep: string): Finding =>
+  finding(check, 'fail', title, evidence, nextStep);
 
 function globalChecks(input: HealthInput): Finding[] {
   const out: Finding[] = [];
@@ -183,10 +187,18 @@ function globalChecks(input: HealthInput): Finding[] {
     if (orphans) out.push(orphans);
   } else {
     const f = input.livekit.failure;
-    out.push(fail('livekit.api', `LiveKit API check failed: ${describeFailure(f)}`, failureEvidence(f), livekitNextStep(f)));
+    out.push(
+      fail('livekit.api', `LiveKit API check failed: ${describeFailure(f)}`, failureEvidence(f), livekitNextStep(f)),
+    );
   }
   if (input.apiSecretLength >= MIN_API_SECRET_LENGTH) {
-    out.push(pass('livekit.api-secret', 'LiveKit API secret is long enough', `LIVEKIT_API_SECRET has ${input.apiSecretLength} characters (32 or more required).`));
+    out.push(
+      pass(
+        'livekit.api-secret',
+        'LiveKit API secret is long enough',
+        `LIVEKIT_API_SECRET has ${input.apiSecretLength} characters (32 or more required).`,
+      ),
+    );
   } else {
     out.push(
       warn(
@@ -209,9 +221,13 @@ function globalChecks(input: HealthInput): Finding[] {
 export function catchAllRuleFinding(s: LiveKitSnapshot): Finding | undefined {
   const rules = s.dispatchRules.filter((r) => r.trunkIds.length === 0);
   if (rules.length === 0) return undefined;
-  const openWildcard = s.inboundTrunks.find((t) => t.numbers.length === 0 && t.allowedNumbers.length === 0 && t.allowedAddresses.length === 0);
+  const openWildcard = s.inboundTrunks.find(
+    (t) => t.numbers.length === 0 && t.allowedNumbers.length === 0 && t.allowedAddresses.length === 0,
+  );
   if (openWildcard) return undefined;
-  const list = rules.map((r) => `"${r.name}" (${r.id})${r.numbers.length ? ` for called ${r.numbers.join(', ')}` : ''}`).join(', ');
+  const list = rules
+    .map((r) => `"${r.name}" (${r.id})${r.numbers.length ? ` for called ${r.numbers.join(', ')}` : ''}`)
+    .join(', ');
   return warn(
     'dispatch-rule.catch-all',
     `${rules.length} dispatch rule(s) for all trunks catch calls to numbers no trunk lists`,
@@ -235,7 +251,9 @@ export interface OrphanedResource {
  * change that was cut off before it could record them.
  */
 export function findOrphanedResources(s: LiveKitSnapshot, bindings: Binding[]): OrphanedResource[] {
-  const owned = new Set(bindings.flatMap((b) => [b.resources.inboundTrunkId, b.resources.dispatchRuleId, b.resources.outboundTrunkId]));
+  const owned = new Set(
+    bindings.flatMap((b) => [b.resources.inboundTrunkId, b.resources.dispatchRuleId, b.resources.outboundTrunkId]),
+  );
   const out: OrphanedResource[] = [];
   const visit = (kind: OrphanedResource['kind'], r: { id: string; name: string; metadata: string }): void => {
     const tag = parseManagedTag(r.metadata);
@@ -247,7 +265,11 @@ export function findOrphanedResources(s: LiveKitSnapshot, bindings: Binding[]): 
   return out;
 }
 
-const LK_DELETE: Record<OrphanedResource['kind'], string> = { inbound: 'lk sip inbound delete', rule: 'lk sip dispatch delete', outbound: 'lk sip outbound delete' };
+const LK_DELETE: Record<OrphanedResource['kind'], string> = {
+  inbound: 'lk sip inbound delete',
+  rule: 'lk sip dispatch delete',
+  outbound: 'lk sip outbound delete',
+};
 
 /** The orphans of one tagged binding name: the import that adopts them, or the commands that delete them. */
 function orphanGroupText(name: string, group: OrphanedResource[], taken: boolean): string {
@@ -255,8 +277,12 @@ function orphanGroupText(name: string, group: OrphanedResource[], taken: boolean
   const one = (k: OrphanedResource['kind']) => group.filter((o) => o.kind === k);
   const adoptable = one('inbound').length <= 1 && one('rule').length <= 1 && one('outbound').length <= 1;
   const importName = taken ? `${name}-restored` : name;
-  const args = (['inbound', 'rule', 'outbound'] as const).map((k) => (one(k)[0] ? ` ${k}=${one(k)[0]!.id}` : '')).join('');
-  const adopt = adoptable ? `adopt with /sip-setup import ${importName}${args}` : 'more than one resource of a kind: adopt one set with /sip-setup import';
+  const args = (['inbound', 'rule', 'outbound'] as const)
+    .map((k) => (one(k)[0] ? ` ${k}=${one(k)[0]!.id}` : ''))
+    .join('');
+  const adopt = adoptable
+    ? `adopt with /sip-setup import ${importName}${args}`
+    : 'more than one resource of a kind: adopt one set with /sip-setup import';
   const del = group.map((o) => `${LK_DELETE[o.kind]} ${o.id}`).join('; ');
   return `tagged "${name}"${taken ? ' (a binding of that name now owns other resources)' : ''}: ${ids}. To keep them, ${adopt}; to remove them: ${del}.`;
 }
@@ -380,7 +406,12 @@ function existsCheck(
   const tagged = all.filter((r) => parseManagedTag(r.metadata)?.binding === b.name).map((r) => r.id);
   const hint = tagged.length ? ` LiveKit holds ${tagged.join(', ')} tagged for ${b.name}.` : '';
   if (!id) {
-    return fail(id_, `${label} missing: the binding records none`, `Binding ${b.name} has no ${label.toLowerCase()} ID.${hint}`, `Run ${reapply(b)} and save to re-apply the binding (creates the ${label.toLowerCase()}).`);
+    return fail(
+      id_,
+      `${label} missing: the binding records none`,
+      `Binding ${b.name} has no ${label.toLowerCase()} ID.${hint}`,
+      `Run ${reapply(b)} and save to re-apply the binding (creates the ${label.toLowerCase()}).`,
+    );
   }
   return fail(
     id_,
@@ -423,17 +454,25 @@ function conflictsCheck(b: Binding, own: InboundTrunk | undefined, trunks: Inbou
   const others = trunks.filter((t) => t.id !== b.resources.inboundTrunkId);
   const conflicts = findInboundTrunkConflicts(others, { numbers: b.dids, allowedNumbers: own?.allowedNumbers ?? [] });
   const problems = conflicts.map((c) => `trunk "${c.trunkName}" (${c.trunkId}) also lists ${c.numbers.join(', ')}`);
-  const steps = conflicts.map((c) => `lk sip inbound update --id ${c.trunkId} --numbers <its numbers without ${c.numbers.join(', ')}>`);
+  const steps = conflicts.map(
+    (c) => `lk sip inbound update --id ${c.trunkId} --numbers <its numbers without ${c.numbers.join(', ')}>`,
+  );
   const otherWildcards = others.filter((t) => t.numbers.length === 0);
   if (own && own.numbers.length === 0 && otherWildcards.length > 0) {
-    problems.push(`${own.id} and ${otherWildcards.map((t) => `"${t.name}" (${t.id})`).join(', ')} are all wildcard trunks (no numbers)`);
+    problems.push(
+      `${own.id} and ${otherWildcards.map((t) => `"${t.name}" (${t.id})`).join(', ')} are all wildcard trunks (no numbers)`,
+    );
     steps.push(`lk sip inbound update --id ${own.id} --numbers ${b.dids.join(',')}`);
   }
   if (problems.length === 0) {
     const note = otherWildcards.length
       ? ` Wildcard trunk(s) ${otherWildcards.map((t) => t.id).join(', ')} only take numbers no trunk lists.`
       : '';
-    return pass(check, 'No other inbound trunk claims these DIDs', `No other inbound trunk lists ${b.dids.join(', ')}.${note}`);
+    return pass(
+      check,
+      'No other inbound trunk claims these DIDs',
+      `No other inbound trunk lists ${b.dids.join(', ')}.${note}`,
+    );
   }
   return fail(
     check,
@@ -455,7 +494,11 @@ function ruleTrunkCheck(b: Binding, r: DispatchRule): Finding {
     );
   }
   if (b.resources.inboundTrunkId && r.trunkIds.includes(b.resources.inboundTrunkId)) {
-    return pass(check, 'Dispatch rule references the inbound trunk', `Dispatch rule ${r.id} lists trunk(s) ${r.trunkIds.join(', ')}.`);
+    return pass(
+      check,
+      'Dispatch rule references the inbound trunk',
+      `Dispatch rule ${r.id} lists trunk(s) ${r.trunkIds.join(', ')}.`,
+    );
   }
   return fail(
     check,
@@ -475,10 +518,18 @@ function ruleTypeCheck(b: Binding, r: DispatchRule): Finding {
   const d = b.dispatch;
   const same =
     d.kind === r.rule.kind &&
-    (d.kind === 'direct' ? r.rule.kind === 'direct' && r.rule.roomName === d.roomName : r.rule.kind !== 'direct' && r.rule.roomPrefix === d.roomPrefix);
-  if (same) return pass(check, 'Dispatch rule has the intended type', `Dispatch rule ${r.id}: ${describeKind(r.rule)}.`);
+    (d.kind === 'direct'
+      ? r.rule.kind === 'direct' && r.rule.roomName === d.roomName
+      : r.rule.kind !== 'direct' && r.rule.roomPrefix === d.roomPrefix);
+  if (same)
+    return pass(check, 'Dispatch rule has the intended type', `Dispatch rule ${r.id}: ${describeKind(r.rule)}.`);
   const prefix = d.kind === 'direct' ? '' : d.roomPrefix;
-  const flag = d.kind === 'direct' ? `--direct ${d.roomName}` : d.kind === 'individual' ? `--caller ${prefix || DEFAULT_ROOM_PREFIX} --randomize` : `--callee ${prefix} --randomize`;
+  const flag =
+    d.kind === 'direct'
+      ? `--direct ${d.roomName}`
+      : d.kind === 'individual'
+        ? `--caller ${prefix || DEFAULT_ROOM_PREFIX} --randomize`
+        : `--callee ${prefix} --randomize`;
   return fail(
     check,
     `Dispatch rule ${r.id} has a different type than the binding`,
@@ -492,7 +543,11 @@ function ruleAgentCheck(b: Binding, r: DispatchRule): Finding {
   const agents = r.agents.length ? r.agents.map((a) => `"${a}"`).join(', ') : '(none)';
   if (b.agentName) {
     if (r.agents.includes(b.agentName)) {
-      return pass(check, `Dispatch rule dispatches agent ${b.agentName}`, `Dispatch rule ${r.id} roomConfig.agents: ${agents}.`);
+      return pass(
+        check,
+        `Dispatch rule dispatches agent ${b.agentName}`,
+        `Dispatch rule ${r.id} roomConfig.agents: ${agents}.`,
+      );
     }
     return fail(
       check,
@@ -509,7 +564,11 @@ function ruleAgentCheck(b: Binding, r: DispatchRule): Finding {
       `Set the agent name in ${reapply(b)} if it is intended, or re-apply there to remove it.`,
     );
   }
-  return pass(check, 'No agent named', `Neither binding ${b.name} nor rule ${r.id} names an agent: only workers using automatic dispatch get a job.`);
+  return pass(
+    check,
+    'No agent named',
+    `Neither binding ${b.name} nor rule ${r.id} names an agent: only workers using automatic dispatch get a job.`,
+  );
 }
 
 /** `sip:host:port;params` → `host` (lowercase, no trailing dot). */
@@ -526,7 +585,11 @@ export function bareHost(address: string): string {
 function outboundAddressCheck(b: Binding, t: OutboundTrunk): Finding {
   const check = 'outbound-trunk.address';
   if (bareHost(t.address) === bareHost(b.trunkDomain)) {
-    return pass(check, 'Outbound trunk points at the EST trunk domain', `Outbound trunk ${t.id} address: ${t.address}.`);
+    return pass(
+      check,
+      'Outbound trunk points at the EST trunk domain',
+      `Outbound trunk ${t.id} address: ${t.address}.`,
+    );
   }
   return fail(
     check,
@@ -552,7 +615,11 @@ function outboundTransportCheck(b: Binding, t: OutboundTrunk): Finding {
 function outboundCallerIdCheck(b: Binding, t: OutboundTrunk): Finding {
   const check = 'outbound-trunk.caller-id';
   if (normSet(t.numbers).has(normalizeNumber(b.callerId))) {
-    return pass(check, 'Outbound trunk holds the caller ID', `Outbound trunk ${t.id} numbers: ${t.numbers.join(', ')}.`);
+    return pass(
+      check,
+      'Outbound trunk holds the caller ID',
+      `Outbound trunk ${t.id} numbers: ${t.numbers.join(', ')}.`,
+    );
   }
   return fail(
     check,
@@ -568,7 +635,11 @@ function digestCheck(b: Binding, t: OutboundTrunk): Finding {
   if (!t.authUsername) problems.push('no auth username');
   if (!t.hasAuthPassword) problems.push('no auth password');
   if (problems.length === 0) {
-    return pass(check, 'Outbound trunk has digest credentials', `Outbound trunk ${t.id} auth username: ${t.authUsername}; password set.`);
+    return pass(
+      check,
+      'Outbound trunk has digest credentials',
+      `Outbound trunk ${t.id} auth username: ${t.authUsername}; password set.`,
+    );
   }
   const user = b.auth.kind === 'digest' ? b.auth.username : '';
   return fail(
@@ -590,7 +661,8 @@ function e164Check(b: Binding, inbound: InboundTrunk | undefined, outbound: Outb
   scan('binding caller ID', [b.callerId]);
   if (inbound) scan(`inbound trunk ${inbound.id} numbers`, inbound.numbers);
   if (outbound) scan(`outbound trunk ${outbound.id} numbers`, outbound.numbers);
-  if (bad.length === 0) return pass(check, 'All numbers are E.164', `DIDs, caller ID and trunk numbers are all +E.164.`);
+  if (bad.length === 0)
+    return pass(check, 'All numbers are E.164', `DIDs, caller ID and trunk numbers are all +E.164.`);
   return fail(
     check,
     'Numbers not in E.164',
@@ -622,19 +694,35 @@ function srtpCheck(b: Binding, inbound: InboundTrunk | undefined, outbound: Outb
   );
 }
 
-function driftCheck(b: Binding, inbound: InboundTrunk | undefined, rule: DispatchRule | undefined, outbound: OutboundTrunk | undefined): Finding {
+function driftCheck(
+  b: Binding,
+  inbound: InboundTrunk | undefined,
+  rule: DispatchRule | undefined,
+  outbound: OutboundTrunk | undefined,
+): Finding {
   const check = 'drift';
   const items = driftOf(b, b.resources, { inbound, rule, outbound }).filter((d) => d.field !== 'exists');
-  if (items.length === 0) return pass(check, 'LiveKit matches the binding', `No field of the binding's LiveKit resources differs from binding ${b.name}.`);
+  if (items.length === 0)
+    return pass(
+      check,
+      'LiveKit matches the binding',
+      `No field of the binding's LiveKit resources differs from binding ${b.name}.`,
+    );
   const ids: Record<string, string | undefined> = {
     inbound: b.resources.inboundTrunkId,
     rule: b.resources.dispatchRuleId,
     outbound: b.resources.outboundTrunkId,
   };
-  const lines = items.map((d) => `${RESOURCE_LABEL[d.resource]} ${ids[d.resource] ?? ''} ${d.field}: LiveKit has ${d.actual}, binding says ${d.expected}`);
+  const lines = items.map(
+    (d) =>
+      `${RESOURCE_LABEL[d.resource]} ${ids[d.resource] ?? ''} ${d.field}: LiveKit has ${d.actual}, binding says ${d.expected}`,
+  );
   return warn(
     check,
-    `LiveKit differs from the binding (${items.map((d) => d.field).filter((f, i, a) => a.indexOf(f) === i).join(', ')})`,
+    `LiveKit differs from the binding (${items
+      .map((d) => d.field)
+      .filter((f, i, a) => a.indexOf(f) === i)
+      .join(', ')})`,
     `Changed outside SIP Ops (e.g. with lk):\n${lines.map((l) => `- ${l}`).join('\n')}`,
     `Run ${reapply(b)} and save to re-apply the binding, or edit the binding there if the change was intended.`,
   );
@@ -651,7 +739,11 @@ function routeLine(b: Binding, did: string, s: LiveKitSnapshot, all: Binding[]):
   if (e.outcome === 'dropped') {
     // Dropped for want of a trunk: the trunk step and the rule step that followed it both matter.
     const why = (e.stage === 'trunk' ? e.steps.slice(-2) : e.steps.slice(-1)).join(' ') || e.reason;
-    return { did, ok: false, text: `${did} → dropped at the ${e.stage === 'trunk' ? 'trunk' : 'dispatch rule'} stage: ${why}` };
+    return {
+      did,
+      ok: false,
+      text: `${did} → dropped at the ${e.stage === 'trunk' ? 'trunk' : 'dispatch rule'} stage: ${why}`,
+    };
   }
   const room = e.roomPattern.split(SAMPLE_CALLER).join(CALLER_PLACEHOLDER);
   const agent = e.agents.length ? `agent ${e.agents.join(', ')}` : 'no agent';
@@ -677,7 +769,11 @@ function routeCheck(b: Binding, routes: RouteLine[]): Finding {
   const check = 'route.explain';
   const bad = routes.filter((r) => !r.ok);
   if (bad.length === 0) {
-    return pass(check, `All ${routes.length} DID(s) route to this binding's rule`, routes.map((r) => r.text).join('\n'));
+    return pass(
+      check,
+      `All ${routes.length} DID(s) route to this binding's rule`,
+      routes.map((r) => r.text).join('\n'),
+    );
   }
   return fail(
     check,
@@ -697,7 +793,12 @@ function dnsChecks(b: Binding, dns: Record<string, DnsProbeResult>): Finding[] {
   return hosts.map(([check, label, host]) => {
     const r = dns[host];
     if (r === undefined) {
-      return warn(check, `${label} ${host} not probed`, `No DNS result for ${host} in this run.`, 'Run the health check again; if it repeats, check the SIP Ops logs for the DNS probe.');
+      return warn(
+        check,
+        `${label} ${host} not probed`,
+        `No DNS result for ${host} in this run.`,
+        'Run the health check again; if it repeats, check the SIP Ops logs for the DNS probe.',
+      );
     }
     if (r.ok && r.addresses.length > 0) return pass(check, `${label} resolves`, `${host} → ${r.addresses.join(', ')}.`);
     const why = r.ok ? 'no addresses' : `${r.code}: ${r.message}`;
@@ -717,7 +818,12 @@ function optionsChecks(b: Binding, options: Record<string, OptionsProbeResult>):
     const where = `${target.host}:${target.port ?? defaultSipPort(target.transport)}/${target.transport.toUpperCase()}`;
     const r = options[key];
     if (r === undefined) {
-      return warn(check, `${label} ${where} not probed`, `No OPTIONS result for ${key} in this run.`, 'Run the health check again; if it repeats, check the SIP Ops logs for the OPTIONS probe.');
+      return warn(
+        check,
+        `${label} ${where} not probed`,
+        `No OPTIONS result for ${key} in this run.`,
+        'Run the health check again; if it repeats, check the SIP Ops logs for the OPTIONS probe.',
+      );
     }
     if (r.kind === 'response') {
       const server = r.server ? `, server "${r.server}"` : '';
@@ -828,7 +934,13 @@ function statsChecks(b: Binding, calls: CallStat[], stats: BindingStats): Findin
         ),
       );
     } else {
-      out.push(pass('calls.test-calls', 'Test calls get answered', `Test calls through ${b.name} in 24 h: ${tests.length}, answered: ${tests.length - failed.length}.`));
+      out.push(
+        pass(
+          'calls.test-calls',
+          'Test calls get answered',
+          `Test calls through ${b.name} in 24 h: ${tests.length}, answered: ${tests.length - failed.length}.`,
+        ),
+      );
     }
   }
   if (b.agentName && stats.inboundCalls > 0) {
@@ -842,7 +954,13 @@ function statsChecks(b: Binding, calls: CallStat[], stats: BindingStats): Findin
         ),
       );
     } else {
-      out.push(pass('calls.agent-join', `Agent ${b.agentName} joins inbound calls`, `Inbound calls in 24 h: ${stats.inboundCalls}; agent joined: ${stats.agentJoined}.`));
+      out.push(
+        pass(
+          'calls.agent-join',
+          `Agent ${b.agentName} joins inbound calls`,
+          `Inbound calls in 24 h: ${stats.inboundCalls}; agent joined: ${stats.agentJoined}.`,
+        ),
+      );
     }
   }
   return out;
@@ -851,7 +969,8 @@ function statsChecks(b: Binding, calls: CallStat[], stats: BindingStats): Findin
 /** One plain line of call statistics, e.g. for reports. */
 export function describeStats(s: BindingStats): string {
   const parts: string[] = [`inbound calls: ${s.inboundCalls}`];
-  if (s.agentJoinRate !== null) parts.push(`agent joined: ${s.agentJoined}/${s.inboundCalls} (${Math.round(s.agentJoinRate * 100)}%)`);
+  if (s.agentJoinRate !== null)
+    parts.push(`agent joined: ${s.agentJoined}/${s.inboundCalls} (${Math.round(s.agentJoinRate * 100)}%)`);
   parts.push(`test calls: ${s.testCalls} (${s.answered} answered)`);
   if (s.medianSetupMs !== null) parts.push(`median setup: ${s.medianSetupMs} ms`);
   if (Object.keys(s.failuresBySipCode).length) parts.push(`failures: ${formatFailures(s.failuresBySipCode)}`);

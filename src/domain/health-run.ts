@@ -4,7 +4,16 @@
  * stored for the run (small with many bindings).
  */
 import type { CheckStatus, Finding, HealthReport } from './health-checks';
-import { diffRuns, statusMap, summaryLines, topFinding, transitionAlerts, type BindingStatusMap, type RunDiff, type StatusTransition } from './health-summary';
+import {
+  diffRuns,
+  statusMap,
+  summaryLines,
+  topFinding,
+  transitionAlerts,
+  type BindingStatusMap,
+  type RunDiff,
+  type StatusTransition,
+} from './health-summary';
 
 export const NO_CHANGES: RunDiff = { newFailures: [], recoveries: [], added: [], removed: [] };
 
@@ -50,7 +59,12 @@ export function compareRun(i: RunComparisonInput): RunComparison {
   const nextKnown: KnownStatuses = i.only ? { ...i.known } : {};
   for (const b of i.report.bindings) {
     const top = topFinding(b.findings);
-    nextKnown[b.name] = { status: b.status, at: i.finishedAt.toISOString(), runId: i.runId, ...(top ? { top: top.title } : {}) };
+    nextKnown[b.name] = {
+      status: b.status,
+      at: i.finishedAt.toISOString(),
+      runId: i.runId,
+      ...(top ? { top: top.title } : {}),
+    };
   }
   return {
     diff: i.only ? NO_CHANGES : diffRuns(i.prevFull, map),

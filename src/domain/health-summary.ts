@@ -93,7 +93,10 @@ function estTail(report: HealthReport, name: string, livekitCalls: number): stri
   if (!est?.managed) return '';
   const t = est.perBinding[name];
   if (!t) return '';
-  const failures = Object.entries(t.failuresByResult).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  const failures = Object.entries(t.failuresByResult)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   return ` · EST ${plural(t.estCalls, 'call')}, LiveKit ${livekitCalls}${failures ? `; EST failures: ${failures}` : ''}`;
 }
 
@@ -109,8 +112,10 @@ export function summaryLines(report: HealthReport, diff: RunDiff): SummaryLines 
           .map((s) => `${counts[s]} ${s}`)
           .join(', ')}`;
   const changes: string[] = [];
-  if (diff.newFailures.length) changes.push(`new ${diff.newFailures.length === 1 ? 'failure' : 'failures'}: ${diff.newFailures.join(', ')}`);
-  if (diff.recoveries.length) changes.push(`${diff.recoveries.length === 1 ? 'recovery' : 'recoveries'}: ${diff.recoveries.join(', ')}`);
+  if (diff.newFailures.length)
+    changes.push(`new ${diff.newFailures.length === 1 ? 'failure' : 'failures'}: ${diff.newFailures.join(', ')}`);
+  if (diff.recoveries.length)
+    changes.push(`${diff.recoveries.length === 1 ? 'recovery' : 'recoveries'}: ${diff.recoveries.join(', ')}`);
   if (diff.added.length) changes.push(`added: ${diff.added.join(', ')}`);
   if (diff.removed.length) changes.push(`removed: ${diff.removed.join(', ')}`);
   if (changes.length) headline += `; ${changes.join('; ')}`;
@@ -161,7 +166,9 @@ function bindingBlocks(b: BindingReport): string[] {
   const passes = b.findings.filter((f) => f.status === 'pass');
   if (passes.length) blocks.push(`Passed: ${passes.map((f) => f.title).join('; ')}.`);
   if (b.routes.length) {
-    blocks.push(['Routes (where a call to each DID goes):', ...b.routes.map((r) => `${r.ok ? '✅' : '❌'} ${r.text}`)].join('\n'));
+    blocks.push(
+      ['Routes (where a call to each DID goes):', ...b.routes.map((r) => `${r.ok ? '✅' : '❌'} ${r.text}`)].join('\n'),
+    );
   }
   blocks.push(describeStats(b.stats));
   return blocks;
@@ -203,7 +210,11 @@ function splitText(text: string, max: number, measure: (s: string) => number): s
 }
 
 /** Packs blocks into chunks of at most `max` (measured), joined by newlines. */
-export function packChunks(blocks: string[], max = DETAIL_CHUNK_MAX, measure: (s: string) => number = escapedLength): string[] {
+export function packChunks(
+  blocks: string[],
+  max = DETAIL_CHUNK_MAX,
+  measure: (s: string) => number = escapedLength,
+): string[] {
   const chunks: string[] = [];
   let cur = '';
   for (const block of blocks.flatMap((b) => splitText(b, max, measure))) {

@@ -55,18 +55,39 @@ export function parseImportArgs(argv: readonly string[], defaults: ImportDefault
   if (!isBindingName(name) || !inboundTrunkId || !dispatchRuleId || !outboundTrunkId) {
     return { ok: false, error: `${IMPORT_USAGE}\n${NAME_RULE}` };
   }
-  for (const [key, id] of [['inbound', inboundTrunkId], ['rule', dispatchRuleId], ['outbound', outboundTrunkId]] as const) {
-    if (!RESOURCE_ID.test(id)) return { ok: false, error: `\`${key}=\` takes a LiveKit ID such as ST_… or SDR_… (letters, digits, _ and -).\n${IMPORT_USAGE}` };
+  for (const [key, id] of [
+    ['inbound', inboundTrunkId],
+    ['rule', dispatchRuleId],
+    ['outbound', outboundTrunkId],
+  ] as const) {
+    if (!RESOURCE_ID.test(id))
+      return {
+        ok: false,
+        error: `\`${key}=\` takes a LiveKit ID such as ST_… or SDR_… (letters, digits, _ and -).\n${IMPORT_USAGE}`,
+      };
   }
   const typedHost = kv.get('host');
-  const host = typedHost === undefined ? { ok: true as const, value: defaults.host.toLowerCase() } : checkBindingField('livekitSipHost', typedHost);
+  const host =
+    typedHost === undefined
+      ? { ok: true as const, value: defaults.host.toLowerCase() }
+      : checkBindingField('livekitSipHost', typedHost);
   if (!host.ok) return { ok: false, error: `\`host=\`: ${host.error}` };
   const typedChannel = kv.get('channel');
-  const channel = typedChannel === undefined ? { ok: true as const, value: defaults.channel } : checkBindingField('reportChannel', typedChannel);
+  const channel =
+    typedChannel === undefined
+      ? { ok: true as const, value: defaults.channel }
+      : checkBindingField('reportChannel', typedChannel);
   if (!channel.ok) return { ok: false, error: `\`channel=\`: ${channel.error}` };
   return {
     ok: true,
-    value: { name, inboundTrunkId, dispatchRuleId, outboundTrunkId, livekitSipHost: host.value, reportChannel: channel.value },
+    value: {
+      name,
+      inboundTrunkId,
+      dispatchRuleId,
+      outboundTrunkId,
+      livekitSipHost: host.value,
+      reportChannel: channel.value,
+    },
   };
 }
 
@@ -91,5 +112,8 @@ export function importedSpecErrors(spec: BindingSpec): string[] {
   if (r.ok) return [];
   return Object.entries(r.errors)
     .filter(([field]) => field !== 'livekitSipHost' && field !== 'reportChannel')
-    .map(([field, error]) => `The ${FIELD_LABEL[field as BindingField] ?? field} does not pass the binding form's checks: ${error}`);
+    .map(
+      ([field, error]) =>
+        `The ${FIELD_LABEL[field as BindingField] ?? field} does not pass the binding form's checks: ${error}`,
+    );
 }

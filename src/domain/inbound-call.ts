@@ -38,7 +38,12 @@ export interface ParticipantSnapshot {
 export type InboundEvent =
   | { type: 'room_started'; at: number; room: RoomRef }
   | { type: 'room_finished'; at: number; room: RoomRef }
-  | { type: 'participant_joined' | 'participant_left' | 'participant_connection_aborted'; at: number; room: RoomRef; participant: ParticipantSnapshot }
+  | {
+      type: 'participant_joined' | 'participant_left' | 'participant_connection_aborted';
+      at: number;
+      room: RoomRef;
+      participant: ParticipantSnapshot;
+    }
   | { type: 'track_published'; at: number; room: RoomRef; participant: ParticipantSnapshot }
   /** The agent watchdog of call `callKey` fired (an internal event, not a webhook). */
   | { type: 'agent_timeout'; at: number; room: RoomRef; callKey: string };
@@ -139,7 +144,12 @@ function participantKey(p: { sid: string; identity: string }): string {
   return p.sid ? p.sid : `identity:${p.identity}`;
 }
 
-const EVENT_RANK: Record<string, number> = { track_published: 0, participant_joined: 1, participant_left: 2, participant_connection_aborted: 2 };
+const EVENT_RANK: Record<string, number> = {
+  track_published: 0,
+  participant_joined: 1,
+  participant_left: 2,
+  participant_connection_aborted: 2,
+};
 
 /** Merges attribute maps so the result does not depend on the order: the higher rank wins, ties by value. */
 function mergeAttributes(
@@ -155,7 +165,10 @@ function mergeAttributes(
   return out;
 }
 
-function mergeParticipant(prev: ParticipantFacts | undefined, ev: Extract<InboundEvent, { participant: ParticipantSnapshot }>): ParticipantFacts {
+function mergeParticipant(
+  prev: ParticipantFacts | undefined,
+  ev: Extract<InboundEvent, { participant: ParticipantSnapshot }>,
+): ParticipantFacts {
   const snap = ev.participant;
   const key = participantKey(snap);
   const base: ParticipantFacts = prev ?? {
@@ -182,8 +195,15 @@ function mergeParticipant(prev: ParticipantFacts | undefined, ev: Extract<Inboun
     attrRank: hasAttrs ? Math.max(base.attrRank, rank) : base.attrRank,
     answered: base.answered || attrs['sip.callStatus'] === 'active',
   };
-  if (ev.type === 'participant_joined' || ev.type === 'participant_left' || ev.type === 'participant_connection_aborted') {
-    const joinedAt = minDefined(base.joinedAt, snap.joinedAtMs ?? (ev.type === 'participant_joined' ? ev.at : undefined));
+  if (
+    ev.type === 'participant_joined' ||
+    ev.type === 'participant_left' ||
+    ev.type === 'participant_connection_aborted'
+  ) {
+    const joinedAt = minDefined(
+      base.joinedAt,
+      snap.joinedAtMs ?? (ev.type === 'participant_joined' ? ev.at : undefined),
+    );
     if (joinedAt !== undefined) out.joinedAt = joinedAt;
   }
   if (ev.type === 'participant_left' || ev.type === 'participant_connection_aborted') {
@@ -216,7 +236,10 @@ export function applyInboundEvent(state: RoomCallsState, ev: InboundEvent): Room
       next.finishedAt = minDefined(state.finishedAt, ev.at);
       break;
     case 'agent_timeout':
-      next.agentTimeouts = { ...state.agentTimeouts, [ev.callKey]: minDefined(state.agentTimeouts[ev.callKey], ev.at)! };
+      next.agentTimeouts = {
+        ...state.agentTimeouts,
+        [ev.callKey]: minDefined(state.agentTimeouts[ev.callKey], ev.at)!,
+      };
       break;
     default: {
       const key = participantKey(ev.participant);
@@ -234,7 +257,11 @@ export function applyInboundEvent(state: RoomCallsState, ev: InboundEvent): Room
  */
 const LEAVE_ORDER_MARGIN_MS = 1000;
 
-function overlaps(a: { joinedAt?: number; leftAt?: number }, from: number | undefined, to: number | undefined): boolean {
+function overlaps(
+  a: { joinedAt?: number; leftAt?: number },
+  from: number | undefined,
+  to: number | undefined,
+): boolean {
   const aFrom = a.joinedAt ?? -Infinity;
   const aTo = a.leftAt ?? Infinity;
   return aFrom <= (to ?? Infinity) && aTo >= (from ?? -Infinity);
@@ -246,7 +273,8 @@ function viewOf(state: RoomCallsState, caller: ParticipantFacts): InboundCallVie
   const endedAt = caller.leftAt ?? state.finishedAt;
   const ended = endedAt !== undefined;
   let endReason: EndReason | undefined;
-  if (caller.leftAt !== undefined) endReason = caller.aborted ? 'CONNECTION_ABORTED' : (caller.disconnectReason ?? 'UNKNOWN_REASON');
+  if (caller.leftAt !== undefined)
+    endReason = caller.aborted ? 'CONNECTION_ABORTED' : (caller.disconnectReason ?? 'UNKNOWN_REASON');
   else if (state.finishedAt !== undefined) endReason = 'ROOM_FINISHED';
 
   const joiners: JoinerView[] = [];
@@ -263,12 +291,16 @@ function viewOf(state: RoomCallsState, caller: ParticipantFacts): InboundCallVie
       ...(p.joinedAt !== undefined && joinedAt !== undefined ? { delayMs: Math.max(0, p.joinedAt - joinedAt) } : {}),
     });
   }
-  joiners.sort((x, y) => (x.joinedAt ?? Infinity) - (y.joinedAt ?? Infinity) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  joiners.sort(
+    (x, y) => (x.joinedAt ?? Infinity) - (y.joinedAt ?? Infinity) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
+  );
   const agents = joiners.filter((j) => j.kind === 'agent');
   const fired = state.agentTimeouts[caller.key];
   const agentBy = (t: number) => agents.some((j) => (j.joinedAt ?? Infinity) <= t);
   const agentMissing = fired !== undefined && !agentBy(fired) && !(endedAt !== undefined && endedAt <= fired);
-  const others = Object.values(state.participants).filter((p) => p.key !== caller.key && p.kind !== 'sip' && overlaps(p, joinedAt, endedAt));
+  const others = Object.values(state.participants).filter(
+    (p) => p.key !== caller.key && p.kind !== 'sip' && overlaps(p, joinedAt, endedAt),
+  );
   const view: InboundCallView = {
     key: caller.key,
     room: state.room,
@@ -277,7 +309,10 @@ function viewOf(state: RoomCallsState, caller: ParticipantFacts): InboundCallVie
     ended,
     joiners,
     agentJoined: agents.length > 0,
-    agentLeftFirst: agents.length > 0 && caller.leftAt !== undefined && agents.every((j) => j.leftAt !== undefined && j.leftAt <= caller.leftAt! - LEAVE_ORDER_MARGIN_MS),
+    agentLeftFirst:
+      agents.length > 0 &&
+      caller.leftAt !== undefined &&
+      agents.every((j) => j.leftAt !== undefined && j.leftAt <= caller.leftAt! - LEAVE_ORDER_MARGIN_MS),
     media: caller.answered || others.some((p) => p.published),
     agentMissing,
   };
@@ -316,7 +351,8 @@ export function callerAttributes(state: RoomCallsState, key: string): Record<str
 
 /** When the agent watchdog of this call should fire, or undefined when it must not be armed. */
 export function agentDeadline(call: InboundCallView, agentTimeoutMs: number): number | undefined {
-  if (call.ended || call.joinedAt === undefined || call.agentJoined || call.agentTimeoutAt !== undefined) return undefined;
+  if (call.ended || call.joinedAt === undefined || call.agentJoined || call.agentTimeoutAt !== undefined)
+    return undefined;
   return call.joinedAt + agentTimeoutMs;
 }
 
@@ -342,7 +378,10 @@ function effectsFor(prev: InboundCallView | undefined, next: InboundCallView): I
  * The reducer: state + event → state + effects. Effects name what became known with this event,
  * per call, in a fixed order (started, joiners by join time, agent missing, media, ended, updated).
  */
-export function reduceInboundCall(state: RoomCallsState, ev: InboundEvent): { state: RoomCallsState; effects: InboundEffect[] } {
+export function reduceInboundCall(
+  state: RoomCallsState,
+  ev: InboundEvent,
+): { state: RoomCallsState; effects: InboundEffect[] } {
   const next = applyInboundEvent(state, ev);
   if (!hasCaller(next)) return { state: next, effects: [] };
   const before = new Map(callsOf(state).map((c) => [c.key, c]));

@@ -23,7 +23,11 @@ export function roomMatchesDispatch(dispatch: Dispatch, room: string): boolean {
   return dispatch.roomPrefix !== '' && room.startsWith(`${dispatch.roomPrefix}_`);
 }
 
-export function classifySipCaller(attrs: Readonly<Record<string, string>>, room: string, bindings: readonly Binding[]): CallerClass {
+export function classifySipCaller(
+  attrs: Readonly<Record<string, string>>,
+  room: string,
+  bindings: readonly Binding[],
+): CallerClass {
   const trunkId = attrs['sip.trunkID'] ?? '';
   const ruleId = attrs['sip.ruleID'] ?? '';
   const did = attrs['sip.trunkPhoneNumber'] ?? '';

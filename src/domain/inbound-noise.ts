@@ -25,7 +25,9 @@ export interface CallOutline {
 }
 
 export function isShortCall(c: CallOutline, policy: NoisePolicy = DEFAULT_NOISE_POLICY): boolean {
-  return c.durationMs !== undefined && c.durationMs < policy.shortCallMs && !c.agentJoined && !c.someoneJoined && !c.media;
+  return (
+    c.durationMs !== undefined && c.durationMs < policy.shortCallMs && !c.agentJoined && !c.someoneJoined && !c.media
+  );
 }
 
 /** Per caller key: end times of its recent short calls, oldest first. */
@@ -42,19 +44,37 @@ function recent(times: readonly number[] | undefined, at: number, policy: NoiseP
 }
 
 /** Records an ended call; only short calls count. Entries older than the window are dropped. */
-export function recordCallEnd(state: NoiseState, callerKey: string, call: CallOutline & { endedAt: number }, policy: NoisePolicy = DEFAULT_NOISE_POLICY): NoiseState {
+export function recordCallEnd(
+  state: NoiseState,
+  callerKey: string,
+  call: CallOutline & { endedAt: number },
+  policy: NoisePolicy = DEFAULT_NOISE_POLICY,
+): NoiseState {
   if (!isShortCall(call, policy)) return state;
-  const times = [...(state.shortCalls[callerKey] ?? []).filter((t) => t > call.endedAt - policy.windowMs), call.endedAt].sort((a, b) => a - b);
+  const times = [
+    ...(state.shortCalls[callerKey] ?? []).filter((t) => t > call.endedAt - policy.windowMs),
+    call.endedAt,
+  ].sort((a, b) => a - b);
   return { shortCalls: { ...state.shortCalls, [callerKey]: times } };
 }
 
 /** How many short calls the caller placed within the window before `at`. */
-export function shortCallCount(state: NoiseState, callerKey: string, at: number, policy: NoisePolicy = DEFAULT_NOISE_POLICY): number {
+export function shortCallCount(
+  state: NoiseState,
+  callerKey: string,
+  at: number,
+  policy: NoisePolicy = DEFAULT_NOISE_POLICY,
+): number {
   return recent(state.shortCalls[callerKey], at, policy).length;
 }
 
 /** Whether a call from this caller starting at `at` should be held back as probable noise. */
-export function shouldHold(state: NoiseState, callerKey: string, at: number, policy: NoisePolicy = DEFAULT_NOISE_POLICY): boolean {
+export function shouldHold(
+  state: NoiseState,
+  callerKey: string,
+  at: number,
+  policy: NoisePolicy = DEFAULT_NOISE_POLICY,
+): boolean {
   return shortCallCount(state, callerKey, at, policy) >= Math.max(1, policy.minCalls - 1);
 }
 
@@ -100,13 +120,25 @@ export interface NoiseNote {
  * Adds a folded call to the channel's current note. `fresh` says a new note starts (none yet, or
  * the period of the last one is over): post a new message; otherwise update the existing one.
  */
-export function foldIntoNote(note: NoiseNote | undefined, call: FoldedCall, periodMs: number): { note: NoiseNote; fresh: boolean } {
+export function foldIntoNote(
+  note: NoiseNote | undefined,
+  call: FoldedCall,
+  periodMs: number,
+): { note: NoiseNote; fresh: boolean } {
   const fresh = !note || call.at >= note.endsAt;
   const base: NoiseNote = fresh ? { startedAt: call.at, endsAt: call.at + periodMs, total: 0, entries: [] } : note!;
   const entries = base.entries.map((e) => ({ ...e, dids: [...e.dids] }));
   let entry = entries.find((e) => e.callerKey === call.callerKey);
   if (!entry) {
-    entry = { callerKey: call.callerKey, caller: call.caller, dids: [], count: 0, firstAt: call.at, lastAt: call.at, maxDurationMs: 0 };
+    entry = {
+      callerKey: call.callerKey,
+      caller: call.caller,
+      dids: [],
+      count: 0,
+      firstAt: call.at,
+      lastAt: call.at,
+      maxDurationMs: 0,
+    };
     entries.push(entry);
   }
   entry.count += 1;

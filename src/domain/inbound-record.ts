@@ -119,7 +119,12 @@ export interface InboundRecordPatch {
   detail: StoredDetail;
 }
 
-export function inboundRecordPatch(call: RecordedCall, view: InboundCallView, roomState: RoomCallsState, nowMs: number): InboundRecordPatch {
+export function inboundRecordPatch(
+  call: RecordedCall,
+  view: InboundCallView,
+  roomState: RoomCallsState,
+  nowMs: number,
+): InboundRecordPatch {
   const iso = (ms: number | undefined): string => new Date(ms ?? nowMs).toISOString();
   const firstAgent = view.joiners.find((j) => j.kind === 'agent') ?? view.joiners[0];
   return {

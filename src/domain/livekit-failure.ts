@@ -39,7 +39,9 @@ export function describeFailure(f: LiveKitFailure): string {
     case 'unreachable':
       return 'LiveKit is unreachable';
     case 'auth':
-      return f.reason === 'missing-grant' ? 'LiveKit token lacks the needed grant' : 'LiveKit rejected the API key/secret';
+      return f.reason === 'missing-grant'
+        ? 'LiveKit token lacks the needed grant'
+        : 'LiveKit rejected the API key/secret';
     default:
       return f.message;
   }

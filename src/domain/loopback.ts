@@ -21,7 +21,7 @@ export const LOOPBACK_STAGES: readonly LoopbackStage[] = ['dial', 'inbound', 'ro
 export const LOOPBACK_STAGE_LABEL: Record<LoopbackStage, string> = {
   dial: 'outbound leg placed',
   inbound: 'inbound leg seen in LiveKit',
-  routing: 'inbound leg in the binding\'s trunk and rule',
+  routing: "inbound leg in the binding's trunk and rule",
   agent: 'agent joined',
   answer: 'outbound leg answered',
   tracks: 'audio tracks published on both sides',
@@ -38,8 +38,14 @@ export interface LoopbackArgs {
 export const LOOPBACK_USAGE = '/sip-test-call <binding> loopback [did]';
 
 /** `<binding> loopback [did]`; `undefined` when the text is not a loopback request. */
-export function parseLoopbackText(text: string): { ok: true; value: LoopbackArgs } | { ok: false; error: string } | undefined {
-  const tokens = text.replace(/<tel:([^|>]*)(?:\|[^>]*)?>/gi, '$1').trim().split(/\s+/).filter((t) => t.length > 0);
+export function parseLoopbackText(
+  text: string,
+): { ok: true; value: LoopbackArgs } | { ok: false; error: string } | undefined {
+  const tokens = text
+    .replace(/<tel:([^|>]*)(?:\|[^>]*)?>/gi, '$1')
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
   if (tokens.length < 2 || tokens[1]!.toLowerCase() !== 'loopback') return undefined;
   const binding = tokens[0]!.toLowerCase();
   if (tokens.length === 2) return { ok: true, value: { binding } };
@@ -49,13 +55,22 @@ export function parseLoopbackText(text: string): { ok: true; value: LoopbackArgs
 }
 
 /** The DID to dial: the one named (it must be the binding's own) or the first. */
-export function loopbackDid(binding: Pick<Binding, 'name' | 'dids'>, named: string | undefined): { ok: true; did: string } | { ok: false; error: string } {
+export function loopbackDid(
+  binding: Pick<Binding, 'name' | 'dids'>,
+  named: string | undefined,
+): { ok: true; did: string } | { ok: false; error: string } {
   if (named === undefined) {
     const first = binding.dids[0];
-    return first ? { ok: true, did: first } : { ok: false, error: `The binding \`${binding.name}\` has no DID to call back.` };
+    return first
+      ? { ok: true, did: first }
+      : { ok: false, error: `The binding \`${binding.name}\` has no DID to call back.` };
   }
   const own = binding.dids.find((d) => normalizeNumber(d) === normalizeNumber(named));
-  if (!own) return { ok: false, error: `${named} is not a DID of \`${binding.name}\` (its DIDs: ${binding.dids.join(', ')}). A loopback only dials the binding's own numbers.` };
+  if (!own)
+    return {
+      ok: false,
+      error: `${named} is not a DID of \`${binding.name}\` (its DIDs: ${binding.dids.join(', ')}). A loopback only dials the binding's own numbers.`,
+    };
   return { ok: true, did: own };
 }
 
@@ -65,7 +80,8 @@ export function loopbackDid(binding: Pick<Binding, 'name' | 'dids'>, named: stri
  */
 export function loopbackCallerIdProblem(binding: Pick<Binding, 'name' | 'callerId' | 'dids'>): string | undefined {
   const parsed = parseE164(binding.callerId);
-  if (!parsed.ok) return `The caller ID of \`${binding.name}\` (${binding.callerId || 'none'}) is not an E.164 number: ${parsed.error}`;
+  if (!parsed.ok)
+    return `The caller ID of \`${binding.name}\` (${binding.callerId || 'none'}) is not an E.164 number: ${parsed.error}`;
   if (!binding.dids.some((d) => normalizeNumber(d) === normalizeNumber(parsed.value))) {
     return `The caller ID of \`${binding.name}\` (${parsed.value}) is not one of its own numbers (${binding.dids.join(', ')}); a loopback only presents a number the binding owns.`;
   }
@@ -132,7 +148,10 @@ export interface LoopbackObservation {
 
 /** What the binding expects, and names for whatever LiveKit resources the leg landed on instead. */
 export interface LoopbackContext {
-  binding: Pick<Binding, 'name' | 'agentName' | 'livekitSipHost' | 'transport' | 'trunkDomain'> & { inboundTrunkId?: string; dispatchRuleId?: string };
+  binding: Pick<Binding, 'name' | 'agentName' | 'livekitSipHost' | 'transport' | 'trunkDomain'> & {
+    inboundTrunkId?: string;
+    dispatchRuleId?: string;
+  };
   did: string;
   callerId: string;
   timeoutSec: number;
@@ -186,7 +205,10 @@ function notDelivered(f: LiveKitFailure | undefined): boolean {
 
 function timings(o: LoopbackObservation): LoopbackTimings {
   const t = o.tracks;
-  const tracksMs = t.outboundMs !== undefined && t.inboundMs !== undefined && t.agentMs !== undefined ? Math.max(t.outboundMs, t.inboundMs, t.agentMs) : null;
+  const tracksMs =
+    t.outboundMs !== undefined && t.inboundMs !== undefined && t.agentMs !== undefined
+      ? Math.max(t.outboundMs, t.inboundMs, t.agentMs)
+      : null;
   return {
     answerMs: o.answeredMs ?? null,
     postDialMs: o.inbound?.seenMs ?? null,
@@ -206,23 +228,34 @@ function stageResults(o: LoopbackObservation, failed: LoopbackStage | undefined)
     tracks: timings(o).tracksMs ?? undefined,
   };
   const failedAt = failed ? LOOPBACK_STAGES.indexOf(failed) : LOOPBACK_STAGES.length;
-  return LOOPBACK_STAGES.map((stage, i) => ({ stage, ok: i < failedAt, atMs: i < failedAt ? (at[stage] ?? null) : null }));
+  return LOOPBACK_STAGES.map((stage, i) => ({
+    stage,
+    ok: i < failedAt,
+    atMs: i < failedAt ? (at[stage] ?? null) : null,
+  }));
 }
 
 function failedAt(o: LoopbackObservation, ctx: LoopbackContext): LoopbackStage | undefined {
   if (!o.inbound) return notDelivered(o.dialFailure) ? 'inbound' : 'dial';
   const b = ctx.binding;
-  if ((b.inboundTrunkId && o.inbound.trunkId !== b.inboundTrunkId) || (b.dispatchRuleId && o.inbound.ruleId !== b.dispatchRuleId)) return 'routing';
+  if (
+    (b.inboundTrunkId && o.inbound.trunkId !== b.inboundTrunkId) ||
+    (b.dispatchRuleId && o.inbound.ruleId !== b.dispatchRuleId)
+  )
+    return 'routing';
   if (b.agentName && o.agentJoinedMs === undefined) return 'agent';
   if (o.answeredMs === undefined) return 'answer';
   const t = o.tracks;
-  if (t.outboundMs === undefined || t.inboundMs === undefined || (b.agentName && t.agentMs === undefined)) return 'tracks';
+  if (t.outboundMs === undefined || t.inboundMs === undefined || (b.agentName && t.agentMs === undefined))
+    return 'tracks';
   return undefined;
 }
 
 function notRoutedBackCauses(o: LoopbackObservation, ctx: LoopbackContext): string[] {
   const b = ctx.binding;
-  const outcome = o.dialFailure ? 'the outbound leg ended without an answer' : 'the outbound leg was answered, but not by this LiveKit';
+  const outcome = o.dialFailure
+    ? 'the outbound leg ended without an answer'
+    : 'the outbound leg was answered, but not by this LiveKit';
   return [
     `${outcome} and no call from ${ctx.callerId} to ${ctx.did} reached LiveKit within ${ctx.timeoutSec} s: EST routes the DID elsewhere.`,
     `EST number assignment: ${ctx.did} must be assigned to the EST trunk \`${b.trunkDomain}\` (an unassigned number is not routed to any trunk).`,
@@ -238,13 +271,19 @@ function routingCauses(o: LoopbackObservation, ctx: LoopbackContext): string[] {
   const on = ctx.landedOn;
   if (b.inboundTrunkId && inb.trunkId !== b.inboundTrunkId) {
     const name = on?.trunkName ? ` (${on.trunkName}${on.ownerBinding ? `, binding \`${on.ownerBinding}\`` : ''})` : '';
-    lines.push(`The inbound leg came in on trunk ${inb.trunkId ? `\`${inb.trunkId}\`${name}` : 'none (no trunk matched)'}, not the binding's \`${b.inboundTrunkId}\`: that trunk also claims ${inb.called ?? ctx.did} or its caller, or EST delivered the call to another number.`);
+    lines.push(
+      `The inbound leg came in on trunk ${inb.trunkId ? `\`${inb.trunkId}\`${name}` : 'none (no trunk matched)'}, not the binding's \`${b.inboundTrunkId}\`: that trunk also claims ${inb.called ?? ctx.did} or its caller, or EST delivered the call to another number.`,
+    );
   }
   if (b.dispatchRuleId && inb.ruleId !== b.dispatchRuleId) {
     const name = on?.ruleName ? ` (${on.ruleName})` : '';
-    lines.push(`Dispatch rule ${inb.ruleId ? `\`${inb.ruleId}\`${name}` : 'none'} took the call instead of the binding's \`${b.dispatchRuleId}\`: a rule with a higher priority matches the same trunk and numbers.`);
+    lines.push(
+      `Dispatch rule ${inb.ruleId ? `\`${inb.ruleId}\`${name}` : 'none'} took the call instead of the binding's \`${b.dispatchRuleId}\`: a rule with a higher priority matches the same trunk and numbers.`,
+    );
   }
-  lines.push(`It landed in room \`${inb.room}\`; \`/sip-setup show ${b.name}\` shows conflicts with other trunks and rules.`);
+  lines.push(
+    `It landed in room \`${inb.room}\`; \`/sip-setup show ${b.name}\` shows conflicts with other trunks and rules.`,
+  );
   return lines;
 }
 
@@ -268,9 +307,13 @@ function causesFor(stage: LoopbackStage, o: LoopbackObservation, ctx: LoopbackCo
     case 'agent':
       return agentCauses(ctx);
     case 'answer':
-      return ['The agent joined but the outbound leg was not answered before the ringing timeout: livekit-sip answers once the agent subscribes to the caller\'s audio; check that the agent subscribes.'];
+      return [
+        "The agent joined but the outbound leg was not answered before the ringing timeout: livekit-sip answers once the agent subscribes to the caller's audio; check that the agent subscribes.",
+      ];
     case 'tracks':
-      return ['A leg published no audio track: the agent must publish its audio, and both SIP bridges publish once their call is answered (check media encryption / SRTP on both trunks).'];
+      return [
+        'A leg published no audio track: the agent must publish its audio, and both SIP bridges publish once their call is answered (check media encryption / SRTP on both trunks).',
+      ];
   }
 }
 
@@ -347,13 +390,36 @@ export interface LoopbackFinding {
 /** The health finding of a binding with daily loopbacks on: its last loopback, timed stage by stage. */
 export function loopbackFinding(binding: string, last: LastLoopback | undefined): LoopbackFinding {
   if (!last) {
-    return { check: 'loopback.daily', status: 'warn', title: 'No loopback recorded yet', evidence: `Daily loopbacks are on for ${binding}, but none has run yet.`, nextStep: `Run /sip-test-call ${binding} loopback, or wait for the next daily run.` };
+    return {
+      check: 'loopback.daily',
+      status: 'warn',
+      title: 'No loopback recorded yet',
+      evidence: `Daily loopbacks are on for ${binding}, but none has run yet.`,
+      nextStep: `Run /sip-test-call ${binding} loopback, or wait for the next daily run.`,
+    };
   }
   const d = last.detail ?? {};
   const t = d['timings'] as Partial<LoopbackTimings> | undefined;
-  const timings = t && typeof t.totalMs === 'number' ? formatLoopbackTimings({ answerMs: t.answerMs ?? null, postDialMs: t.postDialMs ?? null, agentMs: t.agentMs ?? null, tracksMs: t.tracksMs ?? null, totalMs: t.totalMs }) : 'no timings';
-  if (last.outcome === 'passed') return { check: 'loopback.daily', status: 'pass', title: 'Loopback passed', evidence: `${last.startedAt}: ${timings}.` };
-  const causes = Array.isArray(d['causes']) ? (d['causes'] as unknown[]).filter((c): c is string => typeof c === 'string') : [];
+  const timings =
+    t && typeof t.totalMs === 'number'
+      ? formatLoopbackTimings({
+          answerMs: t.answerMs ?? null,
+          postDialMs: t.postDialMs ?? null,
+          agentMs: t.agentMs ?? null,
+          tracksMs: t.tracksMs ?? null,
+          totalMs: t.totalMs,
+        })
+      : 'no timings';
+  if (last.outcome === 'passed')
+    return {
+      check: 'loopback.daily',
+      status: 'pass',
+      title: 'Loopback passed',
+      evidence: `${last.startedAt}: ${timings}.`,
+    };
+  const causes = Array.isArray(d['causes'])
+    ? (d['causes'] as unknown[]).filter((c): c is string => typeof c === 'string')
+    : [];
   const summary = typeof d['summary'] === 'string' ? d['summary'] : 'loopback failed';
   return {
     check: 'loopback.daily',

@@ -40,15 +40,28 @@ function quoted(name: string): string {
 }
 
 /** Whether `actual` is the object `expected` names (same identity, and the same version when one is expected). */
-export function checkObjectIdentity(expected: ExpectedObject, actual: ObjectLookup, ctx: IdentityContext): IdentityCheck {
+export function checkObjectIdentity(
+  expected: ExpectedObject,
+  actual: ObjectLookup,
+  ctx: IdentityContext,
+): IdentityCheck {
   const again = (name: string): string => `; open \`${ctx.reopen(name)}\` again.`;
   if (actual.state === 'unknown') {
-    return { ok: false, reason: 'unknown', message: `⚠️ This ${ctx.surface} was for a ${ctx.kind} that no longer exists. Nothing was changed.` };
+    return {
+      ok: false,
+      reason: 'unknown',
+      message: `⚠️ This ${ctx.surface} was for a ${ctx.kind} that no longer exists. Nothing was changed.`,
+    };
   }
   if (actual.state === 'deleted' || actual.id !== expected.id) {
     const name = actual.name;
-    const deleted = actual.state === 'deleted' ? ` that was deleted on ${when(actual.deletedAt)}` : ' that no longer exists';
-    return { ok: false, reason: 'deleted', message: `⚠️ This ${ctx.surface} was for a ${ctx.kind} ${quoted(name)}${deleted}${again(name)} Nothing was changed.` };
+    const deleted =
+      actual.state === 'deleted' ? ` that was deleted on ${when(actual.deletedAt)}` : ' that no longer exists';
+    return {
+      ok: false,
+      reason: 'deleted',
+      message: `⚠️ This ${ctx.surface} was for a ${ctx.kind} ${quoted(name)}${deleted}${again(name)} Nothing was changed.`,
+    };
   }
   if (expected.version !== undefined && actual.version !== expected.version) {
     return {

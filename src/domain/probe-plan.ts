@@ -14,7 +14,9 @@ export interface ProbePlan {
   optionsCount: number;
 }
 
-export function planProbes(bindings: Array<Pick<BindingSpec, 'trunkDomain' | 'livekitSipHost' | 'transport'>>): ProbePlan {
+export function planProbes(
+  bindings: Array<Pick<BindingSpec, 'trunkDomain' | 'livekitSipHost' | 'transport'>>,
+): ProbePlan {
   const hosts = new Map<string, OptionsTarget[]>();
   const seenKeys = new Set<string>();
   for (const b of bindings) {

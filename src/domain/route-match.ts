@@ -25,8 +25,8 @@
  * - A matched trunk with a username and password is challenged first: livekit-sip answers the INVITE with
  *   407 (livekit/sip `pkg/sip/inbound.go`, AuthPassword), so Sinch must send digest credentials.
  */
-import type { DispatchRule, InboundTrunk, LiveKitSnapshot } from './livekit-model';
 import { normalizeNumber } from './e164';
+import type { DispatchRule, InboundTrunk, LiveKitSnapshot } from './livekit-model';
 
 export type RoomKind = 'individual' | 'direct' | 'callee';
 
@@ -67,7 +67,8 @@ export function explainRoute(snapshot: LiveKitSnapshot, call: InboundCall): Rout
     );
   }
   const rule = matchRule(snapshot.dispatchRules, trunk.trunk, call, steps);
-  if (!rule.ok) return { outcome: 'dropped', stage: trunk.trunk === undefined ? 'trunk' : 'rule', reason: rule.reason, steps };
+  if (!rule.ok)
+    return { outcome: 'dropped', stage: trunk.trunk === undefined ? 'trunk' : 'rule', reason: rule.reason, steps };
 
   const r = rule.rule;
   const roomPattern = roomPatternFor(r, call);
@@ -99,7 +100,10 @@ export function dispatchRulePriority(rule: DispatchRule): number {
 }
 
 /** The room a rule would create for the call (LiveKit `EvaluateDispatchRule`). */
-export function roomPatternFor(rule: Pick<DispatchRule, 'rule' | 'hidePhoneNumber'>, call: Pick<InboundCall, 'to' | 'from'>): string {
+export function roomPatternFor(
+  rule: Pick<DispatchRule, 'rule' | 'hidePhoneNumber'>,
+  call: Pick<InboundCall, 'to' | 'from'>,
+): string {
   const r = rule.rule;
   switch (r.kind) {
     case 'direct':
@@ -135,7 +139,10 @@ function matchTrunk(trunks: InboundTrunk[], call: InboundCall, steps: string[]):
     const isWildcard = t.numbers.length === 0;
     const relevant = listsNumber || isWildcard;
     if (!matchNumbers(call.from, t.allowedNumbers)) {
-      if (relevant) steps.push(`${cap(trunkLabel(t))} ${claim(isWildcard, call.to)} but is skipped: caller ${call.from} is not in its allowed numbers.`);
+      if (relevant)
+        steps.push(
+          `${cap(trunkLabel(t))} ${claim(isWildcard, call.to)} but is skipped: caller ${call.from} is not in its allowed numbers.`,
+        );
       continue;
     }
     if (!matchAddresses(sourceIp, call.fromHost, t.allowedAddresses)) {
@@ -154,7 +161,9 @@ function matchTrunk(trunks: InboundTrunk[], call: InboundCall, steps: string[]):
     steps.push('No valid source IP was given, so allowed addresses were not checked (LiveKit does the same).');
   }
   if (specific.length > 1) {
-    steps.push(`${cap(specific.map(trunkLabel).join(' and '))} ${specific.length === 2 ? 'both' : 'all'} list ${call.to}: LiveKit answers 503 and the call fails.`);
+    steps.push(
+      `${cap(specific.map(trunkLabel).join(' and '))} ${specific.length === 2 ? 'both' : 'all'} list ${call.to}: LiveKit answers 503 and the call fails.`,
+    );
     return { ok: false, reason: `Multiple SIP Trunks matched for ${q(call.to)}` };
   }
   if (specific.length === 1) {
@@ -162,14 +171,18 @@ function matchTrunk(trunks: InboundTrunk[], call: InboundCall, steps: string[]):
     return { ok: true, trunk: specific[0]! };
   }
   if (wildcard.length > 1) {
-    steps.push(`No trunk lists ${call.to}, and ${wildcard.map(trunkLabel).join(' and ')} are all wildcard trunks: LiveKit refuses the call.`);
+    steps.push(
+      `No trunk lists ${call.to}, and ${wildcard.map(trunkLabel).join(' and ')} are all wildcard trunks: LiveKit refuses the call.`,
+    );
     return { ok: false, reason: `Multiple default SIP Trunks matched for ${q(call.to)}` };
   }
   if (wildcard.length === 1) {
     steps.push(`No trunk lists ${call.to}; wildcard ${trunkLabel(wildcard[0]!)} (no numbers) takes the call.`);
     return { ok: true, trunk: wildcard[0]! };
   }
-  steps.push(`No inbound trunk lists ${call.to} or accepts it as a wildcard: LiveKit goes on without a trunk, so ${NO_TRUNK_RULES}.`);
+  steps.push(
+    `No inbound trunk lists ${call.to} or accepts it as a wildcard: LiveKit goes on without a trunk, so ${NO_TRUNK_RULES}.`,
+  );
   return noTrunk;
 }
 
@@ -183,7 +196,12 @@ export const NO_RULE_REASON = 'No SIP Dispatch Rules defined';
 const DROP = 'LiveKit drops the call without any SIP answer (Sinch sees no response)';
 const WORDING = `LiveKit logs "${NO_RULE_REASON}" even though rules exist`;
 
-function matchRule(rules: DispatchRule[], trunk: InboundTrunk | undefined, call: InboundCall, steps: string[]): RuleMatch {
+function matchRule(
+  rules: DispatchRule[],
+  trunk: InboundTrunk | undefined,
+  call: InboundCall,
+  steps: string[],
+): RuleMatch {
   if (rules.length === 0) {
     steps.push(`There are no dispatch rules: ${DROP}.`);
     return { ok: false, reason: NO_RULE_REASON };
@@ -195,32 +213,44 @@ function matchRule(rules: DispatchRule[], trunk: InboundTrunk | undefined, call:
     if (!isWildcard && (trunk === undefined || !r.trunkIds.includes(trunk.id))) continue;
     const label = ruleLabel(r);
     if (r.inboundNumbers.length > 0 && !r.inboundNumbers.includes(call.from)) {
-      steps.push(`${cap(label)} is skipped: its inbound numbers (callers) ${list(r.inboundNumbers)} do not include caller ${call.from}.${nearMiss(r.inboundNumbers, call.from)}`);
+      steps.push(
+        `${cap(label)} is skipped: its inbound numbers (callers) ${list(r.inboundNumbers)} do not include caller ${call.from}.${nearMiss(r.inboundNumbers, call.from)}`,
+      );
       continue;
     }
     if (r.numbers.length > 0 && !r.numbers.includes(call.to)) {
-      steps.push(`${cap(label)} is skipped: its numbers (called) ${list(r.numbers)} do not include ${call.to}.${nearMiss(r.numbers, call.to)}`);
+      steps.push(
+        `${cap(label)} is skipped: its numbers (called) ${list(r.numbers)} do not include ${call.to}.${nearMiss(r.numbers, call.to)}`,
+      );
       continue;
     }
     (isWildcard ? wildcard : specific).push(r);
   }
   const pick = specific.length > 0 ? specific : wildcard;
   if (pick.length === 0) {
-    const scope = trunk === undefined ? 'No dispatch rule for all trunks' : `No dispatch rule for ${trunkLabel(trunk)} or for all trunks`;
+    const scope =
+      trunk === undefined
+        ? 'No dispatch rule for all trunks'
+        : `No dispatch rule for ${trunkLabel(trunk)} or for all trunks`;
     steps.push(`${scope} accepts this call: ${DROP}; ${WORDING}.`);
     return { ok: false, reason: NO_RULE_REASON };
   }
   const sorted = [...pick].sort(compareRules);
   const best = sorted[0]!;
   if (trunk === undefined) {
-    steps.push(`${cap(ruleLabel(best))} applies to all trunks, so it takes the call although no trunk lists ${call.to}: nothing checked where the call came from.`);
+    steps.push(
+      `${cap(ruleLabel(best))} applies to all trunks, so it takes the call although no trunk lists ${call.to}: nothing checked where the call came from.`,
+    );
   } else if (specific.length > 0) {
     steps.push(`${cap(ruleLabel(best))} lists ${trunkLabel(trunk)}, so it beats rules for all trunks.`);
   } else {
     steps.push(`No rule lists ${trunkLabel(trunk)}; ${ruleLabel(best)} applies to all trunks.`);
   }
   if (sorted.length > 1) {
-    const others = sorted.slice(1).map((r) => `${ruleLabel(r)} (${dispatchRulePriority(r)})`).join(', ');
+    const others = sorted
+      .slice(1)
+      .map((r) => `${ruleLabel(r)} (${dispatchRulePriority(r)})`)
+      .join(', ');
     steps.push(`It wins on priority ${dispatchRulePriority(best)} over ${others}; lower wins.`);
   }
   return { ok: true, rule: best };
@@ -344,7 +374,9 @@ function list(xs: string[]): string {
 function nearMiss(entries: string[], value: string): string {
   const norm = normalizeNumber(value);
   const close = entries.find((e) => normalizeNumber(e) === norm);
-  return close === undefined ? '' : ` LiveKit compares these exactly: ${q(close)} is written differently from ${q(value)}.`;
+  return close === undefined
+    ? ''
+    : ` LiveKit compares these exactly: ${q(close)} is written differently from ${q(value)}.`;
 }
 
 /** Go's %q for the plain strings we quote. */

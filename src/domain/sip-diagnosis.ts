@@ -135,7 +135,8 @@ export function diagnose(failure: LiveKitFailure, ctx: DiagnosisContext = {}): D
       return failure.reason === 'missing-grant'
         ? {
             headline: 'LiveKit token lacks the SIP grant',
-            cause: 'LiveKit accepted the API key but the token does not carry the sip.admin or sip.call permission this call needs.',
+            cause:
+              'LiveKit accepted the API key but the token does not carry the sip.admin or sip.call permission this call needs.',
             nextSteps: [
               'Make sure SIP Ops signs its tokens with the sip.admin and sip.call grants.',
               'Check that the LIVEKIT_API_KEY in use is allowed to manage SIP on this LiveKit server.',
@@ -202,7 +203,8 @@ interface Values {
  * them apart when it can; otherwise all three are named.
  */
 function diagnoseUnavailable(message: string, v: Values): Diagnosis {
-  const three = 'LiveKit answers "unavailable" when no livekit-sip instance picked up the request, when livekit-sip is out of CPU and refuses new calls, or when livekit-sip hit a network error before its INVITE left.';
+  const three =
+    'LiveKit answers "unavailable" when no livekit-sip instance picked up the request, when livekit-sip is out of CPU and refuses new calls, or when livekit-sip hit a network error before its INVITE left.';
   if (/cpu exhausted/i.test(message)) {
     return {
       headline: 'LiveKit SIP is out of CPU',
@@ -277,7 +279,8 @@ function sipStatusDiagnosis(code: number, v: Values): Diagnosis {
     case 403:
       return {
         headline: 'Sinch refused the call',
-        cause: 'EST did not accept the call from LiveKit: usually the LiveKit public IP is not in the trunk ACL, or the From domain or caller ID is not accepted on the trunk.',
+        cause:
+          'EST did not accept the call from LiveKit: usually the LiveKit public IP is not in the trunk ACL, or the From domain or caller ID is not accepted on the trunk.',
         nextSteps: [
           `In EST, check the trunk ACL contains the public IP of ${v.host} as a /32.`,
           `Check ${v.callerId} is one of your Sinch DIDs, in +E.164, and accepted as caller ID on the trunk.`,
@@ -313,7 +316,8 @@ function sipStatusDiagnosis(code: number, v: Values): Diagnosis {
     case 408:
       return {
         headline: 'No answer from Sinch in time',
-        cause: 'The INVITE got no final response: usually a firewall or port/transport mismatch drops the signalling, or DNS for the trunk domain fails.',
+        cause:
+          'The INVITE got no final response: usually a firewall or port/transport mismatch drops the signalling, or DNS for the trunk domain fails.',
         nextSteps: [
           `Check ${v.domain} resolves from the LiveKit SIP host and that outbound SIP (5060 UDP/TCP, 5061 TLS) is allowed.`,
           v.isUdp
@@ -339,7 +343,8 @@ function sipStatusDiagnosis(code: number, v: Values): Diagnosis {
     case 603:
       return {
         headline: 'The call was declined',
-        cause: "The callee declined, or EST rejected the call for exceeding the trunk's call rate (1 call per second by default).",
+        cause:
+          "The callee declined, or EST rejected the call for exceeding the trunk's call rate (1 call per second by default).",
         nextSteps: [
           'Space test calls at least 1 second apart, and check no other test or monitor dials at the same time.',
           'Use an always-answer test line so a person declining does not look like a failure.',
@@ -376,7 +381,8 @@ function sipStatusDiagnosis(code: number, v: Values): Diagnosis {
     case 503:
       return {
         headline: code === 503 ? 'Service unavailable on the call path' : 'Server error on the call path',
-        cause: 'A server on the path failed: often the EST trunk has no active endpoint or is in maintenance, or the LiveKit SIP service is unhealthy.',
+        cause:
+          'A server on the path failed: often the EST trunk has no active endpoint or is in maintenance, or the LiveKit SIP service is unhealthy.',
         nextSteps: [
           `In EST, check the trunk for ${v.domain} has at least one active endpoint pointing at ${v.host}.`,
           'Check the livekit-sip health port answers 200 and its logs show no errors.',
@@ -399,7 +405,7 @@ function sipStatusDiagnosis(code: number, v: Values): Diagnosis {
 }
 
 function genericSipStatus(code: number, v: Values): Diagnosis {
-  const meaning = SIP_STATUS[code]?.[1] ?? (SIP_CLASS[Math.floor(code / 100)] ?? 'an unexpected status.');
+  const meaning = SIP_STATUS[code]?.[1] ?? SIP_CLASS[Math.floor(code / 100)] ?? 'an unexpected status.';
   const cause = `The far end answered ${code}: ${meaning}`;
   if (code >= 600 && code < 700) {
     return {
@@ -449,10 +455,13 @@ function diagnoseRingingTimeout(message: string, v: Values): Diagnosis {
   if (m && m[1] === '0') {
     return {
       headline: 'No response from Sinch at all',
-      cause: 'The INVITE never got any response: the signalling is dropped by a firewall, a wrong port/transport, or DNS.',
+      cause:
+        'The INVITE never got any response: the signalling is dropped by a firewall, a wrong port/transport, or DNS.',
       nextSteps: [
         `Check ${v.domain} resolves from the LiveKit SIP host and that outbound SIP is allowed by the firewall.`,
-        v.isUdp ? `UDP may be blocked: try TCP for ${v.binding} as a test.` : `Check EST expects ${v.transport} on the port LiveKit uses.`,
+        v.isUdp
+          ? `UDP may be blocked: try TCP for ${v.binding} as a test.`
+          : `Check EST expects ${v.transport} on the port LiveKit uses.`,
         `Check the EST ACL contains the public IP of ${v.host} as a /32 (EST may drop unknown sources silently).`,
       ],
       severity: 'network',

@@ -100,7 +100,10 @@ export function trunkDomainKey(domain: string): string {
 }
 
 /** Channel and user: only in allowed channels; there, listed users (or anyone when no list), admins always. */
-export function checkPermission(policy: TestCallPolicy, who: { channelId: string; userId: string }): Refusal | undefined {
+export function checkPermission(
+  policy: TestCallPolicy,
+  who: { channelId: string; userId: string },
+): Refusal | undefined {
   if (!policy.channelIds.includes(who.channelId)) return { code: 'channel', allowedChannels: policy.channelIds };
   if (policy.adminUserIds.includes(who.userId)) return undefined;
   if (policy.userIds !== undefined && !policy.userIds.includes(who.userId)) return { code: 'user' };
@@ -116,7 +119,9 @@ export function checkDestination(number: string, allowedPrefixes: readonly strin
 /** Drops attempts that no window or trunk slot needs any more. */
 export function prune(state: GuardState, limits: RateLimits, nowMs: number): GuardState {
   const keep = Math.max(limits.perUser.windowMs, limits.perBinding.windowMs);
-  const attempts = state.attempts.filter((a) => nowMs - a.admittedAt < keep || a.startAt + limits.trunkDomainGapMs > nowMs);
+  const attempts = state.attempts.filter(
+    (a) => nowMs - a.admittedAt < keep || a.startAt + limits.trunkDomainGapMs > nowMs,
+  );
   return attempts.length === state.attempts.length ? state : { attempts, inFlight: state.inFlight };
 }
 
@@ -150,13 +155,27 @@ export function admit(state: GuardState, policy: TestCallPolicy, req: CallReques
   if (denied) return refuse(denied);
 
   const busy = s.inFlight.get(req.binding);
-  if (busy) return refuse({ code: 'in-flight', binding: req.binding, user: busy.user, number: busy.number, sinceMs: busy.since });
+  if (busy)
+    return refuse({
+      code: 'in-flight',
+      binding: req.binding,
+      user: busy.user,
+      number: busy.number,
+      sinceMs: busy.since,
+    });
 
   const byUser = s.attempts.filter((a) => a.user === req.userId && nowMs - a.admittedAt < limits.perUser.windowMs);
   if (byUser.length >= limits.perUser.max) {
-    return refuse({ code: 'user-rate', max: limits.perUser.max, windowMs: limits.perUser.windowMs, retryAfterMs: windowRetry(byUser, limits.perUser, nowMs) });
+    return refuse({
+      code: 'user-rate',
+      max: limits.perUser.max,
+      windowMs: limits.perUser.windowMs,
+      retryAfterMs: windowRetry(byUser, limits.perUser, nowMs),
+    });
   }
-  const byBinding = s.attempts.filter((a) => a.binding === req.binding && nowMs - a.admittedAt < limits.perBinding.windowMs);
+  const byBinding = s.attempts.filter(
+    (a) => a.binding === req.binding && nowMs - a.admittedAt < limits.perBinding.windowMs,
+  );
   if (byBinding.length >= limits.perBinding.max) {
     return refuse({
       code: 'binding-rate',
@@ -171,10 +190,21 @@ export function admit(state: GuardState, policy: TestCallPolicy, req: CallReques
   const startAt = nextTrunkSlot(s, key, limits, nowMs);
   const delayMs = startAt - nowMs;
   if (delayMs > limits.maxQueueMs) {
-    return refuse({ code: 'trunk-rate', trunkDomain: key, gapMs: limits.trunkDomainGapMs, retryAfterMs: delayMs - limits.maxQueueMs });
+    return refuse({
+      code: 'trunk-rate',
+      trunkDomain: key,
+      gapMs: limits.trunkDomainGapMs,
+      retryAfterMs: delayMs - limits.maxQueueMs,
+    });
   }
 
-  const attempt: GuardAttempt = { user: req.userId, binding: req.binding, trunkDomain: key, admittedAt: nowMs, startAt };
+  const attempt: GuardAttempt = {
+    user: req.userId,
+    binding: req.binding,
+    trunkDomain: key,
+    admittedAt: nowMs,
+    startAt,
+  };
   const inFlight = new Map(s.inFlight);
   inFlight.set(req.binding, { user: req.userId, number: req.number, since: nowMs });
   return { ok: true, state: { attempts: [...s.attempts, attempt], inFlight }, startAt, delayMs };

@@ -8,7 +8,10 @@ import type { DiagnosisContext } from './sip-diagnosis';
 import { answeredVerdict, failedVerdict, type TestCallVerdict } from './test-call';
 
 /** The failure reported when shutdown began before the call was dialed. */
-export const SHUTDOWN_BEFORE_DIALING: LiveKitFailure = { kind: 'server', message: 'SIP Ops was shutting down before dialing' };
+export const SHUTDOWN_BEFORE_DIALING: LiveKitFailure = {
+  kind: 'server',
+  message: 'SIP Ops was shutting down before dialing',
+};
 
 /** The admitted call as the record needs it (a subset of the feature's call plan). */
 export interface TestCallTarget {
@@ -25,17 +28,34 @@ export interface TestCallTarget {
 type DiagnosedBinding = Pick<Binding, 'name' | 'trunkDomain' | 'transport' | 'callerId' | 'livekitSipHost'>;
 
 /** The context a failure is diagnosed in: the stored binding, or what the plan knows when it is gone. */
-export function testCallDiagnosisContext(binding: DiagnosedBinding | undefined, target: TestCallTarget): DiagnosisContext {
-  const b = binding ?? { name: target.binding, trunkDomain: target.trunkDomain, transport: 'udp', callerId: target.callerId, livekitSipHost: '' };
-  return { bindingName: b.name, trunkDomain: b.trunkDomain, transport: b.transport, callerId: b.callerId, livekitSipHost: b.livekitSipHost };
+export function testCallDiagnosisContext(
+  binding: DiagnosedBinding | undefined,
+  target: TestCallTarget,
+): DiagnosisContext {
+  const b = binding ?? {
+    name: target.binding,
+    trunkDomain: target.trunkDomain,
+    transport: 'udp',
+    callerId: target.callerId,
+    livekitSipHost: '',
+  };
+  return {
+    bindingName: b.name,
+    trunkDomain: b.trunkDomain,
+    transport: b.transport,
+    callerId: b.callerId,
+    livekitSipHost: b.livekitSipHost,
+  };
 }
 
 /** How the call attempt ended, as measured by the feature. */
 export type CallAttempt =
-  | { answered: true; setupMs: number; totalMs: number }
-  | { answered: false; failure: LiveKitFailure; totalMs: number };
+  { answered: true; setupMs: number; totalMs: number } | { answered: false; failure: LiveKitFailure; totalMs: number };
 
-export function testCallVerdict(attempt: CallAttempt, opts: { timeoutSec: number; ctx: DiagnosisContext }): TestCallVerdict {
+export function testCallVerdict(
+  attempt: CallAttempt,
+  opts: { timeoutSec: number; ctx: DiagnosisContext },
+): TestCallVerdict {
   if (attempt.answered) return answeredVerdict({ setupMs: attempt.setupMs, totalMs: attempt.totalMs });
   return failedVerdict(attempt.failure, { timeoutSec: opts.timeoutSec, ctx: opts.ctx, totalMs: attempt.totalMs });
 }

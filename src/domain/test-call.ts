@@ -42,7 +42,10 @@ function checkTimeout(raw: string): { ok: true; sec: number } | { ok: false; err
   const sec = m ? Number(m[1]) : NaN;
   const { minSec, maxSec } = TEST_CALL_TIMEOUT;
   if (!Number.isInteger(sec) || sec < minSec || sec > maxSec) {
-    return { ok: false, error: `The ringing timeout must be a whole number of seconds from ${minSec} to ${maxSec} (default ${TEST_CALL_TIMEOUT.defaultSec}).` };
+    return {
+      ok: false,
+      error: `The ringing timeout must be a whole number of seconds from ${minSec} to ${maxSec} (default ${TEST_CALL_TIMEOUT.defaultSec}).`,
+    };
   }
   return { ok: true, sec };
 }
@@ -53,7 +56,10 @@ function checkTimeout(raw: string): { ok: true; sec: number } | { ok: false; err
  * `timeout=30`) is the timeout when the rest is a valid number without it.
  */
 export function parseTestCallText(text: string): ParsedTestCallArgs {
-  const tokens = unwrapSlackLinks(text).trim().split(/\s+/).filter((t) => t.length > 0);
+  const tokens = unwrapSlackLinks(text)
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
   if (tokens.length < 2) return { ok: false, problem: 'usage', error: `Usage: \`${TEST_CALL_USAGE}\`` };
   const binding = tokens[0]!.toLowerCase();
   const rest = tokens.slice(1);
@@ -67,7 +73,9 @@ export function parseTestCallText(text: string): ParsedTestCallArgs {
       if (!num.ok) return { ok: false, problem: 'number', error: num.error, input: withoutLast };
       const t = checkTimeout(last);
       if (!t.ok) {
-        const hint = explicitTimeout ? '' : ' If the last group of digits belongs to the number, write the number without spaces.';
+        const hint = explicitTimeout
+          ? ''
+          : ' If the last group of digits belongs to the number, write the number without spaces.';
         return { ok: false, problem: 'timeout', error: `${t.error}${hint}`, input: last };
       }
       return { ok: true, value: { binding, number: num.value, timeoutSec: t.sec } };
@@ -132,7 +140,10 @@ function silentUpstream(message: string): boolean {
   return /transaction failed to complete \(0 intermediate responses?\)/i.test(message);
 }
 
-export function failedVerdict(failure: LiveKitFailure, opts: { timeoutSec: number; ctx: DiagnosisContext } & VerdictTiming): TestCallVerdict {
+export function failedVerdict(
+  failure: LiveKitFailure,
+  opts: { timeoutSec: number; ctx: DiagnosisContext } & VerdictTiming,
+): TestCallVerdict {
   const diagnosis = diagnose(failure, opts.ctx);
   const base = { setupMs: opts.setupMs ?? null, totalMs: opts.totalMs, failure, diagnosis };
   if (failure.kind === 'sip-status') {
@@ -176,6 +187,9 @@ export function formatDuration(ms: number): string {
 
 /** `sipops-test-<binding>-<suffix>`, within LiveKit's room-name rules. */
 export function testRoomName(binding: string, suffix: string): string {
-  const safe = binding.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  const safe = binding
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40);
   return `sipops-test-${safe}-${suffix}`;
 }

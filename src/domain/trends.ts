@@ -79,7 +79,11 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 /** Building a DateTimeFormat is slow (a 50 × 30 window has thousands of records): one per zone. */
 function dayFormat(timeZone: string): Intl.DateTimeFormat {
   let f = formats.get(timeZone);
-  if (!f) formats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f)
+    formats.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })),
+    );
   return f;
 }
 
@@ -94,7 +98,9 @@ export function localDate(at: Date, timeZone: string): string {
 export function windowDates(now: Date, days: number, timeZone: string): string[] {
   const [y, m, d] = localDate(now, timeZone).split('-').map(Number) as [number, number, number];
   const last = Date.UTC(y, m - 1, d);
-  return Array.from({ length: Math.max(0, days) }, (_, i) => new Date(last - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+  return Array.from({ length: Math.max(0, days) }, (_, i) =>
+    new Date(last - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10),
+  );
 }
 
 /** Nearest-rank percentile (p in 0..100) of an unsorted list; null when empty. */
@@ -164,7 +170,11 @@ function badness(days: readonly DayTrend[]): number {
 }
 
 /** Per binding per day trends for the window, worst bindings first. */
-export function computeTrends(calls: readonly TrendCall[], runs: readonly TrendHealthRun[], opts: TrendOptions): Trends {
+export function computeTrends(
+  calls: readonly TrendCall[],
+  runs: readonly TrendHealthRun[],
+  opts: TrendOptions,
+): Trends {
   const dates = windowDates(opts.now, opts.days, opts.timeZone);
   const inWindow = new Set(dates);
   const acc = new Map<string, Map<string, DayAcc>>();

@@ -1,11 +1,11 @@
 import type { AppDeps, Feature } from './feature';
-import { sipSetupFeature } from './sip-setup';
 import { healthFeature, type HealthFeature, type HealthOptions } from './health';
-import { testCallFeature } from './test-call';
 import { inboundFeature } from './inbound';
+import { LoopbackClaims } from './loopback-claims';
+import { sipSetupFeature } from './sip-setup';
+import { testCallFeature } from './test-call';
 import { trendsFeature } from './trends';
 import { postSummaryChart } from './trends/deliver';
-import { LoopbackClaims } from './loopback-claims';
 
 /** Feature instances built by the caller instead of with their defaults (the demo brings its own health feature). */
 export interface FeatureOverrides {

@@ -46,7 +46,9 @@ export class LoopbackClaims {
     const key = legKey(leg);
     if (this.claimed.has(key)) return true;
     const atMs = this.now();
-    const fits = [...this.watchers].filter((w) => !this.hasLeg(w) && isLoopbackLeg(w.expectation, { ...leg, atMs, outboundCallIds: w.outboundCallIds }));
+    const fits = [...this.watchers].filter(
+      (w) => !this.hasLeg(w) && isLoopbackLeg(w.expectation, { ...leg, atMs, outboundCallIds: w.outboundCallIds }),
+    );
     const facts = { ...leg, atMs };
     const best = fits.find((w) => calledTheDid(w.expectation, facts)) ?? fits[0];
     if (!best) return false;
@@ -65,7 +67,12 @@ export class LoopbackClaims {
     const room = ev.room?.name;
     if (!room) return;
     const p = ev.participant;
-    if (ev.event === 'participant_joined' && p?.kind === ParticipantInfo_Kind.SIP && room !== undefined && !this.isOutboundRoom(room)) {
+    if (
+      ev.event === 'participant_joined' &&
+      p?.kind === ParticipantInfo_Kind.SIP &&
+      room !== undefined &&
+      !this.isOutboundRoom(room)
+    ) {
       const a = p.attributes;
       this.claim({
         room,
@@ -96,7 +103,8 @@ export class LoopbackClaims {
   }
 
   private forgetOld(at: number): void {
-    for (const [k, c] of this.claimed) if (c.endedAt !== undefined && at - c.endedAt > FORGET_AFTER_MS) this.claimed.delete(k);
+    for (const [k, c] of this.claimed)
+      if (c.endedAt !== undefined && at - c.endedAt > FORGET_AFTER_MS) this.claimed.delete(k);
   }
 }
 
@@ -105,7 +113,10 @@ function legKey(leg: { room: string; identity: string; callId?: string }): strin
 }
 
 /** The inbound feature's view of a SIP caller as claim facts. */
-export function legOfCaller(room: string, c: { identity: string; callId?: string; phoneNumber?: string; did?: string; trunkId?: string; ruleId?: string }): Omit<InboundLegFacts, 'atMs' | 'outboundCallIds'> {
+export function legOfCaller(
+  room: string,
+  c: { identity: string; callId?: string; phoneNumber?: string; did?: string; trunkId?: string; ruleId?: string },
+): Omit<InboundLegFacts, 'atMs' | 'outboundCallIds'> {
   return {
     room,
     identity: c.identity,

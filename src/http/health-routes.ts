@@ -1,7 +1,7 @@
+import { describeFailure } from '../domain/livekit-failure';
 import type { LiveKitGateway } from '../livekit/gateway';
 import type { Metrics } from '../metrics';
 import type { Store } from '../store';
-import { describeFailure } from '../domain/livekit-failure';
 import { withTimeout } from '../with-timeout';
 import { sendJson, sendText, type HttpRoute } from './server';
 
@@ -54,7 +54,11 @@ export function readinessProbe(
   };
 }
 
-export function healthRoutes(opts: { probe: () => Promise<Readiness>; metrics: Metrics; isShuttingDown: () => boolean }): HttpRoute[] {
+export function healthRoutes(opts: {
+  probe: () => Promise<Readiness>;
+  metrics: Metrics;
+  isShuttingDown: () => boolean;
+}): HttpRoute[] {
   return [
     {
       method: 'GET',
@@ -73,7 +77,8 @@ export function healthRoutes(opts: { probe: () => Promise<Readiness>; metrics: M
         const reasons = Object.entries(r.checks)
           .filter(([, v]) => v !== 'ok')
           .map(([k, v]) => `${k}: ${v}`);
-        if (r.ready) sendJson(res, 200, { status: 'ready', ...(reasons.length ? { degraded: reasons } : {}), checks: r.checks });
+        if (r.ready)
+          sendJson(res, 200, { status: 'ready', ...(reasons.length ? { degraded: reasons } : {}), checks: r.checks });
         else sendJson(res, 503, { status: 'not ready', reasons, checks: r.checks });
       },
     },

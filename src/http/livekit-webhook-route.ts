@@ -1,5 +1,5 @@
-import type { Logger } from 'pino';
 import type { WebhookEvent } from 'livekit-server-sdk';
+import type { Logger } from 'pino';
 import type { LiveKitWebhookVerifier } from '../livekit/webhook';
 import type { Metrics } from '../metrics';
 import { BodyTooLargeError, readRawBody } from './body';
@@ -36,7 +36,10 @@ export function livekitWebhookRoute(opts: {
       const v = await opts.verifier.verify(raw, req.headers.authorization);
       if (!v.ok) {
         opts.metrics.webhooks.inc({ result: 'rejected' });
-        opts.logger.warn({ reason: v.reason, kind: v.kind, remote: req.socket.remoteAddress }, 'rejected LiveKit webhook');
+        opts.logger.warn(
+          { reason: v.reason, kind: v.kind, remote: req.socket.remoteAddress },
+          'rejected LiveKit webhook',
+        );
         if (v.kind === 'malformed') sendJson(res, 400, { error: 'webhook body is not a LiveKit webhook event' });
         else sendJson(res, 401, { error: 'webhook signature invalid' });
         return;

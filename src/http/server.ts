@@ -13,14 +13,24 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 /** Carries the Slack payload kind from the gate to the ack-latency label (also visible to the caller). */
 const KIND_HEADER = 'x-sip-ops-payload-kind';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -35,7 +45,8 @@ export interface SlackEndpoint {
 /** Methods allowed per path; HEAD is answered wherever GET is (Node sends no body for HEAD). */
 function allowedMethods(routes: HttpRoute[], slack: boolean): Map<string, string[]> {
   const allow = new Map<string, string[]>();
-  for (const r of routes) allow.set(r.path, [...(allow.get(r.path) ?? []), ...(r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])]);
+  for (const r of routes)
+    allow.set(r.path, [...(allow.get(r.path) ?? []), ...(r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])]);
   if (slack) allow.set(SLACK_EVENTS_PATH, ['POST']);
   return allow;
 }
@@ -45,7 +56,12 @@ function allowedMethods(routes: HttpRoute[], slack: boolean): Map<string, string
  * the gate. Every request gets an answer (404, 405 with `Allow`, the gate's 4xx) and any exception
  * from a handler, thrown or rejected, becomes a logged 500: no request can end the process.
  */
-export function createHttpServer(opts: { routes: HttpRoute[]; slack?: SlackEndpoint; metrics: Metrics; logger: Logger }): Server {
+export function createHttpServer(opts: {
+  routes: HttpRoute[];
+  slack?: SlackEndpoint;
+  metrics: Metrics;
+  logger: Logger;
+}): Server {
   const table = new Map(opts.routes.map((r) => [`${r.method} ${r.path}`, r]));
   const allow = allowedMethods(opts.routes, Boolean(opts.slack));
   const fail = (res: ServerResponse, path: string, err: unknown): void => {
@@ -85,7 +101,11 @@ export function createHttpServer(opts: { routes: HttpRoute[]; slack?: SlackEndpo
     const routeLabel = allow.has(path) ? path : 'other';
     res.on('finish', () => {
       opts.metrics.httpRequests.inc({ route: routeLabel, status: String(res.statusCode) });
-      if (isSlack) opts.metrics.slackAck.observe({ kind: String(res.getHeader(KIND_HEADER) ?? 'refused') }, (performance.now() - started) / 1000);
+      if (isSlack)
+        opts.metrics.slackAck.observe(
+          { kind: String(res.getHeader(KIND_HEADER) ?? 'refused') },
+          (performance.now() - started) / 1000,
+        );
     });
     try {
       Promise.resolve(dispatch(req, res, path)).catch((err: unknown) => fail(res, path, err));

@@ -1,6 +1,6 @@
+import { isValidSlackRequest } from '@slack/bolt';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { isValidSlackRequest } from '@slack/bolt';
 import { BodyTooLargeError, readRawBody } from './body';
 
 /** Slack's replay window: Bolt refuses requests older than this; we also refuse ones dated this far ahead. */
@@ -13,7 +13,16 @@ export type SlackGateResult = { ok: true; kind: string } | { ok: false; status: 
 function payloadKind(body: unknown): string {
   const b = body as { type?: unknown; command?: unknown };
   if (typeof b.command === 'string') return 'command';
-  const known = ['block_actions', 'view_submission', 'view_closed', 'event_callback', 'shortcut', 'message_action', 'block_suggestion', 'url_verification'];
+  const known = [
+    'block_actions',
+    'view_submission',
+    'view_closed',
+    'event_callback',
+    'shortcut',
+    'message_action',
+    'block_suggestion',
+    'url_verification',
+  ];
   return typeof b.type === 'string' && known.includes(b.type) ? b.type : 'other';
 }
 
@@ -64,12 +73,15 @@ export async function screenSlackRequest(
   }
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.from(raw, 'utf8');
   const contentType = header(req, 'content-type');
-  if (contentType === 'application/x-www-form-urlencoded' && parseQuery(raw).ssl_check === '1') return { ok: true, kind: 'ssl_check' };
+  if (contentType === 'application/x-www-form-urlencoded' && parseQuery(raw).ssl_check === '1')
+    return { ok: true, kind: 'ssl_check' };
   const nowMs = opts.nowMs ?? Date.now;
   const ts = Number(header(req, 'x-slack-request-timestamp'));
   const signature = header(req, 'x-slack-signature');
-  if (!Number.isFinite(ts) || signature === undefined) return { ok: false, status: 401, reason: 'request is not signed' };
-  if (ts > Math.floor(nowMs() / 1000) + SLACK_CLOCK_SKEW_SEC) return { ok: false, status: 401, reason: 'request is dated in the future' };
+  if (!Number.isFinite(ts) || signature === undefined)
+    return { ok: false, status: 401, reason: 'request is not signed' };
+  if (ts > Math.floor(nowMs() / 1000) + SLACK_CLOCK_SKEW_SEC)
+    return { ok: false, status: 401, reason: 'request is dated in the future' };
   const signed = isValidSlackRequest({
     signingSecret: opts.signingSecret,
     body: raw,

@@ -1,7 +1,4 @@
-import {
-  SIPMediaEncryption,
-  SIPTransport,
-} from '@livekit/protocol';
+import { SIPMediaEncryption, SIPTransport } from '@livekit/protocol';
 import type { SIPDispatchRuleInfo, SIPInboundTrunkInfo, SIPOutboundTrunkInfo } from 'livekit-server-sdk';
 import type {
   DispatchRule,
@@ -63,7 +60,10 @@ export function encryptionToSdk(e: MediaEncryption): SIPMediaEncryption {
 }
 
 /** The newer `media.encryption` wins over the deprecated `mediaEncryption` when set. */
-function effectiveEncryption(deprecated: SIPMediaEncryption, media: { encryption?: SIPMediaEncryption } | undefined): MediaEncryption {
+function effectiveEncryption(
+  deprecated: SIPMediaEncryption,
+  media: { encryption?: SIPMediaEncryption } | undefined,
+): MediaEncryption {
   if (media?.encryption !== undefined) return encryptionFromSdk(media.encryption);
   return encryptionFromSdk(deprecated);
 }
@@ -102,9 +102,19 @@ export function ruleKindFromSdk(r: SIPDispatchRuleInfo['rule']): DispatchRuleKin
     case 'dispatchRuleDirect':
       return { kind: 'direct', roomName: rule.value.roomName, pin: rule.value.pin };
     case 'dispatchRuleIndividual':
-      return { kind: 'individual', roomPrefix: rule.value.roomPrefix, pin: rule.value.pin, noRandomness: rule.value.noRandomness };
+      return {
+        kind: 'individual',
+        roomPrefix: rule.value.roomPrefix,
+        pin: rule.value.pin,
+        noRandomness: rule.value.noRandomness,
+      };
     case 'dispatchRuleCallee':
-      return { kind: 'callee', roomPrefix: rule.value.roomPrefix, pin: rule.value.pin, randomize: rule.value.randomize };
+      return {
+        kind: 'callee',
+        roomPrefix: rule.value.roomPrefix,
+        pin: rule.value.pin,
+        randomize: rule.value.randomize,
+      };
     default:
       // A rule kind this version does not know (e.g. a newer one): treat as an unnamed direct rule.
       return { kind: 'direct', roomName: '', pin: '' };

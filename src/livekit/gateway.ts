@@ -12,7 +12,6 @@ import {
   type SIPOutboundTrunkInfo,
 } from 'livekit-server-sdk';
 import type { DesiredInbound, DesiredOutbound, DesiredRule } from '../domain/binding-resources';
-import { LIVEKIT_ANSWER_WAIT_CAP_SEC } from '../domain/test-call';
 import type { LiveKitFailure, LiveKitResult } from '../domain/livekit-failure';
 import type {
   DispatchRule,
@@ -21,6 +20,7 @@ import type {
   LiveKitSnapshot,
   OutboundTrunk,
 } from '../domain/livekit-model';
+import { LIVEKIT_ANSWER_WAIT_CAP_SEC } from '../domain/test-call';
 import { encryptionToSdk, inboundFromSdk, outboundFromSdk, ruleFromSdk, transportToSdk } from './convert';
 import { classifyLiveKitError } from './errors';
 
@@ -107,13 +107,20 @@ function ruleToSdk(rule: DispatchRuleKind): SIPDispatchRule {
   switch (rule.kind) {
     case 'direct':
       return new SIPDispatchRule({
-        rule: { case: 'dispatchRuleDirect', value: new SIPDispatchRuleDirect({ roomName: rule.roomName, pin: rule.pin }) },
+        rule: {
+          case: 'dispatchRuleDirect',
+          value: new SIPDispatchRuleDirect({ roomName: rule.roomName, pin: rule.pin }),
+        },
       });
     case 'individual':
       return new SIPDispatchRule({
         rule: {
           case: 'dispatchRuleIndividual',
-          value: new SIPDispatchRuleIndividual({ roomPrefix: rule.roomPrefix, pin: rule.pin, noRandomness: rule.noRandomness }),
+          value: new SIPDispatchRuleIndividual({
+            roomPrefix: rule.roomPrefix,
+            pin: rule.pin,
+            noRandomness: rule.noRandomness,
+          }),
         },
       });
     case 'callee':
@@ -166,7 +173,11 @@ export class SdkLiveKitGateway implements LiveKitGateway {
   }
 
   async snapshot(): Promise<LiveKitResult<LiveKitSnapshot>> {
-    const [inb, outb, rules] = await Promise.all([this.listInboundTrunks(), this.listOutboundTrunks(), this.listDispatchRules()]);
+    const [inb, outb, rules] = await Promise.all([
+      this.listInboundTrunks(),
+      this.listOutboundTrunks(),
+      this.listDispatchRules(),
+    ]);
     if (!inb.ok) return inb;
     if (!outb.ok) return outb;
     if (!rules.ok) return rules;
@@ -211,7 +222,9 @@ export class SdkLiveKitGateway implements LiveKitGateway {
   async updateInboundTrunk(id: string, input: Partial<InboundTrunkInput>): Promise<LiveKitResult<InboundTrunk>> {
     let media: SIPMediaConfig | undefined;
     if (input.mediaEncryption !== undefined) {
-      const current = await this.run('ListSIPInboundTrunk', async () => (await this.sip.listSipInboundTrunk({ trunkIds: [id] })).filter(Boolean));
+      const current = await this.run('ListSIPInboundTrunk', async () =>
+        (await this.sip.listSipInboundTrunk({ trunkIds: [id] })).filter(Boolean),
+      );
       if (!current.ok) return current;
       const found = current.value.find((t) => t.sipTrunkId === id);
       if (!found) return { ok: false, failure: { kind: 'not-found', message: `inbound trunk ${id} does not exist` } };
@@ -224,7 +237,11 @@ export class SdkLiveKitGateway implements LiveKitGateway {
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
           ...(input.numbers !== undefined
-            ? { numbers: input.numbers.length ? new ListUpdate({ set: input.numbers }) : new ListUpdate({ clear: true }) }
+            ? {
+                numbers: input.numbers.length
+                  ? new ListUpdate({ set: input.numbers })
+                  : new ListUpdate({ clear: true }),
+              }
             : {}),
           ...(input.mediaEncryption !== undefined ? { mediaEncryption: encryptionToSdk(input.mediaEncryption) } : {}),
           ...(media ? { media } : {}),
@@ -251,7 +268,9 @@ export class SdkLiveKitGateway implements LiveKitGateway {
    * replaces it with only our fields changed: one update call, other fields kept as they are.
    */
   async updateOutboundTrunk(id: string, input: Partial<OutboundTrunkInput>): Promise<LiveKitResult<OutboundTrunk>> {
-    const current = await this.run('ListSIPOutboundTrunk', async () => (await this.sip.listSipOutboundTrunk({ trunkIds: [id] })).filter(Boolean));
+    const current = await this.run('ListSIPOutboundTrunk', async () =>
+      (await this.sip.listSipOutboundTrunk({ trunkIds: [id] })).filter(Boolean),
+    );
     if (!current.ok) return current;
     const found: SIPOutboundTrunkInfo | undefined = current.value.find((t) => t.sipTrunkId === id);
     if (!found) return { ok: false, failure: { kind: 'not-found', message: `outbound trunk ${id} does not exist` } };
@@ -272,7 +291,9 @@ export class SdkLiveKitGateway implements LiveKitGateway {
       if (next.media) next.media.encryption = encryptionToSdk(input.mediaEncryption);
     }
     next.sipTrunkId = '';
-    return this.run('UpdateSIPOutboundTrunk', async () => outboundFromSdk(await this.sip.updateSipOutboundTrunk(id, next)));
+    return this.run('UpdateSIPOutboundTrunk', async () =>
+      outboundFromSdk(await this.sip.updateSipOutboundTrunk(id, next)),
+    );
   }
 
   deleteTrunk(id: string): Promise<LiveKitResult<void>> {
@@ -287,7 +308,12 @@ export class SdkLiveKitGateway implements LiveKitGateway {
         ? { type: 'direct' as const, roomName: input.rule.roomName, pin: input.rule.pin }
         : input.rule.kind === 'individual'
           ? { type: 'individual' as const, roomPrefix: input.rule.roomPrefix, pin: input.rule.pin }
-          : { type: 'callee' as const, roomPrefix: input.rule.roomPrefix, pin: input.rule.pin, randomize: input.rule.randomize };
+          : {
+              type: 'callee' as const,
+              roomPrefix: input.rule.roomPrefix,
+              pin: input.rule.pin,
+              randomize: input.rule.randomize,
+            };
     const roomConfig = roomConfigFor(input.agents);
     return this.run('CreateSIPDispatchRule', async () =>
       ruleFromSdk(
@@ -303,7 +329,9 @@ export class SdkLiveKitGateway implements LiveKitGateway {
 
   /** Reads the rule and replaces it with only our fields changed (agents live in roomConfig, which the field update cannot set). */
   async updateDispatchRule(id: string, input: Partial<DispatchRuleInput>): Promise<LiveKitResult<DispatchRule>> {
-    const current = await this.run('ListSIPDispatchRule', async () => (await this.sip.listSipDispatchRule({ dispatchRuleIds: [id] })).filter(Boolean));
+    const current = await this.run('ListSIPDispatchRule', async () =>
+      (await this.sip.listSipDispatchRule({ dispatchRuleIds: [id] })).filter(Boolean),
+    );
     if (!current.ok) return current;
     const found: SIPDispatchRuleInfo | undefined = current.value.find((r) => r.sipDispatchRuleId === id);
     if (!found) return { ok: false, failure: { kind: 'not-found', message: `dispatch rule ${id} does not exist` } };

@@ -22,7 +22,11 @@ export type KeyParse = { ok: true; key: SecretKey } | { ok: false; error: string
 /** A key as written in the environment: 32 bytes, base64 (`openssl rand -base64 32`) or 64 hex digits. */
 export function parseSecretKey(raw: string): KeyParse {
   const text = raw.trim();
-  const bytes = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : /^[A-Za-z0-9+/]{43}=$/.test(text) ? Buffer.from(text, 'base64') : undefined;
+  const bytes = /^[0-9a-f]{64}$/i.test(text)
+    ? Buffer.from(text, 'hex')
+    : /^[A-Za-z0-9+/]{43}=$/.test(text)
+      ? Buffer.from(text, 'base64')
+      : undefined;
   if (!bytes || bytes.length !== KEY_BYTES) {
     return { ok: false, error: 'expected 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex digits' };
   }

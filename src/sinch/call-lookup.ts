@@ -17,8 +17,16 @@ export async function findEstCallRecord(
   opts: CallLookupOptions,
 ): Promise<EstCall | undefined> {
   for (let poll = 1; poll <= opts.polls; poll++) {
-    const page = await g.findCalls({ to: q.to, createdFrom: q.after.toISOString(), createdTo: q.before.toISOString(), page: 1, size: 10 });
-    const hit = page.calls.filter((c) => !q.from || !c.from || c.from === q.from).sort((a, b) => (b.createTime ?? '').localeCompare(a.createTime ?? ''))[0];
+    const page = await g.findCalls({
+      to: q.to,
+      createdFrom: q.after.toISOString(),
+      createdTo: q.before.toISOString(),
+      page: 1,
+      size: 10,
+    });
+    const hit = page.calls
+      .filter((c) => !q.from || !c.from || c.from === q.from)
+      .sort((a, b) => (b.createTime ?? '').localeCompare(a.createTime ?? ''))[0];
     if (hit) return hit;
     if (poll < opts.polls) await opts.sleep(opts.intervalMs);
   }

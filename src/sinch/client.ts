@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { SinchConfig } from '../config';
 import { sleep as realSleep } from '../sleep';
+import { SinchUnexpectedError } from './errors';
+import type { CallPage, CallQuery, SinchGateway } from './gateway';
 import { SinchHttp, type HttpMethod, type SinchExchange } from './http';
 import { SinchTokenSource } from './token';
-import type { CallPage, CallQuery, SinchGateway } from './gateway';
 import {
   AccessControlList,
   ActiveNumber,
@@ -16,7 +17,6 @@ import {
   SipEndpoint,
   SipTrunk,
 } from './wire';
-import { SinchUnexpectedError } from './errors';
 
 /** Policies of the thin Sinch client; every one injectable for tests. */
 export interface SinchClientOptions {
@@ -44,12 +44,22 @@ export interface SinchClient {
 
 type Credentials = NonNullable<SinchConfig['credentials']>;
 
-export function createSinchClient(config: SinchConfig & { credentials: Credentials }, opts: SinchClientOptions = {}): SinchClient {
+export function createSinchClient(
+  config: SinchConfig & { credentials: Credentials },
+  opts: SinchClientOptions = {},
+): SinchClient {
   const doFetch = opts.fetch ?? fetch;
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const { projectId, keyId, keySecret } = config.credentials;
-  const tokens = new SinchTokenSource({ authUrl: config.authUrl, keyId, keySecret, fetch: doFetch, timeoutMs: opts.tokenTimeoutMs ?? timeoutMs, now });
+  const tokens = new SinchTokenSource({
+    authUrl: config.authUrl,
+    keyId,
+    keySecret,
+    fetch: doFetch,
+    timeoutMs: opts.tokenTimeoutMs ?? timeoutMs,
+    now,
+  });
   const http = new SinchHttp({
     fetch: doFetch,
     tokens,
@@ -63,7 +73,12 @@ export function createSinchClient(config: SinchConfig & { credentials: Credentia
     secrets: [keySecret],
     ...(opts.onExchange ? { onExchange: opts.onExchange } : {}),
   });
-  const est = new Rest(http, `${config.estApiUrl}/v1/projects/${encodeURIComponent(projectId)}`, opts.pageSize ?? 500, opts.maxPages ?? 20);
+  const est = new Rest(
+    http,
+    `${config.estApiUrl}/v1/projects/${encodeURIComponent(projectId)}`,
+    opts.pageSize ?? 500,
+    opts.maxPages ?? 20,
+  );
   const numbers = new Rest(http, `${config.numbersApiUrl}/v1/projects/${encodeURIComponent(projectId)}`, 0, 1);
   return { gateway: estGateway(est, numbers), tokens };
 }
@@ -92,11 +107,17 @@ class Rest {
   async all<T>(path: Path, key: string, item: z.ZodType<T>, query: Query = {}): Promise<T[]> {
     const out: T[] = [];
     for (let page = 1; page <= this.maxPages; page++) {
-      const env = await this.call('GET', path, pageSchema(key, item), undefined, { ...query, page, size: this.pageSize });
+      const env = await this.call('GET', path, pageSchema(key, item), undefined, {
+        ...query,
+        page,
+        size: this.pageSize,
+      });
       out.push(...env.items);
       if (env.items.length === 0 || out.length >= (env.meta.totalItems ?? out.length)) return out;
     }
-    throw new SinchUnexpectedError(`Sinch listed more than ${this.maxPages} pages on GET ${path.template}`, { operation: `GET ${path.template}` });
+    throw new SinchUnexpectedError(`Sinch listed more than ${this.maxPages} pages on GET ${path.template}`, {
+      operation: `GET ${path.template}`,
+    });
   }
 }
 
@@ -121,7 +142,9 @@ export function p(strings: TemplateStringsArray, ...ids: string[]): Path {
 function queryString(q: Query): string {
   const parts = Object.entries(q)
     .filter((e): e is [string, string | number] => e[1] !== undefined)
-    .map(([k, v]) => `${encodeURIComponent(k).replace(/%3E/g, '>').replace(/%3C/g, '<')}=${encodeURIComponent(String(v))}`);
+    .map(
+      ([k, v]) => `${encodeURIComponent(k).replace(/%3E/g, '>').replace(/%3C/g, '<')}=${encodeURIComponent(String(v))}`,
+    );
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
@@ -170,18 +193,22 @@ function estGateway(est: Rest, numbers: Rest): SinchGateway {
     createCredentialList: (input) => est.call('POST', p`/credentialLists`, CredentialList, input),
     renameCredentialList: (id, name) => est.call('PUT', p`/credentialLists/${id}`, CredentialList, { name }),
     deleteCredentialList: (id) => est.call('DELETE', p`/credentialLists/${id}`),
-    setCredentialPassword: (id, user, password) => est.call('PUT', p`/credentialLists/${id}/credentials/${user}`, undefined, { password }),
+    setCredentialPassword: (id, user, password) =>
+      est.call('PUT', p`/credentialLists/${id}/credentials/${user}`, undefined, { password }),
     deleteCredential: (id, user) => est.call('DELETE', p`/credentialLists/${id}/credentials/${user}`),
 
     listTrunkAclIds: (t) => est.all(p`/trunks/${t}/accessControlLists`, 'accessControlListIds', z.string()),
     // The answer echoes only the IDs sent (sinch/skills); it is not needed, so any body (or none) is accepted.
-    addTrunkAcls: (t, ids) => est.call('POST', p`/trunks/${t}/accessControlLists`, undefined, { accessControlListIds: ids }),
+    addTrunkAcls: (t, ids) =>
+      est.call('POST', p`/trunks/${t}/accessControlLists`, undefined, { accessControlListIds: ids }),
     removeTrunkAcl: (t, id) => est.call('DELETE', p`/trunks/${t}/accessControlLists/${id}`),
     listTrunkCredentialListIds: (t) =>
       est.all(p`/trunks/${t}/credentialLists`, 'credentialLists', CredentialList).then((ls) => ls.map((l) => l.id)),
-    addTrunkCredentialLists: (t, ids) => est.call('POST', p`/trunks/${t}/credentialLists`, undefined, { credentialListIds: ids }),
+    addTrunkCredentialLists: (t, ids) =>
+      est.call('POST', p`/trunks/${t}/credentialLists`, undefined, { credentialListIds: ids }),
     // The SDK sends {credentialListIds:[…]}; the spec a bare array. The SDK (tested against Sinch's mock) wins.
-    replaceTrunkCredentialLists: (t, ids) => est.call('PUT', p`/trunks/${t}/credentialLists`, undefined, { credentialListIds: ids }),
+    replaceTrunkCredentialLists: (t, ids) =>
+      est.call('PUT', p`/trunks/${t}/credentialLists`, undefined, { credentialListIds: ids }),
     removeTrunkCredentialList: (t, id) => est.call('DELETE', p`/trunks/${t}/credentialLists/${id}`),
 
     listPhoneNumbers: (f) => est.all(p`/phoneNumbers`, 'phoneNumbers', EstPhoneNumber, { sipTrunkId: f?.sipTrunkId }),
@@ -195,7 +222,9 @@ function estGateway(est: Rest, numbers: Rest): SinchGateway {
 
     findCalls: (q) => findCalls(est, q),
     listCountryPermissions: () =>
-      est.call('GET', p`/countryPermissions`, z.object({ countryPermissions: z.array(CountryPermission) })).then((r) => r.countryPermissions),
+      est
+        .call('GET', p`/countryPermissions`, z.object({ countryPermissions: z.array(CountryPermission) }))
+        .then((r) => r.countryPermissions),
     getCountryPermission: (iso) => est.call('GET', p`/countryPermissions/${iso}`, CountryPermission),
   };
 }

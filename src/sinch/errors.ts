@@ -102,7 +102,11 @@ const KIND_TEXT: Record<SinchFailureKind, string> = {
 export function sinchErrorForStatus(status: number, detail: string, details: SinchErrorDetails): SinchError {
   const d = { ...details, status };
   const text = (kind: SinchFailureKind) =>
-    [KIND_TEXT[kind], details.operation ? `on ${details.operation}` : '', `(HTTP ${status}${detail ? `: ${detail}` : ''})`]
+    [
+      KIND_TEXT[kind],
+      details.operation ? `on ${details.operation}` : '',
+      `(HTTP ${status}${detail ? `: ${detail}` : ''})`,
+    ]
       .filter((s) => s.length > 0)
       .join(' ');
   if (status === 401) return new SinchBadKeyError(text('bad-key'), d);

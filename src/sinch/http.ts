@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { ErrorEnvelope } from './wire';
 import { SinchError, SinchUnexpectedError, scrubSecrets, sinchErrorForStatus } from './errors';
 import { fetchFailure, parseRetryAfter, safeJson, type SinchTokenSource } from './token';
+import { ErrorEnvelope } from './wire';
 
 /**
  * One authenticated JSON request to a Sinch API with the client's policies:
@@ -62,7 +62,10 @@ export class SinchHttp {
     for (;;) {
       const token = await this.opts.tokens.token();
       const res = await this.send(req, token).catch((err: unknown) => {
-        this.opts.onExchange?.({ operation: req.operation, failure: err instanceof SinchError ? err.kind : 'unexpected' });
+        this.opts.onExchange?.({
+          operation: req.operation,
+          failure: err instanceof SinchError ? err.kind : 'unexpected',
+        });
         throw err;
       });
       this.opts.onExchange?.({ operation: req.operation, status: res.status });
@@ -74,7 +77,11 @@ export class SinchHttp {
         continue;
       }
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'), this.opts.now());
-      if (res.status === 429 && rateRetries < this.opts.max429Retries && (retryAfter ?? 0) <= this.opts.maxRetryAfterSec) {
+      if (
+        res.status === 429 &&
+        rateRetries < this.opts.max429Retries &&
+        (retryAfter ?? 0) <= this.opts.maxRetryAfterSec
+      ) {
         await this.opts.sleep(retryAfter !== undefined ? retryAfter * 1000 : this.backoff(rateRetries));
         rateRetries++;
         continue;
@@ -108,15 +115,21 @@ export class SinchHttp {
     const parsed = req.schema.safeParse(safeJson(text));
     if (parsed.success) return parsed.data;
     const where = parsed.error.issues[0]?.path.join('.') ?? '';
-    throw new SinchUnexpectedError(`Sinch answered ${req.operation} with an unexpected body${where ? ` (at ${where})` : ''}`, {
-      operation: req.operation,
-    });
+    throw new SinchUnexpectedError(
+      `Sinch answered ${req.operation} with an unexpected body${where ? ` (at ${where})` : ''}`,
+      {
+        operation: req.operation,
+      },
+    );
   }
 
   private failure<T>(req: SinchRequest<T>, status: number, text: string, retryAfter: number | undefined): SinchError {
     const env = ErrorEnvelope.safeParse(safeJson(text));
     const apiStatus = env.success ? env.data.status : undefined;
-    const detail = scrubSecrets(env.success ? [env.data.status, env.data.message].filter(Boolean).join(' ') : '', this.opts.secrets);
+    const detail = scrubSecrets(
+      env.success ? [env.data.status, env.data.message].filter(Boolean).join(' ') : '',
+      this.opts.secrets,
+    );
     return sinchErrorForStatus(status, detail, {
       operation: req.operation,
       ...(apiStatus ? { apiStatus } : {}),

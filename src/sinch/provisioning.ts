@@ -1,6 +1,6 @@
+import { SinchProvisioningStuckError } from './errors';
 import type { SinchGateway } from './gateway';
 import { numberAssignment, type NumberAssignment } from './gateway';
-import { SinchProvisioningStuckError } from './errors';
 
 /**
  * Waits, bounded, until the Numbers API shows `e164` on `trunkId` (assignment is asynchronous:
@@ -15,7 +15,12 @@ export interface WaitOptions {
   onProgress?: (poll: number, state: NumberAssignment) => void | Promise<void>;
 }
 
-export async function waitForNumberOnTrunk(gateway: SinchGateway, e164: string, trunkId: string | null, opts: WaitOptions): Promise<void> {
+export async function waitForNumberOnTrunk(
+  gateway: SinchGateway,
+  e164: string,
+  trunkId: string | null,
+  opts: WaitOptions,
+): Promise<void> {
   let last: NumberAssignment = { state: 'unassigned' };
   for (let poll = 1; poll <= opts.maxPolls; poll++) {
     last = numberAssignment(await gateway.getActiveNumber(e164));
@@ -26,7 +31,12 @@ export async function waitForNumberOnTrunk(gateway: SinchGateway, e164: string, 
     if (poll < opts.maxPolls) await opts.sleep(opts.intervalMs);
   }
   const where = trunkId ? `onto trunk ${trunkId}` : 'off its EST trunk';
-  const state = last.state === 'pending' ? `still ${last.status}` : last.state === 'failed' ? 'provisioning FAILED' : `now ${describe(last)}`;
+  const state =
+    last.state === 'pending'
+      ? `still ${last.status}`
+      : last.state === 'failed'
+        ? 'provisioning FAILED'
+        : `now ${describe(last)}`;
   throw new SinchProvisioningStuckError(
     `Sinch has not finished moving ${e164} ${where} after ${opts.maxPolls} checks (${state})`,
     { operation: 'PATCH /activeNumbers/{id}' },

@@ -10,18 +10,34 @@ import { SinchError } from './errors';
 import type { SinchGateway } from './gateway';
 import { numberAssignment } from './gateway';
 
-export async function readEstSnapshot(g: SinchGateway, binding: { trunkDomain: string; dids: string[]; resources: { est?: EstResources } }): Promise<EstSnapshot> {
+export async function readEstSnapshot(
+  g: SinchGateway,
+  binding: { trunkDomain: string; dids: string[]; resources: { est?: EstResources } },
+): Promise<EstSnapshot> {
   const trunk = await findTrunk(g, binding.trunkDomain, binding.resources.est?.trunkId);
   const numbers = await Promise.all(binding.dids.map((did) => readNumber(g, did)));
   if (!trunk) return { endpoints: [], acls: [], credentialLists: [], numbers };
-  const [endpoints, aclIds, credIds] = await Promise.all([g.listEndpoints(trunk.id), g.listTrunkAclIds(trunk.id), g.listTrunkCredentialListIds(trunk.id)]);
+  const [endpoints, aclIds, credIds] = await Promise.all([
+    g.listEndpoints(trunk.id),
+    g.listTrunkAclIds(trunk.id),
+    g.listTrunkCredentialListIds(trunk.id),
+  ]);
   const acls = await Promise.all(aclIds.map((id) => g.getAcl(id)));
   const lists = await Promise.all(credIds.map((id) => g.getCredentialList(id)));
   return {
     trunk: { id: trunk.id, hostName: trunk.hostName, ...(trunk.domain ? { domain: trunk.domain } : {}) },
     endpoints,
-    acls: acls.map((a) => ({ id: a.id, name: a.name, enabled: a.enabled ?? null, ipRanges: (a.ipRanges ?? []).map((r) => ({ ipAddress: r.ipAddress, range: r.range ?? null })) })),
-    credentialLists: lists.map((l) => ({ id: l.id, name: l.name, usernames: (l.credentials ?? []).map((c) => c.username) })),
+    acls: acls.map((a) => ({
+      id: a.id,
+      name: a.name,
+      enabled: a.enabled ?? null,
+      ipRanges: (a.ipRanges ?? []).map((r) => ({ ipAddress: r.ipAddress, range: r.range ?? null })),
+    })),
+    credentialLists: lists.map((l) => ({
+      id: l.id,
+      name: l.name,
+      usernames: (l.credentials ?? []).map((c) => c.username),
+    })),
     numbers,
   };
 }

@@ -1,5 +1,12 @@
+import {
+  SinchError,
+  SinchUnexpectedError,
+  scrubSecrets,
+  sinchErrorForStatus,
+  sinchTimeoutError,
+  sinchUnreachableError,
+} from './errors';
 import { TokenResponse } from './wire';
-import { SinchError, SinchUnexpectedError, scrubSecrets, sinchErrorForStatus, sinchTimeoutError, sinchUnreachableError } from './errors';
 
 /**
  * OAuth2 client-credentials token for a Sinch project Access Key (sinch-est-api.md §1.2; SDK
@@ -70,9 +77,13 @@ export class SinchTokenSource {
       });
     }
     const parsed = TokenResponse.safeParse(safeJson(text));
-    if (!parsed.success) throw new SinchUnexpectedError(`Sinch's token endpoint answered without a usable token`, { operation });
+    if (!parsed.success)
+      throw new SinchUnexpectedError(`Sinch's token endpoint answered without a usable token`, { operation });
     const renewBefore = Math.min(this.opts.renewBeforeSec ?? 60, parsed.data.expires_in / 2);
-    this.cached = { value: parsed.data.access_token, renewAt: this.opts.now() + (parsed.data.expires_in - renewBefore) * 1000 };
+    this.cached = {
+      value: parsed.data.access_token,
+      renewAt: this.opts.now() + (parsed.data.expires_in - renewBefore) * 1000,
+    };
     return parsed.data.access_token;
   }
 }

@@ -100,7 +100,12 @@ export const VoiceConfiguration = z.object({
   appId: z.string().nullish(),
   lastUpdatedTime: time,
   scheduledVoiceProvisioning: z
-    .object({ type: z.string().nullish(), trunkId: z.string().nullish(), status: z.string().nullish(), lastUpdatedTime: time })
+    .object({
+      type: z.string().nullish(),
+      trunkId: z.string().nullish(),
+      status: z.string().nullish(),
+      lastUpdatedTime: time,
+    })
     .nullish(),
 });
 export type VoiceConfiguration = z.infer<typeof VoiceConfiguration>;
@@ -117,7 +122,10 @@ export type ActiveNumber = z.infer<typeof ActiveNumber>;
 
 export const CallResult = z.enum(['COMPLETED', 'NO_ANSWER', 'CANCEL', 'BUSY', 'FAILED']);
 
-export const Money = z.object({ currencyCode: z.string().nullish(), amount: z.union([z.number(), z.string()]).nullish() });
+export const Money = z.object({
+  currencyCode: z.string().nullish(),
+  amount: z.union([z.number(), z.string()]).nullish(),
+});
 
 export const EstCall = z.object({
   callId: z.string(),

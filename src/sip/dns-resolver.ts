@@ -15,6 +15,10 @@ export function dnsLookupResolver(timeoutMs = 2000): DnsResolver {
       (addrs): DnsProbeResult => ({ ok: true, addresses: [...new Set(addrs.map((a) => a.address))] }),
       (err: unknown): DnsProbeResult => ({ ok: false, ...probeError(err, 'EDNS') }),
     );
-    return withTimeout(found, timeoutMs, (): DnsProbeResult => ({ ok: false, code: 'ETIMEOUT', message: `no DNS answer within ${timeoutMs} ms` }));
+    return withTimeout(found, timeoutMs, (): DnsProbeResult => ({
+      ok: false,
+      code: 'ETIMEOUT',
+      message: `no DNS answer within ${timeoutMs} ms`,
+    }));
   };
 }

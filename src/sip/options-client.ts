@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
 import { defaultSipPort, type OptionsProbeResult, type OptionsProber, type OptionsTarget } from '../domain/probes';
 import {
   BRANCH_COOKIE,

@@ -188,7 +188,9 @@ export function splitSipStream(data: Buffer): StreamSplit {
     const headerEnd = findHeaderEnd(data, pos);
     if (headerEnd === -1) {
       const rest = data.subarray(pos);
-      return rest.length > MAX_HEADER_BYTES ? { messages, rest, error: 'SIP header block too large' } : { messages, rest };
+      return rest.length > MAX_HEADER_BYTES
+        ? { messages, rest, error: 'SIP header block too large' }
+        : { messages, rest };
     }
     const headers = parseHeaderLines(data.subarray(pos, headerEnd).toString('utf8').split(/\r?\n/).slice(1));
     const cl = headers?.get('content-length')?.[0];

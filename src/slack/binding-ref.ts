@@ -53,5 +53,9 @@ export async function checkBindingRef(
   reopen: (name: string) => string = (name) => `/sip-setup ${name}`,
 ): Promise<IdentityCheck> {
   const lookup = await bindings.lookupIdentity(ref.bi);
-  return checkObjectIdentity({ id: ref.bi, ...(ref.v !== undefined ? { version: ref.v } : {}) }, lookup, { kind: 'binding', surface, reopen });
+  return checkObjectIdentity({ id: ref.bi, ...(ref.v !== undefined ? { version: ref.v } : {}) }, lookup, {
+    kind: 'binding',
+    surface,
+    reopen,
+  });
 }

@@ -46,7 +46,9 @@ export function classifySlackError(err: unknown): SlackFailure {
     case 'slack_webapi_http_error': {
       const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
       if (status === 429) return { kind: 'rate-limited', retryAfterMs: 1000, code: 'ratelimited' };
-      return status >= 500 ? { kind: 'transient', code: `http_${status}` } : { kind: 'unexpected', code: `http_${status}` };
+      return status >= 500
+        ? { kind: 'transient', code: `http_${status}` }
+        : { kind: 'unexpected', code: `http_${status}` };
     }
     default:
       break;

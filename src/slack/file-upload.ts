@@ -47,10 +47,18 @@ function slackError(step: UploadStep, err: unknown): UploadResult {
 
 async function getUploadUrl(client: WebClient, f: FileUpload): Promise<{ url: string; id: string } | UploadResult> {
   try {
-    const r = (await client.apiCall('files.getUploadURLExternal', { filename: f.filename, length: f.data.length, ...(f.altText ? { alt_txt: f.altText } : {}) })) as { upload_url?: unknown; file_id?: unknown };
+    const r = (await client.apiCall('files.getUploadURLExternal', {
+      filename: f.filename,
+      length: f.data.length,
+      ...(f.altText ? { alt_txt: f.altText } : {}),
+    })) as { upload_url?: unknown; file_id?: unknown };
     const url = r.upload_url;
     const id = r.file_id;
-    if (typeof url !== 'string' || typeof id !== 'string') return { ok: false, error: { step: 'get-url', code: 'bad_response', message: 'no upload_url or file_id in the answer' } };
+    if (typeof url !== 'string' || typeof id !== 'string')
+      return {
+        ok: false,
+        error: { step: 'get-url', code: 'bad_response', message: 'no upload_url or file_id in the answer' },
+      };
     return { url, id };
   } catch (err) {
     return slackError('get-url', err);
@@ -66,10 +74,17 @@ async function postBytes(url: string, data: Buffer, opts: UploadOptions): Promis
       signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
     });
     await res.arrayBuffer().catch(() => undefined);
-    if (res.status !== 200) return { ok: false, error: { step: 'upload', code: `http_${res.status}`, message: `the upload URL answered HTTP ${res.status}` } };
+    if (res.status !== 200)
+      return {
+        ok: false,
+        error: { step: 'upload', code: `http_${res.status}`, message: `the upload URL answered HTTP ${res.status}` },
+      };
     return undefined;
   } catch (err) {
-    return { ok: false, error: { step: 'upload', code: 'network', message: err instanceof Error ? err.message : String(err) } };
+    return {
+      ok: false,
+      error: { step: 'upload', code: 'network', message: err instanceof Error ? err.message : String(err) },
+    };
   }
 }
 

@@ -25,7 +25,8 @@ import type {
 
 export type CommandHandlerArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export type ActionHandlerArgs<A extends SlackAction = BlockAction> = SlackActionMiddlewareArgs<A> & AllMiddlewareArgs;
-export type ViewHandlerArgs<V extends SlackViewAction = ViewSubmitAction> = SlackViewMiddlewareArgs<V> & AllMiddlewareArgs;
+export type ViewHandlerArgs<V extends SlackViewAction = ViewSubmitAction> = SlackViewMiddlewareArgs<V> &
+  AllMiddlewareArgs;
 
 type Handler<T> = (args: T) => Promise<void>;
 

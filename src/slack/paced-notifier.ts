@@ -24,7 +24,6 @@ import type { KnownBlock, SlackMessage } from './block-kit';
 import { classifySlackError, type SlackFailure } from './errors';
 import { LIMITS, truncate } from './limits';
 
-
 export interface PostArgs {
   channel: string;
   text: string;
@@ -56,7 +55,8 @@ export function chatOf(client: WebClient): SlackChat {
         unfurl_links: false,
         unfurl_media: false,
       }),
-    update: (a) => client.chat.update({ channel: a.channel, ts: a.ts, text: a.text, ...(a.blocks ? { blocks: a.blocks } : {}) }),
+    update: (a) =>
+      client.chat.update({ channel: a.channel, ts: a.ts, text: a.text, ...(a.blocks ? { blocks: a.blocks } : {}) }),
   };
 }
 
@@ -436,7 +436,12 @@ export class PacedNotifier {
         msg.settle(r.ts);
         if (JSON.stringify(contentOf(msg)) !== json) this.queueUpdate(msg);
       } else {
-        await this.chat.update({ channel: msg.channel, ts: msg.ts!, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) });
+        await this.chat.update({
+          channel: msg.channel,
+          ts: msg.ts!,
+          text: content.text,
+          ...(content.blocks ? { blocks: content.blocks } : {}),
+        });
         this.opts.observe?.(method, 'ok');
         ch.ops.shift();
         msg.sentJson = json;
@@ -446,10 +451,12 @@ export class PacedNotifier {
     } catch (err) {
       const c = classifySlackError(err);
       const retry =
-        (c.kind === 'rate-limited' && msg.rateLimited++ < this.maxRateLimitRetries) || (c.kind === 'transient' && msg.retries++ < this.maxRetries);
+        (c.kind === 'rate-limited' && msg.rateLimited++ < this.maxRateLimitRetries) ||
+        (c.kind === 'transient' && msg.retries++ < this.maxRetries);
       if (retry) {
         this.opts.observe?.(method, c.kind === 'rate-limited' ? 'rate_limited' : 'retry');
-        const pause = c.kind === 'rate-limited' ? Math.max(c.retryAfterMs, this.interval) : this.interval * 2 ** msg.retries;
+        const pause =
+          c.kind === 'rate-limited' ? Math.max(c.retryAfterMs, this.interval) : this.interval * 2 ** msg.retries;
         ch.nextAt = Math.max(ch.nextAt, this.clock.now() + pause);
         // The operation stays at the head of the queue and is sent again with the latest content.
         if (op.kind === 'post') msg.state = 'queued';
@@ -458,7 +465,12 @@ export class PacedNotifier {
       }
       this.opts.observe?.(method, 'error');
       ch.ops.shift();
-      this.opts.onFailure?.({ method, channel: msg.channel, error: c.kind === 'transient' || c.kind === 'rate-limited' ? c.kind : c.code, failure: c });
+      this.opts.onFailure?.({
+        method,
+        channel: msg.channel,
+        error: c.kind === 'transient' || c.kind === 'rate-limited' ? c.kind : c.code,
+        failure: c,
+      });
       if (op.kind === 'post') {
         msg.state = 'failed';
         msg.settle(undefined);

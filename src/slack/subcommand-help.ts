@@ -38,7 +38,12 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     prev = cur;
   }
   return prev[b.length] ?? 0;
@@ -49,7 +54,9 @@ export function didYouMean(router: SetupCommandRouter, word: string): string | u
   const w = word.toLowerCase();
   if (!w) return undefined;
   const names = router.list().map((s) => s.name);
-  const scored = names.map((n) => ({ n, d: n.startsWith(w) && w.length >= 2 ? 0.5 : distance(w, n) })).sort((a, b) => a.d - b.d || a.n.localeCompare(b.n));
+  const scored = names
+    .map((n) => ({ n, d: n.startsWith(w) && w.length >= 2 ? 0.5 : distance(w, n) }))
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n));
   const best = scored[0];
   return best && best.d <= Math.min(2, Math.max(1, Math.floor(w.length / 2))) ? best.n : undefined;
 }

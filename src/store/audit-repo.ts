@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import type { Database } from './schema';
 
 export interface AuditEntry {
@@ -17,7 +17,10 @@ export interface AuditEntry {
 export class AuditRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async record(e: { actor: string; action: string; bindingName?: string; before?: unknown; after?: unknown; detail?: string }, now = new Date()): Promise<void> {
+  async record(
+    e: { actor: string; action: string; bindingName?: string; before?: unknown; after?: unknown; detail?: string },
+    now = new Date(),
+  ): Promise<void> {
     await this.db
       .insertInto('audit_log')
       .values({
@@ -34,7 +37,11 @@ export class AuditRepo {
   }
 
   async list(opts: { bindingName?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    let q = this.db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(opts.limit ?? 100);
+    let q = this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('at', 'desc')
+      .limit(opts.limit ?? 100);
     if (opts.bindingName) q = q.where('binding_name', '=', opts.bindingName);
     const rows = await q.execute();
     return rows.map((r) => ({

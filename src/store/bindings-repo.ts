@@ -1,26 +1,39 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import type { Binding, BindingResources, BindingSpec, EstResources } from '../domain/binding';
 import type { ObjectLookup } from '../domain/object-identity';
 import { DIGEST_PASSWORD_COLUMN, type SecretsAtRest } from '../secrets/at-rest';
 import type { BindingsTable, Database } from './schema';
 
 /** The EST resource IDs ride in the spec JSON (`estResources`), so no column is needed for them. */
-type StoredSpec = Omit<BindingSpec, 'auth'> & { auth: { kind: 'acl' } | { kind: 'digest'; username: string }; estResources?: EstResources };
+type StoredSpec = Omit<BindingSpec, 'auth'> & {
+  auth: { kind: 'acl' } | { kind: 'digest'; username: string };
+  estResources?: EstResources;
+};
 
 /** The row of `spec`; a digest password is sealed (throws SecretsKeyError without SECRETS_KEY). */
-function toRow(spec: BindingSpec, secrets: SecretsAtRest, est?: EstResources): { spec: string; digest_password: string | null } {
+function toRow(
+  spec: BindingSpec,
+  secrets: SecretsAtRest,
+  est?: EstResources,
+): { spec: string; digest_password: string | null } {
   const { auth, ...rest } = spec;
   const extra = est ? { estResources: est } : {};
   const stored: StoredSpec =
-    auth.kind === 'digest' ? { ...rest, ...extra, auth: { kind: 'digest', username: auth.username } } : { ...rest, ...extra, auth: { kind: 'acl' } };
-  return { spec: JSON.stringify(stored), digest_password: auth.kind === 'digest' ? secrets.seal(auth.password, DIGEST_PASSWORD_COLUMN) : null };
+    auth.kind === 'digest'
+      ? { ...rest, ...extra, auth: { kind: 'digest', username: auth.username } }
+      : { ...rest, ...extra, auth: { kind: 'acl' } };
+  return {
+    spec: JSON.stringify(stored),
+    digest_password: auth.kind === 'digest' ? secrets.seal(auth.password, DIGEST_PASSWORD_COLUMN) : null,
+  };
 }
 
 function fromRow(row: Selectable<BindingsTable>, secrets: SecretsAtRest): Binding {
   const { estResources, ...stored } = JSON.parse(row.spec) as StoredSpec;
   const password = row.digest_password === null ? '' : secrets.open(row.digest_password, DIGEST_PASSWORD_COLUMN);
-  const auth: BindingSpec['auth'] = stored.auth.kind === 'digest' ? { kind: 'digest', username: stored.auth.username, password } : { kind: 'acl' };
+  const auth: BindingSpec['auth'] =
+    stored.auth.kind === 'digest' ? { kind: 'digest', username: stored.auth.username, password } : { kind: 'acl' };
   const resources: BindingResources = {
     ...(row.inbound_trunk_id ? { inboundTrunkId: row.inbound_trunk_id } : {}),
     ...(row.dispatch_rule_id ? { dispatchRuleId: row.dispatch_rule_id } : {}),
@@ -56,12 +69,24 @@ export class BindingsRepo {
    */
   async resealSecrets(): Promise<number> {
     if (!this.secrets.canStore) return 0;
-    const rows = await this.db.selectFrom('bindings').select(['id', 'digest_password']).where('digest_password', 'is not', null).execute();
+    const rows = await this.db
+      .selectFrom('bindings')
+      .select(['id', 'digest_password'])
+      .where('digest_password', 'is not', null)
+      .execute();
     let n = 0;
     for (const row of rows) {
       if (!row.digest_password || !this.secrets.needsReseal(row.digest_password)) continue;
-      const sealed = this.secrets.seal(this.secrets.open(row.digest_password, DIGEST_PASSWORD_COLUMN), DIGEST_PASSWORD_COLUMN);
-      await this.db.updateTable('bindings').set({ digest_password: sealed }).where('id', '=', row.id).where('digest_password', '=', row.digest_password).execute();
+      const sealed = this.secrets.seal(
+        this.secrets.open(row.digest_password, DIGEST_PASSWORD_COLUMN),
+        DIGEST_PASSWORD_COLUMN,
+      );
+      await this.db
+        .updateTable('bindings')
+        .set({ digest_password: sealed })
+        .where('id', '=', row.id)
+        .where('digest_password', '=', row.digest_password)
+        .execute();
       n += 1;
     }
     return n;
@@ -84,14 +109,21 @@ export class BindingsRepo {
 
   /** What became of the binding with identity `id`: live (name, version), deleted (name, when) or never known. */
   async lookupIdentity(id: string): Promise<ObjectLookup> {
-    const live = await this.db.selectFrom('bindings').select(['id', 'name', 'version']).where('id', '=', id).executeTakeFirst();
+    const live = await this.db
+      .selectFrom('bindings')
+      .select(['id', 'name', 'version'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (live) return { state: 'live', id: live.id, name: live.name, version: live.version };
     const gone = await this.db.selectFrom('binding_tombstones').selectAll().where('id', '=', id).executeTakeFirst();
     return gone ? { state: 'deleted', id: gone.id, name: gone.name, deletedAt: gone.deleted_at } : { state: 'unknown' };
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('bindings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('bindings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 

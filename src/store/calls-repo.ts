@@ -111,7 +111,10 @@ export class CallsRepo {
   }
 
   /** Calls started at or after `sinceIso`, oldest first. */
-  async listSince(sinceIso: string, opts: { direction?: CallDirection; bindingName?: string } = {}): Promise<CallRecord[]> {
+  async listSince(
+    sinceIso: string,
+    opts: { direction?: CallDirection; bindingName?: string } = {},
+  ): Promise<CallRecord[]> {
     let q = this.db.selectFrom('call_records').selectAll().where('started_at', '>=', sinceIso);
     if (opts.direction) q = q.where('direction', '=', opts.direction);
     if (opts.bindingName) q = q.where('binding_name', '=', opts.bindingName);

@@ -6,9 +6,9 @@
  * machines whose clocks differ still agree.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from './schema';
 import type { ChannelPacer, Coordination, KeyedLock, Leases, SlotClaims } from './coordination';
 import { KeyedSerialQueue } from './keyed-serial-queue';
+import type { Database } from './schema';
 
 const NOW_MS = sql<string>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
@@ -21,7 +21,11 @@ async function takeRow(db: Kysely<Database>, key: string, holder: string, ttlMs:
         and (coordination_leases.expires_at < ${NOW_MS} or coordination_leases.holder = excluded.holder)
     returning holder`.execute(db);
   if (r.rows[0]) return r.rows[0].holder;
-  const row = await db.selectFrom('coordination_leases').select(['holder', 'done']).where('key', '=', key).executeTakeFirst();
+  const row = await db
+    .selectFrom('coordination_leases')
+    .select(['holder', 'done'])
+    .where('key', '=', key)
+    .executeTakeFirst();
   return row && row.done === 0 ? row.holder : '';
 }
 
@@ -32,7 +36,11 @@ function pgLeases(db: Kysely<Database>): Leases {
       return now === holder ? { ok: true } : { ok: false, holder: now };
     },
     async release(key, holder) {
-      await db.deleteFrom('coordination_leases').where('key', '=', `lease:${key}`).where('holder', '=', holder).execute();
+      await db
+        .deleteFrom('coordination_leases')
+        .where('key', '=', `lease:${key}`)
+        .where('holder', '=', holder)
+        .execute();
     },
   };
 }
@@ -41,7 +49,12 @@ function pgSlots(db: Kysely<Database>): SlotClaims {
   return {
     claim: async (slot, owner, leaseMs) => (await takeRow(db, `slot:${slot}`, owner, leaseMs)) === owner,
     async complete(slot, owner) {
-      await db.updateTable('coordination_leases').set({ done: 1 }).where('key', '=', `slot:${slot}`).where('holder', '=', owner).execute();
+      await db
+        .updateTable('coordination_leases')
+        .set({ done: 1 })
+        .where('key', '=', `slot:${slot}`)
+        .where('holder', '=', owner)
+        .execute();
     },
   };
 }
@@ -71,7 +84,9 @@ function pgRoomLock(db: Kysely<Database>, pollMs: number): KeyedLock {
   const local = new KeyedSerialQueue();
   const once = async <T>(key: string, fn: () => Promise<T>): Promise<{ got: false } | { got: true; value: T }> =>
     db.transaction().execute(async (trx) => {
-      const r = await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`room:${key}`})) as got`.execute(trx);
+      const r = await sql<{
+        got: boolean;
+      }>`select pg_try_advisory_xact_lock(hashtext(${`room:${key}`})) as got`.execute(trx);
       if (!r.rows[0]?.got) return { got: false as const };
       return { got: true as const, value: await fn() };
     });

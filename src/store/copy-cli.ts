@@ -3,8 +3,8 @@
  * (both migrated to this version first). Example:
  *   npm run db:copy -- sqlite:./data/sip-ops.db postgres://sipops@db:5432/sipops
  */
-import { describeTarget, openStore } from './db';
 import { copyDatabase } from './copy';
+import { describeTarget, openStore } from './db';
 
 export async function runCopy(argv: string[], out: (line: string) => void): Promise<number> {
   const [from, to] = argv;
@@ -18,7 +18,9 @@ export async function runCopy(argv: string[], out: (line: string) => void): Prom
     try {
       const copied = await copyDatabase(source, target);
       for (const [t, n] of Object.entries(copied)) out(`${t}: ${n} rows`);
-      out(`copied ${describeTarget(from.slice('sqlite:'.length))} into ${describeTarget(to)}; set DATABASE_URL to the PostgreSQL URL and start SIP Ops`);
+      out(
+        `copied ${describeTarget(from.slice('sqlite:'.length))} into ${describeTarget(to)}; set DATABASE_URL to the PostgreSQL URL and start SIP Ops`,
+      );
       return 0;
     } finally {
       await target.close();

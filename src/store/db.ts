@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseConfig } from '../config';
-import type { Database } from './schema';
 import { MIGRATIONS, type Migration } from './migrations';
-import { openSqlite } from './sqlite';
 import { openPostgres, redactUrl, type PostgresOptions } from './postgres';
+import type { Database } from './schema';
+import { openSqlite } from './sqlite';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -82,7 +82,11 @@ const MIGRATION_LOCK = 7_465_001;
  * On PostgreSQL, replicas starting together take turns (a transaction-scoped advisory lock), so
  * each migration runs once; SQLite has one writer anyway.
  */
-export async function migrate(db: Kysely<Database>, migrations: Migration[], engine: Engine = 'sqlite'): Promise<number[]> {
+export async function migrate(
+  db: Kysely<Database>,
+  migrations: Migration[],
+  engine: Engine = 'sqlite',
+): Promise<number[]> {
   const applied: number[] = [];
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   const lock = async (trx: Kysely<Database>) => {
@@ -101,10 +105,17 @@ export async function migrate(db: Kysely<Database>, migrations: Migration[], eng
   for (const m of ordered) {
     await db.transaction().execute(async (trx) => {
       await lock(trx);
-      const done = await trx.selectFrom('schema_migrations').select('version').where('version', '=', m.version).executeTakeFirst();
+      const done = await trx
+        .selectFrom('schema_migrations')
+        .select('version')
+        .where('version', '=', m.version)
+        .executeTakeFirst();
       if (done) return;
       await m.up(trx as unknown as Kysely<unknown>);
-      await trx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
+      await trx
+        .insertInto('schema_migrations')
+        .values({ version: m.version, name: m.name, applied_at: new Date().toISOString() })
+        .execute();
       applied.push(m.version);
     });
   }

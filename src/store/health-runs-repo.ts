@@ -27,7 +27,10 @@ export class HealthRunsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async start(id: string, trigger: RunTrigger, startedAt: Date): Promise<void> {
-    await this.db.insertInto('health_runs').values({ id, trigger, started_at: startedAt.toISOString(), finished_at: null, results: null }).execute();
+    await this.db
+      .insertInto('health_runs')
+      .values({ id, trigger, started_at: startedAt.toISOString(), finished_at: null, results: null })
+      .execute();
   }
 
   async finish(id: string, results: unknown, finishedAt: Date): Promise<void> {
@@ -53,13 +56,23 @@ export class HealthRunsRepo {
 
   /** Runs finished at or after `sinceIso`, oldest first. */
   async finishedSince<R = unknown>(sinceIso: string): Promise<Array<HealthRunRow<R>>> {
-    const rows = await this.db.selectFrom('health_runs').selectAll().where('finished_at', '>=', sinceIso).orderBy('finished_at', 'asc').execute();
+    const rows = await this.db
+      .selectFrom('health_runs')
+      .selectAll()
+      .where('finished_at', '>=', sinceIso)
+      .orderBy('finished_at', 'asc')
+      .execute();
     return rows.map((r) => fromRow<R>(r));
   }
 
   /** Newest first. */
   async list<R = unknown>(limit = 20): Promise<Array<HealthRunRow<R>>> {
-    const rows = await this.db.selectFrom('health_runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('health_runs')
+      .selectAll()
+      .orderBy('started_at', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => fromRow<R>(r));
   }
 }

@@ -77,7 +77,10 @@ export class HealthStatusStore {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      this.logger.warn({ key, issues: parsed.error.issues.length }, 'health: stored status has an unexpected shape; ignored');
+      this.logger.warn(
+        { key, issues: parsed.error.issues.length },
+        'health: stored status has an unexpected shape; ignored',
+      );
       return undefined;
     }
     return parsed.data;

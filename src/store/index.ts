@@ -1,15 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { Store } from './db';
-import type { Database } from './schema';
 import { SecretsAtRest } from '../secrets/at-rest';
 import { AuditRepo } from './audit-repo';
 import { BindingsRepo } from './bindings-repo';
 import { CallsRepo } from './calls-repo';
+import { memoryCoordination, type Coordination } from './coordination';
+import { postgresCoordination } from './coordination-pg';
+import type { Store } from './db';
 import { HealthRunsRepo } from './health-runs-repo';
 import { JournalRepo } from './journal-repo';
 import { MetaRepo } from './meta-repo';
-import { memoryCoordination, type Coordination } from './coordination';
-import { postgresCoordination } from './coordination-pg';
+import type { Database } from './schema';
 import { SlackPressesRepo } from './slack-presses-repo';
 import { TestCallGuardsRepo } from './test-call-guards-repo';
 import { WebhookEventsRepo } from './webhook-events-repo';
@@ -39,7 +39,12 @@ export interface Repos {
 export type TransactionRepos = Omit<Repos, 'transaction' | 'coordination'>;
 
 /** Repositories over `db` (the root handle or one transaction); those with their own transactions use `root`. */
-function reposOver(db: Kysely<Database>, root: Kysely<Database>, secrets: SecretsAtRest, recordable: Store['recordable']): TransactionRepos {
+function reposOver(
+  db: Kysely<Database>,
+  root: Kysely<Database>,
+  secrets: SecretsAtRest,
+  recordable: Store['recordable'],
+): TransactionRepos {
   return {
     bindings: new BindingsRepo(db, secrets),
     audit: new AuditRepo(db),

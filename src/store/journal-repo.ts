@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeJournalTable, Database } from './schema';
 
@@ -67,7 +67,10 @@ function checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
  * A row as an entry. With a reader, `request` and `steps` are validated; without one they are
  * only parsed as JSON (for callers that look at the state alone).
  */
-function fromRow<Step, Request>(r: Selectable<ChangeJournalTable>, reader?: JournalReader<Step, Request>): JournalEntry<Step, Request> {
+function fromRow<Step, Request>(
+  r: Selectable<ChangeJournalTable>,
+  reader?: JournalReader<Step, Request>,
+): JournalEntry<Step, Request> {
   try {
     const row = checked(rowSchema, r, 'row');
     const request = parseJson(r.request, 'request');
@@ -97,7 +100,9 @@ export class JournalRepo {
   /** `recordable`: the store's check that a write now would last (see Store.recordable). */
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly recordable: () => Promise<{ ok: true } | { ok: false; reason: string }> = async () => ({ ok: true }),
+    private readonly recordable: () => Promise<{ ok: true } | { ok: false; reason: string }> = async () => ({
+      ok: true,
+    }),
   ) {}
 
   /**
@@ -105,7 +110,10 @@ export class JournalRepo {
    * LiveKit. Refuses (throws) when the change could not be recorded, so nothing is created that the
    * database would lose.
    */
-  async open<Step, Request>(e: { bindingName: string; kind: ChangeKind; actor: string; request: Request; steps: Step[] }, now: Date): Promise<JournalEntry<Step, Request>> {
+  async open<Step, Request>(
+    e: { bindingName: string; kind: ChangeKind; actor: string; request: Request; steps: Step[] },
+    now: Date,
+  ): Promise<JournalEntry<Step, Request>> {
     const check = await this.recordable();
     if (!check.ok) throw new Error(check.reason);
     const at = now.toISOString();
@@ -125,10 +133,25 @@ export class JournalRepo {
         updated_at: at,
       })
       .execute();
-    return { id, bindingName: e.bindingName, kind: e.kind, state: 'applying', actor: e.actor, request: e.request, steps: e.steps, error: null, createdAt: at, updatedAt: at };
+    return {
+      id,
+      bindingName: e.bindingName,
+      kind: e.kind,
+      state: 'applying',
+      actor: e.actor,
+      request: e.request,
+      steps: e.steps,
+      error: null,
+      createdAt: at,
+      updatedAt: at,
+    };
   }
 
-  async save<Step>(id: string, patch: { state?: ChangeState; steps?: Step[]; error?: string | null }, now: Date): Promise<void> {
+  async save<Step>(
+    id: string,
+    patch: { state?: ChangeState; steps?: Step[]; error?: string | null },
+    now: Date,
+  ): Promise<void> {
     await this.db
       .updateTable('change_journal')
       .set({
@@ -142,7 +165,10 @@ export class JournalRepo {
   }
 
   /** Throws `UnreadableJournalEntryError` when the stored entry does not parse. */
-  async get<Step, Request>(id: string, reader?: JournalReader<Step, Request>): Promise<JournalEntry<Step, Request> | undefined> {
+  async get<Step, Request>(
+    id: string,
+    reader?: JournalReader<Step, Request>,
+  ): Promise<JournalEntry<Step, Request> | undefined> {
     const r = await this.db.selectFrom('change_journal').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? fromRow<Step, Request>(r, reader) : undefined;
   }
@@ -152,8 +178,15 @@ export class JournalRepo {
    * that does not parse is returned as its `UnreadableJournalEntryError`, so one bad row does
    * not hide the others.
    */
-  async listOpen<Step, Request>(reader: JournalReader<Step, Request>): Promise<Array<JournalEntry<Step, Request> | UnreadableJournalEntryError>> {
-    const rows = await this.db.selectFrom('change_journal').selectAll().where('state', 'in', OPEN_STATES).orderBy('created_at').execute();
+  async listOpen<Step, Request>(
+    reader: JournalReader<Step, Request>,
+  ): Promise<Array<JournalEntry<Step, Request> | UnreadableJournalEntryError>> {
+    const rows = await this.db
+      .selectFrom('change_journal')
+      .selectAll()
+      .where('state', 'in', OPEN_STATES)
+      .orderBy('created_at')
+      .execute();
     return rows.map((r) => {
       try {
         return fromRow(r, reader);
@@ -165,7 +198,11 @@ export class JournalRepo {
   }
 
   /** Throws `UnreadableJournalEntryError` when a stored entry does not parse. */
-  async listFor<Step, Request>(bindingName: string, limit = 20, reader?: JournalReader<Step, Request>): Promise<Array<JournalEntry<Step, Request>>> {
+  async listFor<Step, Request>(
+    bindingName: string,
+    limit = 20,
+    reader?: JournalReader<Step, Request>,
+  ): Promise<Array<JournalEntry<Step, Request>>> {
     const rows = await this.db
       .selectFrom('change_journal')
       .selectAll()

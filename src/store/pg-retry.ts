@@ -1,5 +1,5 @@
-import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 
 /** SQLSTATEs and socket errors that mean "this connection is gone", not "this statement is wrong". */
 const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
@@ -10,7 +10,10 @@ export function isConnectionLost(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (LOST_SQLSTATES.has(code) || LOST_SOCKET_CODES.has(code))) return true;
   const message = (err as { message?: unknown }).message;
-  return typeof message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)
+  );
 }
 
 export interface RetryPolicy {

@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_RETRY, retryingPool, type RetryPolicy } from './pg-retry';
 import type { Database } from './schema';
 import type { OpenedDatabase } from './sqlite';
-import { retryingPool, type RetryPolicy, DEFAULT_RETRY } from './pg-retry';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:5432/db?sslmode=require — `sslmode` selects TLS. */
@@ -18,7 +18,9 @@ export interface PostgresOptions {
 const BIGINT_OID = 20;
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === BIGINT_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === BIGINT_OID
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -40,7 +42,9 @@ export function openPostgres(o: PostgresOptions): OpenedDatabase {
   // being released for destruction (the FATAL message arrives after the query already failed): every
   // client keeps one listener for its whole life, so no such 'error' event is ever unheard.
   pool.on('connect', (client) => client.on('error', (err) => o.onIdleError?.(err)));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: retryingPool(pool, o.retry ?? DEFAULT_RETRY) }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: retryingPool(pool, o.retry ?? DEFAULT_RETRY) }),
+  });
   return {
     db,
     async recordable() {

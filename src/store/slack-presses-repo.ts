@@ -14,7 +14,10 @@ export class SlackPressesRepo {
    */
   async claim(key: string, press: { actionId: string; userId: string }, now: Date): Promise<boolean> {
     const nowMs = now.getTime();
-    await this.db.deleteFrom('slack_action_presses').where('first_at_ms', '<=', nowMs - PRESS_MEMORY_MS).execute();
+    await this.db
+      .deleteFrom('slack_action_presses')
+      .where('first_at_ms', '<=', nowMs - PRESS_MEMORY_MS)
+      .execute();
     const res = await this.db
       .insertInto('slack_action_presses')
       .values({ key, action_id: press.actionId, user_id: press.userId, first_at_ms: nowMs })

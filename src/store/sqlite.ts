@@ -1,7 +1,7 @@
-import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Database } from './schema';
 
 export type Recordable = { ok: true } | { ok: false; reason: string };

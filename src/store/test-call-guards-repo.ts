@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import {
   admit,
   prune,
@@ -54,9 +54,22 @@ export class TestCallGuardsRepo {
       const key = trunkDomainKey(req.trunkDomain);
       await trx
         .insertInto('test_call_attempts')
-        .values({ id: callId, user_id: req.userId, binding_name: req.binding, trunk_domain: key, admitted_at_ms: nowMs, start_at_ms: admission.startAt })
+        .values({
+          id: callId,
+          user_id: req.userId,
+          binding_name: req.binding,
+          trunk_domain: key,
+          admitted_at_ms: nowMs,
+          start_at_ms: admission.startAt,
+        })
         .execute();
-      const inflight = { user_id: req.userId, number: req.number, since_ms: nowMs, lease_until_ms: admission.startAt + leaseMs, holder: callId };
+      const inflight = {
+        user_id: req.userId,
+        number: req.number,
+        since_ms: nowMs,
+        lease_until_ms: admission.startAt + leaseMs,
+        holder: callId,
+      };
       await trx
         .insertInto('test_call_inflight')
         .values({ binding_name: req.binding, ...inflight })
@@ -73,7 +86,11 @@ export class TestCallGuardsRepo {
 
   /** The call `callId` through `binding` is over: the binding is free again (another call's entry is kept). */
   async release(binding: string, callId: string): Promise<void> {
-    await this.db.deleteFrom('test_call_inflight').where('binding_name', '=', binding).where('holder', '=', callId).execute();
+    await this.db
+      .deleteFrom('test_call_inflight')
+      .where('binding_name', '=', binding)
+      .where('holder', '=', callId)
+      .execute();
   }
 
   /** The state the guards decide on now (expired leases and attempts no window needs are dropped). */
@@ -90,11 +107,24 @@ async function loadState(db: Kysely<Database>, limits: RateLimits, nowMs: number
     .where('start_at_ms', '<=', nowMs - limits.trunkDomainGapMs)
     .execute();
   await db.deleteFrom('test_call_inflight').where('lease_until_ms', '<=', nowMs).execute();
-  const attempts = await db.selectFrom('test_call_attempts').selectAll().orderBy('admitted_at_ms').orderBy('id').execute();
+  const attempts = await db
+    .selectFrom('test_call_attempts')
+    .selectAll()
+    .orderBy('admitted_at_ms')
+    .orderBy('id')
+    .execute();
   const inflight = await db.selectFrom('test_call_inflight').selectAll().execute();
-  const inFlight = new Map<string, InFlightCall>(inflight.map((r) => [r.binding_name, { user: r.user_id, number: r.number, since: r.since_ms }]));
+  const inFlight = new Map<string, InFlightCall>(
+    inflight.map((r) => [r.binding_name, { user: r.user_id, number: r.number, since: r.since_ms }]),
+  );
   const state: GuardState = {
-    attempts: attempts.map((a) => ({ user: a.user_id, binding: a.binding_name, trunkDomain: a.trunk_domain, admittedAt: a.admitted_at_ms, startAt: a.start_at_ms })),
+    attempts: attempts.map((a) => ({
+      user: a.user_id,
+      binding: a.binding_name,
+      trunkDomain: a.trunk_domain,
+      admittedAt: a.admitted_at_ms,
+      startAt: a.start_at_ms,
+    })),
     inFlight,
   };
   return prune(state, limits, nowMs);

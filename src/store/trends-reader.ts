@@ -40,13 +40,21 @@ export function callsInWindow(calls: CallsRepo, w: TrendWindow): Promise<CallRec
   return calls.listSince(windowStartIso(w), w.bindingName ? { bindingName: w.bindingName } : {});
 }
 
-export async function readTrendInputs(repos: { calls: CallsRepo; healthRuns: HealthRunsRepo }, w: TrendWindow): Promise<TrendInputs> {
-  const [calls, rows] = await Promise.all([callsInWindow(repos.calls, w), repos.healthRuns.finishedSince(windowStartIso(w))]);
+export async function readTrendInputs(
+  repos: { calls: CallsRepo; healthRuns: HealthRunsRepo },
+  w: TrendWindow,
+): Promise<TrendInputs> {
+  const [calls, rows] = await Promise.all([
+    callsInWindow(repos.calls, w),
+    repos.healthRuns.finishedSince(windowStartIso(w)),
+  ]);
   const runs: TrendHealthRun[] = [];
   for (const row of rows) {
     const parsed = storedRun.safeParse(row.results);
     if (!row.finishedAt || !parsed.success) continue;
-    const bindings = w.bindingName ? parsed.data.bindings.filter((b) => b.name === w.bindingName) : parsed.data.bindings;
+    const bindings = w.bindingName
+      ? parsed.data.bindings.filter((b) => b.name === w.bindingName)
+      : parsed.data.bindings;
     if (bindings.length) runs.push({ finishedAt: row.finishedAt, bindings });
   }
   return { calls, runs };

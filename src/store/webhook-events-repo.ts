@@ -49,7 +49,12 @@ export class WebhookEventsRepo {
   /** Of `ids`, those stored but not processed yet. */
   async unprocessedAmong(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.db.selectFrom('webhook_events').select('id').where('id', 'in', ids).where('processed_at', 'is', null).execute();
+    const rows = await this.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('processed_at', 'is', null)
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 
@@ -68,7 +73,11 @@ export class WebhookEventsRepo {
   /** Marks events handled: their payload is dropped. */
   async markProcessed(ids: readonly string[], now: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.updateTable('webhook_events').set({ processed_at: now.toISOString(), payload: null }).where('id', 'in', ids).execute();
+    await this.db
+      .updateTable('webhook_events')
+      .set({ processed_at: now.toISOString(), payload: null })
+      .where('id', 'in', ids)
+      .execute();
   }
 
   /** Events taken in but not processed (a crash came between), oldest first. */

@@ -27,13 +27,29 @@ describe('abuse: /sip-setup import, property-based', () => {
     seq += 1;
     const number = `+1415666${String(seq).padStart(4, '0')}`;
     const lk = h.deps.livekit;
-    const inb = await lk.createInboundTrunk({ name: `lk-in-${seq}`, metadata: '', numbers: [number], mediaEncryption: 'disable' });
+    const inb = await lk.createInboundTrunk({
+      name: `lk-in-${seq}`,
+      metadata: '',
+      numbers: [number],
+      mediaEncryption: 'disable',
+    });
     if (!inb.ok) return undefined;
     const out = await lk.createOutboundTrunk({
-      name: `lk-out-${seq}`, metadata: '', address: v.address, transport: 'udp', numbers: [number], authUsername: '', authPassword: '', mediaEncryption: 'disable',
+      name: `lk-out-${seq}`,
+      metadata: '',
+      address: v.address,
+      transport: 'udp',
+      numbers: [number],
+      authUsername: '',
+      authPassword: '',
+      mediaEncryption: 'disable',
     });
     const rule = await lk.createDispatchRule({
-      name: `lk-rule-${seq}`, metadata: '', trunkIds: [inb.value.id], rule: { kind: 'individual', roomPrefix: v.roomPrefix, pin: '', noRandomness: false }, agents: v.agentName ? [v.agentName] : [],
+      name: `lk-rule-${seq}`,
+      metadata: '',
+      trunkIds: [inb.value.id],
+      rule: { kind: 'individual', roomPrefix: v.roomPrefix, pin: '', noRandomness: false },
+      agents: v.agentName ? [v.agentName] : [],
     });
     if (!out.ok || !rule.ok) return undefined;
     return { inbound: inb.value.id, rule: rule.value.id, outbound: out.value.id };
@@ -52,7 +68,11 @@ describe('abuse: /sip-setup import, property-based', () => {
       ...(typed.channel === 'DEFAULT' ? [] : [`channel=${typed.channel}`]),
     ];
     const responseId = `import-${seq}`;
-    const res = await h.client.command('/sip-setup', words.join(' '), { user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: responseId });
+    const res = await h.client.command('/sip-setup', words.join(' '), {
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+      response_id: responseId,
+    });
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).not.toMatch(LIVE_MARKUP);
     // Acked with "Reading …": the verdict follows on response_url, and an accepted import is tracked before it.
@@ -81,21 +101,53 @@ describe('abuse: /sip-setup import, property-based', () => {
       { numRuns: 60 },
     );
     // The examples the issue names are refused; one clean import makes sure the checks below see a binding.
-    await runImport({ name: 'imp-host', inbound: 'REAL', rule: 'REAL', outbound: 'REAL', host: '127.0.0.1;transport=tcp', channel: 'DEFAULT' }, { agentName: 'a', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' });
-    await runImport({ name: 'imp-chan', inbound: 'REAL', rule: 'REAL', outbound: 'REAL', host: 'DEFAULT', channel: '<!channel>' }, { agentName: 'a', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' });
-    await runImport({ name: 'imp-agent', inbound: 'REAL', rule: 'REAL', outbound: 'REAL', host: 'DEFAULT', channel: 'DEFAULT' }, { agentName: '<!channel>', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' });
-    await runImport({ name: 'imp-valid', inbound: 'REAL', rule: 'REAL', outbound: 'REAL', host: 'sip.acme.example', channel: 'DEFAULT' }, { agentName: 'agent-1', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' });
+    await runImport(
+      {
+        name: 'imp-host',
+        inbound: 'REAL',
+        rule: 'REAL',
+        outbound: 'REAL',
+        host: '127.0.0.1;transport=tcp',
+        channel: 'DEFAULT',
+      },
+      { agentName: 'a', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
+    );
+    await runImport(
+      { name: 'imp-chan', inbound: 'REAL', rule: 'REAL', outbound: 'REAL', host: 'DEFAULT', channel: '<!channel>' },
+      { agentName: 'a', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
+    );
+    await runImport(
+      { name: 'imp-agent', inbound: 'REAL', rule: 'REAL', outbound: 'REAL', host: 'DEFAULT', channel: 'DEFAULT' },
+      { agentName: '<!channel>', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
+    );
+    await runImport(
+      {
+        name: 'imp-valid',
+        inbound: 'REAL',
+        rule: 'REAL',
+        outbound: 'REAL',
+        host: 'sip.acme.example',
+        channel: 'DEFAULT',
+      },
+      { agentName: 'agent-1', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
+    );
 
     const bindings = await h.deps.repos.bindings.list();
     const names = bindings.map((b) => b.name);
     expect(names).toContain('imp-valid');
     for (const refused of ['imp-host', 'imp-chan', 'imp-agent']) expect(names).not.toContain(refused);
     for (const b of bindings) {
-      expect({ name: b.name, form: specFromFields(fieldsFromSpec(b), { existing: b }).ok }).toEqual({ name: b.name, form: true });
+      expect({ name: b.name, form: specFromFields(fieldsFromSpec(b), { existing: b }).ok }).toEqual({
+        name: b.name,
+        form: true,
+      });
       expect(checkBindingField('livekitSipHost', b.livekitSipHost)).toEqual({ ok: true, value: b.livekitSipHost });
       expect(checkBindingField('reportChannel', b.reportChannel)).toEqual({ ok: true, value: b.reportChannel });
     }
-    const posted = [...h.slack.messages().map((m) => [m.text, m.blocks]), ...Array.from({ length: seq }, (_, i) => h.slack.responseUrlPosts(`import-${i + 1}`))];
+    const posted = [
+      ...h.slack.messages().map((m) => [m.text, m.blocks]),
+      ...Array.from({ length: seq }, (_, i) => h.slack.responseUrlPosts(`import-${i + 1}`)),
+    ];
     for (const p of posted) expect(JSON.stringify(p)).not.toMatch(LIVE_MARKUP);
   });
 });

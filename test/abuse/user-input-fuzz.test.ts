@@ -1,8 +1,15 @@
 import fc from 'fast-check';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
-import { conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
 import { parseManagedTag } from '../../src/domain/livekit-model';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  SUPPORT_CHANNEL,
+  eventually,
+  startHarness,
+  type Harness,
+} from '../support/app-harness';
 import { LIVE_MARKUP, mostly, nasty } from '../support/hostile-input';
+import { conversationsSelect, radioButtons, staticSelect, textInput } from '../support/slack-request';
 
 describe('abuse: every user-typed field, property-based', () => {
   let h: Harness;
@@ -12,8 +19,21 @@ describe('abuse: every user-typed field, property-based', () => {
   afterAll(async () => h.stop());
 
   it('the binding modal: any value in any field gets errors on its blocks or a consistent binding, never a 5xx or live markup', async () => {
-    const fieldNames = ['name', 'trunkDomain', 'dids', 'callerId', 'digestUsername', 'digestPassword', 'livekitSipHost', 'roomPrefix', 'roomName', 'agentName'] as const;
-    type Form = { [K in (typeof fieldNames)[number] | 'authKind' | 'transport' | 'dispatchKind' | 'reportChannel']: string };
+    const fieldNames = [
+      'name',
+      'trunkDomain',
+      'dids',
+      'callerId',
+      'digestUsername',
+      'digestPassword',
+      'livekitSipHost',
+      'roomPrefix',
+      'roomName',
+      'agentName',
+    ] as const;
+    type Form = {
+      [K in (typeof fieldNames)[number] | 'authKind' | 'transport' | 'dispatchKind' | 'reportChannel']: string;
+    };
     const submit = async (f: Form) => {
       const values: Record<string, Record<string, ReturnType<typeof textInput>>> = {
         authKind: { value: radioButtons(f.authKind) },
@@ -22,7 +42,12 @@ describe('abuse: every user-typed field, property-based', () => {
         reportChannel: { value: conversationsSelect(f.reportChannel) },
       };
       for (const k of fieldNames) values[k] = { value: textInput(f[k] || null) };
-      const res = await h.client.submitView({ callbackId: 'binding_modal', values, privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }), user: ADMIN_USER });
+      const res = await h.client.submitView({
+        callbackId: 'binding_modal',
+        values,
+        privateMetadata: JSON.stringify({ mode: 'create', channel: OPS_CHANNEL }),
+        user: ADMIN_USER,
+      });
       expect(res.status).toBe(200);
       const body = res.body as { response_action: string; errors?: Record<string, string> };
       expect(['errors', 'clear']).toContain(body.response_action);
@@ -73,7 +98,8 @@ describe('abuse: every user-typed field, property-based', () => {
     const bindings = await h.deps.repos.bindings.list();
     expect(bindings.map((b) => b.name)).toContain('fuzz-valid');
     const owned = new Set(bindings.flatMap((b) => Object.values(b.resources)));
-    for (const t of [...h.livekit.inboundTrunks(), ...h.livekit.outboundTrunks()]) expect(owned.has(t.sipTrunkId)).toBe(true);
+    for (const t of [...h.livekit.inboundTrunks(), ...h.livekit.outboundTrunks()])
+      expect(owned.has(t.sipTrunkId)).toBe(true);
     for (const r of h.livekit.dispatchRules()) expect(owned.has(r.sipDispatchRuleId)).toBe(true);
     for (const b of bindings) expect(Object.keys(b.resources)).toHaveLength(3);
     for (const t of h.livekit.inboundTrunks()) expect(parseManagedTag(t.metadata)).toBeDefined();
@@ -84,7 +110,12 @@ describe('abuse: every user-typed field, property-based', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(nasty, { maxLength: 4 }), async (words) => {
         const text = words.join(' ');
-        const res = await h.client.command({ command: '/sip-test-call', text, user_id: 'UFUZZ001', channel_id: SUPPORT_CHANNEL });
+        const res = await h.client.command({
+          command: '/sip-test-call',
+          text,
+          user_id: 'UFUZZ001',
+          channel_id: SUPPORT_CHANNEL,
+        });
         expect(res.status).toBe(200);
         expect(JSON.stringify(res.body)).not.toMatch(LIVE_MARKUP);
       }),

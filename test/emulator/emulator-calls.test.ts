@@ -19,7 +19,11 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     lk.reset();
     lk.setWebhookUrl(hooks.url);
     hooks.clear();
-    trunkId = (await sip.createSipOutboundTrunk('o', 'acme.pstn.sinch.com', ['+15550100'], { transport: SIPTransport.SIP_TRANSPORT_UDP })).sipTrunkId;
+    trunkId = (
+      await sip.createSipOutboundTrunk('o', 'acme.pstn.sinch.com', ['+15550100'], {
+        transport: SIPTransport.SIP_TRANSPORT_UDP,
+      })
+    ).sipTrunkId;
   });
   afterAll(async () => {
     await lk.stop();
@@ -31,21 +35,27 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     lk.setSipTiming({ joinMs: 50, msPerSecond: 10 });
     lk.setCallOutcome('*', { kind: 'no-answer' });
     // 79 s of ringing + the join > 80 s: the server stops waiting first (deadline_exceeded), not livekit-sip.
-    const capped = await serverError(sip.createSipParticipant(trunkId, '+15551234', 'cap-1', { waitUntilAnswered: true, ringingTimeout: 79 }));
+    const capped = await serverError(
+      sip.createSipParticipant(trunkId, '+15551234', 'cap-1', { waitUntilAnswered: true, ringingTimeout: 79 }),
+    );
     expect(capped).toMatchObject({ code: 'deadline_exceeded', message: 'request timed out' });
     // 30 s fits: the no-answer comes from livekit-sip (canceled "sip request timed out").
-    const fits = await serverError(sip.createSipParticipant(trunkId, '+15551235', 'cap-2', { waitUntilAnswered: true, ringingTimeout: 30 }));
+    const fits = await serverError(
+      sip.createSipParticipant(trunkId, '+15551235', 'cap-2', { waitUntilAnswered: true, ringingTimeout: 30 }),
+    );
     expect(fits).toMatchObject({ code: 'canceled', message: 'sip request timed out' });
   });
 
   // livekit/sip pkg/sip/outbound.go: the room join comes before the ringing timer.
-  it('joins the room before ringing, so the SDK\'s ringing + 2 s HTTP timeout gives up before livekit-sip does', async () => {
+  it("joins the room before ringing, so the SDK's ringing + 2 s HTTP timeout gives up before livekit-sip does", async () => {
     lk.setSipTiming({ joinMs: 2500, msPerSecond: 1000 });
     lk.setCallOutcome('*', { kind: 'no-answer' });
-    const sdkGaveUp = await sip.createSipParticipant(trunkId, '+15551236', 'race-1', { waitUntilAnswered: true, ringingTimeout: 1 }).then(
-      () => 'answered',
-      (e: unknown) => (e as { name?: string }).name,
-    );
+    const sdkGaveUp = await sip
+      .createSipParticipant(trunkId, '+15551236', 'race-1', { waitUntilAnswered: true, ringingTimeout: 1 })
+      .then(
+        () => 'answered',
+        (e: unknown) => (e as { name?: string }).name,
+      );
     expect(sdkGaveUp).toBe('TimeoutError');
   });
 
@@ -97,7 +107,12 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     [603, 'permission_denied', 403, 'Decline'],
   ])('SIP %i arrives as SipCallError (%s, HTTP %i)', async (sipStatus, code, http, reason) => {
     lk.setCallOutcome('+15551234', { kind: 'reject', sipStatus, afterMs: 5 });
-    const e = await serverError(sip.createSipParticipant(trunkId, '+15551234', `room-${sipStatus}`, { participantIdentity: 'p', waitUntilAnswered: true }));
+    const e = await serverError(
+      sip.createSipParticipant(trunkId, '+15551234', `room-${sipStatus}`, {
+        participantIdentity: 'p',
+        waitUntilAnswered: true,
+      }),
+    );
     expect(e).toBeInstanceOf(SipCallError);
     const s = e as SipCallError;
     expect(s.sipStatusCode).toBe(sipStatus);
@@ -110,7 +125,9 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
 
   it('keeps a scripted reason phrase', async () => {
     lk.setCallOutcome('*', { kind: 'reject', sipStatus: 486, reason: 'User Busy', afterMs: 5 });
-    const e = (await serverError(sip.createSipParticipant(trunkId, '+15559999', 'r', { waitUntilAnswered: true }))) as SipCallError;
+    const e = (await serverError(
+      sip.createSipParticipant(trunkId, '+15559999', 'r', { waitUntilAnswered: true }),
+    )) as SipCallError;
     expect([e.sipStatusCode, e.sipStatus]).toEqual([486, 'User Busy']);
   });
 
@@ -132,12 +149,19 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
 
   it('validates the request and resolves only outbound trunks', async () => {
     const inbound = await sip.createSipInboundTrunk('i', ['+15550300']);
-    const e = await serverError(sip.createSipParticipant(inbound.sipTrunkId, '+15551234', 'r', { waitUntilAnswered: true }));
+    const e = await serverError(
+      sip.createSipParticipant(inbound.sipTrunkId, '+15551234', 'r', { waitUntilAnswered: true }),
+    );
     expect(e).toMatchObject({ status: 404, code: 'not_found', message: 'requested sip trunk does not exist' });
     const uri = await serverError(sip.createSipParticipant(trunkId, 'bob@example.com', 'r'));
-    expect(uri).toMatchObject({ status: 400, message: 'SipCallTo should be a phone number or SIP user, not a full SIP URI' });
+    expect(uri).toMatchObject({
+      status: 400,
+      message: 'SipCallTo should be a phone number or SIP user, not a full SIP URI',
+    });
     expect((await serverError(sip.createSipParticipant(trunkId, '+15551234', ''))).message).toBe('missing room name');
-    expect((await serverError(sip.createSipParticipant('', '+15551234', 'r'))).message).toBe('missing sip trunk id and sip number');
+    expect((await serverError(sip.createSipParticipant('', '+15551234', 'r'))).message).toBe(
+      'missing sip trunk id and sip number',
+    );
   });
 
   it('an asynchronous rejection shows only as participant_left with the §6 reason', async () => {
@@ -148,7 +172,9 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     await new Promise((r) => setTimeout(r, 150));
     await lk.flushWebhooks();
     const left = hooks.received.filter((e) => e.event === 'participant_left');
-    expect(left.map((e) => [e.room?.name, e.participant?.disconnectReason, e.participant?.attributes['sip.callStatus']])).toEqual([
+    expect(
+      left.map((e) => [e.room?.name, e.participant?.disconnectReason, e.participant?.attributes['sip.callStatus']]),
+    ).toEqual([
       ['busy', DisconnectReason.USER_REJECTED, 'dialing'],
       ['gone', DisconnectReason.USER_UNAVAILABLE, 'dialing'],
     ]);
@@ -161,14 +187,36 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     await sip.createSipParticipant(trunkId, '+15551235', 'r1', { participantIdentity: 'y', waitUntilAnswered: true });
     await rooms.removeParticipant('r1', 'x');
     expect((await rooms.listParticipants('r1')).map((p) => p.identity)).toEqual(['y']);
-    await expect(rooms.removeParticipant('r1', 'x')).rejects.toMatchObject({ status: 404, code: 'not_found', message: 'participant does not exist' });
+    await expect(rooms.removeParticipant('r1', 'x')).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+      message: 'participant does not exist',
+    });
     await rooms.deleteRoom('r1');
     expect(await rooms.listRooms()).toEqual([]);
-    await expect(rooms.deleteRoom('r1')).rejects.toMatchObject({ status: 404, code: 'not_found', message: 'requested room does not exist' });
+    await expect(rooms.deleteRoom('r1')).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+      message: 'requested room does not exist',
+    });
     await lk.flushWebhooks();
-    expect(hooks.names()).toEqual(['room_started', 'participant_joined', 'participant_joined', 'participant_left', 'participant_left', 'room_finished']);
-    expect(hooks.received[3]!.participant).toMatchObject({ identity: 'x', disconnectReason: DisconnectReason.PARTICIPANT_REMOVED, attributes: { 'sip.callStatus': 'hangup' } });
-    expect(hooks.received[4]!.participant).toMatchObject({ identity: 'y', disconnectReason: DisconnectReason.ROOM_DELETED });
+    expect(hooks.names()).toEqual([
+      'room_started',
+      'participant_joined',
+      'participant_joined',
+      'participant_left',
+      'participant_left',
+      'room_finished',
+    ]);
+    expect(hooks.received[3]!.participant).toMatchObject({
+      identity: 'x',
+      disconnectReason: DisconnectReason.PARTICIPANT_REMOVED,
+      attributes: { 'sip.callStatus': 'hangup' },
+    });
+    expect(hooks.received[4]!.participant).toMatchObject({
+      identity: 'y',
+      disconnectReason: DisconnectReason.ROOM_DELETED,
+    });
   });
 
   it('CreateRoom, ListRooms by name, agent dispatch into an existing room', async () => {
@@ -182,14 +230,19 @@ describe('LiveKit emulator: outbound calls and rooms', () => {
     expect(d).toMatchObject({ agentName: 'outbound-agent', room: 'lobby', metadata: '{"a":1}' });
     expect(d.id).toMatch(/^AD_/);
     expect((await agents.listDispatch('lobby')).map((x) => x.id)).toEqual([d.id]);
-    expect(lk.rooms().find((r) => r.name === 'lobby')!.agentDispatches).toEqual([{ id: d.id, agentName: 'outbound-agent', metadata: '{"a":1}' }]);
+    expect(lk.rooms().find((r) => r.name === 'lobby')!.agentDispatches).toEqual([
+      { id: d.id, agentName: 'outbound-agent', metadata: '{"a":1}' },
+    ]);
     // CreateDispatch auto-creates a missing room
     await agents.createDispatch('fresh', 'outbound-agent');
     expect((await rooms.listRooms()).map((r) => r.name)).toEqual(['fresh', 'lobby', 'other']);
   });
 
   it('transfers a SIP participant; non-SIP participants and bad targets are refused', async () => {
-    await sip.createSipParticipant(trunkId, '+15551234', 't1', { participantIdentity: 'caller', waitUntilAnswered: true });
+    await sip.createSipParticipant(trunkId, '+15551234', 't1', {
+      participantIdentity: 'caller',
+      waitUntilAnswered: true,
+    });
     await expect(sip.transferSipParticipant('t1', 'caller', 'tel:+15550000')).resolves.toBeUndefined();
     const bad = await serverError(sip.transferSipParticipant('t1', 'caller', '+15550000'));
     expect(bad.message).toBe('transfer_to must be a valid SIP(s) or TEL URI (sip:, sips: or tel:)');

@@ -24,12 +24,19 @@ describe('LiveKit emulator: loopback calls', () => {
     lk.reset();
     lk.setWebhookUrl(hooks.url);
     hooks.clear();
-    outId = (await sip.createSipOutboundTrunk('o', 'acme.pstn.sinch.com', [CALLER_ID], { transport: SIPTransport.SIP_TRANSPORT_UDP })).sipTrunkId;
+    outId = (
+      await sip.createSipOutboundTrunk('o', 'acme.pstn.sinch.com', [CALLER_ID], {
+        transport: SIPTransport.SIP_TRANSPORT_UDP,
+      })
+    ).sipTrunkId;
     inId = (await sip.createSipInboundTrunk('in', [DID])).sipTrunkId;
     ruleId = (
       await sip.createSipDispatchRule(
         { type: 'individual', roomPrefix: 'support' },
-        { trunkIds: [inId], roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'support-agent' })] }) },
+        {
+          trunkIds: [inId],
+          roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'support-agent' })] }),
+        },
       )
     ).sipDispatchRuleId;
   });
@@ -39,7 +46,11 @@ describe('LiveKit emulator: loopback calls', () => {
   });
 
   const dial = (room: string, to = DID): ReturnType<SipClient['createSipParticipant']> =>
-    sip.createSipParticipant(outId, to, room, { participantIdentity: 'loop-out', fromNumber: CALLER_ID, waitUntilAnswered: true });
+    sip.createSipParticipant(outId, to, room, {
+      participantIdentity: 'loop-out',
+      fromNumber: CALLER_ID,
+      waitUntilAnswered: true,
+    });
 
   it('is off by default: the outbound call is answered by the scripted default and nothing comes back', async () => {
     await dial('out-0');
@@ -56,7 +67,12 @@ describe('LiveKit emulator: loopback calls', () => {
     expect(loop.inbound!.callId).not.toBe(info.sipCallId);
     expect(loop.inbound!.roomName).toMatch(/^support_\+15550199_/);
     await lk.flushWebhooks();
-    const inJoin = hooks.received.find((e) => e.event === 'participant_joined' && e.room?.name === loop.inbound!.roomName && e.participant?.kind === ParticipantInfo_Kind.SIP)!;
+    const inJoin = hooks.received.find(
+      (e) =>
+        e.event === 'participant_joined' &&
+        e.room?.name === loop.inbound!.roomName &&
+        e.participant?.kind === ParticipantInfo_Kind.SIP,
+    )!;
     expect(inJoin.participant!.attributes).toMatchObject({
       'sip.callID': loop.inbound!.callId,
       'sip.phoneNumber': CALLER_ID,
@@ -65,7 +81,9 @@ describe('LiveKit emulator: loopback calls', () => {
       'sip.ruleID': ruleId,
       'sip.callStatus': 'ringing',
     });
-    const published = hooks.received.filter((e) => e.event === 'track_published').map((e) => `${e.room?.name === 'out-1' ? 'out' : 'in'}:${e.participant?.identity}`);
+    const published = hooks.received
+      .filter((e) => e.event === 'track_published')
+      .map((e) => `${e.room?.name === 'out-1' ? 'out' : 'in'}:${e.participant?.identity}`);
     expect(published.sort()).toEqual(['in:agent-1', `in:sip_${CALLER_ID}`, 'out:loop-out'].sort());
     const inRoom = lk.rooms().find((r) => r.name === loop.inbound!.roomName)!;
     expect(inRoom.participants.map((p) => [p.identity, p.attributes['sip.callStatus']])).toEqual([
@@ -75,7 +93,9 @@ describe('LiveKit emulator: loopback calls', () => {
     // The legs are bridged: deleting the outbound room hangs up the inbound leg (its agent leaves too).
     await rooms.deleteRoom('out-1');
     await lk.flushWebhooks();
-    const left = hooks.received.filter((e) => e.event === 'participant_left' && e.room?.name === loop.inbound!.roomName).map((e) => e.participant?.identity);
+    const left = hooks.received
+      .filter((e) => e.event === 'participant_left' && e.room?.name === loop.inbound!.roomName)
+      .map((e) => e.participant?.identity);
     expect(left).toEqual([`sip_${CALLER_ID}`, 'agent-1']);
   });
 
@@ -91,7 +111,15 @@ describe('LiveKit emulator: loopback calls', () => {
 
   it('reroute: the call comes in on another trunk and rule', async () => {
     const other = (await sip.createSipInboundTrunk('other', ['+15550999'])).sipTrunkId;
-    const otherRule = (await sip.createSipDispatchRule({ type: 'direct', roomName: 'sales' }, { trunkIds: [other], roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'sales' })] }) })).sipDispatchRuleId;
+    const otherRule = (
+      await sip.createSipDispatchRule(
+        { type: 'direct', roomName: 'sales' },
+        {
+          trunkIds: [other],
+          roomConfig: new RoomConfiguration({ agents: [new RoomAgentDispatch({ agentName: 'sales' })] }),
+        },
+      )
+    ).sipDispatchRuleId;
     lk.setLoopback({ delayMs: 5, agentJoinAfterMs: 5, breakage: { kind: 'reroute', to: '+15550999' } });
     await dial('out-3');
     expect(lk.loops[0]!.inbound).toMatchObject({ trunkId: other, ruleId: otherRule, roomName: 'sales' });

@@ -19,7 +19,9 @@ describe('LiveKit emulator: transport and auth', () => {
   });
 
   it('rejects a bad secret with a plain-text 401: ServerError without a Twirp code', async () => {
-    const e = await serverError(new SipClient(lk.url, lk.apiKey, 'wrong-secret-wrong-secret-wrong-secret').listSipInboundTrunk());
+    const e = await serverError(
+      new SipClient(lk.url, lk.apiKey, 'wrong-secret-wrong-secret-wrong-secret').listSipInboundTrunk(),
+    );
     expect(e.status).toBe(401);
     expect(e.code).toBeUndefined();
     expect(e.message).toBe('invalid authorization token: go-jose/go-jose: error in cryptographic primitive');
@@ -28,7 +30,11 @@ describe('LiveKit emulator: transport and auth', () => {
   it('rejects an unknown API key and accepts extra keys', async () => {
     const e = await serverError(new SipClient(lk.url, 'nokey', lk.apiSecret).listSipInboundTrunk());
     expect(e).toMatchObject({ status: 401, code: undefined, message: 'invalid API key' });
-    const lk2 = await LiveKitEmulator.start({ apiKey: 'k1', apiSecret: 's'.repeat(32), extraKeys: { k2: 't'.repeat(32) } });
+    const lk2 = await LiveKitEmulator.start({
+      apiKey: 'k1',
+      apiSecret: 's'.repeat(32),
+      extraKeys: { k2: 't'.repeat(32) },
+    });
     try {
       await expect(new SipClient(lk2.url, 'k2', 't'.repeat(32)).listSipInboundTrunk()).resolves.toEqual([]);
       await expect(new SipClient(lk2.url, 'k1', 's'.repeat(32)).listSipInboundTrunk()).resolves.toEqual([]);
@@ -48,7 +54,11 @@ describe('LiveKit emulator: transport and auth', () => {
     const admin = new AccessToken(lk.apiKey, lk.apiSecret);
     admin.addSIPGrant({ admin: true });
     const e2 = await serverError(
-      new SipClient(lk.url, undefined, undefined, { token: await admin.toJwt() }).createSipParticipant('ST_x', '+15550100', 'r'),
+      new SipClient(lk.url, undefined, undefined, { token: await admin.toJwt() }).createSipParticipant(
+        'ST_x',
+        '+15550100',
+        'r',
+      ),
     );
     expect(e2.code).toBe('unauthenticated');
   });
@@ -71,7 +81,11 @@ describe('LiveKit emulator: transport and auth', () => {
     expect(bad.status).toBe(401);
     expect(bad.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await bad.text()).toBe('invalid authorization header. Must start with Bearer ');
-    const none = await fetch(`${lk.url}/twirp/livekit.SIP/ListSIPInboundTrunk`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const none = await fetch(`${lk.url}/twirp/livekit.SIP/ListSIPInboundTrunk`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(none.status).toBe(401);
     expect(none.headers.get('content-type')).toBe('application/json');
     expect(await none.json()).toEqual({ code: 'unauthenticated', msg: 'permissions denied' });
@@ -79,13 +93,21 @@ describe('LiveKit emulator: transport and auth', () => {
 
   it('routes the removed CreateSIPTrunk, unknown methods, GETs and bad content types to bad_route', async () => {
     const e = await serverError(sip.createSipTrunk('+15550100'));
-    expect(e).toMatchObject({ status: 404, code: 'bad_route', message: 'no handler for path "/twirp/livekit.SIP/CreateSIPTrunk"' });
+    expect(e).toMatchObject({
+      status: 404,
+      code: 'bad_route',
+      message: 'no handler for path "/twirp/livekit.SIP/CreateSIPTrunk"',
+    });
     expect(e.metadata).toEqual({ twirp_invalid_route: 'POST /twirp/livekit.SIP/CreateSIPTrunk' });
     await expect(sip.listSipTrunk()).resolves.toEqual([]);
     const get = await fetch(`${lk.url}/twirp/livekit.SIP/ListSIPInboundTrunk`);
     expect(get.status).toBe(404);
     expect(((await get.json()) as { code: string }).code).toBe('bad_route');
-    const txt = await fetch(`${lk.url}/twirp/livekit.SIP/ListSIPInboundTrunk`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    const txt = await fetch(`${lk.url}/twirp/livekit.SIP/ListSIPInboundTrunk`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
     expect(await txt.json()).toMatchObject({ code: 'bad_route', msg: 'unexpected Content-Type: "text/plain"' });
   });
 
@@ -130,7 +152,11 @@ describe('LiveKit emulator: transport and auth', () => {
     await serverError(new SipClient(lk.url, lk.apiKey, 'bad-secret-bad-secret-bad-secret-xx').listSipOutboundTrunk());
     expect(lk.countCalls()).toBe(2);
     expect(lk.countCalls('ListSIPInboundTrunk')).toBe(1);
-    expect(lk.requests[0]).toMatchObject({ service: 'SIP', method: 'ListSIPInboundTrunk', body: { numbers: ['+15550100'] } });
+    expect(lk.requests[0]).toMatchObject({
+      service: 'SIP',
+      method: 'ListSIPInboundTrunk',
+      body: { numbers: ['+15550100'] },
+    });
     expect(typeof lk.requests[0]!.at).toBe('number');
   });
 });
@@ -151,8 +177,14 @@ describe('LiveKit emulator: fault injection, latency and availability', () => {
       const e = await serverError(sip.createSipDispatchRule({ type: 'direct', roomName: 'r' }));
       expect(e).toMatchObject({ status: 429, code: 'resource_exhausted', message: 'slow down' });
     }
-    await expect(sip.createSipDispatchRule({ type: 'direct', roomName: 'r' })).resolves.toMatchObject({ sipDispatchRuleId: expect.stringMatching(/^SDR_/) });
-    expect(await serverError(sip.listSipInboundTrunk())).toMatchObject({ status: 500, code: 'internal', message: 'redis down' });
+    await expect(sip.createSipDispatchRule({ type: 'direct', roomName: 'r' })).resolves.toMatchObject({
+      sipDispatchRuleId: expect.stringMatching(/^SDR_/),
+    });
+    expect(await serverError(sip.listSipInboundTrunk())).toMatchObject({
+      status: 500,
+      code: 'internal',
+      message: 'redis down',
+    });
     await expect(sip.listSipInboundTrunk()).resolves.toEqual([]);
     expect(lk.countCalls('CreateSIPDispatchRule')).toBe(3);
   });

@@ -35,16 +35,26 @@ describe('Sinch emulator × official SDK', () => {
 
   it('trunks: create, get, iterate pages, update, delete', async () => {
     const est = sinch.elasticSipTrunking;
-    const t = await est.sipTrunks.create({ createSipTrunkRequestBody: { name: 'Friendly name', hostName: 'e2e-sip-trunk-domain' } });
-    expect(t).toMatchObject({ hostName: 'e2e-sip-trunk-domain', domain: 'e2e-sip-trunk-domain.pstn.sinch.com', topLevelDomain: 'pstn.sinch.com' });
+    const t = await est.sipTrunks.create({
+      createSipTrunkRequestBody: { name: 'Friendly name', hostName: 'e2e-sip-trunk-domain' },
+    });
+    expect(t).toMatchObject({
+      hostName: 'e2e-sip-trunk-domain',
+      domain: 'e2e-sip-trunk-domain.pstn.sinch.com',
+      topLevelDomain: 'pstn.sinch.com',
+    });
     expect(t.createTime).toBeInstanceOf(Date);
-    for (let i = 0; i < 3; i++) await est.sipTrunks.create({ createSipTrunkRequestBody: { name: `n${i}`, hostName: `h-${i}` } });
+    for (let i = 0; i < 3; i++)
+      await est.sipTrunks.create({ createSipTrunkRequestBody: { name: `n${i}`, hostName: `h-${i}` } });
     const seen: string[] = [];
     for await (const x of est.sipTrunks.list({ size: 2 })) seen.push(x.hostName!);
     expect(seen).toEqual(['e2e-sip-trunk-domain', 'h-0', 'h-1', 'h-2']);
     const got = await est.sipTrunks.get({ sipTrunkId: t.id! });
     expect(got.id).toBe(t.id);
-    const u = await est.sipTrunks.update({ sipTrunkId: t.id!, updateSipTrunkRequestBody: { name: 'Updated', hostName: 'e2e-sip-trunk-domain', enableCallerName: true } });
+    const u = await est.sipTrunks.update({
+      sipTrunkId: t.id!,
+      updateSipTrunkRequestBody: { name: 'Updated', hostName: 'e2e-sip-trunk-domain', enableCallerName: true },
+    });
     expect(u).toMatchObject({ name: 'Updated', enableCallerName: true });
     await est.sipTrunks.delete({ sipTrunkId: t.id! });
     await expect(est.sipTrunks.get({ sipTrunkId: t.id! })).rejects.toMatchObject({ statusCode: 404 });
@@ -68,11 +78,17 @@ describe('Sinch emulator × official SDK', () => {
     const acl = await est.accessControlList.create({
       createAccessControlListBody: { name: 'lk', enabled: true, ipRanges: [{ ipAddress: '203.0.113.10', range: 32 }] },
     });
-    const added = await est.sipTrunks.addAccessControlList({ trunkId: t.id!, addAccessControlListToTrunkRequestBody: { accessControlListIds: [acl.id!] } });
+    const added = await est.sipTrunks.addAccessControlList({
+      trunkId: t.id!,
+      addAccessControlListToTrunkRequestBody: { accessControlListIds: [acl.id!] },
+    });
     expect(added.accessControlListIds).toEqual([acl.id]);
     const ids = await est.sipTrunks.listAccessControlLists({ trunkId: t.id! });
     expect(ids.data).toEqual([acl.id]);
-    const range = await est.accessControlList.addIpRange({ accessControlListId: acl.id!, addIpRangeRequestBody: { ipAddress: '203.0.113.11' } });
+    const range = await est.accessControlList.addIpRange({
+      accessControlListId: acl.id!,
+      addIpRangeRequestBody: { ipAddress: '203.0.113.11' },
+    });
     expect(range).toMatchObject({ ipAddress: '203.0.113.11', range: 32 });
     await est.sipTrunks.deleteAccessControlList({ trunkId: t.id!, accessControlListId: acl.id! });
     expect((await est.sipTrunks.listAccessControlLists({ trunkId: t.id! })).data).toEqual([]);
@@ -81,22 +97,39 @@ describe('Sinch emulator × official SDK', () => {
   it('credential lists: create hides the password; the trunk PUT replaces the set', async () => {
     const est = sinch.elasticSipTrunking;
     const t = await est.sipTrunks.create({ createSipTrunkRequestBody: { name: 't', hostName: 't' } });
-    const a = await est.credentialLists.create({ createCredentialListRequestBody: { name: 'a', credentials: [{ username: 'lk01', password: 'Str0ngPassword1' }] } });
+    const a = await est.credentialLists.create({
+      createCredentialListRequestBody: { name: 'a', credentials: [{ username: 'lk01', password: 'Str0ngPassword1' }] },
+    });
     const b = await est.credentialLists.create({ createCredentialListRequestBody: { name: 'b', credentials: [] } });
     expect(a.credentials).toEqual([expect.objectContaining({ username: 'lk01' })]);
     expect(JSON.stringify(a)).not.toContain('Str0ngPassword1');
-    await est.sipTrunks.addCredentialLists({ trunkId: t.id!, addCredentialListIdsToTrunkRequestBody: { credentialListIds: [a.id!] } });
-    await est.sipTrunks.updateCredentialLists({ trunkId: t.id!, updateCredentialListIdsForTrunkRequestBody: { credentialListIds: [b.id!] } });
+    await est.sipTrunks.addCredentialLists({
+      trunkId: t.id!,
+      addCredentialListIdsToTrunkRequestBody: { credentialListIds: [a.id!] },
+    });
+    await est.sipTrunks.updateCredentialLists({
+      trunkId: t.id!,
+      updateCredentialListIdsForTrunkRequestBody: { credentialListIds: [b.id!] },
+    });
     const linked = await est.sipTrunks.listCredentialLists({ trunkId: t.id! });
     expect(linked.data.map((l) => l.id)).toEqual([b.id]);
   });
 
   it('Numbers API: update schedules EST provisioning (WAITING), get shows it done after the delay', async () => {
     emu.provisioningDelayMs = 60_000;
-    const t = await sinch.elasticSipTrunking.sipTrunks.create({ createSipTrunkRequestBody: { name: 't', hostName: 't' } });
+    const t = await sinch.elasticSipTrunking.sipTrunks.create({
+      createSipTrunkRequestBody: { name: 't', hostName: 't' },
+    });
     emu.addOwnedNumber('+15551230001');
-    const r = await sinch.numbers.update({ phoneNumber: '+15551230001', updateActiveNumberRequestBody: { voiceConfiguration: { type: 'EST', trunkId: t.id! } } });
-    expect(r.voiceConfiguration?.scheduledVoiceProvisioning).toMatchObject({ type: 'EST', trunkId: t.id, status: 'WAITING' });
+    const r = await sinch.numbers.update({
+      phoneNumber: '+15551230001',
+      updateActiveNumberRequestBody: { voiceConfiguration: { type: 'EST', trunkId: t.id! } },
+    });
+    expect(r.voiceConfiguration?.scheduledVoiceProvisioning).toMatchObject({
+      type: 'EST',
+      trunkId: t.id,
+      status: 'WAITING',
+    });
     emu.provisioningDelayMs = 0;
     const n = await sinch.numbers.get({ phoneNumber: '+15551230001' });
     expect(n.voiceConfiguration).toMatchObject({ type: 'EST', trunkId: t.id, scheduledVoiceProvisioning: null });
@@ -104,7 +137,15 @@ describe('Sinch emulator × official SDK', () => {
 
   it('calls: filters and paging through the SDK iterator; country permissions', async () => {
     for (let i = 0; i < 3; i++) {
-      emu.addCall({ from: '+15550000001', to: `+1201777000${i}`, direction: 'inbound', callResult: 'COMPLETED', createTime: `2026-11-0${i + 1}T10:00:00Z`, durationSeconds: 4, trunkId: 'T1' });
+      emu.addCall({
+        from: '+15550000001',
+        to: `+1201777000${i}`,
+        direction: 'inbound',
+        callResult: 'COMPLETED',
+        createTime: `2026-11-0${i + 1}T10:00:00Z`,
+        durationSeconds: 4,
+        trunkId: 'T1',
+      });
     }
     const seen: string[] = [];
     for await (const c of sinch.elasticSipTrunking.calls.find({ trunkId: 'T1', size: 2 })) seen.push(c.to!);

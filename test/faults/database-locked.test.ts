@@ -2,8 +2,8 @@
  * The database file is locked by another process (a backup, a second instance): a binding change
  * either does not start, or stops and is rolled back once the database is writable again.
  */
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { join } from 'node:path';
 import type { AppDeps } from '../../src/features/feature';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
@@ -13,7 +13,9 @@ import { renderBlocks, unescapeSlack } from '../support/slack-render';
 // Each write against the lock waits out SQLite's busy timeout (5 s); the bound is a safety net for a busy machine.
 jest.setTimeout(90_000);
 
-const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => undefined, recoveryRetryMs: 300 })];
+const features = (deps: AppDeps) => [
+  sipSetupFeature(deps, { lookupIpv4: async () => undefined, recoveryRetryMs: 300 }),
+];
 
 function submit(h: Harness, name: string) {
   return submitCreateForm(h.client, plainBindingForm({ name }));
@@ -70,7 +72,11 @@ describe('fault: the database file is locked', () => {
       expect(await h.deps.repos.bindings.get('acme-us')).toBeUndefined();
       unlock();
       unlocked = true;
-      await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'rolled_back', 25_000, 'the rollback');
+      await eventually(
+        async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'rolled_back',
+        25_000,
+        'the rollback',
+      );
       expect(h.livekit.inboundTrunks()).toHaveLength(0);
       expect(h.livekit.dispatchRules()).toHaveLength(0);
       expect(h.livekit.outboundTrunks()).toHaveLength(0);

@@ -1,12 +1,14 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sipSetupFeature } from '../../src/features/sip-setup';
 import type { AppDeps } from '../../src/features/feature';
+import { sipSetupFeature } from '../../src/features/sip-setup';
 import { OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { bindingForm, submitCreateForm } from '../support/binding-form';
 import { renderBlocks, unescapeSlack } from '../support/slack-render';
 
-const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 })];
+const features = (deps: AppDeps) => [
+  sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 }),
+];
 
 /**
  * The database file deleted (or replaced) under the running service: SQLite keeps writing to the
@@ -22,13 +24,18 @@ describe('fault: the database file vanishes while running', () => {
   const dbFile = () => join(h.dataDir, 'sip-ops.db');
 
   async function refusedCreate(re: RegExp): Promise<void> {
-    const creates = () => ['CreateSIPInboundTrunk', 'CreateSIPOutboundTrunk', 'CreateSIPDispatchRule'].map((m) => h.livekit.countCalls(m));
+    const creates = () =>
+      ['CreateSIPInboundTrunk', 'CreateSIPOutboundTrunk', 'CreateSIPDispatchRule'].map((m) => h.livekit.countCalls(m));
     const before = creates();
     const f = bindingForm();
     const res = await submitCreateForm(h.client, f, {});
     expect(res.body).toEqual({ response_action: 'clear' });
     const text = await eventually(
-      () => h.slack.topLevel(OPS_CHANNEL).map((m) => unescapeSlack(renderBlocks(m.blocks ?? []))).find((t) => /did not start/.test(t)),
+      () =>
+        h.slack
+          .topLevel(OPS_CHANNEL)
+          .map((m) => unescapeSlack(renderBlocks(m.blocks ?? [])))
+          .find((t) => /did not start/.test(t)),
       8000,
       'the refusal message',
     );
@@ -44,7 +51,9 @@ describe('fault: the database file vanishes while running', () => {
     unlinkSync(dbFile());
     const ready = await fetch(`${h.base}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([expect.stringMatching(/^database: the database file .* was deleted or moved/)]);
+    expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([
+      expect.stringMatching(/^database: the database file .* was deleted or moved/),
+    ]);
     await refusedCreate(/was deleted or moved while SIP Ops was running/);
   });
 
@@ -53,7 +62,9 @@ describe('fault: the database file vanishes while running', () => {
     writeFileSync(dbFile(), '');
     const ready = await fetch(`${h.base}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([expect.stringMatching(/^database: the database file .* was replaced/)]);
+    expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual([
+      expect.stringMatching(/^database: the database file .* was replaced/),
+    ]);
     await refusedCreate(/was replaced while SIP Ops was running/);
   });
 });

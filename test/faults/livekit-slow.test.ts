@@ -42,7 +42,15 @@ describe('fault: LiveKit is slow', () => {
     h.livekit.setLatency(300);
     const res = await submit(h);
     expect(res.body).toEqual({ response_action: 'clear' });
-    await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'committed', 25_000, 'the commit');
-    expect([h.livekit.inboundTrunks().length, h.livekit.dispatchRules().length, h.livekit.outboundTrunks().length]).toEqual([1, 1, 1]);
+    await eventually(
+      async () => (await h.deps.repos.journal.listFor('acme-us'))[0]?.state === 'committed',
+      25_000,
+      'the commit',
+    );
+    expect([
+      h.livekit.inboundTrunks().length,
+      h.livekit.dispatchRules().length,
+      h.livekit.outboundTrunks().length,
+    ]).toEqual([1, 1, 1]);
   });
 });

@@ -15,8 +15,8 @@ import { seedBinding } from '../support/fixtures';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import type { WebhookEventJson } from '../support/livekit-emulator/types';
 import { postWebhook } from '../support/livekit-webhook';
-import { SlackStandIn } from '../support/slack-standin';
 import { startProcess, waitForPort } from '../support/service-process';
+import { SlackStandIn } from '../support/slack-standin';
 
 // A child process, a kill and a restart are slow on a busy machine; the waits are for conditions, this is a safety net.
 jest.setTimeout(300_000);
@@ -75,7 +75,10 @@ it('SIGKILL during a webhook burst: after the restart every call is reported onc
     expect(acked.size).toBeGreaterThan(0);
     expect(acked.size).toBeLessThan(events.length);
 
-    const restarted = await startService(env, { ...quiet, features: (deps) => [inboundFeature(deps, { paceIntervalMs: 10 })] });
+    const restarted = await startService(env, {
+      ...quiet,
+      features: (deps) => [inboundFeature(deps, { paceIntervalMs: 10 })],
+    });
     try {
       const url = `http://127.0.0.1:${restarted.port}/livekit/webhook`;
       // livekit-server delivers again what was not answered; a few answered ones come twice too.
@@ -87,7 +90,9 @@ it('SIGKILL during a webhook burst: after the restart every call is reported onc
       }
       const ended = await eventually(
         async () => {
-          const recs = (await restarted.deps.repos.calls.listSince(new Date(0).toISOString())).filter((c) => c.direction === 'inbound' && c.endedAt);
+          const recs = (await restarted.deps.repos.calls.listSince(new Date(0).toISOString())).filter(
+            (c) => c.direction === 'inbound' && c.endedAt,
+          );
           return recs.length === CALLS ? recs : undefined;
         },
         120_000,
@@ -105,7 +110,11 @@ it('SIGKILL during a webhook burst: after the restart every call is reported onc
       // Each call is reported: in its own thread or folded into a noise note that names it.
       const all = parents.map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`).join('\n');
       for (let i = 0; i < CALLS; i++) expect(all).toContain(caller(i).slice(-4));
-      await eventually(async () => (await new WebhookEventsRepo(restarted.deps.store.db).unprocessed()).length === 0, 120_000, 'every event marked processed');
+      await eventually(
+        async () => (await new WebhookEventsRepo(restarted.deps.store.db).unprocessed()).length === 0,
+        120_000,
+        'every event marked processed',
+      );
     } finally {
       await restarted.shutdown('test');
     }

@@ -32,7 +32,13 @@ describe('health run: orphaned LiveKit resources', () => {
   afterAll(async () => h.stop());
 
   async function check(id: string): Promise<string> {
-    await h.client.command({ command: '/sip-setup', text: 'check', user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: id });
+    await h.client.command({
+      command: '/sip-setup',
+      text: 'check',
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+      response_id: id,
+    });
     const [posted] = (await h.slack.waitForResponseUrlPost(id)) as Array<{ blocks: unknown[] }>;
     return renderBlocks(posted!.blocks);
   }
@@ -50,12 +56,20 @@ describe('health run: orphaned LiveKit resources', () => {
     expect(text).toContain('3 LiveKit resource(s) tagged as managed by SIP Ops belong to no binding');
     const finding = (await lastGlobal()).find((f) => f.check === 'livekit.orphaned-resources')!;
     const { inboundTrunkId, dispatchRuleId, outboundTrunkId } = lost.resources;
-    expect(finding.evidence).toContain(`tagged "lost": inbound ${inboundTrunkId}, rule ${dispatchRuleId}, outbound ${outboundTrunkId}`);
+    expect(finding.evidence).toContain(
+      `tagged "lost": inbound ${inboundTrunkId}, rule ${dispatchRuleId}, outbound ${outboundTrunkId}`,
+    );
 
     // Paste the import the finding offers, as a user would.
     const offered = /\/sip-setup (import [^;]+);/.exec(finding.evidence)![1]!;
     expect(offered).toBe(`import lost inbound=${inboundTrunkId} rule=${dispatchRuleId} outbound=${outboundTrunkId}`);
-    await h.client.command({ command: '/sip-setup', text: offered, user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'adopt' });
+    await h.client.command({
+      command: '/sip-setup',
+      text: offered,
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+      response_id: 'adopt',
+    });
     const adopted = await eventually(() => h.deps.repos.bindings.get('lost'));
     expect(adopted.resources).toEqual(lost.resources);
 

@@ -1,16 +1,29 @@
+import { getTasks } from 'node-cron';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getTasks } from 'node-cron';
-import type { AppDeps } from '../../src/features/feature';
 import type { Binding } from '../../src/domain/binding';
 import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../src/domain/probes';
-import { healthFeature, META_LAST_SCHEDULED, performHealthRun, type HealthFeature, type HealthOptions } from '../../src/features/health';
+import type { AppDeps } from '../../src/features/feature';
+import {
+  META_LAST_SCHEDULED,
+  healthFeature,
+  performHealthRun,
+  type HealthFeature,
+  type HealthOptions,
+} from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  SUPPORT_CHANNEL,
+  eventually,
+  startHarness,
+  type Harness,
+} from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
+import { renderMessage as renderMsg, renderBlocks as renderRaw } from '../support/slack-render';
 import { appHomeOpened } from '../support/slack-request';
-import { renderBlocks as renderRaw, renderMessage as renderMsg } from '../support/slack-render';
 import type { SlackMessage } from '../support/slack-standin';
 
 /** What Slack shows, without the bold/italic markers. */
@@ -26,7 +39,9 @@ function fakeNetwork() {
   const resolver: DnsResolver = async () => ({ ok: true, addresses: ['192.0.2.10'] });
   const prober: OptionsProber = async (t): Promise<OptionsProbeResult> => {
     probed.push(t);
-    return down.has(t.host) ? { kind: 'timeout', ms: 2000 } : { kind: 'response', status: 200, reason: 'OK', rttMs: 4, server: 'fake-sip' };
+    return down.has(t.host)
+      ? { kind: 'timeout', ms: 2000 }
+      : { kind: 'response', status: 200, reason: 'OK', rttMs: 4, server: 'fake-sip' };
   };
   return { down, probed, resolver, prober };
 }
@@ -51,13 +66,18 @@ interface Started {
   health: HealthFeature;
 }
 
-async function start(opts: { now?: () => Date; dataDir?: string; env?: Record<string, string | undefined>; health?: HealthOptions } = {}): Promise<Started> {
+async function start(
+  opts: { now?: () => Date; dataDir?: string; env?: Record<string, string | undefined>; health?: HealthOptions } = {},
+): Promise<Started> {
   let health: HealthFeature | undefined;
   const h = await startHarness({
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(opts.env ? { env: opts.env } : {}),
-    features: (deps: AppDeps) => [sipSetupFeature(deps), (health = healthFeature(deps, { threadPaceMs: 0, schedule: false, ...opts.health }))],
+    features: (deps: AppDeps) => [
+      sipSetupFeature(deps),
+      (health = healthFeature(deps, { threadPaceMs: 0, schedule: false, ...opts.health })),
+    ],
   });
   return { h, health: health! };
 }
@@ -73,7 +93,11 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
   beforeAll(async () => {
     ({ h, health } = await start({ now: () => clock, health: { prober: net.prober, resolver: net.resolver } }));
     alpha = await seedBinding(h.deps, { name: 'alpha', reportChannel: SUPPORT_CHANNEL });
-    bravo = await seedBinding(h.deps, { name: 'bravo', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'bravo.pstn.sinch.com' });
+    bravo = await seedBinding(h.deps, {
+      name: 'bravo',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'bravo.pstn.sinch.com',
+    });
   });
   afterAll(async () => {
     await h.stop();
@@ -129,16 +153,26 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     expect(alert).toContain('Next: Run /sip-setup bravo and save to re-create it.');
     expect(buttonIds(alerts[0])).toEqual(['health_check_binding']);
 
-    const runs = await h.deps.repos.healthRuns.list<{ scope: string; bindings: Array<{ name: string; status: string; findings: Array<{ check: string }> }> }>();
+    const runs = await h.deps.repos.healthRuns.list<{
+      scope: string;
+      bindings: Array<{ name: string; status: string; findings: Array<{ check: string }> }>;
+    }>();
     expect(runs.map((r) => r.trigger)).toEqual(['schedule', 'schedule']);
     expect(runs[0]!.finishedAt).toBe('2024-05-03T09:00:00.000Z');
     expect(runs[0]!.results?.scope).toBe('all');
-    expect(runs[0]!.results?.bindings.find((b) => b.name === 'bravo')).toMatchObject({ status: 'fail', findings: expect.arrayContaining([expect.objectContaining({ check: 'dispatch-rule.exists' })]) });
+    expect(runs[0]!.results?.bindings.find((b) => b.name === 'bravo')).toMatchObject({
+      status: 'fail',
+      findings: expect.arrayContaining([expect.objectContaining({ check: 'dispatch-rule.exists' })]),
+    });
     expect(JSON.parse((await h.deps.repos.meta.get('health.status-map'))!)).toEqual({ alpha: 'pass', bravo: 'fail' });
   });
 
   it('a recovery is announced in the report channel too', async () => {
-    const charlie = await seedBinding(h.deps, { name: 'charlie', reportChannel: SUPPORT_CHANNEL, livekitSipHost: 'sip.charlie.example' });
+    const charlie = await seedBinding(h.deps, {
+      name: 'charlie',
+      reportChannel: SUPPORT_CHANNEL,
+      livekitSipHost: 'sip.charlie.example',
+    });
     net.down.add('sip.charlie.example');
     const before = h.slack.messages(SUPPORT_CHANNEL).length;
     const broken = await health.checkBinding(charlie.name);
@@ -148,16 +182,30 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     net.down.delete('sip.charlie.example');
     const fixed = await health.checkBinding(charlie.name);
     expect(fixed.transitions).toEqual([{ binding: 'charlie', from: 'fail', to: 'pass' }]);
-    const msgs = await eventually(() => (h.slack.messages(SUPPORT_CHANNEL).length > before ? h.slack.messages(SUPPORT_CHANNEL) : undefined));
-    expect(renderMessage(msgs[msgs.length - 1]!.args)).toContain('SIP binding `charlie` recovered: now pass (it was failing)');
+    const msgs = await eventually(() =>
+      h.slack.messages(SUPPORT_CHANNEL).length > before ? h.slack.messages(SUPPORT_CHANNEL) : undefined,
+    );
+    expect(renderMessage(msgs[msgs.length - 1]!.args)).toContain(
+      'SIP binding `charlie` recovered: now pass (it was failing)',
+    );
     await h.deps.repos.bindings.delete('charlie');
   });
 
-  it('/sip-setup check <name> acks at once and answers with that binding\'s findings', async () => {
-    const res = await h.client.command({ command: '/sip-setup', text: 'check bravo', user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'check-bravo' });
+  it("/sip-setup check <name> acks at once and answers with that binding's findings", async () => {
+    const res = await h.client.command({
+      command: '/sip-setup',
+      text: 'check bravo',
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+      response_id: 'check-bravo',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ response_type: 'ephemeral', text: '⏳ Running checks for `bravo`…' });
-    const [posted] = (await h.slack.waitForResponseUrlPost('check-bravo')) as Array<{ replace_original: boolean; response_type: string; blocks: unknown[] }>;
+    const [posted] = (await h.slack.waitForResponseUrlPost('check-bravo')) as Array<{
+      replace_original: boolean;
+      response_type: string;
+      blocks: unknown[];
+    }>;
     expect(posted).toMatchObject({ replace_original: true, response_type: 'ephemeral' });
     const text = renderBlocks(posted!.blocks);
     expect(text).toContain('❌ bravo: fail');
@@ -167,21 +215,41 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
   });
 
   it('/sip-setup check (all) answers with the summary; an unknown name is refused at once', async () => {
-    const res = await h.client.command({ command: '/sip-setup', text: 'check', user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'check-all' });
+    const res = await h.client.command({
+      command: '/sip-setup',
+      text: 'check',
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+      response_id: 'check-all',
+    });
     expect(res.body).toEqual({ response_type: 'ephemeral', text: '⏳ Running checks on every binding…' });
     const [posted] = (await h.slack.waitForResponseUrlPost('check-all')) as Array<{ blocks: unknown[] }>;
     const text = renderBlocks(posted!.blocks);
     expect(text).toContain('2 bindings: 1 pass, 1 fail');
     expect(text).toContain('Manual check');
     expect(text).toContain('/sip-setup check <name>');
-    const nope = await h.client.command({ command: '/sip-setup', text: 'check nosuch', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const nope = await h.client.command({
+      command: '/sip-setup',
+      text: 'check nosuch',
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+    });
     expect((nope.body as { text: string }).text).toContain('There is no binding named `nosuch`');
   });
 
   it('the health_check_binding button (put on messages by other features) answers the clicker privately', async () => {
-    const res = await h.client.action({ actionId: 'health_check_binding', value: JSON.stringify({ b: 'alpha', bi: alpha.id }), channel: SUPPORT_CHANNEL, responseUrl: h.slack.responseUrl('btn-alpha') });
+    const res = await h.client.action({
+      actionId: 'health_check_binding',
+      value: JSON.stringify({ b: 'alpha', bi: alpha.id }),
+      channel: SUPPORT_CHANNEL,
+      responseUrl: h.slack.responseUrl('btn-alpha'),
+    });
     expect(res.status).toBe(200);
-    const [posted] = (await h.slack.waitForResponseUrlPost('btn-alpha')) as Array<{ replace_original: boolean; response_type: string; blocks: unknown[] }>;
+    const [posted] = (await h.slack.waitForResponseUrlPost('btn-alpha')) as Array<{
+      replace_original: boolean;
+      response_type: string;
+      blocks: unknown[];
+    }>;
     expect(posted).toMatchObject({ replace_original: false, response_type: 'ephemeral' });
     expect(renderBlocks(posted!.blocks)).toContain('✅ alpha: pass');
   });
@@ -190,9 +258,16 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     const before = h.slack.topLevel(OPS_CHANNEL).length;
     const value = runAgainValue(h.slack.topLevel(OPS_CHANNEL)[before - 1]);
     expect(JSON.parse(value)).toEqual({ r: expect.any(String) });
-    const res = await h.client.action({ actionId: 'health_run_again', value, channel: OPS_CHANNEL, responseUrl: h.slack.responseUrl('again') });
+    const res = await h.client.action({
+      actionId: 'health_run_again',
+      value,
+      channel: OPS_CHANNEL,
+      responseUrl: h.slack.responseUrl('again'),
+    });
     expect(res.status).toBe(200);
-    const top = await eventually(() => (h.slack.topLevel(OPS_CHANNEL).length > before ? h.slack.topLevel(OPS_CHANNEL) : undefined));
+    const top = await eventually(() =>
+      h.slack.topLevel(OPS_CHANNEL).length > before ? h.slack.topLevel(OPS_CHANNEL) : undefined,
+    );
     const text = renderMessage(top[top.length - 1]!.args);
     expect(text).toContain('2 bindings: 1 pass, 1 fail');
     expect(text).toContain(`Manual check`);
@@ -265,7 +340,11 @@ describe('health checks: scheduled summary, alerts, commands, App Home', () => {
     // Each distinct OPTIONS target probed once: the 19 share trunk domain and SIP host.
     net.probed.length = 0;
     const result = await performHealthRun(h.deps, { prober: net.prober, resolver: net.resolver });
-    expect(result).toMatchObject({ livekitCalls: 3, livekitCallsByMethod: { listInboundTrunks: 1, listOutboundTrunks: 1, listDispatchRules: 1 }, bindingCount: 20 });
+    expect(result).toMatchObject({
+      livekitCalls: 3,
+      livekitCallsByMethod: { listInboundTrunks: 1, listOutboundTrunks: 1, listDispatchRules: 1 },
+      bindingCount: 20,
+    });
     expect(result.report.bindings).toHaveLength(20);
     expect(result.optionsProbes).toBe(2);
     expect(net.probed).toHaveLength(2);
@@ -297,7 +376,12 @@ describe('health checks: schedule bookkeeping across restarts', () => {
   async function startAt(iso: string, env?: Record<string, string | undefined>): Promise<Started> {
     const t = new Date(iso);
     const net = fakeNetwork();
-    return start({ now: () => t, dataDir, health: { prober: net.prober, resolver: net.resolver }, ...(env ? { env } : {}) });
+    return start({
+      now: () => t,
+      dataDir,
+      health: { prober: net.prober, resolver: net.resolver },
+      ...(env ? { env } : {}),
+    });
   }
 
   it('makes up a run missed while the service was down, once, at start', async () => {
@@ -320,7 +404,9 @@ describe('health checks: schedule bookkeeping across restarts', () => {
     expect(run.trigger).toBe('startup');
     const top = s.h.slack.topLevel(OPS_CHANNEL);
     expect(top).toHaveLength(1);
-    expect(renderMessage(top[0]!.args)).toContain('Make-up check (the scheduled one was missed while SIP Ops was down) · 2024-05-03 10:00 UTC');
+    expect(renderMessage(top[0]!.args)).toContain(
+      'Make-up check (the scheduled one was missed while SIP Ops was down) · 2024-05-03 10:00 UTC',
+    );
     expect(await s.h.deps.repos.meta.get(META_LAST_SCHEDULED)).toBe('2024-05-03T10:00:00.000Z');
     const runs = await s.h.deps.repos.healthRuns.list();
     expect(runs.map((r) => r.trigger)).toEqual(['startup']);
@@ -334,7 +420,10 @@ describe('health checks: schedule bookkeeping across restarts', () => {
   });
 
   it('registers the node-cron job with SUMMARY_CRON and SUMMARY_TZ, and removes it on stop', async () => {
-    const s = await start({ env: { SUMMARY_CRON: '*/5 * * * *', SUMMARY_TZ: 'Europe/Berlin' }, health: { schedule: true } });
+    const s = await start({
+      env: { SUMMARY_CRON: '*/5 * * * *', SUMMARY_TZ: 'Europe/Berlin' },
+      health: { schedule: true },
+    });
     const ours = () => [...getTasks().values()].filter((t) => t.name === 'sip-ops-health-summary');
     try {
       expect(ours().map((t) => t.getPattern())).toEqual(['*/5 * * * *']);

@@ -41,7 +41,13 @@ describe('inbound calls: a burst of 200 calls to one channel', () => {
     const rooms = results.map((r) => (r.routed ? r.roomName : ''));
     expect(rooms.filter(Boolean)).toHaveLength(CALLS);
     await h.livekit.flushWebhooks();
-    const ended = async () => (await h.deps.repos.calls.listSince('1970-01-01T00:00:00.000Z', { direction: 'inbound', bindingName: binding.name })).filter((r) => r.endedAt);
+    const ended = async () =>
+      (
+        await h.deps.repos.calls.listSince('1970-01-01T00:00:00.000Z', {
+          direction: 'inbound',
+          bindingName: binding.name,
+        })
+      ).filter((r) => r.endedAt);
     await eventually(async () => (await ended()).length === CALLS, 300_000, 'every call recorded as ended');
     burstProcessed();
 
@@ -50,7 +56,11 @@ describe('inbound calls: a burst of 200 calls to one channel', () => {
       () => {
         const parents = h.slack.topLevel(CHANNEL);
         if (parents.length < CALLS) return false;
-        return parents.every((p) => p.text.includes('Ended') && h.slack.thread(CHANNEL, p.ts).replies.some((r) => r.text.includes('Hung up after')));
+        return parents.every(
+          (p) =>
+            p.text.includes('Ended') &&
+            h.slack.thread(CHANNEL, p.ts).replies.some((r) => r.text.includes('Hung up after')),
+        );
       },
       300_000,
       'all 200 threads to be complete',
@@ -61,14 +71,19 @@ describe('inbound calls: a burst of 200 calls to one channel', () => {
     const callers = parents.map((p) => p.text.match(/from (\+\d+)/)![1]);
     expect(new Set(callers).size).toBe(CALLS);
     for (const p of parents) {
-      const replies = h.slack.thread(CHANNEL, p.ts).replies.map((r) => r.text).join('\n');
+      const replies = h.slack
+        .thread(CHANNEL, p.ts)
+        .replies.map((r) => r.text)
+        .join('\n');
       expect(replies.match(/SIP participant/g)).toHaveLength(1);
       expect(replies.match(/Agent `inbound-agent`/g)).toHaveLength(1);
       expect(replies.match(/Hung up after/g)).toHaveLength(1);
       expect(p.text).toContain('agent `inbound-agent` joined after');
     }
 
-    const calls = h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === CHANNEL);
+    const calls = h.slack.calls.filter(
+      (c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === CHANNEL,
+    );
     // The three 429s were retried: each reached Slack once more, and nothing was posted twice.
     const posted = h.slack.messages(CHANNEL);
     expect(calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(posted.length + 3);
@@ -85,7 +100,10 @@ describe('inbound calls: a burst of 200 calls to one channel', () => {
     // Coalescing: fewer than 3 Slack calls per call on average.
     expect(calls.length).toBeLessThanOrEqual(3 * CALLS + 3);
 
-    const records = await h.deps.repos.calls.listSince('1970-01-01T00:00:00.000Z', { direction: 'inbound', bindingName: binding.name });
+    const records = await h.deps.repos.calls.listSince('1970-01-01T00:00:00.000Z', {
+      direction: 'inbound',
+      bindingName: binding.name,
+    });
     expect(records).toHaveLength(CALLS);
     expect(records.every((r) => r.outcome === 'completed' && r.agentJoined && r.slackTs)).toBe(true);
   });

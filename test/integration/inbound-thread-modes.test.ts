@@ -5,8 +5,8 @@
  */
 import { inboundFeature, type InboundOptions } from '../../src/features/inbound';
 import { eventually, startHarness, type Harness } from '../support/app-harness';
-import { chatCalls, settled } from '../support/inbound-slack';
 import { seedBinding } from '../support/fixtures';
+import { chatCalls, settled } from '../support/inbound-slack';
 import type { InboundCall } from '../support/livekit-emulator/types';
 
 /** Starts a call and returns its completion; the caller can look at Slack while it lasts. */
@@ -17,7 +17,8 @@ function dial(h: Harness, c: InboundCall): Promise<string> {
   });
 }
 
-const parentOf = async (h: Harness, channel: string) => eventually(async () => h.slack.topLevel(channel)[0], 10_000, 'the parent message');
+const parentOf = async (h: Harness, channel: string) =>
+  eventually(async () => h.slack.topLevel(channel)[0], 10_000, 'the parent message');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const OPTS: InboundOptions = { paceIntervalMs: 200, openingWindowMs: 1500, agentTimeoutMs: 8000 };
@@ -44,7 +45,11 @@ describe('inbound threads, compact (default)', () => {
     await settled(h, 600);
 
     const calls = chatCalls(h, 'CMODE0001');
-    expect(calls.map((c) => `${c.method}${c.args.thread_ts ? ' (reply)' : ''}`)).toEqual(['chat.postMessage', 'chat.postMessage (reply)', 'chat.update']);
+    expect(calls.map((c) => `${c.method}${c.args.thread_ts ? ' (reply)' : ''}`)).toEqual([
+      'chat.postMessage',
+      'chat.postMessage (reply)',
+      'chat.update',
+    ]);
     const { replies } = h.slack.thread('CMODE0001', parent.ts);
     expect(replies).toHaveLength(1);
     const lines = replies[0]!.text.split('\n');
@@ -87,7 +92,9 @@ describe('inbound threads, compact: nothing to wait for', () => {
   it('posts at once for bindings without an agent', async () => {
     const b = await seedBinding(h.deps, { reportChannel: 'CMODE0003' });
     let ended = false;
-    const done = dial(h, { from: '+15550303', to: b.dids[0]!, agent: 'none', durationMs: 4000 }).finally(() => (ended = true));
+    const done = dial(h, { from: '+15550303', to: b.dids[0]!, agent: 'none', durationMs: 4000 }).finally(
+      () => (ended = true),
+    );
     const parent = await parentOf(h, 'CMODE0003');
     // Nothing to wait for: it is there while the call lasts, saying so.
     expect(ended).toBe(false);
@@ -112,7 +119,9 @@ describe('inbound threads, compact: the agent watchdog', () => {
     const done = dial(h, { from: '+15550304', to: b.dids[0]!, agent: 'none', durationMs: 2500 });
     const parent = await parentOf(h, 'CMODE0004');
     const warned = await eventually(async () => h.slack.thread('CMODE0004', parent.ts).replies[0], 5000, 'the warning');
-    expect(warned.text).toMatch(/^📞 SIP participant `sip_\+15550304` joined[^\n]*\n⚠️ \*No agent joined within 0\.3 s\*/);
+    expect(warned.text).toMatch(
+      /^📞 SIP participant `sip_\+15550304` joined[^\n]*\n⚠️ \*No agent joined within 0\.3 s\*/,
+    );
     expect(h.slack.topLevel('CMODE0004')[0]!.text).toContain('No agent yet');
     await done;
     await settled(h, 600);
@@ -136,10 +145,17 @@ describe('inbound threads, live (INBOUND_THREAD=live)', () => {
     const b = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CMODE0005' });
     const done = dial(h, { from: '+15550305', to: b.dids[0]!, agent: { joinAfterMs: 150 }, durationMs: 2500 });
     const parent = await parentOf(h, 'CMODE0005');
-    const during = await eventually(async () => {
-      const r = h.slack.thread('CMODE0005', parent.ts).replies.map((m) => m.text).join('\n');
-      return r.includes('Agent `inbound-agent`') ? r : undefined;
-    }, 2000, 'the live replies');
+    const during = await eventually(
+      async () => {
+        const r = h.slack
+          .thread('CMODE0005', parent.ts)
+          .replies.map((m) => m.text)
+          .join('\n');
+        return r.includes('Agent `inbound-agent`') ? r : undefined;
+      },
+      2000,
+      'the live replies',
+    );
     expect(during).toContain('SIP participant `sip_+15550305` joined room');
     expect(during).not.toContain('Hung up');
     await done;
@@ -155,7 +171,12 @@ describe('inbound threads, live (INBOUND_THREAD=live)', () => {
     expect(calls.filter((c) => c === 'chat.postMessage (reply)')).toHaveLength(replies.length);
     expect(replies.length).toBeGreaterThanOrEqual(2);
     const all = replies.join('\n');
-    for (const milestone of [/SIP participant `sip_\+15550305` joined room/g, /Agent `inbound-agent`/g, /Hung up after/g]) expect(all.match(milestone)).toHaveLength(1);
+    for (const milestone of [
+      /SIP participant `sip_\+15550305` joined room/g,
+      /Agent `inbound-agent`/g,
+      /Hung up after/g,
+    ])
+      expect(all.match(milestone)).toHaveLength(1);
     expect(calls.at(-1)).toBe('chat.update');
   });
 });

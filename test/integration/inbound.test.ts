@@ -1,14 +1,14 @@
+import { AccessToken } from 'livekit-server-sdk';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccessToken } from 'livekit-server-sdk';
 import { inboundFeature, type InboundOptions } from '../../src/features/inbound';
 import { eventually, startHarness, type Harness } from '../support/app-harness';
-import { chatCalls, settled, threadText } from '../support/inbound-slack';
 import { seedBinding } from '../support/fixtures';
-import { postWebhook } from '../support/livekit-webhook';
+import { chatCalls, settled, threadText } from '../support/inbound-slack';
 import type { WebhookEventJson } from '../support/livekit-emulator/types';
+import { postWebhook } from '../support/livekit-webhook';
 
 const REPORT = 'CREPORT01';
 
@@ -29,12 +29,24 @@ describe('inbound call reporting', () => {
     it('yields one parent message, its thread and a call record in ≤ 3 Slack calls', async () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
       const callStarted = Date.now();
-      const result = await h.livekit.simulateInboundCall({ from: '+15550100', to: binding.dids[0]!, agent: { joinAfterMs: 30 }, durationMs: 120 });
+      const result = await h.livekit.simulateInboundCall({
+        from: '+15550100',
+        to: binding.dids[0]!,
+        agent: { joinAfterMs: 30 },
+        durationMs: 120,
+      });
       // The call as the test saw it (however slow the machine): its recorded duration lies within.
       const callSpan = Date.now() - callStarted;
       expect(result.routed).toBe(true);
       if (!result.routed) return;
-      expect(result.events.map((e) => e.event)).toEqual(['room_started', 'participant_joined', 'participant_joined', 'participant_left', 'participant_left', 'room_finished']);
+      expect(result.events.map((e) => e.event)).toEqual([
+        'room_started',
+        'participant_joined',
+        'participant_joined',
+        'participant_left',
+        'participant_left',
+        'room_finished',
+      ]);
       await settled(h, 1000);
 
       const parents = h.slack.topLevel(REPORT);
@@ -77,8 +89,19 @@ describe('inbound call reporting', () => {
 
     // livekit/sip pkg/sip/inbound.go + livekit/livekit pkg/rtc/signalling/signalhandler.go (emulated).
     it('a dropped call (no hangup status) is not reported as "the caller hung up": unclear end with RTP checks', async () => {
-      const binding = await seedBinding(h.deps, { name: 'dropped', dids: ['+14155550177'], agentName: 'inbound-agent', reportChannel: REPORT });
-      const result = await h.livekit.simulateInboundCall({ from: '+15550177', to: binding.dids[0]!, agent: { joinAfterMs: 30 }, durationMs: 120, hangupReason: 'dropped' });
+      const binding = await seedBinding(h.deps, {
+        name: 'dropped',
+        dids: ['+14155550177'],
+        agentName: 'inbound-agent',
+        reportChannel: REPORT,
+      });
+      const result = await h.livekit.simulateInboundCall({
+        from: '+15550177',
+        to: binding.dids[0]!,
+        agent: { joinAfterMs: 30 },
+        durationMs: 120,
+        hangupReason: 'dropped',
+      });
       if (!result.routed) throw new Error(result.reason);
       await settled(h, 1000);
       const parent = h.slack.topLevel(REPORT).find((m) => m.text.includes('+15550177'))!;
@@ -105,7 +128,9 @@ describe('inbound call reporting', () => {
     };
 
     /** Simulates a call with webhooks switched off and returns its events, to deliver by hand. */
-    async function capture(call: Parameters<Harness['livekit']['simulateInboundCall']>[0]): Promise<{ room: string; events: WebhookEventJson[] }> {
+    async function capture(
+      call: Parameters<Harness['livekit']['simulateInboundCall']>[0],
+    ): Promise<{ room: string; events: WebhookEventJson[] }> {
       h.livekit.setWebhookUrl(undefined);
       try {
         const r = await h.livekit.simulateInboundCall(call);
@@ -118,7 +143,12 @@ describe('inbound call reporting', () => {
 
     it('answers a replayed event as a duplicate and reports nothing twice', async () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREPLAY01' });
-      const r = await h.livekit.simulateInboundCall({ from: '+15550111', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
+      const r = await h.livekit.simulateInboundCall({
+        from: '+15550111',
+        to: binding.dids[0]!,
+        agent: { joinAfterMs: 10 },
+        durationMs: 50,
+      });
       if (!r.routed) throw new Error('not routed');
       await settled(h, 300);
       const before = chatCalls(h, 'CREPLAY01').length;
@@ -134,7 +164,12 @@ describe('inbound call reporting', () => {
     it('gives the right final state for events delivered in reverse order', async () => {
       const binding = await seedBinding(h.deps, { agentName: 'inbound-agent', reportChannel: 'CREORDER1' });
       const captureStarted = Date.now();
-      const { room, events } = await capture({ from: '+15550122', to: binding.dids[0]!, agent: { joinAfterMs: 20 }, durationMs: 300 });
+      const { room, events } = await capture({
+        from: '+15550122',
+        to: binding.dids[0]!,
+        agent: { joinAfterMs: 20 },
+        durationMs: 300,
+      });
       const callSpan = Date.now() - captureStarted;
       for (const ev of [...events].reverse()) expect((await post(ev)).body.result).toBe('accepted');
       await settled(h, 300);
@@ -151,7 +186,12 @@ describe('inbound call reporting', () => {
       expect(all.match(/Hung up after/g)).toHaveLength(1);
       expect(all).not.toContain('No agent joined');
       const rec = await h.deps.repos.calls.findByRoom(room, 'inbound');
-      expect(rec).toMatchObject({ outcome: 'completed', agentJoined: true, endReason: 'CLIENT_INITIATED', caller: '+15550122' });
+      expect(rec).toMatchObject({
+        outcome: 'completed',
+        agentJoined: true,
+        endReason: 'CLIENT_INITIATED',
+        caller: '+15550122',
+      });
       // Webhook times have whole seconds; a late delivery is placed within the event's second, so the
       // duration is at most the call as the test saw it plus that second.
       expect(rec!.durationMs).toBeGreaterThanOrEqual(250);
@@ -161,8 +201,18 @@ describe('inbound call reporting', () => {
     it('gives the same result for a shuffled delivery with duplicates', async () => {
       const binding = await seedBinding(h.deps, { reportChannel: 'CSHUFFLE1' });
       const { events } = await capture({ from: '+15550133', to: binding.dids[0]!, agent: 'none', durationMs: 1200 });
-      expect(events.map((e) => e.event)).toEqual(['room_started', 'participant_joined', 'participant_left', 'room_finished']);
-      const [started, joined, left, finished] = events as [WebhookEventJson, WebhookEventJson, WebhookEventJson, WebhookEventJson];
+      expect(events.map((e) => e.event)).toEqual([
+        'room_started',
+        'participant_joined',
+        'participant_left',
+        'room_finished',
+      ]);
+      const [started, joined, left, finished] = events as [
+        WebhookEventJson,
+        WebhookEventJson,
+        WebhookEventJson,
+        WebhookEventJson,
+      ];
       const shuffled = [finished, joined, left, joined, started, finished, left];
       const results = [];
       for (const ev of shuffled) results.push((await post(ev)).body.result);
@@ -207,10 +257,21 @@ describe('inbound call reporting', () => {
         try {
           const binding = await seedBinding(h1.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
           // Thread replies hang in Slack past the shutdown's drain time (5 s), then the connection drops.
-          h1.slack.script('chat.postMessage', (args) => (args.thread_ts ? { delayMs: 7000, then: { hangUp: true } } : undefined));
-          await h1.livekit.simulateInboundCall({ from: '+15550166', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
+          h1.slack.script('chat.postMessage', (args) =>
+            args.thread_ts ? { delayMs: 7000, then: { hangUp: true } } : undefined,
+          );
+          await h1.livekit.simulateInboundCall({
+            from: '+15550166',
+            to: binding.dids[0]!,
+            agent: { joinAfterMs: 10 },
+            durationMs: 50,
+          });
           await h1.livekit.flushWebhooks();
-          const reply = await eventually(async () => h1.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts), 5000, 'the reply on its way');
+          const reply = await eventually(
+            async () => h1.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts),
+            5000,
+            'the reply on its way',
+          );
           parentTs = String(reply.args.thread_ts);
           expect(h1.slack.thread(REPORT, parentTs).replies).toHaveLength(0);
         } finally {
@@ -219,17 +280,27 @@ describe('inbound call reporting', () => {
         const h2 = await start({ paceIntervalMs: 20 }, { dataDir });
         try {
           // The events it had not finished are replayed at start; the thread is carried on.
-          const posted = await eventually(async () => h2.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Hung up after')), 10_000, 'the reply posted again');
+          const posted = await eventually(
+            async () => h2.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Hung up after')),
+            10_000,
+            'the reply posted again',
+          );
           expect(posted.args.thread_ts).toBe(parentTs);
           expect(String(posted.args.text)).toContain('SIP participant `sip_+15550166` joined');
           await settled(h2, 300);
           expect(h2.slack.callsTo('chat.postMessage').every((c) => c.args.thread_ts === parentTs)).toBe(true);
           // Stored as posted once Slack took it.
-          const stored = await eventually(async () => {
-            const rec = (await h2.deps.repos.calls.listSince(new Date(0).toISOString())).find((c) => c.caller === '+15550166');
-            const replied = (rec?.detail as { replied?: string[] } | null | undefined)?.replied ?? [];
-            return replied.includes('ended') ? replied : undefined;
-          }, 5000, 'the reply stored as posted');
+          const stored = await eventually(
+            async () => {
+              const rec = (await h2.deps.repos.calls.listSince(new Date(0).toISOString())).find(
+                (c) => c.caller === '+15550166',
+              );
+              const replied = (rec?.detail as { replied?: string[] } | null | undefined)?.replied ?? [];
+              return replied.includes('ended') ? replied : undefined;
+            },
+            5000,
+            'the reply stored as posted',
+          );
           expect(stored).toEqual(expect.arrayContaining(['started', 'ended']));
         } finally {
           await h2.stop();
@@ -248,12 +319,18 @@ describe('inbound call reporting', () => {
         try {
           const binding = await seedBinding(h1.deps, { agentName: 'inbound-agent', reportChannel: REPORT });
           h1.livekit.setWebhookUrl(undefined);
-          const r = await h1.livekit.simulateInboundCall({ from: '+15550155', to: binding.dids[0]!, agent: { joinAfterMs: 10 }, durationMs: 50 });
+          const r = await h1.livekit.simulateInboundCall({
+            from: '+15550155',
+            to: binding.dids[0]!,
+            agent: { joinAfterMs: 10 },
+            durationMs: 50,
+          });
           h1.livekit.setWebhookUrl(`${h1.base}/livekit/webhook`);
           if (!r.routed) throw new Error('not routed');
           events = r.events;
           // Only the start of the call arrives before the restart.
-          for (const ev of events.slice(0, 3)) await postWebhook(`${h1.base}/livekit/webhook`, ev, h1.livekit.apiKey, h1.livekit.apiSecret);
+          for (const ev of events.slice(0, 3))
+            await postWebhook(`${h1.base}/livekit/webhook`, ev, h1.livekit.apiKey, h1.livekit.apiSecret);
           await settled(h1, 300);
           const parents = h1.slack.topLevel(REPORT);
           expect(parents).toHaveLength(1);

@@ -1,7 +1,7 @@
-import { placeCallTimeoutSec, SdkLiveKitGateway } from '../../src/livekit/gateway';
-import { LiveKitEmulator } from '../support/livekit-emulator';
 import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
 import { diagnose } from '../../src/domain/sip-diagnosis';
+import { placeCallTimeoutSec, SdkLiveKitGateway } from '../../src/livekit/gateway';
+import { LiveKitEmulator } from '../support/livekit-emulator';
 
 describe('LiveKit gateway against the emulator', () => {
   let lk: LiveKitEmulator;
@@ -21,9 +21,19 @@ describe('LiveKit gateway against the emulator', () => {
   afterEach(async () => lk.stop());
 
   it('creates, reads and updates the three binding resources in SDK-free shapes', async () => {
-    const inbound = await gw.createInboundTrunk({ name: 'acme-inbound', metadata: managedTag('acme'), numbers: ['+14155550100'], mediaEncryption: 'require' });
+    const inbound = await gw.createInboundTrunk({
+      name: 'acme-inbound',
+      metadata: managedTag('acme'),
+      numbers: ['+14155550100'],
+      mediaEncryption: 'require',
+    });
     if (!inbound.ok) throw new Error(inbound.failure.message);
-    expect(inbound.value).toMatchObject({ name: 'acme-inbound', numbers: ['+14155550100'], mediaEncryption: 'require', hasAuth: false });
+    expect(inbound.value).toMatchObject({
+      name: 'acme-inbound',
+      numbers: ['+14155550100'],
+      mediaEncryption: 'require',
+      hasAuth: false,
+    });
     expect(parseManagedTag(inbound.value.metadata)).toEqual({ managedBy: 'sip-ops', binding: 'acme' });
 
     const rule = await gw.createDispatchRule({
@@ -34,7 +44,11 @@ describe('LiveKit gateway against the emulator', () => {
       agents: ['inbound-agent'],
     });
     if (!rule.ok) throw new Error(rule.failure.message);
-    expect(rule.value).toMatchObject({ trunkIds: [inbound.value.id], agents: ['inbound-agent'], rule: { kind: 'individual', roomPrefix: 'est-inbound-' } });
+    expect(rule.value).toMatchObject({
+      trunkIds: [inbound.value.id],
+      agents: ['inbound-agent'],
+      rule: { kind: 'individual', roomPrefix: 'est-inbound-' },
+    });
 
     const outbound = await gw.createOutboundTrunk({
       name: 'acme-outbound',
@@ -47,13 +61,24 @@ describe('LiveKit gateway against the emulator', () => {
       mediaEncryption: 'require',
     });
     if (!outbound.ok) throw new Error(outbound.failure.message);
-    expect(outbound.value).toMatchObject({ transport: 'tls', authUsername: 'acme', hasAuthPassword: true, mediaEncryption: 'require' });
+    expect(outbound.value).toMatchObject({
+      transport: 'tls',
+      authUsername: 'acme',
+      hasAuthPassword: true,
+      mediaEncryption: 'require',
+    });
 
     // one update call per changed resource; other fields kept
     const before = lk.countCalls('UpdateSIPOutboundTrunk');
     const moved = await gw.updateOutboundTrunk(outbound.value.id, { transport: 'tcp', mediaEncryption: 'disable' });
     if (!moved.ok) throw new Error(moved.failure.message);
-    expect(moved.value).toMatchObject({ transport: 'tcp', address: 'acme.pstn.sinch.com', authUsername: 'acme', hasAuthPassword: true, mediaEncryption: 'disable' });
+    expect(moved.value).toMatchObject({
+      transport: 'tcp',
+      address: 'acme.pstn.sinch.com',
+      authUsername: 'acme',
+      hasAuthPassword: true,
+      mediaEncryption: 'disable',
+    });
     expect(lk.countCalls('UpdateSIPOutboundTrunk')).toBe(before + 1);
 
     const agentless = await gw.updateDispatchRule(rule.value.id, { agents: [] });
@@ -67,7 +92,11 @@ describe('LiveKit gateway against the emulator', () => {
 
     const snap = await gw.snapshot();
     if (!snap.ok) throw new Error(snap.failure.message);
-    expect([snap.value.inboundTrunks.length, snap.value.outboundTrunks.length, snap.value.dispatchRules.length]).toEqual([1, 1, 1]);
+    expect([
+      snap.value.inboundTrunks.length,
+      snap.value.outboundTrunks.length,
+      snap.value.dispatchRules.length,
+    ]).toEqual([1, 1, 1]);
 
     expect((await gw.deleteDispatchRule(rule.value.id)).ok).toBe(true);
     expect(await gw.deleteDispatchRule(rule.value.id)).toMatchObject({ ok: false, failure: { kind: 'not-found' } });
@@ -76,7 +105,12 @@ describe('LiveKit gateway against the emulator', () => {
   });
 
   it('turns inbound SRTP from require to disable even after an earlier field update set media.encryption', async () => {
-    const inbound = await gw.createInboundTrunk({ name: 'srtp', metadata: '', numbers: ['+14155550177'], mediaEncryption: 'require' });
+    const inbound = await gw.createInboundTrunk({
+      name: 'srtp',
+      metadata: '',
+      numbers: ['+14155550177'],
+      mediaEncryption: 'require',
+    });
     if (!inbound.ok) throw new Error(inbound.failure.message);
     // Any field update (here a rename) makes the server copy media_encryption into media.encryption.
     const renamed = await gw.updateInboundTrunk(inbound.value.id, { name: 'srtp-renamed' });
@@ -95,10 +129,26 @@ describe('LiveKit gateway against the emulator', () => {
   });
 
   it('names the right one of the three causes of a 503 unavailable from CreateSIPParticipant', async () => {
-    const out = await gw.createOutboundTrunk({ name: 'u', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550100'], authUsername: '', authPassword: '', mediaEncryption: 'disable' });
+    const out = await gw.createOutboundTrunk({
+      name: 'u',
+      metadata: '',
+      address: 'acme.pstn.sinch.com',
+      transport: 'udp',
+      numbers: ['+14155550100'],
+      authUsername: '',
+      authPassword: '',
+      mediaEncryption: 'disable',
+    });
     if (!out.ok) throw new Error(out.failure.message);
     const call = (to: string) =>
-      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `u-${to}`, participantIdentity: `u-${to}`, ringingTimeoutSec: 5, waitUntilAnswered: true });
+      gw.placeCall({
+        outboundTrunkId: out.value.id,
+        to,
+        roomName: `u-${to}`,
+        participantIdentity: `u-${to}`,
+        ringingTimeoutSec: 5,
+        waitUntilAnswered: true,
+      });
     lk.setCallOutcome('+14155550011', { kind: 'no-sip-service' });
     lk.setCallOutcome('+14155550012', { kind: 'sip-cpu-exhausted' });
     lk.setCallOutcome('+14155550013', { kind: 'network-error' });
@@ -111,18 +161,38 @@ describe('LiveKit gateway against the emulator', () => {
       expect(d.cause).toMatch(/no livekit-sip instance picked up.*out of CPU.*network error before its INVITE/);
       headlines.push(d.headline);
     }
-    expect(headlines).toEqual(['No LiveKit SIP service answered', 'LiveKit SIP is out of CPU', 'Network error before the INVITE left LiveKit SIP']);
+    expect(headlines).toEqual([
+      'No LiveKit SIP service answered',
+      'LiveKit SIP is out of CPU',
+      'Network error before the INVITE left LiveKit SIP',
+    ]);
   });
 
   it('waits for a late answer or no-answer: livekit-sip joins the room before it starts ringing', async () => {
-    const out = await gw.createOutboundTrunk({ name: 'late', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550100'], authUsername: '', authPassword: '', mediaEncryption: 'disable' });
+    const out = await gw.createOutboundTrunk({
+      name: 'late',
+      metadata: '',
+      address: 'acme.pstn.sinch.com',
+      transport: 'udp',
+      numbers: ['+14155550100'],
+      authUsername: '',
+      authPassword: '',
+      mediaEncryption: 'disable',
+    });
     if (!out.ok) throw new Error(out.failure.message);
     // Real seconds: a 2.5 s room join, then 1 s of ringing; the SDK alone would give up after 1 + 2 s.
     lk.setSipTiming({ joinMs: 2500, msPerSecond: 1000 });
     lk.setCallOutcome('+14155550021', { kind: 'answer', afterMs: 1000 });
     lk.setCallOutcome('+14155550022', { kind: 'no-answer' });
     const call = (to: string) =>
-      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `late-${to}`, participantIdentity: `late-${to}`, ringingTimeoutSec: 1, waitUntilAnswered: true });
+      gw.placeCall({
+        outboundTrunkId: out.value.id,
+        to,
+        roomName: `late-${to}`,
+        participantIdentity: `late-${to}`,
+        ringingTimeoutSec: 1,
+        waitUntilAnswered: true,
+      });
     const [answered, unanswered] = await Promise.all([call('+14155550021'), call('+14155550022')]);
     expect(answered).toMatchObject({ ok: true, value: { roomName: 'late-+14155550021' } });
     expect(unanswered).toMatchObject({ ok: false, failure: { kind: 'ringing-timeout' } });
@@ -143,24 +213,53 @@ describe('LiveKit gateway against the emulator', () => {
     });
     if (!out.ok) throw new Error(out.failure.message);
     const call = (to: string) =>
-      gw.placeCall({ outboundTrunkId: out.value.id, to, roomName: `r-${to}`, participantIdentity: `p-${to}`, ringingTimeoutSec: 5, waitUntilAnswered: true });
+      gw.placeCall({
+        outboundTrunkId: out.value.id,
+        to,
+        roomName: `r-${to}`,
+        participantIdentity: `p-${to}`,
+        ringingTimeoutSec: 5,
+        waitUntilAnswered: true,
+      });
 
     lk.setCallOutcome('+14155550001', { kind: 'reject', sipStatus: 486 });
-    expect(await call('+14155550001')).toMatchObject({ ok: false, failure: { kind: 'sip-status', sipStatus: 486, reason: 'Busy Here', twirpCode: 'resource_exhausted', httpStatus: 429 } });
+    expect(await call('+14155550001')).toMatchObject({
+      ok: false,
+      failure: {
+        kind: 'sip-status',
+        sipStatus: 486,
+        reason: 'Busy Here',
+        twirpCode: 'resource_exhausted',
+        httpStatus: 429,
+      },
+    });
     lk.setCallOutcome('+14155550002', { kind: 'no-answer' });
     expect(await call('+14155550002')).toMatchObject({ ok: false, failure: { kind: 'ringing-timeout' } });
     lk.setCallOutcome('+14155550003', { kind: 'no-sip-service' });
     expect(await call('+14155550003')).toMatchObject({ ok: false, failure: { kind: 'no-sip-service' } });
     const answered = await call('+14155550004');
-    expect(answered).toMatchObject({ ok: true, value: { participantIdentity: 'p-+14155550004', roomName: 'r-+14155550004' } });
+    expect(answered).toMatchObject({
+      ok: true,
+      value: { participantIdentity: 'p-+14155550004', roomName: 'r-+14155550004' },
+    });
 
-    const bad = new SdkLiveKitGateway({ url: lk.url, apiKey: lk.apiKey, apiSecret: 'wrong-wrong-wrong-wrong-wrong-wrong' });
+    const bad = new SdkLiveKitGateway({
+      url: lk.url,
+      apiKey: lk.apiKey,
+      apiSecret: 'wrong-wrong-wrong-wrong-wrong-wrong',
+    });
     expect(await bad.ping()).toMatchObject({ ok: false, failure: { kind: 'auth', reason: 'bad-credentials' } });
 
-    expect(await gw.updateInboundTrunk('ST_missing', { name: 'x' })).toMatchObject({ ok: false, failure: { kind: 'not-found' } });
+    expect(await gw.updateInboundTrunk('ST_missing', { name: 'x' })).toMatchObject({
+      ok: false,
+      failure: { kind: 'not-found' },
+    });
     expect(
       await gw.createInboundTrunk({ name: 'dup', metadata: '', numbers: [], mediaEncryption: 'disable' }),
-    ).toMatchObject({ ok: false, failure: { kind: 'invalid-argument', message: expect.stringMatching(/for security/) } });
+    ).toMatchObject({
+      ok: false,
+      failure: { kind: 'invalid-argument', message: expect.stringMatching(/for security/) },
+    });
 
     lk.failNext('ListRooms', 'hang');
     expect(await gw.ping()).toMatchObject({ ok: false, failure: { kind: 'request-timeout' } });

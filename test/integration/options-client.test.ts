@@ -2,13 +2,21 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { OptionsProbeResult, ProbeTransport } from '../../src/domain/probes';
 import { createOptionsProber, sendOptions } from '../../src/sip/options-client';
-import { findKamailio, freeTcpPort, startKamailio, type KamailioInstance, type KamailioMode } from '../support/kamailio';
+import {
+  findKamailio,
+  freeTcpPort,
+  startKamailio,
+  type KamailioInstance,
+  type KamailioMode,
+} from '../support/kamailio';
 
 const KAMAILIO = findKamailio();
 const REQUIRE_KAMAILIO = process.env.REQUIRE_KAMAILIO === '1';
 
 if (KAMAILIO === undefined && !REQUIRE_KAMAILIO) {
-  console.warn('kamailio not installed: skipping the kamailio OPTIONS tests (apt-get install -y kamailio; REQUIRE_KAMAILIO=1 makes this fail)');
+  console.warn(
+    'kamailio not installed: skipping the kamailio OPTIONS tests (apt-get install -y kamailio; REQUIRE_KAMAILIO=1 makes this fail)',
+  );
 }
 
 const describeKamailio = KAMAILIO !== undefined || REQUIRE_KAMAILIO ? describe : describe.skip;
@@ -18,7 +26,9 @@ describeKamailio(`sendOptions against kamailio (${KAMAILIO ?? 'NOT INSTALLED'})`
 
   beforeAll(async () => {
     if (KAMAILIO === undefined) {
-      throw new Error('REQUIRE_KAMAILIO=1 but kamailio was not found in PATH or /usr/sbin (apt-get install -y kamailio)');
+      throw new Error(
+        'REQUIRE_KAMAILIO=1 but kamailio was not found in PATH or /usr/sbin (apt-get install -y kamailio)',
+      );
     }
     const modes: KamailioMode[] = ['200', '403', 'silent'];
     const started = await Promise.allSettled(modes.map((m) => startKamailio(m)));
@@ -41,19 +51,34 @@ describeKamailio(`sendOptions against kamailio (${KAMAILIO ?? 'NOT INSTALLED'})`
 
   describe.each<ProbeTransport>(['udp', 'tcp'])('over %s', (transport) => {
     it('gets 200 OK with a round-trip time and the Server header', async () => {
-      const res = await sendOptions({ host: '127.0.0.1', port: portOf('200', transport), transport }, { timeoutMs: 3000 });
-      expect(res).toEqual({ kind: 'response', status: 200, reason: 'OK', rttMs: expect.any(Number), server: 'kamailio-test' });
+      const res = await sendOptions(
+        { host: '127.0.0.1', port: portOf('200', transport), transport },
+        { timeoutMs: 3000 },
+      );
+      expect(res).toEqual({
+        kind: 'response',
+        status: 200,
+        reason: 'OK',
+        rttMs: expect.any(Number),
+        server: 'kamailio-test',
+      });
       if (res.kind === 'response') expect(res.rttMs).toBeGreaterThanOrEqual(0);
     });
 
     it('gets 403 Forbidden', async () => {
-      const res = await sendOptions({ host: '127.0.0.1', port: portOf('403', transport), transport }, { timeoutMs: 3000 });
+      const res = await sendOptions(
+        { host: '127.0.0.1', port: portOf('403', transport), transport },
+        { timeoutMs: 3000 },
+      );
       expect(res).toMatchObject({ kind: 'response', status: 403, reason: 'Forbidden' });
     });
 
     it('times out within the deadline when the peer stays silent', async () => {
       const started = Date.now();
-      const res = await sendOptions({ host: '127.0.0.1', port: portOf('silent', transport), transport }, { timeoutMs: 1500 });
+      const res = await sendOptions(
+        { host: '127.0.0.1', port: portOf('silent', transport), transport },
+        { timeoutMs: 1500 },
+      );
       const elapsed = Date.now() - started;
       expect(res).toEqual({ kind: 'timeout', ms: 1500 });
       expect(elapsed).toBeGreaterThanOrEqual(1400);
@@ -96,7 +121,9 @@ interface Responder {
   close(): Promise<void>;
 }
 
-async function udpResponder(onRequest: (req: string, n: number, reply: (s: string) => void) => void): Promise<Responder> {
+async function udpResponder(
+  onRequest: (req: string, n: number, reply: (s: string) => void) => void,
+): Promise<Responder> {
   const sock = dgram.createSocket('udp4');
   const received: string[] = [];
   sock.on('message', (msg, rinfo) => {

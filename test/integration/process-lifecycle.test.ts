@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LiveKitEmulator } from '../support/livekit-emulator';
-import { SlackStandIn } from '../support/slack-standin';
 import { harnessEnv } from '../support/app-harness';
+import { LiveKitEmulator } from '../support/livekit-emulator';
 import { startProcess, waitForPort } from '../support/service-process';
+import { SlackStandIn } from '../support/slack-standin';
 
 describe('the service process', () => {
   it('with no environment, lists every missing variable and exits 1', async () => {
@@ -12,7 +12,13 @@ describe('the service process', () => {
     expect(await child.exit).toBe(1);
     const err = child.stderr();
     expect(err).toContain('SIP Ops cannot start');
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) {
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'LIVEKIT_URL',
+      'LIVEKIT_API_KEY',
+      'LIVEKIT_API_SECRET',
+    ]) {
       expect(err).toMatch(new RegExp(`^  - ${name}: `, 'm'));
     }
     expect(err).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace

@@ -7,9 +7,9 @@ import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv } from '../sup
 import { plainBindingForm, submitCreateForm } from '../support/binding-form';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import { createTestDatabase, postgresCasesRun } from '../support/postgres';
+import { startProcess, waitForPort, type Child } from '../support/service-process';
 import { SlackClient } from '../support/slack-request';
 import { SlackStandIn } from '../support/slack-standin';
-import { startProcess, waitForPort, type Child } from '../support/service-process';
 
 const SECOND_ADMIN = 'U0ADMIN2';
 
@@ -39,7 +39,11 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
     const seed = await openStore(db.url);
     await createRepos(seed).meta.set(META_LAST_SCHEDULED, new Date(Date.now() - 2 * 86_400_000).toISOString());
     await seed.close();
-    const env = harnessEnv(livekit, slack, dir, { DATABASE_URL: db.url, ADMIN_USER_IDS: `${ADMIN_USER},${SECOND_ADMIN}`, LOG_LEVEL: 'info' });
+    const env = harnessEnv(livekit, slack, dir, {
+      DATABASE_URL: db.url,
+      ADMIN_USER_IDS: `${ADMIN_USER},${SECOND_ADMIN}`,
+      LOG_LEVEL: 'info',
+    });
     replicas = [0, 1, 2].map(() => startProcess(env));
     const ports = await Promise.all(replicas.map((r) => waitForPort(r)));
     bases = ports.map((p) => `http://127.0.0.1:${p}`);
@@ -56,11 +60,18 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
 
   it('the summary missed while all were down is made up once, by one of the three', async () => {
     // Each replica decided at start (before it listened) whether it makes the run up.
-    await until(() => slack.topLevel(OPS_CHANNEL).some((m) => JSON.stringify(m).includes('SIP health')), 'the make-up summary');
+    await until(
+      () => slack.topLevel(OPS_CHANNEL).some((m) => JSON.stringify(m).includes('SIP health')),
+      'the make-up summary',
+    );
     const store = await openStore(db.url);
     try {
       await until(async () => {
-        const row = await store.db.selectFrom('coordination_leases').select('done').where('key', 'like', 'slot:summary:make-up:%').executeTakeFirst();
+        const row = await store.db
+          .selectFrom('coordination_leases')
+          .select('done')
+          .where('key', 'like', 'slot:summary:make-up:%')
+          .executeTakeFirst();
         return row?.done === 1;
       }, 'the make-up slot marked served');
     } finally {
@@ -88,7 +99,10 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
       expect(refused[0]).toContain(`A change to acme-us is in progress by @${winner}.`);
       const store = await openStore(db.url);
       try {
-        await until(async () => (await createRepos(store).bindings.get('acme-us')) !== undefined, 'the binding committed');
+        await until(
+          async () => (await createRepos(store).bindings.get('acme-us')) !== undefined,
+          'the binding committed',
+        );
         expect(await createRepos(store).bindings.count()).toBe(1);
         expect((await createRepos(store).bindings.get('acme-us'))?.createdBy).toBe(winner);
       } finally {

@@ -28,9 +28,17 @@ describe('route explain agrees with LiveKit inbound routing', () => {
       if (real.routed) {
         expect({ to: c.to, outcome: ours.outcome }).toEqual({ to: c.to, outcome: 'routed' });
         if (ours.outcome !== 'routed') continue;
-        expect({ to: c.to, rule: ours.rule.id, trunk: ours.trunk?.id ?? '' }).toEqual({ to: c.to, rule: real.ruleId, trunk: real.trunkId });
+        expect({ to: c.to, rule: ours.rule.id, trunk: ours.trunk?.id ?? '' }).toEqual({
+          to: c.to,
+          rule: real.ruleId,
+          trunk: real.trunkId,
+        });
       } else {
-        expect({ to: c.to, outcome: ours.outcome, reason: ours.outcome === 'dropped' ? ours.reason : '' }).toEqual({ to: c.to, outcome: 'dropped', reason: real.reason });
+        expect({ to: c.to, outcome: ours.outcome, reason: ours.outcome === 'dropped' ? ours.reason : '' }).toEqual({
+          to: c.to,
+          outcome: 'dropped',
+          reason: real.reason,
+        });
       }
     }
   }
@@ -46,7 +54,7 @@ describe('route explain agrees with LiveKit inbound routing', () => {
     ]);
   });
 
-  it('with no rule for all trunks the call is dropped, in LiveKit\'s wording', async () => {
+  it("with no rule for all trunks the call is dropped, in LiveKit's wording", async () => {
     const t = await sip.createSipInboundTrunk('acme', ['+14155550100']);
     await sip.createSipDispatchRule({ type: 'individual', roomPrefix: 'acme' }, { trunkIds: [t.sipTrunkId] });
     await compare([

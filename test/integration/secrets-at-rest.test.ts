@@ -12,11 +12,17 @@ import { renderBlocks, unescapeSlack } from '../support/slack-render';
  */
 
 const PASSWORD = 'At-Rest-Pa55word-0427';
-const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 })];
+const features = (deps: AppDeps) => [
+  sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 }),
+];
 
 async function progressText(h: Harness, re: RegExp): Promise<string> {
   return eventually(
-    () => h.slack.topLevel(OPS_CHANNEL).map((m) => unescapeSlack(renderBlocks(m.blocks ?? []))).find((t) => re.test(t)),
+    () =>
+      h.slack
+        .topLevel(OPS_CHANNEL)
+        .map((m) => unescapeSlack(renderBlocks(m.blocks ?? [])))
+        .find((t) => re.test(t)),
     8000,
     `a message matching ${re}`,
   );
@@ -31,7 +37,11 @@ describe('digest passwords at rest', () => {
 
   it('with SECRETS_KEY: LiveKit gets the password, the database file does not hold it', async () => {
     h = await startHarness({ features });
-    const res = await submitCreateForm(h.client, bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: PASSWORD }), { user: ADMIN_USER });
+    const res = await submitCreateForm(
+      h.client,
+      bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: PASSWORD }),
+      { user: ADMIN_USER },
+    );
     expect(res.body).toEqual({ response_action: 'clear' });
     await progressText(h, /Binding .acme-us. created/);
     expect(h.livekit.outboundTrunks()[0]!.authPassword).toBe(PASSWORD);
@@ -44,8 +54,14 @@ describe('digest passwords at rest', () => {
 
     // the wrong key stops the start with a message naming SECRETS_KEY; the old one as SECRETS_KEY_PREVIOUS re-seals
     const other = Buffer.alloc(32, 9).toString('base64');
-    await expect(startHarness({ features, dataDir: h.dataDir, env: { SECRETS_KEY: other } })).rejects.toThrow(/cannot be read.*SECRETS_KEY/);
-    const rotated = await startHarness({ features, dataDir: h.dataDir, env: { SECRETS_KEY: other, SECRETS_KEY_PREVIOUS: h.env.SECRETS_KEY } });
+    await expect(startHarness({ features, dataDir: h.dataDir, env: { SECRETS_KEY: other } })).rejects.toThrow(
+      /cannot be read.*SECRETS_KEY/,
+    );
+    const rotated = await startHarness({
+      features,
+      dataDir: h.dataDir,
+      env: { SECRETS_KEY: other, SECRETS_KEY_PREVIOUS: h.env.SECRETS_KEY },
+    });
     expect((await rotated.deps.repos.bindings.get('acme-us'))?.auth).toMatchObject({ password: PASSWORD });
     await rotated.stop();
     const afterRotation = await startHarness({ features, dataDir: h.dataDir, env: { SECRETS_KEY: other } });
@@ -55,7 +71,11 @@ describe('digest passwords at rest', () => {
 
   it('without SECRETS_KEY: a digest binding is refused on the form, before LiveKit is touched, with a message naming SECRETS_KEY', async () => {
     h = await startHarness({ features, env: { SECRETS_KEY: undefined } });
-    const res = await submitCreateForm(h.client, bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: PASSWORD }), { user: ADMIN_USER });
+    const res = await submitCreateForm(
+      h.client,
+      bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: PASSWORD }),
+      { user: ADMIN_USER },
+    );
     const body = res.body as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
     expect(body.errors.digestPassword).toMatch(/SECRETS_KEY is not set/);

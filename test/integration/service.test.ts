@@ -1,6 +1,13 @@
-import { createHash } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
-import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, eventually, startHarness, type Harness } from '../support/app-harness';
+import { createHash } from 'node:crypto';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  TEST_SIGNING_SECRET,
+  eventually,
+  startHarness,
+  type Harness,
+} from '../support/app-harness';
 import { signSlackRequest, slashCommand } from '../support/slack-request';
 
 describe('the service over HTTP', () => {
@@ -29,7 +36,12 @@ describe('the service over HTTP', () => {
   });
 
   it('answers a signed /sip-setup help with an ephemeral help text', async () => {
-    const res = await h.client.command({ command: '/sip-setup', text: 'help', user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const res = await h.client.command({
+      command: '/sip-setup',
+      text: 'help',
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+    });
     expect(res.status).toBe(200);
     const body = res.body as { response_type: string; text: string };
     expect(body.response_type).toBe('ephemeral');
@@ -53,12 +65,21 @@ describe('the service over HTTP', () => {
       body,
     });
     expect(stale.status).toBe(401);
-    const good = await fetch(`${h.base}/slack/events`, { method: 'POST', headers: signSlackRequest(TEST_SIGNING_SECRET, body), body });
+    const good = await fetch(`${h.base}/slack/events`, {
+      method: 'POST',
+      headers: signSlackRequest(TEST_SIGNING_SECRET, body),
+      body,
+    });
     expect(good.status).toBe(200);
   });
 
   it('rejects forged and tampered LiveKit webhooks with 401 and oversized ones with 413', async () => {
-    const body = JSON.stringify({ event: 'room_started', id: 'EV_forged00001', room: { name: 'x' }, createdAt: '1700000000' });
+    const body = JSON.stringify({
+      event: 'room_started',
+      id: 'EV_forged00001',
+      room: { name: 'x' },
+      createdAt: '1700000000',
+    });
     // signed with the wrong secret
     const forged = new AccessToken(h.livekit.apiKey, 'wrong-secret-wrong-secret-wrong-secret');
     forged.sha256 = createHash('sha256').update(body).digest('base64');
@@ -113,7 +134,11 @@ describe('the service over HTTP', () => {
     } finally {
       await h.livekit.setAvailable(true);
     }
-    await eventually(async () => ((await (await fetch(`${h.base}/readyz`)).json()) as { degraded?: string[] }).degraded === undefined, 5000, 'LiveKit back');
+    await eventually(
+      async () => ((await (await fetch(`${h.base}/readyz`)).json()) as { degraded?: string[] }).degraded === undefined,
+      5000,
+      'LiveKit back',
+    );
   });
 
   it('bounds the LiveKit probe: a hung LiveKit makes /readyz answer with a timeout note, not wait for the SDK', async () => {
@@ -123,7 +148,9 @@ describe('the service over HTTP', () => {
       own.livekit.failNext('ListRooms', 'hang');
       const r = await fetch(`${own.base}/readyz`);
       expect(r.status).toBe(200);
-      expect(((await r.json()) as { degraded: string[] }).degraded).toEqual(['livekit: LiveKit did not answer within 2 s']);
+      expect(((await r.json()) as { degraded: string[] }).degraded).toEqual([
+        'livekit: LiveKit did not answer within 2 s',
+      ]);
     } finally {
       await own.stop();
     }

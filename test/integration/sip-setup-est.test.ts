@@ -2,22 +2,27 @@
  * The EST side of a binding through Sinch's API (issue 16 points 3, 4 and 8): the real service with a Sinch
  * access key for the Sinch emulator, the LiveKit emulator and the Slack stand-in.
  */
-import type { AppDeps } from '../../src/features/feature';
-import type { DnsResolver, OptionsProber } from '../../src/domain/probes';
-import { performHealthRun } from '../../src/features/health';
 import { summaryLines } from '../../src/domain/health-summary';
+import type { DnsResolver, OptionsProber } from '../../src/domain/probes';
+import type { AppDeps } from '../../src/features/feature';
+import { performHealthRun } from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { bindingForm, submitCreateForm, type BindingForm } from '../support/binding-form';
+import type { Fault, SinchEmulator } from '../support/sinch-emulator';
 import { renderBlocks, unescapeSlack } from '../support/slack-render';
-import type { SinchEmulator, Fault } from '../support/sinch-emulator';
 
 const LIVEKIT_IP = '203.0.113.7';
 const features = (deps: AppDeps) => [
-  sipSetupFeature(deps, { lookupIpv4: async () => LIVEKIT_IP, recoveryRetryMs: 60_000, provisioning: { polls: 4, intervalMs: 1 } }),
+  sipSetupFeature(deps, {
+    lookupIpv4: async () => LIVEKIT_IP,
+    recoveryRetryMs: 60_000,
+    provisioning: { polls: 4, intervalMs: 1 },
+  }),
 ];
 
-const managed = (o: Partial<BindingForm> = {}) => bindingForm({ estSide: 'managed', livekitSipHost: 'sip.acme.example', ...o });
+const managed = (o: Partial<BindingForm> = {}) =>
+  bindingForm({ estSide: 'managed', livekitSipHost: 'sip.acme.example', ...o });
 
 async function finalMessage(h: Harness, re: RegExp): Promise<string> {
   return eventually(
@@ -37,8 +42,19 @@ async function finalMessage(h: Harness, re: RegExp): Promise<string> {
 function sinchState(s: SinchEmulator) {
   const st = s.state;
   return JSON.stringify({
-    trunks: [...st.trunks.values()].map((t) => ({ id: t.id, hostName: t.hostName, acls: [...t.aclIds], creds: [...t.credentialListIds] })),
-    endpoints: [...st.endpoints.values()].map((e) => ({ id: e.id, trunk: e.sipTrunkId, address: e.address, port: e.port, transport: e.transport })),
+    trunks: [...st.trunks.values()].map((t) => ({
+      id: t.id,
+      hostName: t.hostName,
+      acls: [...t.aclIds],
+      creds: [...t.credentialListIds],
+    })),
+    endpoints: [...st.endpoints.values()].map((e) => ({
+      id: e.id,
+      trunk: e.sipTrunkId,
+      address: e.address,
+      port: e.port,
+      transport: e.transport,
+    })),
     acls: [...st.acls.values()].map((a) => ({ id: a.id, ranges: a.ipRanges.map((r) => `${r.ipAddress}/${r.range}`) })),
     creds: [...st.credentialLists.values()].map((c) => ({ id: c.id, users: c.credentials.map((x) => x.username) })),
     numbers: [...st.numbers.values()].map((n) => ({ n: n.phoneNumber, type: n.voice.type, trunk: n.voice.trunkId })),
@@ -61,7 +77,15 @@ describe('/sip-setup with the EST side managed', () => {
   it('offers the EST side choice, managed by default, when a Sinch access key is set', async () => {
     await h.client.command('/sip-setup', '', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const open = await h.slack.waitFor('views.open');
-    const blocks = (open.args.view as { blocks: Array<{ block_id?: string; label?: { text: string }; element?: { initial_option?: { value: string } } }> }).blocks;
+    const blocks = (
+      open.args.view as {
+        blocks: Array<{
+          block_id?: string;
+          label?: { text: string };
+          element?: { initial_option?: { value: string } };
+        }>;
+      }
+    ).blocks;
     const side = blocks.find((b) => b.block_id === 'estSide');
     expect(side?.label?.text).toBe('EST side');
     expect(side?.element?.initial_option?.value).toBe('managed');
@@ -80,7 +104,14 @@ describe('/sip-setup with the EST side managed', () => {
     for (const n of sinch.state.numbers.values()) expect(n.voice).toMatchObject({ type: 'EST', trunkId: trunk?.id });
     const b = await h.deps.repos.bindings.get('acme-us');
     expect(b?.est).toEqual({ side: 'managed' });
-    expect(b?.resources.est).toMatchObject({ trunkId: trunk?.id, trunkCreated: true, endpointCreated: true, aclId: acl?.id, aclCreated: true, aclLinked: true });
+    expect(b?.resources.est).toMatchObject({
+      trunkId: trunk?.id,
+      trunkCreated: true,
+      endpointCreated: true,
+      aclId: acl?.id,
+      aclCreated: true,
+      aclLinked: true,
+    });
     expect(text).toContain('Assign +14155550101 to the EST trunk');
     expect(text).not.toContain('country permission');
     expect(h.livekit.inboundTrunks()).toHaveLength(1);
@@ -88,7 +119,15 @@ describe('/sip-setup with the EST side managed', () => {
 
   it('warns when the caller ID country is disabled in EST country permissions', async () => {
     sinch.addOwnedNumber('+442071838750', 'GB');
-    await submitCreateForm(h.client, managed({ name: 'acme-uk', dids: '+442071838750', callerId: '+442071838750', trunkDomain: 'acme-uk.pstn.sinch.com' }));
+    await submitCreateForm(
+      h.client,
+      managed({
+        name: 'acme-uk',
+        dids: '+442071838750',
+        callerId: '+442071838750',
+        trunkDomain: 'acme-uk.pstn.sinch.com',
+      }),
+    );
     const text = await finalMessage(h, /Binding .acme-uk. created/);
     expect(text).toContain('EST country permission for United Kingdom (GB) is disabled');
   });
@@ -96,7 +135,11 @@ describe('/sip-setup with the EST side managed', () => {
   it('adopts an existing trunk and a shared ACL, and a failure at the second DID leaves both systems as they were', async () => {
     const g = h.deps.sinch!;
     const trunk = await g.createTrunk({ name: 'hand-made', hostName: 'acme' });
-    const shared = await g.createAcl({ name: 'office', enabled: true, ipRanges: [{ ipAddress: LIVEKIT_IP, range: 32 }] });
+    const shared = await g.createAcl({
+      name: 'office',
+      enabled: true,
+      ipRanges: [{ ipAddress: LIVEKIT_IP, range: 32 }],
+    });
     const before = sinchState(sinch);
     expect(sinch.state.trunks.get(trunk.id)?.aclIds).toEqual([]);
     // The first DID moves; the second never finishes provisioning.
@@ -126,7 +169,14 @@ describe('/sip-setup with the EST side managed', () => {
     const b = (await h.deps.repos.bindings.get('acme-us'))!;
     const res = await h.client.submitView({
       callbackId: 'binding_delete_confirm',
-      values: { releaseDids: { value: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: 'Release' }, value: 'release' } } } },
+      values: {
+        releaseDids: {
+          value: {
+            type: 'radio_buttons',
+            selected_option: { text: { type: 'plain_text', text: 'Release' }, value: 'release' },
+          },
+        },
+      },
       privateMetadata: JSON.stringify({ name: 'acme-us', id: b.id, version: b.version, channel: OPS_CHANNEL }),
       user: ADMIN_USER,
     });
@@ -143,12 +193,26 @@ describe('/sip-setup with the EST side managed', () => {
     const [trunk] = [...sinch.state.trunks.values()];
     [...sinch.state.endpoints.values()][0]!.address = 'old-pbx.example';
     const resolver: DnsResolver = async () => ({ ok: true, addresses: [LIVEKIT_IP] });
-    const prober: OptionsProber = async () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 1, server: 'fake' });
+    const prober: OptionsProber = async () => ({
+      kind: 'response',
+      status: 200,
+      reason: 'OK',
+      rttMs: 1,
+      server: 'fake',
+    });
     const historyCalls = async (calls: number) => {
       sinch.state.calls.length = 0;
       const at = new Date(Date.now() - 60_000).toISOString();
       for (let i = 0; i < calls; i++) {
-        sinch.addCall({ from: '+15550100000', to: '+14155550100', direction: 'inbound', callResult: i % 4 === 0 ? 'FAILED' : 'COMPLETED', createTime: at, durationSeconds: 5, trunkId: trunk!.id });
+        sinch.addCall({
+          from: '+15550100000',
+          to: '+14155550100',
+          direction: 'inbound',
+          callResult: i % 4 === 0 ? 'FAILED' : 'COMPLETED',
+          createTime: at,
+          durationSeconds: 5,
+          trunkId: trunk!.id,
+        });
       }
       const before = sinch.requests.length;
       const run = await performHealthRun(h.deps, { prober, resolver });
@@ -168,7 +232,12 @@ describe('/sip-setup with the EST side managed', () => {
   it('refuses, before anything is created, a DID the project does not own or one on another trunk', async () => {
     const g = h.deps.sinch!;
     const other = await g.createTrunk({ name: 'other', hostName: 'other' });
-    sinch.state.numbers.get('+14155550101')!.voice = { type: 'EST', trunkId: other.id, appId: '', lastUpdatedTime: null };
+    sinch.state.numbers.get('+14155550101')!.voice = {
+      type: 'EST',
+      trunkId: other.id,
+      appId: '',
+      lastUpdatedTime: null,
+    };
     const before = sinchState(sinch);
     const res = await submitCreateForm(h.client, managed({ dids: '+14155550101\n+14155550199' }));
     const errors = (res.body as { errors?: Record<string, string> }).errors;
@@ -180,7 +249,10 @@ describe('/sip-setup with the EST side managed', () => {
 
   it('digest mode: a credential list with the user, linked to the trunk; the password never reaches Slack, logs or the audit log', async () => {
     const password = 'Sup3r-Secret-Digest';
-    await submitCreateForm(h.client, managed({ authKind: 'digest', digestUsername: 'acme-user', digestPassword: password }));
+    await submitCreateForm(
+      h.client,
+      managed({ authKind: 'digest', digestUsername: 'acme-user', digestPassword: password }),
+    );
     await finalMessage(h, /Binding .acme-us. created/);
     const [list] = [...sinch.state.credentialLists.values()];
     expect(list?.credentials.map((c) => [c.username, c.password])).toEqual([['acme-user', password]]);
@@ -235,7 +307,13 @@ describe('EST faults per step', () => {
         try {
           await submitCreateForm(
             h.client,
-            managed({ name, dids: did, callerId: did, trunkDomain: `f${n}.pstn.sinch.com`, ...(s.digest ? { authKind: 'digest', digestUsername: 'u', digestPassword: 'pw-secret-1' } : {}) }),
+            managed({
+              name,
+              dids: did,
+              callerId: did,
+              trunkDomain: `f${n}.pstn.sinch.com`,
+              ...(s.digest ? { authKind: 'digest', digestUsername: 'u', digestPassword: 'pw-secret-1' } : {}),
+            }),
           );
           const text = await finalMessage(h, new RegExp(`${name}[\\s\\S]*(rolled back|failed)`, 'i'));
           expect(text).toMatch(s.label);
@@ -244,7 +322,11 @@ describe('EST faults per step', () => {
         } finally {
           sinch.clearFaults();
         }
-        await eventually(async () => (await h.deps.repos.journal.listFor(name))[0]?.state === 'rolled_back', 5000, 'rolled back');
+        await eventually(
+          async () => (await h.deps.repos.journal.listFor(name))[0]?.state === 'rolled_back',
+          5000,
+          'rolled back',
+        );
         expect(sinchState(sinch)).toBe(before);
         expect(h.livekit.inboundTrunks()).toHaveLength(lkBefore);
       });
@@ -255,10 +337,17 @@ describe('EST faults per step', () => {
     const did = '+14155559999';
     sinch.addOwnedNumber(did, 'US', { stuck: true });
     const before = sinchState(sinch);
-    await submitCreateForm(h.client, managed({ name: 'stuck-one', dids: did, callerId: did, trunkDomain: 'stuck.pstn.sinch.com' }));
+    await submitCreateForm(
+      h.client,
+      managed({ name: 'stuck-one', dids: did, callerId: did, trunkDomain: 'stuck.pstn.sinch.com' }),
+    );
     const text = await finalMessage(h, /stuck-one[\s\S]*(rolled back|failed)/i);
     expect(text).toMatch(/Assign \+14155559999 to the EST trunk[\s\S]*has not finished moving \+14155559999/);
-    await eventually(async () => (await h.deps.repos.journal.listFor('stuck-one'))[0]?.state === 'rolled_back', 5000, 'rolled back');
+    await eventually(
+      async () => (await h.deps.repos.journal.listFor('stuck-one'))[0]?.state === 'rolled_back',
+      5000,
+      'rolled back',
+    );
     expect(sinchState(sinch)).toBe(before);
   });
 });

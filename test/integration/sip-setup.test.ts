@@ -4,17 +4,32 @@
  */
 import { ListUpdate } from '@livekit/protocol';
 import { SipClient } from 'livekit-server-sdk';
-import { startService } from '../../src/main';
-import { sipSetupFeature } from '../../src/features/sip-setup';
-import type { AppDeps } from '../../src/features/feature';
-import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
 import type { ChangeStep } from '../../src/domain/change-plan';
+import { managedTag, parseManagedTag } from '../../src/domain/livekit-model';
+import type { AppDeps } from '../../src/features/feature';
+import { sipSetupFeature } from '../../src/features/sip-setup';
 import type { ChangeRequest } from '../../src/features/sip-setup/change-executor';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
-import { bindingForm, bindingFormValues, createModalMeta, submitCreateForm, type BindingForm } from '../support/binding-form';
+import { startService } from '../../src/main';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  SUPPORT_CHANNEL,
+  eventually,
+  startHarness,
+  type Harness,
+} from '../support/app-harness';
+import {
+  bindingForm,
+  bindingFormValues,
+  createModalMeta,
+  submitCreateForm,
+  type BindingForm,
+} from '../support/binding-form';
 import { renderBlocks, unescapeSlack } from '../support/slack-render';
 
-const features = (deps: AppDeps) => [sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 })];
+const features = (deps: AppDeps) => [
+  sipSetupFeature(deps, { lookupIpv4: async () => '203.0.113.7', recoveryRetryMs: 200 }),
+];
 
 /** Submits the create modal typed in the ops channel. */
 const submitCreate = (h: Harness, f: BindingForm, user = ADMIN_USER) => submitCreateForm(h.client, f, { user });
@@ -78,7 +93,11 @@ describe('/sip-setup', () => {
     expect(rules[0]!.roomConfig?.agents.map((a) => a.agentName)).toEqual(['support-agent']);
     expect(outbound[0]!.address).toBe('acme.pstn.sinch.com');
     expect(outbound[0]!.numbers).toEqual(['+14155550100']);
-    expect(b.resources).toEqual({ inboundTrunkId: inbound[0]!.sipTrunkId, dispatchRuleId: rules[0]!.sipDispatchRuleId, outboundTrunkId: outbound[0]!.sipTrunkId });
+    expect(b.resources).toEqual({
+      inboundTrunkId: inbound[0]!.sipTrunkId,
+      dispatchRuleId: rules[0]!.sipDispatchRuleId,
+      outboundTrunkId: outbound[0]!.sipTrunkId,
+    });
 
     // The order LiveKit saw: inbound, then rule, then outbound.
     const creates = h.livekit.requests.filter((r) => r.method.startsWith('Create')).map((r) => r.method);
@@ -103,7 +122,10 @@ describe('/sip-setup', () => {
   });
 
   it('keeps the digest password write-only: sent to LiveKit, never in Slack, the journal or the audit log', async () => {
-    await createBinding(h, bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: 's3cret-Pa55word' }));
+    await createBinding(
+      h,
+      bindingForm({ authKind: 'digest', digestUsername: 'est-user', digestPassword: 's3cret-Pa55word' }),
+    );
     expect(h.livekit.outboundTrunks()[0]!.authPassword).toBe('s3cret-Pa55word');
     const everything = JSON.stringify(h.slack.calls.map((c) => c.args));
     expect(everything).not.toContain('s3cret-Pa55word');
@@ -119,7 +141,10 @@ describe('/sip-setup', () => {
     const b = await createBinding(h);
     await h.client.command('/sip-setup', 'acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
-    const view = upd.args.view as { private_metadata: string; blocks: Array<{ block_id?: string; element?: { initial_value?: string } }> };
+    const view = upd.args.view as {
+      private_metadata: string;
+      blocks: Array<{ block_id?: string; element?: { initial_value?: string } }>;
+    };
     expect(view.blocks.find((x) => x.block_id === 'dids')?.element?.initial_value).toBe('+14155550100\n+14155550101');
     const meta = JSON.parse(view.private_metadata) as { mode: string; version: number };
     expect(meta).toMatchObject({ mode: 'edit', name: 'acme-us', version: b.version });
@@ -128,7 +153,10 @@ describe('/sip-setup', () => {
       inbound: h.livekit.countCalls('UpdateSIPInboundTrunk'),
       rule: h.livekit.countCalls('UpdateSIPDispatchRule'),
       outbound: h.livekit.countCalls('UpdateSIPOutboundTrunk'),
-      creates: h.livekit.countCalls('CreateSIPInboundTrunk') + h.livekit.countCalls('CreateSIPDispatchRule') + h.livekit.countCalls('CreateSIPOutboundTrunk'),
+      creates:
+        h.livekit.countCalls('CreateSIPInboundTrunk') +
+        h.livekit.countCalls('CreateSIPDispatchRule') +
+        h.livekit.countCalls('CreateSIPOutboundTrunk'),
       deletes: h.livekit.countCalls('DeleteSIPTrunk') + h.livekit.countCalls('DeleteSIPDispatchRule'),
     });
     const before = counts();
@@ -146,23 +174,49 @@ describe('/sip-setup', () => {
     expect(stored.version).toBe(b.version + 1);
     expect(stored.resources).toEqual(b.resources);
     // Announced in the binding's (new) report channel with the change.
-    const note = await eventually(() => h.slack.topLevel(SUPPORT_CHANNEL).find((m) => /updated SIP binding/.test(unescapeSlack(renderBlocks(m.blocks ?? [])))));
+    const note = await eventually(() =>
+      h.slack
+        .topLevel(SUPPORT_CHANNEL)
+        .find((m) => /updated SIP binding/.test(unescapeSlack(renderBlocks(m.blocks ?? [])))),
+    );
     expect(unescapeSlack(renderBlocks(note.blocks ?? []))).toContain('+14155550100 → +14155550101');
   });
 
   it('reports progress to the admin directly when it cannot post in the channel /sip-setup was typed in', async () => {
-    h.slack.script('chat.postMessage', (args) => (args.channel === 'CPRIVATE1' ? { ok: false, error: 'not_in_channel' } : undefined));
-    const res = await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(bindingForm()), privateMetadata: createModalMeta('CPRIVATE1') });
+    h.slack.script('chat.postMessage', (args) =>
+      args.channel === 'CPRIVATE1' ? { ok: false, error: 'not_in_channel' } : undefined,
+    );
+    const res = await h.client.submitView({
+      callbackId: 'binding_modal',
+      values: bindingFormValues(bindingForm()),
+      privateMetadata: createModalMeta('CPRIVATE1'),
+    });
     expect(res.body).toEqual({ response_action: 'clear' });
-    const dm = await eventually(() => h.slack.messages().find((m) => m.channel !== 'CPRIVATE1' && /Binding .acme-us. created/.test(unescapeSlack(renderBlocks(m.blocks ?? [])))));
-    expect(h.slack.callsTo('chat.postMessage').map((c) => c.args.channel)).toEqual(expect.arrayContaining(['CPRIVATE1', ADMIN_USER]));
+    const dm = await eventually(() =>
+      h.slack
+        .messages()
+        .find(
+          (m) =>
+            m.channel !== 'CPRIVATE1' && /Binding .acme-us. created/.test(unescapeSlack(renderBlocks(m.blocks ?? []))),
+        ),
+    );
+    expect(h.slack.callsTo('chat.postMessage').map((c) => c.args.channel)).toEqual(
+      expect.arrayContaining(['CPRIVATE1', ADMIN_USER]),
+    );
     expect(dm.channel).not.toBe(OPS_CHANNEL);
   });
 
   it('refuses invalid fields with errors on the right blocks and changes nothing', async () => {
     const res = await submitCreate(
       h,
-      bindingForm({ name: 'Bad Name!', trunkDomain: 'sip:acme.pstn.sinch.com:5060', dids: '+1 415 555', callerId: 'abc', dispatchKind: 'direct', roomName: '' }),
+      bindingForm({
+        name: 'Bad Name!',
+        trunkDomain: 'sip:acme.pstn.sinch.com:5060',
+        dids: '+1 415 555',
+        callerId: 'abc',
+        dispatchKind: 'direct',
+        roomName: '',
+      }),
     );
     const body = res.body as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
@@ -173,7 +227,12 @@ describe('/sip-setup', () => {
   });
 
   it('refuses a DID another LiveKit inbound trunk holds (LiveKit conflict rules), before creating anything', async () => {
-    const other = await h.deps.livekit.createInboundTrunk({ name: 'made-with-lk', metadata: '', numbers: ['+14155550101'], mediaEncryption: 'disable' });
+    const other = await h.deps.livekit.createInboundTrunk({
+      name: 'made-with-lk',
+      metadata: '',
+      numbers: ['+14155550101'],
+      mediaEncryption: 'disable',
+    });
     expect(other.ok).toBe(true);
     const creates = () => h.livekit.countCalls('CreateSIPInboundTrunk');
     const before = creates();
@@ -186,13 +245,18 @@ describe('/sip-setup', () => {
     expect(h.livekit.inboundTrunks()).toHaveLength(1);
   });
 
-  it('refuses an edit while another dispatch rule was moved onto the binding\'s trunk (LiveKit stored the clash)', async () => {
+  it("refuses an edit while another dispatch rule was moved onto the binding's trunk (LiveKit stored the clash)", async () => {
     const b = await createBinding(h);
     const sip = new SipClient(h.livekit.url, h.livekit.apiKey, h.livekit.apiSecret);
     const elsewhere = await sip.createSipInboundTrunk('elsewhere', ['+15550199']);
-    const moved = await sip.createSipDispatchRule({ type: 'direct', roomName: 'lk-room' }, { name: 'made-with-lk', trunkIds: [elsewhere.sipTrunkId] });
+    const moved = await sip.createSipDispatchRule(
+      { type: 'direct', roomName: 'lk-room' },
+      { name: 'made-with-lk', trunkIds: [elsewhere.sipTrunkId] },
+    );
     // LiveKit checks this update only against rules of the NEW trunk list, where the stored rule is absent.
-    await sip.updateSipDispatchRuleFields(moved.sipDispatchRuleId, { trunkIds: new ListUpdate({ set: [b.resources.inboundTrunkId!] }) });
+    await sip.updateSipDispatchRuleFields(moved.sipDispatchRuleId, {
+      trunkIds: new ListUpdate({ set: [b.resources.inboundTrunkId!] }),
+    });
     await h.client.command('/sip-setup', 'acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
     const view = upd.args.view as { private_metadata: string };
@@ -240,7 +304,9 @@ describe('/sip-setup', () => {
       const res = await h.client.command('/sip-setup', 'lsit', { user_id: user, channel_id: OPS_CHANNEL });
       const body = res.body as { response_type: string; text: string };
       expect(body.response_type).toBe('ephemeral');
-      expect(body.text).toMatch(/^`lsit` is not a `\/sip-setup` command, and there is no binding by that name\. Did you mean `\/sip-setup list`\?/);
+      expect(body.text).toMatch(
+        /^`lsit` is not a `\/sip-setup` command, and there is no binding by that name\. Did you mean `\/sip-setup list`\?/,
+      );
       expect(body.text).toContain('`/sip-setup show <name>`');
       expect(body.text).not.toMatch(/Only SIP Ops admins/);
     }
@@ -249,7 +315,10 @@ describe('/sip-setup', () => {
     await createBinding(h, bindingForm({ name: 'lsit', dids: '+14155550177', callerId: '+14155550177' }));
     await h.client.command('/sip-setup', 'lsit', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
-    expect(JSON.parse((upd.args.view as { private_metadata: string }).private_metadata)).toMatchObject({ mode: 'edit', name: 'lsit' });
+    expect(JSON.parse((upd.args.view as { private_metadata: string }).private_metadata)).toMatchObject({
+      mode: 'edit',
+      name: 'lsit',
+    });
   });
 
   it('a double submit of the same modal creates one binding, not two', async () => {
@@ -269,10 +338,16 @@ describe('/sip-setup', () => {
 
   it('escapes what users typed: no mention or link injection in messages', async () => {
     await createBinding(h, bindingForm({ agentName: 'agent_x' }));
-    const res = await h.client.command('/sip-setup', 'show <!channel>', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const res = await h.client.command('/sip-setup', 'show <!channel>', {
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+    });
     expect(JSON.stringify(res.body)).not.toContain('<!channel>');
     expect(JSON.stringify(res.body)).toContain('&lt;!channel&gt;');
-    const imp = await h.client.command('/sip-setup', 'import evil inbound=<!here> rule=<http://x|y> outbound=ST_1', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const imp = await h.client.command('/sip-setup', 'import evil inbound=<!here> rule=<http://x|y> outbound=ST_1', {
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+    });
     expect(imp.status).toBe(200);
     const posts = JSON.stringify([imp.body, h.slack.responseUrlPosts()]);
     expect(posts).not.toContain('<!here>');
@@ -299,47 +374,101 @@ describe('/sip-setup', () => {
     await h.client.command('/sip-setup', 'acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
     const meta = (upd.args.view as { private_metadata: string }).private_metadata;
-    await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(bindingForm(), 'edit'), privateMetadata: meta });
+    await h.client.submitView({
+      callbackId: 'binding_modal',
+      values: bindingFormValues(bindingForm(), 'edit'),
+      privateMetadata: meta,
+    });
     await finalMessage(h, /Binding .acme-us. updated/);
     expect(h.livekit.dispatchRules()[0]!.roomConfig?.agents.map((a) => a.agentName)).toEqual(['support-agent']);
   });
 
   it('imports resources made with lk, tags them, and reports what does not fit', async () => {
     const lk = h.deps.livekit;
-    const inb = await lk.createInboundTrunk({ name: 'lk-in', metadata: '', numbers: ['+14155550199'], mediaEncryption: 'disable' });
+    const inb = await lk.createInboundTrunk({
+      name: 'lk-in',
+      metadata: '',
+      numbers: ['+14155550199'],
+      mediaEncryption: 'disable',
+    });
     const out = await lk.createOutboundTrunk({
-      name: 'lk-out', metadata: '', address: 'acme.pstn.sinch.com', transport: 'udp', numbers: ['+14155550199'], authUsername: '', authPassword: '', mediaEncryption: 'disable',
+      name: 'lk-out',
+      metadata: '',
+      address: 'acme.pstn.sinch.com',
+      transport: 'udp',
+      numbers: ['+14155550199'],
+      authUsername: '',
+      authPassword: '',
+      mediaEncryption: 'disable',
     });
     if (!inb.ok || !out.ok) throw new Error('setup');
-    const unrelated = await lk.createInboundTrunk({ name: 'other', metadata: '', numbers: ['+14155550198'], mediaEncryption: 'disable' });
+    const unrelated = await lk.createInboundTrunk({
+      name: 'other',
+      metadata: '',
+      numbers: ['+14155550198'],
+      mediaEncryption: 'disable',
+    });
     if (!unrelated.ok) throw new Error('setup');
-    const wrongRule = await lk.createDispatchRule({ name: 'lk-rule', metadata: '', trunkIds: [unrelated.value.id], rule: { kind: 'individual', roomPrefix: 'call-', pin: '', noRandomness: false }, agents: [] });
+    const wrongRule = await lk.createDispatchRule({
+      name: 'lk-rule',
+      metadata: '',
+      trunkIds: [unrelated.value.id],
+      rule: { kind: 'individual', roomPrefix: 'call-', pin: '', noRandomness: false },
+      agents: [],
+    });
     if (!wrongRule.ok) throw new Error('setup');
 
     // A rule that serves another trunk does not fit: nothing imported.
-    await h.client.command('/sip-setup', `import lk-acme inbound=${inb.value.id} rule=${wrongRule.value.id} outbound=${out.value.id}`, {
-      user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'bad',
-    });
+    await h.client.command(
+      '/sip-setup',
+      `import lk-acme inbound=${inb.value.id} rule=${wrongRule.value.id} outbound=${out.value.id}`,
+      {
+        user_id: ADMIN_USER,
+        channel_id: OPS_CHANNEL,
+        response_id: 'bad',
+      },
+    );
     const [bad] = await h.slack.waitForResponseUrlPost('bad', 1);
     expect((bad as { text: string }).text).toMatch(/does not reference inbound trunk/);
     expect(await h.deps.repos.bindings.count()).toBe(0);
 
-    const rule = await lk.createDispatchRule({ name: 'lk-rule2', metadata: '', trunkIds: [inb.value.id], rule: { kind: 'individual', roomPrefix: 'call-', pin: '', noRandomness: false }, agents: ['bob'] });
-    if (!rule.ok) throw new Error('setup');
-    await h.client.command('/sip-setup', `import lk-acme inbound=${inb.value.id} rule=${rule.value.id} outbound=${out.value.id} host=sip.acme.example`, {
-      user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: 'good',
+    const rule = await lk.createDispatchRule({
+      name: 'lk-rule2',
+      metadata: '',
+      trunkIds: [inb.value.id],
+      rule: { kind: 'individual', roomPrefix: 'call-', pin: '', noRandomness: false },
+      agents: ['bob'],
     });
+    if (!rule.ok) throw new Error('setup');
+    await h.client.command(
+      '/sip-setup',
+      `import lk-acme inbound=${inb.value.id} rule=${rule.value.id} outbound=${out.value.id} host=sip.acme.example`,
+      {
+        user_id: ADMIN_USER,
+        channel_id: OPS_CHANNEL,
+        response_id: 'good',
+      },
+    );
     await finalMessage(h, /Binding .lk-acme. imported/);
     const b = (await h.deps.repos.bindings.get('lk-acme'))!;
     expect(b).toMatchObject({
-      dids: ['+14155550199'], callerId: '+14155550199', trunkDomain: 'acme.pstn.sinch.com', agentName: 'bob', livekitSipHost: 'sip.acme.example',
-      dispatch: { kind: 'individual', roomPrefix: 'call-' }, resources: { inboundTrunkId: inb.value.id, dispatchRuleId: rule.value.id, outboundTrunkId: out.value.id },
+      dids: ['+14155550199'],
+      callerId: '+14155550199',
+      trunkDomain: 'acme.pstn.sinch.com',
+      agentName: 'bob',
+      livekitSipHost: 'sip.acme.example',
+      dispatch: { kind: 'individual', roomPrefix: 'call-' },
+      resources: { inboundTrunkId: inb.value.id, dispatchRuleId: rule.value.id, outboundTrunkId: out.value.id },
     });
     // Adopted: the same resources, now tagged as managed (no new resources).
     expect(h.livekit.inboundTrunks().find((t) => t.sipTrunkId === inb.value.id)!.metadata).toBe(managedTag('lk-acme'));
-    expect(h.livekit.dispatchRules().find((r) => r.sipDispatchRuleId === rule.value.id)!.metadata).toBe(managedTag('lk-acme'));
+    expect(h.livekit.dispatchRules().find((r) => r.sipDispatchRuleId === rule.value.id)!.metadata).toBe(
+      managedTag('lk-acme'),
+    );
     expect(h.livekit.countCalls('CreateSIPInboundTrunk')).toBe(2);
-    expect((await h.deps.repos.audit.list({ bindingName: 'lk-acme' })).map((a) => a.action)).toEqual(['binding.import']);
+    expect((await h.deps.repos.audit.list({ bindingName: 'lk-acme' })).map((a) => a.action)).toEqual([
+      'binding.import',
+    ]);
   });
 
   it('deletes after confirmation, rule first, and leaves LiveKit without the binding', async () => {
@@ -349,14 +478,21 @@ describe('/sip-setup', () => {
     const view = upd.args.view as { callback_id: string; private_metadata: string };
     expect(view.callback_id).toBe('binding_delete_confirm');
     expect(h.livekit.inboundTrunks()).toHaveLength(1); // nothing deleted before confirming
-    const res = await h.client.submitView({ callbackId: 'binding_delete_confirm', values: {}, privateMetadata: view.private_metadata });
+    const res = await h.client.submitView({
+      callbackId: 'binding_delete_confirm',
+      values: {},
+      privateMetadata: view.private_metadata,
+    });
     expect(res.body).toEqual({ response_action: 'clear' });
     await finalMessage(h, /Binding .acme-us. deleted/);
     expect(livekitState(h)).toEqual({ inbound: [], rules: [], outbound: [] });
     const deletes = h.livekit.requests.filter((r) => r.method.startsWith('Delete')).map((r) => r.method);
     expect(deletes).toEqual(['DeleteSIPDispatchRule', 'DeleteSIPTrunk', 'DeleteSIPTrunk']);
     expect(await h.deps.repos.bindings.get('acme-us')).toBeUndefined();
-    expect((await h.deps.repos.audit.list({ bindingName: 'acme-us' })).map((a) => a.action)).toEqual(['binding.delete', 'binding.create']);
+    expect((await h.deps.repos.audit.list({ bindingName: 'acme-us' })).map((a) => a.action)).toEqual([
+      'binding.delete',
+      'binding.create',
+    ]);
   });
 });
 
@@ -394,7 +530,11 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
     const upd = await h.slack.waitFor('views.update');
     const meta = (upd.args.view as { private_metadata: string }).private_metadata;
     h.livekit.failNext('UpdateSIPOutboundTrunk', { code: 'unavailable', msg: 'no sip service' });
-    await h.client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(bindingForm({ dids: '+14155550100\n+14155550102', callerId: '+14155550102' }), 'edit'), privateMetadata: meta });
+    await h.client.submitView({
+      callbackId: 'binding_modal',
+      values: bindingFormValues(bindingForm({ dids: '+14155550100\n+14155550102', callerId: '+14155550102' }), 'edit'),
+      privateMetadata: meta,
+    });
     const msg = await finalMessage(h, /Updating binding .acme-us. failed/);
     expect(msg).toMatch(/rolled back/);
     expect(h.livekit.inboundTrunks()[0]!.numbers).toEqual(['+14155550100', '+14155550101']);
@@ -409,7 +549,11 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
     await h.client.command('/sip-setup', 'delete acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
     h.livekit.failNext('DeleteSIPTrunk', { code: 'internal', msg: 'boom' });
-    await h.client.submitView({ callbackId: 'binding_delete_confirm', values: {}, privateMetadata: (upd.args.view as { private_metadata: string }).private_metadata });
+    await h.client.submitView({
+      callbackId: 'binding_delete_confirm',
+      values: {},
+      privateMetadata: (upd.args.view as { private_metadata: string }).private_metadata,
+    });
     await finalMessage(h, /Deleting binding .acme-us. failed/);
     const { inbound, rules, outbound } = livekitState(h);
     expect([inbound.length, rules.length, outbound.length]).toEqual([1, 1, 1]);
@@ -438,7 +582,11 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
     const [stuck] = await h.deps.repos.journal.listFor('acme-us');
     expect(stuck!.state).toBe('stuck');
     // The retry (every 200 ms here) finishes the rollback.
-    await eventually(async () => (await h.deps.repos.journal.listFor('acme-us'))[0]!.state === 'rolled_back', 5000, 'the retried rollback');
+    await eventually(
+      async () => (await h.deps.repos.journal.listFor('acme-us'))[0]!.state === 'rolled_back',
+      5000,
+      'the retried rollback',
+    );
     expect(livekitState(h)).toEqual({ inbound: [], rules: [], outbound: [] });
   });
 });
@@ -450,11 +598,27 @@ describe('/sip-setup recovery after a crash', () => {
       // What a process killed mid-create leaves: the inbound trunk done and journaled, the rule
       // created in LiveKit but its ID never written (the process died waiting for the answer).
       const lk = h.deps.livekit;
-      const inb = await lk.createInboundTrunk({ name: 'acme-us-inbound', metadata: managedTag('acme-us'), numbers: ['+14155550100'], mediaEncryption: 'disable' });
+      const inb = await lk.createInboundTrunk({
+        name: 'acme-us-inbound',
+        metadata: managedTag('acme-us'),
+        numbers: ['+14155550100'],
+        mediaEncryption: 'disable',
+      });
       if (!inb.ok) throw new Error('setup');
-      const rule = await lk.createDispatchRule({ name: 'acme-us-dispatch', metadata: managedTag('acme-us'), trunkIds: [inb.value.id], rule: { kind: 'individual', roomPrefix: 'est-inbound-', pin: '', noRandomness: false }, agents: [] });
+      const rule = await lk.createDispatchRule({
+        name: 'acme-us-dispatch',
+        metadata: managedTag('acme-us'),
+        trunkIds: [inb.value.id],
+        rule: { kind: 'individual', roomPrefix: 'est-inbound-', pin: '', noRandomness: false },
+        agents: [],
+      });
       if (!rule.ok) throw new Error('setup');
-      const unrelated = await lk.createInboundTrunk({ name: 'keep-me', metadata: managedTag('other'), numbers: ['+14155550177'], mediaEncryption: 'disable' });
+      const unrelated = await lk.createInboundTrunk({
+        name: 'keep-me',
+        metadata: managedTag('other'),
+        numbers: ['+14155550177'],
+        mediaEncryption: 'disable',
+      });
       if (!unrelated.ok) throw new Error('setup');
       const steps: ChangeStep[] = [
         { op: 'create', resource: 'inbound', status: 'done', id: inb.value.id },
@@ -462,16 +626,26 @@ describe('/sip-setup recovery after a crash', () => {
         { op: 'create', resource: 'outbound', status: 'pending' },
       ];
       const request: ChangeRequest = { spec: { ...bindingSpecFor('acme-us') }, resources: {} };
-      const entry = await h.deps.repos.journal.open({ bindingName: 'acme-us', kind: 'create', actor: ADMIN_USER, request, steps }, new Date());
+      const entry = await h.deps.repos.journal.open(
+        { bindingName: 'acme-us', kind: 'create', actor: ADMIN_USER, request, steps },
+        new Date(),
+      );
 
       await h.stopService();
-      const restarted = await startService(h.env, { pretty: false, slackRetry: { retries: 0 }, drainMs: 1000, features });
+      const restarted = await startService(h.env, {
+        pretty: false,
+        slackRetry: { retries: 0 },
+        drainMs: 1000,
+        features,
+      });
       try {
         const after = await restarted.deps.repos.journal.get<ChangeStep, ChangeRequest>(entry.id);
         expect(after!.state).toBe('rolled_back');
         expect(h.livekit.inboundTrunks().map((t) => t.sipTrunkId)).toEqual([unrelated.value.id]);
         expect(h.livekit.dispatchRules()).toHaveLength(0);
-        const note = await eventually(() => h.slack.topLevel(OPS_CHANNEL).find((m) => /was interrupted before it finished/.test(m.text)));
+        const note = await eventually(() =>
+          h.slack.topLevel(OPS_CHANNEL).find((m) => /was interrupted before it finished/.test(m.text)),
+        );
         expect(unescapeSlack(note.text)).toMatch(/rolled it back/);
       } finally {
         await restarted.shutdown('test');
@@ -493,9 +667,23 @@ describe('/sip-setup recovery after a crash', () => {
         { op: 'delete', resource: 'inbound', id: b.resources.inboundTrunkId!, status: 'running' },
         { op: 'delete', resource: 'outbound', id: b.resources.outboundTrunkId!, status: 'pending' },
       ];
-      await h.deps.repos.journal.open({ bindingName: 'acme-us', kind: 'delete', actor: ADMIN_USER, request: { spec: b, resources: b.resources }, steps }, new Date());
+      await h.deps.repos.journal.open(
+        {
+          bindingName: 'acme-us',
+          kind: 'delete',
+          actor: ADMIN_USER,
+          request: { spec: b, resources: b.resources },
+          steps,
+        },
+        new Date(),
+      );
       await h.stopService();
-      const restarted = await startService(h.env, { pretty: false, slackRetry: { retries: 0 }, drainMs: 1000, features });
+      const restarted = await startService(h.env, {
+        pretty: false,
+        slackRetry: { retries: 0 },
+        drainMs: 1000,
+        features,
+      });
       try {
         expect(livekitState(h)).toEqual({ inbound: [], rules: [], outbound: [] });
         expect(await restarted.deps.repos.bindings.get('acme-us')).toBeUndefined();

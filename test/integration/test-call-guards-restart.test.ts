@@ -11,7 +11,9 @@ import { seedBinding } from '../support/fixtures';
  */
 
 const TESTER = 'UTESTER1';
-const features = (deps: Parameters<typeof testCallFeature>[0]) => [testCallFeature(deps, { holdMs: 50, limits: { perUser: { max: 2, windowMs: 10 * 60_000 }, trunkDomainGapMs: 0 } })];
+const features = (deps: Parameters<typeof testCallFeature>[0]) => [
+  testCallFeature(deps, { holdMs: 50, limits: { perUser: { max: 2, windowMs: 10 * 60_000 }, trunkDomainGapMs: 0 } }),
+];
 
 describe('test-call guards across a restart', () => {
   let dataDir: string;
@@ -25,7 +27,12 @@ describe('test-call guards across a restart', () => {
   });
 
   const command = async (harness: Harness, text: string): Promise<string> => {
-    const res = await harness.client.command({ command: '/sip-test-call', text, user_id: TESTER, channel_id: SUPPORT_CHANNEL });
+    const res = await harness.client.command({
+      command: '/sip-test-call',
+      text,
+      user_id: TESTER,
+      channel_id: SUPPORT_CHANNEL,
+    });
     expect(res.status).toBe(200);
     return (res.body as { text: string }).text;
   };
@@ -36,7 +43,11 @@ describe('test-call guards across a restart', () => {
     for (const n of ['+14156660001', '+14156660002']) {
       expect(await command(h, `acme-us ${n}`)).toContain('Placing a test call');
       const db = h.deps.store.db;
-      await eventually(async () => (await db.selectFrom('test_call_inflight').select('binding_name').execute()).length === 0, 8000, `the end of the call to ${n}`);
+      await eventually(
+        async () => (await db.selectFrom('test_call_inflight').select('binding_name').execute()).length === 0,
+        8000,
+        `the end of the call to ${n}`,
+      );
     }
     await h.stop();
 

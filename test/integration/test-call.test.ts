@@ -1,10 +1,17 @@
 import type { Binding } from '../../src/domain/binding';
 import { testCallFeature } from '../../src/features/test-call';
 import type { CallRecord } from '../../src/store/calls-repo';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  SUPPORT_CHANNEL,
+  eventually,
+  startHarness,
+  type Harness,
+} from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
-import { blockAction, interactivityBody, nowSec } from '../support/slack-request';
 import { renderMessage } from '../support/slack-render';
+import { blockAction, interactivityBody, nowSec } from '../support/slack-request';
 import type { SlackMessage } from '../support/slack-standin';
 
 /**
@@ -31,7 +38,11 @@ describe('/sip-test-call', () => {
       env: { TEST_CALL_USER_IDS: TESTER },
       features: (deps) => [testCallFeature(deps, { holdMs: 200 })],
     });
-    acme = await seedBinding(h.deps, { name: 'acme-us', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'acme.pstn.sinch.com' });
+    acme = await seedBinding(h.deps, {
+      name: 'acme-us',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'acme.pstn.sinch.com',
+    });
   });
   afterAll(async () => {
     await h.stop();
@@ -42,7 +53,13 @@ describe('/sip-test-call', () => {
   });
 
   async function command(text: string, fields: Record<string, string> = {}): Promise<Ack> {
-    const res = await h.client.command({ command: '/sip-test-call', text, user_id: TESTER, channel_id: SUPPORT_CHANNEL, ...fields });
+    const res = await h.client.command({
+      command: '/sip-test-call',
+      text,
+      user_id: TESTER,
+      channel_id: SUPPORT_CHANNEL,
+      ...fields,
+    });
     expect(res.status).toBe(200);
     return res.body as Ack;
   }
@@ -50,7 +67,10 @@ describe('/sip-test-call', () => {
   /** The parent message for a call to `number`, once it carries the final verdict. */
   async function finalParent(number: string, binding = acme.name): Promise<SlackMessage> {
     return eventually(
-      () => h.slack.topLevel(SUPPORT_CHANNEL).find((m) => m.versions[0]!.text === `Test call via ${binding} to ${number}: dialing` && m.edits > 0),
+      () =>
+        h.slack
+          .topLevel(SUPPORT_CHANNEL)
+          .find((m) => m.versions[0]!.text === `Test call via ${binding} to ${number}: dialing` && m.edits > 0),
       8000,
       `the verdict for ${number}`,
     );
@@ -93,15 +113,29 @@ describe('/sip-test-call', () => {
 
     const thread = replies(parent);
     expect(thread).toHaveLength(3);
-    expect(thread[0]).toMatch(new RegExp(`^☎️ Dialing \\${number} from \\${acme.callerId} through outbound trunk ${acme.resources.outboundTrunkId}`));
+    expect(thread[0]).toMatch(
+      new RegExp(
+        `^☎️ Dialing \\${number} from \\${acme.callerId} through outbound trunk ${acme.resources.outboundTrunkId}`,
+      ),
+    );
     expect(thread[1]).toMatch(/^✅ Answered after \d+ ms \(SIP 200 OK\)/);
     expect(thread[2]).toMatch(/^📴 Hung up after \d+ ms on the line; room sipops-test-acme-us-[0-9a-f]{8} deleted\.$/);
 
     // LiveKit saw one call, through the binding's outbound trunk, and the room is gone
-    const req = h.livekit.requests.filter((r) => r.method === 'CreateSIPParticipant').at(-1)!.body as Record<string, unknown>;
-    expect(req).toMatchObject({ sipTrunkId: acme.resources.outboundTrunkId, sipCallTo: number, sipNumber: acme.callerId, waitUntilAnswered: true });
+    const req = h.livekit.requests.filter((r) => r.method === 'CreateSIPParticipant').at(-1)!.body as Record<
+      string,
+      unknown
+    >;
+    expect(req).toMatchObject({
+      sipTrunkId: acme.resources.outboundTrunkId,
+      sipCallTo: number,
+      sipNumber: acme.callerId,
+      waitUntilAnswered: true,
+    });
     expect(String(req.roomName)).toMatch(/^sipops-test-acme-us-[0-9a-f]{8}$/);
-    expect(h.livekit.requests.map((r) => r.method)).toEqual(expect.arrayContaining(['RemoveParticipant', 'DeleteRoom']));
+    expect(h.livekit.requests.map((r) => r.method)).toEqual(
+      expect.arrayContaining(['RemoveParticipant', 'DeleteRoom']),
+    );
     expect(testRooms()).toEqual([]);
 
     const rec = await record(number);
@@ -124,22 +158,52 @@ describe('/sip-test-call', () => {
   });
 
   it.each<[number, string, string]>([
-    [403, 'Sinch refused the call (SIP 403 Forbidden)', 'trunk ACL contains the public IP of sip.acme.example as a /32'],
-    [401, 'Digest authentication failed (SIP 401 Unauthorized)', 'credential list is linked to the trunk for acme.pstn.sinch.com'],
-    [407, 'Digest authentication failed (SIP 407 Proxy Authentication Required)', 'username and password on the LiveKit outbound trunk'],
-    [404, 'Number or trunk domain not found (SIP 404 Not Found)', 'outbound trunk address is exactly acme.pstn.sinch.com'],
-    [408, 'No answer from Sinch in time (SIP 408 Request Timeout)', 'UDP may be blocked or unreliable: try TCP for acme-us'],
+    [
+      403,
+      'Sinch refused the call (SIP 403 Forbidden)',
+      'trunk ACL contains the public IP of sip.acme.example as a /32',
+    ],
+    [
+      401,
+      'Digest authentication failed (SIP 401 Unauthorized)',
+      'credential list is linked to the trunk for acme.pstn.sinch.com',
+    ],
+    [
+      407,
+      'Digest authentication failed (SIP 407 Proxy Authentication Required)',
+      'username and password on the LiveKit outbound trunk',
+    ],
+    [
+      404,
+      'Number or trunk domain not found (SIP 404 Not Found)',
+      'outbound trunk address is exactly acme.pstn.sinch.com',
+    ],
+    [
+      408,
+      'No answer from Sinch in time (SIP 408 Request Timeout)',
+      'UDP may be blocked or unreliable: try TCP for acme-us',
+    ],
     [480, 'The callee is unavailable (SIP 480 Temporarily Unavailable)', 'EST allows 1 call per second by default'],
     [486, 'The callee is busy (SIP 486 Busy Here)', 'EST allows 1 call per second by default'],
     [603, 'The call was declined (SIP 603 Decline)', "exceeding the trunk's call rate"],
-    [488, 'Media settings were refused (SIP 488 Not Acceptable Here)', 'set media encryption to disabled on both LiveKit trunks'],
-    [503, 'Service unavailable on the call path (SIP 503 Service Unavailable)', 'has at least one active endpoint pointing at sip.acme.example'],
+    [
+      488,
+      'Media settings were refused (SIP 488 Not Acceptable Here)',
+      'set media encryption to disabled on both LiveKit trunks',
+    ],
+    [
+      503,
+      'Service unavailable on the call path (SIP 503 Service Unavailable)',
+      'has at least one active endpoint pointing at sip.acme.example',
+    ],
   ])('SIP %i: failed verdict with the diagnosis, room cleaned up, recorded', async (sipStatus, headline, step) => {
     const number = nextNumber();
     h.livekit.setCallOutcome(number, { kind: 'reject', sipStatus, afterMs: 5 });
     await command(`acme-us ${number}`);
     const parent = await finalParent(number);
-    expect(parent.text).toBe(`Test call via acme-us to ${number}: failed (SIP ${sipStatus} ${sipReasonOf(sipStatus)}) — ${headline}`);
+    expect(parent.text).toBe(
+      `Test call via acme-us to ${number}: failed (SIP ${sipStatus} ${sipReasonOf(sipStatus)}) — ${headline}`,
+    );
     const shown = readable({ blocks: parent.blocks });
     expect(shown).toContain(`SIP status: ${sipStatus} ${sipReasonOf(sipStatus)}`);
     expect(shown).toContain('Answered: no');
@@ -173,16 +237,24 @@ describe('/sip-test-call', () => {
     h.livekit.setCallOutcome(a, { kind: 'no-sip-service' });
     await command(`acme-us ${a}`);
     const pa = await finalParent(a);
-    expect(pa.text).toBe(`Test call via acme-us to ${a}: failed (LiveKit: no SIP service answered (not a SIP response)) — No LiveKit SIP service answered`);
+    expect(pa.text).toBe(
+      `Test call via acme-us to ${a}: failed (LiveKit: no SIP service answered (not a SIP response)) — No LiveKit SIP service answered`,
+    );
     expect(readable({ blocks: pa.blocks })).toContain('SIP status: none (LiveKit error)');
-    expect(await record(a)).toMatchObject({ outcome: 'failed', sipStatus: null, detail: expect.objectContaining({ controlPlane: true, failureKind: 'no-sip-service' }) });
+    expect(await record(a)).toMatchObject({
+      outcome: 'failed',
+      sipStatus: null,
+      detail: expect.objectContaining({ controlPlane: true, failureKind: 'no-sip-service' }),
+    });
 
     offset += 11 * 60_000;
     const b = nextNumber();
     h.livekit.failNext('CreateSIPParticipant', { code: 'not_found', msg: 'requested sip trunk does not exist' });
     await command(`acme-us ${b}`);
     const pb = await finalParent(b);
-    expect(pb.text).toBe(`Test call via acme-us to ${b}: failed (LiveKit: trunk not found (not a SIP response)) — LiveKit resource not found`);
+    expect(pb.text).toBe(
+      `Test call via acme-us to ${b}: failed (LiveKit: trunk not found (not a SIP response)) — LiveKit resource not found`,
+    );
     expect(readable({ blocks: pb.blocks })).toContain('/sip-setup show acme-us');
   });
 
@@ -190,7 +262,10 @@ describe('/sip-test-call', () => {
     const before = dials();
     const number = nextNumber();
     const channel = await command(`acme-us ${number}`, { channel_id: OPS_CHANNEL });
-    expect(channel).toEqual({ response_type: 'ephemeral', text: `🚫 Test calls can only be placed in <#${SUPPORT_CHANNEL}>.` });
+    expect(channel).toEqual({
+      response_type: 'ephemeral',
+      text: `🚫 Test calls can only be placed in <#${SUPPORT_CHANNEL}>.`,
+    });
     const admin = await command(`acme-us ${number}`, { channel_id: OPS_CHANNEL, user_id: ADMIN_USER });
     expect(admin.text).toContain('can only be placed in');
     const user = await command(`acme-us ${number}`, { user_id: OUTSIDER });
@@ -238,13 +313,19 @@ describe('/sip-test-call', () => {
     }
     const refused = await command(`acme-us ${nextNumber()}`);
     expect(refused.response_type).toBe('ephemeral');
-    expect(refused.text).toMatch(/^🚫 You have placed 5 test calls in the last 10 min, the most allowed\. Try again in \d+ min\.$/);
+    expect(refused.text).toMatch(
+      /^🚫 You have placed 5 test calls in the last 10 min, the most allowed\. Try again in \d+ min\.$/,
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(dials()).toBe(before + 5);
   });
 
   it('keeps calls through one EST trunk domain at least 1 s apart, across bindings', async () => {
-    const beta = await seedBinding(h.deps, { name: 'acme-beta', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'ACME.pstn.sinch.com' });
+    const beta = await seedBinding(h.deps, {
+      name: 'acme-beta',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'ACME.pstn.sinch.com',
+    });
     const a = nextNumber();
     const b = nextNumber();
     await command(`acme-us ${a}`);
@@ -281,14 +362,26 @@ describe('/sip-test-call', () => {
     h.slack.script('chat.postMessage', { ok: false, error: 'not_in_channel' }, 1);
     const ack = await command(`acme-us ${number}`, { response_id: 'fallback' });
     expect(ack.text).toContain('Placing a test call');
-    const posts = (await h.slack.waitForResponseUrlPost('fallback', 2, 8000)) as Array<{ response_type: string; text: string; blocks?: unknown[] }>;
+    const posts = (await h.slack.waitForResponseUrlPost('fallback', 2, 8000)) as Array<{
+      response_type: string;
+      text: string;
+      blocks?: unknown[];
+    }>;
     expect(posts[0]).toMatchObject({ response_type: 'ephemeral' });
     expect(posts[0]!.text).toContain('cannot post in this channel (`not_in_channel`)');
-    expect(posts[1]).toMatchObject({ response_type: 'in_channel', text: `Test call via acme-us to ${number}: failed (SIP 403 Forbidden) — Sinch refused the call (SIP 403 Forbidden)` });
+    expect(posts[1]).toMatchObject({
+      response_type: 'in_channel',
+      text: `Test call via acme-us to ${number}: failed (SIP 403 Forbidden) — Sinch refused the call (SIP 403 Forbidden)`,
+    });
     expect(readable({ blocks: posts[1]!.blocks })).toContain('[Call again] [Loopback] [Run checks for this binding]');
     expect(h.slack.messages(SUPPORT_CHANNEL)).toHaveLength(0);
     const rec = await record(number);
-    expect(rec).toMatchObject({ outcome: 'failed', sipStatus: 403, slackTs: null, detail: expect.objectContaining({ slackFallback: 'not_in_channel' }) });
+    expect(rec).toMatchObject({
+      outcome: 'failed',
+      sipStatus: 403,
+      slackTs: null,
+      detail: expect.objectContaining({ slackFallback: 'not_in_channel' }),
+    });
     expect(testRooms()).toEqual([]);
   });
 
@@ -296,26 +389,64 @@ describe('/sip-test-call', () => {
     const number = nextNumber();
     await command(`acme-us ${number} 20`);
     const parent = await finalParent(number);
-    const actions = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    const actions = (
+      parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    ).find((b) => b.type === 'actions')!;
     const again = actions.elements!.find((e) => e.action_id === 'test_call_again')!;
-    expect(JSON.parse(again.value)).toEqual({ b: 'acme-us', n: number, t: 20, bi: acme.id, c: (await record(number)).id });
-    expect(JSON.parse(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value)).toEqual({ b: 'acme-us', bi: acme.id });
+    expect(JSON.parse(again.value)).toEqual({
+      b: 'acme-us',
+      n: number,
+      t: 20,
+      bi: acme.id,
+      c: (await record(number)).id,
+    });
+    expect(JSON.parse(actions.elements!.find((e) => e.action_id === 'health_check_binding')!.value)).toEqual({
+      b: 'acme-us',
+      bi: acme.id,
+    });
 
     // an outsider clicking it is refused (ephemeral, via the button's response_url), nothing dialed
     const before = dials();
     offset += 2000;
-    const res = await h.client.action({ actionId: 'test_call_again', value: again.value, user: OUTSIDER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('outsider') });
+    const res = await h.client.action({
+      actionId: 'test_call_again',
+      value: again.value,
+      user: OUTSIDER,
+      channel: SUPPORT_CHANNEL,
+      messageTs: parent.ts,
+      responseUrl: h.slack.responseUrl('outsider'),
+    });
     expect(res.status).toBe(200);
-    const [refusal] = (await h.slack.waitForResponseUrlPost('outsider')) as Array<{ response_type: string; text: string }>;
+    const [refusal] = (await h.slack.waitForResponseUrlPost('outsider')) as Array<{
+      response_type: string;
+      text: string;
+    }>;
     expect(refusal).toMatchObject({ response_type: 'ephemeral' });
     expect(refusal!.text).toContain('not allowed to place test calls');
     expect(dials()).toBe(before);
 
     // the admin clicking it gets a fresh call with the same binding, number and timeout
-    await h.client.action({ actionId: 'test_call_again', value: again.value, user: ADMIN_USER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('admin') });
-    await eventually(() => h.slack.topLevel(SUPPORT_CHANNEL).filter((m) => m.versions[0]!.text === `Test call via acme-us to ${number}: dialing` && m.edits > 0).length === 2, 8000, 'the second verdict');
+    await h.client.action({
+      actionId: 'test_call_again',
+      value: again.value,
+      user: ADMIN_USER,
+      channel: SUPPORT_CHANNEL,
+      messageTs: parent.ts,
+      responseUrl: h.slack.responseUrl('admin'),
+    });
+    await eventually(
+      () =>
+        h.slack
+          .topLevel(SUPPORT_CHANNEL)
+          .filter((m) => m.versions[0]!.text === `Test call via acme-us to ${number}: dialing` && m.edits > 0)
+          .length === 2,
+      8000,
+      'the second verdict',
+    );
     expect(dials()).toBe(before + 1);
-    const calls = (await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter((c) => c.callee === number);
+    const calls = (await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter(
+      (c) => c.callee === number,
+    );
     expect(calls.map((c) => c.actor)).toEqual([TESTER, ADMIN_USER]);
     expect(calls[1]!.detail).toMatchObject({ timeoutSec: 20 });
   });
@@ -327,11 +458,23 @@ describe('/sip-test-call', () => {
     const again = (parent.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
       .find((b) => b.type === 'actions')!
       .elements!.find((e) => e.action_id === 'test_call_again')!;
-    const verdicts = (): number => h.slack.topLevel(SUPPORT_CHANNEL).filter((m) => m.versions[0]!.text === `Test call via acme-us to ${number}: dialing` && m.edits > 0).length;
+    const verdicts = (): number =>
+      h.slack
+        .topLevel(SUPPORT_CHANNEL)
+        .filter((m) => m.versions[0]!.text === `Test call via acme-us to ${number}: dialing` && m.edits > 0).length;
     const before = dials();
     offset += 2000;
 
-    const press = interactivityBody(blockAction({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('press') }));
+    const press = interactivityBody(
+      blockAction({
+        actionId: 'test_call_again',
+        value: again.value,
+        user: TESTER,
+        channel: SUPPORT_CHANNEL,
+        messageTs: parent.ts,
+        responseUrl: h.slack.responseUrl('press'),
+      }),
+    );
     const timestamp = nowSec();
     expect((await h.client.post(press, { timestamp })).status).toBe(200);
     await eventually(() => verdicts() === 2, 8000, 'the verdict of the pressed call');
@@ -342,14 +485,25 @@ describe('/sip-test-call', () => {
 
     // a real second press (its own action_ts) is a new call; had a replay been acted on, this one
     // would be refused (binding busy) or a third call would be dialed
-    await h.client.action({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('second') });
+    await h.client.action({
+      actionId: 'test_call_again',
+      value: again.value,
+      user: TESTER,
+      channel: SUPPORT_CHANNEL,
+      messageTs: parent.ts,
+      responseUrl: h.slack.responseUrl('second'),
+    });
     await eventually(() => verdicts() === 3, 8000, 'the verdict of the second press');
     expect(dials()).toBe(before + 2);
     expect(h.slack.responseUrlPosts('press')).toEqual([]);
   });
 
   it('"Call again" for a binding deleted and re-created under the same name is refused and dials nothing', async () => {
-    const old = await seedBinding(h.deps, { name: 'acme-replay', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'replay.pstn.sinch.com' });
+    const old = await seedBinding(h.deps, {
+      name: 'acme-replay',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'replay.pstn.sinch.com',
+    });
     const number = nextNumber();
     await command(`acme-replay ${number} 20`);
     const parent = await finalParent(number, 'acme-replay');
@@ -359,19 +513,39 @@ describe('/sip-test-call', () => {
     expect(JSON.parse(again.value)).toMatchObject({ b: 'acme-replay', bi: old.id });
 
     expect(await h.deps.repos.bindings.delete('acme-replay')).toBe(true);
-    const reborn = await seedBinding(h.deps, { name: 'acme-replay', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'replay.pstn.sinch.com' });
+    const reborn = await seedBinding(h.deps, {
+      name: 'acme-replay',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'replay.pstn.sinch.com',
+    });
     expect(reborn.id).not.toBe(old.id);
     expect((await h.deps.repos.bindings.getById(reborn.id))?.name).toBe('acme-replay');
     expect(await h.deps.repos.bindings.getById(old.id)).toBeUndefined();
 
     const before = dials();
     offset += 2000;
-    await h.client.action({ actionId: 'test_call_again', value: again.value, user: TESTER, channel: SUPPORT_CHANNEL, messageTs: parent.ts, responseUrl: h.slack.responseUrl('reborn') });
-    const [refusal] = (await h.slack.waitForResponseUrlPost('reborn')) as Array<{ response_type: string; text: string }>;
+    await h.client.action({
+      actionId: 'test_call_again',
+      value: again.value,
+      user: TESTER,
+      channel: SUPPORT_CHANNEL,
+      messageTs: parent.ts,
+      responseUrl: h.slack.responseUrl('reborn'),
+    });
+    const [refusal] = (await h.slack.waitForResponseUrlPost('reborn')) as Array<{
+      response_type: string;
+      text: string;
+    }>;
     expect(refusal).toMatchObject({ response_type: 'ephemeral' });
-    expect(refusal!.text).toMatch(/^⚠️ This button was for a binding `acme-replay` that was deleted on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; open `\/sip-test-call acme-replay \+\d+` again\. Nothing was changed\.$/);
+    expect(refusal!.text).toMatch(
+      /^⚠️ This button was for a binding `acme-replay` that was deleted on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; open `\/sip-test-call acme-replay \+\d+` again\. Nothing was changed\.$/,
+    );
     expect(dials()).toBe(before);
-    expect((await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter((c) => c.callee === number)).toHaveLength(1);
+    expect(
+      (await h.deps.repos.calls.listSince('2000-01-01T00:00:00Z', { direction: 'test' })).filter(
+        (c) => c.callee === number,
+      ),
+    ).toHaveLength(1);
   });
 
   it('on shutdown a call still ringing is hung up and its room deleted', async () => {

@@ -3,16 +3,23 @@
  * cannot be drawn), the "30-day chart" button on `/sip-setup show` and the App Home, the calls
  * export by command and over HTTP. Real Bolt app, signed requests, the Slack stand-in's upload flow.
  */
-import type { AppDeps } from '../../src/features/feature';
 import { ChartRenderer } from '../../src/charts';
 import type { Binding } from '../../src/domain/binding';
 import type { DnsResolver, OptionsProber } from '../../src/domain/probes';
+import { summaryChartOption } from '../../src/features';
+import type { AppDeps } from '../../src/features/feature';
 import { healthFeature, type HealthFeature } from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { trendsFeature } from '../../src/features/trends';
-import { summaryChartOption } from '../../src/features';
 import { TREND_CHART_ACTION } from '../../src/slack/action-ids';
-import { ADMIN_USER, OPS_CHANNEL, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
+import {
+  ADMIN_USER,
+  OPS_CHANNEL,
+  SUPPORT_CHANNEL,
+  eventually,
+  startHarness,
+  type Harness,
+} from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
 import { dmChannelOf } from '../support/slack-standin';
 
@@ -22,7 +29,13 @@ const OTHER_USER = 'UOTHER001';
 /** A cold chart worker loads ECharts through tsx first: several seconds on a busy machine. */
 const RENDER_WAIT_MS = 60_000;
 const resolver: DnsResolver = async () => ({ ok: true, addresses: ['192.0.2.10'] });
-const prober: OptionsProber = async () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 4, server: 'fake-sip' });
+const prober: OptionsProber = async () => ({
+  kind: 'response',
+  status: 200,
+  reason: 'OK',
+  rttMs: 4,
+  server: 'fake-sip',
+});
 
 const clock = new Date('2024-05-03T09:00:00Z');
 
@@ -31,7 +44,17 @@ async function start(env: Record<string, string | undefined>): Promise<{ h: Harn
   const h = await startHarness({
     now: () => clock,
     env,
-    features: (deps: AppDeps) => [sipSetupFeature(deps), (health = healthFeature(deps, { threadPaceMs: 0, schedule: false, prober, resolver, ...summaryChartOption(deps) })), trendsFeature(deps)],
+    features: (deps: AppDeps) => [
+      sipSetupFeature(deps),
+      (health = healthFeature(deps, {
+        threadPaceMs: 0,
+        schedule: false,
+        prober,
+        resolver,
+        ...summaryChartOption(deps),
+      })),
+      trendsFeature(deps),
+    ],
   });
   return { h, health: health! };
 }
@@ -54,12 +77,25 @@ async function seedCalls(h: Harness, binding: string): Promise<void> {
     slackTs: '1714644000.000100',
     detail: { authPassword: 'hunter2-digest-secret', note: 'stored detail' },
   });
-  await h.deps.repos.calls.insert({ id: `test-${binding}`, direction: 'test', bindingName: binding, actor: ADMIN_USER, callee: '+14155550199', startedAt: '2024-05-03T08:00:00.000Z', sipStatus: 486, outcome: 'busy' });
+  await h.deps.repos.calls.insert({
+    id: `test-${binding}`,
+    direction: 'test',
+    bindingName: binding,
+    actor: ADMIN_USER,
+    callee: '+14155550199',
+    startedAt: '2024-05-03T08:00:00.000Z',
+    sipStatus: 486,
+    outcome: 'busy',
+  });
 }
 
 /** Files shared into `channel` (optionally a thread), with their bytes. */
 function sharedFiles(h: Harness, channel: string, threadTs?: string) {
-  return h.slack.files.all().filter((f) => f.completed && f.share?.channel === channel && (threadTs === undefined || f.share.threadTs === threadTs));
+  return h.slack.files
+    .all()
+    .filter(
+      (f) => f.completed && f.share?.channel === channel && (threadTs === undefined || f.share.threadTs === threadTs),
+    );
 }
 
 describe('trends: summary chart, chart buttons, calls export', () => {
@@ -85,7 +121,11 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     const methods = h.slack.calls.map((c) => c.method);
     const get = methods.indexOf('files.getUploadURLExternal');
     expect(methods.indexOf('chat.postMessage')).toBeLessThan(get);
-    expect(methods.slice(get, get + 3)).toEqual(['files.getUploadURLExternal', expect.stringMatching(/^upload:F/), 'files.completeUploadExternal']);
+    expect(methods.slice(get, get + 3)).toEqual([
+      'files.getUploadURLExternal',
+      expect.stringMatching(/^upload:F/),
+      'files.completeUploadExternal',
+    ]);
     const [file] = sharedFiles(h, OPS_CHANNEL, summary!.ts);
     expect(file).toBeDefined();
     expect(file!.bytes!.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
@@ -94,7 +134,12 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     expect(file!.altText).toContain('alpha');
     expect(file!.altText).toContain('bravo');
     // The thread holds no failure note.
-    expect(h.slack.thread(OPS_CHANNEL, summary!.ts).replies.map((r) => r.text).join('\n')).not.toContain('No trend chart');
+    expect(
+      h.slack
+        .thread(OPS_CHANNEL, summary!.ts)
+        .replies.map((r) => r.text)
+        .join('\n'),
+    ).not.toContain('No trend chart');
   });
 
   it('a chart that cannot be drawn leaves the summary intact and says so in the thread', async () => {
@@ -113,20 +158,37 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     const [summary] = h.slack.topLevel(OPS_CHANNEL);
     expect(summary!.text).toContain('2 bindings');
     const replies = h.slack.thread(OPS_CHANNEL, summary!.ts).replies.map((r) => r.text);
-    expect(replies).toContain('📉 No trend chart this time: the chart could not be drawn (timeout). The summary above is complete.');
+    expect(replies).toContain(
+      '📉 No trend chart this time: the chart could not be drawn (timeout). The summary above is complete.',
+    );
     expect(h.slack.callsTo('files.getUploadURLExternal')).toHaveLength(0);
   });
 
   it('/sip-setup show <name> has a "30-day chart" button carrying the binding id; pressing it sends the chart to the presser privately', async () => {
     h.slack.reset();
-    await h.client.command('/sip-setup', 'show alpha', { user_id: OTHER_USER, response_url: h.slack.responseUrl('show') });
-    const posts = (await h.slack.waitForResponseUrlPost('show')) as Array<{ blocks?: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> }>;
+    await h.client.command('/sip-setup', 'show alpha', {
+      user_id: OTHER_USER,
+      response_url: h.slack.responseUrl('show'),
+    });
+    const posts = (await h.slack.waitForResponseUrlPost('show')) as Array<{
+      blocks?: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
+    }>;
     const buttons = (posts[0]!.blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
     expect(buttons).toContainEqual(expect.objectContaining({ action_id: TREND_CHART_ACTION, value: alpha.id }));
 
-    await h.client.action({ actionId: TREND_CHART_ACTION, value: alpha.id, user: OTHER_USER, channel: SUPPORT_CHANNEL, responseUrl: h.slack.responseUrl('chart') });
+    await h.client.action({
+      actionId: TREND_CHART_ACTION,
+      value: alpha.id,
+      user: OTHER_USER,
+      channel: SUPPORT_CHANNEL,
+      responseUrl: h.slack.responseUrl('chart'),
+    });
     const dm = dmChannelOf(OTHER_USER);
-    const [file] = await eventually(() => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined), RENDER_WAIT_MS, 'the file in the DM');
+    const [file] = await eventually(
+      () => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined),
+      RENDER_WAIT_MS,
+      'the file in the DM',
+    );
     expect(file!.filename).toMatch(/^alpha-\d{4}-\d{2}-\d{2}-30d\.png$/);
     expect(file!.bytes!.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
     expect(h.slack.messages(dm)[0]!.text).toContain('alpha: last 30 days');
@@ -136,11 +198,25 @@ describe('trends: summary chart, chart buttons, calls export', () => {
 
   it('a chart button of a binding deleted and re-created under the same name is refused', async () => {
     h.slack.reset();
-    const old = await seedBinding(h.deps, { name: 'charlie', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'charlie.pstn.sinch.com' });
+    const old = await seedBinding(h.deps, {
+      name: 'charlie',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'charlie.pstn.sinch.com',
+    });
     await h.deps.repos.bindings.delete('charlie');
-    const again = await seedBinding(h.deps, { name: 'charlie', reportChannel: SUPPORT_CHANNEL, trunkDomain: 'charlie2.pstn.sinch.com' });
+    const again = await seedBinding(h.deps, {
+      name: 'charlie',
+      reportChannel: SUPPORT_CHANNEL,
+      trunkDomain: 'charlie2.pstn.sinch.com',
+    });
     expect(again.id).not.toBe(old.id);
-    await h.client.action({ actionId: TREND_CHART_ACTION, value: old.id, user: OTHER_USER, channel: SUPPORT_CHANNEL, responseUrl: h.slack.responseUrl('stale') });
+    await h.client.action({
+      actionId: TREND_CHART_ACTION,
+      value: old.id,
+      user: OTHER_USER,
+      channel: SUPPORT_CHANNEL,
+      responseUrl: h.slack.responseUrl('stale'),
+    });
     const [reply] = (await h.slack.waitForResponseUrlPost('stale')) as Array<{ text: string; response_type: string }>;
     expect(reply).toMatchObject({ response_type: 'ephemeral' });
     expect(reply!.text).toContain('`charlie` that was deleted on');
@@ -153,13 +229,21 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     const res = await h.client.command('/sip-setup', 'export calls alpha 7', { user_id: ADMIN_USER });
     expect((res.body as { text: string }).text).toContain('the CSV comes to your DM');
     const dm = dmChannelOf(ADMIN_USER);
-    const [file] = await eventually(() => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined), RENDER_WAIT_MS, 'the file in the DM');
+    const [file] = await eventually(
+      () => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined),
+      RENDER_WAIT_MS,
+      'the file in the DM',
+    );
     expect(file!.filename).toBe('calls-alpha-7d.csv');
     const csv = file!.bytes!.toString('utf8');
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('id,kind,binding,started_at,answered_at,ended_at,caller,callee,outcome,sip_status,agent_joined,time_to_agent_ms,duration_ms,end_reason,requested_by');
+    expect(lines[0]).toBe(
+      'id,kind,binding,started_at,answered_at,ended_at,caller,callee,outcome,sip_status,agent_joined,time_to_agent_ms,duration_ms,end_reason,requested_by',
+    );
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toBe('in-alpha,inbound,alpha,2024-05-02T10:00:00.000Z,2024-05-02T10:00:01.500Z,2024-05-02T10:03:00.000Z,+14155550123,+442071234567,completed,,true,1500,178500,,');
+    expect(lines[1]).toBe(
+      'in-alpha,inbound,alpha,2024-05-02T10:00:00.000Z,2024-05-02T10:00:01.500Z,2024-05-02T10:03:00.000Z,+14155550123,+442071234567,completed,,true,1500,178500,,',
+    );
     expect(lines[2]).toContain(`test-alpha,test,alpha,2024-05-03T08:00:00.000Z`);
     expect(csv).not.toContain('hunter2');
     expect(csv).not.toContain('1714644000');
@@ -183,7 +267,9 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     expect(csv.split('\r\n')[0]).toMatch(/^id,kind,binding,started_at/);
     expect(csv).toContain('in-alpha,inbound,alpha');
     expect(csv).not.toContain('hunter2');
-    const bad = await fetch(`${h.base}/export/calls.csv?days=365`, { headers: { authorization: `Bearer ${EXPORT_TOKEN}` } });
+    const bad = await fetch(`${h.base}/export/calls.csv?days=365`, {
+      headers: { authorization: `Bearer ${EXPORT_TOKEN}` },
+    });
     expect(bad.status).toBe(400);
   });
 });

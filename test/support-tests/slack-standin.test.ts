@@ -1,8 +1,15 @@
+import { App, LogLevel, isValidSlackRequest, verifySlackRequest } from '@slack/bolt';
+import {
+  ErrorCode,
+  WebClient,
+  WebClientEvent,
+  LogLevel as WebLogLevel,
+  type WebAPIHTTPError,
+  type WebAPIPlatformError,
+  type WebAPIRateLimitedError,
+} from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, isValidSlackRequest, verifySlackRequest } from '@slack/bolt';
-import { ErrorCode, LogLevel as WebLogLevel, WebClient, WebClientEvent, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
-import { SlackStandIn, decodeArgs } from '../support/slack-standin';
 import {
   SlackClient,
   appHomeOpened,
@@ -13,6 +20,7 @@ import {
   staticSelect,
   viewSubmission,
 } from '../support/slack-request';
+import { SlackStandIn, decodeArgs } from '../support/slack-standin';
 
 const TOKEN = 'xoxb-standin-test-token';
 const SECRET = 'standin-test-signing-secret';
@@ -28,7 +36,12 @@ afterAll(async () => {
 beforeEach(() => slack.reset());
 
 const client = (opts: ConstructorParameters<typeof WebClient>[1] = {}) =>
-  new WebClient(TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logLevel: WebLogLevel.ERROR, ...opts });
+  new WebClient(TOKEN, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    logLevel: WebLogLevel.ERROR,
+    ...opts,
+  });
 
 async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
   try {
@@ -45,7 +58,12 @@ describe('SlackStandIn with the real WebClient', () => {
     expect(slack.apiUrl).toBe(`${slack.url}api/`);
     const before = Date.now();
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Test call* to +14155550123' } }];
-    const res = await client().chat.postMessage({ channel: 'COPS0001', text: '[info] {not json}', blocks, unfurl_links: false });
+    const res = await client().chat.postMessage({
+      channel: 'COPS0001',
+      text: '[info] {not json}',
+      blocks,
+      unfurl_links: false,
+    });
     expect(res.ok).toBe(true);
     expect(res.channel).toBe('COPS0001');
     expect(res.ts).toMatch(/^\d{10}\.\d{6}$/);
@@ -65,7 +83,9 @@ describe('SlackStandIn with the real WebClient', () => {
     const b = await web.chat.postMessage({ channel: 'C1', text: 'b' });
     expect(Number(b.ts)).toBeGreaterThan(Number(a.ts));
     expect((await web.auth.test()).user_id).toBe('UBOT0001');
-    expect((await web.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you' })).message_ts).toMatch(/^\d+\.\d{6}$/);
+    expect((await web.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you' })).message_ts).toMatch(
+      /^\d+\.\d{6}$/,
+    );
     const info = await web.conversations.info({ channel: 'CSUPPORT1' });
     expect(info.channel).toMatchObject({ id: 'CSUPPORT1', is_member: true, is_private: false });
     expect((await web.conversations.join({ channel: 'CSUPPORT1' })).channel?.id).toBe('CSUPPORT1');
@@ -76,21 +96,33 @@ describe('SlackStandIn with the real WebClient', () => {
   });
 
   it('answers not_authed without a token', async () => {
-    const err = await rejection(new WebClient(undefined, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }).auth.test());
+    const err = await rejection(
+      new WebClient(undefined, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }).auth.test(),
+    );
     expect(err.code).toBe(ErrorCode.PlatformError);
     expect((err as WebAPIPlatformError).data.error).toBe('not_authed');
   });
 
   it('opens, updates and publishes views with V… ids and hashes; a stale hash conflicts', async () => {
     const web = client();
-    const view = { type: 'modal' as const, callback_id: 'sip_setup', title: { type: 'plain_text' as const, text: 'SIP setup' }, blocks: [], private_metadata: '{"c":"C1"}' };
+    const view = {
+      type: 'modal' as const,
+      callback_id: 'sip_setup',
+      title: { type: 'plain_text' as const, text: 'SIP setup' },
+      blocks: [],
+      private_metadata: '{"c":"C1"}',
+    };
     const opened = await web.views.open({ trigger_id: '123.456.abc', view });
     expect(opened.view?.id).toMatch(/^V[A-Z0-9]+$/);
     expect(opened.view?.hash).toEqual(expect.any(String));
     expect(opened.view?.private_metadata).toBe('{"c":"C1"}');
     expect(slack.callsTo('views.open')[0]!.args.view).toEqual(view);
 
-    const updated = await web.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: { ...view, blocks: [{ type: 'divider' }] } });
+    const updated = await web.views.update({
+      view_id: opened.view!.id!,
+      hash: opened.view!.hash!,
+      view: { ...view, blocks: [{ type: 'divider' }] },
+    });
     expect(updated.view?.id).toBe(opened.view!.id);
     expect(updated.view?.hash).not.toBe(opened.view!.hash);
     const conflict = await rejection(web.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view }));
@@ -118,11 +150,20 @@ describe('SlackStandIn with the real WebClient', () => {
 
   it('scripts by arguments, and expired_trigger_id on views.open', async () => {
     const web = client();
-    slack.script('chat.postMessage', (args) => (args.channel === 'GPRIV0001' ? { ok: false, error: 'channel_not_found' } : undefined));
+    slack.script('chat.postMessage', (args) =>
+      args.channel === 'GPRIV0001' ? { ok: false, error: 'channel_not_found' } : undefined,
+    );
     slack.script('views.open', { ok: false, error: 'expired_trigger_id' });
-    await expect(web.chat.postMessage({ channel: 'GPRIV0001', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(web.chat.postMessage({ channel: 'GPRIV0001', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
     await expect(web.chat.postMessage({ channel: 'COPS0001', text: 'x' })).resolves.toMatchObject({ ok: true });
-    await expect(web.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } })).rejects.toMatchObject({
+    await expect(
+      web.views.open({
+        trigger_id: 't',
+        view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] },
+      }),
+    ).rejects.toMatchObject({
       code: ErrorCode.PlatformError,
       data: { error: 'expired_trigger_id' },
     });
@@ -137,7 +178,9 @@ describe('SlackStandIn with the real WebClient', () => {
 
   it('rejects a 429 with Retry-After as WebAPIRateLimitedError when rejectRateLimitedCalls is set', async () => {
     slack.script('chat.postMessage', { status: 429, retryAfter: 1 }, 1);
-    const err = await rejection(client({ rejectRateLimitedCalls: true }).chat.postMessage({ channel: 'C1', text: 'x' }));
+    const err = await rejection(
+      client({ rejectRateLimitedCalls: true }).chat.postMessage({ channel: 'C1', text: 'x' }),
+    );
     expect(err.code).toBe(ErrorCode.RateLimitedError);
     expect((err as WebAPIRateLimitedError).retryAfter).toBe(1);
   });
@@ -181,11 +224,23 @@ describe('SlackStandIn with the real WebClient', () => {
     const r1 = await web.chat.postMessage({ channel: 'CSUPPORT1', thread_ts: parent.ts!, text: 'ringing' });
     await web.chat.postMessage({ channel: 'COTHER001', text: 'unrelated' });
     const r2 = await web.chat.postMessage({ channel: 'CSUPPORT1', thread_ts: parent.ts!, text: 'answered' });
-    await web.chat.update({ channel: 'CSUPPORT1', ts: parent.ts!, text: 'Test call to +14155550123: answered in 3 s', blocks: [{ type: 'divider' }] });
+    await web.chat.update({
+      channel: 'CSUPPORT1',
+      ts: parent.ts!,
+      text: 'Test call to +14155550123: answered in 3 s',
+      blocks: [{ type: 'divider' }],
+    });
 
     const t = slack.thread('CSUPPORT1', parent.ts!);
-    expect(t.parent).toMatchObject({ text: 'Test call to +14155550123: answered in 3 s', edits: 1, blocks: [{ type: 'divider' }] });
-    expect(t.parent!.versions.map((v) => v.text)).toEqual(['Test call to +14155550123: dialing', 'Test call to +14155550123: answered in 3 s']);
+    expect(t.parent).toMatchObject({
+      text: 'Test call to +14155550123: answered in 3 s',
+      edits: 1,
+      blocks: [{ type: 'divider' }],
+    });
+    expect(t.parent!.versions.map((v) => v.text)).toEqual([
+      'Test call to +14155550123: dialing',
+      'Test call to +14155550123: answered in 3 s',
+    ]);
     expect(t.replies.map((m) => [m.ts, m.text])).toEqual([
       [r1.ts, 'ringing'],
       [r2.ts, 'answered'],
@@ -218,11 +273,18 @@ describe('SlackStandIn with the real WebClient', () => {
       body: JSON.stringify({ channel: 'C9', text: 'json', blocks: [{ type: 'divider' }] }),
     });
     expect(await res.json()).toMatchObject({ ok: true, channel: 'C9' });
-    expect(slack.callsTo('chat.postMessage')[0]).toMatchObject({ token: TOKEN, args: { channel: 'C9', blocks: [{ type: 'divider' }] } });
+    expect(slack.callsTo('chat.postMessage')[0]).toMatchObject({
+      token: TOKEN,
+      args: { channel: 'C9', blocks: [{ type: 'divider' }] },
+    });
 
     const url = slack.responseUrl('cmd-1');
     expect(url).toBe(`${slack.url}response_url/cmd-1`);
-    const post = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text: 'Dialing…' }) });
+    const post = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text: 'Dialing…' }),
+    });
     expect(post.status).toBe(200);
     expect(slack.responseUrlPosts('cmd-1')).toEqual([{ response_type: 'ephemeral', text: 'Dialing…' }]);
     expect(slack.responseUrlPosts()).toEqual([]);
@@ -236,7 +298,13 @@ describe('SlackStandIn with the real WebClient', () => {
   });
 
   it('decodes form fields the way WebClient encodes them', () => {
-    const raw = new URLSearchParams({ channel: 'C1', text: '{"looks":"like json"}', blocks: '[{"type":"divider"}]', view: '{"type":"modal"}', n: '3' }).toString();
+    const raw = new URLSearchParams({
+      channel: 'C1',
+      text: '{"looks":"like json"}',
+      blocks: '[{"type":"divider"}]',
+      view: '{"type":"modal"}',
+      n: '3',
+    }).toString();
     expect(decodeArgs(raw, 'application/x-www-form-urlencoded')).toEqual({
       channel: 'C1',
       text: '{"looks":"like json"}',
@@ -251,7 +319,10 @@ describe('signed Slack requests', () => {
   const verify = (headers: Record<string, string>, body: string) => ({
     signingSecret: SECRET,
     body,
-    headers: { 'x-slack-signature': headers['x-slack-signature']!, 'x-slack-request-timestamp': Number(headers['x-slack-request-timestamp']) },
+    headers: {
+      'x-slack-signature': headers['x-slack-signature']!,
+      'x-slack-request-timestamp': Number(headers['x-slack-request-timestamp']),
+    },
   });
 
   it('passes Bolt verifySlackRequest / isValidSlackRequest, and a stale or forged one fails', () => {
@@ -285,7 +356,10 @@ describe('signed Slack requests', () => {
     app.command('/sip-setup', async ({ ack, command, client: web }) => {
       await ack();
       seen.command = command;
-      await web.views.open({ trigger_id: command.trigger_id, view: { type: 'modal', callback_id: 'sip_setup', title: { type: 'plain_text', text: 'SIP setup' }, blocks: [] } });
+      await web.views.open({
+        trigger_id: command.trigger_id,
+        view: { type: 'modal', callback_id: 'sip_setup', title: { type: 'plain_text', text: 'SIP setup' }, blocks: [] },
+      });
     });
     app.view('sip_setup', async ({ ack, view }) => {
       seen.values = view.state.values;
@@ -308,7 +382,14 @@ describe('signed Slack requests', () => {
       // signature problems
       expect((await sc.command('/sip-setup', '', {}, { badSignature: true })).status).toBe(401);
       expect((await sc.command('/sip-setup', '', {}, { stale: true })).status).toBe(401);
-      expect((await sc.command({ command: '/sip-setup' }, { contentType: 'application/x-www-form-urlencoded; charset=utf-8' })).status).toBe(400);
+      expect(
+        (
+          await sc.command(
+            { command: '/sip-setup' },
+            { contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
+          )
+        ).status,
+      ).toBe(400);
       expect(slack.calls).toEqual([]);
 
       // command → views.open with the trigger
@@ -316,7 +397,12 @@ describe('signed Slack requests', () => {
       expect(cmd.status).toBe(200);
       const open = await slack.waitFor('views.open');
       expect(open.args.trigger_id).toBe((seen.command as { trigger_id: string }).trigger_id);
-      expect(seen.command).toMatchObject({ command: '/sip-setup', text: 'acme', user_id: 'UADMIN01', response_url: slack.responseUrl('default') });
+      expect(seen.command).toMatchObject({
+        command: '/sip-setup',
+        text: 'acme',
+        user_id: 'UADMIN01',
+        response_url: slack.responseUrl('default'),
+      });
 
       // view submission: element value shapes
       const sub = await sc.submitView({
@@ -333,13 +419,28 @@ describe('signed Slack requests', () => {
       expect(seen.privateMetadata).toBe('{"channel":"COPS0001"}');
       expect(seen.values).toEqual({
         name: { name: { type: 'plain_text_input', value: 'acme' } },
-        transport: { transport: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'udp', emoji: true }, value: 'udp' } } },
-        dispatch: { dispatch: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: 'individual', emoji: true }, value: 'individual' } } },
+        transport: {
+          transport: {
+            type: 'static_select',
+            selected_option: { text: { type: 'plain_text', text: 'udp', emoji: true }, value: 'udp' },
+          },
+        },
+        dispatch: {
+          dispatch: {
+            type: 'radio_buttons',
+            selected_option: { text: { type: 'plain_text', text: 'individual', emoji: true }, value: 'individual' },
+          },
+        },
         report: { report: { type: 'conversations_select', selected_conversation: 'COPS0001' } },
       });
 
       // block action → respond() to the response_url sink
-      const act = await sc.action({ actionId: 'retry_call', value: 'call-1', user: 'USUPPORT1', responseUrl: slack.responseUrl('act-1') });
+      const act = await sc.action({
+        actionId: 'retry_call',
+        value: 'call-1',
+        user: 'USUPPORT1',
+        responseUrl: slack.responseUrl('act-1'),
+      });
       expect(act.status).toBe(200);
       await slack.waitForResponseUrlPost('act-1');
       expect(slack.responseUrlPosts('act-1')).toEqual([{ replace_original: false, text: 'Retrying' }]);
@@ -365,7 +466,11 @@ describe('signed Slack requests', () => {
     };
     expect(p.type).toBe('view_submission');
     expect(p.user.id).toBe('U2');
-    expect(p.view).toMatchObject({ id: 'V123', callback_id: 'cb', state: { values: { a: { a: { type: 'plain_text_input', value: null } } } } });
+    expect(p.view).toMatchObject({
+      id: 'V123',
+      callback_id: 'cb',
+      state: { values: { a: { a: { type: 'plain_text_input', value: null } } } },
+    });
     expect(p.view.blocks.map((b) => b.block_id)).toEqual(['a']);
     expect(p.trigger_id).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
   });

@@ -1,7 +1,7 @@
+import type { RetryOptions } from '@slack/web-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RetryOptions } from '@slack/web-api';
 import type { AppDeps, Feature } from '../../src/features/feature';
 import { startService, type Running } from '../../src/main';
 import type { SinchClientOptions } from '../../src/sinch/client';
@@ -53,7 +53,12 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export function harnessEnv(livekit: LiveKitEmulator, slack: SlackStandIn, dataDir: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
+export function harnessEnv(
+  livekit: LiveKitEmulator,
+  slack: SlackStandIn,
+  dataDir: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string> {
   const env: Record<string, string | undefined> = {
     SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
     SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
@@ -145,7 +150,12 @@ export function sinchEnv(emu: SinchEmulator): Record<string, string> {
 }
 
 /** Test policies of the Sinch client: short timeout, no real back-off waits. */
-export const TEST_SINCH_CLIENT: SinchClientOptions = { timeoutMs: 2000, backoffBaseMs: 1, maxRetryAfterSec: 5, sleep: () => Promise.resolve() };
+export const TEST_SINCH_CLIENT: SinchClientOptions = {
+  timeoutMs: 2000,
+  backoffBaseMs: 1,
+  maxRetryAfterSec: 5,
+  sleep: () => Promise.resolve(),
+};
 
 /**
  * The least time any wait for a condition is given. A bound only turns a hang into a readable failure;
@@ -155,7 +165,11 @@ export const TEST_SINCH_CLIENT: SinchClientOptions = { timeoutMs: 2000, backoffB
 export const MIN_WAIT_MS = 20_000;
 
 /** Poll until `fn` returns a truthy value or time runs out (`timeoutMs`, at least `MIN_WAIT_MS`). */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;

@@ -3,7 +3,15 @@
  * `view_submission` values Slack would send, and the submission itself.
  */
 import { ADMIN_USER, OPS_CHANNEL } from './app-harness';
-import { conversationsSelect, radioButtons, staticSelect, textInput, type SlackClient, type SlackResponse, type ViewValues } from './slack-request';
+import {
+  conversationsSelect,
+  radioButtons,
+  staticSelect,
+  textInput,
+  type SlackClient,
+  type SlackResponse,
+  type ViewValues,
+} from './slack-request';
 
 export interface BindingForm {
   name: string;
@@ -71,8 +79,17 @@ export function bindingFormValues(f: BindingForm, mode: 'create' | 'edit' = 'cre
 export const createModalMeta = (channel = OPS_CHANNEL): string => JSON.stringify({ mode: 'create', channel });
 
 /** Submits the create modal, as typed in `channel` by `user`. */
-export function submitCreateForm(client: SlackClient, f: BindingForm, o: { user?: string; channel?: string } = {}): Promise<SlackResponse> {
-  return client.submitView({ callbackId: 'binding_modal', values: bindingFormValues(f), privateMetadata: createModalMeta(o.channel), user: o.user ?? ADMIN_USER });
+export function submitCreateForm(
+  client: SlackClient,
+  f: BindingForm,
+  o: { user?: string; channel?: string } = {},
+): Promise<SlackResponse> {
+  return client.submitView({
+    callbackId: 'binding_modal',
+    values: bindingFormValues(f),
+    privateMetadata: createModalMeta(o.channel),
+    user: o.user ?? ADMIN_USER,
+  });
 }
 
 /** The simplest binding: one DID, the LiveKit SIP host as an IP (no DNS), no agent. */

@@ -1,5 +1,13 @@
 import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../src/domain/health-checks';
-import { applyInboundEvent, callView, emptyRoomState, type InboundCallView, type ParticipantSnapshot, type RoomCallsState, type RoomRef } from '../../src/domain/inbound-call';
+import {
+  applyInboundEvent,
+  callView,
+  emptyRoomState,
+  type InboundCallView,
+  type ParticipantSnapshot,
+  type RoomCallsState,
+  type RoomRef,
+} from '../../src/domain/inbound-call';
 import type { DispatchRule, DispatchRuleKind, InboundTrunk } from '../../src/domain/livekit-model';
 
 /** An inbound trunk with empty defaults; override what the test is about. */
@@ -48,24 +56,47 @@ export function rule(id: string, kind: DispatchRuleKind, over: Partial<DispatchR
 
 // ------------------------------------------------------------------------------ health reports
 
-const NO_STATS: BindingStats = { inboundCalls: 0, agentJoined: 0, agentJoinRate: null, testCalls: 0, answered: 0, medianSetupMs: null, failuresBySipCode: {} };
+const NO_STATS: BindingStats = {
+  inboundCalls: 0,
+  agentJoined: 0,
+  agentJoinRate: null,
+  testCalls: 0,
+  answered: 0,
+  medianSetupMs: null,
+  failuresBySipCode: {},
+};
 
 export function finding(check: string, status: CheckStatus, title = `${check} title`): Finding {
-  return status === 'pass' ? { check, status, title, evidence: `${check} evidence` } : { check, status, title, evidence: `${check} evidence`, nextStep: `fix ${check}` };
+  return status === 'pass'
+    ? { check, status, title, evidence: `${check} evidence` }
+    : { check, status, title, evidence: `${check} evidence`, nextStep: `fix ${check}` };
 }
 
 /** A binding's report: one passing check, plus one with `status` (and its title) when not passing. */
-export function bindingReport(name: string, status: CheckStatus, title = `Dispatch rule of ${name} not found in LiveKit`): BindingReport {
-  const findings = [finding('inbound-trunk.exists', 'pass'), ...(status === 'pass' ? [] : [finding('dispatch-rule.exists', status, title)])];
+export function bindingReport(
+  name: string,
+  status: CheckStatus,
+  title = `Dispatch rule of ${name} not found in LiveKit`,
+): BindingReport {
+  const findings = [
+    finding('inbound-trunk.exists', 'pass'),
+    ...(status === 'pass' ? [] : [finding('dispatch-rule.exists', status, title)]),
+  ];
   return { name, status, findings, routes: [], stats: NO_STATS };
 }
 
-export function healthReport(bindings: BindingReport[], global: Finding[] = [finding('livekit.api', 'pass')]): HealthReport {
+export function healthReport(
+  bindings: BindingReport[],
+  global: Finding[] = [finding('livekit.api', 'pass')],
+): HealthReport {
   return { global, bindings };
 }
 
 /** A room with one SIP caller that joined at 1 s and (unless `ended: false`) hung up at 4 s, by the reducer. */
-export function inboundRoom(opts: { ended?: boolean; attrs?: Record<string, string>; room?: RoomRef } = {}): { state: RoomCallsState; view: InboundCallView } {
+export function inboundRoom(opts: { ended?: boolean; attrs?: Record<string, string>; room?: RoomRef } = {}): {
+  state: RoomCallsState;
+  view: InboundCallView;
+} {
   const room = opts.room ?? { name: 'inbound-room-1', sid: 'RM_room0001' };
   const caller: ParticipantSnapshot = {
     sid: 'PA_sip00001',
@@ -84,8 +115,19 @@ export function inboundRoom(opts: { ended?: boolean; attrs?: Record<string, stri
     version: 1,
     joinedAtMs: 1_000,
   };
-  let state = applyInboundEvent(emptyRoomState(room.name), { type: 'participant_joined', at: 1_000, room, participant: caller });
-  if (opts.ended !== false) state = applyInboundEvent(state, { type: 'participant_left', at: 4_000, room, participant: { ...caller, disconnectReason: 'CLIENT_INITIATED' } });
+  let state = applyInboundEvent(emptyRoomState(room.name), {
+    type: 'participant_joined',
+    at: 1_000,
+    room,
+    participant: caller,
+  });
+  if (opts.ended !== false)
+    state = applyInboundEvent(state, {
+      type: 'participant_left',
+      at: 4_000,
+      room,
+      participant: { ...caller, disconnectReason: 'CLIENT_INITIATED' },
+    });
   const view = callView(state, caller.sid);
   if (!view) throw new Error('no call in the built room');
   return { state, view };

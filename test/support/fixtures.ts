@@ -1,6 +1,6 @@
-import type { AppDeps } from '../../src/features/feature';
-import { desiredInbound, desiredOutbound, desiredRule } from '../../src/domain/binding-resources';
 import type { Binding, BindingSpec } from '../../src/domain/binding';
+import { desiredInbound, desiredOutbound, desiredRule } from '../../src/domain/binding-resources';
+import type { AppDeps } from '../../src/features/feature';
 
 let seq = 0;
 
@@ -26,13 +26,20 @@ export function bindingSpec(overrides: Partial<BindingSpec> = {}): BindingSpec {
  * Puts a complete binding in place the direct way (the LiveKit resources /sip-setup would
  * create, and the database row), for suites that test features other than /sip-setup.
  */
-export async function seedBinding(deps: AppDeps, overrides: Partial<BindingSpec> = {}, actor = 'USEED'): Promise<Binding> {
+export async function seedBinding(
+  deps: AppDeps,
+  overrides: Partial<BindingSpec> = {},
+  actor = 'USEED',
+): Promise<Binding> {
   const spec = bindingSpec(overrides);
   const inbound = await deps.livekit.createInboundTrunk(desiredInbound(spec));
   if (!inbound.ok) throw new Error(`seed inbound: ${inbound.failure.message}`);
   const rule = await deps.livekit.createDispatchRule(desiredRule(spec, inbound.value.id));
   if (!rule.ok) throw new Error(`seed rule: ${rule.failure.message}`);
-  const outbound = await deps.livekit.createOutboundTrunk({ ...desiredOutbound(spec), authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '' });
+  const outbound = await deps.livekit.createOutboundTrunk({
+    ...desiredOutbound(spec),
+    authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '',
+  });
   if (!outbound.ok) throw new Error(`seed outbound: ${outbound.failure.message}`);
   return deps.repos.bindings.insert(
     spec,

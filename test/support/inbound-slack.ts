@@ -1,17 +1,22 @@
 /** What the inbound call tests read back from the Slack stand-in. */
 import { eventually, type Harness } from './app-harness';
-import type { SlackMessage } from './slack-standin';
 import { renderMessage } from './slack-render';
+import type { SlackMessage } from './slack-standin';
 
 /** Chat calls to a channel (posts, replies, updates), oldest first. */
 export function chatCalls(h: Harness, channel: string) {
-  return h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel);
+  return h.slack.calls.filter(
+    (c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel,
+  );
 }
 
 /** A parent's latest version and its replies, as one text. */
 export function threadText(h: Harness, parent: SlackMessage): string {
   const { parent: p, replies } = h.slack.thread(parent.channel, parent.ts);
-  return [renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>), ...replies.map((r) => `  ↳ ${r.text}`)].join('\n');
+  return [
+    renderMessage((p ?? parent).versions.at(-1) as Record<string, unknown>),
+    ...replies.map((r) => `  ↳ ${r.text}`),
+  ].join('\n');
 }
 
 /**
@@ -21,10 +26,14 @@ export function threadText(h: Harness, parent: SlackMessage): string {
  */
 export async function settled(h: Harness, quietMs: number): Promise<void> {
   await h.livekit.flushWebhooks();
-  await eventually(async () => {
-    if (h.deps.inflight.size > 0) return false;
-    const before = h.slack.calls.length;
-    await new Promise((r) => setTimeout(r, quietMs));
-    return h.slack.calls.length === before && h.deps.inflight.size === 0;
-  }, 25_000, 'Slack traffic to settle');
+  await eventually(
+    async () => {
+      if (h.deps.inflight.size > 0) return false;
+      const before = h.slack.calls.length;
+      await new Promise((r) => setTimeout(r, quietMs));
+      return h.slack.calls.length === before && h.deps.inflight.size === 0;
+    },
+    25_000,
+    'Slack traffic to settle',
+  );
 }

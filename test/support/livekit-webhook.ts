@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { WebhookEvent } from '@livekit/protocol';
+import { SignJWT } from 'jose';
+import { createHash } from 'node:crypto';
 
 /**
  * Signs a webhook body exactly as livekit-server does (livekit-sip-api.md §9; golang-jwt v5 via
@@ -8,7 +8,12 @@ import { WebhookEvent } from '@livekit/protocol';
  * `{iss: apiKey, nbf: now, iat: now, exp: now + 300, sha256: base64(SHA-256(body))}`.
  * The result is the bare `Authorization` header value (no `Bearer `).
  */
-export async function signWebhook(body: string, apiKey: string, apiSecret: string, nowSec: number = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function signWebhook(
+  body: string,
+  apiKey: string,
+  apiSecret: string,
+  nowSec: number = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const sha256 = createHash('sha256').update(body, 'utf8').digest('base64');
   return new SignJWT({ sha256 })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -24,7 +29,8 @@ export async function signWebhook(body: string, apiKey: string, apiSecret: strin
  * enums by name, int64 as strings. Accepts a `WebhookEvent` or its JSON (either name style).
  */
 export function webhookBody(event: WebhookEvent | Record<string, unknown>): string {
-  const msg = event instanceof WebhookEvent ? event : WebhookEvent.fromJson(event as never, { ignoreUnknownFields: true });
+  const msg =
+    event instanceof WebhookEvent ? event : WebhookEvent.fromJson(event as never, { ignoreUnknownFields: true });
   return msg.toJsonString();
 }
 

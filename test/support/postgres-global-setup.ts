@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env[PG_STATE_ENV] = up ? 'up' : 'down';
   if (!up && process.env.REQUIRE_POSTGRES !== '1') {
-    console.warn(`PostgreSQL not answering at ${PG_ADMIN_URL}: skipping the PostgreSQL store cases (REQUIRE_POSTGRES=1 makes this fail)`);
+    console.warn(
+      `PostgreSQL not answering at ${PG_ADMIN_URL}: skipping the PostgreSQL store cases (REQUIRE_POSTGRES=1 makes this fail)`,
+    );
   }
 }

@@ -93,7 +93,10 @@ function sqliteEngine(): TestEngine {
 function postgresEngine(): TestEngine {
   let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   const need = () => {
-    if (!db) throw new Error(`no test database: PostgreSQL did not answer at ${PG_ADMIN_URL} (start it, or unset REQUIRE_POSTGRES)`);
+    if (!db)
+      throw new Error(
+        `no test database: PostgreSQL did not answer at ${PG_ADMIN_URL} (start it, or unset REQUIRE_POSTGRES)`,
+      );
     return db;
   };
   const self: TestEngine = {

@@ -49,7 +49,13 @@ export class SlackFiles {
     if (!filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: 'invalid_arguments' };
     this.counter += 1;
     const id = `F${String(this.counter).padStart(9, '0')}`;
-    this.files.set(id, { id, filename, length, completed: false, ...(typeof args.alt_txt === 'string' ? { altText: args.alt_txt } : {}) });
+    this.files.set(id, {
+      id,
+      filename,
+      length,
+      completed: false,
+      ...(typeof args.alt_txt === 'string' ? { altText: args.alt_txt } : {}),
+    });
     return { ok: true, upload_url: `${this.baseUrl()}upload/${id}`, file_id: id };
   }
 
@@ -79,7 +85,12 @@ export class SlackFiles {
       const title = (list[i] as { title?: unknown }).title;
       file.completed = true;
       file.title = typeof title === 'string' ? title : file.filename;
-      if (channel) file.share = { channel, ...(threadTs ? { threadTs } : {}), ...(typeof args.initial_comment === 'string' ? { initialComment: args.initial_comment } : {}) };
+      if (channel)
+        file.share = {
+          channel,
+          ...(threadTs ? { threadTs } : {}),
+          ...(typeof args.initial_comment === 'string' ? { initialComment: args.initial_comment } : {}),
+        };
     }
     return { ok: true, files: done.map((f) => ({ id: f.id, title: f.title, name: f.filename, size: f.length })) };
   }
@@ -104,7 +115,8 @@ function multipartFile(body: Buffer, contentType: string): Buffer | undefined {
     if (next === -1) break;
     const part = body.subarray(at + delimiter.length + 2, next - 2); // skip CRLF after the delimiter and before the next
     const headerEnd = part.indexOf('\r\n\r\n');
-    if (headerEnd !== -1 && /filename=/i.test(part.subarray(0, headerEnd).toString('utf8'))) return part.subarray(headerEnd + 4);
+    if (headerEnd !== -1 && /filename=/i.test(part.subarray(0, headerEnd).toString('utf8')))
+      return part.subarray(headerEnd + 4);
     at = next;
   }
   return undefined;

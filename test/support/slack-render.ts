@@ -68,7 +68,10 @@ export function renderBlocks(blocks: unknown): string {
         break;
       case 'input': {
         const el = (b.element ?? {}) as Json;
-        const initial = str(el.initial_value) || textOf((el.initial_option as Json | undefined)?.text) || str(el.initial_conversation);
+        const initial =
+          str(el.initial_value) ||
+          textOf((el.initial_option as Json | undefined)?.text) ||
+          str(el.initial_conversation);
         out.push(`${textOf(b.label)}${b.optional ? ' (optional)' : ''}: [${initial || renderElement(el)}]`);
         break;
       }

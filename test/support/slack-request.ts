@@ -91,7 +91,10 @@ export const radioButtons = (value: string | null, text?: string): InputValue =>
   selected_option: value === null ? null : option(value, text),
 });
 /** `checkboxes` state. */
-export const checkboxes = (values: string[]): InputValue => ({ type: 'checkboxes', selected_options: values.map((v) => option(v)) });
+export const checkboxes = (values: string[]): InputValue => ({
+  type: 'checkboxes',
+  selected_options: values.map((v) => option(v)),
+});
 /** `conversations_select` state. */
 export const conversationsSelect = (conversation: string | null): InputValue => ({
   type: 'conversations_select',
@@ -105,7 +108,8 @@ export function normalizeValues(values: ViewValues): Record<string, Record<strin
   const out: Record<string, Record<string, InputValue>> = {};
   for (const [block, actions] of Object.entries(values)) {
     const row: Record<string, InputValue> = {};
-    for (const [action, v] of Object.entries(actions)) row[action] = v === null || typeof v === 'string' ? textInput(v) : v;
+    for (const [action, v] of Object.entries(actions))
+      row[action] = v === null || typeof v === 'string' ? textInput(v) : v;
     out[block] = row;
   }
   return out;
@@ -269,7 +273,15 @@ export function eventCallback(event: Record<string, unknown>): Record<string, un
     type: 'event_callback',
     event_id: `Ev${Date.now().toString(36).toUpperCase()}${n}`,
     event_time: nowSec(),
-    authorizations: [{ enterprise_id: null, team_id: REQUEST_TEAM.id, user_id: 'UBOT0001', is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: REQUEST_TEAM.id,
+        user_id: 'UBOT0001',
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
     is_ext_shared_channel: false,
   };
 }
@@ -326,7 +338,11 @@ export class SlackClient {
   /** Sign and POST a raw body (form or JSON) to `/slack/events`. */
   async post(rawBody: string, send: SendOptions = {}): Promise<SlackResponse> {
     const ts = send.timestamp ?? (send.stale ? nowSec() - 301 : nowSec());
-    const headers = signSlackRequest(send.badSignature ? `${send.secret ?? this.secret}-wrong` : (send.secret ?? this.secret), rawBody, ts);
+    const headers = signSlackRequest(
+      send.badSignature ? `${send.secret ?? this.secret}-wrong` : (send.secret ?? this.secret),
+      rawBody,
+      ts,
+    );
     if (send.contentType) headers['content-type'] = send.contentType;
     if (send.retry) {
       headers['x-slack-retry-num'] = String(send.retry.num);
@@ -351,7 +367,12 @@ export class SlackClient {
    * named by `response_id` (not sent to the app) or `'default'`.
    */
   command(fields: Record<string, string | undefined>, send?: SendOptions): Promise<SlackResponse>;
-  command(command: string, text?: string, fields?: Record<string, string | undefined>, send?: SendOptions): Promise<SlackResponse>;
+  command(
+    command: string,
+    text?: string,
+    fields?: Record<string, string | undefined>,
+    send?: SendOptions,
+  ): Promise<SlackResponse>;
   command(
     a: string | Record<string, string | undefined>,
     b?: string | SendOptions,

@@ -178,7 +178,11 @@ export class SlackStandIn {
   }
 
   async waitForResponseUrlPost(id = 'default', count = 1, timeoutMs = 5000): Promise<unknown[]> {
-    await this.poll(() => (this.posts.get(id)?.length ?? 0) >= count, timeoutMs, () => `${count} post(s) to response_url ${id}`);
+    await this.poll(
+      () => (this.posts.get(id)?.length ?? 0) >= count,
+      timeoutMs,
+      () => `${count} post(s) to response_url ${id}`,
+    );
     return this.responseUrlPosts(id);
   }
 
@@ -381,7 +385,9 @@ export class SlackStandIn {
       case 'api.test':
         return { ok: true, args };
       case 'files.getUploadURLExternal':
-        return this.scopes.includes('files:write') ? this.files.getUploadUrl(args) : { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.scopes.join(',') };
+        return this.scopes.includes('files:write')
+          ? this.files.getUploadUrl(args)
+          : { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.scopes.join(',') };
       case 'files.completeUploadExternal':
         return this.files.complete(args);
       case 'auth.test':
@@ -460,7 +466,11 @@ export class SlackStandIn {
       case 'views.open':
       case 'views.push': {
         if (!str(args.trigger_id) && !str(args.interactivity_pointer)) {
-          return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } };
+          return {
+            ok: false,
+            error: 'invalid_arguments',
+            response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] },
+          };
         }
         return { ok: true, view: this.newView(args, undefined) };
       }
@@ -468,7 +478,9 @@ export class SlackStandIn {
         const viewId = str(args.view_id);
         const existing = viewId
           ? this.viewStore.get(viewId)
-          : [...this.viewStore.values()].find((v) => v.external_id !== undefined && v.external_id === str(args.external_id));
+          : [...this.viewStore.values()].find(
+              (v) => v.external_id !== undefined && v.external_id === str(args.external_id),
+            );
         if (!existing) {
           // A view id from a payload the test built itself (never opened here) is taken at its word.
           if (viewId && /^V[A-Z0-9]+$/.test(viewId)) {
@@ -481,7 +493,12 @@ export class SlackStandIn {
       }
       case 'views.publish': {
         const user = str(args.user_id);
-        if (!user) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: user_id'] } };
+        if (!user)
+          return {
+            ok: false,
+            error: 'invalid_arguments',
+            response_metadata: { messages: ['[ERROR] missing required field: user_id'] },
+          };
         const existing = this.homeView(user);
         if (existing && str(args.hash) && args.hash !== existing.hash) return { ok: false, error: 'hash_conflict' };
         return { ok: true, view: this.newView(args, existing) };
@@ -507,8 +524,12 @@ export class SlackStandIn {
       case 'conversations.join': {
         const id = str(args.channel);
         if (!id) return { ok: false, error: 'channel_not_found' };
-        if (id.startsWith('G') || id.startsWith('D')) return { ok: false, error: 'method_not_supported_for_channel_type' };
-        return { ok: true, channel: { id, name: id.toLowerCase(), is_channel: true, is_private: false, is_member: true } };
+        if (id.startsWith('G') || id.startsWith('D'))
+          return { ok: false, error: 'method_not_supported_for_channel_type' };
+        return {
+          ok: true,
+          channel: { id, name: id.toLowerCase(), is_channel: true, is_private: false, is_member: true },
+        };
       }
       case 'conversations.open': {
         const users = str(args.users) ?? 'X';
@@ -582,7 +603,11 @@ export class SlackStandIn {
       const attachments = asArray(args.attachments);
       if (attachments) m.attachments = attachments;
       m.edits += 1;
-      m.versions.push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}), ...(m.attachments ? { attachments: m.attachments } : {}) });
+      m.versions.push({
+        text: m.text,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+        ...(m.attachments ? { attachments: m.attachments } : {}),
+      });
     } else if (method === 'chat.delete') {
       const m = this.store.get(`${String(args.channel)}:${String(args.ts)}`);
       if (m) m.deleted = true;

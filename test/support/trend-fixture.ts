@@ -5,7 +5,16 @@
  */
 import { computeTrends, type TrendCall, type TrendHealthRun, type Trends } from '../../src/domain/trends';
 
-const NAMES = ['sales-eu', 'support-us', 'billing', 'onboarding-hotline-berlin', 'noc', 'fr-paris', 'test-lab', 'uk-london'];
+const NAMES = [
+  'sales-eu',
+  'support-us',
+  'billing',
+  'onboarding-hotline-berlin',
+  'noc',
+  'fr-paris',
+  'test-lab',
+  'uk-london',
+];
 export const FIXTURE_NOW = new Date('2026-12-02T12:00:00Z');
 export const FIXTURE_TZ = 'Europe/Berlin';
 
@@ -24,13 +33,33 @@ export function fixtureRecords(bindings: number, days: number): { calls: TrendCa
     names.forEach((name, i) => {
       for (let k = 0; k < 5 + (i % 4) * 3; k++) {
         const reached = rnd() > 0.05 + (i % 8) * 0.03;
-        calls.push({ direction: 'inbound', bindingName: name, startedAt: new Date(t - k * 600_000).toISOString(), agentJoined: reached, setupMs: reached ? 800 + rnd() * 3000 * (1 + (i % 8) / 3) : null, outcome: reached ? 'completed' : 'missed' });
+        calls.push({
+          direction: 'inbound',
+          bindingName: name,
+          startedAt: new Date(t - k * 600_000).toISOString(),
+          agentJoined: reached,
+          setupMs: reached ? 800 + rnd() * 3000 * (1 + (i % 8) / 3) : null,
+          outcome: reached ? 'completed' : 'missed',
+        });
       }
       for (let k = 0; k < 2; k++) {
-        calls.push({ direction: 'test', bindingName: name, startedAt: new Date(t - k * 3_600_000).toISOString(), agentJoined: false, setupMs: null, outcome: rnd() > 0.1 * (i % 3) ? 'answered' : 'failed' });
+        calls.push({
+          direction: 'test',
+          bindingName: name,
+          startedAt: new Date(t - k * 3_600_000).toISOString(),
+          agentJoined: false,
+          setupMs: null,
+          outcome: rnd() > 0.1 * (i % 3) ? 'answered' : 'failed',
+        });
       }
     });
-    runs.push({ finishedAt: new Date(t).toISOString(), bindings: names.map((name, i) => ({ name, status: rnd() < 0.04 * (i % 8) ? 'fail' : rnd() < 0.1 ? 'warn' : 'pass' })) });
+    runs.push({
+      finishedAt: new Date(t).toISOString(),
+      bindings: names.map((name, i) => ({
+        name,
+        status: rnd() < 0.04 * (i % 8) ? 'fail' : rnd() < 0.1 ? 'warn' : 'pass',
+      })),
+    });
   }
   return { calls, runs };
 }

@@ -35,7 +35,9 @@ const EDGE_FOLDERS = ['slack', 'livekit', 'store', 'sip', 'http', 'sinch', 'char
 describe('architecture', () => {
   it('keeps features apart: no feature imports another feature', () => {
     // The scan sees the imports inside features (so an empty result means something).
-    expect(localEdges().some((e) => featureOf(e.from) !== undefined && featureOf(e.from) === featureOf(e.to))).toBe(true);
+    expect(localEdges().some((e) => featureOf(e.from) !== undefined && featureOf(e.from) === featureOf(e.to))).toBe(
+      true,
+    );
     const offenders = localEdges().filter((e) => {
       const from = featureOf(e.from);
       const to = featureOf(e.to);
@@ -45,7 +47,9 @@ describe('architecture', () => {
   });
 
   it('keeps the edges below the features: slack/, livekit/, store/, sip/, http/, sinch/, charts/, secrets/ import no feature', () => {
-    const offenders = localEdges().filter((e) => EDGE_FOLDERS.includes(e.from.split('/')[0]!) && (e.to === 'features' || e.to.startsWith('features/')));
+    const offenders = localEdges().filter(
+      (e) => EDGE_FOLDERS.includes(e.from.split('/')[0]!) && (e.to === 'features' || e.to.startsWith('features/')),
+    );
     expect(offenders).toEqual([]);
   });
 
@@ -60,11 +64,18 @@ describe('architecture', () => {
   });
 
   it('keeps the domain core free of Slack, LiveKit and I/O', () => {
-    const forbidden = /^(@slack\/|livekit-server-sdk|@livekit\/|(node:)?(fs|fs\/promises|net|dgram|dns|dns\/promises|http|https|http2|tls|child_process|worker_threads)$|better-sqlite3|kysely|pg|pino)/;
+    const forbidden =
+      /^(@slack\/|livekit-server-sdk|@livekit\/|(node:)?(fs|fs\/promises|net|dgram|dns|dns\/promises|http|https|http2|tls|child_process|worker_threads)$|better-sqlite3|kysely|pg|pino)/;
     const offenders: string[] = [];
     for (const f of files(join(SRC, 'domain'))) {
       for (const i of imports(f)) {
-        if (forbidden.test(i) || i.includes('/livekit/') || i.includes('/slack/') || i.includes('/store/') || i.includes('/features/')) {
+        if (
+          forbidden.test(i) ||
+          i.includes('/livekit/') ||
+          i.includes('/slack/') ||
+          i.includes('/store/') ||
+          i.includes('/features/')
+        ) {
           offenders.push(`${relative(SRC, f)} imports ${i}`);
         }
       }
@@ -78,7 +89,10 @@ describe('architecture', () => {
     for (const f of files(SRC)) {
       if (f.endsWith('main.ts')) continue;
       const text = readFileSync(f, 'utf8');
-      expect({ file: relative(SRC, f), listens: /^\S.*\.listen\(/m.test(text) || /^void main\(\)/m.test(text) }).toEqual({
+      expect({
+        file: relative(SRC, f),
+        listens: /^\S.*\.listen\(/m.test(text) || /^void main\(\)/m.test(text),
+      }).toEqual({
         file: relative(SRC, f),
         listens: false,
       });

@@ -12,10 +12,18 @@ describe('loadConfig', () => {
   it('reads SECRETS_KEY / SECRETS_KEY_PREVIOUS as 32-byte keys and names a bad one', () => {
     const key = Buffer.alloc(32, 3).toString('base64');
     const ok = loadConfig({ ...valid, SECRETS_KEY: key, SECRETS_KEY_PREVIOUS: Buffer.alloc(32, 4).toString('hex') });
-    expect(ok.ok && ok.config.secretsKey?.bytes.length === 32 && ok.config.secretsKeyPrevious?.bytes.length === 32).toBe(true);
+    expect(
+      ok.ok && ok.config.secretsKey?.bytes.length === 32 && ok.config.secretsKeyPrevious?.bytes.length === 32,
+    ).toBe(true);
     expect(ok.ok && ok.config.secretsKey?.id !== ok.config.secretsKeyPrevious?.id).toBe(true);
-    expect(loadConfig({ ...valid, SECRETS_KEY: 'too-short' })).toEqual({ ok: false, problems: ['SECRETS_KEY: expected 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex digits'] });
-    expect(loadConfig({ ...valid, SECRETS_KEY_PREVIOUS: key })).toEqual({ ok: false, problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'] });
+    expect(loadConfig({ ...valid, SECRETS_KEY: 'too-short' })).toEqual({
+      ok: false,
+      problems: ['SECRETS_KEY: expected 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex digits'],
+    });
+    expect(loadConfig({ ...valid, SECRETS_KEY_PREVIOUS: key })).toEqual({
+      ok: false,
+      problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'],
+    });
     const none = loadConfig(valid);
     expect(none.ok && none.config.secretsKey).toBe(undefined);
   });
@@ -39,7 +47,13 @@ describe('loadConfig', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const names = r.problems.map((p) => p.split(':')[0]);
-    expect(names).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']);
+    expect(names).toEqual([
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'LIVEKIT_URL',
+      'LIVEKIT_API_KEY',
+      'LIVEKIT_API_SECRET',
+    ]);
     for (const p of r.problems) expect(p).toMatch(/^[A-Z_]+: .+/);
   });
 
@@ -97,10 +111,18 @@ describe('loadConfig', () => {
       statementTimeoutMs: 2500,
     });
     const d = loadConfig({ ...valid, DATABASE_URL: 'postgresql://h/db' });
-    expect(d.ok && d.config.database).toEqual({ engine: 'postgres', url: 'postgresql://h/db', poolSize: 10, statementTimeoutMs: 10000 });
+    expect(d.ok && d.config.database).toEqual({
+      engine: 'postgres',
+      url: 'postgresql://h/db',
+      poolSize: 10,
+      statementTimeoutMs: 10000,
+    });
     const bad = loadConfig({ ...valid, DATABASE_URL: 'postgres://', DATABASE_POOL_SIZE: '0' });
     expect(bad.ok ? [] : bad.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^DATABASE_URL: expected sqlite:.* or postgres:/), expect.stringMatching(/^DATABASE_POOL_SIZE: expected 1 to 100/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^DATABASE_URL: expected sqlite:.* or postgres:/),
+        expect.stringMatching(/^DATABASE_POOL_SIZE: expected 1 to 100/),
+      ]),
     );
   });
 
@@ -120,7 +142,11 @@ describe('loadConfig', () => {
     expect(r.config.slack.appToken).toBe('xapp-1-abc');
     expect(r.config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(r.config.adminUserIds).toEqual(['U01', 'U02']);
-    expect(r.config.testCall).toEqual({ channelIds: ['C01', 'C02'], userIds: ['U03'], allowedPrefixes: ['+1415', '+4420'] });
+    expect(r.config.testCall).toEqual({
+      channelIds: ['C01', 'C02'],
+      userIds: ['U03'],
+      allowedPrefixes: ['+1415', '+4420'],
+    });
     expect(r.config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sip-ops/db.sqlite' });
     expect(r.config.port).toBe(8080);
   });
@@ -131,9 +157,14 @@ describe('loadConfig', () => {
     if (!socket.ok) throw new Error(socket.problems.join('\n'));
     expect(socket.config.slack).toEqual({ botToken: valid.SLACK_BOT_TOKEN, appToken: 'xapp-1-abc' });
     const http = loadConfig(noSecret);
-    expect(http).toEqual({ ok: false, problems: [expect.stringMatching(/^SLACK_SIGNING_SECRET: required in HTTP mode/)] });
+    expect(http).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^SLACK_SIGNING_SECRET: required in HTTP mode/)],
+    });
     // A signing secret given in Socket Mode is still checked.
-    expect(loadConfig({ ...valid, SLACK_APP_TOKEN: 'xapp-1-abc', SLACK_SIGNING_SECRET: 'short' })).toMatchObject({ ok: false });
+    expect(loadConfig({ ...valid, SLACK_APP_TOKEN: 'xapp-1-abc', SLACK_SIGNING_SECRET: 'short' })).toMatchObject({
+      ok: false,
+    });
   });
 
   it('treats empty strings as unset', () => {
@@ -196,7 +227,10 @@ describe('loadConfig', () => {
 
     it('rejects a base URL that is not http(s)', () => {
       const r = loadConfig({ ...valid, SINCH_AUTH_URL: 'ftp://auth.example' });
-      expect(r).toMatchObject({ ok: false, problems: [expect.stringMatching(/^SINCH_AUTH_URL: expected an http\(s\) base URL/)] });
+      expect(r).toMatchObject({
+        ok: false,
+        problems: [expect.stringMatching(/^SINCH_AUTH_URL: expected an http\(s\) base URL/)],
+      });
     });
   });
 });

@@ -39,14 +39,18 @@ describe('deploy/kubernetes', () => {
   });
 
   it('sets only variables of the env contract, takes every secret from a Secret, and validates with real secrets', () => {
-    const config = byKind('ConfigMap').find((c) => container.envFrom?.some((e) => e.configMapRef?.name === c.metadata.name))!;
+    const config = byKind('ConfigMap').find((c) =>
+      container.envFrom?.some((e) => e.configMapRef?.name === c.metadata.name),
+    )!;
     const fromConfig = Object.keys(config.data ?? {});
     const fromEnv = (container.env ?? []).map((e) => e.name);
     for (const name of [...fromConfig, ...fromEnv]) expect(ENV_VARIABLES).toContain(name);
     const secretNames = Object.keys(PLACEHOLDER_SECRETS);
     // no secret in the ConfigMap or inline
     expect(fromConfig.filter((n) => secretNames.includes(n))).toEqual([]);
-    for (const e of container.env ?? []) if (secretNames.includes(e.name)) expect(e.valueFrom?.secretKeyRef).toEqual({ name: 'sip-ops-secrets', key: e.name });
+    for (const e of container.env ?? [])
+      if (secretNames.includes(e.name))
+        expect(e.valueFrom?.secretKeyRef).toEqual({ name: 'sip-ops-secrets', key: e.name });
     const env: Record<string, string> = { ...config.data };
     for (const e of container.env ?? []) env[e.name] = e.value ?? `${e.name.toLowerCase()}-real-value-0123456789abcdef`;
     env.SLACK_BOT_TOKEN = 'xoxb-real-token-1';
@@ -60,7 +64,10 @@ describe('deploy/kubernetes', () => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     // /readyz bounds each probe to 2 s (src/http/health-routes.ts PROBE_TIMEOUT_MS)
     expect(container.readinessProbe.timeoutSeconds).toBeGreaterThan(2);
-    const svc = byKind('Service')[0]!.spec as { selector: Record<string, string>; ports: Array<{ targetPort: string }> };
+    const svc = byKind('Service')[0]!.spec as {
+      selector: Record<string, string>;
+      ports: Array<{ targetPort: string }>;
+    };
     expect(svc.selector).toEqual({ app: 'sip-ops' });
     expect(svc.ports[0]!.targetPort).toBe('http');
   });

@@ -23,8 +23,19 @@ describe('logger redaction', () => {
   it('censors secrets in structured fields at any usual depth', () => {
     const out = capture();
     const log = createLogger({ level: 'info', destination: out.stream });
-    log.info({ config: { slack: { botToken: SECRETS.botToken, signingSecret: SECRETS.signingSecret }, livekit: { apiSecret: SECRETS.apiSecret } } }, 'config');
-    log.info({ spec: { name: 'acme', auth: { kind: 'digest', username: 'u', password: SECRETS.password } } }, 'binding');
+    log.info(
+      {
+        config: {
+          slack: { botToken: SECRETS.botToken, signingSecret: SECRETS.signingSecret },
+          livekit: { apiSecret: SECRETS.apiSecret },
+        },
+      },
+      'config',
+    );
+    log.info(
+      { spec: { name: 'acme', auth: { kind: 'digest', username: 'u', password: SECRETS.password } } },
+      'binding',
+    );
     log.info({ trunk: { authPassword: SECRETS.password }, headers: { authorization: 'Bearer abc.def.ghi' } }, 'trunk');
     const text = out.lines().join('\n');
     for (const s of Object.values(SECRETS)) expect(text).not.toContain(s);

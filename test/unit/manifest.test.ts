@@ -17,7 +17,9 @@ const rawOf = (file: string): string => readFileSync(join(root, file), 'utf8');
 
 const slackEventsUrl = z
   .url({ protocol: /^https$/ })
-  .refine((u) => new URL(u).pathname === '/slack/events', { error: 'Bolt serves commands, interactivity and events on /slack/events' });
+  .refine((u) => new URL(u).pathname === '/slack/events', {
+    error: 'Bolt serves commands, interactivity and events on /slack/events',
+  });
 
 const SlashCommand = z.strictObject({
   command: z.string().regex(/^\/[a-z0-9-_]{1,31}$/),
@@ -62,7 +64,11 @@ const Manifest = z.strictObject({
         user_events: z.array(z.string()).max(100).optional(),
       })
       .optional(),
-    interactivity: z.strictObject({ is_enabled: z.boolean(), request_url: slackEventsUrl.optional(), message_menu_options_url: z.url().optional() }),
+    interactivity: z.strictObject({
+      is_enabled: z.boolean(),
+      request_url: slackEventsUrl.optional(),
+      message_menu_options_url: z.url().optional(),
+    }),
     org_deploy_enabled: z.boolean(),
     socket_mode_enabled: z.boolean(),
     token_rotation_enabled: z.boolean(),
@@ -76,27 +82,42 @@ const REQUIRED_COMMANDS = ['/sip-setup', '/sip-test-call'];
 const SipOpsManifest = Manifest.superRefine((m, ctx) => {
   const scopes = new Set(m.oauth_config.scopes.bot);
   for (const s of REQUIRED_SCOPES) {
-    if (!scopes.has(s)) ctx.addIssue({ code: 'custom', path: ['oauth_config', 'scopes', 'bot'], message: `missing scope ${s}` });
+    if (!scopes.has(s))
+      ctx.addIssue({ code: 'custom', path: ['oauth_config', 'scopes', 'bot'], message: `missing scope ${s}` });
   }
   const commands = m.features.slash_commands.map((c) => c.command);
   for (const c of REQUIRED_COMMANDS) {
-    if (!commands.includes(c)) ctx.addIssue({ code: 'custom', path: ['features', 'slash_commands'], message: `missing command ${c}` });
+    if (!commands.includes(c))
+      ctx.addIssue({ code: 'custom', path: ['features', 'slash_commands'], message: `missing command ${c}` });
   }
   if (new Set(commands).size !== commands.length) {
     ctx.addIssue({ code: 'custom', path: ['features', 'slash_commands'], message: 'duplicate command' });
   }
-  if (m.features.app_home?.home_tab_enabled && !m.settings.event_subscriptions?.bot_events.includes('app_home_opened')) {
-    ctx.addIssue({ code: 'custom', path: ['settings', 'event_subscriptions'], message: 'the Home tab needs the app_home_opened bot event' });
+  if (
+    m.features.app_home?.home_tab_enabled &&
+    !m.settings.event_subscriptions?.bot_events.includes('app_home_opened')
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['settings', 'event_subscriptions'],
+      message: 'the Home tab needs the app_home_opened bot event',
+    });
   }
   const urls = [
     ...m.features.slash_commands.map((c, i) => ({ path: ['features', 'slash_commands', i, 'url'], url: c.url })),
-    ...(m.settings.event_subscriptions ? [{ path: ['settings', 'event_subscriptions', 'request_url'], url: m.settings.event_subscriptions.request_url }] : []),
-    ...(m.settings.interactivity.is_enabled ? [{ path: ['settings', 'interactivity', 'request_url'], url: m.settings.interactivity.request_url }] : []),
+    ...(m.settings.event_subscriptions
+      ? [{ path: ['settings', 'event_subscriptions', 'request_url'], url: m.settings.event_subscriptions.request_url }]
+      : []),
+    ...(m.settings.interactivity.is_enabled
+      ? [{ path: ['settings', 'interactivity', 'request_url'], url: m.settings.interactivity.request_url }]
+      : []),
   ];
   for (const u of urls) {
     // HTTP mode: Slack posts to each URL. Socket Mode: everything comes over the socket, a URL would be ignored.
-    if (!m.settings.socket_mode_enabled && !u.url) ctx.addIssue({ code: 'custom', path: u.path, message: 'HTTP mode needs a request URL here' });
-    if (m.settings.socket_mode_enabled && u.url) ctx.addIssue({ code: 'custom', path: u.path, message: 'Socket Mode takes no request URL' });
+    if (!m.settings.socket_mode_enabled && !u.url)
+      ctx.addIssue({ code: 'custom', path: u.path, message: 'HTTP mode needs a request URL here' });
+    if (m.settings.socket_mode_enabled && u.url)
+      ctx.addIssue({ code: 'custom', path: u.path, message: 'Socket Mode takes no request URL' });
   }
 });
 
@@ -127,22 +148,39 @@ describe.each(Object.entries(MANIFESTS))('%s mode: %s', (mode, file) => {
       usage_hint: '[name] | list | show <name> | import <name> … | delete <name> | check [name] | help',
       should_escape: false,
     });
-    expect(byName.get('/sip-test-call')).toMatchObject({ usage_hint: '<binding> <number> [timeout-seconds]', should_escape: false });
+    expect(byName.get('/sip-test-call')).toMatchObject({
+      usage_hint: '<binding> <number> [timeout-seconds]',
+      should_escape: false,
+    });
   });
 
   it('asks for the scopes the bot uses', () => {
-    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'files:write']));
+    expect(m.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'files:write']),
+    );
   });
 
   it('subscribes to app_home_opened because the Home tab is enabled; the messages tab is read-only (DM fallback for change reports)', () => {
-    expect(m.features.app_home).toMatchObject({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true });
+    expect(m.features.app_home).toMatchObject({
+      home_tab_enabled: true,
+      messages_tab_enabled: true,
+      messages_tab_read_only_enabled: true,
+    });
     expect(m.settings.event_subscriptions?.bot_events).toContain('app_home_opened');
   });
 
   it(`runs in ${mode === 'http' ? 'HTTP mode with every request URL' : 'Socket Mode with no request URL'}, interactivity on and a bot user`, () => {
-    expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: mode === 'socket', token_rotation_enabled: false });
+    expect(m.settings).toMatchObject({
+      org_deploy_enabled: false,
+      socket_mode_enabled: mode === 'socket',
+      token_rotation_enabled: false,
+    });
     expect(m.settings.interactivity).toMatchObject({ is_enabled: true });
-    const urls = [m.settings.interactivity.request_url, m.settings.event_subscriptions?.request_url, ...m.features.slash_commands.map((c) => c.url)];
+    const urls = [
+      m.settings.interactivity.request_url,
+      m.settings.event_subscriptions?.request_url,
+      ...m.features.slash_commands.map((c) => c.url),
+    ];
     expect(urls.every((u) => (mode === 'http' ? u !== undefined : u === undefined))).toBe(true);
     expect(m.features.bot_user).toEqual({ display_name: 'sip-ops', always_online: true });
   });
@@ -157,20 +195,33 @@ describe.each(Object.entries(MANIFESTS))('%s mode: %s', (mode, file) => {
     expect(broken(() => undefined)).toBe(true);
     expect(broken((x) => (x.features.slash_commands[0]!.command = '/SIP Setup'))).toBe(false);
     expect(broken((x) => (x.features.slash_commands[0]!.url = 'http://sip-ops.example.com/slack/events'))).toBe(false);
-    expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/actions'))).toBe(false);
+    expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/actions'))).toBe(
+      false,
+    );
     expect(broken((x) => (x.display_information.description = 'x'.repeat(141)))).toBe(false);
     expect(broken((x) => (x.display_information.long_description = 'too short'))).toBe(false);
     expect(broken((x) => (x.display_information.name = 'x'.repeat(36)))).toBe(false);
-    expect(broken((x) => delete (x.settings.interactivity as Partial<ManifestT['settings']['interactivity']>).is_enabled)).toBe(false);
+    expect(
+      broken((x) => delete (x.settings.interactivity as Partial<ManifestT['settings']['interactivity']>).is_enabled),
+    ).toBe(false);
     expect(broken((x) => (x.settings.event_subscriptions!.bot_events = []))).toBe(false);
     expect(broken((x) => (x.oauth_config.scopes.bot = ['commands', 'chat:write']))).toBe(false);
     expect(broken((x) => x.features.slash_commands.pop())).toBe(false);
     // The other mode's URLs: missing in HTTP mode, present in Socket Mode.
     expect(broken((x) => (x.settings.socket_mode_enabled = !x.settings.socket_mode_enabled))).toBe(false);
     if (mode === 'http') expect(broken((x) => delete x.settings.interactivity.request_url)).toBe(false);
-    else expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/events'))).toBe(false);
+    else
+      expect(broken((x) => (x.settings.interactivity.request_url = 'https://sip-ops.example.com/slack/events'))).toBe(
+        false,
+      );
     expect(
-      broken((x) => (x.features.slash_commands = [...base.features.slash_commands, ...Array.from({ length: 49 }, (_, i) => ({ ...base.features.slash_commands[0]!, command: `/c${i}` }))])),
+      broken(
+        (x) =>
+          (x.features.slash_commands = [
+            ...base.features.slash_commands,
+            ...Array.from({ length: 49 }, (_, i) => ({ ...base.features.slash_commands[0]!, command: `/c${i}` })),
+          ]),
+      ),
     ).toBe(false);
   });
 });
@@ -200,7 +251,10 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     webhook: { api_key: string; urls: string[] };
   };
   const sip = parse(read('deploy/sip.yaml')) as Record<string, unknown> & { redis: { address: string } };
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, Record<string, unknown>>;
+    volumes: Record<string, unknown>;
+  };
   const env: Record<string, string> = {};
   const mentioned = new Set<string>();
   for (const line of read('.env.example').split('\n')) {
@@ -210,7 +264,12 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     if (!m[1]) env[m[2]!] = m[3]!;
   }
   /** The example with real values for its placeholder secrets. */
-  const real = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v]));
+  const real = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      k in PLACEHOLDER_SECRETS ? `${v.replace(/replace-me|change-me/g, 'x')}-real-0123456789` : v,
+    ]),
+  );
 
   it('.env.example names every variable of the config schema and passes it', () => {
     expect([...mentioned].sort()).toEqual([...ENV_VARIABLES].sort());
@@ -234,8 +293,16 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
   });
 
   it('uses the ports of the Sinch guide', () => {
-    expect(livekit).toMatchObject({ port: 7880, rtc: { tcp_port: 7881, port_range_start: 50000, port_range_end: 60000, use_external_ip: true } });
-    expect(sip).toMatchObject({ sip_port: 5060, rtp_port: '10000-20000', use_external_ip: true, logging: { level: 'info' } });
+    expect(livekit).toMatchObject({
+      port: 7880,
+      rtc: { tcp_port: 7881, port_range_start: 50000, port_range_end: 60000, use_external_ip: true },
+    });
+    expect(sip).toMatchObject({
+      sip_port: 5060,
+      rtp_port: '10000-20000',
+      use_external_ip: true,
+      logging: { level: 'info' },
+    });
   });
 
   it('compose runs the four services on the host network (so 127.0.0.1 above is right)', () => {
@@ -258,19 +325,30 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
   });
 
   it('the replicas profile: PostgreSQL, two replicas on it, nginx on the one port in front (webhooks to one replica, its peer as backup)', () => {
-    const inProfile = Object.entries(compose.services).filter(([, svc]) => (svc.profiles as string[] | undefined)?.includes('replicas'));
+    const inProfile = Object.entries(compose.services).filter(([, svc]) =>
+      (svc.profiles as string[] | undefined)?.includes('replicas'),
+    );
     expect(inProfile.map(([n]) => n).sort()).toEqual(['postgres', 'proxy', 'sip-ops-1', 'sip-ops-2']);
-    const replicas = ['sip-ops-1', 'sip-ops-2'].map((n) => compose.services[n]! as { environment: Record<string, string> });
+    const replicas = ['sip-ops-1', 'sip-ops-2'].map(
+      (n) => compose.services[n]! as { environment: Record<string, string> },
+    );
     expect(replicas.map((r) => r.environment.PORT)).toEqual(['3001', '3002']);
     for (const r of replicas) {
       const url = r.environment.DATABASE_URL!.replace('${POSTGRES_PASSWORD:-change-me}', 'pw');
-      expect(loadConfig({ ...real, DATABASE_URL: url })).toMatchObject({ ok: true, config: { database: { engine: 'postgres' } } });
+      expect(loadConfig({ ...real, DATABASE_URL: url })).toMatchObject({
+        ok: true,
+        config: { database: { engine: 'postgres' } },
+      });
     }
     const nginx = read('deploy/nginx-replicas.conf');
     expect(nginx).toMatch(/listen 3000;/);
-    expect(nginx).toMatch(/upstream sip_ops_webhooks \{\s*server 127\.0\.0\.1:3001[^;]*;\s*server 127\.0\.0\.1:3002 backup;/);
+    expect(nginx).toMatch(
+      /upstream sip_ops_webhooks \{\s*server 127\.0\.0\.1:3001[^;]*;\s*server 127\.0\.0\.1:3002 backup;/,
+    );
     expect(nginx).toMatch(/location = \/livekit\/webhook \{\s*proxy_pass http:\/\/sip_ops_webhooks;/);
-    expect(compose.services['proxy']!.volumes).toContain('./deploy/nginx-replicas.conf:/etc/nginx/conf.d/default.conf:ro');
+    expect(compose.services['proxy']!.volumes).toContain(
+      './deploy/nginx-replicas.conf:/etc/nginx/conf.d/default.conf:ro',
+    );
     expect(livekit.webhook.urls).toEqual([`http://127.0.0.1:3000/livekit/webhook`]);
   });
 
@@ -290,7 +368,9 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
       }
     }
     expect(sip['health_port']).toBe(8080);
-    expect(JSON.stringify(compose.services['livekit-sip']!['healthcheck'])).toContain(`127.0.0.1:${String(sip['health_port'])}/`);
+    expect(JSON.stringify(compose.services['livekit-sip']!['healthcheck'])).toContain(
+      `127.0.0.1:${String(sip['health_port'])}/`,
+    );
   });
 
   it('the Dockerfile starts the compiled entry point in exec form as a non-root user', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config';
 import { PLACEHOLDER_SECRETS, emptyAccessWarnings } from '../../src/placeholder-secrets';
 
@@ -23,14 +23,20 @@ function fromLiveKitConfigs(): Found[] {
   const lk = parse(read('deploy/livekit.yaml')) as { keys?: Record<string, string> };
   const sip = parse(read('deploy/sip.yaml')) as { api_secret?: string };
   return [
-    ...Object.values(lk.keys ?? {}).map((value) => ({ file: 'deploy/livekit.yaml', name: 'LIVEKIT_API_SECRET', value })),
+    ...Object.values(lk.keys ?? {}).map((value) => ({
+      file: 'deploy/livekit.yaml',
+      name: 'LIVEKIT_API_SECRET',
+      value,
+    })),
     ...(sip.api_secret ? [{ file: 'deploy/sip.yaml', name: 'LIVEKIT_API_SECRET', value: sip.api_secret }] : []),
   ];
 }
 
 /** Secret variables set inline in docker-compose.yml services. */
 function fromCompose(): Found[] {
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, { environment?: Record<string, string> }> };
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, { environment?: Record<string, string> }>;
+  };
   return Object.values(compose.services).flatMap((s) =>
     Object.entries(s.environment ?? {})
       .filter(([k]) => k in PLACEHOLDER_SECRETS)
@@ -70,10 +76,15 @@ describe('placeholder secrets', () => {
   it('every secret value in an example file is a listed placeholder', () => {
     expect(found.filter((f) => f.value !== '' && !(PLACEHOLDER_SECRETS[f.name] ?? []).includes(f.value))).toEqual([]);
     // the collectors did find the shipped values (the check above is not vacuous)
-    expect(found.map((f) => f.file)).toEqual(expect.arrayContaining(['.env.example', 'deploy/livekit.yaml', 'deploy/sip.yaml']));
-    expect(found.filter((f) => f.file === '.env.example').map((f) => f.name).sort()).toEqual(
-      ['LIVEKIT_API_SECRET', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'],
+    expect(found.map((f) => f.file)).toEqual(
+      expect.arrayContaining(['.env.example', 'deploy/livekit.yaml', 'deploy/sip.yaml']),
     );
+    expect(
+      found
+        .filter((f) => f.file === '.env.example')
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['LIVEKIT_API_SECRET', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
   });
 
   it.each(Object.entries(PLACEHOLDER_SECRETS).flatMap(([name, values]) => values.map((v) => [name, v] as const)))(
@@ -98,7 +109,12 @@ describe('placeholder secrets', () => {
       expect.stringMatching(/^TEST_CALL_CHANNEL_IDS is empty/),
       expect.stringMatching(/^TEST_CALL_ALLOWED_PREFIXES is empty/),
     ]);
-    const full = loadConfig({ ...VALID, ADMIN_USER_IDS: 'U123', TEST_CALL_CHANNEL_IDS: 'C123', TEST_CALL_ALLOWED_PREFIXES: '+1' });
+    const full = loadConfig({
+      ...VALID,
+      ADMIN_USER_IDS: 'U123',
+      TEST_CALL_CHANNEL_IDS: 'C123',
+      TEST_CALL_ALLOWED_PREFIXES: '+1',
+    });
     expect(full.ok && emptyAccessWarnings(full.config)).toEqual([]);
   });
 });

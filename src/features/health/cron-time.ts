@@ -70,7 +70,14 @@ function asUtc(p: LocalParts): number {
 }
 
 function sameWallClock(a: LocalParts, b: LocalParts): boolean {
-  return a.year === b.year && a.month === b.month && a.day === b.day && a.hour === b.hour && a.minute === b.minute && a.second === b.second;
+  return (
+    a.year === b.year &&
+    a.month === b.month &&
+    a.day === b.day &&
+    a.hour === b.hour &&
+    a.minute === b.minute &&
+    a.second === b.second
+  );
 }
 
 /** The instant showing wall clock `p` in `timeZone`, or undefined when it does not exist (DST gap). */

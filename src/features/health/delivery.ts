@@ -4,10 +4,17 @@
  * alerts in each binding's report channel (folded into one message when a channel gets many).
  */
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
 import type { StatusTransition } from '../../domain/health-summary';
 import type { MessageHandle, PacedNotifier } from '../../slack/paced-notifier';
-import { alertDigest, alertMessage, summaryMessage, threadReplies, THREAD_MAX_BINDINGS, type SlackMessage } from './messages';
+import type { AppDeps } from '../feature';
+import {
+  alertDigest,
+  alertMessage,
+  summaryMessage,
+  THREAD_MAX_BINDINGS,
+  threadReplies,
+  type SlackMessage,
+} from './messages';
 import type { HealthRun } from './runner';
 
 /** Alerts per report channel before they are folded into one message. */
@@ -35,7 +42,12 @@ export interface SummaryParent {
 }
 
 /** The summary message of a run: details in its thread, or pointing at the command's reply. */
-export function summaryOf(run: HealthRun, timeZone: string, details: 'thread' | 'command', requestedBy: string | undefined): SlackMessage {
+export function summaryOf(
+  run: HealthRun,
+  timeZone: string,
+  details: 'thread' | 'command',
+  requestedBy: string | undefined,
+): SlackMessage {
   return summaryMessage({
     report: run.report,
     diff: run.diff,
@@ -73,13 +85,16 @@ export class HealthDelivery {
   deliverSummary(run: HealthRun, o: { channel?: string; requestedBy?: string } = {}): Promise<void> {
     const existing = this.deliveries.get(run.id);
     if (existing) return existing;
-    const work = this.postSummary(run, o).catch((err: unknown) => this.d.logger.error({ err, runId: run.id }, 'health: posting the summary failed'));
+    const work = this.postSummary(run, o).catch((err: unknown) =>
+      this.d.logger.error({ err, runId: run.id }, 'health: posting the summary failed'),
+    );
     return remember(this.deliveries, run.id, this.d.deps.inflight.track(`health:summary:${run.id}`, work));
   }
 
   /** Starts the alerts of a run's transitions, if it has any. */
   alertTransitions(run: HealthRun): void {
-    if (run.transitions.length) remember(this.alerts, run.id, this.d.deps.inflight.track(`health:alerts:${run.id}`, this.sendAlerts(run)));
+    if (run.transitions.length)
+      remember(this.alerts, run.id, this.d.deps.inflight.track(`health:alerts:${run.id}`, this.sendAlerts(run)));
   }
 
   /** Settles when the alerts of `runId` were sent (at once when it had none). */
@@ -122,7 +137,11 @@ export class HealthDelivery {
       const o = { trigger: run.trigger, at: run.finishedAt, timeZone: this.tz };
       for (const [channel, ts] of byChannel) {
         if (ts.length <= ALERTS_PER_CHANNEL) {
-          for (const t of ts) await this.post(channel, alertMessage(t, reports.get(t.binding), { ...o, ...idOf(bindings.get(t.binding)) }));
+          for (const t of ts)
+            await this.post(
+              channel,
+              alertMessage(t, reports.get(t.binding), { ...o, ...idOf(bindings.get(t.binding)) }),
+            );
         } else {
           await this.post(channel, alertDigest(ts, o));
         }

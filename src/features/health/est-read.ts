@@ -35,13 +35,25 @@ export async function readEst(
         if (snap.trunk) trunkOf.set(b.name, snap.trunk.id);
         findings.set(b.name, runEstChecks(estDesiredFor(b, ip), snap));
       } catch (err) {
-        findings.set(b.name, [{ check: 'est.read', status: 'warn', title: 'EST side', evidence: `could not read EST: ${(err as Error).message}`, nextStep: 'Check the Sinch access key and that Sinch is reachable.' }]);
+        findings.set(b.name, [
+          {
+            check: 'est.read',
+            status: 'warn',
+            title: 'EST side',
+            evidence: `could not read EST: ${(err as Error).message}`,
+            nextStep: 'Check the Sinch access key and that Sinch is reachable.',
+          },
+        ]);
       }
     }),
   );
   const from = new Date(now.getTime() - DAY_MS);
   const trunks = [...new Set(trunkOf.values())];
-  const tallies = new Map((await Promise.all(trunks.map((t) => tallyTrunkCalls(sinch, t, from, now).catch(() => undefined)))).filter((t) => t !== undefined).map((t) => [t.trunkId, t]));
+  const tallies = new Map(
+    (await Promise.all(trunks.map((t) => tallyTrunkCalls(sinch, t, from, now).catch(() => undefined))))
+      .filter((t) => t !== undefined)
+      .map((t) => [t.trunkId, t]),
+  );
   const perBinding: Record<string, EstBindingTally> = {};
   for (const [name, trunkId] of trunkOf) {
     const t = tallies.get(trunkId);

@@ -4,16 +4,16 @@
  * call records, then the pure `runChecks`. Stores nothing and posts nothing: the runner does.
  * Exported for the benchmark as well (LiveKit calls and wall time per run).
  */
-import type { AppDeps } from '../feature';
 import type { Binding } from '../../domain/binding';
 import { runChecks, worstStatus, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
 import { LOOPBACK_DAILY_KEY, loopbackFinding, parseDailySet } from '../../domain/loopback';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
 import { createOptionsProber } from '../../sip/options-client';
+import type { AppDeps } from '../feature';
 import { countingGateway } from './counting-gateway';
-import { runProbes, type ProbeSettings } from './run-probes';
 import { readEst } from './est-read';
+import { runProbes, type ProbeSettings } from './run-probes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

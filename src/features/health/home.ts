@@ -4,9 +4,9 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
+import type { HealthStatusStore } from '../../store/health-status-store';
 import type { AppDeps } from '../feature';
 import { homeView, type HomeRow } from './messages';
-import type { HealthStatusStore } from '../../store/health-status-store';
 
 /** Bindings whose last test call is looked up; later ones are listed without it. */
 const TEST_CALL_ROWS = 500;
@@ -30,7 +30,16 @@ export async function homeRows(h: HomeDeps): Promise<HomeRow[]> {
       name: b.name,
       id: b.id,
       ...(k ? { status: k.status, checkedAt: k.at, ...(k.top ? { top: k.top } : {}) } : {}),
-      ...(last ? { lastTest: { startedAt: last.startedAt, outcome: last.outcome, callee: last.callee, sipStatus: last.sipStatus } } : {}),
+      ...(last
+        ? {
+            lastTest: {
+              startedAt: last.startedAt,
+              outcome: last.outcome,
+              callee: last.callee,
+              sipStatus: last.sipStatus,
+            },
+          }
+        : {}),
     });
   }
   return rows;
@@ -42,7 +51,9 @@ export async function publishHome(h: HomeDeps, client: WebClient, user: string, 
   const results = storedHeadline.safeParse(lastRun?.results);
   const view = homeView({
     rows,
-    ...(lastRun && results.success ? { lastRun: { trigger: lastRun.trigger, startedAt: lastRun.startedAt, headline: results.data.headline } } : {}),
+    ...(lastRun && results.success
+      ? { lastRun: { trigger: lastRun.trigger, startedAt: lastRun.startedAt, headline: results.data.headline } }
+      : {}),
     timeZone: h.deps.config.summary.timezone,
     isAdmin: h.deps.config.adminUserIds.includes(user),
     ...(notice ? { notice } : {}),

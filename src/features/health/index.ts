@@ -12,11 +12,12 @@
 import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AppDeps, Feature, FeatureContext } from '../feature';
 import type { DnsResolver, OptionsProber, OptionsTarget } from '../../domain/probes';
 import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION } from '../../slack/action-ids';
-import type { RunTrigger } from '../../store/health-runs-repo';
 import type { PacedNotifier } from '../../slack/paced-notifier';
+import type { RunTrigger } from '../../store/health-runs-repo';
+import { HealthStatusStore } from '../../store/health-status-store';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { HealthDelivery, type SummaryParent } from './delivery';
 import { DEFAULT_PROBE_SETTINGS, type HealthRunOptions } from './health-run';
 import { publishHome } from './home';
@@ -24,14 +25,13 @@ import { RUN_AGAIN_ACTION } from './messages';
 import { HealthRunner, type HealthRun } from './runner';
 import { HealthSchedule } from './schedule';
 import { checkBindingButton, checkCommand, homeMenu, runAgainButton } from './slack-handlers';
-import { HealthStatusStore } from '../../store/health-status-store';
 
-export { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
+export { META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../store/health-status-store';
 export { countingGateway } from './counting-gateway';
 export { firstFireBetween, missedFireTime } from './cron-time';
+export { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
 export { runProbes, type ProbeSettings } from './run-probes';
 export type { HealthRun } from './runner';
-export { META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../store/health-status-store';
 
 export interface HealthOptions {
   /** SIP OPTIONS prober (default: the real client, `createOptionsProber()`). */
@@ -97,10 +97,30 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
     notifier: () => notifier,
     stopped: () => stopped,
     ...(opts.threadMaxBindings !== undefined ? { threadMaxBindings: opts.threadMaxBindings } : {}),
-    ...(summaryChart ? { summaryChart: (parent: SummaryParent) => (chartClient ? summaryChart(chartClient, parent, logger) : Promise.resolve()) } : {}),
+    ...(summaryChart
+      ? {
+          summaryChart: (parent: SummaryParent) =>
+            chartClient ? summaryChart(chartClient, parent, logger) : Promise.resolve(),
+        }
+      : {}),
   });
-  const runner = new HealthRunner({ deps, logger, statuses, probes: probeSettings(opts), onFinished: (run) => delivery.alertTransitions(run) });
-  const scheduled = new HealthSchedule({ deps, logger, runner, delivery, statuses, stopped: () => stopped, slots: deps.repos.coordination.slots, ...(opts.beforeScheduledRun ? { before: opts.beforeScheduledRun } : {}) });
+  const runner = new HealthRunner({
+    deps,
+    logger,
+    statuses,
+    probes: probeSettings(opts),
+    onFinished: (run) => delivery.alertTransitions(run),
+  });
+  const scheduled = new HealthSchedule({
+    deps,
+    logger,
+    runner,
+    delivery,
+    statuses,
+    stopped: () => stopped,
+    slots: deps.repos.coordination.slots,
+    ...(opts.beforeScheduledRun ? { before: opts.beforeScheduledRun } : {}),
+  });
   const home = { deps, statuses };
   const handlers = { deps, logger, runner, delivery, home };
 
@@ -110,7 +130,12 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
       notifier = ctx.notifier;
       chartClient = ctx.notifyClient;
       if (opts.threadPaceMs !== undefined) notifier.pace(opts.threadPaceMs);
-      ctx.setup.add({ name: 'check', usage: 'check [name]', summary: 'run the health checks now (one binding or all)', run: checkCommand(handlers) });
+      ctx.setup.add({
+        name: 'check',
+        usage: 'check [name]',
+        summary: 'run the health checks now (one binding or all)',
+        run: checkCommand(handlers),
+      });
       ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
       ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));
       ctx.listeners.action<BlockAction<OverflowAction>>(HOME_BINDING_ACTION, homeMenu(handlers));

@@ -4,14 +4,14 @@
  * `/sip-setup check <name>`, and the App Home tab. Every engine text goes through `escapeMrkdwn`.
  */
 import type { BindingReport, CheckStatus, HealthReport } from '../../domain/health-checks';
-import type { RunDiff, StatusTransition } from '../../domain/health-summary';
 import { NO_CHANGES } from '../../domain/health-run';
+import type { RunDiff, StatusTransition } from '../../domain/health-summary';
 import { detailSections, globalDetail, STATUS_ICON, summaryLines, topFinding } from '../../domain/health-summary';
+import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION, NEW_BINDING_ACTION } from '../../slack/action-ids';
+import { encodeBindingRef } from '../../slack/binding-ref';
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
-import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION, NEW_BINDING_ACTION } from '../../slack/action-ids';
-import { encodeBindingRef } from '../../slack/binding-ref';
 import { code, escapeMrkdwn, slackDate, userRef } from '../../slack/mrkdwn';
 import type { RunTrigger } from '../../store/health-runs-repo';
 
@@ -87,7 +87,10 @@ function blockText(b: KnownBlock): number {
 }
 
 function names(xs: string[], max = 15): string {
-  const shown = xs.slice(0, max).map((n) => escapeMrkdwn(n)).join(', ');
+  const shown = xs
+    .slice(0, max)
+    .map((n) => escapeMrkdwn(n))
+    .join(', ');
   return xs.length > max ? `${shown} and ${xs.length - max} more` : shown;
 }
 
@@ -137,7 +140,8 @@ export interface SummaryInput {
 
 export function changesText(diff: RunDiff): string | undefined {
   const parts: string[] = [];
-  if (diff.newFailures.length) parts.push(`❌ new ${diff.newFailures.length === 1 ? 'failure' : 'failures'}: ${names(diff.newFailures)}`);
+  if (diff.newFailures.length)
+    parts.push(`❌ new ${diff.newFailures.length === 1 ? 'failure' : 'failures'}: ${names(diff.newFailures)}`);
   if (diff.recoveries.length) parts.push(`✅ recovered: ${names(diff.recoveries)}`);
   if (diff.added.length) parts.push(`➕ new ${diff.added.length === 1 ? 'binding' : 'bindings'}: ${names(diff.added)}`);
   if (diff.removed.length) parts.push(`➖ removed: ${names(diff.removed)}`);
@@ -160,14 +164,20 @@ export function summaryMessage(i: SummaryInput): SlackMessage {
       : i.details === 'thread'
         ? ` · details of the ${problems} with problems in the thread`
         : ' · `/sip-setup check <name>` for the details of one';
-  head.push(context(`${TRIGGER_LABEL[i.trigger]} · ${formatTime(i.startedAt, tz)} · took ${duration(i.wallMs)}${i.requestedBy ? ` · by ${userRef(i.requestedBy)}` : ''}${where}`));
-  if (lines.global.length) head.push(section(truncate(lines.global.map((l) => escapeMrkdwn(l)).join('\n'), SECTION_MAX)));
+  head.push(
+    context(
+      `${TRIGGER_LABEL[i.trigger]} · ${formatTime(i.startedAt, tz)} · took ${duration(i.wallMs)}${i.requestedBy ? ` · by ${userRef(i.requestedBy)}` : ''}${where}`,
+    ),
+  );
+  if (lines.global.length)
+    head.push(section(truncate(lines.global.map((l) => escapeMrkdwn(l)).join('\n'), SECTION_MAX)));
   if (i.report.est && !i.report.est.managed) head.push(context(escapeMrkdwn(i.report.est.note)));
   const changes = changesText(i.diff);
   if (changes) head.push(section(truncate(`*Since the last run:*\n${changes}`, SECTION_MAX)));
   else if (!i.firstRun) head.push(context('No change since the last run.'));
 
-  const tail: KnownBlock[] = i.runAgain === false ? [] : [button('Run again', RUN_AGAIN_ACTION, encodeRunAgain(i.runId))];
+  const tail: KnownBlock[] =
+    i.runAgain === false ? [] : [button('Run again', RUN_AGAIN_ACTION, encodeRunAgain(i.runId))];
   const order = i.report.bindings
     .map((b, idx) => ({ status: b.status, line: escapeMrkdwn(truncate(lines.lines[idx] ?? b.name, 280)), idx }))
     .sort((a, b) => RANK[a.status] - RANK[b.status] || a.idx - b.idx);
@@ -240,11 +250,13 @@ function repliesFor(chunks: string[], fallback: string): SlackMessage[] {
  */
 export function threadReplies(report: HealthReport, maxBindings = THREAD_MAX_BINDINGS): SlackMessage[] {
   const out: SlackMessage[] = [];
-  if (report.global.some((f) => f.status !== 'pass')) out.push(...repliesFor(globalDetail(report), 'LiveKit API checks'));
+  if (report.global.some((f) => f.status !== 'pass'))
+    out.push(...repliesFor(globalDetail(report), 'LiveKit API checks'));
   const problems = detailSections(report)
     .filter((s) => s.status !== 'pass')
     .sort((a, b) => RANK[a.status] - RANK[b.status]);
-  for (const s of problems.slice(0, maxBindings)) out.push(...repliesFor(s.chunks, `${STATUS_ICON[s.status]} ${s.binding}: ${s.status}`));
+  for (const s of problems.slice(0, maxBindings))
+    out.push(...repliesFor(s.chunks, `${STATUS_ICON[s.status]} ${s.binding}: ${s.status}`));
   if (problems.length > maxBindings) {
     const more = problems.slice(maxBindings).map((s) => s.binding);
     out.push({
@@ -264,7 +276,11 @@ export function threadReplies(report: HealthReport, maxBindings = THREAD_MAX_BIN
 
 // -------------------------------------------------------------------------------- the alerts
 
-export function alertMessage(t: StatusTransition, b: BindingReport | undefined, opts: { trigger: RunTrigger; at: Date; timeZone?: string; bindingId?: string }): SlackMessage {
+export function alertMessage(
+  t: StatusTransition,
+  b: BindingReport | undefined,
+  opts: { trigger: RunTrigger; at: Date; timeZone?: string; bindingId?: string },
+): SlackMessage {
   const when = `${TRIGGER_LABEL[opts.trigger]} · ${formatTime(opts.at, opts.timeZone)}`;
   const top = b ? topFinding(b.findings) : undefined;
   const more = b ? b.findings.filter((f) => f.status !== 'pass').length - 1 : 0;
@@ -283,31 +299,51 @@ export function alertMessage(t: StatusTransition, b: BindingReport | undefined, 
     };
   }
   const lines = [`✅ *SIP binding ${code(t.binding)} recovered*: now ${t.to} (it was failing).`];
-  if (t.to === 'warn' && top) lines.push(`Still to look at: ${STATUS_ICON[top.status]} ${escapeMrkdwn(truncate(top.title, 400))}`);
-  return { text: `SIP binding ${t.binding} recovered`, blocks: [section(truncate(lines.join('\n'), LIMITS.sectionText)), context(when)] };
+  if (t.to === 'warn' && top)
+    lines.push(`Still to look at: ${STATUS_ICON[top.status]} ${escapeMrkdwn(truncate(top.title, 400))}`);
+  return {
+    text: `SIP binding ${t.binding} recovered`,
+    blocks: [section(truncate(lines.join('\n'), LIMITS.sectionText)), context(when)],
+  };
 }
 
 /** Many transitions for one report channel (e.g. LiveKit down): one message instead of one each. */
-export function alertDigest(ts: StatusTransition[], opts: { trigger: RunTrigger; at: Date; timeZone?: string }): SlackMessage {
+export function alertDigest(
+  ts: StatusTransition[],
+  opts: { trigger: RunTrigger; at: Date; timeZone?: string },
+): SlackMessage {
   const failing = ts.filter((t) => t.to === 'fail').map((t) => t.binding);
   const recovered = ts.filter((t) => t.to !== 'fail').map((t) => t.binding);
   const lines: string[] = [];
-  if (failing.length) lines.push(`🚨 *${failing.length} SIP ${failing.length === 1 ? 'binding is' : 'bindings are'} failing now:* ${names(failing, 30)}`);
+  if (failing.length)
+    lines.push(
+      `🚨 *${failing.length} SIP ${failing.length === 1 ? 'binding is' : 'bindings are'} failing now:* ${names(failing, 30)}`,
+    );
   if (recovered.length) lines.push(`✅ *${recovered.length} recovered:* ${names(recovered, 30)}`);
   return {
     text: `${ts.length} SIP bindings changed status`,
     blocks: [
       section(truncate(lines.join('\n'), LIMITS.sectionText)),
-      context(`${TRIGGER_LABEL[opts.trigger]} · ${formatTime(opts.at, opts.timeZone)} · \`/sip-setup check <name>\` lists the findings of one`),
+      context(
+        `${TRIGGER_LABEL[opts.trigger]} · ${formatTime(opts.at, opts.timeZone)} · \`/sip-setup check <name>\` lists the findings of one`,
+      ),
     ],
   };
 }
 
 // -------------------------------------------------------------------- one binding, on demand
 
-export function bindingCheckMessage(report: HealthReport, name: string, opts: { at: Date; wallMs: number; timeZone?: string; bindingId?: string }): SlackMessage {
+export function bindingCheckMessage(
+  report: HealthReport,
+  name: string,
+  opts: { at: Date; wallMs: number; timeZone?: string; bindingId?: string },
+): SlackMessage {
   const b = report.bindings.find((x) => x.name === name);
-  if (!b) return { text: `No binding named ${name}`, blocks: [section(`There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`)] };
+  if (!b)
+    return {
+      text: `No binding named ${name}`,
+      blocks: [section(`There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`)],
+    };
   const blocks: KnownBlock[] = [];
   const tail: KnownBlock[] = [
     context(`Checked ${formatTime(opts.at, opts.timeZone)} · took ${duration(opts.wallMs)}`),
@@ -316,7 +352,12 @@ export function bindingCheckMessage(report: HealthReport, name: string, opts: { 
   let budget = MESSAGE_TEXT_BUDGET - tail.reduce((n, x) => n + blockText(x), 0) - 200;
   const globalProblems = report.global.filter((f) => f.status !== 'pass');
   if (globalProblems.length) {
-    const g = section(truncate(globalProblems.map((f) => `${STATUS_ICON[f.status]} ${escapeMrkdwn(f.title)}`).join('\n'), LIMITS.sectionText));
+    const g = section(
+      truncate(
+        globalProblems.map((f) => `${STATUS_ICON[f.status]} ${escapeMrkdwn(f.title)}`).join('\n'),
+        LIMITS.sectionText,
+      ),
+    );
     blocks.push(g);
     budget -= blockText(g);
   }
@@ -374,7 +415,9 @@ function testCallText(t: HomeRow['lastTest'], tz: string): string {
 }
 
 function homeLine(r: HomeRow, tz: string): string {
-  const status = r.status ? `${STATUS_ICON[r.status]} *${escapeMrkdwn(r.name)}*` : `▫️ *${escapeMrkdwn(r.name)}* · not checked yet`;
+  const status = r.status
+    ? `${STATUS_ICON[r.status]} *${escapeMrkdwn(r.name)}*`
+    : `▫️ *${escapeMrkdwn(r.name)}* · not checked yet`;
   const when = r.status && r.checkedAt ? ` · ${r.status} at ${formatTime(new Date(r.checkedAt), tz)}` : '';
   const top = r.status && r.status !== 'pass' && r.top ? `\n      ${escapeMrkdwn(truncate(r.top, 200))}` : '';
   return `${status}${when}${top}\n      ${testCallText(r.lastTest, tz)}`;
@@ -391,8 +434,14 @@ function homeBindingBlocks(r: HomeRow, line: string): KnownBlock {
       type: 'overflow',
       action_id: HOME_BINDING_ACTION,
       options: [
-        { text: { type: 'plain_text', text: 'Check now' }, value: encodeHomeChoice({ a: 'check', b: r.name, bi: r.id }) },
-        { text: { type: 'plain_text', text: 'Test call' }, value: encodeHomeChoice({ a: 'test', b: r.name, bi: r.id }) },
+        {
+          text: { type: 'plain_text', text: 'Check now' },
+          value: encodeHomeChoice({ a: 'check', b: r.name, bi: r.id }),
+        },
+        {
+          text: { type: 'plain_text', text: 'Test call' },
+          value: encodeHomeChoice({ a: 'test', b: r.name, bi: r.id }),
+        },
       ],
     },
   };
@@ -413,8 +462,19 @@ function homeHead(i: HomeInput, tz: string): KnownBlock[] {
         : '*Last check:* none yet. The daily summary runs at `SUMMARY_CRON`; `/sip-setup check` runs one now.',
     ),
   );
-  const run = { type: 'button' as const, action_id: RUN_AGAIN_ACTION, text: { type: 'plain_text' as const, text: 'Run all checks' }, value: encodeRunAgain(HOME_RUN), style: 'primary' as const };
-  const create = { type: 'button' as const, action_id: NEW_BINDING_ACTION, text: { type: 'plain_text' as const, text: 'New binding' }, value: 'new' };
+  const run = {
+    type: 'button' as const,
+    action_id: RUN_AGAIN_ACTION,
+    text: { type: 'plain_text' as const, text: 'Run all checks' },
+    value: encodeRunAgain(HOME_RUN),
+    style: 'primary' as const,
+  };
+  const create = {
+    type: 'button' as const,
+    action_id: NEW_BINDING_ACTION,
+    text: { type: 'plain_text' as const, text: 'New binding' },
+    value: 'new',
+  };
   blocks.push({ type: 'actions', block_id: 'home_actions', elements: i.isAdmin ? [run, create] : [run] });
   blocks.push({ type: 'divider' });
   return blocks;
@@ -463,7 +523,11 @@ export function homeView(i: HomeInput): HomeView {
   if (shown < i.rows.length) {
     const rest = order.slice(shown).map((o) => o.r.status);
     const failing = rest.filter((s) => s === 'fail' || s === 'warn').length;
-    blocks.push(context(`…and ${i.rows.length - shown} more bindings${failing ? ` (${failing} with problems)` : ''}. \`/sip-setup list failing\` and \`/sip-setup list <prefix>\` page through them.`));
+    blocks.push(
+      context(
+        `…and ${i.rows.length - shown} more bindings${failing ? ` (${failing} with problems)` : ''}. \`/sip-setup list failing\` and \`/sip-setup list <prefix>\` page through them.`,
+      ),
+    );
   }
   return { type: 'home', blocks };
 }
@@ -482,7 +546,8 @@ export function encodeHomeChoice(c: HomeChoice): string {
 export function decodeHomeChoice(value: string | undefined): HomeChoice | undefined {
   try {
     const v = JSON.parse(value ?? '') as Partial<Record<keyof HomeChoice, unknown>>;
-    if ((v.a === 'check' || v.a === 'test') && typeof v.b === 'string' && typeof v.bi === 'string' && v.bi) return { a: v.a, b: v.b, bi: v.bi };
+    if ((v.a === 'check' || v.a === 'test') && typeof v.b === 'string' && typeof v.bi === 'string' && v.bi)
+      return { a: v.a, b: v.b, bi: v.bi };
   } catch {
     // fall through
   }

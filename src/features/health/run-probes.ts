@@ -7,7 +7,14 @@
 import type { Binding } from '../../domain/binding';
 import { optionsKey } from '../../domain/health-checks';
 import { planProbes } from '../../domain/probe-plan';
-import { probeError, type DnsProbeResult, type DnsResolver, type OptionsProbeResult, type OptionsProber, type OptionsTarget } from '../../domain/probes';
+import {
+  probeError,
+  type DnsProbeResult,
+  type DnsResolver,
+  type OptionsProbeResult,
+  type OptionsProber,
+  type OptionsTarget,
+} from '../../domain/probes';
 import { withTimeout } from '../../with-timeout';
 
 export interface ProbeSettings {
@@ -93,18 +100,22 @@ export async function runProbes(bindings: Binding[], s: ProbeSettings): Promise<
   const pool = new Pool(Math.max(1, s.concurrency), open);
   const perProbe = (): number => Math.max(1, Math.min(s.probeTimeoutMs, deadlineAt - performance.now()));
 
-  const probe = (target: OptionsTarget): Task => async () => {
-    optionsProbes++;
-    const real = s.mapTarget ? s.mapTarget(target) : target;
-    const ms = perProbe();
-    // The prober honours its timeout; the race is a guard against one that does not.
-    const r = await withTimeout(
-      s.prober(real, { timeoutMs: ms }).catch((err: unknown): OptionsProbeResult => ({ kind: 'error', ...probeError(err, 'EDNS') })),
-      ms + 250,
-      (): OptionsProbeResult => ({ kind: 'timeout', ms }),
-    );
-    options[optionsKey(target)] = r;
-  };
+  const probe =
+    (target: OptionsTarget): Task =>
+    async () => {
+      optionsProbes++;
+      const real = s.mapTarget ? s.mapTarget(target) : target;
+      const ms = perProbe();
+      // The prober honours its timeout; the race is a guard against one that does not.
+      const r = await withTimeout(
+        s
+          .prober(real, { timeoutMs: ms })
+          .catch((err: unknown): OptionsProbeResult => ({ kind: 'error', ...probeError(err, 'EDNS') })),
+        ms + 250,
+        (): OptionsProbeResult => ({ kind: 'timeout', ms }),
+      );
+      options[optionsKey(target)] = r;
+    };
 
   for (const [host, targets] of hosts) {
     pool.add(async () => {
@@ -121,7 +132,11 @@ export async function runProbes(bindings: Binding[], s: ProbeSettings): Promise<
         else if (mapped.host !== t.host) pool.add(probe(t));
         else {
           const why = r.ok ? 'no addresses' : `${r.code}: ${r.message}`;
-          options[optionsKey(t)] = { kind: 'error', code: r.ok ? 'ENOTFOUND' : r.code, message: `DNS lookup of ${host} failed (${why}); OPTIONS not sent` };
+          options[optionsKey(t)] = {
+            kind: 'error',
+            code: r.ok ? 'ENOTFOUND' : r.code,
+            message: `DNS lookup of ${host} failed (${why}); OPTIONS not sent`,
+          };
         }
       }
     });

@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
 import type { HealthReport } from '../../domain/health-checks';
 import { compareRun, storedResults } from '../../domain/health-run';
 import type { RunDiff, StatusTransition } from '../../domain/health-summary';
 import type { RunTrigger } from '../../store/health-runs-repo';
-import { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
 import type { HealthStatusStore } from '../../store/health-status-store';
+import type { AppDeps } from '../feature';
+import { performHealthRun, type HealthRunOptions, type HealthRunResult } from './health-run';
 
 export interface HealthRun {
   id: string;
@@ -81,12 +81,22 @@ export class HealthRunner {
     try {
       result = await performHealthRun(this.r.deps, { ...this.r.probes, ...(only ? { only } : {}) });
     } catch (err) {
-      await repos.healthRuns.finish(id, { scope: only ?? 'all', error: (err as Error).message }, now()).catch(() => undefined);
+      await repos.healthRuns
+        .finish(id, { scope: only ?? 'all', error: (err as Error).message }, now())
+        .catch(() => undefined);
       throw err;
     }
     const run = await this.record({ id, trigger, startedAt, finishedAt: now(), result }, only);
     this.r.logger.info(
-      { runId: id, trigger, scope: run.scope, bindings: run.report.bindings.length, livekitCalls: run.livekitCalls, wallMs: run.wallMs, transitions: run.transitions.length },
+      {
+        runId: id,
+        trigger,
+        scope: run.scope,
+        bindings: run.report.bindings.length,
+        livekitCalls: run.livekitCalls,
+        wallMs: run.wallMs,
+        transitions: run.transitions.length,
+      },
       'health run finished',
     );
     this.r.onFinished(run);
@@ -102,12 +112,32 @@ export class HealthRunner {
     return statuses.serialized(async () => {
       const [prevFull, known] = [await statuses.lastFullRun(), await statuses.knownStatuses()];
       const { report } = r.result;
-      const cmp = compareRun({ runId: r.id, report, ...(only ? { only } : {}), finishedAt: r.finishedAt, prevFull, known });
+      const cmp = compareRun({
+        runId: r.id,
+        report,
+        ...(only ? { only } : {}),
+        finishedAt: r.finishedAt,
+        prevFull,
+        known,
+      });
       const scope = only ?? 'all';
       const { livekitCalls, wallMs, dnsLookups, optionsProbes, probesCutOff } = r.result;
-      await this.r.deps.repos.healthRuns.finish(r.id, storedResults({ scope, report, livekitCalls, wallMs, dnsLookups, optionsProbes, probesCutOff }), r.finishedAt);
+      await this.r.deps.repos.healthRuns.finish(
+        r.id,
+        storedResults({ scope, report, livekitCalls, wallMs, dnsLookups, optionsProbes, probesCutOff }),
+        r.finishedAt,
+      );
       await statuses.save(cmp.nextKnown, cmp.nextFull, r.finishedAt);
-      return { ...r, scope, report, diff: cmp.diff, firstRun: cmp.firstRun, transitions: cmp.transitions, livekitCalls, wallMs };
+      return {
+        ...r,
+        scope,
+        report,
+        diff: cmp.diff,
+        firstRun: cmp.firstRun,
+        transitions: cmp.transitions,
+        livekitCalls,
+        wallMs,
+      };
     });
   }
 }

@@ -3,14 +3,14 @@
  * summary; a scheduled run missed while SIP Ops was down is made up once at start.
  */
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import type { AppDeps } from '../feature';
+import type { Logger } from 'pino';
 import type { SlotClaims } from '../../store/coordination';
+import type { HealthStatusStore } from '../../store/health-status-store';
+import type { AppDeps } from '../feature';
 import { missedFireTime } from './cron-time';
 import type { HealthDelivery } from './delivery';
 import type { HealthRun, HealthRunner } from './runner';
-import type { HealthStatusStore } from '../../store/health-status-store';
 
 export const CRON_TASK_NAME = 'sip-ops-health-summary';
 
@@ -46,7 +46,10 @@ export class HealthSchedule {
 
   /** A full run (joining one in progress), its summary and thread posted, alerts sent. */
   async runScheduled(trigger: 'schedule' | 'startup' = 'schedule'): Promise<HealthRun> {
-    if (this.s.before) await this.s.before().catch((err: unknown) => this.s.logger.warn({ err }, 'health: the daily loopbacks failed to run'));
+    if (this.s.before)
+      await this.s
+        .before()
+        .catch((err: unknown) => this.s.logger.warn({ err }, 'health: the daily loopbacks failed to run'));
     const run = await this.s.runner.runAll(trigger);
     await this.s.statuses.setLastScheduled(this.s.deps.now());
     await Promise.all([this.s.delivery.deliverSummary(run), this.s.delivery.alertsOf(run.id)]);

@@ -3,13 +3,19 @@
  * "Run checks for this binding" button (put on messages by other features too) and "Run again".
  * Each acks at once and does the work after the ack inside `inflight.track`.
  */
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  OverflowAction,
+  SlackActionMiddlewareArgs,
+} from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
 import { checkBindingRef, decodeBindingRef, olderPayload } from '../../slack/binding-ref';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import { pressKey } from '../../slack/press-key';
 import type { SubcommandContext } from '../../slack/subcommand-router';
+import type { AppDeps } from '../feature';
 import { summaryOf, type HealthDelivery } from './delivery';
 import { publishHome, type HomeDeps } from './home';
 import { bindingCheckMessage, decodeHomeChoice, decodeRunAgain, HOME_RUN } from './messages';
@@ -34,19 +40,38 @@ export function checkCommand(h: HandlerDeps): (ctx: SubcommandContext) => Promis
     const name = (argv[0] ?? '').toLowerCase();
     const binding = name ? await h.deps.repos.bindings.get(name) : undefined;
     if (name && !binding) {
-      await ack({ response_type: 'ephemeral', text: `There is no binding named ${code(name)}. \`/sip-setup list\` shows them.` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`,
+      });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: name ? `⏳ Running checks for ${code(name)}…` : '⏳ Running checks on every binding…' });
+    await ack({
+      response_type: 'ephemeral',
+      text: name ? `⏳ Running checks for ${code(name)}…` : '⏳ Running checks on every binding…',
+    });
     const work = async (): Promise<void> => {
       try {
         const msg = name
-          ? await h.runner.checkBinding(name).then((run) => bindingCheckMessage(run.report, name, { at: run.finishedAt, wallMs: run.wallMs, timeZone: tz, ...(binding ? { bindingId: binding.id } : {}) }))
+          ? await h.runner
+              .checkBinding(name)
+              .then((run) =>
+                bindingCheckMessage(run.report, name, {
+                  at: run.finishedAt,
+                  wallMs: run.wallMs,
+                  timeZone: tz,
+                  ...(binding ? { bindingId: binding.id } : {}),
+                }),
+              )
           : await h.runner.runAll('manual').then((run) => summaryOf(run, tz, 'command', command.user_id));
         await respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
       } catch (err) {
         h.logger.error({ err, binding: name || undefined }, 'health: /sip-setup check failed');
-        await respond({ response_type: 'ephemeral', replace_original: true, text: `❌ The check could not run: ${escapeMrkdwn((err as Error).message)}` }).catch(() => undefined);
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: true,
+          text: `❌ The check could not run: ${escapeMrkdwn((err as Error).message)}`,
+        }).catch(() => undefined);
       }
     };
     void h.deps.inflight.track(`health:check:${name || 'all'}`, work());
@@ -63,9 +88,21 @@ function teller(h: HandlerDeps, args: ButtonArgs | MenuArgs): (text: string) => 
 }
 
 /** False when this press was acted on already (a Slack retry or a replayed payload). */
-async function firstPress(h: HandlerDeps, body: BlockAction, action: { action_id: string; block_id?: string; action_ts?: string; value?: string }): Promise<boolean> {
-  const first = await h.deps.repos.presses.claim(pressKey(body, action), { actionId: action.action_id, userId: body.user.id }, h.deps.now());
-  if (!first) h.logger.info({ user: body.user.id, action: action.action_id }, 'health: press already handled (Slack retry or replay); ignored');
+async function firstPress(
+  h: HandlerDeps,
+  body: BlockAction,
+  action: { action_id: string; block_id?: string; action_ts?: string; value?: string },
+): Promise<boolean> {
+  const first = await h.deps.repos.presses.claim(
+    pressKey(body, action),
+    { actionId: action.action_id, userId: body.user.id },
+    h.deps.now(),
+  );
+  if (!first)
+    h.logger.info(
+      { user: body.user.id, action: action.action_id },
+      'health: press already handled (Slack retry or replay); ignored',
+    );
   return first;
 }
 
@@ -89,7 +126,12 @@ export function checkBindingButton(h: HandlerDeps): (args: ButtonArgs) => Promis
         if (!check.ok) return await tell(check.message);
         const run = await h.runner.checkBinding(ref.b);
         if (fromView) return await publishHome(h.home, client, body.user.id);
-        const msg = bindingCheckMessage(run.report, ref.b, { at: run.finishedAt, wallMs: run.wallMs, timeZone: tz, bindingId: ref.bi });
+        const msg = bindingCheckMessage(run.report, ref.b, {
+          at: run.finishedAt,
+          wallMs: run.wallMs,
+          timeZone: tz,
+          bindingId: ref.bi,
+        });
         await respond({ response_type: 'ephemeral', replace_original: false, text: msg.text, blocks: msg.blocks });
       } catch (err) {
         h.logger.error({ err, binding: ref?.b }, 'health: check button failed');
@@ -114,14 +156,23 @@ export function runAgainButton(h: HandlerDeps): (args: ButtonArgs) => Promise<vo
         const value = decodeRunAgain(action.value);
         if (!value) return await tell(olderPayload('button', '/sip-setup check'));
         if (value.r !== HOME_RUN && !(await h.deps.repos.healthRuns.get(value.r))) {
-          return await tell('⚠️ This button was for a health run SIP Ops no longer knows. Nothing was run; `/sip-setup check` runs every check now.');
+          return await tell(
+            '⚠️ This button was for a health run SIP Ops no longer knows. Nothing was run; `/sip-setup check` runs every check now.',
+          );
         }
         if (!fromView) {
           const where = channel ? ' The new summary is posted in this channel when it is done.' : '';
-          await respond({ response_type: 'ephemeral', replace_original: false, text: `⏳ Running every check again.${where}` }).catch(() => undefined);
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: `⏳ Running every check again.${where}`,
+          }).catch(() => undefined);
         }
         const run = await h.runner.runAll('manual');
-        await Promise.all([h.delivery.deliverSummary(run, { ...(channel ? { channel } : {}), requestedBy: user }), h.delivery.alertsOf(run.id)]);
+        await Promise.all([
+          h.delivery.deliverSummary(run, { ...(channel ? { channel } : {}), requestedBy: user }),
+          h.delivery.alertsOf(run.id),
+        ]);
         if (fromView) await publishHome(h.home, client, user);
       } catch (err) {
         h.logger.error({ err }, 'health: run again failed');
@@ -147,7 +198,8 @@ export function homeMenu(h: HandlerDeps): (args: MenuArgs) => Promise<void> {
         if (!(await firstPress(h, body, { ...action, value }))) return;
         const choice = decodeHomeChoice(value);
         if (!choice) return await tell(olderPayload('button', '/sip-setup list'));
-        const reopen = (n: string): string => (choice.a === 'check' ? `/sip-setup check ${n}` : `/sip-test-call ${n} <number>`);
+        const reopen = (n: string): string =>
+          choice.a === 'check' ? `/sip-setup check ${n}` : `/sip-test-call ${n} <number>`;
         const check = await checkBindingRef(h.deps.repos.bindings, { b: choice.b, bi: choice.bi }, 'button', reopen);
         if (!check.ok) return await tell(check.message);
         if (choice.a === 'test') return await tell(testCallHint(h, choice.b));
@@ -163,6 +215,11 @@ export function homeMenu(h: HandlerDeps): (args: MenuArgs) => Promise<void> {
 
 function testCallHint(h: HandlerDeps, name: string): string {
   const channels = h.deps.config.testCall.channelIds;
-  const where = channels.length ? ` in ${channels.slice(0, 5).map((c) => `<#${c}>`).join(' or ')}` : '';
+  const where = channels.length
+    ? ` in ${channels
+        .slice(0, 5)
+        .map((c) => `<#${c}>`)
+        .join(' or ')}`
+    : '';
   return `📞 To test ${code(name)}, type \`/sip-test-call ${name} <number>\`${where}. The call's thread and verdict are posted there.`;
 }

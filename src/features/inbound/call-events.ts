@@ -3,7 +3,14 @@
  * participant joined, the call ended, …) applied to each call's session, then every touched call
  * synced to Slack and its record, and the room's timers reconciled.
  */
-import { callerAttributes, callView, reduceInboundCall, type InboundCallView, type InboundEffect, type InboundEvent } from '../../domain/inbound-call';
+import {
+  callerAttributes,
+  callView,
+  reduceInboundCall,
+  type InboundCallView,
+  type InboundEffect,
+  type InboundEvent,
+} from '../../domain/inbound-call';
 import { classifySipCaller } from '../../domain/inbound-match';
 import { isShortCall } from '../../domain/inbound-noise';
 import { legOfCaller, type LoopbackClaims } from '../loopback-claims';
@@ -71,7 +78,8 @@ export class CallEvents {
     if (cs.presentation !== 'held') return;
     const view = e.call;
     if (e.kind === 'call-ended') {
-      if (isShortCall({ ...view, someoneJoined: view.joiners.length > 0 }, this.ctx.settings.noisePolicy)) this.parts.noise.fold(cs, view);
+      if (isShortCall({ ...view, someoneJoined: view.joiners.length > 0 }, this.ctx.settings.noisePolicy))
+        this.parts.noise.fold(cs, view);
       else this.parts.thread.open(cs, view);
     } else if (e.kind === 'joiner-joined' || e.kind === 'media' || e.kind === 'agent-missing') {
       this.parts.thread.open(cs, view);
@@ -115,18 +123,21 @@ export class CallEvents {
     if (call.ended) return;
     const { shortCallMs } = this.ctx.settings.noisePolicy;
     const due = Math.max(0, (call.joinedAt ?? this.ctx.nowMs()) + shortCallMs - this.ctx.nowMs());
-    cs.holdTimer = this.ctx.timers.setTimeout(() => {
-      cs.holdTimer = undefined;
-      void this.ctx.deps.inflight.track(
-        `inbound:${s.name}:hold`,
-        this.ctx.queue.run(s.name, async () => {
-          const view = callView(s.state, cs.key);
-          if (cs.presentation !== 'held' || !view || view.ended) return;
-          this.parts.thread.open(cs, view);
-          await this.sync(s, cs, view);
-          trackDelivery(this.ctx);
-        }),
-      );
-    }, Math.min(due, shortCallMs));
+    cs.holdTimer = this.ctx.timers.setTimeout(
+      () => {
+        cs.holdTimer = undefined;
+        void this.ctx.deps.inflight.track(
+          `inbound:${s.name}:hold`,
+          this.ctx.queue.run(s.name, async () => {
+            const view = callView(s.state, cs.key);
+            if (cs.presentation !== 'held' || !view || view.ended) return;
+            this.parts.thread.open(cs, view);
+            await this.sync(s, cs, view);
+            trackDelivery(this.ctx);
+          }),
+        );
+      },
+      Math.min(due, shortCallMs),
+    );
   }
 }

@@ -19,8 +19,16 @@ export class CallRecords {
   async save(s: RoomSession, cs: CallSession, view: InboundCallView): Promise<void> {
     if (!cs.recordId || cs.presentation === 'ignored') return;
     const agentName = cs.binding?.agentName;
-    const call = { key: cs.key, presentation: cs.presentation, confirmed: cs.confirmed, ...(agentName ? { agentName } : {}) };
+    const call = {
+      key: cs.key,
+      presentation: cs.presentation,
+      confirmed: cs.confirmed,
+      ...(agentName ? { agentName } : {}),
+    };
     const patch = inboundRecordPatch(call, view, s.state, this.ctx.nowMs());
-    await this.ctx.deps.repos.calls.update(cs.recordId, { ...patch, detail: patch.detail as unknown as Record<string, unknown> });
+    await this.ctx.deps.repos.calls.update(cs.recordId, {
+      ...patch,
+      detail: patch.detail as unknown as Record<string, unknown>,
+    });
   }
 }

@@ -9,7 +9,15 @@ import type { SlackMessage } from '../../slack/block-kit';
 import { withTimeout } from '../../with-timeout';
 import type { CallRecords } from './call-records';
 import type { InboundContext } from './context';
-import { agentMissingReply, callerJoinedReply, endedReply, joinerJoinedReply, packReplies, parentMessage, type RuleCheck } from './messages';
+import {
+  agentMissingReply,
+  callerJoinedReply,
+  endedReply,
+  joinerJoinedReply,
+  packReplies,
+  parentMessage,
+  type RuleCheck,
+} from './messages';
 import type { CallSession, RoomSession } from './sessions';
 
 type Milestone = { key: string; content: SlackMessage };
@@ -31,7 +39,8 @@ export class CallThread {
     const content = parentMessage(call, binding);
     // Compact: a caller whose agent is still expected gets a parent that waits a moment for it (an
     // agent joining meanwhile changes the queued post; no extra call).
-    const waitForAgent = settings.threadMode === 'compact' && binding.agentName && !call.agentJoined && !call.ended && !call.agentMissing;
+    const waitForAgent =
+      settings.threadMode === 'compact' && binding.agentName && !call.agentJoined && !call.ended && !call.agentMissing;
     const now = this.ctx.nowMs();
     const delayMs = waitForAgent ? (call.joinedAt ?? now) + settings.openingWindowMs - now : 0;
     cs.parent = this.ctx.slack().post(binding.reportChannel, content, { delayMs });
@@ -47,7 +56,9 @@ export class CallThread {
         .then(async (ts) => {
           if (ts) await deps.repos.calls.update(recordId, { slackChannel: channel, slackTs: ts });
         })
-        .catch((err: unknown) => logger.warn({ err, call: recordId }, 'could not store the Slack ts of an inbound call')),
+        .catch((err: unknown) =>
+          logger.warn({ err, call: recordId }, 'could not store the Slack ts of an inbound call'),
+        ),
     );
   }
 
@@ -80,14 +91,19 @@ export class CallThread {
 
   /** The milestones due now and not queued yet (marked queued); those due together go out as one reply. */
   private async dueMilestones(cs: CallSession, view: InboundCallView, binding: Binding): Promise<Milestone[]> {
-    const due = this.ctx.settings.threadMode === 'live' || view.ended || (view.agentMissing && !cs.replied.has('agent-missing'));
+    const due =
+      this.ctx.settings.threadMode === 'live' || view.ended || (view.agentMissing && !cs.replied.has('agent-missing'));
     const batch: Milestone[] = [];
     const take = (key: string): boolean => !cs.replied.has(key) && Boolean(cs.replied.add(key));
     if (due && take('started')) batch.push({ key: 'started', content: callerJoinedReply(view) });
-    for (const j of due ? view.joiners : []) if (take(`joined:${j.key}`)) batch.push({ key: `joined:${j.key}`, content: joinerJoinedReply(j) });
+    for (const j of due ? view.joiners : [])
+      if (take(`joined:${j.key}`)) batch.push({ key: `joined:${j.key}`, content: joinerJoinedReply(j) });
     if (view.agentMissing && take('agent-missing')) {
       const check = await this.checkRule(view, binding);
-      batch.push({ key: 'agent-missing', content: agentMissingReply(view, binding, this.ctx.settings.agentTimeoutMs, check) });
+      batch.push({
+        key: 'agent-missing',
+        content: agentMissingReply(view, binding, this.ctx.settings.agentTimeoutMs, check),
+      });
     }
     if (view.ended && take('ended')) batch.push({ key: 'ended', content: endedReply(view, binding) });
     return batch;
@@ -108,7 +124,11 @@ export class CallThread {
     const agent = binding.agentName ?? '';
     if (!ruleId) return { kind: 'unknown', reason: 'no dispatch rule ID on the call or the binding' };
     try {
-      const res = await withTimeout(this.ctx.deps.livekit.listDispatchRules([ruleId]), this.ctx.settings.ruleCheckMs, () => 'timeout' as const);
+      const res = await withTimeout(
+        this.ctx.deps.livekit.listDispatchRules([ruleId]),
+        this.ctx.settings.ruleCheckMs,
+        () => 'timeout' as const,
+      );
       if (res === 'timeout') return { kind: 'unknown', ruleId, reason: 'LiveKit did not answer in time' };
       if (!res.ok) return { kind: 'unknown', ruleId, reason: describeFailure(res.failure) };
       const rule = res.value.find((r) => r.id === ruleId);

@@ -1,9 +1,9 @@
 /** What the inbound modules share: dependencies, settings, the room queue and the Slack notifier. */
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
-import type { AppDeps } from '../feature';
 import type { NoisePolicy } from '../../domain/inbound-noise';
 import type { PacedNotifier } from '../../slack/paced-notifier';
+import type { AppDeps } from '../feature';
 import type { KeyedSerialQueue } from './room-queue';
 
 /** The timers of the app's `Clock`. */
@@ -46,11 +46,17 @@ export function isoAt(ctx: Pick<InboundContext, 'nowMs'>, ms: number | undefined
  * in-flight work covers it: a drain or a test waiting for no work in flight also waits for Slack.
  * `onDelivered` runs once delivered, unless the notifier was closed meanwhile.
  */
-export function trackDelivery(ctx: Pick<InboundContext, 'deps' | 'slack' | 'notifierClosed'>, onDelivered?: () => void): void {
+export function trackDelivery(
+  ctx: Pick<InboundContext, 'deps' | 'slack' | 'notifierClosed'>,
+  onDelivered?: () => void,
+): void {
   void ctx.deps.inflight.track(
     'inbound:slack-delivery',
-    ctx.slack().idle().then(() => {
-      if (!ctx.notifierClosed()) onDelivered?.();
-    }),
+    ctx
+      .slack()
+      .idle()
+      .then(() => {
+        if (!ctx.notifierClosed()) onDelivered?.();
+      }),
   );
 }

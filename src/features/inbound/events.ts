@@ -6,7 +6,14 @@ import { DisconnectReason, ParticipantInfo_Kind, type ParticipantInfo, type Webh
 import type { InboundEvent, ParticipantKind, ParticipantSnapshot } from '../../domain/inbound-call';
 
 /** The webhook events the inbound feature reads; others are ignored (and not recorded). */
-export const INBOUND_EVENT_NAMES = new Set(['room_started', 'room_finished', 'participant_joined', 'participant_left', 'participant_connection_aborted', 'track_published']);
+export const INBOUND_EVENT_NAMES = new Set([
+  'room_started',
+  'room_finished',
+  'participant_joined',
+  'participant_left',
+  'participant_connection_aborted',
+  'track_published',
+]);
 
 const KINDS: Partial<Record<number, ParticipantKind>> = {
   [ParticipantInfo_Kind.SIP]: 'sip',

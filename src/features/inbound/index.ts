@@ -10,14 +10,14 @@
  * the call records (call-records.ts) and the agent watchdog and eviction timers (watchdog.ts).
  * Slack traffic goes through the app's shared `PacedNotifier` (≤ 1 call per channel per pace interval).
  */
-import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { DEFAULT_NOISE_POLICY, type NoisePolicy } from '../../domain/inbound-noise';
 import type { PacedNotifier } from '../../slack/paced-notifier';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
+import type { LoopbackClaims } from '../loopback-claims';
 import { CallEvents } from './call-events';
 import { CallRecords } from './call-records';
 import { CallThread } from './call-thread';
 import type { FeatureTimers, InboundContext, InboundSettings } from './context';
-import type { LoopbackClaims } from '../loopback-claims';
 import { WebhookDedupe } from './dedupe';
 import { Intake } from './intake';
 import { NoiseNotes } from './noise-notes';
@@ -92,11 +92,21 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   const records = new CallRecords(ctx);
   const thread = new CallThread(ctx, records);
   const sessions = new RoomSessions(ctx, (cs, view) => thread.open(cs, view));
-  const parts = { sessions, thread, records, noise: new NoiseNotes(ctx), unbound: new UnboundReport(ctx), timers: (): RoomTimers => roomTimers, loopbacks: opts.loopbacks };
+  const parts = {
+    sessions,
+    thread,
+    records,
+    noise: new NoiseNotes(ctx),
+    unbound: new UnboundReport(ctx),
+    timers: (): RoomTimers => roomTimers,
+    loopbacks: opts.loopbacks,
+  };
   const events: CallEvents = new CallEvents(ctx, parts);
   const roomTimers: RoomTimers = new RoomTimers(ctx, sessions, (ev) => events.process(ev));
   const webhookEvents = deps.repos.webhookEvents;
-  const dedupe = new WebhookDedupe(webhookEvents, deps.now, { onWriteError: (err) => logger.warn({ err }, 'recording webhook event IDs failed') });
+  const dedupe = new WebhookDedupe(webhookEvents, deps.now, {
+    onWriteError: (err) => logger.warn({ err }, 'recording webhook event IDs failed'),
+  });
   const intake = new Intake(ctx, webhookEvents, dedupe, (ev) => events.process(ev));
   let pruneTimer: NodeJS.Timeout | undefined;
 
@@ -112,7 +122,8 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       const n = await dedupe.preload();
       if (n) logger.debug({ ids: n }, 'webhook event IDs of the last day loaded for de-duplication');
       const replayed = await intake.replayUnprocessed();
-      if (replayed) logger.warn({ events: replayed }, 'replaying LiveKit webhook events taken in before a stop but not processed');
+      if (replayed)
+        logger.warn({ events: replayed }, 'replaying LiveKit webhook events taken in before a stop but not processed');
       pruneTimer = setInterval(() => void intake.pruneIds(), 3600_000);
       pruneTimer.unref();
     },

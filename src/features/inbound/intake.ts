@@ -27,7 +27,13 @@ export class Intake {
     if (id) {
       // Written (with its payload) before LiveKit gets its 200; a failed write throws, so the
       // route answers 500 and LiveKit delivers the event again.
-      const row = { id, event: event.event, roomName: event.room?.name ?? null, payload: event.toJsonString(), receivedAt: new Date(at) };
+      const row = {
+        id,
+        event: event.event,
+        roomName: event.room?.name ?? null,
+        payload: event.toJsonString(),
+        receivedAt: new Date(at),
+      };
       const written = this.dedupe.take(row);
       if (written === false || !(await written)) return 'duplicate';
     }
@@ -74,7 +80,9 @@ export class Intake {
   /** Forgets webhook event IDs older than the retention. */
   async pruneIds(): Promise<void> {
     try {
-      const n = await this.webhookEvents.prune(new Date(this.ctx.nowMs() - this.ctx.settings.webhookRetentionMs).toISOString());
+      const n = await this.webhookEvents.prune(
+        new Date(this.ctx.nowMs() - this.ctx.settings.webhookRetentionMs).toISOString(),
+      );
       if (n) this.ctx.logger.debug({ pruned: n }, 'forgot old webhook event IDs');
     } catch (err) {
       this.ctx.logger.warn({ err }, 'pruning webhook event IDs failed');

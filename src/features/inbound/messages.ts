@@ -2,10 +2,10 @@
 import type { Binding } from '../../domain/binding';
 import { describeEndReason, type InboundCallView, type JoinerView } from '../../domain/inbound-call';
 import type { NoiseNote, NoisePolicy } from '../../domain/inbound-noise';
+import type { SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { code, codeContent, escapeMrkdwn, slackDate } from '../../slack/mrkdwn';
-import type { SlackMessage } from '../../slack/block-kit';
 
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return 'unknown';
@@ -44,10 +44,14 @@ export function statusLine(call: InboundCallView, binding: Binding): string {
   const expected = binding.agentName;
   const agents = agentNames(call);
   if (!call.ended) {
-    if (call.agentJoined) return `🟢 *Connected* to agent ${agents} (joined after ${formatDuration(call.agentDelayMs)})`;
-    if (call.agentMissing) return `⚠️ *No agent yet* — ${code(expected ?? 'agent')} did not join within the timeout; see the thread`;
+    if (call.agentJoined)
+      return `🟢 *Connected* to agent ${agents} (joined after ${formatDuration(call.agentDelayMs)})`;
+    if (call.agentMissing)
+      return `⚠️ *No agent yet* — ${code(expected ?? 'agent')} did not join within the timeout; see the thread`;
     if (call.joiners.length) return `🟢 *Connected* to ${call.joiners.map(joinerName).join(', ')}`;
-    return expected ? `🔔 *Ringing* — waiting for agent ${code(expected)}` : '🔔 *In progress* (no agent configured for this binding)';
+    return expected
+      ? `🔔 *Ringing* — waiting for agent ${code(expected)}`
+      : '🔔 *In progress* (no agent configured for this binding)';
   }
   const parts = [formatDuration(call.durationMs)];
   if (call.agentJoined) parts.push(`agent ${agents} joined after ${formatDuration(call.agentDelayMs)}`);
@@ -64,38 +68,67 @@ export function parentMessage(call: InboundCallView, binding: Binding): SlackMes
   const ctx = [`room ${code(call.room)}`, `started ${formatTime(call.joinedAt)}`];
   if (call.trunkId) ctx.push(`trunk ${code(call.trunkId)}`);
   return {
-    text: truncate(`Inbound call from ${callerText(call)} to DID ${didText(call, binding)}: ${status.replace(/\*/g, '')}`, LIMITS.messageText),
-    blocks: [section(truncate(`${head}\n${status}`, LIMITS.sectionText)), context(truncate(ctx.join(' · '), LIMITS.sectionText))],
+    text: truncate(
+      `Inbound call from ${callerText(call)} to DID ${didText(call, binding)}: ${status.replace(/\*/g, '')}`,
+      LIMITS.messageText,
+    ),
+    blocks: [
+      section(truncate(`${head}\n${status}`, LIMITS.sectionText)),
+      context(truncate(ctx.join(' · '), LIMITS.sectionText)),
+    ],
   };
 }
 
 export function callerJoinedReply(call: InboundCallView): SlackMessage {
-  const ids = [call.trunkId && `trunk ${code(call.trunkId)}`, call.ruleId && `rule ${code(call.ruleId)}`, call.callId && `call ${code(call.callId)}`].filter(Boolean);
+  const ids = [
+    call.trunkId && `trunk ${code(call.trunkId)}`,
+    call.ruleId && `rule ${code(call.ruleId)}`,
+    call.callId && `call ${code(call.callId)}`,
+  ].filter(Boolean);
   return {
     text: `📞 SIP participant ${code(call.identity)} joined room ${code(call.room)} at ${formatTime(call.joinedAt)}${ids.length ? ` (${ids.join(', ')})` : ''}`,
   };
 }
 
 export function joinerJoinedReply(j: JoinerView): SlackMessage {
-  const when = j.delayMs === undefined ? '' : j.delayMs === 0 ? ' (it was in the room first)' : ` after ${formatDuration(j.delayMs)}`;
-  return { text: j.kind === 'agent' ? `🤖 Agent ${joinerName(j)} joined${when}` : `👤 Participant ${joinerName(j)} joined${when}` };
+  const when =
+    j.delayMs === undefined
+      ? ''
+      : j.delayMs === 0
+        ? ' (it was in the room first)'
+        : ` after ${formatDuration(j.delayMs)}`;
+  return {
+    text:
+      j.kind === 'agent' ? `🤖 Agent ${joinerName(j)} joined${when}` : `👤 Participant ${joinerName(j)} joined${when}`,
+  };
 }
 
 export function endedReply(call: InboundCallView, binding: Binding): SlackMessage {
-  const extra = !call.agentJoined && binding.agentName ? ` · no agent joined (expected ${code(binding.agentName)})` : '';
+  const extra =
+    !call.agentJoined && binding.agentName ? ` · no agent joined (expected ${code(binding.agentName)})` : '';
   const reason = call.endReason ? ` (${code(call.endReason)})` : '';
-  return { text: `📴 Hung up after ${formatDuration(call.durationMs)}: ${escapeMrkdwn(describeEndReason(call))}${reason}${extra}` };
+  return {
+    text: `📴 Hung up after ${formatDuration(call.durationMs)}: ${escapeMrkdwn(describeEndReason(call))}${reason}${extra}`,
+  };
 }
 
 /**
  * Thread replies due at the same moment, packed into as few text replies as fit `maxChars` each, in
  * order; each packed reply names the milestones (`key`s) it carries.
  */
-export function packReplies(parts: ReadonlyArray<{ key: string; content: SlackMessage }>, maxChars = 3500): Array<{ keys: string[]; content: SlackMessage }> {
+export function packReplies(
+  parts: ReadonlyArray<{ key: string; content: SlackMessage }>,
+  maxChars = 3500,
+): Array<{ keys: string[]; content: SlackMessage }> {
   const out: Array<{ keys: string[]; content: SlackMessage }> = [];
   for (const { key, content } of parts) {
     const last = out.at(-1);
-    if (last && !last.content.blocks && !content.blocks && last.content.text.length + 1 + content.text.length <= maxChars) {
+    if (
+      last &&
+      !last.content.blocks &&
+      !content.blocks &&
+      last.content.text.length + 1 + content.text.length <= maxChars
+    ) {
       last.content = { text: `${last.content.text}\n${content.text}` };
       last.keys.push(key);
     } else out.push({ keys: [key], content: { ...content } });
@@ -123,7 +156,12 @@ function ruleCheckLine(check: RuleCheck, binding: Binding, agent: string): strin
 }
 
 /** The agent watchdog's warning with the Sinch guide's checks ("the agent never receives a job"). */
-export function agentMissingReply(call: InboundCallView, binding: Binding, timeoutMs: number, check: RuleCheck): SlackMessage {
+export function agentMissingReply(
+  call: InboundCallView,
+  binding: Binding,
+  timeoutMs: number,
+  check: RuleCheck,
+): SlackMessage {
   const agent = binding.agentName ?? 'agent';
   const lines = [
     `⚠️ *No agent joined within ${formatDuration(timeoutMs)}* of the caller; the caller hears silence until one does. Checks (Sinch guide: the room is created but the agent never receives a job):`,
@@ -141,7 +179,9 @@ export function agentMissingReply(call: InboundCallView, binding: Binding, timeo
 
 /** Inbound traffic that no binding owns (posted once per trunk). */
 export function unboundMessage(call: InboundCallView, trunkKey: string): SlackMessage {
-  const where = call.trunkId ? `LiveKit inbound trunk ${code(call.trunkId)}` : `a call without a LiveKit trunk (${code(trunkKey)})`;
+  const where = call.trunkId
+    ? `LiveKit inbound trunk ${code(call.trunkId)}`
+    : `a call without a LiveKit trunk (${code(trunkKey)})`;
   const text = [
     `⚠️ *Inbound traffic that no SIP Ops binding owns* on ${where}${call.ruleId ? `, dispatch rule ${code(call.ruleId)}` : ''}.`,
     `First call: from ${callerText(call)} to ${escapeMrkdwn(call.did ?? 'unknown')} in room ${code(call.room)} at ${formatTime(call.joinedAt)}.`,

@@ -3,7 +3,15 @@
  * back at their start, and folded into one periodic note per channel (`domain/inbound-noise.ts`).
  */
 import type { InboundCallView } from '../../domain/inbound-call';
-import { emptyNoiseState, foldIntoNote, pruneNoiseState, recordCallEnd, shouldHold, type NoiseNote, type NoiseState } from '../../domain/inbound-noise';
+import {
+  emptyNoiseState,
+  foldIntoNote,
+  pruneNoiseState,
+  recordCallEnd,
+  shouldHold,
+  type NoiseNote,
+  type NoiseState,
+} from '../../domain/inbound-noise';
 import type { MessageHandle } from '../../slack/paced-notifier';
 import type { InboundContext } from './context';
 import { noiseNoteMessage } from './messages';

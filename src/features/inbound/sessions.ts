@@ -4,7 +4,13 @@
  * dropped when the room has been quiet long enough.
  */
 import type { Binding } from '../../domain/binding';
-import { callView, emptyRoomState, type InboundCallView, type InboundEvent, type RoomCallsState } from '../../domain/inbound-call';
+import {
+  callView,
+  emptyRoomState,
+  type InboundCallView,
+  type InboundEvent,
+  type RoomCallsState,
+} from '../../domain/inbound-call';
 import { parseStoredDetail, type Presentation } from '../../domain/inbound-record';
 import type { MessageHandle } from '../../slack/paced-notifier';
 import type { InboundContext } from './context';
@@ -67,7 +73,13 @@ export class RoomSessions {
     const known = this.inMemory(name, sid);
     if (known) return known;
     const restored = sid ? await this.restore(name, sid) : undefined;
-    const s: RoomSession = restored ?? { id: sessionKey(name, sid), name, ...(sid ? { sid } : {}), state: emptyRoomState(name), calls: new Map() };
+    const s: RoomSession = restored ?? {
+      id: sessionKey(name, sid),
+      name,
+      ...(sid ? { sid } : {}),
+      state: emptyRoomState(name),
+      calls: new Map(),
+    };
     this.sessions.set(s.id, s);
     return s;
   }
@@ -100,14 +112,23 @@ export class RoomSessions {
     if (!rec?.detail) return undefined;
     const read = parseStoredDetail(rec.detail);
     if (!read.ok) {
-      this.ctx.logger.warn({ room: name, call: rec.id, reason: read.reason }, 'the stored detail of an inbound call cannot be read; its thread starts afresh');
+      this.ctx.logger.warn(
+        { room: name, call: rec.id, reason: read.reason },
+        'the stored detail of an inbound call cannot be read; its thread starts afresh',
+      );
       return undefined;
     }
     const d = read.detail;
     if (d.roomState.roomSid !== sid) return undefined;
     const s: RoomSession = { id: sessionKey(name, sid), name, sid, state: d.roomState, calls: new Map(), resync: true };
     const binding = rec.bindingName ? await repos.bindings.get(rec.bindingName) : undefined;
-    const cs: CallSession = { key: d.callKey, presentation: d.presentation, replied: new Set(d.replied), confirmed: new Set(d.replied), recordId: rec.id };
+    const cs: CallSession = {
+      key: d.callKey,
+      presentation: d.presentation,
+      replied: new Set(d.replied),
+      confirmed: new Set(d.replied),
+      recordId: rec.id,
+    };
     if (binding) cs.binding = binding;
     const view = callView(s.state, d.callKey);
     if (binding && view && rec.slackChannel && rec.slackTs) {

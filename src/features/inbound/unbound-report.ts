@@ -16,7 +16,10 @@ export class UnboundReport {
     if (await repos.meta.get(metaKey)) return;
     await repos.meta.set(metaKey, isoAt(this.ctx, call.joinedAt), new Date(this.ctx.nowMs()));
     const channel = config.summary.channel;
-    this.ctx.logger.warn({ trunk: trunkKey, room: call.room, rule: call.ruleId }, 'inbound traffic on a trunk no binding owns');
+    this.ctx.logger.warn(
+      { trunk: trunkKey, room: call.room, rule: call.ruleId },
+      'inbound traffic on a trunk no binding owns',
+    );
     if (channel) this.ctx.slack().post(channel, unboundMessage(call, trunkKey));
   }
 }

@@ -50,8 +50,16 @@ export class RoomTimers {
       cs.watchdog = undefined;
       // In event time the watchdog fires at its deadline: an agent whose join (by its own timestamp)
       // came before it counts as in time, even when its webhook arrives after the timer.
-      const ev: InboundEvent = { type: 'agent_timeout', at: wanted, room: { name: s.name, ...(s.sid ? { sid: s.sid } : {}) }, callKey: cs.key };
-      void this.ctx.deps.inflight.track(`inbound:${s.name}:watchdog`, this.ctx.queue.run(s.name, () => this.process(ev).then(() => trackDelivery(this.ctx))));
+      const ev: InboundEvent = {
+        type: 'agent_timeout',
+        at: wanted,
+        room: { name: s.name, ...(s.sid ? { sid: s.sid } : {}) },
+        callKey: cs.key,
+      };
+      void this.ctx.deps.inflight.track(
+        `inbound:${s.name}:watchdog`,
+        this.ctx.queue.run(s.name, () => this.process(ev).then(() => trackDelivery(this.ctx))),
+      );
     }, delay);
   }
 

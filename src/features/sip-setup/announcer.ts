@@ -6,7 +6,10 @@ import type { PacedNotifier } from '../../slack/paced-notifier';
  * Posts in a binding's report channel through the app's shared paced notifier. Best effort: the bot
  * may not be a member; the notifier logs that, nothing is thrown.
  */
-export function announcer(logger: Logger, notifier: () => PacedNotifier | undefined): (channel: string, msg: SlackMessage) => Promise<void> {
+export function announcer(
+  logger: Logger,
+  notifier: () => PacedNotifier | undefined,
+): (channel: string, msg: SlackMessage) => Promise<void> {
   return async (channel, msg) => {
     const n = notifier();
     if (!n) return;

@@ -3,11 +3,11 @@
  * reverse (view state → form input). Each binding field is its own input block, so
  * `response_action: errors` can point at exactly the field that is wrong.
  */
+import { DEFAULT_ROOM_PREFIX } from '../../domain/binding';
 import type { BindingField, BindingFieldErrors, BindingFormInput } from '../../domain/binding-input';
 import { BINDING_FIELDS } from '../../domain/binding-input';
-import { DEFAULT_ROOM_PREFIX } from '../../domain/binding';
-import { LIMITS, truncate } from '../../slack/limits';
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '../../slack/block-kit';
+import { LIMITS, truncate } from '../../slack/limits';
 
 export const BINDING_MODAL_CALLBACK = 'binding_modal';
 export const ACTION = 'value';
@@ -31,7 +31,14 @@ export function decodeMeta(s: string): ModalMeta | undefined {
     const v = JSON.parse(s) as Partial<ModalMeta>;
     if (v.mode === 'create' && typeof v.channel === 'string') return { mode: 'create', channel: v.channel };
     // An edit form names its binding by identity and version; one without them is from an older version.
-    if (v.mode === 'edit' && typeof v.channel === 'string' && typeof v.name === 'string' && typeof v.id === 'string' && v.id && typeof v.version === 'number') {
+    if (
+      v.mode === 'edit' &&
+      typeof v.channel === 'string' &&
+      typeof v.name === 'string' &&
+      typeof v.id === 'string' &&
+      v.id &&
+      typeof v.version === 'number'
+    ) {
       return { mode: 'edit', channel: v.channel, name: v.name, id: v.id, version: v.version };
     }
   } catch {
@@ -56,7 +63,10 @@ const EST_SIDE = [
   opt('managed', 'Managed by SIP Ops', 'trunk, endpoint, ACL or credentials and DIDs set through Sinch'),
   opt('manual', 'Manual (checklist)', 'you set up the EST trunk in the Sinch dashboard'),
 ];
-const AUTH = [opt('acl', 'ACL (LiveKit public IP allowed on the trunk)'), opt('digest', 'Digest (EST credential list)')];
+const AUTH = [
+  opt('acl', 'ACL (LiveKit public IP allowed on the trunk)'),
+  opt('digest', 'Digest (EST credential list)'),
+];
 
 function textInput(
   field: BindingField,
@@ -81,7 +91,13 @@ function textInput(
   };
 }
 
-function selectInput(field: BindingField, label: string, options: PlainTextOption[], initial: string, hint?: string): InputBlock {
+function selectInput(
+  field: BindingField,
+  label: string,
+  options: PlainTextOption[],
+  initial: string,
+  hint?: string,
+): InputBlock {
   const initialOption = options.find((o) => o.value === initial);
   return {
     type: 'input',
@@ -103,12 +119,21 @@ function radioInput(field: BindingField, label: string, options: PlainTextOption
     type: 'input',
     block_id: field,
     label: { type: 'plain_text', text: label },
-    element: { type: 'radio_buttons', action_id: ACTION, options, ...(initialOption ? { initial_option: initialOption } : {}) },
+    element: {
+      type: 'radio_buttons',
+      action_id: ACTION,
+      options,
+      ...(initialOption ? { initial_option: initialOption } : {}),
+    },
   };
 }
 
 /** The create (empty `values`) or edit (values from `fieldsFromSpec`) form. */
-export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingField, string>> = {}, opts: { estManageable?: boolean } = {}): ModalView {
+export function bindingModal(
+  meta: ModalMeta,
+  values: Partial<Record<BindingField, string>> = {},
+  opts: { estManageable?: boolean } = {},
+): ModalView {
   const v = (f: BindingField): string => values[f] ?? '';
   const editing = meta.mode === 'edit';
   const blocks: KnownBlock[] = [];
@@ -122,38 +147,81 @@ export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingFiel
     });
   } else {
     blocks.push(
-      { type: 'section', text: { type: 'mrkdwn', text: 'A *binding* wires one Sinch EST trunk to LiveKit: an inbound trunk with your DIDs, a dispatch rule and an outbound trunk.' } },
-      textInput('name', 'Binding name', v('name'), { placeholder: 'acme-us', hint: 'Lowercase letters, digits and hyphens. Cannot be changed later.', max: 40 }),
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: 'A *binding* wires one Sinch EST trunk to LiveKit: an inbound trunk with your DIDs, a dispatch rule and an outbound trunk.',
+        },
+      },
+      textInput('name', 'Binding name', v('name'), {
+        placeholder: 'acme-us',
+        hint: 'Lowercase letters, digits and hyphens. Cannot be changed later.',
+        max: 40,
+      }),
     );
   }
   blocks.push(
     { type: 'header', text: { type: 'plain_text', text: 'Sinch EST trunk' } },
     ...(opts.estManageable
       ? [radioInput('estSide', 'EST side', EST_SIDE, v('estSide') || (editing ? 'manual' : 'managed'))]
-      : [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: 'EST not managed: no Sinch access key. The EST side is a checklist you follow in the Sinch dashboard.' }] }]),
-    textInput('trunkDomain', 'EST trunk domain', v('trunkDomain'), { placeholder: 'acme.pstn.sinch.com', hint: 'The FQDN shown on the trunk in the Sinch dashboard.' }),
+      : [
+          {
+            type: 'context' as const,
+            elements: [
+              {
+                type: 'mrkdwn' as const,
+                text: 'EST not managed: no Sinch access key. The EST side is a checklist you follow in the Sinch dashboard.',
+              },
+            ],
+          },
+        ]),
+    textInput('trunkDomain', 'EST trunk domain', v('trunkDomain'), {
+      placeholder: 'acme.pstn.sinch.com',
+      hint: 'The FQDN shown on the trunk in the Sinch dashboard.',
+    }),
     textInput('dids', 'DIDs (phone numbers on the trunk)', v('dids'), {
       multiline: true,
       placeholder: '+1 (415) 555-0100',
       hint: 'One per line or comma-separated; any common format is turned into E.164.',
       max: 2000,
     }),
-    textInput('callerId', 'Caller ID for outbound calls', v('callerId'), { placeholder: '+14155550100', hint: 'A number on the trunk, in E.164.' }),
+    textInput('callerId', 'Caller ID for outbound calls', v('callerId'), {
+      placeholder: '+14155550100',
+      hint: 'A number on the trunk, in E.164.',
+    }),
     radioInput('authKind', 'Outbound authentication', AUTH, v('authKind') || 'acl'),
-    textInput('digestUsername', 'Digest username', v('digestUsername'), { optional: true, hint: 'Only for digest authentication.', max: 128 }),
-    textInput('digestPassword', 'Digest password', '', {
+    textInput('digestUsername', 'Digest username', v('digestUsername'), {
       optional: true,
-      hint: editing ? 'Write-only. Leave empty to keep the current password.' : 'Write-only: stored for LiveKit, never shown again.',
+      hint: 'Only for digest authentication.',
       max: 128,
     }),
-    selectInput('transport', 'Transport', TRANSPORTS, v('transport') || 'udp', 'TLS turns on SRTP (required) on both LiveKit trunks: for EST, TLS and SRTP go together.'),
+    textInput('digestPassword', 'Digest password', '', {
+      optional: true,
+      hint: editing
+        ? 'Write-only. Leave empty to keep the current password.'
+        : 'Write-only: stored for LiveKit, never shown again.',
+      max: 128,
+    }),
+    selectInput(
+      'transport',
+      'Transport',
+      TRANSPORTS,
+      v('transport') || 'udp',
+      'TLS turns on SRTP (required) on both LiveKit trunks: for EST, TLS and SRTP go together.',
+    ),
     { type: 'header', text: { type: 'plain_text', text: 'LiveKit' } },
     textInput('livekitSipHost', 'LiveKit public SIP host', v('livekitSipHost'), {
       placeholder: 'sip.example.com',
       hint: "The public host or IPv4 of livekit-sip: EST's static endpoint points here.",
     }),
     selectInput('dispatchKind', 'Dispatch', DISPATCH, v('dispatchKind') || 'individual'),
-    textInput('roomPrefix', 'Room prefix (individual, callee)', editing ? v('roomPrefix') : v('roomPrefix') || DEFAULT_ROOM_PREFIX, { optional: true, max: 64 }),
+    textInput(
+      'roomPrefix',
+      'Room prefix (individual, callee)',
+      editing ? v('roomPrefix') : v('roomPrefix') || DEFAULT_ROOM_PREFIX,
+      { optional: true, max: 64 },
+    ),
     textInput('roomName', 'Room name (direct)', v('roomName'), { optional: true, max: 128 }),
     textInput('agentName', 'Agent name (optional)', v('agentName'), {
       optional: true,
@@ -169,7 +237,11 @@ export function bindingModal(meta: ModalMeta, values: Partial<Record<BindingFiel
         type: 'conversations_select',
         action_id: ACTION,
         filter: { include: ['public', 'private'], exclude_bot_users: true },
-        ...(v('reportChannel') ? { initial_conversation: v('reportChannel') } : meta.channel ? { initial_conversation: meta.channel } : {}),
+        ...(v('reportChannel')
+          ? { initial_conversation: v('reportChannel') }
+          : meta.channel
+            ? { initial_conversation: meta.channel }
+            : {}),
       },
     },
   );

@@ -71,7 +71,12 @@ export interface ExecutorDeps {
 /** How long a replica's claim on a binding outlives it (renewed every third of it while the change runs). */
 const LEASE_MS = 60_000;
 
-const ACTION: Record<ChangeKind, string> = { create: 'binding.create', update: 'binding.update', import: 'binding.import', delete: 'binding.delete' };
+const ACTION: Record<ChangeKind, string> = {
+  create: 'binding.create',
+  update: 'binding.update',
+  import: 'binding.import',
+  delete: 'binding.delete',
+};
 
 export class ChangeExecutor {
   /** Binding names with a change running in this process. */
@@ -103,12 +108,17 @@ export class ChangeExecutor {
     if (!this.reserve(name)) return { ok: false, holder: this.leased.get(name)?.holder.split('@')[0] ?? actor };
     const holder = `${actor}@${this.replica}`;
     const leases = this.deps.repos.coordination.leases;
-    const r = await leases.acquire(`binding:${name}`, holder, LEASE_MS).catch((err: unknown) => ({ ok: false as const, holder: `(${(err as Error).message})` }));
+    const r = await leases
+      .acquire(`binding:${name}`, holder, LEASE_MS)
+      .catch((err: unknown) => ({ ok: false as const, holder: `(${(err as Error).message})` }));
     if (!r.ok) {
       this.busy.delete(name);
       return { ok: false, holder: r.holder.split('@')[0] ?? r.holder };
     }
-    const renew = setInterval(() => void leases.acquire(`binding:${name}`, holder, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+    const renew = setInterval(
+      () => void leases.acquire(`binding:${name}`, holder, LEASE_MS).catch(() => undefined),
+      LEASE_MS / 3,
+    );
     renew.unref();
     this.leased.set(name, { holder, renew });
     return { ok: true };
@@ -145,11 +155,22 @@ export class ChangeExecutor {
     const save = (extra: { state?: Journal['state']; error?: string | null } = {}): Promise<void> =>
       repos.journal.save(journal.id, { steps, ...extra }, now());
     /** Journal the failure, undo what was done, and say whether LiveKit is back as it was. */
-    const abort = async (reason: string, cause: { failedStep?: ChangeStep; failure?: LiveKitFailure } = {}): Promise<ChangeOutcome> => {
+    const abort = async (
+      reason: string,
+      cause: { failedStep?: ChangeStep; failure?: LiveKitFailure } = {},
+    ): Promise<ChangeOutcome> => {
       await save({ state: 'rolling_back', error: reason });
       await onProgress(steps, 'rolling-back');
       this.current.set(input.spec.name, input.spec);
-      const rolledBack = await this.rollback(journal.id, input.kind, input.spec.name, request, steps, input.previous, onProgress).finally(() => {
+      const rolledBack = await this.rollback(
+        journal.id,
+        input.kind,
+        input.spec.name,
+        request,
+        steps,
+        input.previous,
+        onProgress,
+      ).finally(() => {
         this.current.delete(input.spec.name);
       });
       return { ok: false, journalId: journal.id, steps, ...cause, reason, rolledBack };
@@ -161,11 +182,16 @@ export class ChangeExecutor {
       await onProgress(steps, 'applying');
       const r =
         step.op === 'est'
-          ? await this.est(step, 'apply', input.spec, request, steps, input.previous, () => onProgress(steps, 'applying'))
+          ? await this.est(step, 'apply', input.spec, request, steps, input.previous, () =>
+              onProgress(steps, 'applying'),
+            )
           : await this.apply(step, input.spec, request.resources, steps, input.previous);
       if (!r.ok) {
         step.status = 'failed';
-        return abort(`${describeStep(step)} failed: ${describeFailure(r.failure)}`, { failedStep: step, failure: r.failure });
+        return abort(`${describeStep(step)} failed: ${describeFailure(r.failure)}`, {
+          failedStep: step,
+          failure: r.failure,
+        });
       }
       step.status = 'done';
       await save();
@@ -176,13 +202,19 @@ export class ChangeExecutor {
       const binding = await this.commit(journal.id, input, request, steps);
       return { ok: true, journalId: journal.id, steps, ...(binding ? { binding } : {}) };
     } catch (err) {
-      const reason = err instanceof StaleBindingError ? err.message : `Saving the binding failed: ${(err as Error).message}`;
+      const reason =
+        err instanceof StaleBindingError ? err.message : `Saving the binding failed: ${(err as Error).message}`;
       this.deps.logger.error({ err, binding: input.spec.name }, 'binding change: commit failed, rolling back');
       return abort(reason);
     }
   }
 
-  private async commit(journalId: string, input: ChangeInput, request: ChangeRequest, steps: ChangeStep[]): Promise<Binding | undefined> {
+  private async commit(
+    journalId: string,
+    input: ChangeInput,
+    request: ChangeRequest,
+    steps: ChangeStep[],
+  ): Promise<Binding | undefined> {
     const at = this.deps.now();
     return this.deps.repos.transaction(async (tx) => {
       let binding: Binding | undefined;
@@ -226,7 +258,12 @@ export class ChangeExecutor {
   ): Promise<LiveKitResult<unknown>> {
     const runner = this.deps.est;
     if (!runner) return { ok: false, failure: { kind: 'server', message: 'EST not managed: no Sinch access key' } };
-    const c = { spec, ...(previous ? { previous } : {}), est: resourcesAfter(request.resources, steps).est ?? {}, progress };
+    const c = {
+      spec,
+      ...(previous ? { previous } : {}),
+      est: resourcesAfter(request.resources, steps).est ?? {},
+      progress,
+    };
     return mode === 'apply' ? runner.apply(step, c) : runner.undo(step, c);
   }
 
@@ -250,22 +287,41 @@ export class ChangeExecutor {
     }
   }
 
-  private async create(resource: ResourceKind, spec: BindingSpec, inboundId: string | undefined): Promise<LiveKitResult<string>> {
+  private async create(
+    resource: ResourceKind,
+    spec: BindingSpec,
+    inboundId: string | undefined,
+  ): Promise<LiveKitResult<string>> {
     const lk = this.deps.livekit;
-    const id = <T extends { id: string }>(r: LiveKitResult<T>): LiveKitResult<string> => (r.ok ? { ok: true, value: r.value.id } : r);
+    const id = <T extends { id: string }>(r: LiveKitResult<T>): LiveKitResult<string> =>
+      r.ok ? { ok: true, value: r.value.id } : r;
     switch (resource) {
       case 'inbound':
         return id(await lk.createInboundTrunk(desiredInbound(spec)));
       case 'rule':
-        if (!inboundId) return { ok: false, failure: { kind: 'not-found', message: 'no inbound trunk to attach the dispatch rule to' } };
+        if (!inboundId)
+          return {
+            ok: false,
+            failure: { kind: 'not-found', message: 'no inbound trunk to attach the dispatch rule to' },
+          };
         return id(await lk.createDispatchRule(desiredRule(spec, inboundId)));
       case 'outbound':
-        return id(await lk.createOutboundTrunk({ ...desiredOutbound(spec), authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '' }));
+        return id(
+          await lk.createOutboundTrunk({
+            ...desiredOutbound(spec),
+            authPassword: spec.auth.kind === 'digest' ? spec.auth.password : '',
+          }),
+        );
     }
   }
 
   /** Apply an update step's patch, or (`before`) put back what it replaced. */
-  private async update(step: UpdateStep, which: 'patch' | 'before', spec: BindingSpec | undefined, previous: BindingSpec | undefined): Promise<LiveKitResult<unknown>> {
+  private async update(
+    step: UpdateStep,
+    which: 'patch' | 'before',
+    spec: BindingSpec | undefined,
+    previous: BindingSpec | undefined,
+  ): Promise<LiveKitResult<unknown>> {
     const lk = this.deps.livekit;
     switch (step.resource) {
       case 'inbound':
@@ -278,7 +334,8 @@ export class ChangeExecutor {
         const password = source?.auth.kind === 'digest' ? source.auth.password : '';
         const username = fields.authUsername ?? (source?.auth.kind === 'digest' ? source.auth.username : undefined);
         const needsPassword = step.passwordChanged || (fields.authUsername !== undefined && fields.authUsername !== '');
-        if (needsPassword && username) return lk.updateOutboundTrunk(step.id, { ...fields, authUsername: username, authPassword: password });
+        if (needsPassword && username)
+          return lk.updateOutboundTrunk(step.id, { ...fields, authUsername: username, authPassword: password });
         return lk.updateOutboundTrunk(step.id, fields);
       }
     }
@@ -315,13 +372,24 @@ export class ChangeExecutor {
     if (errors.length) {
       logger.error({ journalId, binding: name, errors }, 'binding change: rollback incomplete, will retry');
       const entry = await repos.journal.get<ChangeStep, ChangeRequest>(journalId);
-      await repos.journal.save(journalId, { state: 'stuck', error: `${entry?.error ?? ''} | rollback incomplete: ${errors.join('; ')}` }, now());
+      await repos.journal.save(
+        journalId,
+        { state: 'stuck', error: `${entry?.error ?? ''} | rollback incomplete: ${errors.join('; ')}` },
+        now(),
+      );
       return false;
     }
     // Deletes that were undone re-created resources under new IDs: the binding row follows them.
     if (kind === 'delete' && steps.some((s) => s.op === 'delete' && s.newId)) {
       const current = await repos.bindings.get(name);
-      if (current) await repos.bindings.update(specOf(current), resourcesAfter(current.resources, steps), 'sip-ops', current.version, now());
+      if (current)
+        await repos.bindings.update(
+          specOf(current),
+          resourcesAfter(current.resources, steps),
+          'sip-ops',
+          current.version,
+          now(),
+        );
     }
     await repos.journal.save(journalId, { state: 'rolled_back' }, now());
     return true;
@@ -358,8 +426,13 @@ export class ChangeExecutor {
           if (still.value) return { ok: true, value: undefined };
         }
         const binding = previous ?? (await this.deps.repos.bindings.get(name));
-        if (!binding) return { ok: false, failure: { kind: 'not-found', message: `binding ${name} is not in the database` } };
-        const r = await this.create(step.resource, specOf(binding), resourcesAfter(request.resources, steps).inboundTrunkId);
+        if (!binding)
+          return { ok: false, failure: { kind: 'not-found', message: `binding ${name} is not in the database` } };
+        const r = await this.create(
+          step.resource,
+          specOf(binding),
+          resourcesAfter(request.resources, steps).inboundTrunkId,
+        );
         if (r.ok) step.newId = r.value;
         return r;
       }
@@ -378,22 +451,37 @@ export class ChangeExecutor {
   private async exists(resource: ResourceKind, id: string): Promise<LiveKitResult<boolean>> {
     const lk = this.deps.livekit;
     const r =
-      resource === 'inbound' ? await lk.listInboundTrunks([id]) : resource === 'rule' ? await lk.listDispatchRules([id]) : await lk.listOutboundTrunks([id]);
+      resource === 'inbound'
+        ? await lk.listInboundTrunks([id])
+        : resource === 'rule'
+          ? await lk.listDispatchRules([id])
+          : await lk.listOutboundTrunks([id]);
     return r.ok ? { ok: true, value: r.value.some((x) => x.id === id) } : r;
   }
 
   /** Delete resources tagged for this binding that the binding does not own. */
-  private async sweepOrphans(resource: ResourceKind, name: string, owned: BindingResources): Promise<LiveKitResult<void>> {
+  private async sweepOrphans(
+    resource: ResourceKind,
+    name: string,
+    owned: BindingResources,
+  ): Promise<LiveKitResult<void>> {
     const lk = this.deps.livekit;
     const list: LiveKitResult<Array<{ id: string; metadata: string }>> =
-      resource === 'inbound' ? await lk.listInboundTrunks() : resource === 'rule' ? await lk.listDispatchRules() : await lk.listOutboundTrunks();
+      resource === 'inbound'
+        ? await lk.listInboundTrunks()
+        : resource === 'rule'
+          ? await lk.listDispatchRules()
+          : await lk.listOutboundTrunks();
     if (!list.ok) return list;
     const keep = new Set(Object.values(owned).filter((v): v is string => typeof v === 'string'));
     for (const r of list.value) {
       if (keep.has(r.id) || parseManagedTag(r.metadata)?.binding !== name) continue;
       const d = await this.ignoreNotFound(this.remove(resource, r.id));
       if (!d.ok) return d;
-      this.deps.logger.info({ binding: name, resource, id: r.id }, 'binding change: removed a resource created by an interrupted change');
+      this.deps.logger.info(
+        { binding: name, resource, id: r.id },
+        'binding change: removed a resource created by an interrupted change',
+      );
     }
     return { ok: true, value: undefined };
   }
@@ -409,7 +497,10 @@ export class ChangeExecutor {
     const reports: RecoveryReport[] = [];
     for (const item of await this.deps.repos.journal.listOpen(CHANGE_JOURNAL)) {
       if (item instanceof UnreadableJournalEntryError) {
-        this.deps.logger.error({ journalId: item.journalId, binding: item.bindingName, reason: item.reason }, 'journal recovery: an entry cannot be read; left as it is');
+        this.deps.logger.error(
+          { journalId: item.journalId, binding: item.bindingName, reason: item.reason },
+          'journal recovery: an entry cannot be read; left as it is',
+        );
         reports.push({ outcome: 'unreadable', error: item });
         continue;
       }
@@ -429,11 +520,24 @@ export class ChangeExecutor {
   private async recoverEntry(entry: Journal): Promise<'completed' | 'rolled-back' | 'stuck'> {
     const { repos, now } = this.deps;
     const steps = entry.steps;
-    if (entry.kind === 'delete' && entry.state === 'applying') return (await this.finishDelete(entry, steps)) ? 'completed' : 'stuck';
-    await repos.journal.save(entry.id, { state: 'rolling_back', error: entry.error ?? 'interrupted before it finished (the service stopped)' }, now());
+    if (entry.kind === 'delete' && entry.state === 'applying')
+      return (await this.finishDelete(entry, steps)) ? 'completed' : 'stuck';
+    await repos.journal.save(
+      entry.id,
+      { state: 'rolling_back', error: entry.error ?? 'interrupted before it finished (the service stopped)' },
+      now(),
+    );
     const stored = await repos.bindings.get(entry.bindingName);
     const previous = entry.kind === 'create' || entry.kind === 'import' ? undefined : stored;
-    const ok = await this.rollback(entry.id, entry.kind, entry.bindingName, entry.request, steps, previous, () => undefined);
+    const ok = await this.rollback(
+      entry.id,
+      entry.kind,
+      entry.bindingName,
+      entry.request,
+      steps,
+      previous,
+      () => undefined,
+    );
     return ok ? 'rolled-back' : 'stuck';
   }
 
@@ -447,7 +551,11 @@ export class ChangeExecutor {
           ? await this.est(step, 'apply', stored ?? entry.request.spec, entry.request, steps, stored, () => undefined)
           : await this.ignoreNotFound(this.remove(step.resource, step.id));
       if (!r.ok) {
-        await repos.journal.save(entry.id, { steps, state: 'stuck', error: `finishing the delete: ${describeFailure(r.failure)}` }, now());
+        await repos.journal.save(
+          entry.id,
+          { steps, state: 'stuck', error: `finishing the delete: ${describeFailure(r.failure)}` },
+          now(),
+        );
         return false;
       }
       step.status = 'done';
@@ -457,7 +565,13 @@ export class ChangeExecutor {
       await tx.bindings.delete(entry.bindingName);
       await tx.journal.save(entry.id, { state: 'committed', steps }, now());
       await tx.audit.record(
-        { actor: entry.actor, action: ACTION.delete, bindingName: entry.bindingName, before: entry.request.spec, detail: `journal ${entry.id}: completed after a restart` },
+        {
+          actor: entry.actor,
+          action: ACTION.delete,
+          bindingName: entry.bindingName,
+          before: entry.request.spec,
+          detail: `journal ${entry.id}: completed after a restart`,
+        },
         now(),
       );
     });
@@ -479,6 +593,8 @@ export class ChangeNotStartedError extends Error {
 
 export class StaleBindingError extends Error {
   constructor(name: string) {
-    super(`Binding ${name} was changed by someone else while this change ran; nothing was saved. Open it again to see the current values.`);
+    super(
+      `Binding ${name} was changed by someone else while this change ran; nothing was saved. Open it again to see the current values.`,
+    );
   }
 }

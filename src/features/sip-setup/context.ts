@@ -3,10 +3,10 @@
  * admin rule, and the two hooks that tie modules together (announce in a report channel,
  * schedule a recovery retry).
  */
-import type { AppDeps } from '../feature';
 import type { Logger } from 'pino';
-import type { ChangeExecutor } from './change-executor';
 import type { SlackMessage } from '../../slack/block-kit';
+import type { AppDeps } from '../feature';
+import type { ChangeExecutor } from './change-executor';
 
 export interface SipSetupContext {
   repos: AppDeps['repos'];

@@ -4,29 +4,38 @@
 import type { Binding, BindingSpec } from '../../domain/binding';
 import type { BindingFieldErrors } from '../../domain/binding-input';
 import { bindingRuleConflictError, findInboundTrunkConflicts, type InboundTrunkConflict } from '../../domain/conflicts';
-import { describeFailure } from '../../domain/livekit-failure';
 import { isManaged } from '../../domain/est-plan';
+import { describeFailure } from '../../domain/livekit-failure';
+import { NO_KEY_MESSAGE } from '../../secrets/at-rest';
 import { SinchError } from '../../sinch/errors';
 import { numberAssignment } from '../../sinch/gateway';
-import { NO_KEY_MESSAGE } from '../../secrets/at-rest';
 import { withTimeout } from '../../with-timeout';
-import { hostLabel } from './est-steps';
 import type { ModalMeta } from './binding-modal';
 import type { SipSetupContext } from './context';
+import { hostLabel } from './est-steps';
 
 type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs' | 'sinch' | 'config'>;
 
 /** Create over an existing name, edit of a deleted or changed binding, a change already running, a digest password with nowhere to keep it. */
-function stateErrors(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): BindingFieldErrors {
+function stateErrors(
+  ctx: CheckContext,
+  spec: BindingSpec,
+  meta: ModalMeta,
+  existing: Binding | undefined,
+): BindingFieldErrors {
   const errors: BindingFieldErrors = {};
   // Refused here, before LiveKit is touched: the password could not be stored after the trunks exist.
   if (spec.auth.kind === 'digest' && !ctx.config.secretsKey) errors.digestPassword = NO_KEY_MESSAGE;
-  if (meta.mode === 'create' && existing) errors.name = `A binding named ${spec.name} exists already. Pick another name, or edit it with /sip-setup ${spec.name}.`;
-  if (meta.mode === 'edit' && !existing) errors.trunkDomain = `Binding ${spec.name} was deleted while this form was open.`;
+  if (meta.mode === 'create' && existing)
+    errors.name = `A binding named ${spec.name} exists already. Pick another name, or edit it with /sip-setup ${spec.name}.`;
+  if (meta.mode === 'edit' && !existing)
+    errors.trunkDomain = `Binding ${spec.name} was deleted while this form was open.`;
   if (meta.mode === 'edit' && existing && existing.version !== meta.version) {
     errors.trunkDomain = `Binding ${spec.name} was changed by ${existing.updatedBy} since you opened this form. Close it and open /sip-setup ${spec.name} again.`;
   }
-  if (ctx.executor.isBusy(spec.name)) errors[meta.mode === 'create' ? 'name' : 'trunkDomain'] = `A change to ${spec.name} is running right now. Wait for it to finish.`;
+  if (ctx.executor.isBusy(spec.name))
+    errors[meta.mode === 'create' ? 'name' : 'trunkDomain'] =
+      `A change to ${spec.name} is running right now. Wait for it to finish.`;
   return errors;
 }
 
@@ -36,7 +45,8 @@ async function ownedElsewhere(ctx: CheckContext, spec: BindingSpec): Promise<str
   for (const other of await ctx.repos.bindings.list()) {
     if (other.name === spec.name) continue;
     const shared = other.dids.filter((d) => spec.dids.includes(d));
-    if (shared.length) owners.push(`${shared.join(', ')} belong${shared.length === 1 ? 's' : ''} to binding ${other.name}`);
+    if (shared.length)
+      owners.push(`${shared.join(', ')} belong${shared.length === 1 ? 's' : ''} to binding ${other.name}`);
   }
   return owners.length ? `${owners.join('; ')}. A DID can be in one binding only.` : undefined;
 }
@@ -44,13 +54,21 @@ async function ownedElsewhere(ctx: CheckContext, spec: BindingSpec): Promise<str
 export function conflictsText(conflicts: InboundTrunkConflict[]): string {
   const list = conflicts
     .slice(0, 3)
-    .map((c) => (c.numbers.length ? `${c.numbers.join(', ')} on trunk ${c.trunkId} (${c.trunkName || 'unnamed'})` : `wildcard trunk ${c.trunkId} (${c.trunkName || 'unnamed'})`))
+    .map((c) =>
+      c.numbers.length
+        ? `${c.numbers.join(', ')} on trunk ${c.trunkId} (${c.trunkName || 'unnamed'})`
+        : `wildcard trunk ${c.trunkId} (${c.trunkName || 'unnamed'})`,
+    )
     .join('; ');
   return `LiveKit would refuse these DIDs: ${list}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}. Remove them there (lk sip inbound delete …) or import that trunk.`;
 }
 
 /** LiveKit's rule: a DID on one inbound trunk only (bounded by `conflictCheckMs`). */
-async function livekitConflicts(ctx: CheckContext, spec: BindingSpec, existing: Binding | undefined): Promise<string | undefined> {
+async function livekitConflicts(
+  ctx: CheckContext,
+  spec: BindingSpec,
+  existing: Binding | undefined,
+): Promise<string | undefined> {
   const inbound = await withTimeout(ctx.livekit.listInboundTrunks(), ctx.conflictCheckMs, () => 'timeout' as const);
   if (inbound === 'timeout' || !inbound.ok) {
     const why = inbound === 'timeout' ? 'LiveKit did not answer in time' : describeFailure(inbound.failure);
@@ -64,14 +82,24 @@ async function livekitConflicts(ctx: CheckContext, spec: BindingSpec, existing: 
   return conflicts.length ? conflictsText(conflicts) : undefined;
 }
 
-export async function crossChecks(ctx: CheckContext, spec: BindingSpec, meta: ModalMeta, existing: Binding | undefined): Promise<BindingFieldErrors> {
+export async function crossChecks(
+  ctx: CheckContext,
+  spec: BindingSpec,
+  meta: ModalMeta,
+  existing: Binding | undefined,
+): Promise<BindingFieldErrors> {
   const errors = stateErrors(ctx, spec, meta, existing);
   if (Object.keys(errors).length) return errors;
   // Started beside the trunk check so both stay within the one bound Slack's 3 s leave room for.
-  const rulesP = existing?.resources.inboundTrunkId ? withTimeout(ctx.livekit.listDispatchRules(), ctx.conflictCheckMs, () => undefined) : undefined;
+  const rulesP = existing?.resources.inboundTrunkId
+    ? withTimeout(ctx.livekit.listDispatchRules(), ctx.conflictCheckMs, () => undefined)
+    : undefined;
   const estP = estNumberProblems(ctx, spec, existing);
   const dids =
-    (await ownedElsewhere(ctx, spec)) ?? (await livekitConflicts(ctx, spec, existing)) ?? (await ruleConflicts(rulesP, existing)) ?? (await estP);
+    (await ownedElsewhere(ctx, spec)) ??
+    (await livekitConflicts(ctx, spec, existing)) ??
+    (await ruleConflicts(rulesP, existing)) ??
+    (await estP);
   return dids ? { dids } : {};
 }
 
@@ -79,12 +107,17 @@ export async function crossChecks(ctx: CheckContext, spec: BindingSpec, meta: Mo
  * A managed binding's DIDs as Sinch sees them: each must be a number of the project, on no EST trunk or on
  * the binding's own trunk (adopted or its own). Checked before anything is created, within `conflictCheckMs`.
  */
-async function estNumberProblems(ctx: CheckContext, spec: BindingSpec, existing: Binding | undefined): Promise<string | undefined> {
+async function estNumberProblems(
+  ctx: CheckContext,
+  spec: BindingSpec,
+  existing: Binding | undefined,
+): Promise<string | undefined> {
   const sinch = ctx.sinch;
   if (!sinch || !isManaged(spec)) return undefined;
   const check = async (): Promise<string | undefined> => {
     const host = hostLabel(spec.trunkDomain);
-    const own = existing?.resources.est?.trunkId ?? (await sinch.listTrunks()).find((t) => t.hostName.toLowerCase() === host)?.id;
+    const own =
+      existing?.resources.est?.trunkId ?? (await sinch.listTrunks()).find((t) => t.hostName.toLowerCase() === host)?.id;
     const problems = await Promise.all(
       spec.dids.map(async (did) => {
         try {
@@ -92,16 +125,22 @@ async function estNumberProblems(ctx: CheckContext, spec: BindingSpec, existing:
           const on = a.state === 'assigned' || a.state === 'pending' ? a.trunkId : null;
           return on && on !== own ? `${did} is on another EST trunk (${on})` : undefined;
         } catch (err) {
-          if (err instanceof SinchError && err.kind === 'not-found') return `${did} is not a number of this Sinch project`;
+          if (err instanceof SinchError && err.kind === 'not-found')
+            return `${did} is not a number of this Sinch project`;
           throw err;
         }
       }),
     );
     const found = problems.filter((p): p is string => p !== undefined);
-    return found.length ? `${found.join('; ')}. Nothing was created: rent or free the number in Sinch first, or choose "Manual (checklist)".` : undefined;
+    return found.length
+      ? `${found.join('; ')}. Nothing was created: rent or free the number in Sinch first, or choose "Manual (checklist)".`
+      : undefined;
   };
   const r = await withTimeout(
-    check().catch((err: unknown) => `Could not check the DIDs with Sinch (${err instanceof SinchError ? err.message : String(err)}). Nothing was changed.`),
+    check().catch(
+      (err: unknown) =>
+        `Could not check the DIDs with Sinch (${err instanceof SinchError ? err.message : String(err)}). Nothing was changed.`,
+    ),
     ctx.conflictCheckMs,
     () => 'Could not check the DIDs with Sinch in time. Nothing was changed; try again in a moment.',
   );

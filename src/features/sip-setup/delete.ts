@@ -25,7 +25,11 @@ export function deleteCommandHandler(ctx: SipSetupContext): (c: SubcommandContex
     await ack();
     await openThenFill(client, command.trigger_id, 'Delete binding?', async () => {
       const binding = await ctx.repos.bindings.get(name);
-      if (!binding) return noticeModal('No such binding', `There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`);
+      if (!binding)
+        return noticeModal(
+          'No such binding',
+          `There is no binding named ${code(name)}. \`/sip-setup list\` shows them.`,
+        );
       return deleteConfirmModal(binding, command.channel_id);
     });
   };
@@ -45,7 +49,8 @@ export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => 
     const before = await checkBindingRef(ctx.repos.bindings, ref, 'dialog', reopen);
     if (!before.ok) return say(before.message);
     const reserved = await ctx.executor.reserveFor(meta.name, user);
-    if (!reserved.ok) return say(`A change to ${code(meta.name)} is in progress by @${reserved.holder}. Try again when it is done.`);
+    if (!reserved.ok)
+      return say(`A change to ${code(meta.name)} is in progress by @${reserved.holder}. Try again when it is done.`);
     // Checked again with the name reserved: nothing can delete or re-create it from here on.
     const binding = await ctx.repos.bindings.getById(meta.id);
     const now = await checkBindingRef(ctx.repos.bindings, ref, 'dialog', reopen);
@@ -54,11 +59,22 @@ export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => 
       return say(now.ok ? olderPayload('dialog', '/sip-setup delete <name>') : now.message);
     }
     await ack({ response_action: 'clear' });
-    const choice = (view.state.values[RELEASE_DIDS_BLOCK]?.value as { selected_option?: { value?: string } | null } | undefined)?.selected_option?.value;
+    const choice = (
+      view.state.values[RELEASE_DIDS_BLOCK]?.value as { selected_option?: { value?: string } | null } | undefined
+    )?.selected_option?.value;
     const releaseDids = choice === 'release';
     void ctx.inflight.track(
       `sip-setup:delete:${binding.name}`,
-      runChange(ctx, { kind: 'delete', spec: specOf(binding), previous: binding, actor: user, channel: meta.channel, client, viewId: view.id, releaseDids }),
+      runChange(ctx, {
+        kind: 'delete',
+        spec: specOf(binding),
+        previous: binding,
+        actor: user,
+        channel: meta.channel,
+        client,
+        viewId: view.id,
+        releaseDids,
+      }),
     );
   };
 }

@@ -10,9 +10,9 @@ import { estResourceName, type EndpointTarget, type EstStep } from '../../domain
 import type { LiveKitResult } from '../../domain/livekit-failure';
 import { SinchError, SinchProvisioningStuckError } from '../../sinch/errors';
 import type { SinchGateway } from '../../sinch/gateway';
-import type { ActiveNumber } from '../../sinch/wire';
 import { numberAssignment } from '../../sinch/gateway';
 import { waitForNumberOnTrunk } from '../../sinch/provisioning';
+import type { ActiveNumber } from '../../sinch/wire';
 
 export interface EstRunnerOptions {
   /** Numbers API provisioning wait: polls and the pause between them. */
@@ -62,11 +62,13 @@ export class EstStepRunner {
       case 'endpoint': {
         const trunkId = need(c.est.trunkId, 'trunk');
         if (step.action === 'remove') return g.deleteEndpoint(trunkId, step.id);
-        if (step.action === 'update') return void (await g.updateEndpoint(trunkId, step.id, endpointInput(name, step.after)));
+        if (step.action === 'update')
+          return void (await g.updateEndpoint(trunkId, step.id, endpointInput(name, step.after)));
         const want = endpointTarget(c.spec);
         const existing = (await g.listEndpoints(trunkId)).find((e) => sameTarget(e, want));
         if (existing) Object.assign(step, { id: existing.id, created: false });
-        else Object.assign(step, { id: (await g.createEndpoint(trunkId, endpointInput(name, want))).id, created: true });
+        else
+          Object.assign(step, { id: (await g.createEndpoint(trunkId, endpointInput(name, want))).id, created: true });
         return;
       }
       case 'acl':
@@ -86,30 +88,37 @@ export class EstStepRunner {
     switch (step.resource) {
       case 'trunk':
         if (step.action === 'ensure') {
-          const id = step.id ?? (step.status !== 'done' ? await this.findOwnTrunk(c.spec.trunkDomain, name) : undefined);
+          const id =
+            step.id ?? (step.status !== 'done' ? await this.findOwnTrunk(c.spec.trunkDomain, name) : undefined);
           if (id && (step.created ?? step.id === undefined)) await ignoreNotFound(g.deleteTrunk(id));
           return;
         }
         // An undone removal: the trunk comes back (its DIDs follow through the number steps' undo).
-        if (!(await this.exists(() => g.getTrunk(step.id)))) step.newId = (await g.createTrunk({ name, hostName: hostLabel(c.spec.trunkDomain) })).id;
+        if (!(await this.exists(() => g.getTrunk(step.id))))
+          step.newId = (await g.createTrunk({ name, hostName: hostLabel(c.spec.trunkDomain) })).id;
         return;
       case 'endpoint': {
         const trunkId = c.est.trunkId;
         if (!trunkId) return;
         if (step.action === 'ensure') {
-          const id = step.id ?? (step.status !== 'done' ? (await g.listEndpoints(trunkId)).find((e) => e.name === name)?.id : undefined);
+          const id =
+            step.id ??
+            (step.status !== 'done' ? (await g.listEndpoints(trunkId)).find((e) => e.name === name)?.id : undefined);
           if (id && (step.created ?? step.id === undefined)) await ignoreNotFound(g.deleteEndpoint(trunkId, id));
           return;
         }
-        if (step.action === 'update') return void (await g.updateEndpoint(trunkId, step.id, endpointInput(name, step.before)));
-        if (!(await this.exists(() => g.getEndpoint(trunkId, step.id)))) step.newId = (await g.createEndpoint(trunkId, endpointInput(name, endpointTarget(c.previous ?? c.spec)))).id;
+        if (step.action === 'update')
+          return void (await g.updateEndpoint(trunkId, step.id, endpointInput(name, step.before)));
+        if (!(await this.exists(() => g.getEndpoint(trunkId, step.id))))
+          step.newId = (await g.createEndpoint(trunkId, endpointInput(name, endpointTarget(c.previous ?? c.spec)))).id;
         return;
       }
       case 'acl':
         return step.action === 'ensure' ? this.undoEnsureAcl(step, c, name) : this.undoRemoveAcl(step, c, name);
       case 'credentials':
         if (step.action === 'ensure') return this.undoEnsureCredentials(step, c, name);
-        if (step.action === 'update') return this.setCredential(step.id, step.username, need(c.previous, 'previous binding'));
+        if (step.action === 'update')
+          return this.setCredential(step.id, step.username, need(c.previous, 'previous binding'));
         return this.undoRemoveCredentials(step, c, name);
       case 'number':
         if (step.previousTrunkId === undefined) return; // never read: the number was not touched
@@ -145,15 +154,29 @@ export class EstStepRunner {
 
   // ---------------------------------------------------------------- ACL and credentials
 
-  private async ensureAcl(step: Extract<EstStep, { resource: 'acl'; action: 'ensure' }>, c: EstStepContext, name: string): Promise<void> {
+  private async ensureAcl(
+    step: Extract<EstStep, { resource: 'acl'; action: 'ensure' }>,
+    c: EstStepContext,
+    name: string,
+  ): Promise<void> {
     const g = this.sinch;
     const trunkId = need(c.est.trunkId, 'trunk');
     if (!step.ip) throw new Error("LiveKit's public IP is not known, so the ACL cannot be set up");
     const linked = new Set(await g.listTrunkAclIds(trunkId));
     const acls = await g.listAcls();
-    const allows = acls.find((a) => a.enabled !== false && (a.ipRanges ?? []).some((r) => r.ipAddress === step.ip && (r.range ?? 32) === 32));
+    const allows = acls.find(
+      (a) => a.enabled !== false && (a.ipRanges ?? []).some((r) => r.ipAddress === step.ip && (r.range ?? 32) === 32),
+    );
     if (allows) step.created = false;
-    const id = allows?.id ?? (await g.createAcl({ name, enabled: true, ipRanges: [{ ipAddress: step.ip, range: 32, description: 'LiveKit SIP (SIP Ops)' }] })).id;
+    const id =
+      allows?.id ??
+      (
+        await g.createAcl({
+          name,
+          enabled: true,
+          ipRanges: [{ ipAddress: step.ip, range: 32, description: 'LiveKit SIP (SIP Ops)' }],
+        })
+      ).id;
     step.id = id;
     step.created ??= true;
     if (linked.has(id)) step.linked = false;
@@ -163,7 +186,11 @@ export class EstStepRunner {
     }
   }
 
-  private async undoEnsureAcl(step: Extract<EstStep, { resource: 'acl'; action: 'ensure' }>, c: EstStepContext, name: string): Promise<void> {
+  private async undoEnsureAcl(
+    step: Extract<EstStep, { resource: 'acl'; action: 'ensure' }>,
+    c: EstStepContext,
+    name: string,
+  ): Promise<void> {
     const g = this.sinch;
     const id = step.id ?? (step.status !== 'done' ? (await g.listAcls()).find((a) => a.name === name)?.id : undefined);
     if (!id) return;
@@ -172,18 +199,32 @@ export class EstStepRunner {
     if (created) await ignoreNotFound(g.deleteAcl(id));
   }
 
-  private async undoRemoveAcl(step: Extract<EstStep, { resource: 'acl'; action: 'remove' }>, c: EstStepContext, name: string): Promise<void> {
+  private async undoRemoveAcl(
+    step: Extract<EstStep, { resource: 'acl'; action: 'remove' }>,
+    c: EstStepContext,
+    name: string,
+  ): Promise<void> {
     const g = this.sinch;
     let id = step.id;
     if (step.created && !(await this.exists(() => g.getAcl(id)))) {
-      id = (await g.createAcl({ name, enabled: true, ipRanges: [{ ipAddress: step.ip, range: 32, description: 'LiveKit SIP (SIP Ops)' }] })).id;
+      id = (
+        await g.createAcl({
+          name,
+          enabled: true,
+          ipRanges: [{ ipAddress: step.ip, range: 32, description: 'LiveKit SIP (SIP Ops)' }],
+        })
+      ).id;
       step.newId = id;
     }
     const trunkId = c.est.trunkId;
     if (trunkId && !(await g.listTrunkAclIds(trunkId)).includes(id)) await g.addTrunkAcls(trunkId, [id]);
   }
 
-  private async ensureCredentials(step: Extract<EstStep, { resource: 'credentials'; action: 'ensure' }>, c: EstStepContext, name: string): Promise<void> {
+  private async ensureCredentials(
+    step: Extract<EstStep, { resource: 'credentials'; action: 'ensure' }>,
+    c: EstStepContext,
+    name: string,
+  ): Promise<void> {
     const g = this.sinch;
     const trunkId = need(c.est.trunkId, 'trunk');
     const auth = c.spec.auth;
@@ -193,7 +234,9 @@ export class EstStepRunner {
       step.created = false;
       await g.setCredentialPassword(own.id, auth.username, auth.password);
     }
-    const id = own?.id ?? (await g.createCredentialList({ name, credentials: [{ username: auth.username, password: auth.password }] })).id;
+    const id =
+      own?.id ??
+      (await g.createCredentialList({ name, credentials: [{ username: auth.username, password: auth.password }] })).id;
     step.id = id;
     step.created ??= true;
     if ((await g.listTrunkCredentialListIds(trunkId)).includes(id)) step.linked = false;
@@ -204,26 +247,38 @@ export class EstStepRunner {
     }
   }
 
-  private async undoEnsureCredentials(step: Extract<EstStep, { resource: 'credentials'; action: 'ensure' }>, c: EstStepContext, name: string): Promise<void> {
+  private async undoEnsureCredentials(
+    step: Extract<EstStep, { resource: 'credentials'; action: 'ensure' }>,
+    c: EstStepContext,
+    name: string,
+  ): Promise<void> {
     const g = this.sinch;
-    const id = step.id ?? (step.status !== 'done' ? (await g.listCredentialLists()).find((l) => l.name === name)?.id : undefined);
+    const id =
+      step.id ??
+      (step.status !== 'done' ? (await g.listCredentialLists()).find((l) => l.name === name)?.id : undefined);
     if (!id) return;
     const created = step.created ?? step.id === undefined;
     if (c.est.trunkId && (step.linked || created)) await ignoreNotFound(g.removeTrunkCredentialList(c.est.trunkId, id));
     if (created) await ignoreNotFound(g.deleteCredentialList(id));
   }
 
-  private async undoRemoveCredentials(step: Extract<EstStep, { resource: 'credentials'; action: 'remove' }>, c: EstStepContext, name: string): Promise<void> {
+  private async undoRemoveCredentials(
+    step: Extract<EstStep, { resource: 'credentials'; action: 'remove' }>,
+    c: EstStepContext,
+    name: string,
+  ): Promise<void> {
     const g = this.sinch;
     let id = step.id;
     if (step.created && !(await this.exists(() => g.getCredentialList(id)))) {
       const auth = need(c.previous ?? c.spec, 'binding').auth;
       if (auth.kind !== 'digest') return;
-      id = (await g.createCredentialList({ name, credentials: [{ username: auth.username, password: auth.password }] })).id;
+      id = (await g.createCredentialList({ name, credentials: [{ username: auth.username, password: auth.password }] }))
+        .id;
       step.newId = id;
     }
     const trunkId = c.est.trunkId;
-    if (trunkId && !(await g.listTrunkCredentialListIds(trunkId)).includes(id)) await g.addTrunkCredentialLists(trunkId, [id]);
+    if (trunkId && !(await g.listTrunkCredentialListIds(trunkId)).includes(id))
+      await g.addTrunkCredentialLists(trunkId, [id]);
   }
 
   private async setCredential(listId: string, otherUser: string, spec: BindingSpec): Promise<void> {
@@ -232,11 +287,17 @@ export class EstStepRunner {
     if (otherUser !== spec.auth.username) await ignoreNotFound(this.sinch.deleteCredential(listId, otherUser));
   }
 
-  private async removeLinkable(step: Extract<EstStep, { action: 'remove'; resource: 'acl' | 'credentials' }>, c: EstStepContext, kind: 'acl' | 'credentials'): Promise<void> {
+  private async removeLinkable(
+    step: Extract<EstStep, { action: 'remove'; resource: 'acl' | 'credentials' }>,
+    c: EstStepContext,
+    kind: 'acl' | 'credentials',
+  ): Promise<void> {
     const g = this.sinch;
     const trunkId = c.est.trunkId;
     if (trunkId && (step.linked || step.created)) {
-      await ignoreNotFound(kind === 'acl' ? g.removeTrunkAcl(trunkId, step.id) : g.removeTrunkCredentialList(trunkId, step.id));
+      await ignoreNotFound(
+        kind === 'acl' ? g.removeTrunkAcl(trunkId, step.id) : g.removeTrunkCredentialList(trunkId, step.id),
+      );
     }
     if (step.created) await ignoreNotFound(kind === 'acl' ? g.deleteAcl(step.id) : g.deleteCredentialList(step.id));
   }
@@ -247,7 +308,12 @@ export class EstStepRunner {
    * Moves a DID onto `trunkId` (null: off EST), then waits (bounded) for the Numbers API to show it there.
    * On the forward move the number's current trunk is recorded first, so undo can put it back.
    */
-  private async moveNumber(step: Extract<EstStep, { resource: 'number' }>, trunkId: string | null, c: EstStepContext, forward: boolean): Promise<void> {
+  private async moveNumber(
+    step: Extract<EstStep, { resource: 'number' }>,
+    trunkId: string | null,
+    c: EstStepContext,
+    forward: boolean,
+  ): Promise<void> {
     const g = this.sinch;
     if (forward && step.previousTrunkId === undefined) {
       const now = numberAssignment(await g.getActiveNumber(step.did));
@@ -255,7 +321,8 @@ export class EstStepRunner {
       await c.progress();
     }
     const current = numberAssignment(await g.getActiveNumber(step.did));
-    const already = trunkId === null ? current.state === 'unassigned' : current.state === 'assigned' && current.trunkId === trunkId;
+    const already =
+      trunkId === null ? current.state === 'unassigned' : current.state === 'assigned' && current.trunkId === trunkId;
     if (!already) await g.assignNumber(step.did, trunkId);
     try {
       await this.waitOnTrunk(step, trunkId, c);
@@ -264,13 +331,18 @@ export class EstStepRunner {
     }
   }
 
-  private async waitOnTrunk(step: Extract<EstStep, { resource: 'number' }>, trunkId: string | null, c: EstStepContext): Promise<void> {
+  private async waitOnTrunk(
+    step: Extract<EstStep, { resource: 'number' }>,
+    trunkId: string | null,
+    c: EstStepContext,
+  ): Promise<void> {
     await waitForNumberOnTrunk(this.sinch, step.did, trunkId, {
       maxPolls: this.opts.provisioningPolls,
       intervalMs: this.opts.provisioningIntervalMs,
       sleep: this.opts.sleep,
       onProgress: async (poll, state) => {
-        if (state.state === 'pending') step.detail = `provisioning: ${state.status}, check ${poll}/${this.opts.provisioningPolls}`;
+        if (state.state === 'pending')
+          step.detail = `provisioning: ${state.status}, check ${poll}/${this.opts.provisioningPolls}`;
         else delete step.detail;
         await c.progress();
       },
@@ -283,7 +355,11 @@ export class EstStepRunner {
    * and nothing else is scheduled, so a number stuck in provisioning is still put back (its pending move is
    * overwritten; the configuration in force never changed).
    */
-  private async restoreNumber(step: Extract<EstStep, { resource: 'number' }>, trunkId: string | null, c: EstStepContext): Promise<void> {
+  private async restoreNumber(
+    step: Extract<EstStep, { resource: 'number' }>,
+    trunkId: string | null,
+    c: EstStepContext,
+  ): Promise<void> {
     const g = this.sinch;
     if (settledOn(await g.getActiveNumber(step.did), trunkId)) return;
     await g.assignNumber(step.did, trunkId);
@@ -297,9 +373,12 @@ export class EstStepRunner {
       if (poll < this.opts.provisioningPolls) await this.opts.sleep(this.opts.provisioningIntervalMs);
     }
     delete step.detail;
-    throw new SinchProvisioningStuckError(`Sinch has not finished putting ${step.did} back ${trunkId ? `onto trunk ${trunkId}` : 'off EST trunks'} after ${this.opts.provisioningPolls} checks`, {
-      operation: 'PATCH /activeNumbers/{id}',
-    });
+    throw new SinchProvisioningStuckError(
+      `Sinch has not finished putting ${step.did} back ${trunkId ? `onto trunk ${trunkId}` : 'off EST trunks'} after ${this.opts.provisioningPolls} checks`,
+      {
+        operation: 'PATCH /activeNumbers/{id}',
+      },
+    );
   }
 }
 
@@ -313,15 +392,26 @@ function settledOn(n: ActiveNumber, trunkId: string | null): boolean {
 }
 
 function endpointTarget(spec: Pick<BindingSpec, 'livekitSipHost' | 'transport'>): EndpointTarget {
-  return { address: spec.livekitSipHost.toLowerCase(), port: spec.transport === 'tls' ? 5061 : 5060, transport: spec.transport.toUpperCase() as EndpointTarget['transport'] };
+  return {
+    address: spec.livekitSipHost.toLowerCase(),
+    port: spec.transport === 'tls' ? 5061 : 5060,
+    transport: spec.transport.toUpperCase() as EndpointTarget['transport'],
+  };
 }
 
 function endpointInput(name: string, t: EndpointTarget) {
   return { name, address: t.address, port: t.port, transport: t.transport, priority: 1, enabled: true };
 }
 
-function sameTarget(e: { address?: string | null | undefined; port?: number | null | undefined; transport?: string | null | undefined }, t: EndpointTarget): boolean {
-  return (e.address ?? '').toLowerCase() === t.address && (e.port ?? 5060) === t.port && (e.transport ?? 'UDP').toUpperCase() === t.transport;
+function sameTarget(
+  e: { address?: string | null | undefined; port?: number | null | undefined; transport?: string | null | undefined },
+  t: EndpointTarget,
+): boolean {
+  return (
+    (e.address ?? '').toLowerCase() === t.address &&
+    (e.port ?? 5060) === t.port &&
+    (e.transport ?? 'UDP').toUpperCase() === t.transport
+  );
 }
 
 /** `acme.pstn.sinch.com` → `acme`: the trunk's host name (its domain is `<hostName>.<topLevelDomain>`). */
@@ -347,7 +437,8 @@ async function guard(fn: () => Promise<void>): Promise<R> {
     await fn();
     return OK;
   } catch (err) {
-    const message = err instanceof SinchError ? err.message : `SIP Ops could not finish the step: ${(err as Error).message}`;
+    const message =
+      err instanceof SinchError ? err.message : `SIP Ops could not finish the step: ${(err as Error).message}`;
     return { ok: false, failure: { kind: 'server', message } };
   }
 }

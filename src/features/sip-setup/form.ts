@@ -2,14 +2,21 @@
  * The create/edit form: `/sip-setup [name]` opens it; its submission is validated (the form's
  * own rules, then the cross checks) within Slack's 3 s and the change runs after the ack.
  */
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import { fieldsFromSpec, specFromFields } from '../../domain/binding-input';
-import type { SetupCommandRouter, SubcommandContext } from '../../slack/subcommand-router';
-import { readerText, unknownCommandText } from '../../slack/subcommand-help';
+import { checkBindingRef } from '../../slack/binding-ref';
 import { code } from '../../slack/mrkdwn';
+import { readerText, unknownCommandText } from '../../slack/subcommand-help';
+import type { SetupCommandRouter, SubcommandContext } from '../../slack/subcommand-router';
 import type { ChangeKind } from '../../store/journal-repo';
 import { bindingModal, decodeMeta, errorsForView, noticeModal, readBindingForm, type ModalMeta } from './binding-modal';
-import { checkBindingRef } from '../../slack/binding-ref';
 import { isAdmin, refusal, type SipSetupContext } from './context';
 import { crossChecks } from './cross-checks';
 import { openThenFill } from './open-modal';
@@ -21,7 +28,10 @@ export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddleware
  * `/sip-setup` (create) or `/sip-setup <name>` (edit). A word that is neither a binding nor a
  * command gets help (with the command it was likely meant to be); a non-admin is told what they can do.
  */
-export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter): (c: SubcommandContext & { name: string }) => Promise<void> {
+export function openFormHandler(
+  ctx: SipSetupContext,
+  router: SetupCommandRouter,
+): (c: SubcommandContext & { name: string }) => Promise<void> {
   return async ({ args, name }) => {
     const { command, ack, client } = args;
     const known = name ? await ctx.repos.bindings.get(name.toLowerCase()) : undefined;
@@ -30,14 +40,19 @@ export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter
       return;
     }
     if (!isAdmin(ctx, command.user_id)) {
-      const text = known ? `${refusal('change bindings')} \`/sip-setup show ${known.name}\` shows it.` : readerText(router);
+      const text = known
+        ? `${refusal('change bindings')} \`/sip-setup show ${known.name}\` shows it.`
+        : readerText(router);
       await ack({ response_type: 'ephemeral', text });
       return;
     }
     await ack();
     const channel = command.channel_id;
     if (!name) {
-      await client.views.open({ trigger_id: command.trigger_id, view: bindingModal({ mode: 'create', channel }, {}, { estManageable: Boolean(ctx.sinch) }) });
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: bindingModal({ mode: 'create', channel }, {}, { estManageable: Boolean(ctx.sinch) }),
+      });
       return;
     }
     await openThenFill(client, command.trigger_id, 'Edit SIP binding', async () => {
@@ -48,7 +63,11 @@ export function openFormHandler(ctx: SipSetupContext, router: SetupCommandRouter
           `There is no binding named ${code(name)}. \`/sip-setup list\` shows them; \`/sip-setup\` creates one; \`/sip-setup help\` lists the commands.`,
         );
       }
-      return bindingModal({ mode: 'edit', name: binding.name, id: binding.id, version: binding.version, channel }, fieldsFromSpec(binding), { estManageable: Boolean(ctx.sinch) });
+      return bindingModal(
+        { mode: 'edit', name: binding.name, id: binding.id, version: binding.version, channel },
+        fieldsFromSpec(binding),
+        { estManageable: Boolean(ctx.sinch) },
+      );
     });
   };
 }
@@ -65,7 +84,10 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     const user = body.user.id;
     const meta = decodeMeta(view.private_metadata);
     if (!meta) {
-      await ack({ response_action: 'errors', errors: { trunkDomain: 'This form is from an older version of SIP Ops. Close it and run /sip-setup again.' } });
+      await ack({
+        response_action: 'errors',
+        errors: { trunkDomain: 'This form is from an older version of SIP Ops. Close it and run /sip-setup again.' },
+      });
       return;
     }
     if (!isAdmin(ctx, user)) {
@@ -89,7 +111,12 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     const errors = await crossChecks(ctx, spec, meta, existingForName);
     const reserved = Object.keys(errors).length ? undefined : await ctx.executor.reserveFor(spec.name, user);
     if (!reserved?.ok) {
-      const e = reserved ? { [meta.mode === 'create' ? 'name' : 'trunkDomain']: `A change to ${spec.name} is in progress by @${reserved.holder}.` } : errors;
+      const e = reserved
+        ? {
+            [meta.mode === 'create' ? 'name' : 'trunkDomain']:
+              `A change to ${spec.name} is in progress by @${reserved.holder}.`,
+          }
+        : errors;
       await ack({ response_action: 'errors', errors: errorsForView(e, meta.mode) });
       return;
     }
@@ -109,10 +136,14 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
 }
 
 /** "New binding" on the App Home tab: the create form (admins only; the button is shown to them only). */
-export function newBindingButtonHandler(ctx: SipSetupContext): (args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => Promise<void> {
+export function newBindingButtonHandler(
+  ctx: SipSetupContext,
+): (args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => Promise<void> {
   return async ({ ack, body, client }) => {
     await ack();
-    const view = isAdmin(ctx, body.user.id) ? bindingModal({ mode: 'create', channel: body.user.id }) : noticeModal('New SIP binding', refusal('create or change bindings'));
+    const view = isAdmin(ctx, body.user.id)
+      ? bindingModal({ mode: 'create', channel: body.user.id })
+      : noticeModal('New SIP binding', refusal('create or change bindings'));
     await client.views.open({ trigger_id: body.trigger_id, view });
   };
 }

@@ -28,26 +28,53 @@ function missingText(a: ImportArgs, actual: ActualResources): string | undefined
 }
 
 /** Reads the resources and decides whether (and how) they can become binding `a.name`. */
-export async function prepareAdoption(ctx: { livekit: SipSetupContext['livekit']; repos: Pick<SipSetupContext['repos'], 'bindings'> }, a: ImportArgs): Promise<Adoption> {
-  const ids = { inboundTrunkId: a.inboundTrunkId, dispatchRuleId: a.dispatchRuleId, outboundTrunkId: a.outboundTrunkId };
+export async function prepareAdoption(
+  ctx: { livekit: SipSetupContext['livekit']; repos: Pick<SipSetupContext['repos'], 'bindings'> },
+  a: ImportArgs,
+): Promise<Adoption> {
+  const ids = {
+    inboundTrunkId: a.inboundTrunkId,
+    dispatchRuleId: a.dispatchRuleId,
+    outboundTrunkId: a.outboundTrunkId,
+  };
   const actual = await readActual(ctx.livekit, ids);
   if (!actual.ok) return refused(`❌ Could not read LiveKit: ${escapeMrkdwn(actual.error)}. Nothing was imported.`);
   const { inbound, rule, outbound } = actual.value;
   if (!inbound || !rule || !outbound) return refused(missingText(a, actual.value) ?? '');
-  const result = specFromResources({ name: a.name, inbound, rule, outbound, livekitSipHost: a.livekitSipHost, reportChannel: a.reportChannel });
+  const result = specFromResources({
+    name: a.name,
+    inbound,
+    rule,
+    outbound,
+    livekitSipHost: a.livekitSipHost,
+    reportChannel: a.reportChannel,
+  });
   const problemLines = result.problems.map((p) => `${p.severity === 'error' ? '❌' : '⚠️'} ${escapeMrkdwn(p.text)}`);
   const formErrors = result.ok ? importedSpecErrors(result.spec) : [];
   for (const e of formErrors) problemLines.push(`❌ ${escapeMrkdwn(e)}`);
   const owned = (await ctx.repos.bindings.list()).filter(
-    (b) => b.resources.inboundTrunkId === ids.inboundTrunkId || b.resources.dispatchRuleId === ids.dispatchRuleId || b.resources.outboundTrunkId === ids.outboundTrunkId,
+    (b) =>
+      b.resources.inboundTrunkId === ids.inboundTrunkId ||
+      b.resources.dispatchRuleId === ids.dispatchRuleId ||
+      b.resources.outboundTrunkId === ids.outboundTrunkId,
   );
   for (const b of owned) problemLines.push(`❌ Binding ${code(b.name)} already owns some of these resources.`);
   if (!result.ok || formErrors.length || owned.length) {
-    return refused(`❌ These resources do not fit together as a binding; nothing was imported:\n${problemLines.join('\n')}`.slice(0, 3900));
+    return refused(
+      `❌ These resources do not fit together as a binding; nothing was imported:\n${problemLines.join('\n')}`.slice(
+        0,
+        3900,
+      ),
+    );
   }
   const plan = planUpdate(undefined, result.spec, ids, actual.value);
   if (!plan.ok) return refused(`❌ ${escapeMrkdwn(plan.reason)}`);
-  return { ok: true, spec: result.spec, steps: plan.steps, notes: problemLines.length ? [`*Imported with notes:*`, ...problemLines] : [] };
+  return {
+    ok: true,
+    spec: result.spec,
+    steps: plan.steps,
+    notes: problemLines.length ? [`*Imported with notes:*`, ...problemLines] : [],
+  };
 }
 
 export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => Promise<void> {
@@ -57,22 +84,34 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
       await ack({ response_type: 'ephemeral', text: refusal('import bindings') });
       return;
     }
-    const parsed = parseImportArgs(argv, { channel: command.channel_id, host: new URL(ctx.config.livekit.url).hostname });
+    const parsed = parseImportArgs(argv, {
+      channel: command.channel_id,
+      host: new URL(ctx.config.livekit.url).hostname,
+    });
     if (!parsed.ok) {
       await ack({ response_type: 'ephemeral', text: parsed.error });
       return;
     }
     const a = parsed.value;
     if (await ctx.repos.bindings.get(a.name)) {
-      await ack({ response_type: 'ephemeral', text: `A binding named ${code(a.name)} exists already. Pick another name.` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `A binding named ${code(a.name)} exists already. Pick another name.`,
+      });
       return;
     }
     const reserved = await ctx.executor.reserveFor(a.name, command.user_id);
     if (!reserved.ok) {
-      await ack({ response_type: 'ephemeral', text: `A change to ${code(a.name)} is in progress by @${reserved.holder}.` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `A change to ${code(a.name)} is in progress by @${reserved.holder}.`,
+      });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: `Reading ${code(a.inboundTrunkId)}, ${code(a.dispatchRuleId)} and ${code(a.outboundTrunkId)} from LiveKit…` });
+    await ack({
+      response_type: 'ephemeral',
+      text: `Reading ${code(a.inboundTrunkId)}, ${code(a.dispatchRuleId)} and ${code(a.outboundTrunkId)} from LiveKit…`,
+    });
     let handedOver = false;
     try {
       const adoption = await prepareAdoption(ctx, a);
@@ -80,9 +119,24 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
         await respond({ response_type: 'ephemeral', replace_original: true, text: adoption.text });
         return;
       }
-      const resources = { inboundTrunkId: a.inboundTrunkId, dispatchRuleId: a.dispatchRuleId, outboundTrunkId: a.outboundTrunkId };
-      const change = { kind: 'import' as const, spec: adoption.spec, previous: undefined, actor: command.user_id, channel: command.channel_id, client };
-      const accepted = respond({ response_type: 'ephemeral', replace_original: true, text: `Importing ${code(a.name)}: progress is posted in this channel.` });
+      const resources = {
+        inboundTrunkId: a.inboundTrunkId,
+        dispatchRuleId: a.dispatchRuleId,
+        outboundTrunkId: a.outboundTrunkId,
+      };
+      const change = {
+        kind: 'import' as const,
+        spec: adoption.spec,
+        previous: undefined,
+        actor: command.user_id,
+        channel: command.channel_id,
+        client,
+      };
+      const accepted = respond({
+        response_type: 'ephemeral',
+        replace_original: true,
+        text: `Importing ${code(a.name)}: progress is posted in this channel.`,
+      });
       // Tracked before the user reads "Importing": a drain (or anyone waiting for no work in flight) from then on waits for the change.
       handedOver = true;
       void ctx.inflight.track(
@@ -98,4 +152,3 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
     }
   };
 }
-

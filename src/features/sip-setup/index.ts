@@ -8,20 +8,20 @@
  * (list-show.ts), delete (delete.ts), report-channel announcements (announcer.ts) and reading
  * LiveKit's state (livekit-state.ts). The shared context is context.ts.
  */
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { isIPv4 } from 'node:net';
-import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { dnsLookupResolver } from '../../sip/dns-resolver';
+import { NEW_BINDING_ACTION } from '../../slack/action-ids';
 import type { PacedNotifier } from '../../slack/paced-notifier';
+import { sleep } from '../../sleep';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { announcer } from './announcer';
 import { BINDING_MODAL_CALLBACK } from './binding-modal';
-import { sleep } from '../../sleep';
 import { ChangeExecutor } from './change-executor';
-import { EstStepRunner } from './est-steps';
 import type { SipSetupContext } from './context';
 import { deleteCommandHandler, deleteConfirmHandler } from './delete';
+import { EstStepRunner } from './est-steps';
 import { formSubmitHandler, newBindingButtonHandler, openFormHandler } from './form';
-import { NEW_BINDING_ACTION } from '../../slack/action-ids';
-import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { importHandler } from './import';
 import { listHandler, showHandler } from './list-show';
 import { DELETE_CONFIRM_CALLBACK } from './messages';
@@ -50,7 +50,11 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
   const logger = deps.logger.child({ feature: 'sip-setup' });
   const provisioning = opts.provisioning ?? { polls: 30, intervalMs: 2000 };
   const est = deps.sinch
-    ? new EstStepRunner(deps.sinch, { provisioningPolls: provisioning.polls, provisioningIntervalMs: provisioning.intervalMs, sleep: (ms) => sleep(ms) })
+    ? new EstStepRunner(deps.sinch, {
+        provisioningPolls: provisioning.polls,
+        provisioningIntervalMs: provisioning.intervalMs,
+        sleep: (ms) => sleep(ms),
+      })
     : undefined;
   const executor = new ChangeExecutor({ livekit, repos, logger, now, ...(est ? { est } : {}) });
   let notifier: PacedNotifier | undefined;
@@ -76,8 +80,18 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     register(fc: FeatureContext) {
       notifier = fc.notifier;
       fc.setup.setFallback(openFormHandler(ctx, fc.setup));
-      fc.setup.add({ name: 'list', usage: 'list [failing | <prefix>] [page <n>]', summary: 'bindings, failing first, a page at a time', run: listHandler(ctx) });
-      fc.setup.add({ name: 'show', usage: 'show <name>', summary: 'one binding: desired vs actual LiveKit state, drift marked', run: showHandler(ctx) });
+      fc.setup.add({
+        name: 'list',
+        usage: 'list [failing | <prefix>] [page <n>]',
+        summary: 'bindings, failing first, a page at a time',
+        run: listHandler(ctx),
+      });
+      fc.setup.add({
+        name: 'show',
+        usage: 'show <name>',
+        summary: 'one binding: desired vs actual LiveKit state, drift marked',
+        run: showHandler(ctx),
+      });
       fc.setup.add({
         name: 'import',
         usage: 'import <name> inbound=ST_… rule=SDR_… outbound=ST_…',
@@ -85,7 +99,13 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
         adminOnly: true,
         run: importHandler(ctx),
       });
-      fc.setup.add({ name: 'delete', usage: 'delete <name>', summary: 'delete a binding and its LiveKit resources (asks first)', adminOnly: true, run: deleteCommandHandler(ctx) });
+      fc.setup.add({
+        name: 'delete',
+        usage: 'delete <name>',
+        summary: 'delete a binding and its LiveKit resources (asks first)',
+        adminOnly: true,
+        run: deleteCommandHandler(ctx),
+      });
       fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
       fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
       fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));

@@ -14,18 +14,42 @@ const status = z.enum(['pending', 'running', 'done', 'failed', 'undone']);
 const fields = z.record(z.string(), z.unknown());
 
 const createStep = z.object({ op: z.literal('create'), resource, status, id: z.string().optional() });
-const deleteStep = z.object({ op: z.literal('delete'), resource, id: z.string(), status, newId: z.string().optional() });
-const updateStep = z.object({ op: z.literal('update'), resource, id: z.string(), patch: fields, before: fields, status, passwordChanged: z.boolean().optional() });
+const deleteStep = z.object({
+  op: z.literal('delete'),
+  resource,
+  id: z.string(),
+  status,
+  newId: z.string().optional(),
+});
+const updateStep = z.object({
+  op: z.literal('update'),
+  resource,
+  id: z.string(),
+  patch: fields,
+  before: fields,
+  status,
+  passwordChanged: z.boolean().optional(),
+});
 
 /** EST steps (domain/est-plan.ts): the kind is checked, the IDs and undo data kept as they are. */
 const estStep = z
-  .object({ op: z.literal('est'), resource: z.enum(['trunk', 'endpoint', 'acl', 'credentials', 'number']), action: z.enum(['ensure', 'update', 'remove', 'assign', 'release']), status })
+  .object({
+    op: z.literal('est'),
+    resource: z.enum(['trunk', 'endpoint', 'acl', 'credentials', 'number']),
+    action: z.enum(['ensure', 'update', 'remove', 'assign', 'release']),
+    status,
+  })
   .passthrough();
 
 /** The cast is to the patch types of `UpdateStep` and the EST step variants, checked above as objects. */
-export const changeStepsSchema: z.ZodType<ChangeStep[]> = z.array(z.union([createStep, deleteStep, updateStep, estStep])).transform((s) => s as ChangeStep[]);
+export const changeStepsSchema: z.ZodType<ChangeStep[]> = z
+  .array(z.union([createStep, deleteStep, updateStep, estStep]))
+  .transform((s) => s as ChangeStep[]);
 
-const auth = z.union([z.object({ kind: z.literal('acl') }), z.object({ kind: z.literal('digest'), username: z.string(), password: z.string() })]);
+const auth = z.union([
+  z.object({ kind: z.literal('acl') }),
+  z.object({ kind: z.literal('digest'), username: z.string(), password: z.string() }),
+]);
 const dispatch = z.union([
   z.object({ kind: z.literal('individual'), roomPrefix: z.string() }),
   z.object({ kind: z.literal('direct'), roomName: z.string() }),
@@ -75,4 +99,7 @@ export const changeRequestSchema: z.ZodType<ChangeRequest> = z.object({
   viewId: z.string().exactOptional(),
 });
 
-export const CHANGE_JOURNAL: JournalReader<ChangeStep, ChangeRequest> = { steps: changeStepsSchema, request: changeRequestSchema };
+export const CHANGE_JOURNAL: JournalReader<ChangeStep, ChangeRequest> = {
+  steps: changeStepsSchema,
+  request: changeRequestSchema,
+};

@@ -49,13 +49,17 @@ export function parseListArgs(argv: string[]): ListQuery | { usage: string } {
   return { filter: { kind: 'prefix', prefix: w }, page };
 }
 
-export const LIST_USAGE = 'Usage: `/sip-setup list [failing | <name prefix>] [page <n>]`, e.g. `/sip-setup list failing`, `/sip-setup list acme-`, `/sip-setup list page 2`.';
+export const LIST_USAGE =
+  'Usage: `/sip-setup list [failing | <name prefix>] [page <n>]`, e.g. `/sip-setup list failing`, `/sip-setup list acme-`, `/sip-setup list page 2`.';
 
 function line(b: Binding, status: ListStatus | undefined): string {
   const agent = b.agentName ? ` · agent ${code(b.agentName)}` : '';
   const icon = status ? ICON[status] : '▫️';
   const dids = `${b.dids.length} DID${b.dids.length === 1 ? '' : 's'}`;
-  return truncate(`${icon} *${escapeMrkdwn(b.name)}* · ${code(b.trunkDomain)} · ${dids} · ${b.transport.toUpperCase()}${agent} · ${channelRef(b.reportChannel)}`, LINE_MAX);
+  return truncate(
+    `${icon} *${escapeMrkdwn(b.name)}* · ${code(b.trunkDomain)} · ${dids} · ${b.transport.toUpperCase()}${agent} · ${channelRef(b.reportChannel)}`,
+    LINE_MAX,
+  );
 }
 
 /** Lines cut into pages: each page a list of sections within the per-page budgets. */
@@ -89,33 +93,65 @@ function paginate(lines: string[]): string[][] {
 
 function describe(q: ListQuery): { what: string; again: string } {
   if (q.filter?.kind === 'failing') return { what: 'failing', again: '/sip-setup list failing' };
-  if (q.filter?.kind === 'prefix') return { what: `starting with ${code(q.filter.prefix)}`, again: `/sip-setup list ${q.filter.prefix}` };
+  if (q.filter?.kind === 'prefix')
+    return { what: `starting with ${code(q.filter.prefix)}`, again: `/sip-setup list ${q.filter.prefix}` };
   return { what: '', again: '/sip-setup list' };
 }
 
 /** The message for page `q.page` (past the end: the last page, saying so). */
-export function listMessage(all: Binding[], statuses: Record<string, ListStatus>, q: ListQuery = { page: 1 }): SlackMessage {
+export function listMessage(
+  all: Binding[],
+  statuses: Record<string, ListStatus>,
+  q: ListQuery = { page: 1 },
+): SlackMessage {
   const pages = listPages(all, statuses, q);
   const msg = pages[Math.min(q.page, pages.length) - 1]!;
   if (q.page <= pages.length) return msg;
   const [head, ...rest] = msg.blocks ?? [];
-  return { text: msg.text, blocks: [...(head ? [head] : []), context(`There are ${pages.length} pages; this is the last.`), ...rest] };
+  return {
+    text: msg.text,
+    blocks: [...(head ? [head] : []), context(`There are ${pages.length} pages; this is the last.`), ...rest],
+  };
 }
 
 /** Every page of the list `q` asks for (its `page` ignored), each a message within Slack's limits. */
-export function listPages(all: Binding[], statuses: Record<string, ListStatus>, q: Omit<ListQuery, 'page'> = {}): SlackMessage[] {
+export function listPages(
+  all: Binding[],
+  statuses: Record<string, ListStatus>,
+  q: Omit<ListQuery, 'page'> = {},
+): SlackMessage[] {
   if (all.length === 0) {
-    return [{ text: 'No bindings yet', blocks: [section('No bindings yet. Create one with `/sip-setup`, or adopt existing LiveKit resources with `/sip-setup import`.')] }];
+    return [
+      {
+        text: 'No bindings yet',
+        blocks: [
+          section(
+            'No bindings yet. Create one with `/sip-setup`, or adopt existing LiveKit resources with `/sip-setup import`.',
+          ),
+        ],
+      },
+    ];
   }
   const f = q.filter;
   const chosen = all
-    .filter((b) => (f?.kind === 'failing' ? statuses[b.name] === 'fail' || statuses[b.name] === 'warn' : f?.kind === 'prefix' ? b.name.startsWith(f.prefix) : true))
+    .filter((b) =>
+      f?.kind === 'failing'
+        ? statuses[b.name] === 'fail' || statuses[b.name] === 'warn'
+        : f?.kind === 'prefix'
+          ? b.name.startsWith(f.prefix)
+          : true,
+    )
     .map((b, idx) => ({ b, idx, s: statuses[b.name] }))
     .sort((x, y) => RANK(x.s) - RANK(y.s) || x.idx - y.idx);
   const { what, again } = describe({ ...q, page: 1 });
   if (chosen.length === 0) {
-    const none = f?.kind === 'failing' ? 'No binding failed or warned at its last check.' : `No binding name starts with ${what.replace('starting with ', '')}.`;
-    return [{ text: 'No matching bindings', blocks: [section(`${none} \`/sip-setup list\` lists all ${all.length}.`)] }];
+    const none =
+      f?.kind === 'failing'
+        ? 'No binding failed or warned at its last check.'
+        : `No binding name starts with ${what.replace('starting with ', '')}.`;
+    return [
+      { text: 'No matching bindings', blocks: [section(`${none} \`/sip-setup list\` lists all ${all.length}.`)] },
+    ];
   }
   const failing = chosen.filter((c) => c.s === 'fail' || c.s === 'warn').length;
   const pages = paginate(chosen.map((c) => line(c.b, c.s)));
@@ -124,7 +160,12 @@ export function listPages(all: Binding[], statuses: Record<string, ListStatus>, 
     const page = i + 1;
     const head = pages.length > 1 ? `${count} · page ${page} of ${pages.length}` : count;
     const blocks: KnownBlock[] = [section(head), ...sections.map((s) => section(s))];
-    if (page < pages.length) blocks.push(context(`Next: \`${again} page ${page + 1}\` · \`/sip-setup list failing\` or \`/sip-setup list <prefix>\` to narrow it.`));
+    if (page < pages.length)
+      blocks.push(
+        context(
+          `Next: \`${again} page ${page + 1}\` · \`/sip-setup list failing\` or \`/sip-setup list <prefix>\` to narrow it.`,
+        ),
+      );
     blocks.push(context('`/sip-setup show <name>` for details and drift, `/sip-setup <name>` to edit.'));
     const pageNote = pages.length > 1 ? `, page ${page} of ${pages.length}` : '';
     return { text: `${chosen.length} bindings${what ? ` ${what.replace(/`/g, '')}` : ''}${pageNote}`, blocks };

@@ -8,9 +8,15 @@ export type ActualRead = { ok: true; value: ActualResources } | { ok: false; err
 /** What LiveKit holds now for a binding's resource IDs (a missing resource reads as undefined). */
 export async function readActual(livekit: LiveKitGateway, ids: Binding['resources']): Promise<ActualRead> {
   const [inb, rule, outb] = await Promise.all([
-    ids.inboundTrunkId ? livekit.listInboundTrunks([ids.inboundTrunkId]) : Promise.resolve({ ok: true as const, value: [] }),
-    ids.dispatchRuleId ? livekit.listDispatchRules([ids.dispatchRuleId]) : Promise.resolve({ ok: true as const, value: [] }),
-    ids.outboundTrunkId ? livekit.listOutboundTrunks([ids.outboundTrunkId]) : Promise.resolve({ ok: true as const, value: [] }),
+    ids.inboundTrunkId
+      ? livekit.listInboundTrunks([ids.inboundTrunkId])
+      : Promise.resolve({ ok: true as const, value: [] }),
+    ids.dispatchRuleId
+      ? livekit.listDispatchRules([ids.dispatchRuleId])
+      : Promise.resolve({ ok: true as const, value: [] }),
+    ids.outboundTrunkId
+      ? livekit.listOutboundTrunks([ids.outboundTrunkId])
+      : Promise.resolve({ ok: true as const, value: [] }),
   ]);
   if (!inb.ok) return { ok: false, error: describeFailure(inb.failure) };
   if (!rule.ok) return { ok: false, error: describeFailure(rule.failure) };

@@ -3,7 +3,12 @@ import type { ModalView } from '../../slack/block-kit';
 import { noticeModal } from './binding-modal';
 
 /** Open a placeholder at once (trigger IDs expire in 3 s), then fill it after any I/O. */
-export async function openThenFill(client: WebClient, triggerId: string, title: string, fill: () => Promise<ModalView>): Promise<void> {
+export async function openThenFill(
+  client: WebClient,
+  triggerId: string,
+  title: string,
+  fill: () => Promise<ModalView>,
+): Promise<void> {
   const opened = await client.views.open({ trigger_id: triggerId, view: noticeModal(title, '⏳ Loading…') });
   const view = await fill();
   const id = opened.view?.id;

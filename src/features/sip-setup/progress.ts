@@ -44,7 +44,12 @@ export class ProgressMessage {
       if (!this.posted) {
         this.posted = await this.post(content);
       } else {
-        await this.client.chat.update({ channel: this.posted.channel, ts: this.posted.ts, text: content.text, blocks: content.blocks });
+        await this.client.chat.update({
+          channel: this.posted.channel,
+          ts: this.posted.ts,
+          text: content.text,
+          blocks: content.blocks,
+        });
       }
     } catch (err) {
       this.logger.warn({ err, channel: this.channel }, 'progress message: Slack call failed');
@@ -55,7 +60,13 @@ export class ProgressMessage {
     for (const channel of [this.channel, this.user]) {
       if (!channel) continue;
       try {
-        const r = await this.client.chat.postMessage({ channel, text: content.text, blocks: content.blocks, unfurl_links: false, unfurl_media: false });
+        const r = await this.client.chat.postMessage({
+          channel,
+          text: content.text,
+          blocks: content.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+        });
         if (r.ok && r.ts && r.channel) return { channel: r.channel, ts: r.ts };
       } catch (err) {
         const code = slackErrorCode(err);

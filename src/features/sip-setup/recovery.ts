@@ -53,15 +53,27 @@ export class Recovery {
   private async report(rep: RecoveryReport): Promise<void> {
     if (rep.outcome === 'unreadable') return this.reportUnreadable(rep);
     const { entry, outcome } = rep;
-    this.ctx.logger.warn({ journalId: entry.id, binding: entry.bindingName, kind: entry.kind, outcome }, 'recovered an interrupted binding change');
+    this.ctx.logger.warn(
+      { journalId: entry.id, binding: entry.bindingName, kind: entry.kind, outcome },
+      'recovered an interrupted binding change',
+    );
     if (outcome === 'rolled-back') {
       await this.ctx.repos.audit.record(
-        { actor: entry.actor, action: `binding.${entry.kind}_rolled_back`, bindingName: entry.bindingName, detail: `journal ${entry.id}: interrupted, rolled back by recovery` },
+        {
+          actor: entry.actor,
+          action: `binding.${entry.kind}_rolled_back`,
+          bindingName: entry.bindingName,
+          detail: `journal ${entry.id}: interrupted, rolled back by recovery`,
+        },
         this.ctx.now(),
       );
     }
     const text = recoveryText(rep);
-    if (text) await this.ctx.announce(entry.request.spec.reportChannel, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    if (text)
+      await this.ctx.announce(entry.request.spec.reportChannel, {
+        text,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+      });
   }
 
   /** Said in the binding's report channel when the binding is known; not retried (a retry cannot fix it). */
@@ -69,7 +81,10 @@ export class Recovery {
     const binding = await this.ctx.repos.bindings.get(rep.error.bindingName);
     if (!binding) return;
     const text = unreadableText(rep);
-    await this.ctx.announce(binding.reportChannel, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    await this.ctx.announce(binding.reportChannel, {
+      text,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    });
   }
 
   scheduleRetry(): void {

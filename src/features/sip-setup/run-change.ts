@@ -13,7 +13,14 @@ import type { ChangeKind } from '../../store/journal-repo';
 import { ChangeNotStartedError, type ChangeOutcome } from './change-executor';
 import type { SipSetupContext } from './context';
 import { readActual } from './livekit-state';
-import { announcement, deletedMessage, failureMessage, notStartedMessage, progressMessage, resultMessage } from './messages';
+import {
+  announcement,
+  deletedMessage,
+  failureMessage,
+  notStartedMessage,
+  progressMessage,
+  resultMessage,
+} from './messages';
 import { ProgressMessage } from './progress';
 
 export interface RunChangeInput {
@@ -38,7 +45,9 @@ type Planned = { ok: true; steps: ChangeStep[] } | { ok: false; reason: string }
 async function planSteps(ctx: SipSetupContext, r: RunChangeInput): Promise<Planned> {
   if (r.steps) return { ok: true, steps: r.steps };
   if (r.kind === 'delete') {
-    const est = r.previous ? planEstDelete(r.previous, r.previous.resources.est, r.releaseDids ?? false) : { before: [], after: [] };
+    const est = r.previous
+      ? planEstDelete(r.previous, r.previous.resources.est, r.releaseDids ?? false)
+      : { before: [], after: [] };
     return { ok: true, steps: [...est.before, ...planDelete(r.previous?.resources ?? {}), ...est.after] };
   }
   const ip = await livekitIpFor(ctx, r.spec);
@@ -54,12 +63,18 @@ async function planSteps(ctx: SipSetupContext, r: RunChangeInput): Promise<Plann
 }
 
 /** LiveKit's public IP for a managed binding in ACL mode (the ACL's /32); refused before anything is sent when unknown. */
-async function livekitIpFor(ctx: SipSetupContext, spec: BindingSpec): Promise<{ ok: true; value: string | undefined } | { ok: false; reason: string }> {
+async function livekitIpFor(
+  ctx: SipSetupContext,
+  spec: BindingSpec,
+): Promise<{ ok: true; value: string | undefined } | { ok: false; reason: string }> {
   if (!isManaged(spec) || spec.auth.kind !== 'acl') return { ok: true, value: undefined };
   const ip = await ctx.lookupIpv4(spec.livekitSipHost);
   return ip
     ? { ok: true, value: ip }
-    : { ok: false, reason: `${spec.livekitSipHost} has no IPv4 address, so the EST ACL cannot allow LiveKit. Use an IPv4 host, or digest authentication.` };
+    : {
+        ok: false,
+        reason: `${spec.livekitSipHost} has no IPv4 address, so the EST ACL cannot allow LiveKit. Use an IPv4 host, or digest authentication.`,
+      };
 }
 
 /** EST's country permissions are read only: a warning when the caller ID's country is disabled for outbound calls. */
@@ -70,7 +85,9 @@ async function countryNotes(ctx: SipSetupContext, spec: BindingSpec): Promise<st
   try {
     const p = (await ctx.sinch.listCountryPermissions()).find((c) => c.isoCode === iso);
     return p && !p.enabled
-      ? [`⚠️ EST country permission for ${p.name ?? iso} (${iso}) is disabled: outbound calls to ${iso} numbers are refused by EST. Enable it in the Sinch dashboard (SIP Ops never changes country permissions).`]
+      ? [
+          `⚠️ EST country permission for ${p.name ?? iso} (${iso}) is disabled: outbound calls to ${iso} numbers are refused by EST. Enable it in the Sinch dashboard (SIP Ops never changes country permissions).`,
+        ]
       : [];
   } catch (err) {
     ctx.logger.warn({ err }, 'reading EST country permissions failed');
@@ -78,37 +95,63 @@ async function countryNotes(ctx: SipSetupContext, spec: BindingSpec): Promise<st
   }
 }
 
-async function reportSuccess(ctx: SipSetupContext, r: RunChangeInput, outcome: Extract<ChangeOutcome, { ok: true }>, progress: ProgressMessage): Promise<void> {
+async function reportSuccess(
+  ctx: SipSetupContext,
+  r: RunChangeInput,
+  outcome: Extract<ChangeOutcome, { ok: true }>,
+  progress: ProgressMessage,
+): Promise<void> {
   if (r.kind === 'delete') await progress.show(deletedMessage(r.spec.name, outcome.steps));
   else if (outcome.binding) {
     const ip = await ctx.lookupIpv4(outcome.binding.livekitSipHost);
     const msg = resultMessage(r.kind, outcome.binding, outcome.steps, ip, Boolean(ctx.sinch));
     const notes = [...(r.notes ?? []), ...(await countryNotes(ctx, r.spec))];
-    if (notes.length) msg.blocks?.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: notes.join('\n').slice(0, 2900) } });
+    if (notes.length)
+      msg.blocks?.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: notes.join('\n').slice(0, 2900) } });
     await progress.show(msg);
   }
   const changes = r.previous && r.kind === 'update' ? diffSpecs(r.previous, r.spec) : undefined;
   const target = r.kind === 'delete' ? r.previous?.reportChannel : outcome.binding?.reportChannel;
-  if (target && target !== progress.message?.channel) await ctx.announce(target, announcement(r.kind, r.spec.name, r.actor, changes));
+  if (target && target !== progress.message?.channel)
+    await ctx.announce(target, announcement(r.kind, r.spec.name, r.actor, changes));
 }
 
-async function reportFailure(ctx: SipSetupContext, r: RunChangeInput, outcome: Extract<ChangeOutcome, { ok: false }>, progress: ProgressMessage): Promise<void> {
+async function reportFailure(
+  ctx: SipSetupContext,
+  r: RunChangeInput,
+  outcome: Extract<ChangeOutcome, { ok: false }>,
+  progress: ProgressMessage,
+): Promise<void> {
   await ctx.repos.audit.record(
-    { actor: r.actor, action: `binding.${r.kind}_failed`, bindingName: r.spec.name, detail: `journal ${outcome.journalId}: ${outcome.reason}; rolled back: ${outcome.rolledBack}` },
+    {
+      actor: r.actor,
+      action: `binding.${r.kind}_failed`,
+      bindingName: r.spec.name,
+      detail: `journal ${outcome.journalId}: ${outcome.reason}; rolled back: ${outcome.rolledBack}`,
+    },
     ctx.now(),
   );
-  await progress.show(failureMessage(r.kind, r.spec.name, outcome.steps, outcome.reason, outcome.rolledBack, outcome.journalId));
+  await progress.show(
+    failureMessage(r.kind, r.spec.name, outcome.steps, outcome.reason, outcome.rolledBack, outcome.journalId),
+  );
   if (!outcome.rolledBack) ctx.scheduleRetry();
 }
 
-async function reportError(ctx: SipSetupContext, r: RunChangeInput, err: unknown, progress: ProgressMessage): Promise<void> {
+async function reportError(
+  ctx: SipSetupContext,
+  r: RunChangeInput,
+  err: unknown,
+  progress: ProgressMessage,
+): Promise<void> {
   ctx.logger.error({ err, binding: r.spec.name }, 'binding change stopped by an error');
   if (err instanceof ChangeNotStartedError) {
     await progress.show(notStartedMessage(r.kind, r.spec.name, err.message));
     return;
   }
   // The journal says how far it got; recovery rolls it back once the cause is gone.
-  await progress.show(failureMessage(r.kind, r.spec.name, [], `stopped by an error: ${(err as Error).message}`, false, '(see logs)'));
+  await progress.show(
+    failureMessage(r.kind, r.spec.name, [], `stopped by an error: ${(err as Error).message}`, false, '(see logs)'),
+  );
   ctx.scheduleRetry();
 }
 

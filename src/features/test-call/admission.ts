@@ -1,11 +1,11 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
 import type { Binding } from '../../domain/binding';
 import { loopbackCallerIdProblem, loopbackDid, type LoopbackArgs } from '../../domain/loopback';
 import { TEST_CALL_TIMEOUT, testRoomName, type TestCallArgs } from '../../domain/test-call';
-import { escapeMrkdwn } from '../../slack/mrkdwn';
 import { checkPermission, type Refusal, type TestCallPolicy } from '../../domain/test-call-guards';
+import { escapeMrkdwn } from '../../slack/mrkdwn';
+import type { AppDeps } from '../feature';
 import { noOutboundTrunkText, refusalText, startFailedText, unknownBindingText, type CallPlan } from './messages';
 
 export type Prepared = { ok: true; plan: CallPlan } | { ok: false; text: string };
@@ -65,7 +65,10 @@ export class TestCallAdmission {
     if (denied) return refuse(denied);
     const binding = await this.deps.repos.bindings.get(input.args.binding);
     if (binding && input.bindingId !== undefined && binding.id !== input.bindingId) {
-      return { ok: false, text: `⚠️ The binding \`${binding.name}\` was deleted and created again since this button was shown. Nothing was dialed.` };
+      return {
+        ok: false,
+        text: `⚠️ The binding \`${binding.name}\` was deleted and created again since this button was shown. Nothing was dialed.`,
+      };
     }
     if (!binding) {
       const known = (await this.deps.repos.bindings.list()).map((b) => b.name);
@@ -75,7 +78,12 @@ export class TestCallAdmission {
     if (!trunkId) return { ok: false, text: noOutboundTrunkText(binding.name) };
     // Check and reserve in one database transaction.
     const request = { ...input, binding: binding.name, trunkDomain: binding.trunkDomain, number: input.args.number };
-    const { admission, callId } = await this.deps.repos.testCallGuards.admit(this.policy, request, this.deps.now(), this.leaseMs());
+    const { admission, callId } = await this.deps.repos.testCallGuards.admit(
+      this.policy,
+      request,
+      this.deps.now(),
+      this.leaseMs(),
+    );
     if (!admission.ok) return refuse(admission.refusal);
     return { ok: true, plan: this.plan(input, binding, trunkId, admission.delayMs, callId!) };
   }
@@ -89,13 +97,29 @@ export class TestCallAdmission {
       const denied = this.precheck(input);
       if (denied) return refuse(denied);
       const binding = await this.deps.repos.bindings.get(input.args.binding);
-      if (!binding || (input.bindingId !== undefined && binding.id !== input.bindingId)) return this.prepare({ ...input, args: { binding: input.args.binding, number: input.args.did ?? '', timeoutSec: TEST_CALL_TIMEOUT.defaultSec } });
+      if (!binding || (input.bindingId !== undefined && binding.id !== input.bindingId))
+        return this.prepare({
+          ...input,
+          args: { binding: input.args.binding, number: input.args.did ?? '', timeoutSec: TEST_CALL_TIMEOUT.defaultSec },
+        });
       const did = loopbackDid(binding, input.args.did);
       if (!did.ok) return { ok: false, text: `🚫 ${escapeMrkdwn(did.error)}` };
       const callerProblem = loopbackCallerIdProblem(binding);
       if (callerProblem) return { ok: false, text: `🚫 ${escapeMrkdwn(callerProblem)}` };
-      const prepared = await this.prepare({ ...input, args: { binding: binding.name, number: did.did, timeoutSec: TEST_CALL_TIMEOUT.defaultSec } });
-      return prepared.ok ? { ok: true, plan: { ...prepared.plan, loopback: true, roomName: prepared.plan.roomName.replace(/^sipops-test-/, 'sipops-loop-') } } : prepared;
+      const prepared = await this.prepare({
+        ...input,
+        args: { binding: binding.name, number: did.did, timeoutSec: TEST_CALL_TIMEOUT.defaultSec },
+      });
+      return prepared.ok
+        ? {
+            ok: true,
+            plan: {
+              ...prepared.plan,
+              loopback: true,
+              roomName: prepared.plan.roomName.replace(/^sipops-test-/, 'sipops-loop-'),
+            },
+          }
+        : prepared;
     } catch (err) {
       this.deps.logger.error({ err }, 'loopback: preparing failed');
       return { ok: false, text: startFailedText() };
@@ -117,7 +141,10 @@ export class TestCallAdmission {
     try {
       await this.deps.repos.testCallGuards.release(plan.binding, plan.callId);
     } catch (err) {
-      this.deps.logger.error({ err, binding: plan.binding }, 'test call: could not release the binding; its lease frees it');
+      this.deps.logger.error(
+        { err, binding: plan.binding },
+        'test call: could not release the binding; its lease frees it',
+      );
     }
   }
 
@@ -126,7 +153,13 @@ export class TestCallAdmission {
     return TEST_CALL_TIMEOUT.maxSec * 1000 + this.holdMs + LEASE_MARGIN_MS;
   }
 
-  private plan(input: RequestInput, binding: Binding, outboundTrunkId: string, delayMs: number, callId: string): CallPlan {
+  private plan(
+    input: RequestInput,
+    binding: Binding,
+    outboundTrunkId: string,
+    delayMs: number,
+    callId: string,
+  ): CallPlan {
     const suffix = callId.replace(/-/g, '').slice(0, 8);
     return {
       callId,

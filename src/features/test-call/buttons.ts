@@ -7,14 +7,14 @@ import type { Logger } from 'pino';
 import { parseE164 } from '../../domain/e164';
 import { checkObjectIdentity } from '../../domain/object-identity';
 import { TEST_CALL_TIMEOUT, type TestCallArgs } from '../../domain/test-call';
+import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
+import { encodeBindingRef } from '../../slack/binding-ref';
 import type { Button, KnownBlock } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { pressKey } from '../../slack/press-key';
 import type { BindingsRepo } from '../../store/bindings-repo';
 import type { CallsRepo } from '../../store/calls-repo';
 import type { SlackPressesRepo } from '../../store/slack-presses-repo';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
-import { encodeBindingRef } from '../../slack/binding-ref';
 import type { StartCall, TestCallAdmission } from './admission';
 import { loopbackButton } from './loopback-button';
 import type { CallPlan } from './messages';
@@ -44,7 +44,8 @@ export function decodeAgain(value: string | undefined): AgainValue | undefined {
   if (!value) return undefined;
   try {
     const v = JSON.parse(value) as Partial<Record<keyof AgainValue, unknown>>;
-    if (typeof v.b !== 'string' || typeof v.n !== 'string' || typeof v.t !== 'number' || !Number.isInteger(v.t)) return undefined;
+    if (typeof v.b !== 'string' || typeof v.n !== 'string' || typeof v.t !== 'number' || !Number.isInteger(v.t))
+      return undefined;
     if (typeof v.bi !== 'string' || typeof v.c !== 'string') return undefined;
     return { b: v.b, n: v.n, t: v.t, bi: v.bi, c: v.c };
   } catch {
@@ -81,7 +82,11 @@ export function resultButtons(p: AgainSource): KnownBlock {
     text: { type: 'plain_text', text: 'Run checks for this binding' },
     value: encodeBindingRef({ b: p.binding, bi: p.bindingId }),
   };
-  return { type: 'actions', block_id: 'test_call_result_actions', elements: [again, loopbackButton({ binding: p.binding, bindingId: p.bindingId }), checks] };
+  return {
+    type: 'actions',
+    block_id: 'test_call_result_actions',
+    elements: [again, loopbackButton({ binding: p.binding, bindingId: p.bindingId }), checks],
+  };
 }
 
 type AgainArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -98,9 +103,16 @@ export interface AgainDeps {
  * Whether the button's binding is still the one it was shown for (not deleted, not deleted and
  * re-created under the same name) and its call was a call through that binding; a refusal text or undefined.
  */
-export async function againRefusal(deps: Pick<AgainDeps, 'bindings' | 'calls'>, req: AgainRequest): Promise<string | undefined> {
+export async function againRefusal(
+  deps: Pick<AgainDeps, 'bindings' | 'calls'>,
+  req: AgainRequest,
+): Promise<string | undefined> {
   const lookup = await deps.bindings.lookupIdentity(req.bindingId);
-  const check = checkObjectIdentity({ id: req.bindingId }, lookup, { kind: 'binding', surface: 'button', reopen: (name) => `/sip-test-call ${name} ${req.args.number}` });
+  const check = checkObjectIdentity({ id: req.bindingId }, lookup, {
+    kind: 'binding',
+    surface: 'button',
+    reopen: (name) => `/sip-test-call ${name} ${req.args.number}`,
+  });
   if (!check.ok) return check.message;
   if (lookup.state === 'live' && lookup.name !== req.args.binding) return OLDER_BUTTON;
   const call = await deps.calls.get(req.callId);
@@ -108,18 +120,32 @@ export async function againRefusal(deps: Pick<AgainDeps, 'bindings' | 'calls'>, 
   return undefined;
 }
 
-const OLDER_BUTTON = '⚠️ This button is from an older version of SIP Ops. Run `/sip-test-call <binding> <number>` again.';
+const OLDER_BUTTON =
+  '⚠️ This button is from an older version of SIP Ops. Run `/sip-test-call <binding> <number>` again.';
 
 /**
  * "Call again": the clicked call through the same guards; refusals come back as an ephemeral line.
  * One press acts once: a Slack retry or a replayed payload of a press already handled does nothing.
  */
-export function callAgainHandler(admission: TestCallAdmission, deps: AgainDeps, start: StartCall): (args: AgainArgs) => Promise<void> {
+export function callAgainHandler(
+  admission: TestCallAdmission,
+  deps: AgainDeps,
+  start: StartCall,
+): (args: AgainArgs) => Promise<void> {
   const { logger } = deps;
   return async ({ ack, body, action, respond }) => {
     await ack();
-    if (!(await deps.presses.claim(pressKey(body, action), { actionId: action.action_id, userId: body.user.id }, deps.now()))) {
-      logger.info({ user: body.user.id }, 'test call: "Call again" press already handled (Slack retry or replay); ignored');
+    if (
+      !(await deps.presses.claim(
+        pressKey(body, action),
+        { actionId: action.action_id, userId: body.user.id },
+        deps.now(),
+      ))
+    ) {
+      logger.info(
+        { user: body.user.id },
+        'test call: "Call again" press already handled (Slack retry or replay); ignored',
+      );
       return;
     }
     const tell = async (text: string): Promise<void> => {
@@ -140,7 +166,12 @@ export function callAgainHandler(admission: TestCallAdmission, deps: AgainDeps, 
       return;
     }
     const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
-    const prepared = await admission.prepareSafely({ channelId, userId: body.user.id, args: req.args, bindingId: req.bindingId });
+    const prepared = await admission.prepareSafely({
+      channelId,
+      userId: body.user.id,
+      args: req.args,
+      bindingId: req.bindingId,
+    });
     if (!prepared.ok) {
       await tell(prepared.text);
       return;

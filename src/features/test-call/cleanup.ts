@@ -31,10 +31,12 @@ export class CallCleanup {
     const { roomName, identity } = this.plan;
     if (this.placed) {
       const hang = await this.livekit.removeParticipant(roomName, identity);
-      if (!hang.ok && hang.failure.kind !== 'not-found') this.problems.push(`hang-up failed (${describeFailure(hang.failure)})`);
+      if (!hang.ok && hang.failure.kind !== 'not-found')
+        this.problems.push(`hang-up failed (${describeFailure(hang.failure)})`);
     }
     const del = await this.livekit.deleteRoom(roomName);
-    if (!del.ok && del.failure.kind !== 'not-found') this.problems.push(`deleting room ${roomName} failed (${describeFailure(del.failure)})`);
+    if (!del.ok && del.failure.kind !== 'not-found')
+      this.problems.push(`deleting room ${roomName} failed (${describeFailure(del.failure)})`);
     if (this.problems.length) this.log.warn({ problems: this.problems }, 'test call cleanup incomplete');
     return this.problems.length === 0;
   }

@@ -9,17 +9,17 @@
  */
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { DEFAULT_RATE_LIMITS, type RateLimits, type TestCallPolicy } from '../../domain/test-call-guards';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
+import { LoopbackClaims } from '../loopback-claims';
 import { TestCallAdmission } from './admission';
 import { CALL_AGAIN_ACTION, callAgainHandler } from './buttons';
 import { commandHandler, TEST_CALL_COMMAND } from './command';
-import type { CallPlan } from './messages';
-import { runCall } from './run-call';
-import { LoopbackClaims } from '../loopback-claims';
 import { LOOPBACK_ACTION } from './loopback-button';
 import { loopbackSetupSubcommand, runDailyLoopbacks } from './loopback-daily';
 import { loopbackPressHandler } from './loopback-press';
+import type { CallPlan } from './messages';
+import { runCall } from './run-call';
 import { runLoopback, type LoopbackEstEvidence } from './run-loopback';
 
 export { TEST_CALL_COMMAND };
@@ -61,10 +61,18 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Test
   let client: WebClient | undefined;
   const runDeps = { ...deps, logger, client: () => client };
   const claims = opts.loopbacks ?? new LoopbackClaims(() => deps.now().getTime());
-  const loopDeps = { ...runDeps, claims, tracksWaitMs: opts.loopbackTracksWaitMs ?? 5000, inboundGraceMs: opts.loopbackInboundGraceMs ?? 3000, est: opts.loopbackEst };
+  const loopDeps = {
+    ...runDeps,
+    claims,
+    tracksWaitMs: opts.loopbackTracksWaitMs ?? 5000,
+    inboundGraceMs: opts.loopbackInboundGraceMs ?? 3000,
+    est: opts.loopbackEst,
+  };
 
   function start(plan: CallPlan, respond: RespondFn | undefined): Promise<void> {
-    const run = (plan.loopback ? runLoopback(loopDeps, plan, respond) : runCall(runDeps, plan, respond)).finally(() => admission.release(plan));
+    const run = (plan.loopback ? runLoopback(loopDeps, plan, respond) : runCall(runDeps, plan, respond)).finally(() =>
+      admission.release(plan),
+    );
     return deps.inflight.track(`test-call:${plan.binding}:${plan.roomName}`, run);
   }
 
@@ -74,8 +82,14 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Test
       client = ctx.bolt.client;
       ctx.listeners.command(TEST_CALL_COMMAND, commandHandler(admission, start));
       ctx.setup.add(loopbackSetupSubcommand(deps));
-      ctx.listeners.action(CALL_AGAIN_ACTION, callAgainHandler(admission, { ...deps.repos, now: deps.now, logger }, start));
-      ctx.listeners.action(LOOPBACK_ACTION, loopbackPressHandler(admission, { presses: deps.repos.presses, now: deps.now, logger }, start));
+      ctx.listeners.action(
+        CALL_AGAIN_ACTION,
+        callAgainHandler(admission, { ...deps.repos, now: deps.now, logger }, start),
+      );
+      ctx.listeners.action(
+        LOOPBACK_ACTION,
+        loopbackPressHandler(admission, { presses: deps.repos.presses, now: deps.now, logger }, start),
+      );
       // Loopbacks follow their legs through LiveKit's webhooks (and claim their inbound leg).
       ctx.addWebhookSink({
         accept: async (event) => {

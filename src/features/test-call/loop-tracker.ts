@@ -19,7 +19,10 @@ export class LoopTracker implements LoopbackWatcher {
     readonly expectation: LoopbackExpectation,
     readonly outboundRoom: string,
     private readonly outboundIdentity: string,
-    private readonly hooks: { onInbound?: (leg: InboundLegFacts, atMs: number) => void; onAgent?: (name: string, atMs: number) => void } = {},
+    private readonly hooks: {
+      onInbound?: (leg: InboundLegFacts, atMs: number) => void;
+      onAgent?: (name: string, atMs: number) => void;
+    } = {},
   ) {}
 
   private since(atMs: number): number {
@@ -37,7 +40,12 @@ export class LoopTracker implements LoopbackWatcher {
     const room = ev.room?.name;
     if (!p || !room) return;
     const inInbound = this.inbound !== undefined && room === this.inbound.room;
-    if (ev.event === 'participant_joined' && inInbound && p.kind === ParticipantInfo_Kind.AGENT && this.agentJoinedMs === undefined) {
+    if (
+      ev.event === 'participant_joined' &&
+      inInbound &&
+      p.kind === ParticipantInfo_Kind.AGENT &&
+      this.agentJoinedMs === undefined
+    ) {
       this.agentJoinedMs = this.since(atMs);
       this.agentName = p.name || p.identity;
       this.hooks.onAgent?.(this.agentName, this.agentJoinedMs);

@@ -13,7 +13,12 @@ export interface LoopbackValue {
 
 export function loopbackButton(p: { binding: string; bindingId: string; did?: string }): Button {
   const v: LoopbackValue = { b: p.binding, bi: p.bindingId, d: p.did ?? '' };
-  return { type: 'button', action_id: LOOPBACK_ACTION, text: { type: 'plain_text', text: 'Loopback' }, value: truncate(JSON.stringify(v), LIMITS.buttonValue) };
+  return {
+    type: 'button',
+    action_id: LOOPBACK_ACTION,
+    text: { type: 'plain_text', text: 'Loopback' },
+    value: truncate(JSON.stringify(v), LIMITS.buttonValue),
+  };
 }
 
 export function decodeLoopbackValue(value: string | undefined): LoopbackValue | undefined {

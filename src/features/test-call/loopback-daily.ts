@@ -6,10 +6,10 @@
  * not in the binding form (another change owns that form).
  */
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
 import { LOOPBACK_DAILY_KEY, parseDailySet, withDaily } from '../../domain/loopback';
-import type { Subcommand } from '../../slack/subcommand-router';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
+import type { Subcommand } from '../../slack/subcommand-router';
+import type { AppDeps } from '../feature';
 import type { TestCallAdmission } from './admission';
 import type { CallPlan } from './messages';
 
@@ -19,7 +19,7 @@ export function loopbackSetupSubcommand(deps: Pick<AppDeps, 'repos' | 'config' |
   return {
     name: 'loopback',
     usage: LOOPBACK_SETUP_USAGE,
-    summary: 'turn a binding\'s loopback in the daily health run on or off (off by default)',
+    summary: "turn a binding's loopback in the daily health run on or off (off by default)",
     run: async ({ args, argv }) => {
       const { command, ack } = args;
       if (!deps.config.adminUserIds.includes(command.user_id)) {

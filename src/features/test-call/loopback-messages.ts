@@ -3,14 +3,20 @@
  * (dialing → verdict with stage timings), the thread milestones and the "Loopback" button. Text from
  * LiveKit or a SIP peer goes through `plain`.
  */
-import { formatLoopbackTimings, LOOPBACK_STAGE_LABEL, LOOPBACK_USAGE, type LoopbackVerdict, type StageResult } from '../../domain/loopback';
+import {
+  formatLoopbackTimings,
+  LOOPBACK_STAGE_LABEL,
+  LOOPBACK_USAGE,
+  type LoopbackVerdict,
+  type StageResult,
+} from '../../domain/loopback';
 import { formatDuration } from '../../domain/test-call';
 import { trunkDomainKey } from '../../domain/test-call-guards';
+import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import type { Button, KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
 import { LIMITS, truncate } from '../../slack/limits';
 import { code, escapeMrkdwn, userRef } from '../../slack/mrkdwn';
-import { CHECK_BINDING_ACTION } from '../../slack/action-ids';
 import { loopbackButton } from './loopback-button';
 import { diagnosisText, plain, type CallPlan } from './messages';
 
@@ -19,7 +25,10 @@ export function loopbackUsageText(error: string): string {
 }
 
 export function loopbackAckText(p: CallPlan): string {
-  const wait = p.delayMs > 0 ? ` It starts in ${formatDuration(p.delayMs)} to keep EST's 1 call/s limit on ${code(trunkDomainKey(p.trunkDomain))}.` : '';
+  const wait =
+    p.delayMs > 0
+      ? ` It starts in ${formatDuration(p.delayMs)} to keep EST's 1 call/s limit on ${code(trunkDomainKey(p.trunkDomain))}.`
+      : '';
   return `🔁 Loopback via ${code(p.binding)}: calling its own DID ${code(p.number)} from ${code(p.callerId)}.${wait} Follow it in the thread of the message in this channel.`;
 }
 
@@ -36,7 +45,13 @@ function requestedBy(p: CallPlan): string {
 }
 
 export function loopbackDialingMessage(p: CallPlan): SlackMessage {
-  return { text: head(p, 'dialing'), blocks: [section(`🔁 *Loopback* via ${code(p.binding)} to its DID ${code(p.number)}: *dialing…*`), context(requestedBy(p))] };
+  return {
+    text: head(p, 'dialing'),
+    blocks: [
+      section(`🔁 *Loopback* via ${code(p.binding)} to its DID ${code(p.number)}: *dialing…*`),
+      context(requestedBy(p)),
+    ],
+  };
 }
 
 function stageLine(s: StageResult, failed: boolean): string {
@@ -57,17 +72,32 @@ function causesText(v: LoopbackVerdict): string | undefined {
 
 export function loopbackResultMessage(p: CallPlan, v: LoopbackVerdict, notes: string[] = []): SlackMessage {
   const state = v.ok ? `passed in ${formatDuration(v.timings.totalMs)}` : plain(v.summary);
-  const blocks: KnownBlock[] = [section(`${v.ok ? '✅' : '❌'} *Loopback* via ${code(p.binding)} to ${code(p.number)}: *${state}*`), section(stagesText(v)), context(formatLoopbackTimings(v.timings))];
+  const blocks: KnownBlock[] = [
+    section(`${v.ok ? '✅' : '❌'} *Loopback* via ${code(p.binding)} to ${code(p.number)}: *${state}*`),
+    section(stagesText(v)),
+    context(formatLoopbackTimings(v.timings)),
+  ];
   const causes = causesText(v);
   if (causes) blocks.push(section(causes));
   if (notes.length) blocks.push(section(truncate(notes.join('\n'), LIMITS.sectionText)));
   blocks.push(context(requestedBy(p)));
   blocks.push(loopbackButtons(p));
-  return { text: truncate(head(p, v.ok ? `passed (${formatLoopbackTimings(v.timings)})` : v.summary), LIMITS.messageText), blocks };
+  return {
+    text: truncate(head(p, v.ok ? `passed (${formatLoopbackTimings(v.timings)})` : v.summary), LIMITS.messageText),
+    blocks,
+  };
 }
 
 export function loopbackInternalErrorMessage(p: CallPlan): SlackMessage {
-  return { text: head(p, 'not completed (internal error)'), blocks: [section(`⚠️ *Loopback* via ${code(p.binding)}: *not completed*: SIP Ops hit an internal error. The rooms were cleaned up; the service logs have the details.`), context(requestedBy(p))] };
+  return {
+    text: head(p, 'not completed (internal error)'),
+    blocks: [
+      section(
+        `⚠️ *Loopback* via ${code(p.binding)}: *not completed*: SIP Ops hit an internal error. The rooms were cleaned up; the service logs have the details.`,
+      ),
+      context(requestedBy(p)),
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------- milestones
@@ -90,6 +120,15 @@ export function loopbackCleanupReply(rooms: string[], problems: string[]): strin
 }
 
 function loopbackButtons(p: CallPlan): KnownBlock {
-  const checks: Button = { type: 'button', action_id: CHECK_BINDING_ACTION, text: { type: 'plain_text', text: 'Run checks for this binding' }, value: p.binding };
-  return { type: 'actions', block_id: 'loopback_result_actions', elements: [loopbackButton({ binding: p.binding, bindingId: p.bindingId, did: p.number }), checks] };
+  const checks: Button = {
+    type: 'button',
+    action_id: CHECK_BINDING_ACTION,
+    text: { type: 'plain_text', text: 'Run checks for this binding' },
+    value: p.binding,
+  };
+  return {
+    type: 'actions',
+    block_id: 'loopback_result_actions',
+    elements: [loopbackButton({ binding: p.binding, bindingId: p.bindingId, did: p.number }), checks],
+  };
 }

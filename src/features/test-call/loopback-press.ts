@@ -11,13 +11,24 @@ import { decodeLoopbackValue } from './loopback-button';
 
 type PressArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
-const OLDER_BUTTON = '⚠️ This button is from an older version of SIP Ops. Run `/sip-test-call <binding> loopback` again.';
+const OLDER_BUTTON =
+  '⚠️ This button is from an older version of SIP Ops. Run `/sip-test-call <binding> loopback` again.';
 
-export function loopbackPressHandler(admission: TestCallAdmission, deps: Pick<AgainDeps, 'presses' | 'now' | 'logger'>, start: StartCall): (args: PressArgs) => Promise<void> {
+export function loopbackPressHandler(
+  admission: TestCallAdmission,
+  deps: Pick<AgainDeps, 'presses' | 'now' | 'logger'>,
+  start: StartCall,
+): (args: PressArgs) => Promise<void> {
   const { logger } = deps;
   return async ({ ack, body, action, respond }) => {
     await ack();
-    if (!(await deps.presses.claim(pressKey(body, action), { actionId: action.action_id, userId: body.user.id }, deps.now()))) {
+    if (
+      !(await deps.presses.claim(
+        pressKey(body, action),
+        { actionId: action.action_id, userId: body.user.id },
+        deps.now(),
+      ))
+    ) {
       logger.info({ user: body.user.id }, 'loopback: press already handled (Slack retry or replay); ignored');
       return;
     }

@@ -5,8 +5,14 @@
  * through `plain`.
  */
 import type { Diagnosis } from '../../domain/sip-diagnosis';
+import {
+  formatDuration,
+  TEST_CALL_TIMEOUT,
+  TEST_CALL_TIMEOUT_WHY,
+  TEST_CALL_USAGE,
+  type TestCallVerdict,
+} from '../../domain/test-call';
 import { trunkDomainKey, type Refusal } from '../../domain/test-call-guards';
-import { formatDuration, TEST_CALL_TIMEOUT, TEST_CALL_TIMEOUT_WHY, TEST_CALL_USAGE, type TestCallVerdict } from '../../domain/test-call';
 import type { TestCallTarget } from '../../domain/test-call-record';
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
@@ -106,7 +112,10 @@ export function startFailedText(): string {
 }
 
 export function ackText(p: CallPlan): string {
-  const wait = p.delayMs > 0 ? ` It starts in ${formatDuration(p.delayMs)} to keep EST's 1 call/s limit on ${code(trunkDomainKey(p.trunkDomain))}.` : '';
+  const wait =
+    p.delayMs > 0
+      ? ` It starts in ${formatDuration(p.delayMs)} to keep EST's 1 call/s limit on ${code(trunkDomainKey(p.trunkDomain))}.`
+      : '';
   return `📞 Placing a test call via ${code(p.binding)} to ${code(p.number)} (rings up to ${p.timeoutSec} s).${wait} Follow it in the thread of the message in this channel.`;
 }
 
@@ -127,7 +136,10 @@ function requestedBy(p: CallPlan): string {
 export function dialingMessage(p: CallPlan): SlackMessage {
   return {
     text: headText(p, 'dialing'),
-    blocks: [section(`📞 *Test call* via ${code(p.binding)} to ${code(p.number)}: *dialing…*`), context(requestedBy(p))],
+    blocks: [
+      section(`📞 *Test call* via ${code(p.binding)} to ${code(p.number)}: *dialing…*`),
+      context(requestedBy(p)),
+    ],
   };
 }
 
@@ -140,7 +152,12 @@ function verdictState(v: TestCallVerdict): string {
 }
 
 function measurements(v: TestCallVerdict): string {
-  const sip = v.sipStatus !== null ? `${v.sipStatus}${v.sipReason ? ` ${plain(v.sipReason)}` : ''}` : v.controlPlane ? 'none (LiveKit error)' : 'none';
+  const sip =
+    v.sipStatus !== null
+      ? `${v.sipStatus}${v.sipReason ? ` ${plain(v.sipReason)}` : ''}`
+      : v.controlPlane
+        ? 'none (LiveKit error)'
+        : 'none';
   return [
     `*Answered:* ${v.outcome === 'answered' ? 'yes' : 'no'}`,
     `*SIP status:* ${sip}`,
@@ -197,7 +214,9 @@ export function internalErrorMessage(p: CallPlan): SlackMessage {
   return {
     text: headText(p, 'not completed (internal error)'),
     blocks: [
-      section(`⚠️ *Test call* via ${code(p.binding)} to ${code(p.number)}: *not completed*: SIP Ops hit an internal error. The room was cleaned up; the service logs have the details.`),
+      section(
+        `⚠️ *Test call* via ${code(p.binding)} to ${code(p.number)}: *not completed*: SIP Ops hit an internal error. The room was cleaned up; the service logs have the details.`,
+      ),
       context(requestedBy(p)),
       resultButtons(p),
     ],

@@ -6,11 +6,18 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
+import { estCallNote } from '../../domain/est-call-record';
 import type { TestCallVerdict } from '../../domain/test-call';
-import { SHUTDOWN_BEFORE_DIALING, testCallDiagnosisContext, testCallRecord, testCallVerdict } from '../../domain/test-call-record';
+import {
+  SHUTDOWN_BEFORE_DIALING,
+  testCallDiagnosisContext,
+  testCallRecord,
+  testCallVerdict,
+} from '../../domain/test-call-record';
 import type { PlaceCallInput } from '../../livekit/gateway';
+import { findEstCallRecord } from '../../sinch/call-lookup';
 import { sleep } from '../../sleep';
+import type { AppDeps } from '../feature';
 import { CallCleanup } from './cleanup';
 import {
   abortedNote,
@@ -26,8 +33,6 @@ import {
   type CallPlan,
 } from './messages';
 import { CallThread } from './thread';
-import { estCallNote } from '../../domain/est-call-record';
-import { findEstCallRecord } from '../../sinch/call-lookup';
 
 export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now' | 'sinch'> {
   logger: Logger;
@@ -102,9 +107,14 @@ async function dialAndHold({ deps, plan, thread, cleanup, signal }: Call): Promi
   const startedAt = deps.now();
   const t0 = performance.now();
   thread?.reply(dialingReply(plan));
-  const result = signal.aborted ? ({ ok: false, failure: SHUTDOWN_BEFORE_DIALING } as const) : await deps.livekit.placeCall(placeCallRequest(plan));
+  const result = signal.aborted
+    ? ({ ok: false, failure: SHUTDOWN_BEFORE_DIALING } as const)
+    : await deps.livekit.placeCall(placeCallRequest(plan));
   if (!result.ok) {
-    const verdict = testCallVerdict({ answered: false, failure: result.failure, totalMs: performance.now() - t0 }, { timeoutSec: plan.timeoutSec, ctx });
+    const verdict = testCallVerdict(
+      { answered: false, failure: result.failure, totalMs: performance.now() - t0 },
+      { timeoutSec: plan.timeoutSec, ctx },
+    );
     thread?.reply(failedReply(verdict));
     await cleanup.run();
     return { verdict, startedAt };
@@ -117,7 +127,10 @@ async function dialAndHold({ deps, plan, thread, cleanup, signal }: Call): Promi
   await sleep(plan.holdMs, { signal });
   const heldMs = performance.now() - holdStart;
   const ok = await cleanup.run();
-  const verdict = testCallVerdict({ answered: true, setupMs, totalMs: performance.now() - t0 }, { timeoutSec: plan.timeoutSec, ctx });
+  const verdict = testCallVerdict(
+    { answered: true, setupMs, totalMs: performance.now() - t0 },
+    { timeoutSec: plan.timeoutSec, ctx },
+  );
   thread?.reply(hungUpReply(plan, heldMs, ok));
   return { verdict, startedAt, answeredAt };
 }
@@ -128,7 +141,11 @@ async function estNote(deps: RunCallDeps, plan: CallPlan, dialed: Dialed, log: L
   try {
     const after = new Date(dialed.startedAt.getTime() - 5000);
     const before = new Date(deps.now().getTime() + 5000);
-    const rec = await findEstCallRecord(deps.sinch, { to: plan.number, from: plan.callerId, after, before }, { polls: 3, intervalMs: 1000, sleep: (ms) => sleep(ms) });
+    const rec = await findEstCallRecord(
+      deps.sinch,
+      { to: plan.number, from: plan.callerId, after, before },
+      { polls: 3, intervalMs: 1000, sleep: (ms) => sleep(ms) },
+    );
     return estCallNote(rec);
   } catch (err) {
     log.warn({ err }, 'could not read EST call history for the test call');
@@ -162,6 +179,9 @@ async function report({ deps, plan, log, thread, cleanup, signal }: Call, dialed
   } catch (err) {
     log.error({ err }, 'could not record the test call');
   }
-  log.info({ outcome: verdict.outcome, sipStatus: verdict.sipStatus, setupMs: verdict.setupMs, totalMs: verdict.totalMs }, 'test call finished');
+  log.info(
+    { outcome: verdict.outcome, sipStatus: verdict.sipStatus, setupMs: verdict.setupMs, totalMs: verdict.totalMs },
+    'test call finished',
+  );
   await thread?.finish(resultMessage(plan, verdict, notes));
 }

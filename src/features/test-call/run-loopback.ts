@@ -7,13 +7,27 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Binding } from '../../domain/binding';
 import { describeFailure } from '../../domain/livekit-failure';
-import { loopbackVerdict, type LoopbackContext, type LoopbackObservation, type LoopbackVerdict } from '../../domain/loopback';
+import {
+  loopbackVerdict,
+  type LoopbackContext,
+  type LoopbackObservation,
+  type LoopbackVerdict,
+} from '../../domain/loopback';
 import { SHUTDOWN_BEFORE_DIALING, testCallDiagnosisContext } from '../../domain/test-call-record';
 import { sleep } from '../../sleep';
 import type { LoopbackClaims } from '../loopback-claims';
 import { CallCleanup } from './cleanup';
 import { LoopTracker } from './loop-tracker';
-import { agentJoinedReply, inboundLegReply, loopbackCleanupReply, loopbackDialingMessage, loopbackDialReply, loopbackInternalErrorMessage, loopbackNoticeText, loopbackResultMessage } from './loopback-messages';
+import {
+  agentJoinedReply,
+  inboundLegReply,
+  loopbackCleanupReply,
+  loopbackDialingMessage,
+  loopbackDialReply,
+  loopbackInternalErrorMessage,
+  loopbackNoticeText,
+  loopbackResultMessage,
+} from './loopback-messages';
 import { abortedNote, type CallPlan } from './messages';
 import { placeCallRequest, type RunCallDeps } from './run-call';
 import { CallThread } from './thread';
@@ -45,17 +59,38 @@ interface Loop {
 }
 
 /** Runs one admitted loopback to the end; never throws. */
-export async function runLoopback(deps: RunLoopbackDeps, plan: CallPlan, respond: RespondFn | undefined): Promise<void> {
+export async function runLoopback(
+  deps: RunLoopbackDeps,
+  plan: CallPlan,
+  respond: RespondFn | undefined,
+): Promise<void> {
   const log = deps.logger.child({ binding: plan.binding, room: plan.roomName, loopback: true });
   const slack = deps.client();
   const abort = new AbortController();
   const thread = slack ? new CallThread(slack, log, plan.channel, respond) : undefined;
   const placedAtMs = (): number => deps.now().getTime();
-  const tracker = new LoopTracker({ callerId: plan.callerId, did: plan.number, placedAtMs: Number.MAX_SAFE_INTEGER, windowMs: (plan.timeoutSec + 30) * 1000 }, plan.roomName, plan.identity, {
-    onInbound: (leg, at) => thread?.reply(inboundLegReply(leg, at)),
-    onAgent: (name, at) => thread?.reply(agentJoinedReply(name, at)),
-  });
-  const loop: Loop = { deps, plan, thread, signal: abort.signal, outbound: new CallCleanup(deps.livekit, plan, log), tracker };
+  const tracker = new LoopTracker(
+    {
+      callerId: plan.callerId,
+      did: plan.number,
+      placedAtMs: Number.MAX_SAFE_INTEGER,
+      windowMs: (plan.timeoutSec + 30) * 1000,
+    },
+    plan.roomName,
+    plan.identity,
+    {
+      onInbound: (leg, at) => thread?.reply(inboundLegReply(leg, at)),
+      onAgent: (name, at) => thread?.reply(agentJoinedReply(name, at)),
+    },
+  );
+  const loop: Loop = {
+    deps,
+    plan,
+    thread,
+    signal: abort.signal,
+    outbound: new CallCleanup(deps.livekit, plan, log),
+    tracker,
+  };
   const unwatch = deps.claims.watch(tracker);
   const unhook = deps.inflight.onAbort(async () => {
     log.warn('shutdown: ending the loopback early');
@@ -86,8 +121,14 @@ async function dialAndFollow({ deps, plan, thread, signal, outbound, tracker }: 
   const t0 = deps.now().getTime();
   const elapsed = (): number => deps.now().getTime() - t0;
   thread?.reply(loopbackDialReply(plan));
-  const request = { ...placeCallRequest(plan), participantName: 'SIP Ops loopback', participantAttributes: { 'sipops.kind': 'loopback', 'sipops.binding': plan.binding, 'sipops.actor': plan.actor } };
-  const result = signal.aborted ? ({ ok: false, failure: SHUTDOWN_BEFORE_DIALING } as const) : await deps.livekit.placeCall(request);
+  const request = {
+    ...placeCallRequest(plan),
+    participantName: 'SIP Ops loopback',
+    participantAttributes: { 'sipops.kind': 'loopback', 'sipops.binding': plan.binding, 'sipops.actor': plan.actor },
+  };
+  const result = signal.aborted
+    ? ({ ok: false, failure: SHUTDOWN_BEFORE_DIALING } as const)
+    : await deps.livekit.placeCall(request);
   const obs: LoopbackObservation = { tracks: tracker.tracks, totalMs: 0 };
   if (result.ok) {
     obs.answeredMs = elapsed();
@@ -96,11 +137,13 @@ async function dialAndFollow({ deps, plan, thread, signal, outbound, tracker }: 
     // The answer comes once the agent is in; its webhooks (and the tracks) may still be on their way.
     await tracker.until(() => tracker.inbound !== undefined, deps.inboundGraceMs, signal);
     const binding = await deps.repos.bindings.get(plan.binding);
-    if (tracker.inbound) await tracker.until(() => tracker.tracksDone(Boolean(binding?.agentName)), deps.tracksWaitMs, signal);
+    if (tracker.inbound)
+      await tracker.until(() => tracker.tracksDone(Boolean(binding?.agentName)), deps.tracksWaitMs, signal);
   } else {
     obs.dialFailure = result.failure;
   }
-  if (tracker.inbound) obs.inbound = { seenMs: Math.max(0, tracker.inbound.atMs - t0), room: tracker.inbound.room, ...legIds(tracker) };
+  if (tracker.inbound)
+    obs.inbound = { seenMs: Math.max(0, tracker.inbound.atMs - t0), room: tracker.inbound.room, ...legIds(tracker) };
   if (tracker.agentJoinedMs !== undefined) obs.agentJoinedMs = tracker.agentJoinedMs;
   obs.totalMs = elapsed();
   return obs;
@@ -108,13 +151,21 @@ async function dialAndFollow({ deps, plan, thread, signal, outbound, tracker }: 
 
 function legIds(t: LoopTracker): { trunkId?: string; ruleId?: string; callId?: string; called?: string } {
   const l = t.inbound!;
-  return { ...(l.trunkId ? { trunkId: l.trunkId } : {}), ...(l.ruleId ? { ruleId: l.ruleId } : {}), ...(l.callId ? { callId: l.callId } : {}), ...(l.trunkPhoneNumber ? { called: l.trunkPhoneNumber } : {}) };
+  return {
+    ...(l.trunkId ? { trunkId: l.trunkId } : {}),
+    ...(l.ruleId ? { ruleId: l.ruleId } : {}),
+    ...(l.callId ? { callId: l.callId } : {}),
+    ...(l.trunkPhoneNumber ? { called: l.trunkPhoneNumber } : {}),
+  };
 }
 
 /** Hang up both legs and delete both rooms; the inbound room only when it was made for this call (a fixed room may hold customers). */
 async function cleanUp({ deps, plan, tracker, outbound }: Loop, again: boolean): Promise<string[]> {
   // Both legs at once: either one ending also ends the other (the bridge), so the order does not matter.
-  const [ok, inbound] = await Promise.all([again ? outbound.again() : outbound.run(), cleanUpInbound(deps, plan, tracker)]);
+  const [ok, inbound] = await Promise.all([
+    again ? outbound.again() : outbound.run(),
+    cleanUpInbound(deps, plan, tracker),
+  ]);
   return [...(ok ? [] : outbound.problems), ...inbound];
 }
 
@@ -125,10 +176,12 @@ async function cleanUpInbound(deps: RunLoopbackDeps, plan: CallPlan, tracker: Lo
   const binding = await deps.repos.bindings.get(plan.binding);
   const fixedRoom = binding?.dispatch.kind === 'direct' && binding.dispatch.roomName === leg.room;
   const hang = await deps.livekit.removeParticipant(leg.room, leg.identity);
-  if (!hang.ok && hang.failure.kind !== 'not-found') problems.push(`hanging up the inbound leg failed (${describeFailure(hang.failure)})`);
+  if (!hang.ok && hang.failure.kind !== 'not-found')
+    problems.push(`hanging up the inbound leg failed (${describeFailure(hang.failure)})`);
   if (!fixedRoom) {
     const del = await deps.livekit.deleteRoom(leg.room);
-    if (!del.ok && del.failure.kind !== 'not-found') problems.push(`deleting room ${leg.room} failed (${describeFailure(del.failure)})`);
+    if (!del.ok && del.failure.kind !== 'not-found')
+      problems.push(`deleting room ${leg.room} failed (${describeFailure(del.failure)})`);
   }
   return problems;
 }
@@ -157,13 +210,19 @@ async function verdictContext({ deps, plan, tracker }: Loop, startedAt: Date): P
     if (landed) ctx.landedOn = landed;
   }
   if (!leg && binding && deps.est) {
-    ctx.estEvidence = await deps.est.notRoutedBack({ binding, did: plan.number, callerId: plan.callerId, startedAt }).catch(() => []);
+    ctx.estEvidence = await deps.est
+      .notRoutedBack({ binding, did: plan.number, callerId: plan.callerId, startedAt })
+      .catch(() => []);
   }
   return ctx;
 }
 
 /** Names of the trunk and rule the leg landed on, when they are not the binding's. */
-async function landedOn(deps: RunLoopbackDeps, binding: Binding, leg: { trunkId?: string; ruleId?: string }): Promise<LoopbackContext['landedOn']> {
+async function landedOn(
+  deps: RunLoopbackDeps,
+  binding: Binding,
+  leg: { trunkId?: string; ruleId?: string },
+): Promise<LoopbackContext['landedOn']> {
   const out: NonNullable<LoopbackContext['landedOn']> = {};
   if (leg.trunkId && leg.trunkId !== binding.resources.inboundTrunkId) {
     const t = await deps.livekit.listInboundTrunks([leg.trunkId]);
@@ -178,10 +237,18 @@ async function landedOn(deps: RunLoopbackDeps, binding: Binding, leg: { trunkId?
   return out;
 }
 
-async function report({ deps, plan, thread, signal, tracker }: Loop, v: LoopbackVerdict, startedAt: Date, problems: string[]): Promise<void> {
+async function report(
+  { deps, plan, thread, signal, tracker }: Loop,
+  v: LoopbackVerdict,
+  startedAt: Date,
+  problems: string[],
+): Promise<void> {
   const rooms = [plan.roomName, ...(tracker.inbound ? [tracker.inbound.room] : [])];
   thread?.reply(loopbackCleanupReply(rooms, problems));
-  const notes = [...(signal.aborted ? [abortedNote()] : []), ...(problems.length ? [loopbackCleanupReply(rooms, problems)] : [])];
+  const notes = [
+    ...(signal.aborted ? [abortedNote()] : []),
+    ...(problems.length ? [loopbackCleanupReply(rooms, problems)] : []),
+  ];
   const leg = tracker.inbound;
   try {
     await deps.repos.calls.insert({
@@ -208,7 +275,16 @@ async function report({ deps, plan, thread, signal, tracker }: Loop, v: Loopback
         ...(v.failedStage ? { failedStage: v.failedStage } : {}),
         timings: { ...v.timings },
         causes: v.causes,
-        ...(leg ? { inbound: { room: leg.room, trunkId: leg.trunkId ?? null, ruleId: leg.ruleId ?? null, callId: leg.callId ?? null } } : {}),
+        ...(leg
+          ? {
+              inbound: {
+                room: leg.room,
+                trunkId: leg.trunkId ?? null,
+                ruleId: leg.ruleId ?? null,
+                callId: leg.callId ?? null,
+              },
+            }
+          : {}),
         ...(problems.length ? { cleanupProblems: problems } : {}),
       },
     });

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { slackErrorCode } from '../../slack/errors';
 import type { SlackMessage } from './messages';
 
-
 /**
  * The Slack side of one test call: a parent message in the channel, milestones in its thread
  * (posted in order without holding up the call), and the parent updated with the verdict.
@@ -34,7 +33,13 @@ export class CallThread {
 
   async start(msg: SlackMessage, notice: (error: string) => string): Promise<void> {
     try {
-      const r = await this.client.chat.postMessage({ channel: this.channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false });
+      const r = await this.client.chat.postMessage({
+        channel: this.channel,
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
       if (r.ok && r.ts) {
         this.parent = { channel: r.channel ?? this.channel, ts: r.ts };
         return;
@@ -43,8 +48,15 @@ export class CallThread {
     } catch (err) {
       this.fallbackError = slackErrorCode(err);
     }
-    this.logger.info({ channel: this.channel, error: this.fallbackError }, 'test call: cannot post in the channel, using response_url');
-    await this.viaResponseUrl({ response_type: 'ephemeral', replace_original: false, text: notice(this.fallbackError) });
+    this.logger.info(
+      { channel: this.channel, error: this.fallbackError },
+      'test call: cannot post in the channel, using response_url',
+    );
+    await this.viaResponseUrl({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: notice(this.fallbackError),
+    });
   }
 
   /** Queue a thread reply; never throws, never delays the caller. */
@@ -53,7 +65,13 @@ export class CallThread {
     if (!parent) return;
     this.chain = this.chain.then(async () => {
       try {
-        await this.client.chat.postMessage({ channel: parent.channel, thread_ts: parent.ts, text, unfurl_links: false, unfurl_media: false });
+        await this.client.chat.postMessage({
+          channel: parent.channel,
+          thread_ts: parent.ts,
+          text,
+          unfurl_links: false,
+          unfurl_media: false,
+        });
       } catch (err) {
         this.logger.warn({ channel: parent.channel, error: slackErrorCode(err) }, 'test call: thread reply failed');
       }
@@ -65,17 +83,34 @@ export class CallThread {
     await this.chain;
     const parent = this.parent;
     if (!parent) {
-      await this.viaResponseUrl({ response_type: 'in_channel', replace_original: false, text: msg.text, blocks: msg.blocks });
+      await this.viaResponseUrl({
+        response_type: 'in_channel',
+        replace_original: false,
+        text: msg.text,
+        blocks: msg.blocks,
+      });
       return;
     }
     try {
       await this.client.chat.update({ channel: parent.channel, ts: parent.ts, text: msg.text, blocks: msg.blocks });
     } catch (err) {
-      this.logger.warn({ channel: parent.channel, error: slackErrorCode(err) }, 'test call: updating the parent failed; posting the result in the thread');
+      this.logger.warn(
+        { channel: parent.channel, error: slackErrorCode(err) },
+        'test call: updating the parent failed; posting the result in the thread',
+      );
       try {
-        await this.client.chat.postMessage({ channel: parent.channel, thread_ts: parent.ts, text: msg.text, blocks: msg.blocks, unfurl_links: false });
+        await this.client.chat.postMessage({
+          channel: parent.channel,
+          thread_ts: parent.ts,
+          text: msg.text,
+          blocks: msg.blocks,
+          unfurl_links: false,
+        });
       } catch (err2) {
-        this.logger.warn({ channel: parent.channel, error: slackErrorCode(err2) }, 'test call: posting the result failed');
+        this.logger.warn(
+          { channel: parent.channel, error: slackErrorCode(err2) },
+          'test call: posting the result failed',
+        );
       }
     }
   }

@@ -6,10 +6,10 @@
  */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../feature';
 import { checkObjectIdentity } from '../../domain/object-identity';
 import { BINDING_CHART_DAYS } from '../../slack/chart-button';
 import type { ActionHandlerArgs } from '../../slack/listeners';
+import type { AppDeps } from '../feature';
 import { sendBindingChart } from './deliver';
 
 export interface ChartButtonDeps {
@@ -32,9 +32,17 @@ export function chartButtonHandler(h: ChartButtonDeps): (args: Args) => Promise<
       try {
         const id = action.value ?? '';
         const lookup = id ? await h.deps.repos.bindings.lookupIdentity(id) : ({ state: 'unknown' } as const);
-        const check = checkObjectIdentity({ id }, lookup, { kind: 'binding', surface: 'button', reopen: (name) => `/sip-setup show ${name}` });
+        const check = checkObjectIdentity({ id }, lookup, {
+          kind: 'binding',
+          surface: 'button',
+          reopen: (name) => `/sip-setup show ${name}`,
+        });
         if (!check.ok || lookup.state !== 'live') {
-          await tell(check.ok ? '⚠️ That binding no longer exists.' : check.message.replace(' Nothing was changed.', ' No chart was sent.'));
+          await tell(
+            check.ok
+              ? '⚠️ That binding no longer exists.'
+              : check.message.replace(' Nothing was changed.', ' No chart was sent.'),
+          );
           return;
         }
         const sent = await sendBindingChart(h.deps, client, user, lookup.name, BINDING_CHART_DAYS);

@@ -3,9 +3,9 @@
  * once they exist) of the last N days, optionally of one binding. Shared by
  * `/sip-setup export calls [binding] [days]` and `GET /export/calls.csv`.
  */
-import type { AppDeps } from '../feature';
 import { callsCsv } from '../../domain/calls-csv';
 import { callsInWindow } from '../../store/trends-reader';
+import type { AppDeps } from '../feature';
 
 export const EXPORT_DEFAULT_DAYS = 30;
 export const EXPORT_MAX_DAYS = 90;
@@ -15,8 +15,16 @@ export interface ExportRequest {
   bindingName?: string;
 }
 
-export async function exportCallsCsv(d: Pick<AppDeps, 'repos' | 'config' | 'now'>, r: ExportRequest): Promise<{ csv: string; rows: number }> {
-  const calls = await callsInWindow(d.repos.calls, { now: d.now(), days: r.days, timeZone: d.config.summary.timezone, ...(r.bindingName ? { bindingName: r.bindingName } : {}) });
+export async function exportCallsCsv(
+  d: Pick<AppDeps, 'repos' | 'config' | 'now'>,
+  r: ExportRequest,
+): Promise<{ csv: string; rows: number }> {
+  const calls = await callsInWindow(d.repos.calls, {
+    now: d.now(),
+    days: r.days,
+    timeZone: d.config.summary.timezone,
+    ...(r.bindingName ? { bindingName: r.bindingName } : {}),
+  });
   return { csv: callsCsv(calls), rows: calls.length };
 }
 

@@ -4,14 +4,14 @@
  * thread is posted by the health feature's delivery through `postSummaryChart` (deliver.ts).
  */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { exportCallsRoute } from '../../http/export-route';
 import { TREND_CHART_ACTION } from '../../slack/action-ids';
+import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { chartButtonHandler } from './chart-button';
 import { exportCallsCsv, parseDays } from './export-calls';
 import { exportCommand } from './export-command';
 
-export { bindingChartButton, BINDING_CHART_DAYS } from '../../slack/chart-button';
+export { BINDING_CHART_DAYS, bindingChartButton } from '../../slack/chart-button';
 export { postSummaryChart } from './deliver';
 
 const BINDING_PARAM = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -22,7 +22,12 @@ export function trendsFeature(deps: AppDeps): Feature {
     name: 'trends',
     register(ctx: FeatureContext) {
       ctx.listeners.action<BlockAction<ButtonAction>>(TREND_CHART_ACTION, chartButtonHandler({ deps, logger }));
-      ctx.setup.add({ name: 'export', usage: 'export calls [binding] [days]', summary: 'CSV of call records, sent to you privately (admins)', run: exportCommand({ deps, logger }) });
+      ctx.setup.add({
+        name: 'export',
+        usage: 'export calls [binding] [days]',
+        summary: 'CSV of call records, sent to you privately (admins)',
+        run: exportCommand({ deps, logger }),
+      });
       const token = deps.config.exportToken;
       if (!token) return;
       ctx.addRoute(
@@ -31,7 +36,8 @@ export function trendsFeature(deps: AppDeps): Feature {
           csv: async (q) => {
             const days = parseDays(q.days);
             if (days === undefined) return { ok: false, error: 'days must be a whole number from 1 to 90' };
-            if (q.binding !== null && !BINDING_PARAM.test(q.binding)) return { ok: false, error: 'binding must be a binding name' };
+            if (q.binding !== null && !BINDING_PARAM.test(q.binding))
+              return { ok: false, error: 'binding must be a binding name' };
             const { csv } = await exportCallsCsv(deps, { days, ...(q.binding ? { bindingName: q.binding } : {}) });
             return { ok: true, csv, filename: `calls-${q.binding ?? 'all'}-${days}d.csv` };
           },

@@ -3,10 +3,10 @@
  * rendered by the shared worker (bounded in time and memory, never on a request's path). Never
  * throws: a failure comes back as a short reason a person can read.
  */
-import type { AppDeps } from '../feature';
 import type { ChartImage } from '../../charts';
 import { computeTrends } from '../../domain/trends';
 import { readTrendInputs } from '../../store/trends-reader';
+import type { AppDeps } from '../feature';
 
 /** Bindings kept in a chart (the renderer draws the worst few as lines and the worst 12 in the health grid). */
 const MAX_BINDINGS = 12;
@@ -38,7 +38,12 @@ export async function renderChart(d: ChartDeps, r: ChartRequest): Promise<ChartO
   const timeZone = d.config.summary.timezone;
   const now = d.now();
   try {
-    const { calls, runs } = await readTrendInputs(d.repos, { now, days: r.days, timeZone, ...(r.bindingName ? { bindingName: r.bindingName } : {}) });
+    const { calls, runs } = await readTrendInputs(d.repos, {
+      now,
+      days: r.days,
+      timeZone,
+      ...(r.bindingName ? { bindingName: r.bindingName } : {}),
+    });
     const bindingNames = r.bindingName ? [r.bindingName] : (await d.repos.bindings.list()).map((b) => b.name);
     const trends = computeTrends(calls, runs, { now, days: r.days, timeZone, maxBindings: MAX_BINDINGS, bindingNames });
     const title = periodTitle(r, timeZone);
@@ -52,7 +57,11 @@ export async function renderChart(d: ChartDeps, r: ChartRequest): Promise<ChartO
         image: image.value,
         filename: `${r.bindingName ?? 'sip-trends'}-${trends.dates.at(-1) ?? 'today'}-${r.days}d.png`,
         title,
-        altText: `Chart of ${title}: inbound calls reaching an agent, time to agent, test pass rate and daily health for ${shown}${omitted}.`.slice(0, 1000),
+        altText:
+          `Chart of ${title}: inbound calls reaching an agent, time to agent, test pass rate and daily health for ${shown}${omitted}.`.slice(
+            0,
+            1000,
+          ),
       },
     };
   } catch (err) {

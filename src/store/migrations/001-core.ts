@@ -31,7 +31,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('change_journal_state').on('change_journal').columns(['state']).execute();
-  await db.schema.createIndex('change_journal_binding').on('change_journal').columns(['binding_name', 'created_at']).execute();
+  await db.schema
+    .createIndex('change_journal_binding')
+    .on('change_journal')
+    .columns(['binding_name', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('audit_log')

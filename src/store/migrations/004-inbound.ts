@@ -8,5 +8,9 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('webhook_events').addColumn('payload', 'text').execute();
   await db.schema.alterTable('webhook_events').addColumn('processed_at', 'text').execute();
-  await db.schema.createIndex('webhook_events_unprocessed').on('webhook_events').columns(['processed_at', 'received_at']).execute();
+  await db.schema
+    .createIndex('webhook_events_unprocessed')
+    .on('webhook_events')
+    .columns(['processed_at', 'received_at'])
+    .execute();
 }

@@ -18,7 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('admitted_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('start_at_ms', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('test_call_attempts_admitted').on('test_call_attempts').columns(['admitted_at_ms']).execute();
+  await db.schema
+    .createIndex('test_call_attempts_admitted')
+    .on('test_call_attempts')
+    .columns(['admitted_at_ms'])
+    .execute();
 
   await db.schema
     .createTable('test_call_inflight')
@@ -44,5 +48,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('first_at_ms', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('slack_action_presses_first').on('slack_action_presses').columns(['first_at_ms']).execute();
+  await db.schema
+    .createIndex('slack_action_presses_first')
+    .on('slack_action_presses')
+    .columns(['first_at_ms'])
+    .execute();
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
 
 interface Tables {
   bindings: { name: string; id: string | null };

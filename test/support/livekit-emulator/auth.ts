@@ -19,7 +19,8 @@ const BEARER = 'Bearer ';
 
 /** go-jose error texts for the failures a test can provoke (the server prefixes them). */
 function joseMessage(err: unknown): string {
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'go-jose/go-jose: error in cryptographic primitive';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'go-jose/go-jose: error in cryptographic primitive';
   if (err instanceof joseErrors.JWTExpired) return 'go-jose/go-jose/jwt: validation failed, token is expired (exp)';
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return 'go-jose/go-jose/jwt: validation failed, token not valid yet (nbf)';
@@ -35,10 +36,15 @@ function joseMessage(err: unknown): string {
  * `?access_token=`), HS256 only, `iss` = API key, `exp` required, 60 s leeway. No token at all is
  * allowed through without grants; the handler then answers Twirp `unauthenticated`.
  */
-export async function authenticate(header: string | undefined, queryToken: string | null, keys: Readonly<Record<string, string>>): Promise<AuthResult> {
+export async function authenticate(
+  header: string | undefined,
+  queryToken: string | null,
+  keys: Readonly<Record<string, string>>,
+): Promise<AuthResult> {
   let token = '';
   if (header !== undefined && header !== '') {
-    if (!header.startsWith(BEARER)) return { ok: false, status: 401, text: 'invalid authorization header. Must start with Bearer ' };
+    if (!header.startsWith(BEARER))
+      return { ok: false, status: 401, text: 'invalid authorization header. Must start with Bearer ' };
     token = header.slice(BEARER.length);
   } else if (queryToken) {
     token = queryToken;
@@ -51,7 +57,8 @@ export async function authenticate(header: string | undefined, queryToken: strin
     return { ok: false, status: 401, text: 'invalid authorization token' };
   }
   const secret = iss !== undefined ? keys[iss] : undefined;
-  if (iss === undefined || secret === undefined || secret === '') return { ok: false, status: 401, text: 'invalid API key' };
+  if (iss === undefined || secret === undefined || secret === '')
+    return { ok: false, status: 401, text: 'invalid API key' };
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
       algorithms: ['HS256'],
@@ -59,7 +66,8 @@ export async function authenticate(header: string | undefined, queryToken: strin
       clockTolerance: 60,
       requiredClaims: ['exp'],
     });
-    const video = typeof payload.video === 'object' && payload.video !== null ? (payload.video as Grants['video']) : undefined;
+    const video =
+      typeof payload.video === 'object' && payload.video !== null ? (payload.video as Grants['video']) : undefined;
     const sip = typeof payload.sip === 'object' && payload.sip !== null ? (payload.sip as Grants['sip']) : undefined;
     return { ok: true, grants: { ...(video ? { video } : {}), ...(sip ? { sip } : {}) } };
   } catch (err) {

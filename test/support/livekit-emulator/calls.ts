@@ -15,11 +15,12 @@ import { carryLoop, heldByInboundTrunk, type LoopbackOptions, type LoopRecord } 
 import { disconnectReasonForSip, sipCallFailure } from './sip-status';
 import type { RoomState, RoomStore, SipStore } from './state';
 import type { Timers } from './timers';
-import { TwirpError, invalidArgument, notFound } from './twirp';
+import { invalidArgument, notFound, TwirpError } from './twirp';
 import type { CallOutcome } from './types';
 import { asInvalidArgument, validateCreateSipParticipant, validateTransfer } from './validation';
 
-export type TransferOutcome = { kind: 'accept'; afterMs?: number } | { kind: 'reject'; sipStatus: number; reason?: string; afterMs?: number };
+export type TransferOutcome =
+  { kind: 'accept'; afterMs?: number } | { kind: 'reject'; sipStatus: number; reason?: string; afterMs?: number };
 
 export const DEFAULT_OUTCOME: CallOutcome = { kind: 'answer', afterMs: 50 };
 
@@ -69,7 +70,8 @@ export class CallService {
     if (req.sipTrunkId !== '' && !trunk) throw notFound('requested sip trunk does not exist');
     let fromNumber = req.sipNumber;
     if (fromNumber === '') {
-      if (!trunk || trunk.numbers.length === 0) throw new TwirpError('failed_precondition', 'no numbers on outbound trunk');
+      if (!trunk || trunk.numbers.length === 0)
+        throw new TwirpError('failed_precondition', 'no numbers on outbound trunk');
       fromNumber = trunk.numbers[Math.floor(Math.random() * trunk.numbers.length)]!;
     }
     const hostname = trunk?.address ?? req.trunk?.hostname ?? '';
@@ -80,7 +82,11 @@ export class CallService {
     if (outcome.kind === 'sip-cpu-exhausted') throw new TwirpError('unavailable', 'cpu exhausted');
 
     const callId = newId('SCL_');
-    const attributes: Record<string, string> = { ...req.participantAttributes, 'sip.callID': callId, 'sip.trunkID': req.sipTrunkId || trunk?.sipTrunkId || '' };
+    const attributes: Record<string, string> = {
+      ...req.participantAttributes,
+      'sip.callID': callId,
+      'sip.trunkID': req.sipTrunkId || trunk?.sipTrunkId || '',
+    };
     if (!req.hidePhoneNumber) {
       attributes['sip.phoneNumber'] = req.sipCallTo;
       attributes['sip.hostname'] = hostname;
@@ -91,15 +97,31 @@ export class CallService {
     const started = Date.now();
     await this.timers.sleep(this.timing.joinMs);
     const { state: room } = await this.rooms.ensure(req.roomName);
-    const p = this.rooms.newParticipant({ identity, name: req.participantName, kind: ParticipantInfo_Kind.SIP, metadata: req.participantMetadata, attributes });
+    const p = this.rooms.newParticipant({
+      identity,
+      name: req.participantName,
+      kind: ParticipantInfo_Kind.SIP,
+      metadata: req.participantMetadata,
+      attributes,
+    });
     await this.rooms.join(room, p);
-    const info = new SIPParticipantInfo({ participantId: p.sid, participantIdentity: identity, roomName: req.roomName, sipCallId: callId });
+    const info = new SIPParticipantInfo({
+      participantId: p.sid,
+      participantIdentity: identity,
+      roomName: req.roomName,
+      sipCallId: callId,
+    });
 
     const maxCallMs = req.maxCallDuration ? Number(req.maxCallDuration.seconds) * 1000 : 0;
     const ringingSec = req.ringingTimeout ? Number(req.ringingTimeout.seconds) : DEFAULT_RINGING_SEC;
-    const loop = this.loopback && !this.outcomes.has(req.sipCallTo) && heldByInboundTrunk(this.sip, req.sipCallTo) ? this.loopback : undefined;
+    const loop =
+      this.loopback && !this.outcomes.has(req.sipCallTo) && heldByInboundTrunk(this.sip, req.sipCallTo)
+        ? this.loopback
+        : undefined;
     const settle = (): Promise<TwirpError | undefined> =>
-      loop ? this.settleLoop(loop, room, p, { from: fromNumber, to: req.sipCallTo, callId, ringingSec }) : this.settle(room, p, outcome, req.dtmf, maxCallMs, ringingSec);
+      loop
+        ? this.settleLoop(loop, room, p, { from: fromNumber, to: req.sipCallTo, callId, ringingSec })
+        : this.settle(room, p, outcome, req.dtmf, maxCallMs, ringingSec);
     if (req.waitUntilAnswered) {
       const err = await this.withServerCap(settle(), started);
       if (err) throw err;
@@ -115,13 +137,18 @@ export class CallService {
    * (room join included) and the error passes as psrpc DeadlineExceeded "request timed out" (wrapSIPContextError
    * keeps psrpc errors). The call itself goes on in livekit-sip.
    */
-  private async withServerCap(settled: Promise<TwirpError | undefined>, started: number): Promise<TwirpError | undefined> {
+  private async withServerCap(
+    settled: Promise<TwirpError | undefined>,
+    started: number,
+  ): Promise<TwirpError | undefined> {
     const scale = this.timing.msPerSecond;
     if (scale === undefined) return settled;
     const left = WAIT_UNTIL_ANSWERED_CAP_SEC * scale - (Date.now() - started);
     let cancel = (): void => undefined;
     const cap = new Promise<TwirpError>((resolve) => {
-      cancel = this.timers.after(Math.max(0, left), () => resolve(new TwirpError('deadline_exceeded', 'request timed out')));
+      cancel = this.timers.after(Math.max(0, left), () =>
+        resolve(new TwirpError('deadline_exceeded', 'request timed out')),
+      );
     });
     const result = await Promise.race([settled, cap]);
     cancel();
@@ -132,15 +159,32 @@ export class CallService {
     return room.participants.get(p.identity) === p && this.rooms.get(room.room.name) === room;
   }
 
-  private settleLoop(loop: LoopbackOptions, room: RoomState, p: ParticipantInfo, call: { from: string; to: string; callId: string; ringingSec: number }): Promise<TwirpError | undefined> {
+  private settleLoop(
+    loop: LoopbackOptions,
+    room: RoomState,
+    p: ParticipantInfo,
+    call: { from: string; to: string; callId: string; ringingSec: number },
+  ): Promise<TwirpError | undefined> {
     const record: LoopRecord = { outboundCallId: call.callId, to: call.to, from: call.from, answered: false };
     this.loops.push(record);
     const scale = this.timing.msPerSecond;
     const ringMs = scale !== undefined ? call.ringingSec * scale : (loop.ringMs ?? 300);
-    return carryLoop({ sip: this.sip, rooms: this.rooms, timers: this.timers }, loop, { room, p, from: call.from, to: call.to, fromHost: 'sip.carrier.example', ringMs }, record);
+    return carryLoop(
+      { sip: this.sip, rooms: this.rooms, timers: this.timers },
+      loop,
+      { room, p, from: call.from, to: call.to, fromHost: 'sip.carrier.example', ringMs },
+      record,
+    );
   }
 
-  private async settle(room: RoomState, p: ParticipantInfo, outcome: CallOutcome, dtmf: string, maxCallMs: number, ringingSec: number): Promise<TwirpError | undefined> {
+  private async settle(
+    room: RoomState,
+    p: ParticipantInfo,
+    outcome: CallOutcome,
+    dtmf: string,
+    maxCallMs: number,
+    ringingSec: number,
+  ): Promise<TwirpError | undefined> {
     switch (outcome.kind) {
       case 'answer': {
         await this.timers.sleep(outcome.afterMs ?? 50);
@@ -149,7 +193,8 @@ export class CallService {
         this.rooms.setAttributes(p, { 'sip.callStatus': 'active' });
         if (maxCallMs > 0) {
           this.timers.after(maxCallMs, () => {
-            if (this.inRoom(room, p)) void this.rooms.leave(room, p.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup' });
+            if (this.inRoom(room, p))
+              void this.rooms.leave(room, p.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup' });
           });
         }
         return undefined;
@@ -171,7 +216,10 @@ export class CallService {
         await this.timers.sleep(20);
         // livekit/sip pkg/sip/errors.go: *net.OpError → callDropped, SIP_TRUNK_FAILURE, psrpc Unavailable.
         if (this.inRoom(room, p)) await this.rooms.leave(room, p.identity, DisconnectReason.SIP_TRUNK_FAILURE);
-        return new TwirpError('unavailable', outcome.message ?? 'write udp 10.0.0.5:5060->192.0.2.10:5060: sendto: network is unreachable');
+        return new TwirpError(
+          'unavailable',
+          outcome.message ?? 'write udp 10.0.0.5:5060->192.0.2.10:5060: sendto: network is unreachable',
+        );
       }
       default:
         return undefined;
@@ -194,8 +242,14 @@ export class CallService {
     if (outcome.kind === 'reject') throw sipCallFailure(outcome.sipStatus, outcome.reason);
     // A completed REFER ends our leg of the call.
     if (room.participants.get(p.identity) === p) {
-      this.timers.after(10, () => void this.rooms.leave(room, p.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup' }));
+      this.timers.after(
+        10,
+        () => void this.rooms.leave(room, p.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup' }),
+      );
     }
-    return new TransferSIPParticipantResponse({ transferId: newId('STR_'), status: SIPTransferStatus.STS_TRANSFER_SUCCESSFUL });
+    return new TransferSIPParticipantResponse({
+      transferId: newId('STR_'),
+      status: SIPTransferStatus.STS_TRANSFER_SUCCESSFUL,
+    });
   }
 }

@@ -1,5 +1,5 @@
-import type { JsonObject, JsonValue } from './types';
 import { TwirpError } from './twirp';
+import type { JsonObject, JsonValue } from './types';
 
 /** Structural view of a protobuf-es v1 message (no import of the transitive @bufbuild/protobuf). */
 export interface ProtoMessage {
@@ -35,7 +35,9 @@ export function decodeRequest<T>(cls: ProtoClass<T>, raw: Buffer, contentType: s
   } catch {
     throw new TwirpError(
       'malformed',
-      contentType === PROTOBUF_CONTENT_TYPE ? 'the protobuf request could not be decoded' : 'the json request could not be decoded',
+      contentType === PROTOBUF_CONTENT_TYPE
+        ? 'the protobuf request could not be decoded'
+        : 'the json request could not be decoded',
     );
   }
 }
@@ -57,12 +59,14 @@ export function toWireJson(msg: ProtoMessage): JsonObject {
 
 function addUnsetMessageNulls(msg: ProtoMessage, json: JsonValue): void {
   const type = msg.getType();
-  if (type.typeName.startsWith('google.protobuf.') || json === null || typeof json !== 'object' || Array.isArray(json)) return;
+  if (type.typeName.startsWith('google.protobuf.') || json === null || typeof json !== 'object' || Array.isArray(json))
+    return;
   const rec = msg as unknown as Record<string, unknown>;
   for (const f of type.fields.list()) {
     if (f.oneof) {
       const o = rec[f.oneof.localName] as { case?: string; value?: unknown } | undefined;
-      if (o?.case === f.localName && f.kind === 'message') addUnsetMessageNulls(o.value as ProtoMessage, json[f.name] ?? null);
+      if (o?.case === f.localName && f.kind === 'message')
+        addUnsetMessageNulls(o.value as ProtoMessage, json[f.name] ?? null);
       continue;
     }
     const v = rec[f.localName];
@@ -75,7 +79,8 @@ function addUnsetMessageNulls(msg: ProtoMessage, json: JsonValue): void {
     } else if (f.kind === 'map' && f.V?.kind === 'message') {
       const entries = json[f.name];
       if (entries && typeof entries === 'object' && !Array.isArray(entries)) {
-        for (const [k, m] of Object.entries(v as Record<string, ProtoMessage>)) addUnsetMessageNulls(m, entries[k] ?? null);
+        for (const [k, m] of Object.entries(v as Record<string, ProtoMessage>))
+          addUnsetMessageNulls(m, entries[k] ?? null);
       }
     }
   }

@@ -32,9 +32,9 @@ import {
 } from '@livekit/protocol';
 import type { Grants } from './auth';
 import { CallService, type SipTiming, type TransferOutcome } from './calls';
-import type { LoopbackOptions, LoopRecord } from './loopback';
 import type { ProtoClass, ProtoMessage } from './codec';
 import { simulateInboundCall } from './inbound';
+import type { LoopbackOptions, LoopRecord } from './loopback';
 import { RoomService } from './room-service';
 import { type RecordedRequest, type Route, type RouteTable, TwirpServer } from './server';
 import { SipService } from './sip-service';
@@ -58,7 +58,10 @@ export interface EmulatorOptions {
   emptyRoomCloseMs?: number;
 }
 
-function route<T>(req: ProtoClass<T>, handle: (r: T, g: Grants | undefined) => ProtoMessage | Promise<ProtoMessage>): Route {
+function route<T>(
+  req: ProtoClass<T>,
+  handle: (r: T, g: Grants | undefined) => ProtoMessage | Promise<ProtoMessage>,
+): Route {
   return { req: req as ProtoClass<unknown>, handle: handle as Route['handle'] };
 }
 
@@ -322,7 +325,13 @@ export class LiveKitEmulator {
    */
   simulateInboundCall(call: InboundCall): Promise<InboundCallResult> {
     return simulateInboundCall(
-      { sip: this.sip, rooms: this.roomStore, timers: this.timers, sent: this.webhooks.sent, flush: () => this.webhooks.flush() },
+      {
+        sip: this.sip,
+        rooms: this.roomStore,
+        timers: this.timers,
+        sent: this.webhooks.sent,
+        flush: () => this.webhooks.flush(),
+      },
       call,
     );
   }

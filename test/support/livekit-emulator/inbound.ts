@@ -2,9 +2,15 @@
  * Inbound call simulation: livekit-server's `EvaluateSIPDispatchRules` (trunk match, dispatch-rule
  * match, `EvaluateDispatchRule`) on the current state, then the room/participant life cycle (§7, §9).
  */
+import {
+  DisconnectReason,
+  type ParticipantInfo,
+  ParticipantInfo_Kind,
+  type SIPDispatchRuleInfo,
+  type SIPInboundTrunkInfo,
+} from '@livekit/protocol';
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { DisconnectReason, type ParticipantInfo, ParticipantInfo_Kind, type SIPDispatchRuleInfo, type SIPInboundTrunkInfo } from '@livekit/protocol';
 import { newId } from './ids';
 import type { RoomState, RoomStore, SipStore } from './state';
 import type { Timers } from './timers';
@@ -44,7 +50,7 @@ function matchAddrMask(ip: string, mask: string): boolean {
   if (fam === 4) {
     if (!(bits >= 0 && bits <= 32)) return false;
     const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((ipv4ToInt(ip) & m) >>> 0) === ((ipv4ToInt(b) & m) >>> 0);
+    return (ipv4ToInt(ip) & m) >>> 0 === (ipv4ToInt(b) & m) >>> 0;
   }
   if (!(bits >= 0 && bits <= 128)) return false;
   const m = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(128 - bits);
@@ -73,7 +79,10 @@ function matchNumbers(num: string, allowed: readonly string[]): boolean {
  * (livekit/livekit pkg/service/ioservice_sip.go) and livekit-sip goes on without a trunk (livekit/sip
  * pkg/service/psrpc.go): only dispatch rules without trunk IDs can then take the call.
  */
-export function matchTrunk(trunks: readonly SIPInboundTrunkInfo[], call: { from: string; to: string; sourceIp: string; fromHost: string }): SIPInboundTrunkInfo | undefined {
+export function matchTrunk(
+  trunks: readonly SIPInboundTrunkInfo[],
+  call: { from: string; to: string; sourceIp: string; fromHost: string },
+): SIPInboundTrunkInfo | undefined {
   const calledNorm = normalizeNumber(call.to);
   let selected: SIPInboundTrunkInfo | undefined;
   let wildcard: SIPInboundTrunkInfo | undefined;
@@ -174,8 +183,16 @@ export interface Evaluation {
 }
 
 /** `sip.EvaluateDispatchRule`: room name, identity, name and attributes of the caller. */
-export function evaluateDispatchRule(trunk: SIPInboundTrunkInfo | undefined, rule: SIPDispatchRuleInfo, call: { from: string; to: string; fromHost: string; callId: string; pin?: string }): Evaluation {
-  const attrs: Record<string, string> = { ...rule.attributes, 'sip.callID': call.callId, 'sip.trunkID': trunk?.sipTrunkId ?? '' };
+export function evaluateDispatchRule(
+  trunk: SIPInboundTrunkInfo | undefined,
+  rule: SIPDispatchRuleInfo,
+  call: { from: string; to: string; fromHost: string; callId: string; pin?: string },
+): Evaluation {
+  const attrs: Record<string, string> = {
+    ...rule.attributes,
+    'sip.callID': call.callId,
+    'sip.trunkID': trunk?.sipTrunkId ?? '',
+  };
   let from = call.from;
   let name = `Phone ${from}`;
   let identity = `sip_${from}`;
@@ -199,13 +216,25 @@ export function evaluateDispatchRule(trunk: SIPInboundTrunkInfo | undefined, rul
     if (r.value.randomize) room += `_${newId('')}`;
   }
   attrs['sip.ruleID'] = rule.sipDispatchRuleId;
-  return { roomName: room, identity, name, metadata: rule.metadata, attributes: attrs, requestPin: pin !== '' && (call.pin ?? '') === '' };
+  return {
+    roomName: room,
+    identity,
+    name,
+    metadata: rule.metadata,
+    attributes: attrs,
+    requestPin: pin !== '' && (call.pin ?? '') === '',
+  };
 }
 
 const DISCONNECT_NAMES = DisconnectReason as unknown as Record<string, number | undefined>;
 
 /** livekit/livekit `pkg/rtc/signalling/signalhandler.go`: leave reasons kept; every other one becomes CLIENT_INITIATED. */
-const KEPT_LEAVE_REASONS = new Set<number>([DisconnectReason.CLIENT_INITIATED, DisconnectReason.USER_UNAVAILABLE, DisconnectReason.USER_REJECTED, DisconnectReason.AGENT_ERROR]);
+const KEPT_LEAVE_REASONS = new Set<number>([
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.USER_UNAVAILABLE,
+  DisconnectReason.USER_REJECTED,
+  DisconnectReason.AGENT_ERROR,
+]);
 
 /**
  * How livekit-sip's SIP participant leaves (livekit/sip `pkg/sip/participant.go` CallStatus.Attribute and
@@ -216,12 +245,22 @@ const KEPT_LEAVE_REASONS = new Set<number>([DisconnectReason.CLIENT_INITIATED, D
  * - any other DisconnectReason name: no sip.callStatus change; the server keeps only the reasons it lists.
  */
 function sipLeave(hangup: string): { reason: DisconnectReason; hungUp: boolean } {
-  if (hangup === 'CLIENT_INITIATED' || hangup === 'rtp-timeout') return { reason: DisconnectReason.CLIENT_INITIATED, hungUp: true };
-  const asked = hangup === 'dropped' ? DisconnectReason.UNKNOWN_REASON : (DISCONNECT_NAMES[hangup] ?? DisconnectReason.UNKNOWN_REASON);
+  if (hangup === 'CLIENT_INITIATED' || hangup === 'rtp-timeout')
+    return { reason: DisconnectReason.CLIENT_INITIATED, hungUp: true };
+  const asked =
+    hangup === 'dropped'
+      ? DisconnectReason.UNKNOWN_REASON
+      : (DISCONNECT_NAMES[hangup] ?? DisconnectReason.UNKNOWN_REASON);
   return { reason: KEPT_LEAVE_REASONS.has(asked) ? asked : DisconnectReason.CLIENT_INITIATED, hungUp: false };
 }
 
-type InboundDeps = { sip: SipStore; rooms: RoomStore; timers: Timers; sent: readonly WebhookEventJson[]; flush: () => Promise<void> };
+type InboundDeps = {
+  sip: SipStore;
+  rooms: RoomStore;
+  timers: Timers;
+  sent: readonly WebhookEventJson[];
+  flush: () => Promise<void>;
+};
 
 /** The SIP participant of a routed inbound call, in its room. */
 export interface InboundLeg {
@@ -247,25 +286,46 @@ export async function joinInboundLeg(
   call: Pick<InboundCall, 'from' | 'to' | 'sourceIp' | 'fromHost' | 'pin'>,
 ): Promise<{ routed: true; leg: InboundLeg } | { routed: false; reason: string; trunkId?: string }> {
   const fromHost = call.fromHost ?? 'pstn.example';
-  const c = { from: call.from, to: call.to, sourceIp: call.sourceIp ?? '', fromHost, ...(call.pin !== undefined ? { pin: call.pin } : {}) };
+  const c = {
+    from: call.from,
+    to: call.to,
+    sourceIp: call.sourceIp ?? '',
+    fromHost,
+    ...(call.pin !== undefined ? { pin: call.pin } : {}),
+  };
   let trunk: SIPInboundTrunkInfo | undefined;
   let rule: SIPDispatchRuleInfo;
   try {
     trunk = matchTrunk(deps.sip.sortedInbound(), c);
-    const candidates = deps.sip.sortedRules().filter((r) => !trunk || r.trunkIds.length === 0 || r.trunkIds.includes(trunk.sipTrunkId));
+    const candidates = deps.sip
+      .sortedRules()
+      .filter((r) => !trunk || r.trunkIds.length === 0 || r.trunkIds.includes(trunk.sipTrunkId));
     rule = matchDispatchRule(trunk, candidates, c);
   } catch (e) {
-    if (e instanceof InboundRoutingError) return { routed: false, reason: e.message, ...(e.trunkId ? { trunkId: e.trunkId } : {}) };
+    if (e instanceof InboundRoutingError)
+      return { routed: false, reason: e.message, ...(e.trunkId ? { trunkId: e.trunkId } : {}) };
     throw e;
   }
   const callId = newId('SCL_');
   const ev = evaluateDispatchRule(trunk, rule, { ...c, callId });
   if (ev.requestPin) {
-    return { routed: false, reason: `PIN required by dispatch rule ${goQuote(rule.sipDispatchRuleId)}`, ...(trunk ? { trunkId: trunk.sipTrunkId } : {}) };
+    return {
+      routed: false,
+      reason: `PIN required by dispatch rule ${goQuote(rule.sipDispatchRuleId)}`,
+      ...(trunk ? { trunkId: trunk.sipTrunkId } : {}),
+    };
   }
   const rc = rule.roomConfig;
   const { state: room, created } = await deps.rooms.ensure(ev.roomName, {
-    ...(rc ? { emptyTimeout: rc.emptyTimeout, departureTimeout: rc.departureTimeout, maxParticipants: rc.maxParticipants, metadata: rc.metadata, agents: rc.agents } : {}),
+    ...(rc
+      ? {
+          emptyTimeout: rc.emptyTimeout,
+          departureTimeout: rc.departureTimeout,
+          maxParticipants: rc.maxParticipants,
+          metadata: rc.metadata,
+          agents: rc.agents,
+        }
+      : {}),
   });
   // The bridge joins with "ringing" and waits for a track subscription (an agent) before answering.
   const sip = deps.rooms.newParticipant({
@@ -278,11 +338,28 @@ export async function joinInboundLeg(
   await deps.rooms.join(room, sip);
   const agentsDispatched = (created && (rc?.agents.length ?? 0) > 0) || room.dispatches.length > 0;
   const agentName = room.dispatches[0]?.agentName ?? rc?.agents[0]?.agentName ?? '';
-  return { routed: true, leg: { room, created, sip, trunkId: trunk?.sipTrunkId ?? '', ruleId: rule.sipDispatchRuleId, callId, roomName: ev.roomName, agentsDispatched, agentName } };
+  return {
+    routed: true,
+    leg: {
+      room,
+      created,
+      sip,
+      trunkId: trunk?.sipTrunkId ?? '',
+      ruleId: rule.sipDispatchRuleId,
+      callId,
+      roomName: ev.roomName,
+      agentsDispatched,
+      agentName,
+    },
+  };
 }
 
 /** The dispatched agent joins the leg's room after `joinAfterMs` (if the caller is still there); livekit-sip then answers. */
-export async function joinAgent(deps: Pick<InboundDeps, 'rooms' | 'timers'>, leg: InboundLeg, agent: { identity?: string; joinAfterMs: number }): Promise<ParticipantInfo | undefined> {
+export async function joinAgent(
+  deps: Pick<InboundDeps, 'rooms' | 'timers'>,
+  leg: InboundLeg,
+  agent: { identity?: string; joinAfterMs: number },
+): Promise<ParticipantInfo | undefined> {
   await deps.timers.sleep(agent.joinAfterMs);
   if (leg.room.participants.get(leg.sip.identity) !== leg.sip) return undefined;
   const p = deps.rooms.newParticipant({
@@ -302,22 +379,41 @@ export async function simulateInboundCall(deps: InboundDeps, call: InboundCall):
   const first = deps.sent.length;
   const events = () => deps.sent.slice(first);
   const joined = await joinInboundLeg(deps, call);
-  if (!joined.routed) return { routed: false, reason: joined.reason, ...(joined.trunkId ? { trunkId: joined.trunkId } : {}), events: events() };
+  if (!joined.routed)
+    return {
+      routed: false,
+      reason: joined.reason,
+      ...(joined.trunkId ? { trunkId: joined.trunkId } : {}),
+      events: events(),
+    };
   const { leg } = joined;
   const { room, sip } = leg;
   let agentIdentity: string | undefined;
-  if (call.agent && call.agent !== 'none' && leg.agentsDispatched) agentIdentity = (await joinAgent(deps, leg, call.agent))?.identity;
+  if (call.agent && call.agent !== 'none' && leg.agentsDispatched)
+    agentIdentity = (await joinAgent(deps, leg, call.agent))?.identity;
   await deps.timers.sleep(call.durationMs ?? 100);
   if (call.hangUpWhen) await call.hangUpWhen;
   const hangup = call.hangupReason ?? 'CLIENT_INITIATED';
   if (hangup === 'agent' && agentIdentity) {
     await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED);
-    await deps.rooms.leave(room, sip.identity, DisconnectReason.CLIENT_INITIATED, { callStatus: 'hangup', closeNow: true });
+    await deps.rooms.leave(room, sip.identity, DisconnectReason.CLIENT_INITIATED, {
+      callStatus: 'hangup',
+      closeNow: true,
+    });
   } else {
     const { reason, hungUp } = sipLeave(hangup);
     await deps.rooms.leave(room, sip.identity, reason, { ...(hungUp ? { callStatus: 'hangup' } : {}), closeNow: true });
-    if (agentIdentity) await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED, { closeNow: true });
+    if (agentIdentity)
+      await deps.rooms.leave(room, agentIdentity, DisconnectReason.CLIENT_INITIATED, { closeNow: true });
   }
   await deps.flush();
-  return { routed: true, roomName: leg.roomName, trunkId: leg.trunkId, ruleId: leg.ruleId, callId: leg.callId, participantIdentity: sip.identity, events: events() };
+  return {
+    routed: true,
+    roomName: leg.roomName,
+    trunkId: leg.trunkId,
+    ruleId: leg.ruleId,
+    callId: leg.callId,
+    participantIdentity: sip.identity,
+    events: events(),
+  };
 }

@@ -1,9 +1,18 @@
-export { LiveKitEmulator, type EmulatorOptions } from './emulator';
-export type { CallOutcome, Fault, InboundCall, InboundCallResult, RoomView, WebhookEventJson, JsonObject, JsonValue } from './types';
 export type { SipTiming, TransferOutcome } from './calls';
+export { LiveKitEmulator, type EmulatorOptions } from './emulator';
+export type { LoopRecord, LoopbackBreakage, LoopbackOptions } from './loopback';
 export type { RecordedRequest } from './server';
-export { twirpCodeForSip, disconnectReasonForSip, reasonPhrase } from './sip-status';
-export { normalizeNumber } from './validation';
+export { disconnectReasonForSip, reasonPhrase, twirpCodeForSip } from './sip-status';
+export { WebhookCollector, serverError } from './testing';
 export { TWIRP_HTTP_STATUS } from './twirp';
-export { serverError, WebhookCollector } from './testing';
-export type { LoopbackBreakage, LoopbackOptions, LoopRecord } from './loopback';
+export type {
+  CallOutcome,
+  Fault,
+  InboundCall,
+  InboundCallResult,
+  JsonObject,
+  JsonValue,
+  RoomView,
+  WebhookEventJson,
+} from './types';
+export { normalizeNumber } from './validation';

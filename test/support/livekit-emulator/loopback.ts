@@ -69,7 +69,12 @@ export function heldByInboundTrunk(sip: SipStore, to: string): boolean {
 }
 
 /** One leg leaving ends the other (its bridge sends BYE): the SIP participant leaves with "hangup". */
-function bridge(rooms: RoomStore, a: { room: RoomState; p: ParticipantInfo }, b: { room: RoomState; p: ParticipantInfo }, extra: () => ParticipantInfo | undefined): void {
+function bridge(
+  rooms: RoomStore,
+  a: { room: RoomState; p: ParticipantInfo },
+  b: { room: RoomState; p: ParticipantInfo },
+  extra: () => ParticipantInfo | undefined,
+): void {
   const listener = (state: RoomState, left: ParticipantInfo): void => {
     const other = left.sid === a.p.sid ? b : left.sid === b.p.sid ? a : undefined;
     if (!other || (state !== a.room && state !== b.room)) return;
@@ -94,7 +99,8 @@ export async function carryLoop(
   out: { room: RoomState; p: ParticipantInfo; from: string; to: string; fromHost: string; ringMs: number },
   record: LoopRecord,
 ): Promise<TwirpError | undefined> {
-  const inRoom = (): boolean => out.room.participants.get(out.p.identity) === out.p && deps.rooms.get(out.room.room.name) === out.room;
+  const inRoom = (): boolean =>
+    out.room.participants.get(out.p.identity) === out.p && deps.rooms.get(out.room.room.name) === out.room;
   const breakage = opts.breakage ?? { kind: 'none' };
   await deps.timers.sleep(opts.delayMs ?? 30);
   if (!inRoom()) return new TwirpError('canceled', 'call canceled');
@@ -112,11 +118,21 @@ export async function carryLoop(
     return ringOut(deps, out, inRoom);
   }
   const leg = joined.leg;
-  record.inbound = { roomName: leg.roomName, trunkId: leg.trunkId, ruleId: leg.ruleId, callId: leg.callId, identity: leg.sip.identity };
-  const agent = breakage.kind === 'no-agent' || !leg.agentsDispatched ? undefined : await joinAgentWithin(deps, opts, leg, out.ringMs);
+  record.inbound = {
+    roomName: leg.roomName,
+    trunkId: leg.trunkId,
+    ruleId: leg.ruleId,
+    callId: leg.callId,
+    identity: leg.sip.identity,
+  };
+  const agent =
+    breakage.kind === 'no-agent' || !leg.agentsDispatched
+      ? undefined
+      : await joinAgentWithin(deps, opts, leg, out.ringMs);
   if (!agent || !inRoom() || leg.room.participants.get(leg.sip.identity) !== leg.sip) {
     // Nobody answered in time: the caller's CANCEL reaches livekit-sip, which drops the inbound leg.
-    if (leg.room.participants.get(leg.sip.identity) === leg.sip) await deps.rooms.leave(leg.room, leg.sip.identity, DisconnectReason.CLIENT_INITIATED);
+    if (leg.room.participants.get(leg.sip.identity) === leg.sip)
+      await deps.rooms.leave(leg.room, leg.sip.identity, DisconnectReason.CLIENT_INITIATED);
     return ringOut(deps, out, inRoom, 0);
   }
   await deps.rooms.publishAudio(leg.room, agent);
@@ -124,12 +140,19 @@ export async function carryLoop(
   deps.rooms.setAttributes(out.p, { 'sip.callStatus': 'active' });
   await deps.rooms.publishAudio(leg.room, leg.sip);
   await deps.rooms.publishAudio(out.room, out.p);
-  bridge(deps.rooms, { room: out.room, p: out.p }, { room: leg.room, p: leg.sip }, () => (leg.room.participants.get(agent.identity) === agent ? agent : undefined));
+  bridge(deps.rooms, { room: out.room, p: out.p }, { room: leg.room, p: leg.sip }, () =>
+    leg.room.participants.get(agent.identity) === agent ? agent : undefined,
+  );
   return undefined;
 }
 
 /** The agent joins within the caller's remaining ringing time, or not at all. */
-async function joinAgentWithin(deps: LoopDeps, opts: LoopbackOptions, leg: InboundLeg, ringMs: number): Promise<ParticipantInfo | undefined> {
+async function joinAgentWithin(
+  deps: LoopDeps,
+  opts: LoopbackOptions,
+  leg: InboundLeg,
+  ringMs: number,
+): Promise<ParticipantInfo | undefined> {
   const joinAfterMs = opts.agentJoinAfterMs ?? 30;
   if (joinAfterMs >= ringMs) {
     await deps.timers.sleep(ringMs);
@@ -139,7 +162,12 @@ async function joinAgentWithin(deps: LoopDeps, opts: LoopbackOptions, leg: Inbou
 }
 
 /** No answer within the ringing timeout: the outbound bridge leaves and the RPC fails as a no-answer. */
-async function ringOut(deps: LoopDeps, out: { room: RoomState; p: ParticipantInfo; ringMs: number }, inRoom: () => boolean, waitMs = out.ringMs): Promise<TwirpError> {
+async function ringOut(
+  deps: LoopDeps,
+  out: { room: RoomState; p: ParticipantInfo; ringMs: number },
+  inRoom: () => boolean,
+  waitMs = out.ringMs,
+): Promise<TwirpError> {
   await deps.timers.sleep(waitMs);
   if (inRoom()) await deps.rooms.leave(out.room, out.p.identity, DisconnectReason.USER_UNAVAILABLE);
   return new TwirpError('canceled', 'sip request timed out');

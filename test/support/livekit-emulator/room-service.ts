@@ -63,7 +63,9 @@ export class RoomService {
   listParticipants(req: ListParticipantsRequest, g: Grants | undefined): ListParticipantsResponse {
     ensureRoomAdmin(g, req.room);
     const state = this.rooms.get(req.room);
-    return new ListParticipantsResponse({ participants: state ? [...state.participants.values()].map((p) => p.clone()) : [] });
+    return new ListParticipantsResponse({
+      participants: state ? [...state.participants.values()].map((p) => p.clone()) : [],
+    });
   }
 
   getParticipant(req: RoomParticipantIdentity, g: Grants | undefined): ParticipantInfo {
@@ -79,7 +81,12 @@ export class RoomService {
     const state = this.rooms.get(req.room);
     const p = state?.participants.get(req.identity);
     if (!state || !p) throw notFound(PARTICIPANT_NOT_FOUND);
-    await this.rooms.leave(state, req.identity, DisconnectReason.PARTICIPANT_REMOVED, p.kind === ParticipantInfo_Kind.SIP ? { callStatus: 'hangup' } : {});
+    await this.rooms.leave(
+      state,
+      req.identity,
+      DisconnectReason.PARTICIPANT_REMOVED,
+      p.kind === ParticipantInfo_Kind.SIP ? { callStatus: 'hangup' } : {},
+    );
     return new RemoveParticipantResponse();
   }
 
@@ -127,6 +134,8 @@ export class RoomService {
   listDispatch(req: ListAgentDispatchRequest, g: Grants | undefined): ListAgentDispatchResponse {
     ensureRoomAdmin(g, req.room);
     const all = this.rooms.get(req.room)?.dispatches ?? [];
-    return new ListAgentDispatchResponse({ agentDispatches: all.filter((d) => req.dispatchId === '' || d.id === req.dispatchId).map((d) => d.clone()) });
+    return new ListAgentDispatchResponse({
+      agentDispatches: all.filter((d) => req.dispatchId === '' || d.id === req.dispatchId).map((d) => d.clone()),
+    });
   }
 }

@@ -2,9 +2,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { authenticate, type Grants } from './auth';
-import { decodeRequest, encodeResponse, JSON_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE, type ProtoClass, type ProtoMessage } from './codec';
+import {
+  decodeRequest,
+  encodeResponse,
+  JSON_CONTENT_TYPE,
+  PROTOBUF_CONTENT_TYPE,
+  type ProtoClass,
+  type ProtoMessage,
+} from './codec';
 import type { Timers } from './timers';
-import { TwirpError, badRoute, writeBody, writePlainError, writeTwirpError } from './twirp';
+import { badRoute, TwirpError, writeBody, writePlainError, writeTwirpError } from './twirp';
 import type { Fault } from './types';
 
 export interface Route {
@@ -55,7 +62,8 @@ export class TwirpServer {
   async listen(port = this.port): Promise<void> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) writeTwirpError(res, new TwirpError('internal', err instanceof Error ? err.message : String(err)));
+        if (!res.headersSent)
+          writeTwirpError(res, new TwirpError('internal', err instanceof Error ? err.message : String(err)));
       });
     });
     server.keepAliveTimeout = 5_000;
@@ -102,7 +110,10 @@ export class TwirpServer {
     }
 
     if (httpMethod !== 'POST') {
-      writeTwirpError(res, badRoute(`unsupported method ${JSON.stringify(httpMethod)} (only POST is allowed)`, httpMethod, path));
+      writeTwirpError(
+        res,
+        badRoute(`unsupported method ${JSON.stringify(httpMethod)} (only POST is allowed)`, httpMethod, path),
+      );
       return;
     }
     const m = PATH_RE.exec(path);
@@ -155,7 +166,10 @@ export class TwirpServer {
       writeBody(res, contentType, encodeResponse(out, contentType));
     } catch (err) {
       if (res.destroyed) return;
-      writeTwirpError(res, err instanceof TwirpError ? err : new TwirpError('internal', err instanceof Error ? err.message : String(err)));
+      writeTwirpError(
+        res,
+        err instanceof TwirpError ? err : new TwirpError('internal', err instanceof Error ? err.message : String(err)),
+      );
     }
   }
 }

@@ -30,7 +30,6 @@ import { newId } from './ids';
 import type { SipStore } from './state';
 import { invalidArgument, notFound } from './twirp';
 import {
-  GoError,
   applyDispatchRuleUpdate,
   applyInboundUpdate,
   applyOutboundUpdate,
@@ -38,6 +37,7 @@ import {
   asReturned,
   checkDispatchRuleConflicts,
   checkInboundTrunkConflicts,
+  GoError,
   normalizeNumber,
   validateDispatchRule,
   validateDispatchRuleUpdate,
@@ -89,7 +89,8 @@ export class SipService {
       const a = req.action;
       if (a.case === undefined) throw plain('missing or unsupported update action');
       if (a.case === 'replace') {
-        if (a.value.sipTrunkId !== '' && a.value.sipTrunkId !== req.sipTrunkId) throw plain('trunk id in the info must be empty or match the id in the update');
+        if (a.value.sipTrunkId !== '' && a.value.sipTrunkId !== req.sipTrunkId)
+          throw plain('trunk id in the info must be empty or match the id in the update');
         validateInboundTrunk(a.value);
       } else validateInboundUpdate(a.value);
     });
@@ -128,7 +129,9 @@ export class SipService {
       }
       return true;
     });
-    return new ListSIPInboundTrunkResponse({ items: afterPage(items, (t) => t.sipTrunkId, req.page).map((t) => t.clone()) });
+    return new ListSIPInboundTrunkResponse({
+      items: afterPage(items, (t) => t.sipTrunkId, req.page).map((t) => t.clone()),
+    });
   }
 
   // ---------------------------------------------------------------- outbound trunks
@@ -154,7 +157,8 @@ export class SipService {
       const a = req.action;
       if (a.case === undefined) throw plain('missing or unsupported update action');
       if (a.case === 'replace') {
-        if (a.value.sipTrunkId !== '' && a.value.sipTrunkId !== req.sipTrunkId) throw plain('trunk id in the info must be empty or match the id in the update');
+        if (a.value.sipTrunkId !== '' && a.value.sipTrunkId !== req.sipTrunkId)
+          throw plain('trunk id in the info must be empty or match the id in the update');
         validateOutboundTrunk(a.value);
       } else validateOutboundUpdate(a.value);
     });
@@ -189,7 +193,9 @@ export class SipService {
       if (req.numbers.length && t.numbers.length) return t.numbers.some((n) => req.numbers.includes(n));
       return true;
     });
-    return new ListSIPOutboundTrunkResponse({ items: afterPage(items, (t) => t.sipTrunkId, req.page).map((t) => t.clone()) });
+    return new ListSIPOutboundTrunkResponse({
+      items: afterPage(items, (t) => t.sipTrunkId, req.page).map((t) => t.clone()),
+    });
   }
 
   // ---------------------------------------------------------------- both kinds
@@ -287,7 +293,9 @@ export class SipService {
       if (req.dispatchRuleIds.length && !req.dispatchRuleIds.includes(r.sipDispatchRuleId)) return false;
       return listFilter(req.trunkIds, r);
     });
-    return new ListSIPDispatchRuleResponse({ items: afterPage(items, (r) => r.sipDispatchRuleId, req.page).map((r) => r.clone()) });
+    return new ListSIPDispatchRuleResponse({
+      items: afterPage(items, (r) => r.sipDispatchRuleId, req.page).map((r) => r.clone()),
+    });
   }
 
   deleteDispatchRule(req: DeleteSIPDispatchRuleRequest, g: Grants | undefined): SIPDispatchRuleInfo {

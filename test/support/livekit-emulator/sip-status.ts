@@ -95,16 +95,47 @@ export function disconnectReasonForSip(code: number): DisconnectReason {
 }
 
 const REASON_PHRASES: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 406: 'Not Acceptable', 407: 'Proxy Authentication Required', 408: 'Request Timeout',
-  410: 'Gone', 413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type',
-  416: 'Unsupported URI Scheme', 420: 'Bad Extension', 421: 'Extension Required', 423: 'Interval Too Brief',
-  480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist', 482: 'Loop Detected', 483: 'Too Many Hops',
-  484: 'Address Incomplete', 485: 'Ambiguous', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here',
-  491: 'Request Pending', 493: 'Undecipherable', 500: 'Server Internal Error', 501: 'Not Implemented',
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Server Time-out', 505: 'Version Not Supported',
-  513: 'Message Too Large', 600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere',
-  606: 'Not Acceptable', 607: 'Unwanted', 608: 'Rejected',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  410: 'Gone',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  421: 'Extension Required',
+  423: 'Interval Too Brief',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected',
+  483: 'Too Many Hops',
+  484: 'Address Incomplete',
+  485: 'Ambiguous',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  491: 'Request Pending',
+  493: 'Undecipherable',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  505: 'Version Not Supported',
+  513: 'Message Too Large',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+  604: 'Does Not Exist Anywhere',
+  606: 'Not Acceptable',
+  607: 'Unwanted',
+  608: 'Rejected',
 };
 
 export function reasonPhrase(code: number): string {
@@ -112,9 +143,22 @@ export function reasonPhrase(code: number): string {
 }
 
 const GRPC_CODES: Readonly<Record<string, number>> = {
-  canceled: 1, unknown: 2, invalid_argument: 3, deadline_exceeded: 4, not_found: 5, already_exists: 6,
-  permission_denied: 7, resource_exhausted: 8, failed_precondition: 9, aborted: 10, out_of_range: 11,
-  unimplemented: 12, internal: 13, unavailable: 14, data_loss: 15, unauthenticated: 16,
+  canceled: 1,
+  unknown: 2,
+  invalid_argument: 3,
+  deadline_exceeded: 4,
+  not_found: 5,
+  already_exists: 6,
+  permission_denied: 7,
+  resource_exhausted: 8,
+  failed_precondition: 9,
+  aborted: 10,
+  out_of_range: 11,
+  unimplemented: 12,
+  internal: 13,
+  unavailable: 14,
+  data_loss: 15,
+  unauthenticated: 16,
 };
 
 function varint(n: number): number[] {
@@ -137,7 +181,12 @@ function errorDetails(grpcCode: number, message: string, st: SIPStatus): string 
     ...lenField(1, new TextEncoder().encode('type.googleapis.com/livekit.SIPStatus')),
     ...lenField(2, st.toBinary()),
   ];
-  const status = [...varint((1 << 3) | 0), ...varint(grpcCode), ...lenField(2, new TextEncoder().encode(message)), ...lenField(3, Uint8Array.from(any))];
+  const status = [
+    ...varint((1 << 3) | 0),
+    ...varint(grpcCode),
+    ...lenField(2, new TextEncoder().encode(message)),
+    ...lenField(3, Uint8Array.from(any)),
+  ];
   return Buffer.from(Uint8Array.from(status)).toString('base64');
 }
 
@@ -152,7 +201,8 @@ export function sipCallFailure(code: number, reason?: string): TwirpError {
   const twirpCode = twirpCodeForSip(code);
   const short = text !== '' ? text : enumName.replace(/^SIP_STATUS_/, '');
   const grpcMessage = `sip status ${code}: ${short}`;
-  const msg = text !== '' ? `INVITE failed: sip status: ${code}: ${text}` : `INVITE failed: sip status: ${code} (${short})`;
+  const msg =
+    text !== '' ? `INVITE failed: sip status: ${code}: ${text}` : `INVITE failed: sip status: ${code} (${short})`;
   return new TwirpError(twirpCode, msg, {
     sip_status_code: String(code),
     sip_status: text !== '' ? text : enumName,

@@ -11,10 +11,10 @@ import {
   TrackInfo,
   TrackSource,
   TrackType,
+  WebhookEvent,
   type SIPDispatchRuleInfo,
   type SIPInboundTrunkInfo,
   type SIPOutboundTrunkInfo,
-  WebhookEvent,
 } from '@livekit/protocol';
 import { compareIds, newId } from './ids';
 import type { Timers } from './timers';
@@ -143,7 +143,12 @@ export class RoomStore {
       joinedAt: nowS(),
       joinedAtMs: nowMs(),
       version: 1,
-      permission: new ParticipantPermission({ canSubscribe: true, canPublish: true, canPublishData: true, canUpdateMetadata: true }),
+      permission: new ParticipantPermission({
+        canSubscribe: true,
+        canPublish: true,
+        canPublishData: true,
+        canUpdateMetadata: true,
+      }),
       metadata: fields.metadata ?? '',
       attributes: { ...(fields.attributes ?? {}) },
       isPublisher: true,
@@ -158,7 +163,9 @@ export class RoomStore {
     state.cancelClose?.();
     state.cancelClose = undefined;
     state.participants.set(p.identity, p);
-    await this.emit(new WebhookEvent({ event: 'participant_joined', room: this.snapshot(state), participant: p.clone() }));
+    await this.emit(
+      new WebhookEvent({ event: 'participant_joined', room: this.snapshot(state), participant: p.clone() }),
+    );
   }
 
   /** Updates attributes in place (no webhook: attribute changes do not emit one). */
@@ -171,11 +178,17 @@ export class RoomStore {
    * Removes a participant and sends participant_left with the reason. When the room becomes empty it
    * closes after `emptyRoomCloseMs` / departureTimeout (room_finished), unless `closeNow`.
    */
-  async leave(state: RoomState, identity: string, reason: DisconnectReason, opts: { callStatus?: string; closeNow?: boolean } = {}): Promise<boolean> {
+  async leave(
+    state: RoomState,
+    identity: string,
+    reason: DisconnectReason,
+    opts: { callStatus?: string; closeNow?: boolean } = {},
+  ): Promise<boolean> {
     const p = state.participants.get(identity);
     if (!p) return false;
     state.participants.delete(identity);
-    if (opts.callStatus !== undefined && p.kind === ParticipantInfo_Kind.SIP) this.setAttributes(p, { 'sip.callStatus': opts.callStatus });
+    if (opts.callStatus !== undefined && p.kind === ParticipantInfo_Kind.SIP)
+      this.setAttributes(p, { 'sip.callStatus': opts.callStatus });
     const left = p.clone();
     left.state = ParticipantInfo_State.DISCONNECTED;
     left.disconnectReason = reason;
@@ -196,9 +209,16 @@ export class RoomStore {
   /** The participant publishes its microphone audio track: track_published (livekit/livekit `pkg/rtc/participant.go`). */
   async publishAudio(state: RoomState, p: ParticipantInfo): Promise<void> {
     if (state.participants.get(p.identity) !== p) return;
-    const track = new TrackInfo({ sid: newId('TR_'), type: TrackType.AUDIO, source: TrackSource.MICROPHONE, name: p.kind === ParticipantInfo_Kind.SIP ? 'sip_audio' : 'agent_audio' });
+    const track = new TrackInfo({
+      sid: newId('TR_'),
+      type: TrackType.AUDIO,
+      source: TrackSource.MICROPHONE,
+      name: p.kind === ParticipantInfo_Kind.SIP ? 'sip_audio' : 'agent_audio',
+    });
     p.tracks.push(track);
-    await this.emit(new WebhookEvent({ event: 'track_published', room: this.snapshot(state), participant: p.clone(), track }));
+    await this.emit(
+      new WebhookEvent({ event: 'track_published', room: this.snapshot(state), participant: p.clone(), track }),
+    );
   }
 
   /** Ends the room: room_finished. */

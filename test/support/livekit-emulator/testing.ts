@@ -1,7 +1,7 @@
 /** Test helpers around the emulator that use the real livekit-server-sdk (receiver side). */
+import { ServerError, WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ServerError, WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 
 /** Awaits a promise that must reject with a livekit-server-sdk `ServerError` and returns it. */
 export async function serverError(p: Promise<unknown>): Promise<ServerError> {

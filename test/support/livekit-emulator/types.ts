@@ -41,7 +41,8 @@ export type CallOutcome =
  * A Twirp error, 'hang' (never answered), 'reset' (socket destroyed), or `{ answerWhen }`: answered as
  * usual once the promise settles (a test decides when LiveKit's answer arrives, e.g. after it locked the database).
  */
-export type Fault = { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset' | { answerWhen: Promise<unknown> };
+export type Fault =
+  { code: string; msg: string; meta?: Record<string, string> } | 'hang' | 'reset' | { answerWhen: Promise<unknown> };
 
 export interface InboundCall {
   from: string;
@@ -69,13 +70,29 @@ export interface InboundCall {
 }
 
 export type InboundCallResult =
-  | { routed: true; roomName: string; trunkId: string; ruleId: string; callId: string; participantIdentity: string; events: WebhookEventJson[] }
+  | {
+      routed: true;
+      roomName: string;
+      trunkId: string;
+      ruleId: string;
+      callId: string;
+      participantIdentity: string;
+      events: WebhookEventJson[];
+    }
   | { routed: false; reason: string; trunkId?: string; events: WebhookEventJson[] };
 
 export interface RoomView {
   name: string;
   sid: string;
   metadata: string;
-  participants: Array<{ sid: string; identity: string; name: string; kind: string; state: string; metadata: string; attributes: Record<string, string> }>;
+  participants: Array<{
+    sid: string;
+    identity: string;
+    name: string;
+    kind: string;
+    state: string;
+    metadata: string;
+    attributes: Record<string, string>;
+  }>;
   agentDispatches: Array<{ id: string; agentName: string; metadata: string }>;
 }

@@ -82,9 +82,32 @@ export function goQuoteList(arr: readonly string[]): string {
 
 const TOKEN_CHARS = /^[0-9A-Za-z\-.!%*_+`'~]*$/;
 const FORBIDDEN_HEADERS = new Set([
-  'accept', 'accept-encoding', 'accept-language', 'allow', 'allow-events', 'call-id', 'contact',
-  'content-encoding', 'content-length', 'content-type', 'cseq', 'event', 'expires', 'from',
-  'max-forwards', 'record-route', 'refer-to', 'reply-to', 'k', 'l', 'm', 'o', 'r', 't', 'u', 'v',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'allow',
+  'allow-events',
+  'call-id',
+  'contact',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'cseq',
+  'event',
+  'expires',
+  'from',
+  'max-forwards',
+  'record-route',
+  'refer-to',
+  'reply-to',
+  'k',
+  'l',
+  'm',
+  'o',
+  'r',
+  't',
+  'u',
+  'v',
 ]);
 
 function firstBadChar(s: string, ok: (c: number) => boolean): number | undefined {
@@ -101,7 +124,8 @@ export function headerNameError(name: string, restrictNames: boolean): string | 
   if (Buffer.byteLength(name) > 255) return 'header name too long (max 255 characters)';
   if (!TOKEN_CHARS.test(name)) {
     const c = firstBadChar(name, (x) => x < 128 && TOKEN_CHARS.test(String.fromCharCode(x)))!;
-    const why = c >= 128 ? `char ${c} out of range, consider explicilty adding utf8 characters` : `char ${c} not allowed`;
+    const why =
+      c >= 128 ? `char ${c} out of range, consider explicilty adding utf8 characters` : `char ${c} not allowed`;
     return `header name ${name} contains invalid characters: ${why}`;
   }
   if (restrictNames && FORBIDDEN_HEADERS.has(name.toLowerCase())) return `header name ${name} not supported`;
@@ -114,9 +138,11 @@ export function validateHeaders(headers: Readonly<Record<string, string>>): void
     const nameErr = headerNameError(name, true);
     if (nameErr) throw plain(`invalid header name: ${nameErr}`);
     if (value === '') continue;
-    if (Buffer.byteLength(value) > 1024) throw plain(`invalid header value for ${name}: header ${name}: value too long (max 1024 characters)`);
+    if (Buffer.byteLength(value) > 1024)
+      throw plain(`invalid header value for ${name}: header ${name}: value too long (max 1024 characters)`);
     const bad = firstBadChar(value, (c) => c >= 128 || c === 0x09 || (c >= 0x20 && c <= 0x7e));
-    if (bad !== undefined) throw plain(`invalid header value for ${name}: header ${name}: value: char ${bad} not allowed`);
+    if (bad !== undefined)
+      throw plain(`invalid header value for ${name}: header ${name}: value: char ${bad} not allowed`);
   }
 }
 
@@ -154,7 +180,8 @@ export function validateListUpdate(u: ListUpdate | undefined): void {
   const change = u.set.length + u.add.length + u.remove.length > 0;
   if (!u.clear && !change) throw plain('unsupported list update operation');
   if (u.clear && change) throw plain('cannot clear and change the list at the same time');
-  if (u.set.length > 0 && u.add.length + u.remove.length > 0) throw plain('cannot set and change the list at the same time');
+  if (u.set.length > 0 && u.add.length + u.remove.length > 0)
+    throw plain('cannot set and change the list at the same time');
   for (const v of [...u.set, ...u.add, ...u.remove]) if (v === '') throw plain('empty element in the list');
 }
 
@@ -173,7 +200,10 @@ export function applyListUpdate(list: readonly string[], u: ListUpdate | undefin
 }
 
 /** `applyMapDiff`: "" deletes the key. */
-export function applyMapDiff(map: Record<string, string>, diff: Readonly<Record<string, string>>): Record<string, string> {
+export function applyMapDiff(
+  map: Record<string, string>,
+  diff: Readonly<Record<string, string>>,
+): Record<string, string> {
   const out = { ...map };
   for (const [k, v] of Object.entries(diff)) {
     if (v === '') delete out[k];
@@ -188,7 +218,10 @@ export function applyMapDiff(map: Record<string, string>, diff: Readonly<Record<
 export function validateInboundTrunk(t: SIPInboundTrunkInfo): void {
   const hasAuth = t.authUsername !== '' || t.authPassword !== '';
   if (!hasAuth && t.allowedAddresses.length === 0 && t.numbers.length === 0) {
-    throw coded('invalid_argument', 'for security, one of the fields must be set: AuthUsername+AuthPassword, AllowedAddresses or Numbers');
+    throw coded(
+      'invalid_argument',
+      'for security, one of the fields must be set: AuthUsername+AuthPassword, AllowedAddresses or Numbers',
+    );
   }
   validateMedia(t.media);
   validateHeaders(t.headers);
@@ -198,7 +231,8 @@ export function validateInboundTrunk(t: SIPInboundTrunkInfo): void {
 
 function hostnameFormatError(value: string, field: string): string | undefined {
   if (value.includes('transport=')) return `${field} should not contain transport parameter`;
-  if (/[@;]/.test(value) || value.startsWith('sip:') || value.startsWith('sips:')) return `${field} should be a hostname or IP, not SIP URI`;
+  if (/[@;]/.test(value) || value.startsWith('sip:') || value.startsWith('sips:'))
+    return `${field} should be a hostname or IP, not SIP URI`;
   return undefined;
 }
 
@@ -235,11 +269,15 @@ type WithMedia = { media?: SIPMediaConfig; mediaEncryption: SIPMediaEncryption }
  * the legacy field is downgraded from `media.encryption`. So once `media.encryption` is set, a
  * `media_encryption`-only update is overwritten by it: "require" → "disable" that way is a no-op.
  */
-export function updateMediaConfig(t: WithMedia, u: { media?: SIPMediaConfig; mediaEncryption?: SIPMediaEncryption }): void {
+export function updateMediaConfig(
+  t: WithMedia,
+  u: { media?: SIPMediaConfig; mediaEncryption?: SIPMediaEncryption },
+): void {
   if (u.media) t.media = u.media.clone();
   if (u.mediaEncryption !== undefined) t.mediaEncryption = u.mediaEncryption;
   const media = t.media ?? new SIPMediaConfig();
-  if (media.encryption === undefined && t.mediaEncryption !== SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE) media.encryption = t.mediaEncryption;
+  if (media.encryption === undefined && t.mediaEncryption !== SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE)
+    media.encryption = t.mediaEncryption;
   t.media = media;
   t.mediaEncryption = media.encryption ?? SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE;
 }
@@ -431,17 +469,20 @@ export function validateCreateSipParticipant(req: CreateSIPParticipantRequest): 
   if (req.sipCallTo === '') throw plain('missing sip callee number');
   if (req.sipCallTo.includes('@')) throw plain('SipCallTo should be a phone number or SIP user, not a full SIP URI');
   if (req.toUserOverride !== '') {
-    if (req.toUserOverride.includes('@')) throw plain('ToUserOverride should be a phone number or SIP user, not a full SIP URI');
+    if (req.toUserOverride.includes('@'))
+      throw plain('ToUserOverride should be a phone number or SIP user, not a full SIP URI');
     if (!TOKEN_ONLY.test(req.toUserOverride)) {
       const c = firstBadChar(req.toUserOverride, (x) => x < 128 && TOKEN_ONLY.test(String.fromCharCode(x)))!;
       throw plain(`ToUserOverride contains invalid characters: char ${c} not allowed`);
     }
   }
   if (req.roomName === '') throw plain('missing room name');
-  if (req.displayName !== undefined && Buffer.byteLength(req.displayName) > 128) throw plain('DisplayName too long (max 128 characters)');
+  if (req.displayName !== undefined && Buffer.byteLength(req.displayName) > 128)
+    throw plain('DisplayName too long (max 128 characters)');
   const d = req.destination;
   if (d) {
-    if (d.city !== '' && d.country === '' && d.region === '') throw plain('if city is specified, country or region must also be specified');
+    if (d.city !== '' && d.country === '' && d.region === '')
+      throw plain('if city is specified, country or region must also be specified');
     if (d.country !== '' && !/^[A-Z]{2}$/.test(d.country)) {
       throw plain("country must be a valid ISO 3166-1 alpha-2 code (2-letter like 'US', 'IN', 'UK')");
     }
@@ -455,8 +496,10 @@ export function validateTransfer(req: TransferSIPParticipantRequest): string {
   if (req.roomName === '') throw plain('missing room name');
   if (req.participantIdentity === '') throw plain('missing participant identity');
   if (req.transferTo === '') throw plain('missing transfer to');
-  const inner = req.transferTo.startsWith('<') && req.transferTo.endsWith('>') ? req.transferTo.slice(1, -1) : req.transferTo;
-  if (!/^(sip:|sips:|tel:)/.test(inner)) throw plain('transfer_to must be a valid SIP(s) or TEL URI (sip:, sips: or tel:)');
+  const inner =
+    req.transferTo.startsWith('<') && req.transferTo.endsWith('>') ? req.transferTo.slice(1, -1) : req.transferTo;
+  if (!/^(sip:|sips:|tel:)/.test(inner))
+    throw plain('transfer_to must be a valid SIP(s) or TEL URI (sip:, sips: or tel:)');
   validateHeaders(req.headers);
   return inner.startsWith('tel:') ? inner : `<${inner}>`;
 }

@@ -28,7 +28,10 @@ export class WebhookSender {
 
   /** Fills `id` (EV_…) and `createdAt`, records, signs and POSTs (in order). Resolves once delivered. */
   emit(event: WebhookEvent | Partial<WebhookEventJson> | Record<string, unknown>): Promise<WebhookEventJson> {
-    const msg = event instanceof WebhookEvent ? event.clone() : WebhookEvent.fromJson(stripUndefined(event) as never, { ignoreUnknownFields: true });
+    const msg =
+      event instanceof WebhookEvent
+        ? event.clone()
+        : WebhookEvent.fromJson(stripUndefined(event) as never, { ignoreUnknownFields: true });
     if (msg.id === '') msg.id = newId('EV_');
     if (msg.createdAt === 0n) msg.createdAt = BigInt(Math.floor(Date.now() / 1000));
     const body = msg.toJsonString();

@@ -21,22 +21,32 @@ export class TokenStore {
   constructor(private readonly issuer: TokenIssuer) {}
 
   route(): RouteDef {
-    return { method: 'POST', base: 'auth', template: '/oauth2/token', public: true, handle: ({ headers, body }) => {
-      const basic = /^Basic (.+)$/.exec(headers.authorization ?? '')?.[1];
-      const [id, ...rest] = Buffer.from(basic ?? '', 'base64').toString('utf8').split(':');
-      if (id !== this.issuer.keyId || rest.join(':') !== this.issuer.keySecret) {
-        throw new ApiError(401, 'UNAUTHENTICATED', 'invalid client credentials');
-      }
-      if ((body as Record<string, unknown> | undefined)?.grant_type !== 'client_credentials') {
-        throw new ApiError(400, 'INVALID_ARGUMENT', 'unsupported grant_type');
-      }
-      const ttl = this.issuer.ttlSec();
-      const exp = Math.floor(this.issuer.now() / 1000) + ttl;
-      this.issued++;
-      const token = [{ alg: 'none', typ: 'JWT' }, { exp, n: this.issued }, 'sig'].map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')).join('.');
-      this.expiries.set(token, exp * 1000);
-      return { status: 200, body: { access_token: token, expires_in: ttl, scope: '', token_type: 'bearer' } };
-    } };
+    return {
+      method: 'POST',
+      base: 'auth',
+      template: '/oauth2/token',
+      public: true,
+      handle: ({ headers, body }) => {
+        const basic = /^Basic (.+)$/.exec(headers.authorization ?? '')?.[1];
+        const [id, ...rest] = Buffer.from(basic ?? '', 'base64')
+          .toString('utf8')
+          .split(':');
+        if (id !== this.issuer.keyId || rest.join(':') !== this.issuer.keySecret) {
+          throw new ApiError(401, 'UNAUTHENTICATED', 'invalid client credentials');
+        }
+        if ((body as Record<string, unknown> | undefined)?.grant_type !== 'client_credentials') {
+          throw new ApiError(400, 'INVALID_ARGUMENT', 'unsupported grant_type');
+        }
+        const ttl = this.issuer.ttlSec();
+        const exp = Math.floor(this.issuer.now() / 1000) + ttl;
+        this.issued++;
+        const token = [{ alg: 'none', typ: 'JWT' }, { exp, n: this.issued }, 'sig']
+          .map((p) => Buffer.from(JSON.stringify(p)).toString('base64url'))
+          .join('.');
+        this.expiries.set(token, exp * 1000);
+        return { status: 200, body: { access_token: token, expires_in: ttl, scope: '', token_type: 'bearer' } };
+      },
+    };
   }
 
   check(authorization: string | undefined): ApiError | undefined {
@@ -44,7 +54,9 @@ export class TokenStore {
     const exp = token ? this.expiries.get(token) : undefined;
     if (exp === undefined) return new ApiError(401, 'UNAUTHENTICATED', 'missing or unknown bearer token');
     if (this.issuer.now() >= exp) {
-      return new ApiError(401, 'UNAUTHENTICATED', 'token expired', { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' });
+      return new ApiError(401, 'UNAUTHENTICATED', 'token expired', {
+        'www-authenticate': 'Bearer error="invalid_token", error_description="expired"',
+      });
     }
     return undefined;
   }

@@ -12,13 +12,13 @@
  * object (spec: a list), trunk domain `.pstn.sinch.com` (spec example `.elastic-sip.sinch.com`), the trunk
  * credential-list PUT body `{credentialListIds}` (spec: a bare array, also accepted), lowercase call direction.
  */
-import { EmulatorServer, type Fault } from './http';
 import { TokenStore } from './auth';
-import { SinchState, type CallRecord, type OwnedNumber } from './state';
-import { trunkRoutes } from './routes-trunks';
+import { EmulatorServer, type Fault } from './http';
 import { aclRoutes } from './routes-acl';
-import { numberRoutes, settle } from './routes-numbers';
 import { callRoutes } from './routes-calls';
+import { numberRoutes, settle } from './routes-numbers';
+import { trunkRoutes } from './routes-trunks';
+import { SinchState, type CallRecord, type OwnedNumber } from './state';
 
 export interface SinchEmulatorOptions {
   projectId?: string;
@@ -63,7 +63,13 @@ export class SinchEmulator {
 
   async start(): Promise<this> {
     const clock = { delayMs: () => this.provisioningDelayMs };
-    const routes = [this.tokens.route(), ...trunkRoutes(this.state), ...aclRoutes(this.state), ...numberRoutes(this.state, clock), ...callRoutes(this.state)];
+    const routes = [
+      this.tokens.route(),
+      ...trunkRoutes(this.state),
+      ...aclRoutes(this.state),
+      ...numberRoutes(this.state, clock),
+      ...callRoutes(this.state),
+    ];
     this.server = new EmulatorServer(routes, {
       projectId: this.projectId,
       checkBearer: (a) => this.tokens.check(a),
@@ -131,7 +137,12 @@ export class SinchEmulator {
 
   /** A CDR in EST's call history. */
   addCall(call: Omit<CallRecord, 'projectId' | 'callId' | 'billingDurationSeconds'> & { callId?: string }): CallRecord {
-    const c: CallRecord = { callId: call.callId ?? this.state.newId('call'), billingDurationSeconds: Math.ceil(call.durationSeconds / 60) * 60, projectId: this.projectId, ...call };
+    const c: CallRecord = {
+      callId: call.callId ?? this.state.newId('call'),
+      billingDurationSeconds: Math.ceil(call.durationSeconds / 60) * 60,
+      projectId: this.projectId,
+      ...call,
+    };
     this.state.calls.push(c);
     return c;
   }

@@ -46,7 +46,8 @@ export interface RouteDef {
 }
 
 /** An injected failure for one route: an HTTP error (with Retry-After on 429) or a hang. */
-export type Fault = { status: 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503; retryAfterSec?: number; message?: string } | { hang: true };
+export type Fault =
+  { status: 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503; retryAfterSec?: number; message?: string } | { hang: true };
 
 export interface ServerHooks {
   projectId: string;
@@ -68,7 +69,10 @@ export class EmulatorServer {
   private readonly compiled: Compiled[];
   private readonly hung = new Set<ServerResponse>();
 
-  constructor(routes: RouteDef[], private readonly hooks: ServerHooks) {
+  constructor(
+    routes: RouteDef[],
+    private readonly hooks: ServerHooks,
+  ) {
     this.compiled = routes.map((def) => compile(def, hooks.projectId));
   }
 
@@ -156,7 +160,8 @@ function faultError(f: Exclude<Fault, { hang: true }>): ApiError {
     502: 'UNAVAILABLE',
     503: 'UNAVAILABLE',
   };
-  const headers: Record<string, string> = f.retryAfterSec !== undefined ? { 'retry-after': String(f.retryAfterSec) } : {};
+  const headers: Record<string, string> =
+    f.retryAfterSec !== undefined ? { 'retry-after': String(f.retryAfterSec) } : {};
   return new ApiError(f.status, status[f.status] ?? 'UNKNOWN', f.message ?? `injected ${f.status}`, headers);
 }
 

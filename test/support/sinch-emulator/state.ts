@@ -66,7 +66,13 @@ export interface OwnedNumber {
   phoneNumber: string;
   regionCode: string;
   voice: { type: 'RTC' | 'EST'; trunkId: string; appId: string; lastUpdatedTime: string | null };
-  scheduled?: { type: 'EST' | 'RTC'; trunkId: string; status: 'WAITING' | 'IN_PROGRESS' | 'FAILED'; since: number; lastUpdatedTime: string };
+  scheduled?: {
+    type: 'EST' | 'RTC';
+    trunkId: string;
+    status: 'WAITING' | 'IN_PROGRESS' | 'FAILED';
+    since: number;
+    lastUpdatedTime: string;
+  };
   /** Provisioning never completes (a "stuck" number). */
   stuck?: boolean;
   createTime: string;

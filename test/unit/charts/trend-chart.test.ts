@@ -13,7 +13,11 @@ interface SvgText {
 
 /** The text elements ECharts wrote, with their translate() position. */
 function svgTexts(svg: string): SvgText[] {
-  return [...svg.matchAll(/<text[^>]*transform="translate\(([\d.-]+) ([\d.-]+)\)"[^>]*>([^<]*)/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3]! }));
+  return [...svg.matchAll(/<text[^>]*transform="translate\(([\d.-]+) ([\d.-]+)\)"[^>]*>([^<]*)/g)].map((m) => ({
+    x: Number(m[1]),
+    y: Number(m[2]),
+    text: m[3]!,
+  }));
 }
 
 function hex(c: string): [number, number, number] {
@@ -64,7 +68,9 @@ describe('trend chart SVG', () => {
     const out = trendChartSvg(many, { maxLines: 6, maxRows: 12 }).svg;
     expect(out).toContain('Lines: worst 6 of 50 bindings; 38 more not shown');
     const rowLabels = svgTexts(out).filter((t) => many.bindings.some((b) => shortName(b.name) === t.text));
-    expect(new Set(rowLabels.map((t) => t.text))).toEqual(new Set(many.bindings.slice(0, 12).map((b) => shortName(b.name))));
+    expect(new Set(rowLabels.map((t) => t.text))).toEqual(
+      new Set(many.bindings.slice(0, 12).map((b) => shortName(b.name))),
+    );
   });
 });
 
@@ -80,7 +86,13 @@ describe('ChartRenderer (worker thread)', () => {
     expect(png.width).toBe(CHART_WIDTH * 2);
     expect(r.value.svg).toContain('sales-eu');
     // First line panel (share reaching an agent) and the health grid, from the option's layout.
-    const count = (x0: number, y0: number, x1: number, y1: number, match: (p: [number, number, number]) => boolean): number => {
+    const count = (
+      x0: number,
+      y0: number,
+      x1: number,
+      y1: number,
+      match: (p: [number, number, number]) => boolean,
+    ): number => {
       let n = 0;
       for (let y = y0 * 2; y < y1 * 2; y++)
         for (let x = x0 * 2; x < x1 * 2; x++) {
@@ -110,11 +122,17 @@ describe('ChartRenderer (worker thread)', () => {
   it('returns a timeout error instead of waiting; once closed it answers closed', async () => {
     const impatient = new ChartRenderer({ timeoutMs: 1 });
     try {
-      await expect(impatient.render(fixtureTrends(8, 30))).resolves.toMatchObject({ ok: false, error: { kind: 'timeout' } });
+      await expect(impatient.render(fixtureTrends(8, 30))).resolves.toMatchObject({
+        ok: false,
+        error: { kind: 'timeout' },
+      });
     } finally {
       await impatient.close();
     }
-    await expect(impatient.render(fixtureTrends(1, 7))).resolves.toMatchObject({ ok: false, error: { kind: 'closed' } });
+    await expect(impatient.render(fixtureTrends(1, 7))).resolves.toMatchObject({
+      ok: false,
+      error: { kind: 'closed' },
+    });
   });
 
   it('terminates the worker after idleMs without work and starts it again for the next render', async () => {

@@ -66,7 +66,15 @@ describe('specFromFields: valid input', () => {
 
   it('digest, direct and callee dispatch, agent name', () => {
     expect(
-      specFromFields({ ...valid, authKind: 'digest', digestUsername: 'acme', digestPassword: ' s3cret ', dispatchKind: 'direct', roomName: 'support', agentName: 'inbound-agent' }),
+      specFromFields({
+        ...valid,
+        authKind: 'digest',
+        digestUsername: 'acme',
+        digestPassword: ' s3cret ',
+        dispatchKind: 'direct',
+        roomName: 'support',
+        agentName: 'inbound-agent',
+      }),
     ).toEqual({
       ok: true,
       spec: {
@@ -95,33 +103,85 @@ describe('specFromFields: valid input', () => {
 
 describe('specFromFields: one message per bad field', () => {
   it.each<[keyof BindingFormInput, string | null, string]>([
-    ['name', 'Acme', 'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.'],
-    ['name', 'ab', 'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.'],
-    ['name', 'acme-', 'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.'],
-    ['name', 'a'.repeat(41), 'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.'],
+    [
+      'name',
+      'Acme',
+      'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.',
+    ],
+    [
+      'name',
+      'ab',
+      'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.',
+    ],
+    [
+      'name',
+      'acme-',
+      'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.',
+    ],
+    [
+      'name',
+      'a'.repeat(41),
+      'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.',
+    ],
     ['trunkDomain', '', 'Enter the EST trunk domain only, without sip: or a port, e.g. acme.pstn.sinch.com.'],
-    ['trunkDomain', 'sip:acme.pstn.sinch.com', 'Leave out sip: or https://; enter just the host, e.g. acme.pstn.sinch.com.'],
-    ['trunkDomain', 'https://acme.pstn.sinch.com', 'Leave out sip: or https://; enter just the host, e.g. acme.pstn.sinch.com.'],
+    [
+      'trunkDomain',
+      'sip:acme.pstn.sinch.com',
+      'Leave out sip: or https://; enter just the host, e.g. acme.pstn.sinch.com.',
+    ],
+    [
+      'trunkDomain',
+      'https://acme.pstn.sinch.com',
+      'Leave out sip: or https://; enter just the host, e.g. acme.pstn.sinch.com.',
+    ],
     ['trunkDomain', 'acme.pstn.sinch.com:5060', 'Leave out the port; enter just the host, e.g. acme.pstn.sinch.com.'],
-    ['trunkDomain', 'user@acme.pstn.sinch.com', 'Leave out the user part before @; enter just the host, e.g. acme.pstn.sinch.com.'],
+    [
+      'trunkDomain',
+      'user@acme.pstn.sinch.com',
+      'Leave out the user part before @; enter just the host, e.g. acme.pstn.sinch.com.',
+    ],
     ['trunkDomain', 'acme', 'Enter a full domain name with at least one dot, e.g. acme.pstn.sinch.com.'],
-    ['trunkDomain', 'ac_me.pstn.sinch.com', 'Use only letters, digits, inner hyphens and dots in the host name, e.g. acme.pstn.sinch.com.'],
-    ['trunkDomain', '-acme.pstn.sinch.com', 'Use only letters, digits, inner hyphens and dots in the host name, e.g. acme.pstn.sinch.com.'],
-    ['trunkDomain', 'acme..sinch.com', 'Use only letters, digits, inner hyphens and dots in the host name, e.g. acme.pstn.sinch.com.'],
+    [
+      'trunkDomain',
+      'ac_me.pstn.sinch.com',
+      'Use only letters, digits, inner hyphens and dots in the host name, e.g. acme.pstn.sinch.com.',
+    ],
+    [
+      'trunkDomain',
+      '-acme.pstn.sinch.com',
+      'Use only letters, digits, inner hyphens and dots in the host name, e.g. acme.pstn.sinch.com.',
+    ],
+    [
+      'trunkDomain',
+      'acme..sinch.com',
+      'Use only letters, digits, inner hyphens and dots in the host name, e.g. acme.pstn.sinch.com.',
+    ],
     ['trunkDomain', '203.0.113.10', "Enter the trunk's domain name, not an IP address, e.g. acme.pstn.sinch.com."],
     ['livekitSipHost', '203.0.113.10:5060', 'Leave out the port; enter just the host, e.g. sip.example.com.'],
     ['livekitSipHost', '203.0.113.256', 'That is not a valid IPv4 address; use four numbers 0-255, e.g. 203.0.113.10.'],
     ['livekitSipHost', 'sip', 'Enter a full domain name with at least one dot, e.g. sip.example.com.'],
     ['dids', '', 'Enter at least one DID in E.164, e.g. +14155550100.'],
     ['dids', ' ,\n', 'Enter at least one DID in E.164, e.g. +14155550100.'],
-    ['dids', '+14155550100, 4155550101', '"4155550101" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.'],
+    [
+      'dids',
+      '+14155550100, 4155550101',
+      '"4155550101" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.',
+    ],
     ['dids', 'abc, +1', '"abc" has characters that are not digits; use E.164, e.g. +14155550100 (and 1 more).'],
     ['callerId', '', 'Enter the caller ID in E.164, e.g. +14155550100.'],
-    ['callerId', '4155550100', '"4155550100" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.'],
+    [
+      'callerId',
+      '4155550100',
+      '"4155550100" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.',
+    ],
     ['authKind', 'password', 'Choose ACL (IP allow-list) or digest authentication.'],
     ['transport', 'wss', 'Choose UDP, TCP or TLS.'],
     ['transport', null, 'Choose UDP, TCP or TLS.'],
-    ['dispatchKind', 'round-robin', 'Choose individual (a room per call), direct (one fixed room) or callee (a room per number).'],
+    [
+      'dispatchKind',
+      'round-robin',
+      'Choose individual (a room per call), direct (one fixed room) or callee (a room per number).',
+    ],
     ['roomPrefix', 'est inbound', 'Use at most 64 letters, digits, _ or -, e.g. est-inbound-.'],
     ['roomPrefix', 'x'.repeat(65), 'Use at most 64 letters, digits, _ or -, e.g. est-inbound-.'],
     ['agentName', 'my agent', 'Use 1–64 letters, digits, _, . or -, or leave it empty.'],
@@ -138,7 +198,15 @@ describe('specFromFields: one message per bad field', () => {
 
   it('reports every bad field at once, including choice-dependent ones', () => {
     expect(
-      errorsOf({ ...valid, name: 'X', callerId: '', authKind: 'digest', digestUsername: '', dispatchKind: 'direct', roomName: '' }),
+      errorsOf({
+        ...valid,
+        name: 'X',
+        callerId: '',
+        authKind: 'digest',
+        digestUsername: '',
+        dispatchKind: 'direct',
+        roomName: '',
+      }),
     ).toEqual({
       name: 'Use 3–40 lowercase letters, digits and hyphens, starting and ending with a letter or digit, e.g. acme-us.',
       callerId: 'Enter the caller ID in E.164, e.g. +14155550100.',
@@ -150,7 +218,17 @@ describe('specFromFields: one message per bad field', () => {
 
   it('an empty object names every required field', () => {
     expect(Object.keys(errorsOf({})).sort()).toEqual(
-      ['authKind', 'callerId', 'dids', 'dispatchKind', 'livekitSipHost', 'name', 'reportChannel', 'transport', 'trunkDomain'].sort(),
+      [
+        'authKind',
+        'callerId',
+        'dids',
+        'dispatchKind',
+        'livekitSipHost',
+        'name',
+        'reportChannel',
+        'transport',
+        'trunkDomain',
+      ].sort(),
     );
   });
 });
@@ -172,8 +250,12 @@ describe('specFromFields: digest password when editing', () => {
   });
 
   it('an empty password is required when creating, or when the stored binding used ACL', () => {
-    expect(errorsOf(digestInput)).toEqual({ digestPassword: 'Digest auth needs the password of the EST credential list.' });
-    expect(errorsOf(digestInput, spec)).toEqual({ digestPassword: 'Digest auth needs the password of the EST credential list.' });
+    expect(errorsOf(digestInput)).toEqual({
+      digestPassword: 'Digest auth needs the password of the EST credential list.',
+    });
+    expect(errorsOf(digestInput, spec)).toEqual({
+      digestPassword: 'Digest auth needs the password of the EST credential list.',
+    });
   });
 
   it('switching to ACL drops the credentials', () => {
@@ -241,7 +323,9 @@ describe('diffSpecs', () => {
     expect(diffSpecs(spec, d1)).toEqual([
       { field: 'auth', before: 'ACL (IP allow-list)', after: 'digest, username "acme", password changed' },
     ]);
-    expect(diffSpecs(d1, spec)).toEqual([{ field: 'auth', before: 'digest, username "acme"', after: 'ACL (IP allow-list)' }]);
+    expect(diffSpecs(d1, spec)).toEqual([
+      { field: 'auth', before: 'digest, username "acme"', after: 'ACL (IP allow-list)' },
+    ]);
     expect(diffSpecs(d1, { ...d1 })).toEqual([]);
     const all = JSON.stringify([diffSpecs(d1, d2), diffSpecs(spec, d1)]);
     expect(all).not.toMatch(/one|two/);

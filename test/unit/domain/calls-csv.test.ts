@@ -58,7 +58,20 @@ function call(over: Partial<CsvCall> = {}): CsvCall {
 
 describe('callsCsv', () => {
   it('writes a header row and one row per call with ISO times and E.164 numbers', () => {
-    const rows = parseCsv(callsCsv([call(), call({ id: 'c2', direction: 'test', caller: '0041 44 668 18 00', actor: 'U123', agentJoined: false, setupMs: null, sipStatus: 486 })]));
+    const rows = parseCsv(
+      callsCsv([
+        call(),
+        call({
+          id: 'c2',
+          direction: 'test',
+          caller: '0041 44 668 18 00',
+          actor: 'U123',
+          agentJoined: false,
+          setupMs: null,
+          sipStatus: 486,
+        }),
+      ]),
+    );
     expect(rows[0]).toEqual([...CSV_HEADER]);
     const first = Object.fromEntries(CSV_HEADER.map((h, i) => [h, rows[1]![i]]));
     expect(first).toMatchObject({
@@ -75,7 +88,13 @@ describe('callsCsv', () => {
       duration_ms: '61000',
     });
     const second = Object.fromEntries(CSV_HEADER.map((h, i) => [h, rows[2]![i]]));
-    expect(second).toMatchObject({ kind: 'test', caller: '+41446681800', sip_status: '486', requested_by: 'U123', time_to_agent_ms: '' });
+    expect(second).toMatchObject({
+      kind: 'test',
+      caller: '+41446681800',
+      sip_status: '486',
+      requested_by: 'U123',
+      time_to_agent_ms: '',
+    });
     expect(rows).toHaveLength(3);
   });
 
@@ -87,7 +106,8 @@ describe('callsCsv', () => {
   });
 
   it('defuses cells a spreadsheet would run as formulas, but keeps phone numbers', () => {
-    for (const f of ['=HYPERLINK("x")', '+SUM(A1)', '-2+3', '@cmd', '\t=1']) expect(csvField(f).replace(/^"|"$/g, '').startsWith("'")).toBe(true);
+    for (const f of ['=HYPERLINK("x")', '+SUM(A1)', '-2+3', '@cmd', '\t=1'])
+      expect(csvField(f).replace(/^"|"$/g, '').startsWith("'")).toBe(true);
     expect(csvField('+14155550100')).toBe('+14155550100');
     expect(csvField('-12')).toBe('-12');
     expect(csvField('plain')).toBe('plain');

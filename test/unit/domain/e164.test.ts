@@ -36,17 +36,29 @@ describe('parseE164', () => {
 
   it.each([
     ['', 'Enter a phone number in E.164 format, e.g. +14155550100.'],
-    ['4155550100', '"4155550100" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.'],
-    ['(415) 555-0100', '"(415) 555-0100" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.'],
+    [
+      '4155550100',
+      '"4155550100" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.',
+    ],
+    [
+      '(415) 555-0100',
+      '"(415) 555-0100" has no country code; add the country code with a leading + (E.164), e.g. +14155550100.',
+    ],
     ['+1415555010x', '"+1415555010x" has characters that are not digits; use E.164, e.g. +14155550100.'],
-    ['+1 415 555 0100 ext 2', '"+1 415 555 0100 ext 2" has characters that are not digits; use E.164, e.g. +14155550100.'],
+    [
+      '+1 415 555 0100 ext 2',
+      '"+1 415 555 0100 ext 2" has characters that are not digits; use E.164, e.g. +14155550100.',
+    ],
     ['++14155550100', '"++14155550100" has characters that are not digits; use E.164, e.g. +14155550100.'],
     ['+0415555010', '"+0415555010" must start with a country code (1-9) after the +, e.g. +14155550100.'],
     ['+1234567', '"+1234567" is too short: E.164 has 8 to 15 digits after the +, e.g. +14155550100.'],
     ['+1234567890123456', '"+1234567890123456" is too long: E.164 has 8 to 15 digits after the +, e.g. +14155550100.'],
     ['+', '"+" has no digits; enter a number in E.164, e.g. +14155550100.'],
     ['00 ()', '"00 ()" has no digits; enter a number in E.164, e.g. +14155550100.'],
-    ['sip:+14155550100@acme.pstn.sinch.com', '"sip:+14155550100@acme.pstn.sinch.com" is a SIP address; enter just the phone number in E.164, e.g. +14155550100.'],
+    [
+      'sip:+14155550100@acme.pstn.sinch.com',
+      '"sip:+14155550100@acme.pstn.sinch.com" is a SIP address; enter just the phone number in E.164, e.g. +14155550100.',
+    ],
   ])('rejects %j', (input, error) => {
     expect(parseE164(input)).toEqual({ ok: false, error });
   });
@@ -56,14 +68,17 @@ describe('parseE164', () => {
     ['+1 415 555 010', '"+1 415 555 010" is too short for a number with country code +1, e.g. +14155550100.'],
     ['+1 (415) 555-01000', '"+1 (415) 555-01000" is too long for a number with country code +1, e.g. +14155550100.'],
     ['+141501144770090', '"+141501144770090" is too long for a number with country code +1, e.g. +14155550100.'],
-    ['+999 1234 5678', '"+999 1234 5678" does not start with a country calling code that exists; check the digits after the +, e.g. +14155550100.'],
+    [
+      '+999 1234 5678',
+      '"+999 1234 5678" does not start with a country calling code that exists; check the digits after the +, e.g. +14155550100.',
+    ],
     ['+12345678', '"+12345678" is too short for a number with country code +1, e.g. +14155550100.'],
     ['+1 415 055 0100', '"+1 415 055 0100" is not a valid phone number for country code +1, e.g. +14155550100.'],
   ])('rejects the impossible number %j', (input, error) => {
     expect(parseE164(input)).toEqual({ ok: false, error });
   });
 
-  it('keeps LiveKit\'s normalization separate: it still compares numbers the way LiveKit does', () => {
+  it("keeps LiveKit's normalization separate: it still compares numbers the way LiveKit does", () => {
     expect(normalizeNumber('+1 415 555 010')).toBe('+1415555010');
   });
 });

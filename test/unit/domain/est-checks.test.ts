@@ -1,5 +1,5 @@
-import { cidrContains, estDesiredFor, estDrift, runEstChecks, type EstSnapshot } from '../../../src/domain/est-checks';
 import type { BindingSpec } from '../../../src/domain/binding';
+import { cidrContains, estDesiredFor, estDrift, runEstChecks, type EstSnapshot } from '../../../src/domain/est-checks';
 
 const spec: Pick<BindingSpec, 'trunkDomain' | 'livekitSipHost' | 'transport' | 'auth' | 'dids'> = {
   trunkDomain: 'acme-lk.pstn.sinch.com',
@@ -12,7 +12,9 @@ const spec: Pick<BindingSpec, 'trunkDomain' | 'livekitSipHost' | 'transport' | '
 function healthy(): EstSnapshot {
   return {
     trunk: { id: 'T1', hostName: 'acme-lk', domain: 'acme-lk.pstn.sinch.com' },
-    endpoints: [{ id: 'E1', name: 'livekit', address: 'sip.lk.example.com', port: 5060, transport: 'UDP', enabled: true }],
+    endpoints: [
+      { id: 'E1', name: 'livekit', address: 'sip.lk.example.com', port: 5060, transport: 'UDP', enabled: true },
+    ],
     acls: [{ id: 'A1', name: 'lk', enabled: true, ipRanges: [{ ipAddress: '203.0.113.10', range: 32 }] }],
     credentialLists: [],
     numbers: [
@@ -22,21 +24,32 @@ function healthy(): EstSnapshot {
   };
 }
 
-const status = (findings: ReturnType<typeof runEstChecks>) => Object.fromEntries(findings.map((f) => [f.check, f.status]));
+const status = (findings: ReturnType<typeof runEstChecks>) =>
+  Object.fromEntries(findings.map((f) => [f.check, f.status]));
 
 describe('EST checks', () => {
   const desired = estDesiredFor(spec, '203.0.113.10');
 
   it('desired state: port 5060 for UDP/TCP, 5061 for TLS, upper-case transport', () => {
     expect(desired.endpoint).toEqual({ address: 'sip.lk.example.com', port: 5060, transport: 'UDP' });
-    expect(estDesiredFor({ ...spec, transport: 'tls' }).endpoint).toEqual({ address: 'sip.lk.example.com', port: 5061, transport: 'TLS' });
+    expect(estDesiredFor({ ...spec, transport: 'tls' }).endpoint).toEqual({
+      address: 'sip.lk.example.com',
+      port: 5061,
+      transport: 'TLS',
+    });
   });
 
   it('a healthy EST side passes every check with no drift', () => {
     const f = runEstChecks(desired, healthy());
     expect(f.every((x) => x.status === 'pass')).toBe(true);
     expect(f.map((x) => x.check)).toEqual([
-      'est.trunk.exists', 'est.endpoint.target', 'est.endpoint.enabled', 'est.outbound-auth', 'est.did.+15551230001', 'est.did.+15551230002', 'est.drift',
+      'est.trunk.exists',
+      'est.endpoint.target',
+      'est.endpoint.enabled',
+      'est.outbound-auth',
+      'est.did.+15551230001',
+      'est.did.+15551230002',
+      'est.drift',
     ]);
   });
 
@@ -62,7 +75,11 @@ describe('EST checks', () => {
   it('a disabled endpoint fails the enabled check', () => {
     const s = healthy();
     s.endpoints[0]!.enabled = false;
-    expect(status(runEstChecks(desired, s))).toMatchObject({ 'est.endpoint.target': 'pass', 'est.endpoint.enabled': 'fail', 'est.drift': 'warn' });
+    expect(status(runEstChecks(desired, s))).toMatchObject({
+      'est.endpoint.target': 'pass',
+      'est.endpoint.enabled': 'fail',
+      'est.drift': 'warn',
+    });
   });
 
   it('ACL mode: LiveKit IP must be inside an enabled linked range; unknown IP is a warning', () => {
@@ -95,7 +112,10 @@ describe('EST checks', () => {
     expect(f['est.did.+15551230002']).toBe('warn');
     expect(estDrift(desired, s).map((d) => d.actual)).toEqual(['on T9', 'on no trunk']);
     s.numbers = [{ phoneNumber: '+15551230001', trunkId: null, owned: false }];
-    expect(status(runEstChecks(desired, s))).toMatchObject({ 'est.did.+15551230001': 'fail', 'est.did.+15551230002': 'fail' });
+    expect(status(runEstChecks(desired, s))).toMatchObject({
+      'est.did.+15551230001': 'fail',
+      'est.did.+15551230002': 'fail',
+    });
   });
 
   it('every warn and fail carries a next step', () => {

@@ -1,9 +1,17 @@
 import type { Binding, BindingSpec } from '../../../src/domain/binding';
-import { storedBinding } from '../../support/binding-builder';
 import type { BindingReport, CallStat, Finding, HealthInput } from '../../../src/domain/health-checks';
-import { bareHost, findOrphanedResources, optionsKey, probeTargetsFor, runChecks, statsOf, worstStatus } from '../../../src/domain/health-checks';
+import {
+  bareHost,
+  findOrphanedResources,
+  optionsKey,
+  probeTargetsFor,
+  runChecks,
+  statsOf,
+  worstStatus,
+} from '../../../src/domain/health-checks';
 import type { DispatchRule, InboundTrunk, LiveKitSnapshot, OutboundTrunk } from '../../../src/domain/livekit-model';
 import { managedTag } from '../../../src/domain/livekit-model';
+import { storedBinding } from '../../support/binding-builder';
 
 // ------------------------------------------------------------------------------- builders
 
@@ -91,7 +99,11 @@ function outboundFor(b: Binding, over: Partial<OutboundTrunk> = {}): OutboundTru
 }
 
 function snapshotFor(bs: Binding[]): LiveKitSnapshot {
-  return { inboundTrunks: bs.map((b) => inboundFor(b)), dispatchRules: bs.map((b) => ruleFor(b)), outboundTrunks: bs.map((b) => outboundFor(b)) };
+  return {
+    inboundTrunks: bs.map((b) => inboundFor(b)),
+    dispatchRules: bs.map((b) => ruleFor(b)),
+    outboundTrunks: bs.map((b) => outboundFor(b)),
+  };
 }
 
 /** Healthy probes for every binding: DNS resolves, OPTIONS answers 200. */
@@ -103,7 +115,16 @@ function healthyInput(bs: Binding[], over: Partial<HealthInput> = {}): HealthInp
     for (const h of t.dnsHosts) dns[h] = { ok: true, addresses: ['203.0.113.10'] };
     for (const o of t.options) options[optionsKey(o)] = { kind: 'response', status: 200, reason: 'OK', rttMs: 12 };
   }
-  return { livekit: { ok: true, snapshot: snapshotFor(bs) }, apiSecretLength: 48, bindings: bs, dns, options, calls: [], now: NOW, ...over };
+  return {
+    livekit: { ok: true, snapshot: snapshotFor(bs) },
+    apiSecretLength: 48,
+    bindings: bs,
+    dns,
+    options,
+    calls: [],
+    now: NOW,
+    ...over,
+  };
 }
 
 /** Runs the checks with one LiveKit resource of the (single) binding changed. */
@@ -206,7 +227,9 @@ describe('probe plan', () => {
         { host: 'sip.example.com', transport: 'udp' },
       ],
     });
-    expect(probeTargetsFor(binding({ livekitSipHost: 'acme.pstn.sinch.com' })).dnsHosts).toEqual(['acme.pstn.sinch.com']);
+    expect(probeTargetsFor(binding({ livekitSipHost: 'acme.pstn.sinch.com' })).dnsHosts).toEqual([
+      'acme.pstn.sinch.com',
+    ]);
   });
 
   it('optionsKey fills the default port per transport', () => {
@@ -278,7 +301,10 @@ describe('inbound trunk', () => {
     const b = binding();
     const { inboundTrunkId: _inboundTrunkId, ...noInbound } = b.resources;
     const r = runChecks(healthyInput([{ ...b, resources: noInbound }])).bindings[0]!;
-    expect(get(r, 'inbound-trunk.exists')).toMatchObject({ status: 'fail', title: 'Inbound trunk missing: the binding records none' });
+    expect(get(r, 'inbound-trunk.exists')).toMatchObject({
+      status: 'fail',
+      title: 'Inbound trunk missing: the binding records none',
+    });
   });
 
   it('numbers: fail listing the missing DID and the lk command', () => {
@@ -288,7 +314,9 @@ describe('inbound trunk', () => {
     const f = get(r, 'inbound-trunk.numbers');
     expect(f).toMatchObject({ status: 'fail', title: 'Inbound trunk ST_acme_in is missing 1 DID(s)' });
     expect(f.evidence).toBe(`Missing on ST_acme_in: ${DID2}. It lists: ${DID}.`);
-    expect(f.nextStep).toBe(`lk sip inbound update --id ST_acme_in --numbers ${DID},${DID2} (or /sip-setup acme to re-apply).`);
+    expect(f.nextStep).toBe(
+      `lk sip inbound update --id ST_acme_in --numbers ${DID},${DID2} (or /sip-setup acme to re-apply).`,
+    );
   });
 
   it('numbers: compares after normalization', () => {
@@ -302,12 +330,21 @@ describe('inbound trunk', () => {
     const r = withSnapshot(binding(), (s) => {
       s.inboundTrunks[0]!.numbers = [];
     });
-    expect(get(r, 'inbound-trunk.numbers')).toMatchObject({ status: 'warn', title: 'Inbound trunk ST_acme_in is a wildcard (no numbers)' });
+    expect(get(r, 'inbound-trunk.numbers')).toMatchObject({
+      status: 'warn',
+      title: 'Inbound trunk ST_acme_in is a wildcard (no numbers)',
+    });
   });
 
   it('conflicts: another trunk listing a DID fails, and the route is dropped', () => {
     const r = withSnapshot(binding(), (s) => {
-      s.inboundTrunks.push({ ...s.inboundTrunks[0]!, id: 'ST_rogue', name: 'rogue', metadata: '', numbers: ['+1 415 555 0101'] });
+      s.inboundTrunks.push({
+        ...s.inboundTrunks[0]!,
+        id: 'ST_rogue',
+        name: 'rogue',
+        metadata: '',
+        numbers: ['+1 415 555 0101'],
+      });
     });
     const f = get(r, 'inbound-trunk.conflicts');
     expect(f.status).toBe('fail');
@@ -349,7 +386,10 @@ describe('dispatch rule', () => {
     const r = withSnapshot(binding(), (s) => {
       s.dispatchRules = [];
     });
-    expect(get(r, 'dispatch-rule.exists')).toMatchObject({ status: 'fail', title: 'Dispatch rule SDR_acme not found in LiveKit' });
+    expect(get(r, 'dispatch-rule.exists')).toMatchObject({
+      status: 'fail',
+      title: 'Dispatch rule SDR_acme not found in LiveKit',
+    });
     expect(r.findings.some((f) => f.check === 'dispatch-rule.agent')).toBe(false);
   });
 
@@ -357,11 +397,17 @@ describe('dispatch rule', () => {
     const all = withSnapshot(binding(), (s) => {
       s.dispatchRules[0]!.trunkIds = [];
     });
-    expect(get(all, 'dispatch-rule.trunk')).toMatchObject({ status: 'warn', nextStep: 'lk sip dispatch update --id SDR_acme --trunks ST_acme_in (or /sip-setup acme to re-apply).' });
+    expect(get(all, 'dispatch-rule.trunk')).toMatchObject({
+      status: 'warn',
+      nextStep: 'lk sip dispatch update --id SDR_acme --trunks ST_acme_in (or /sip-setup acme to re-apply).',
+    });
     const other = withSnapshot(binding(), (s) => {
       s.dispatchRules[0]!.trunkIds = ['ST_x'];
     });
-    expect(get(other, 'dispatch-rule.trunk')).toMatchObject({ status: 'fail', title: 'Dispatch rule SDR_acme does not reference inbound trunk ST_acme_in' });
+    expect(get(other, 'dispatch-rule.trunk')).toMatchObject({
+      status: 'fail',
+      title: 'Dispatch rule SDR_acme does not reference inbound trunk ST_acme_in',
+    });
   });
 
   it('type: a different kind or prefix fails with both values', () => {
@@ -370,13 +416,20 @@ describe('dispatch rule', () => {
     });
     const f = get(r, 'dispatch-rule.type');
     expect(f.status).toBe('fail');
-    expect(f.evidence).toBe('Binding acme: individual, prefix "est-inbound-"; LiveKit rule SDR_acme: direct to room "lobby".');
+    expect(f.evidence).toBe(
+      'Binding acme: individual, prefix "est-inbound-"; LiveKit rule SDR_acme: direct to room "lobby".',
+    );
     const prefix = withSnapshot(binding(), (s) => {
       s.dispatchRules[0]!.rule = { kind: 'individual', roomPrefix: 'call-', pin: '', noRandomness: false };
     });
     expect(get(prefix, 'dispatch-rule.type').status).toBe('fail');
     const direct = binding({ dispatch: { kind: 'direct', roomName: 'lobby' } });
-    expect(get(withSnapshot(direct, () => undefined), 'dispatch-rule.type').status).toBe('pass');
+    expect(
+      get(
+        withSnapshot(direct, () => undefined),
+        'dispatch-rule.type',
+      ).status,
+    ).toBe('pass');
   });
 
   it('agent: missing named agent fails with a roomConfig.agents next step', () => {
@@ -395,7 +448,12 @@ describe('dispatch rule', () => {
       s.dispatchRules[0]!.agents = ['stray'];
     });
     expect(get(extra, 'dispatch-rule.agent')).toMatchObject({ status: 'warn' });
-    expect(get(withSnapshot(none, () => undefined), 'dispatch-rule.agent').status).toBe('pass');
+    expect(
+      get(
+        withSnapshot(none, () => undefined),
+        'dispatch-rule.agent',
+      ).status,
+    ).toBe('pass');
   });
 });
 
@@ -418,7 +476,9 @@ describe('outbound trunk', () => {
     });
     const f = get(other, 'outbound-trunk.address');
     expect(f.status).toBe('fail');
-    expect(f.nextStep).toBe('lk sip outbound update --id ST_acme_out --address acme.pstn.sinch.com (or /sip-setup acme to re-apply).');
+    expect(f.nextStep).toBe(
+      'lk sip outbound update --id ST_acme_out --address acme.pstn.sinch.com (or /sip-setup acme to re-apply).',
+    );
   });
 
   it('bareHost strips scheme, user, port, params and trailing dot', () => {
@@ -430,7 +490,10 @@ describe('outbound trunk', () => {
     const tcp = withSnapshot(binding(), (s) => {
       s.outboundTrunks[0]!.transport = 'tcp';
     });
-    expect(get(tcp, 'outbound-trunk.transport')).toMatchObject({ status: 'fail', title: 'Outbound trunk ST_acme_out uses tcp, binding says udp' });
+    expect(get(tcp, 'outbound-trunk.transport')).toMatchObject({
+      status: 'fail',
+      title: 'Outbound trunk ST_acme_out uses tcp, binding says udp',
+    });
     const auto = withSnapshot(binding(), (s) => {
       s.outboundTrunks[0]!.transport = 'auto';
     });
@@ -448,7 +511,12 @@ describe('outbound trunk', () => {
 
   it('digest auth: username and password must be set', () => {
     const b = binding({ auth: { kind: 'digest', username: 'acme-user', password: 'secret-pw' } });
-    expect(get(withSnapshot(b, () => undefined), 'outbound-trunk.auth').status).toBe('pass');
+    expect(
+      get(
+        withSnapshot(b, () => undefined),
+        'outbound-trunk.auth',
+      ).status,
+    ).toBe('pass');
     const r = withSnapshot(b, (s) => {
       s.outboundTrunks[0]!.hasAuthPassword = false;
     });
@@ -461,7 +529,9 @@ describe('outbound trunk', () => {
     });
     expect(get(noUser, 'outbound-trunk.auth').evidence).toContain('no auth username');
     // ACL bindings have no digest check.
-    expect(withSnapshot(binding(), () => undefined).findings.some((x) => x.check === 'outbound-trunk.auth')).toBe(false);
+    expect(withSnapshot(binding(), () => undefined).findings.some((x) => x.check === 'outbound-trunk.auth')).toBe(
+      false,
+    );
   });
 });
 
@@ -486,7 +556,12 @@ describe('E.164, SRTP and drift', () => {
 
   it('TLS requires SRTP on both trunks', () => {
     const b = binding({ transport: 'tls' });
-    expect(get(withSnapshot(b, () => undefined), 'tls.srtp').status).toBe('pass');
+    expect(
+      get(
+        withSnapshot(b, () => undefined),
+        'tls.srtp',
+      ).status,
+    ).toBe('pass');
     const r = withSnapshot(b, (s) => {
       s.inboundTrunks[0]!.mediaEncryption = 'allow';
     });
@@ -543,7 +618,9 @@ describe('route explain', () => {
 
   it("a DID reaching another binding's rule fails", () => {
     const acme = binding();
-    const beta = withoutAgent(binding({ name: 'beta', dids: ['+14155550200'], dispatch: { kind: 'direct', roomName: 'beta-room' } }));
+    const beta = withoutAgent(
+      binding({ name: 'beta', dids: ['+14155550200'], dispatch: { kind: 'direct', roomName: 'beta-room' } }),
+    );
     const input = healthyInput([acme, beta]);
     if (!input.livekit.ok) throw new Error('unreachable');
     // Someone moved DID2 onto beta's inbound trunk with lk.
@@ -573,23 +650,37 @@ describe('network probes', () => {
     const b = binding();
     const r = runChecks(
       healthyInput([b], {
-        dns: { 'acme.pstn.sinch.com': { ok: false, code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND acme.pstn.sinch.com' } },
+        dns: {
+          'acme.pstn.sinch.com': { ok: false, code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND acme.pstn.sinch.com' },
+        },
       }),
     ).bindings[0]!;
     const d = get(r, 'dns.trunk-domain');
     expect(d).toMatchObject({ status: 'fail', title: 'EST trunk domain acme.pstn.sinch.com does not resolve' });
     expect(d.evidence).toContain('ENOTFOUND');
-    expect(get(r, 'dns.livekit-sip-host')).toMatchObject({ status: 'warn', title: 'LiveKit SIP host sip.example.com not probed' });
-    expect(get(runChecks(healthyInput([b])).bindings[0]!, 'dns.livekit-sip-host').evidence).toBe('sip.example.com → 203.0.113.10.');
+    expect(get(r, 'dns.livekit-sip-host')).toMatchObject({
+      status: 'warn',
+      title: 'LiveKit SIP host sip.example.com not probed',
+    });
+    expect(get(runChecks(healthyInput([b])).bindings[0]!, 'dns.livekit-sip-host').evidence).toBe(
+      'sip.example.com → 203.0.113.10.',
+    );
   });
 
   it('OPTIONS: 403 from EST warns about the ACL', () => {
     const b = binding();
     const input = healthyInput([b]);
-    input.options[optionsKey({ host: 'acme.pstn.sinch.com', transport: 'udp' })] = { kind: 'response', status: 403, reason: 'Forbidden', rttMs: 40 };
+    input.options[optionsKey({ host: 'acme.pstn.sinch.com', transport: 'udp' })] = {
+      kind: 'response',
+      status: 403,
+      reason: 'Forbidden',
+      rttMs: 40,
+    };
     const f = get(runChecks(input).bindings[0]!, 'options.est');
     expect(f.status).toBe('warn');
-    expect(f.title).toBe('EST trunk reachable but 403 — EST answers 403 to hosts not in its ACL; add the LiveKit public IP');
+    expect(f.title).toBe(
+      'EST trunk reachable but 403 — EST answers 403 to hosts not in its ACL; add the LiveKit public IP',
+    );
     expect(f.evidence).toBe('OPTIONS to acme.pstn.sinch.com:5060/UDP: 403 Forbidden in 40 ms.');
   });
 
@@ -597,15 +688,25 @@ describe('network probes', () => {
     const b = binding();
     const input = healthyInput([b]);
     input.options[optionsKey({ host: 'acme.pstn.sinch.com', transport: 'udp' })] = { kind: 'timeout', ms: 4000 };
-    input.options[optionsKey({ host: 'sip.example.com', transport: 'udp' })] = { kind: 'error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' };
+    input.options[optionsKey({ host: 'sip.example.com', transport: 'udp' })] = {
+      kind: 'error',
+      code: 'ECONNREFUSED',
+      message: 'connect ECONNREFUSED',
+    };
     const r = runChecks(input).bindings[0]!;
     const t = get(r, 'options.est');
     expect(t.status).toBe('fail');
     expect(t.evidence).toBe('No answer to OPTIONS from acme.pstn.sinch.com:5060/UDP within 4000 ms.');
     expect(t.nextStep).toContain('try TCP');
-    expect(get(r, 'options.livekit')).toMatchObject({ status: 'fail', title: 'LiveKit SIP sip.example.com:5060/UDP cannot be probed: ECONNREFUSED' });
+    expect(get(r, 'options.livekit')).toMatchObject({
+      status: 'fail',
+      title: 'LiveKit SIP sip.example.com:5060/UDP cannot be probed: ECONNREFUSED',
+    });
     const missing = runChecks({ ...healthyInput([b]), options: {} }).bindings[0]!;
-    expect(get(missing, 'options.est')).toMatchObject({ status: 'warn', title: 'EST trunk acme.pstn.sinch.com:5060/UDP not probed' });
+    expect(get(missing, 'options.est')).toMatchObject({
+      status: 'warn',
+      title: 'EST trunk acme.pstn.sinch.com:5060/UDP not probed',
+    });
   });
 
   it('OPTIONS over TLS uses port 5061', () => {
@@ -658,12 +759,21 @@ describe('call statistics', () => {
   });
 
   it('warns when the named agent joined no inbound call', () => {
-    const r = runChecks(healthyInput([binding()], { calls: [call({ agentJoined: false }), call({ agentJoined: false })] })).bindings[0]!;
-    expect(get(r, 'calls.agent-join')).toMatchObject({ status: 'warn', title: 'Agent my-agent joined none of 2 inbound call(s)' });
+    const r = runChecks(
+      healthyInput([binding()], { calls: [call({ agentJoined: false }), call({ agentJoined: false })] }),
+    ).bindings[0]!;
+    expect(get(r, 'calls.agent-join')).toMatchObject({
+      status: 'warn',
+      title: 'Agent my-agent joined none of 2 inbound call(s)',
+    });
   });
 
   it('statsOf: median of an odd count, no inbound calls → null rate', () => {
-    const s = statsOf([call({ direction: 'test', setupMs: 5 }), call({ direction: 'test', setupMs: 1 }), call({ direction: 'test', setupMs: 3 })]);
+    const s = statsOf([
+      call({ direction: 'test', setupMs: 5 }),
+      call({ direction: 'test', setupMs: 1 }),
+      call({ direction: 'test', setupMs: 3 }),
+    ]);
     expect(s.medianSetupMs).toBe(3);
     expect(s.agentJoinRate).toBeNull();
   });
@@ -680,20 +790,33 @@ describe('worstStatus', () => {
 describe('orphaned LiveKit resources (tagged as SIP Ops, owned by no binding)', () => {
   it('lists each orphan with its tagged binding, the import that adopts it and the lk commands that delete it', () => {
     const kept = binding();
-    const lost = binding({ name: 'gone', dids: ['+14155550300'], resources: { inboundTrunkId: 'ST_gone_in', dispatchRuleId: 'SDR_gone', outboundTrunkId: 'ST_gone_out' } });
+    const lost = binding({
+      name: 'gone',
+      dids: ['+14155550300'],
+      resources: { inboundTrunkId: 'ST_gone_in', dispatchRuleId: 'SDR_gone', outboundTrunkId: 'ST_gone_out' },
+    });
     // LiveKit still holds the resources of `gone`, but the database only knows `acme`.
     const input = healthyInput([kept], { livekit: { ok: true, snapshot: snapshotFor([kept, lost]) } });
     const f = runChecks(input).global.find((x) => x.check === 'livekit.orphaned-resources');
-    expect(f).toMatchObject({ status: 'warn', title: '3 LiveKit resource(s) tagged as managed by SIP Ops belong to no binding' });
+    expect(f).toMatchObject({
+      status: 'warn',
+      title: '3 LiveKit resource(s) tagged as managed by SIP Ops belong to no binding',
+    });
     expect(f!.evidence).toContain('tagged "gone": inbound ST_gone_in, rule SDR_gone, outbound ST_gone_out');
-    expect(f!.evidence).toContain('adopt with /sip-setup import gone inbound=ST_gone_in rule=SDR_gone outbound=ST_gone_out');
-    expect(f!.evidence).toContain('lk sip inbound delete ST_gone_in; lk sip dispatch delete SDR_gone; lk sip outbound delete ST_gone_out');
+    expect(f!.evidence).toContain(
+      'adopt with /sip-setup import gone inbound=ST_gone_in rule=SDR_gone outbound=ST_gone_out',
+    );
+    expect(f!.evidence).toContain(
+      'lk sip inbound delete ST_gone_in; lk sip dispatch delete SDR_gone; lk sip outbound delete ST_gone_out',
+    );
     expect(f!.evidence).not.toContain('ST_acme');
   });
 
   it('suggests another name when a binding of the tagged name owns other resources, and ignores untagged resources', () => {
     const current = binding();
-    const old = binding({ resources: { inboundTrunkId: 'ST_old_in', dispatchRuleId: 'SDR_old', outboundTrunkId: 'ST_old_out' } });
+    const old = binding({
+      resources: { inboundTrunkId: 'ST_old_in', dispatchRuleId: 'SDR_old', outboundTrunkId: 'ST_old_out' },
+    });
     const input = healthyInput([current], { livekit: { ok: true, snapshot: snapshotFor([current, old]) } });
     if (!input.livekit.ok) throw new Error('unreachable');
     input.livekit.snapshot.outboundTrunks.find((t) => t.id === 'ST_old_out')!.metadata = '';

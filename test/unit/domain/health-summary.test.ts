@@ -1,6 +1,12 @@
 import type { Binding } from '../../../src/domain/binding';
-import { storedBinding } from '../../support/binding-builder';
-import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport, RouteLine } from '../../../src/domain/health-checks';
+import type {
+  BindingReport,
+  BindingStats,
+  CheckStatus,
+  Finding,
+  HealthReport,
+  RouteLine,
+} from '../../../src/domain/health-checks';
 import { runChecks } from '../../../src/domain/health-checks';
 import {
   DETAIL_CHUNK_MAX,
@@ -14,6 +20,7 @@ import {
   topFinding,
   transitionAlerts,
 } from '../../../src/domain/health-summary';
+import { storedBinding } from '../../support/binding-builder';
 
 // ------------------------------------------------------------------------------- builders
 
@@ -28,10 +35,17 @@ const EMPTY_STATS: BindingStats = {
 };
 
 function f(check: string, status: CheckStatus, title = `${check} title`, evidence = `${check} evidence`): Finding {
-  return status === 'pass' ? { check, status, title, evidence } : { check, status, title, evidence, nextStep: `fix ${check}` };
+  return status === 'pass'
+    ? { check, status, title, evidence }
+    : { check, status, title, evidence, nextStep: `fix ${check}` };
 }
 
-function report(name: string, findings: Finding[], routes: RouteLine[] = [], stats: BindingStats = EMPTY_STATS): BindingReport {
+function report(
+  name: string,
+  findings: Finding[],
+  routes: RouteLine[] = [],
+  stats: BindingStats = EMPTY_STATS,
+): BindingReport {
   const rank = { pass: 0, warn: 1, fail: 2 } as const;
   const status = findings.reduce<CheckStatus>((w, x) => (rank[x.status] > rank[w] ? x.status : w), 'pass');
   return { name, status, findings, routes, stats };
@@ -90,8 +104,15 @@ describe('transitionAlerts', () => {
 
 describe('summaryLines', () => {
   const r = health([
-    report('acme', [f('inbound-trunk.exists', 'pass'), f('drift', 'warn', 'LiveKit differs from the binding (numbers)')]),
-    report('beta', [f('options.est', 'warn', 'EST not probed'), f('route.explain', 'fail', '1 of 2 DID(s) would not reach this binding'), f('e164', 'fail', 'Numbers not in E.164')]),
+    report('acme', [
+      f('inbound-trunk.exists', 'pass'),
+      f('drift', 'warn', 'LiveKit differs from the binding (numbers)'),
+    ]),
+    report('beta', [
+      f('options.est', 'warn', 'EST not probed'),
+      f('route.explain', 'fail', '1 of 2 DID(s) would not reach this binding'),
+      f('e164', 'fail', 'Numbers not in E.164'),
+    ]),
     report('gamma', [f('drift', 'pass')]),
   ]);
 
@@ -114,9 +135,21 @@ describe('summaryLines', () => {
   });
 
   it('lists global problems and handles no bindings', () => {
-    const s = summaryLines(health([], [f('livekit.api', 'fail', 'LiveKit API check failed: LiveKit is unreachable'), f('livekit.api-secret', 'warn', 'LiveKit API secret is too short')]), NO_DIFF);
+    const s = summaryLines(
+      health(
+        [],
+        [
+          f('livekit.api', 'fail', 'LiveKit API check failed: LiveKit is unreachable'),
+          f('livekit.api-secret', 'warn', 'LiveKit API secret is too short'),
+        ],
+      ),
+      NO_DIFF,
+    );
     expect(s.headline).toBe('No bindings configured');
-    expect(s.global).toEqual(['❌ LiveKit API check failed: LiveKit is unreachable', '⚠️ LiveKit API secret is too short']);
+    expect(s.global).toEqual([
+      '❌ LiveKit API check failed: LiveKit is unreachable',
+      '⚠️ LiveKit API secret is too short',
+    ]);
     expect(summaryLines(health([report('one', [])]), NO_DIFF).headline).toBe('1 binding: 1 pass');
   });
 
@@ -134,9 +167,21 @@ describe('detailSections', () => {
   it('shows problems with evidence and next step, passes by title, routes and stats', () => {
     const b = report(
       'acme',
-      [f('inbound-trunk.exists', 'pass', 'Inbound trunk exists'), f('dns.trunk-domain', 'fail', 'EST trunk domain does not resolve', 'DNS lookup failed (ENOTFOUND)')],
+      [
+        f('inbound-trunk.exists', 'pass', 'Inbound trunk exists'),
+        f('dns.trunk-domain', 'fail', 'EST trunk domain does not resolve', 'DNS lookup failed (ENOTFOUND)'),
+      ],
       [{ did: '+14155550100', ok: true, text: '+14155550100 → room est-inbound-_<caller>_<random>, agent my-agent' }],
-      { ...EMPTY_STATS, inboundCalls: 4, agentJoined: 3, agentJoinRate: 0.75, testCalls: 2, answered: 1, medianSetupMs: 900, failuresBySipCode: { '403': 1 } },
+      {
+        ...EMPTY_STATS,
+        inboundCalls: 4,
+        agentJoined: 3,
+        agentJoinRate: 0.75,
+        testCalls: 2,
+        answered: 1,
+        medianSetupMs: 900,
+        failuresBySipCode: { '403': 1 },
+      },
     );
     const [section] = detailSections(health([b]));
     expect(section!.binding).toBe('acme');
@@ -167,8 +212,18 @@ describe('detailSections', () => {
     }));
     const bad = routes.filter((x) => !x.ok);
     const findings = [
-      f('inbound-trunk.numbers', 'fail', 'Inbound trunk ST_x is missing 25 DID(s)', `Missing on ST_x: ${bad.map((x) => x.did).join(', ')}. It lists: ${dids.join(', ')}.`),
-      f('route.explain', 'fail', '25 of 50 DID(s) would not reach this binding', `Caller +15550100000 calling:\n${bad.map((x) => x.text).join('\n')}`),
+      f(
+        'inbound-trunk.numbers',
+        'fail',
+        'Inbound trunk ST_x is missing 25 DID(s)',
+        `Missing on ST_x: ${bad.map((x) => x.did).join(', ')}. It lists: ${dids.join(', ')}.`,
+      ),
+      f(
+        'route.explain',
+        'fail',
+        '25 of 50 DID(s) would not reach this binding',
+        `Caller +15550100000 calling:\n${bad.map((x) => x.text).join('\n')}`,
+      ),
       f('drift', 'warn', 'LiveKit differs', 'x'.repeat(7000)), // one line longer than a chunk
       ...Array.from({ length: 20 }, (_, i) => f(`check.${i}`, 'pass', `Check ${i} & <ok>`)),
     ];
@@ -210,7 +265,16 @@ describe('detailSections', () => {
         ok: true,
         snapshot: {
           inboundTrunks: [
-            { id: 'ST_in', name: 'big-inbound', metadata: '', numbers: dids.slice(0, 25), allowedAddresses: [], allowedNumbers: [], hasAuth: false, mediaEncryption: 'disable' },
+            {
+              id: 'ST_in',
+              name: 'big-inbound',
+              metadata: '',
+              numbers: dids.slice(0, 25),
+              allowedAddresses: [],
+              allowedNumbers: [],
+              hasAuth: false,
+              mediaEncryption: 'disable',
+            },
           ],
           dispatchRules: [
             {

@@ -9,19 +9,35 @@ describe('parseImportArgs', () => {
   it('reads the name and the three IDs; host and channel default to the LiveKit host (lower-cased) and the channel typed in', () => {
     expect(parseImportArgs(['Acme-US', ...ids], defaults)).toEqual({
       ok: true,
-      value: { name: 'acme-us', inboundTrunkId: 'ST_in1', dispatchRuleId: 'SDR_r1', outboundTrunkId: 'ST_out1', livekitSipHost: 'livekit.example.com', reportChannel: 'COPS0001' },
+      value: {
+        name: 'acme-us',
+        inboundTrunkId: 'ST_in1',
+        dispatchRuleId: 'SDR_r1',
+        outboundTrunkId: 'ST_out1',
+        livekitSipHost: 'livekit.example.com',
+        reportChannel: 'COPS0001',
+      },
     });
   });
 
   it('takes keys in any order and case; the last of a repeated key wins; other words are ignored', () => {
-    const r = parseImportArgs(['acme-us', 'OUTBOUND=ST_o', 'junk', 'rule=SDR_x', 'rule=SDR_y', 'Inbound=ST_i'], defaults);
-    expect(r).toMatchObject({ ok: true, value: { inboundTrunkId: 'ST_i', dispatchRuleId: 'SDR_y', outboundTrunkId: 'ST_o' } });
+    const r = parseImportArgs(
+      ['acme-us', 'OUTBOUND=ST_o', 'junk', 'rule=SDR_x', 'rule=SDR_y', 'Inbound=ST_i'],
+      defaults,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      value: { inboundTrunkId: 'ST_i', dispatchRuleId: 'SDR_y', outboundTrunkId: 'ST_o' },
+    });
   });
 
   it('a typed host and a channel mention are validated and normalized like the form', () => {
     const r = parseImportArgs(['acme-us', ...ids, 'host=SIP.Acme.Example.', 'channel=<#CREPORT01|reports>'], defaults);
     expect(r).toMatchObject({ ok: true, value: { livekitSipHost: 'sip.acme.example', reportChannel: 'CREPORT01' } });
-    expect(parseImportArgs(['acme-us', ...ids, 'host=203.0.113.7'], defaults)).toMatchObject({ ok: true, value: { livekitSipHost: '203.0.113.7' } });
+    expect(parseImportArgs(['acme-us', ...ids, 'host=203.0.113.7'], defaults)).toMatchObject({
+      ok: true,
+      value: { livekitSipHost: '203.0.113.7' },
+    });
   });
 
   it.each([
@@ -55,16 +71,21 @@ describe('parseImportArgs', () => {
     }
   });
 
-  it.each(['inbound=<!here>', 'rule=<http://x|y>', 'outbound=ST_1;drop', 'inbound=ST_é'])('refuses the resource ID in %s', (arg) => {
-    const r = parseImportArgs(['acme-us', ...ids, arg], defaults);
-    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/takes a LiveKit ID/) });
-  });
+  it.each(['inbound=<!here>', 'rule=<http://x|y>', 'outbound=ST_1;drop', 'inbound=ST_é'])(
+    'refuses the resource ID in %s',
+    (arg) => {
+      const r = parseImportArgs(['acme-us', ...ids, arg], defaults);
+      expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/takes a LiveKit ID/) });
+    },
+  );
 });
 
 describe('importedSpecErrors', () => {
   it('a spec the form would accept has none; an empty digest password (LiveKit never returns it) is fine', () => {
     expect(importedSpecErrors(bindingSpec())).toEqual([]);
-    expect(importedSpecErrors(bindingSpec({ auth: { kind: 'digest', username: 'est-user', password: '' } }))).toEqual([]);
+    expect(importedSpecErrors(bindingSpec({ auth: { kind: 'digest', username: 'est-user', password: '' } }))).toEqual(
+      [],
+    );
   });
 
   it.each<[string, Partial<BindingSpec>, RegExp]>([
@@ -74,7 +95,11 @@ describe('importedSpecErrors', () => {
     ['a direct room with markup', { dispatch: { kind: 'direct', roomName: '<@U1>' } }, /room name/],
     ['a trunk domain with a port', { trunkDomain: 'acme.pstn.sinch.com:5060' }, /trunk domain .* port/],
     ['a digest username with spaces', { auth: { kind: 'digest', username: 'a b', password: '' } }, /digest username/],
-    ['more DIDs than a binding holds', { dids: Array.from({ length: 51 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`) }, /DIDs .* at most 50/],
+    [
+      'more DIDs than a binding holds',
+      { dids: Array.from({ length: 51 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`) },
+      /DIDs .* at most 50/,
+    ],
   ])('reports %s', (_what, over, message) => {
     const errors = importedSpecErrors(bindingSpec(over));
     expect(errors).toHaveLength(1);

@@ -38,7 +38,16 @@ function sip(over: Partial<ParticipantSnapshot> = {}, status = 'ringing'): Parti
 }
 
 function agent(over: Partial<ParticipantSnapshot> = {}): ParticipantSnapshot {
-  return { sid: 'PA_agent0001', identity: 'agent-AJ_1', name: 'inbound-agent', kind: 'agent', attributes: { 'lk.agent.state': 'listening' }, version: 1, joinedAtMs: 1_400, ...over };
+  return {
+    sid: 'PA_agent0001',
+    identity: 'agent-AJ_1',
+    name: 'inbound-agent',
+    kind: 'agent',
+    attributes: { 'lk.agent.state': 'listening' },
+    version: 1,
+    joinedAtMs: 1_400,
+    ...over,
+  };
 }
 
 /** The full sequence of a 5-second call answered by an agent after 0.4 s. */
@@ -48,13 +57,26 @@ function fullCall(): InboundEvent[] {
     { type: 'participant_joined', at: 1_000, room: ROOM, participant: sip() },
     { type: 'participant_joined', at: 1_400, room: ROOM, participant: agent() },
     { type: 'track_published', at: 1_500, room: ROOM, participant: { sid: 'PA_agent0001', identity: 'agent-AJ_1' } },
-    { type: 'participant_left', at: 6_000, room: ROOM, participant: sip({ version: 3, disconnectReason: 'CLIENT_INITIATED' }, 'hangup') },
-    { type: 'participant_left', at: 6_010, room: ROOM, participant: agent({ version: 2, disconnectReason: 'CLIENT_INITIATED' }) },
+    {
+      type: 'participant_left',
+      at: 6_000,
+      room: ROOM,
+      participant: sip({ version: 3, disconnectReason: 'CLIENT_INITIATED' }, 'hangup'),
+    },
+    {
+      type: 'participant_left',
+      at: 6_010,
+      room: ROOM,
+      participant: agent({ version: 2, disconnectReason: 'CLIENT_INITIATED' }),
+    },
     { type: 'room_finished', at: 6_020, room: ROOM },
   ];
 }
 
-function run(events: InboundEvent[], start: RoomCallsState = emptyRoomState(ROOM.name)): { state: RoomCallsState; effects: InboundEffect[] } {
+function run(
+  events: InboundEvent[],
+  start: RoomCallsState = emptyRoomState(ROOM.name),
+): { state: RoomCallsState; effects: InboundEffect[] } {
   let state = start;
   const effects: InboundEffect[] = [];
   for (const ev of events) {
@@ -92,9 +114,22 @@ describe('inbound call reducer', () => {
       agentMissing: false,
     });
     expect(call!.joiners).toEqual([
-      { key: 'PA_agent0001', identity: 'agent-AJ_1', name: 'inbound-agent', kind: 'agent', joinedAt: 1_400, leftAt: 6_010, delayMs: 400 },
+      {
+        key: 'PA_agent0001',
+        identity: 'agent-AJ_1',
+        name: 'inbound-agent',
+        kind: 'agent',
+        joinedAt: 1_400,
+        leftAt: 6_010,
+        delayMs: 400,
+      },
     ]);
-    expect(kinds(effects).filter((k) => k !== 'call-updated')).toEqual(['call-started', 'joiner-joined', 'media', 'call-ended']);
+    expect(kinds(effects).filter((k) => k !== 'call-updated')).toEqual([
+      'call-started',
+      'joiner-joined',
+      'media',
+      'call-ended',
+    ]);
     expect(state.roomSid).toBe(ROOM.sid);
     expect(state.startedAt).toBe(900);
     expect(state.finishedAt).toBe(6_020);
@@ -107,7 +142,9 @@ describe('inbound call reducer', () => {
         const { state, effects } = run(events);
         expect(state).toEqual(reference);
         expect(callsOf(state)).toEqual(callsOf(reference));
-        const milestones = kinds(effects).filter((k) => k !== 'call-updated').sort();
+        const milestones = kinds(effects)
+          .filter((k) => k !== 'call-updated')
+          .sort();
         expect(milestones).toEqual(['call-ended', 'call-started', 'joiner-joined', 'media']);
       }),
       { numRuns: 300 },
@@ -116,14 +153,26 @@ describe('inbound call reducer', () => {
 
   it('ignores duplicates: the same event again changes nothing and has no effects', () => {
     fc.assert(
-      fc.property(fc.shuffledSubarray(fullCall(), { minLength: 7, maxLength: 7 }), fc.array(fc.nat(6), { maxLength: 5 }), (events, dupIdx) => {
-        const withDups = [...events];
-        for (const i of dupIdx) withDups.splice(i + 1, 0, events[i]!);
-        const plain = run(events);
-        const dup = run(withDups);
-        expect(dup.state).toEqual(plain.state);
-        expect(kinds(dup.effects).filter((k) => k !== 'call-updated').sort()).toEqual(kinds(plain.effects).filter((k) => k !== 'call-updated').sort());
-      }),
+      fc.property(
+        fc.shuffledSubarray(fullCall(), { minLength: 7, maxLength: 7 }),
+        fc.array(fc.nat(6), { maxLength: 5 }),
+        (events, dupIdx) => {
+          const withDups = [...events];
+          for (const i of dupIdx) withDups.splice(i + 1, 0, events[i]!);
+          const plain = run(events);
+          const dup = run(withDups);
+          expect(dup.state).toEqual(plain.state);
+          expect(
+            kinds(dup.effects)
+              .filter((k) => k !== 'call-updated')
+              .sort(),
+          ).toEqual(
+            kinds(plain.effects)
+              .filter((k) => k !== 'call-updated')
+              .sort(),
+          );
+        },
+      ),
       { numRuns: 100 },
     );
     const { state } = run(fullCall());
@@ -139,7 +188,13 @@ describe('inbound call reducer', () => {
     const { state, effects } = run([left]);
     expect(kinds(effects)).toEqual(['call-started', 'call-ended', 'call-updated']);
     const call = callView(state, 'PA_sip00001')!;
-    expect(call).toMatchObject({ joinedAt: 1_000, endedAt: 6_000, durationMs: 5_000, endReason: 'CLIENT_INITIATED', callStatus: 'hangup' });
+    expect(call).toMatchObject({
+      joinedAt: 1_000,
+      endedAt: 6_000,
+      durationMs: 5_000,
+      endReason: 'CLIENT_INITIATED',
+      callStatus: 'hangup',
+    });
     // The late join neither restarts the call nor rolls back the hang-up status.
     const late = reduceInboundCall(state, fullCall()[1]!);
     expect(late.effects).toEqual([]);
@@ -149,10 +204,19 @@ describe('inbound call reducer', () => {
   it('ends a call on room_finished and refines the reason when the caller’s leave arrives later', () => {
     const ev = fullCall();
     const first = run([ev[1]!, ev[6]!]);
-    expect(callView(first.state, 'PA_sip00001')).toMatchObject({ ended: true, endedAt: 6_020, endReason: 'ROOM_FINISHED', durationMs: 5_020 });
+    expect(callView(first.state, 'PA_sip00001')).toMatchObject({
+      ended: true,
+      endedAt: 6_020,
+      endReason: 'ROOM_FINISHED',
+      durationMs: 5_020,
+    });
     const later = reduceInboundCall(first.state, ev[4]!);
     expect(kinds(later.effects)).toEqual(['call-updated']);
-    expect(callView(later.state, 'PA_sip00001')).toMatchObject({ endedAt: 6_000, endReason: 'CLIENT_INITIATED', durationMs: 5_000 });
+    expect(callView(later.state, 'PA_sip00001')).toMatchObject({
+      endedAt: 6_000,
+      endReason: 'CLIENT_INITIATED',
+      durationMs: 5_000,
+    });
   });
 
   it('treats participant_connection_aborted as a call that never connected', () => {
@@ -166,29 +230,61 @@ describe('inbound call reducer', () => {
     const ev = fullCall();
     const { state } = run([ev[3]!, ev[2]!, ev[1]!]);
     expect(callView(state, 'PA_sip00001')).toMatchObject({ media: true, agentJoined: true, agentDelayMs: 400 });
-    expect(state.participants['PA_agent0001']).toMatchObject({ kind: 'agent', name: 'inbound-agent', published: true, joinedAt: 1_400 });
+    expect(state.participants['PA_agent0001']).toMatchObject({
+      kind: 'agent',
+      name: 'inbound-agent',
+      published: true,
+      joinedAt: 1_400,
+    });
   });
 
   it('counts an answered caller (sip.callStatus active) as media, and not the caller’s own track', () => {
-    const own = run([fullCall()[1]!, { type: 'track_published', at: 1_100, room: ROOM, participant: { sid: 'PA_sip00001', identity: 'sip_+15550100' } }]);
+    const own = run([
+      fullCall()[1]!,
+      {
+        type: 'track_published',
+        at: 1_100,
+        room: ROOM,
+        participant: { sid: 'PA_sip00001', identity: 'sip_+15550100' },
+      },
+    ]);
     expect(callView(own.state, 'PA_sip00001')!.media).toBe(false);
-    const answered = run([fullCall()[1]!, { type: 'participant_left', at: 3_000, room: ROOM, participant: sip({ version: 2 }, 'active') }]);
+    const answered = run([
+      fullCall()[1]!,
+      { type: 'participant_left', at: 3_000, room: ROOM, participant: sip({ version: 2 }, 'active') },
+    ]);
     expect(callView(answered.state, 'PA_sip00001')!.media).toBe(true);
   });
 
   it('keeps the attributes of the highest participant version whatever the order', () => {
     const a = sip({ version: 2 }, 'active');
     const b = sip({ version: 5, attributes: { ...SIP_ATTRS, 'sip.callStatus': 'hangup' } });
-    const one = run([{ type: 'participant_joined', at: 1_000, room: ROOM, participant: b }, { type: 'participant_joined', at: 1_000, room: ROOM, participant: a }]);
-    const two = run([{ type: 'participant_joined', at: 1_000, room: ROOM, participant: a }, { type: 'participant_joined', at: 1_000, room: ROOM, participant: b }]);
+    const one = run([
+      { type: 'participant_joined', at: 1_000, room: ROOM, participant: b },
+      { type: 'participant_joined', at: 1_000, room: ROOM, participant: a },
+    ]);
+    const two = run([
+      { type: 'participant_joined', at: 1_000, room: ROOM, participant: a },
+      { type: 'participant_joined', at: 1_000, room: ROOM, participant: b },
+    ]);
     expect(one.state).toEqual(two.state);
     expect(callView(one.state, 'PA_sip00001')!.callStatus).toBe('hangup');
   });
 
   it('treats each SIP participant of a direct room as its own call, with the agents that overlapped it', () => {
     const room = { name: 'support-room', sid: 'RM_direct01' };
-    const c1 = sip({ sid: 'PA_c1', identity: 'sip_+1', attributes: { ...SIP_ATTRS, 'sip.phoneNumber': '+1' }, joinedAtMs: 1_000 });
-    const c2 = sip({ sid: 'PA_c2', identity: 'sip_+2', attributes: { ...SIP_ATTRS, 'sip.phoneNumber': '+2' }, joinedAtMs: 10_000 });
+    const c1 = sip({
+      sid: 'PA_c1',
+      identity: 'sip_+1',
+      attributes: { ...SIP_ATTRS, 'sip.phoneNumber': '+1' },
+      joinedAtMs: 1_000,
+    });
+    const c2 = sip({
+      sid: 'PA_c2',
+      identity: 'sip_+2',
+      attributes: { ...SIP_ATTRS, 'sip.phoneNumber': '+2' },
+      joinedAtMs: 10_000,
+    });
     const ag = agent({ joinedAtMs: 11_000 });
     const { state, effects } = run([
       { type: 'participant_joined', at: 1_000, room, participant: c1 },
@@ -198,7 +294,13 @@ describe('inbound call reducer', () => {
     ]);
     const [first, second] = callsOf(state);
     expect(first).toMatchObject({ key: 'PA_c1', phoneNumber: '+1', ended: true, agentJoined: false, joiners: [] });
-    expect(second).toMatchObject({ key: 'PA_c2', phoneNumber: '+2', ended: false, agentJoined: true, agentDelayMs: 1_000 });
+    expect(second).toMatchObject({
+      key: 'PA_c2',
+      phoneNumber: '+2',
+      ended: false,
+      agentJoined: true,
+      agentDelayMs: 1_000,
+    });
     expect(effects.filter((e) => e.kind === 'joiner-joined').map((e) => e.call.key)).toEqual(['PA_c2']);
   });
 
@@ -212,7 +314,12 @@ describe('inbound call reducer', () => {
 
   it('notes that the agent left first (it ended the call)', () => {
     const ev = fullCall();
-    const { state } = run([ev[1]!, ev[2]!, { type: 'participant_left', at: 5_000, room: ROOM, participant: agent({ version: 2 }) }, ev[4]!]);
+    const { state } = run([
+      ev[1]!,
+      ev[2]!,
+      { type: 'participant_left', at: 5_000, room: ROOM, participant: agent({ version: 2 }) },
+      ev[4]!,
+    ]);
     const call = callView(state, 'PA_sip00001')!;
     expect(call.agentLeftFirst).toBe(true);
     expect(describeEndReason(call)).toBe('the agent left, then the call was hung up');
@@ -233,9 +340,18 @@ describe('inbound call reducer', () => {
     it('reports a missing agent once when it fires, and keeps the fact when the agent comes late', () => {
       const fired = run([joined, timeout(21_000)]);
       expect(kinds(fired.effects)).toEqual(['call-started', 'call-updated', 'agent-missing', 'call-updated']);
-      const late = reduceInboundCall(fired.state, { type: 'participant_joined', at: 25_000, room: ROOM, participant: agent({ joinedAtMs: 25_000 }) });
+      const late = reduceInboundCall(fired.state, {
+        type: 'participant_joined',
+        at: 25_000,
+        room: ROOM,
+        participant: agent({ joinedAtMs: 25_000 }),
+      });
       expect(kinds(late.effects)).toEqual(['joiner-joined', 'call-updated']);
-      expect(callView(late.state, 'PA_sip00001')).toMatchObject({ agentMissing: true, agentJoined: true, agentDelayMs: 24_000 });
+      expect(callView(late.state, 'PA_sip00001')).toMatchObject({
+        agentMissing: true,
+        agentJoined: true,
+        agentDelayMs: 24_000,
+      });
       expect(reduceInboundCall(late.state, timeout(21_000)).effects).toEqual([]);
     });
 
@@ -258,7 +374,9 @@ describe('inbound call reducer', () => {
 
   it('describes end reasons in plain words', () => {
     const base = { agentLeftFirst: false, callStatus: 'active' };
-    expect(describeEndReason({ ...base, endReason: 'CLIENT_INITIATED', callStatus: 'hangup' })).toBe('the caller hung up');
+    expect(describeEndReason({ ...base, endReason: 'CLIENT_INITIATED', callStatus: 'hangup' })).toBe(
+      'the caller hung up',
+    );
     expect(describeEndReason({ ...base, endReason: 'ROOM_DELETED' })).toContain('room was deleted');
     expect(describeEndReason({ ...base, endReason: 'MEDIA_FAILURE' })).toContain('media failure');
     expect(describeEndReason({ ...base, endReason: 'SOMETHING_NEW' })).toBe('something new');
@@ -275,6 +393,8 @@ describe('inbound call reducer', () => {
       expect(text).toContain('UDP 10000-20000');
       expect(text).toContain('NAT');
     }
-    expect(describeEndReason({ ...base, endReason: 'UNKNOWN_REASON', callStatus: 'active' })).toMatch(/^ended without a clear reason/);
+    expect(describeEndReason({ ...base, endReason: 'UNKNOWN_REASON', callStatus: 'active' })).toMatch(
+      /^ended without a clear reason/,
+    );
   });
 });

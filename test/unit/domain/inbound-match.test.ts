@@ -1,6 +1,6 @@
 import type { Binding, BindingSpec } from '../../../src/domain/binding';
-import { storedBinding } from '../../support/binding-builder';
 import { classifySipCaller, roomMatchesDispatch } from '../../../src/domain/inbound-match';
+import { storedBinding } from '../../support/binding-builder';
 
 function binding(name: string, over: Partial<Binding> = {}): Binding {
   const spec: BindingSpec = {
@@ -28,13 +28,27 @@ const all = [acme, globex];
 
 describe('tying an inbound call to its binding', () => {
   it('matches the inbound trunk first', () => {
-    const c = classifySipCaller({ 'sip.trunkID': 'ST_in_globex', 'sip.ruleID': 'SDR_other', 'sip.trunkPhoneNumber': '+14155550101' }, 'x', all);
+    const c = classifySipCaller(
+      { 'sip.trunkID': 'ST_in_globex', 'sip.ruleID': 'SDR_other', 'sip.trunkPhoneNumber': '+14155550101' },
+      'x',
+      all,
+    );
     expect(c).toMatchObject({ kind: 'inbound', binding: { name: 'globex' }, matchedBy: 'trunk' });
   });
 
   it('then the dispatch rule, then the DID', () => {
-    expect(classifySipCaller({ 'sip.trunkID': 'ST_unknown', 'sip.ruleID': 'SDR_acme' }, 'x', all)).toMatchObject({ kind: 'inbound', binding: { name: 'acme' }, matchedBy: 'rule' });
-    expect(classifySipCaller({ 'sip.trunkID': 'ST_unknown', 'sip.ruleID': 'SDR_x', 'sip.trunkPhoneNumber': '+44 20 7946 0000' }, 'x', all)).toMatchObject({
+    expect(classifySipCaller({ 'sip.trunkID': 'ST_unknown', 'sip.ruleID': 'SDR_acme' }, 'x', all)).toMatchObject({
+      kind: 'inbound',
+      binding: { name: 'acme' },
+      matchedBy: 'rule',
+    });
+    expect(
+      classifySipCaller(
+        { 'sip.trunkID': 'ST_unknown', 'sip.ruleID': 'SDR_x', 'sip.trunkPhoneNumber': '+44 20 7946 0000' },
+        'x',
+        all,
+      ),
+    ).toMatchObject({
       kind: 'inbound',
       binding: { name: 'globex' },
       matchedBy: 'did',
@@ -42,9 +56,19 @@ describe('tying an inbound call to its binding', () => {
   });
 
   it('uses the room only when LiveKit named no trunk', () => {
-    expect(classifySipCaller({ 'sip.ruleID': 'SDR_x' }, 'globex-support', all)).toMatchObject({ kind: 'inbound', binding: { name: 'globex' }, matchedBy: 'room' });
-    expect(classifySipCaller({ 'sip.ruleID': 'SDR_x' }, 'est-inbound-_+15550100_abc', all)).toMatchObject({ kind: 'inbound', binding: { name: 'acme' }, matchedBy: 'room' });
-    expect(classifySipCaller({ 'sip.trunkID': 'ST_foreign', 'sip.ruleID': 'SDR_x' }, 'est-inbound-_+15550100_abc', all)).toEqual({
+    expect(classifySipCaller({ 'sip.ruleID': 'SDR_x' }, 'globex-support', all)).toMatchObject({
+      kind: 'inbound',
+      binding: { name: 'globex' },
+      matchedBy: 'room',
+    });
+    expect(classifySipCaller({ 'sip.ruleID': 'SDR_x' }, 'est-inbound-_+15550100_abc', all)).toMatchObject({
+      kind: 'inbound',
+      binding: { name: 'acme' },
+      matchedBy: 'room',
+    });
+    expect(
+      classifySipCaller({ 'sip.trunkID': 'ST_foreign', 'sip.ruleID': 'SDR_x' }, 'est-inbound-_+15550100_abc', all),
+    ).toEqual({
       kind: 'unbound',
       trunkKey: 'ST_foreign',
       trunkId: 'ST_foreign',
@@ -54,12 +78,20 @@ describe('tying an inbound call to its binding', () => {
 
   it('does not guess between bindings sharing a room prefix', () => {
     const twin = binding('twin', { dids: ['+14155550199'] });
-    expect(classifySipCaller({ 'sip.ruleID': 'SDR_x' }, 'est-inbound-_+1_abc', [acme, twin])).toEqual({ kind: 'unbound', trunkKey: 'rule:SDR_x', ruleId: 'SDR_x' });
+    expect(classifySipCaller({ 'sip.ruleID': 'SDR_x' }, 'est-inbound-_+1_abc', [acme, twin])).toEqual({
+      kind: 'unbound',
+      trunkKey: 'rule:SDR_x',
+      ruleId: 'SDR_x',
+    });
   });
 
   it('recognises outbound SIP participants as not inbound', () => {
-    expect(classifySipCaller({ 'sip.trunkID': 'ST_out_acme', 'sip.phoneNumber': '+15550100' }, 'test-call-1', all)).toMatchObject({ kind: 'not-inbound' });
-    expect(classifySipCaller({ 'sip.trunkID': 'ST_somebody_elses_outbound' }, 'x', all)).toMatchObject({ kind: 'not-inbound' });
+    expect(
+      classifySipCaller({ 'sip.trunkID': 'ST_out_acme', 'sip.phoneNumber': '+15550100' }, 'test-call-1', all),
+    ).toMatchObject({ kind: 'not-inbound' });
+    expect(classifySipCaller({ 'sip.trunkID': 'ST_somebody_elses_outbound' }, 'x', all)).toMatchObject({
+      kind: 'not-inbound',
+    });
     expect(classifySipCaller({}, 'x', all)).toMatchObject({ kind: 'not-inbound' });
   });
 

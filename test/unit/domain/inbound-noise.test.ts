@@ -30,7 +30,12 @@ describe('inbound noise detection', () => {
     expect(isShortCall({ durationMs: 1_000, agentJoined: false, someoneJoined: true, media: false })).toBe(false);
     expect(isShortCall({ durationMs: 1_000, agentJoined: false, media: true })).toBe(false);
     expect(isShortCall({ agentJoined: false, media: false })).toBe(false);
-    const s = recordCallEnd(emptyNoiseState(), 'b|+1', { endedAt: 1, durationMs: 60_000, agentJoined: false, media: false });
+    const s = recordCallEnd(emptyNoiseState(), 'b|+1', {
+      endedAt: 1,
+      durationMs: 60_000,
+      agentJoined: false,
+      media: false,
+    });
     expect(s).toEqual(emptyNoiseState());
   });
 
@@ -56,9 +61,21 @@ describe('inbound noise detection', () => {
 
   it('follows a custom policy', () => {
     const policy = { shortCallMs: 2_000, minCalls: 2, windowMs: MIN };
-    const s = recordCallEnd(emptyNoiseState(), 'k', { endedAt: 0, durationMs: 1_500, agentJoined: false, media: false }, policy);
+    const s = recordCallEnd(
+      emptyNoiseState(),
+      'k',
+      { endedAt: 0, durationMs: 1_500, agentJoined: false, media: false },
+      policy,
+    );
     expect(shouldHold(s, 'k', 1_000, policy)).toBe(true);
-    expect(recordCallEnd(emptyNoiseState(), 'k', { endedAt: 0, durationMs: 2_500, agentJoined: false, media: false }, policy)).toEqual(emptyNoiseState());
+    expect(
+      recordCallEnd(
+        emptyNoiseState(),
+        'k',
+        { endedAt: 0, durationMs: 2_500, agentJoined: false, media: false },
+        policy,
+      ),
+    ).toEqual(emptyNoiseState());
   });
 
   it('prunes callers without recent short calls', () => {
@@ -69,9 +86,17 @@ describe('inbound noise detection', () => {
 
   describe('the periodic note', () => {
     it('starts a note, collects calls per caller and DID, and starts a new one after the period', () => {
-      const a = foldIntoNote(undefined, { callerKey: 'b|+1', caller: '+1', did: '+14155550101', at: 1_000, durationMs: 800 }, 10 * MIN);
+      const a = foldIntoNote(
+        undefined,
+        { callerKey: 'b|+1', caller: '+1', did: '+14155550101', at: 1_000, durationMs: 800 },
+        10 * MIN,
+      );
       expect(a.fresh).toBe(true);
-      const b = foldIntoNote(a.note, { callerKey: 'b|+1', caller: '+1', did: '+14155550102', at: 2_000, durationMs: 1_200 }, 10 * MIN);
+      const b = foldIntoNote(
+        a.note,
+        { callerKey: 'b|+1', caller: '+1', did: '+14155550102', at: 2_000, durationMs: 1_200 },
+        10 * MIN,
+      );
       const c = foldIntoNote(b.note, { callerKey: 'b|+2', caller: '+2', at: 3_000 }, 10 * MIN);
       expect(b.fresh || c.fresh).toBe(false);
       expect(c.note).toEqual({
@@ -79,7 +104,15 @@ describe('inbound noise detection', () => {
         endsAt: 1_000 + 10 * MIN,
         total: 3,
         entries: [
-          { callerKey: 'b|+1', caller: '+1', dids: ['+14155550101', '+14155550102'], count: 2, firstAt: 1_000, lastAt: 2_000, maxDurationMs: 1_200 },
+          {
+            callerKey: 'b|+1',
+            caller: '+1',
+            dids: ['+14155550101', '+14155550102'],
+            count: 2,
+            firstAt: 1_000,
+            lastAt: 2_000,
+            maxDurationMs: 1_200,
+          },
           { callerKey: 'b|+2', caller: '+2', dids: [], count: 1, firstAt: 3_000, lastAt: 3_000, maxDurationMs: 0 },
         ],
       });

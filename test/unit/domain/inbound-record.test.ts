@@ -1,15 +1,33 @@
-import { callOutcome, inboundRecordPatch, parseStoredDetail, storedDetail, type Presentation } from '../../../src/domain/inbound-record';
+import {
+  callOutcome,
+  inboundRecordPatch,
+  parseStoredDetail,
+  storedDetail,
+  type Presentation,
+} from '../../../src/domain/inbound-record';
 import { inboundRoom } from '../../support/builders';
 
 describe('the stored detail of an inbound call', () => {
   const { state, view } = inboundRoom();
-  const call = { key: view.key, presentation: 'thread' as Presentation, confirmed: new Set(['started', 'ended']), agentName: 'inbound-agent' };
+  const call = {
+    key: view.key,
+    presentation: 'thread' as Presentation,
+    confirmed: new Set(['started', 'ended']),
+    agentName: 'inbound-agent',
+  };
 
   it('reads back what a sync stored (through JSON, as the database keeps it)', () => {
     const detail = storedDetail(call, view, state);
     const read = parseStoredDetail(JSON.parse(JSON.stringify(detail)));
     expect(read).toEqual({ ok: true, detail });
-    expect(detail).toMatchObject({ v: 1, callKey: view.key, replied: ['started', 'ended'], trunkId: 'ST_trunk0001', ruleId: 'SDR_rule0001', agentName: 'inbound-agent' });
+    expect(detail).toMatchObject({
+      v: 1,
+      callKey: view.key,
+      replied: ['started', 'ended'],
+      trunkId: 'ST_trunk0001',
+      ruleId: 'SDR_rule0001',
+      agentName: 'inbound-agent',
+    });
   });
 
   it.each([
@@ -19,7 +37,11 @@ describe('the stored detail of an inbound call', () => {
     ['an unknown presentation', { presentation: 'shouting' }, 'presentation'],
     ['replies that are not a list', { replied: 'started' }, 'replied'],
     ['a room state without participants', { roomState: { room: 'r', agentTimeouts: {} } }, 'roomState.participants'],
-    ['a participant with a bad join time', { roomState: { ...state, participants: { [view.key]: { ...state.participants[view.key], joinedAt: 'soon' } } } }, `roomState.participants.${view.key}.joinedAt`],
+    [
+      'a participant with a bad join time',
+      { roomState: { ...state, participants: { [view.key]: { ...state.participants[view.key], joinedAt: 'soon' } } } },
+      `roomState.participants.${view.key}.joinedAt`,
+    ],
   ])('refuses %s, naming where', (_what, change, where) => {
     const raw = typeof change === 'string' ? change : { ...storedDetail(call, view, state), ...change };
     const read = parseStoredDetail(raw);
@@ -31,7 +53,11 @@ describe('the stored detail of an inbound call', () => {
 describe('callOutcome', () => {
   const ended = inboundRoom().view;
   const ringing = inboundRoom({ ended: false }).view;
-  const answered = { ...ended, agentJoined: true, joiners: [{ key: 'PA_a', identity: 'agent', name: 'agent', kind: 'agent' as const, joinedAt: 1_500 }] };
+  const answered = {
+    ...ended,
+    agentJoined: true,
+    joiners: [{ key: 'PA_a', identity: 'agent', name: 'agent', kind: 'agent' as const, joinedAt: 1_500 }],
+  };
 
   it.each<[string, Presentation, boolean, typeof ended, string]>([
     ['an unbound call', 'unbound', true, ended, 'unbound'],
@@ -66,6 +92,8 @@ describe('inboundRecordPatch', () => {
   it('takes the start from the clock when the join time is not known', () => {
     const { state, view } = inboundRoom({ ended: false });
     const { joinedAt: _joined, ...noJoin } = view;
-    expect(inboundRecordPatch({ key: view.key, presentation: 'thread', confirmed: [] }, noJoin, state, 99_000)).toMatchObject({ startedAt: new Date(99_000).toISOString(), endedAt: null });
+    expect(
+      inboundRecordPatch({ key: view.key, presentation: 'thread', confirmed: [] }, noJoin, state, 99_000),
+    ).toMatchObject({ startedAt: new Date(99_000).toISOString(), endedAt: null });
   });
 });

@@ -46,7 +46,9 @@ describe('explainRoute: trunk stage', () => {
   it('falls back to a single wildcard trunk', () => {
     const e = routed(explainRoute(snap([wild, trunk('ST_other', { numbers: ['+15550100'] })], [anyRule]), call));
     expect(e.trunk).toBe(wild);
-    expect(e.steps[0]).toBe('No trunk lists +14155550100; wildcard trunk "wild" (ST_wild) (no numbers) takes the call.');
+    expect(e.steps[0]).toBe(
+      'No trunk lists +14155550100; wildcard trunk "wild" (ST_wild) (no numbers) takes the call.',
+    );
   });
 
   it('two trunks listing the number: dropped, LiveKit answers 503', () => {
@@ -55,13 +57,19 @@ describe('explainRoute: trunk stage', () => {
       outcome: 'dropped',
       stage: 'trunk',
       reason: 'Multiple SIP Trunks matched for "+14155550100"',
-      steps: ['Trunk "acme" (ST_acme) and trunk "acme2" (ST_acme2) both list +14155550100: LiveKit answers 503 and the call fails.'],
+      steps: [
+        'Trunk "acme" (ST_acme) and trunk "acme2" (ST_acme2) both list +14155550100: LiveKit answers 503 and the call fails.',
+      ],
     });
   });
 
   it('two wildcard trunks and no specific one: dropped', () => {
     const e = explainRoute(snap([wild, trunk('ST_wild2', { name: 'wild2' })], [anyRule]), call);
-    expect(e).toMatchObject({ outcome: 'dropped', stage: 'trunk', reason: 'Multiple default SIP Trunks matched for "+14155550100"' });
+    expect(e).toMatchObject({
+      outcome: 'dropped',
+      stage: 'trunk',
+      reason: 'Multiple default SIP Trunks matched for "+14155550100"',
+    });
   });
 
   it('a specific trunk wins even when several wildcard trunks exist', () => {
@@ -71,7 +79,9 @@ describe('explainRoute: trunk stage', () => {
 
   // livekit/livekit pkg/service/ioservice_sip.go + protocol sip/sip.go: no trunk is not an error.
   it('no trunk for the number: a rule for all trunks still takes the call, with no trunk checks', () => {
-    const e = routed(explainRoute(snap([trunk('ST_other', { name: 'other', numbers: ['+15550100'] })], [anyRule]), call));
+    const e = routed(
+      explainRoute(snap([trunk('ST_other', { name: 'other', numbers: ['+15550100'] })], [anyRule]), call),
+    );
     expect(e.trunk).toBeUndefined();
     expect(e.rule).toBe(anyRule);
     expect(e.steps.slice(0, 2)).toEqual([
@@ -80,7 +90,7 @@ describe('explainRoute: trunk stage', () => {
     ]);
   });
 
-  it('no trunk and no rule for all trunks: dropped without a SIP answer, in LiveKit\'s wording', () => {
+  it("no trunk and no rule for all trunks: dropped without a SIP answer, in LiveKit's wording", () => {
     const own = rule('SDR_o', direct('o'), { trunkIds: ['ST_other'] });
     expect(explainRoute(snap([trunk('ST_other', { numbers: ['+15550100'] })], [own]), call)).toEqual({
       outcome: 'dropped',
@@ -111,11 +121,15 @@ describe('explainRoute: trunk stage', () => {
     const only = trunk('ST_only', { name: 'only', numbers: [DID], allowedNumbers: ['+1 212 555 0000'] });
     const e = explainRoute(snap([only], [ruleForOnly]), call);
     expect(e).toMatchObject({ outcome: 'dropped', stage: 'trunk' });
-    expect(e.steps[0]).toBe('Trunk "only" (ST_only) lists +14155550100 but is skipped: caller +442079460958 is not in its allowed numbers.');
+    expect(e.steps[0]).toBe(
+      'Trunk "only" (ST_only) lists +14155550100 but is skipped: caller +442079460958 is not in its allowed numbers.',
+    );
     expect(routed(explainRoute(snap([only], [ruleForOnly]), { ...call, from: '+12125550000' })).trunk).toBe(only);
     // the allowed list names callers, not the called number
     const calledListed = trunk('ST_x', { numbers: [DID], allowedNumbers: [DID] });
-    expect(explainRoute(snap([calledListed], [rule('SDR_x', direct('x'), { trunkIds: ['ST_x'] })]), call).outcome).toBe('dropped');
+    expect(explainRoute(snap([calledListed], [rule('SDR_x', direct('x'), { trunkIds: ['ST_x'] })]), call).outcome).toBe(
+      'dropped',
+    );
     // a rule for all trunks still takes the call the trunk refused
     expect(routed(explainRoute(snap([only], [anyRule]), call)).trunk).toBeUndefined();
   });
@@ -147,7 +161,9 @@ describe('explainRoute: trunk stage', () => {
   it('host names in allowedAddresses compare literally with the From host', () => {
     const t = trunk('ST_host', { numbers: [DID], allowedAddresses: ['acme.pstn.sinch.com'] });
     expect(routed(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'acme.pstn.sinch.com' })).trunk).toBe(t);
-    expect(routed(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'ACME.pstn.sinch.com' })).trunk).toBeUndefined();
+    expect(
+      routed(explainRoute(snap([t], [anyRule]), { ...call, fromHost: 'ACME.pstn.sinch.com' })).trunk,
+    ).toBeUndefined();
   });
 
   it('without a source IP the addresses are not checked, and the steps say so', () => {
@@ -175,7 +191,9 @@ describe('explainRoute: rule stage', () => {
     const specific = rule('SDR_s', callee('c'), { name: 'specific', trunkIds: ['ST_acme'] });
     const e = routed(explainRoute(snap([acme], [wildcardPinned, specific]), call));
     expect(e.rule).toBe(specific);
-    expect(e.steps).toContain('Rule "specific" (SDR_s) lists trunk "acme" (ST_acme), so it beats rules for all trunks.');
+    expect(e.steps).toContain(
+      'Rule "specific" (SDR_s) lists trunk "acme" (ST_acme), so it beats rules for all trunks.',
+    );
   });
 
   it('rules for other trunks are ignored', () => {
@@ -201,14 +219,24 @@ describe('explainRoute: rule stage', () => {
 
   it('inboundNumbers filters on the CALLER, numbers on the CALLED number', () => {
     const byCaller = rule('SDR_c', direct('from-uk'), { name: 'uk', trunkIds: ['ST_acme'], inboundNumbers: [CALLER] });
-    const byCalledAsCaller = rule('SDR_x', direct('wrong'), { name: 'wrong', trunkIds: ['ST_acme'], inboundNumbers: [DID] });
+    const byCalledAsCaller = rule('SDR_x', direct('wrong'), {
+      name: 'wrong',
+      trunkIds: ['ST_acme'],
+      inboundNumbers: [DID],
+    });
     expect(routed(explainRoute(snap([acme], [byCalledAsCaller, byCaller]), call)).rule).toBe(byCaller);
 
     const byCalled = rule('SDR_n', direct('line'), { trunkIds: ['ST_acme'], numbers: [DID] });
-    const byCallerAsCalled = rule('SDR_m', direct('wrong2'), { name: 'wrong2', trunkIds: ['ST_acme'], numbers: [CALLER] });
+    const byCallerAsCalled = rule('SDR_m', direct('wrong2'), {
+      name: 'wrong2',
+      trunkIds: ['ST_acme'],
+      numbers: [CALLER],
+    });
     const e = routed(explainRoute(snap([acme], [byCallerAsCalled, byCalled]), call));
     expect(e.rule).toBe(byCalled);
-    expect(e.steps).toContain('Rule "wrong2" (SDR_m) is skipped: its numbers (called) +442079460958 do not include +14155550100.');
+    expect(e.steps).toContain(
+      'Rule "wrong2" (SDR_m) is skipped: its numbers (called) +442079460958 do not include +14155550100.',
+    );
   });
 
   it('compares rule numbers exactly, as LiveKit does, and points out the near miss', () => {
@@ -228,7 +256,9 @@ describe('explainRoute: rule stage', () => {
     ];
     const e = routed(explainRoute(snap([acme], all), call));
     expect(e.rule.id).toBe('SDR_dir');
-    expect(e.steps).toContain('It wins on priority 2100 over rule "ind" (SDR_ind) (2101), rule "callee" (SDR_callee) (2102); lower wins.');
+    expect(e.steps).toContain(
+      'It wins on priority 2100 over rule "ind" (SDR_ind) (2101), rule "callee" (SDR_callee) (2102); lower wins.',
+    );
 
     // A rule naming the caller (-1000) beats a direct rule without filters.
     const calleeForCaller = rule('SDR_cc', callee('c2'), { trunkIds: ['ST_acme'], inboundNumbers: [CALLER] });

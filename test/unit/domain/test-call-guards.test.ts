@@ -27,7 +27,14 @@ function policy(over: Partial<TestCallPolicy> = {}): TestCallPolicy {
 }
 
 function req(over: Partial<CallRequest> = {}): CallRequest {
-  return { channelId: 'CSUPPORT1', userId: 'UTESTER1', binding: 'acme-us', trunkDomain: 'acme.pstn.sinch.com', number: '+14155550100', ...over };
+  return {
+    channelId: 'CSUPPORT1',
+    userId: 'UTESTER1',
+    binding: 'acme-us',
+    trunkDomain: 'acme.pstn.sinch.com',
+    number: '+14155550100',
+    ...over,
+  };
 }
 
 /** Admit and release at once (the call is over), returning the new state; fails the test on refusal. */
@@ -40,8 +47,13 @@ function callDone(state: GuardState, p: TestCallPolicy, r: CallRequest, when: Da
 describe('checkPermission', () => {
   it('allows only listed channels', () => {
     expect(checkPermission(policy(), { channelId: 'CSUPPORT1', userId: 'UANY0001' })).toBeUndefined();
-    expect(checkPermission(policy(), { channelId: 'COPS0001', userId: 'UANY0001' })).toEqual({ code: 'channel', allowedChannels: ['CSUPPORT1'] });
-    expect(checkPermission(policy({ channelIds: [] }), { channelId: 'CSUPPORT1', userId: 'UADMIN01' })).toMatchObject({ code: 'channel' });
+    expect(checkPermission(policy(), { channelId: 'COPS0001', userId: 'UANY0001' })).toEqual({
+      code: 'channel',
+      allowedChannels: ['CSUPPORT1'],
+    });
+    expect(checkPermission(policy({ channelIds: [] }), { channelId: 'CSUPPORT1', userId: 'UADMIN01' })).toMatchObject({
+      code: 'channel',
+    });
   });
 
   it('with TEST_CALL_USER_IDS unset anyone in an allowed channel may call', () => {
@@ -54,7 +66,9 @@ describe('checkPermission', () => {
     expect(checkPermission(p, { channelId: 'CSUPPORT1', userId: 'UADMIN01' })).toBeUndefined();
     expect(checkPermission(p, { channelId: 'CSUPPORT1', userId: 'UOTHER01' })).toEqual({ code: 'user' });
     // an empty list: nobody but admins
-    expect(checkPermission(policy({ userIds: [] }), { channelId: 'CSUPPORT1', userId: 'UTESTER1' })).toEqual({ code: 'user' });
+    expect(checkPermission(policy({ userIds: [] }), { channelId: 'CSUPPORT1', userId: 'UTESTER1' })).toEqual({
+      code: 'user',
+    });
   });
 
   it('admins are still bound to the allowed channels', () => {
@@ -66,7 +80,11 @@ describe('checkDestination', () => {
   it('accepts numbers under an allowed prefix only', () => {
     expect(checkDestination('+14155550100', ['+1', '+44'])).toBeUndefined();
     expect(checkDestination('+442079460958', ['+1', '+44'])).toBeUndefined();
-    expect(checkDestination('+4930123456', ['+1', '+44'])).toEqual({ code: 'destination', number: '+4930123456', allowedPrefixes: ['+1', '+44'] });
+    expect(checkDestination('+4930123456', ['+1', '+44'])).toEqual({
+      code: 'destination',
+      number: '+4930123456',
+      allowedPrefixes: ['+1', '+44'],
+    });
     expect(checkDestination('+14155550100', ['+1415'])).toBeUndefined();
     expect(checkDestination('+12125550100', ['+1415'])).toMatchObject({ code: 'destination' });
   });
@@ -87,8 +105,14 @@ describe('admit', () => {
   it('refuses permission and destination problems before anything else, without counting them', () => {
     const p = policy();
     const s = emptyGuardState();
-    expect(admit(s, p, req({ channelId: 'COPS0001' }), at(0))).toMatchObject({ ok: false, refusal: { code: 'channel' } });
-    expect(admit(s, p, req({ number: '+4930123456' }), at(0))).toMatchObject({ ok: false, refusal: { code: 'destination' } });
+    expect(admit(s, p, req({ channelId: 'COPS0001' }), at(0))).toMatchObject({
+      ok: false,
+      refusal: { code: 'channel' },
+    });
+    expect(admit(s, p, req({ number: '+4930123456' }), at(0))).toMatchObject({
+      ok: false,
+      refusal: { code: 'destination' },
+    });
     const r = admit(s, p, req({ number: '+4930123456' }), at(0));
     expect(r.state.attempts).toHaveLength(0);
   });
@@ -98,9 +122,15 @@ describe('admit', () => {
     const first = admit(emptyGuardState(), p, req(), at(0));
     expect(first.ok).toBe(true);
     const second = admit(first.state, p, req({ userId: 'UOTHER01', number: '+14155550199' }), at(5000));
-    expect(second).toMatchObject({ ok: false, refusal: { code: 'in-flight', binding: 'acme-us', user: 'UTESTER1', number: '+14155550100', sinceMs: T0 } });
+    expect(second).toMatchObject({
+      ok: false,
+      refusal: { code: 'in-flight', binding: 'acme-us', user: 'UTESTER1', number: '+14155550100', sinceMs: T0 },
+    });
     // another binding on another trunk is not affected
-    expect(admit(first.state, p, req({ binding: 'beta', trunkDomain: 'beta.pstn.sinch.com' }), at(10))).toMatchObject({ ok: true, delayMs: 0 });
+    expect(admit(first.state, p, req({ binding: 'beta', trunkDomain: 'beta.pstn.sinch.com' }), at(10))).toMatchObject({
+      ok: true,
+      delayMs: 0,
+    });
     // after release the binding is free again
     expect(admit(release(first.state, 'acme-us'), p, req(), at(5000))).toMatchObject({ ok: true });
   });
@@ -122,9 +152,14 @@ describe('admit', () => {
     if (!d.ok) return;
     // the queue would exceed maxQueueMs (3 s): refused with a retry time
     const e = admit(d.state, p, req({ binding: 'five', userId: 'UOTHER03' }), at(300));
-    expect(e).toMatchObject({ ok: false, refusal: { code: 'trunk-rate', trunkDomain: 'acme.pstn.sinch.com', gapMs: 1000, retryAfterMs: 700 } });
+    expect(e).toMatchObject({
+      ok: false,
+      refusal: { code: 'trunk-rate', trunkDomain: 'acme.pstn.sinch.com', gapMs: 1000, retryAfterMs: 700 },
+    });
     // a different trunk domain is independent
-    expect(admit(d.state, p, req({ binding: 'six', userId: 'UOTHER04', trunkDomain: 'other.pstn.sinch.com' }), at(300))).toMatchObject({ ok: true, delayMs: 0 });
+    expect(
+      admit(d.state, p, req({ binding: 'six', userId: 'UOTHER04', trunkDomain: 'other.pstn.sinch.com' }), at(300)),
+    ).toMatchObject({ ok: true, delayMs: 0 });
   });
 
   it('a call after the gap starts at once', () => {
@@ -137,17 +172,26 @@ describe('admit', () => {
   it('limits calls per user in a sliding window (admins too) and says when to retry', () => {
     const p = policy();
     let s = emptyGuardState();
-    for (let i = 0; i < 5; i++) s = callDone(s, p, req({ binding: `b${i}`, trunkDomain: `d${i}.pstn.sinch.com` }), at(i * 60_000));
+    for (let i = 0; i < 5; i++)
+      s = callDone(s, p, req({ binding: `b${i}`, trunkDomain: `d${i}.pstn.sinch.com` }), at(i * 60_000));
     const refused = admit(s, p, req({ binding: 'b9', trunkDomain: 'd9.pstn.sinch.com' }), at(5 * 60_000));
-    expect(refused).toMatchObject({ ok: false, refusal: { code: 'user-rate', max: 5, windowMs: 600_000, retryAfterMs: 300_000 } });
+    expect(refused).toMatchObject({
+      ok: false,
+      refusal: { code: 'user-rate', max: 5, windowMs: 600_000, retryAfterMs: 300_000 },
+    });
     // another user is not affected
-    expect(admit(s, p, req({ userId: 'UOTHER01', binding: 'b9', trunkDomain: 'd9.pstn.sinch.com' }), at(5 * 60_000)).ok).toBe(true);
+    expect(
+      admit(s, p, req({ userId: 'UOTHER01', binding: 'b9', trunkDomain: 'd9.pstn.sinch.com' }), at(5 * 60_000)).ok,
+    ).toBe(true);
     // once the oldest call is 10 min old, one more fits
     expect(admit(s, p, req({ binding: 'b9', trunkDomain: 'd9.pstn.sinch.com' }), at(10 * 60_000)).ok).toBe(true);
 
     let admin = emptyGuardState();
     for (let i = 0; i < 5; i++) admin = callDone(admin, p, req({ userId: 'UADMIN01' }), at(i * 2000));
-    expect(admit(admin, p, req({ userId: 'UADMIN01' }), at(20_000))).toMatchObject({ ok: false, refusal: { code: 'user-rate' } });
+    expect(admit(admin, p, req({ userId: 'UADMIN01' }), at(20_000))).toMatchObject({
+      ok: false,
+      refusal: { code: 'user-rate' },
+    });
   });
 
   it('limits calls per binding in a sliding window', () => {

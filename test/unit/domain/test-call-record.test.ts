@@ -19,7 +19,13 @@ const target: TestCallTarget = {
   roomName: 'sipops-test-acme-us-ab12cd34',
 };
 
-const binding = { name: 'acme-us', trunkDomain: 'acme.pstn.sinch.com', transport: 'tls' as const, callerId: '+14155550999', livekitSipHost: 'sip.example.com' };
+const binding = {
+  name: 'acme-us',
+  trunkDomain: 'acme.pstn.sinch.com',
+  transport: 'tls' as const,
+  callerId: '+14155550999',
+  livekitSipHost: 'sip.example.com',
+};
 const ctx = testCallDiagnosisContext(binding, target);
 
 const T0 = new Date('2025-01-01T10:00:00.000Z');
@@ -42,7 +48,13 @@ function facts(over: Partial<TestCallFacts> = {}): TestCallFacts {
 
 describe('testCallDiagnosisContext', () => {
   it('takes the stored binding', () => {
-    expect(ctx).toEqual({ bindingName: 'acme-us', trunkDomain: 'acme.pstn.sinch.com', transport: 'tls', callerId: '+14155550999', livekitSipHost: 'sip.example.com' });
+    expect(ctx).toEqual({
+      bindingName: 'acme-us',
+      trunkDomain: 'acme.pstn.sinch.com',
+      transport: 'tls',
+      callerId: '+14155550999',
+      livekitSipHost: 'sip.example.com',
+    });
   });
 
   it('falls back to what the plan knows when the binding is gone (UDP, no SIP host)', () => {
@@ -70,13 +82,19 @@ describe('testCallVerdict', () => {
   });
 
   it('a failed call is diagnosed in the binding context, with the ringing timeout of the plan', () => {
-    const v = testCallVerdict({ answered: false, failure: { kind: 'ringing-timeout', message: 'sip request timed out' }, totalMs: 30_050 }, { timeoutSec: 30, ctx });
+    const v = testCallVerdict(
+      { answered: false, failure: { kind: 'ringing-timeout', message: 'sip request timed out' }, totalMs: 30_050 },
+      { timeoutSec: 30, ctx },
+    );
     expect(v).toMatchObject({ outcome: 'no-answer', summary: 'no answer within 30 s', setupMs: null, totalMs: 30_050 });
     expect(v.diagnosis?.headline).toBe('No answer');
   });
 
   it('shutdown before dialing is a LiveKit-side failure, not a SIP response', () => {
-    const v = testCallVerdict({ answered: false, failure: SHUTDOWN_BEFORE_DIALING, totalMs: 1 }, { timeoutSec: 30, ctx });
+    const v = testCallVerdict(
+      { answered: false, failure: SHUTDOWN_BEFORE_DIALING, totalMs: 1 },
+      { timeoutSec: 30, ctx },
+    );
     expect(v).toMatchObject({ outcome: 'failed', sipStatus: null, controlPlane: true, failure: { kind: 'server' } });
   });
 });
@@ -84,7 +102,14 @@ describe('testCallVerdict', () => {
 describe('testCallEndReason', () => {
   it('shutdown wins; otherwise hung up by SIP Ops or the failure summary', () => {
     const answered = facts().verdict;
-    const busy = testCallVerdict({ answered: false, failure: { kind: 'sip-status', sipStatus: 486, reason: 'Busy Here', httpStatus: 486, message: 'x' }, totalMs: 10 }, { timeoutSec: 30, ctx });
+    const busy = testCallVerdict(
+      {
+        answered: false,
+        failure: { kind: 'sip-status', sipStatus: 486, reason: 'Busy Here', httpStatus: 486, message: 'x' },
+        totalMs: 10,
+      },
+      { timeoutSec: 30, ctx },
+    );
     expect(testCallEndReason(answered, false)).toBe('hung-up-by-sip-ops');
     expect(testCallEndReason(answered, true)).toBe('shutdown');
     expect(testCallEndReason(busy, false)).toBe('SIP 486 Busy Here');
@@ -117,9 +142,29 @@ describe('testCallRecord', () => {
   });
 
   it('a failed call carries the diagnosis and the failure; no answer time, no setup time', () => {
-    const verdict = testCallVerdict({ answered: false, failure: { kind: 'sip-status', sipStatus: 403, reason: 'Forbidden', httpStatus: 403, message: 'SIP call failed' }, totalMs: 80.4 }, { timeoutSec: 30, ctx });
+    const verdict = testCallVerdict(
+      {
+        answered: false,
+        failure: {
+          kind: 'sip-status',
+          sipStatus: 403,
+          reason: 'Forbidden',
+          httpStatus: 403,
+          message: 'SIP call failed',
+        },
+        totalMs: 80.4,
+      },
+      { timeoutSec: 30, ctx },
+    );
     const r = testCallRecord(facts({ verdict, answeredAt: undefined }));
-    expect(r).toMatchObject({ answeredAt: null, sipStatus: 403, outcome: 'failed', endReason: 'SIP 403 Forbidden', setupMs: null, durationMs: 80 });
+    expect(r).toMatchObject({
+      answeredAt: null,
+      sipStatus: 403,
+      outcome: 'failed',
+      endReason: 'SIP 403 Forbidden',
+      setupMs: null,
+      durationMs: 80,
+    });
     expect(r.detail).toEqual({
       summary: 'SIP 403 Forbidden',
       timeoutSec: 30,
@@ -135,11 +180,16 @@ describe('testCallRecord', () => {
   it('without a thread parent: the requested channel, no ts, and the Slack error that forced the fallback', () => {
     const r = testCallRecord(facts({ posted: undefined, slackFallback: 'not_in_channel' }));
     expect(r).toMatchObject({ slackChannel: 'CSUPPORT1', slackTs: null, detail: { slackFallback: 'not_in_channel' } });
-    expect(testCallRecord(facts({ posted: { channel: 'COTHER01', ts: '1.2' } }))).toMatchObject({ slackChannel: 'COTHER01', slackTs: '1.2' });
+    expect(testCallRecord(facts({ posted: { channel: 'COTHER01', ts: '1.2' } }))).toMatchObject({
+      slackChannel: 'COTHER01',
+      slackTs: '1.2',
+    });
   });
 
   it('cleanup problems and shutdown are recorded', () => {
-    const r = testCallRecord(facts({ aborted: true, cleanupProblems: ['deleting room x failed (LiveKit unreachable)'] }));
+    const r = testCallRecord(
+      facts({ aborted: true, cleanupProblems: ['deleting room x failed (LiveKit unreachable)'] }),
+    );
     expect(r.endReason).toBe('shutdown');
     expect(r.detail).toMatchObject({ cleanupProblems: ['deleting room x failed (LiveKit unreachable)'] });
     expect(testCallRecord(facts()).detail).not.toHaveProperty('cleanupProblems');

@@ -1,7 +1,19 @@
 import type { LiveKitFailure } from '../../../src/domain/livekit-failure';
-import { answeredVerdict, failedVerdict, formatDuration, parseTestCallText, testRoomName } from '../../../src/domain/test-call';
+import {
+  answeredVerdict,
+  failedVerdict,
+  formatDuration,
+  parseTestCallText,
+  testRoomName,
+} from '../../../src/domain/test-call';
 
-const ctx = { bindingName: 'acme-us', trunkDomain: 'acme.pstn.sinch.com', transport: 'udp', callerId: '+14155550100', livekitSipHost: 'sip.example.com' };
+const ctx = {
+  bindingName: 'acme-us',
+  trunkDomain: 'acme.pstn.sinch.com',
+  transport: 'udp',
+  callerId: '+14155550100',
+  livekitSipHost: 'sip.example.com',
+};
 
 describe('parseTestCallText', () => {
   it.each<[string, string, string, number]>([
@@ -20,22 +32,48 @@ describe('parseTestCallText', () => {
   it('explains what is wrong', () => {
     expect(parseTestCallText('')).toMatchObject({ ok: false, problem: 'usage' });
     expect(parseTestCallText('acme')).toMatchObject({ ok: false, problem: 'usage' });
-    expect(parseTestCallText('acme 4155550100')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('country code') });
-    expect(parseTestCallText('acme +14155550100 4')).toMatchObject({ ok: false, problem: 'timeout', error: expect.stringContaining('5 to 75') });
+    expect(parseTestCallText('acme 4155550100')).toMatchObject({
+      ok: false,
+      problem: 'number',
+      error: expect.stringContaining('country code'),
+    });
+    expect(parseTestCallText('acme +14155550100 4')).toMatchObject({
+      ok: false,
+      problem: 'timeout',
+      error: expect.stringContaining('5 to 75'),
+    });
     expect(parseTestCallText('acme +14155550100 76')).toMatchObject({ ok: false, problem: 'timeout' });
     expect(parseTestCallText('acme +14155550100 timeout=900')).toMatchObject({ ok: false, problem: 'timeout' });
     expect(parseTestCallText('acme abc 30s')).toMatchObject({ ok: false, problem: 'number' });
   });
 
   it('refuses destinations that cannot exist (too long or too short for their country, unknown country code)', () => {
-    expect(parseTestCallText('acme +141501144770090')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('too long for a number with country code +1') });
-    expect(parseTestCallText('acme +1 415 555 010')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('too short') });
-    expect(parseTestCallText('acme +999 1234 5678')).toMatchObject({ ok: false, problem: 'number', error: expect.stringContaining('country calling code') });
+    expect(parseTestCallText('acme +141501144770090')).toMatchObject({
+      ok: false,
+      problem: 'number',
+      error: expect.stringContaining('too long for a number with country code +1'),
+    });
+    expect(parseTestCallText('acme +1 415 555 010')).toMatchObject({
+      ok: false,
+      problem: 'number',
+      error: expect.stringContaining('too short'),
+    });
+    expect(parseTestCallText('acme +999 1234 5678')).toMatchObject({
+      ok: false,
+      problem: 'number',
+      error: expect.stringContaining('country calling code'),
+    });
   });
 });
 
 describe('verdicts', () => {
-  const sip = (sipStatus: number, reason = ''): LiveKitFailure => ({ kind: 'sip-status', sipStatus, reason, httpStatus: 403, message: 'SIP call failed' });
+  const sip = (sipStatus: number, reason = ''): LiveKitFailure => ({
+    kind: 'sip-status',
+    sipStatus,
+    reason,
+    httpStatus: 403,
+    message: 'SIP call failed',
+  });
 
   it('answered', () => {
     expect(answeredVerdict({ setupMs: 120, totalMs: 3400 })).toEqual({
@@ -69,21 +107,44 @@ describe('verdicts', () => {
   });
 
   it('ringing timeout → no-answer; no response at all → failed (network)', () => {
-    const t = failedVerdict({ kind: 'ringing-timeout', message: 'sip request timed out' }, { timeoutSec: 30, ctx, totalMs: 30_000 });
+    const t = failedVerdict(
+      { kind: 'ringing-timeout', message: 'sip request timed out' },
+      { timeoutSec: 30, ctx, totalMs: 30_000 },
+    );
     expect(t).toMatchObject({ outcome: 'no-answer', sipStatus: null, summary: 'no answer within 30 s' });
     expect(t.diagnosis?.headline).toBe('No answer');
-    const silent = failedVerdict({ kind: 'ringing-timeout', message: 'transaction failed to complete (0 intermediate responses)' }, { timeoutSec: 30, ctx, totalMs: 32_000 });
+    const silent = failedVerdict(
+      { kind: 'ringing-timeout', message: 'transaction failed to complete (0 intermediate responses)' },
+      { timeoutSec: 30, ctx, totalMs: 32_000 },
+    );
     expect(silent).toMatchObject({ outcome: 'failed', summary: 'no response from Sinch' });
     expect(silent.diagnosis?.severity).toBe('network');
   });
 
   it.each<[LiveKitFailure, string, string]>([
-    [{ kind: 'auth', reason: 'bad-credentials', message: 'invalid API key' }, 'LiveKit rejected SIP Ops', 'LiveKit rejected the API key'],
-    [{ kind: 'not-found', message: 'requested sip trunk does not exist' }, 'LiveKit: trunk not found', 'LiveKit resource not found'],
-    [{ kind: 'no-sip-service', message: 'no response from servers' }, 'LiveKit: no SIP service answered', 'No LiveKit SIP service answered'],
+    [
+      { kind: 'auth', reason: 'bad-credentials', message: 'invalid API key' },
+      'LiveKit rejected SIP Ops',
+      'LiveKit rejected the API key',
+    ],
+    [
+      { kind: 'not-found', message: 'requested sip trunk does not exist' },
+      'LiveKit: trunk not found',
+      'LiveKit resource not found',
+    ],
+    [
+      { kind: 'no-sip-service', message: 'no response from servers' },
+      'LiveKit: no SIP service answered',
+      'No LiveKit SIP service answered',
+    ],
   ])('control-plane error %#: named as LiveKit, not SIP', (failure, summary, headline) => {
     const v = failedVerdict(failure, { timeoutSec: 45, ctx, totalMs: 10 });
-    expect(v).toMatchObject({ outcome: 'failed', controlPlane: true, sipStatus: null, summary: `${summary} (not a SIP response)` });
+    expect(v).toMatchObject({
+      outcome: 'failed',
+      controlPlane: true,
+      sipStatus: null,
+      summary: `${summary} (not a SIP response)`,
+    });
     expect(v.diagnosis?.headline).toBe(headline);
   });
 

@@ -1,7 +1,21 @@
-import { computeTrends, localDate, percentile, windowDates, type TrendCall, type TrendHealthRun } from '../../../src/domain/trends';
+import {
+  computeTrends,
+  localDate,
+  percentile,
+  windowDates,
+  type TrendCall,
+  type TrendHealthRun,
+} from '../../../src/domain/trends';
 
 function inbound(binding: string, startedAt: string, agentMs: number | null, outcome = 'completed'): TrendCall {
-  return { direction: 'inbound', bindingName: binding, startedAt, agentJoined: agentMs !== null, setupMs: agentMs, outcome };
+  return {
+    direction: 'inbound',
+    bindingName: binding,
+    startedAt,
+    agentJoined: agentMs !== null,
+    setupMs: agentMs,
+    outcome,
+  };
 }
 function test(binding: string, startedAt: string, outcome: string, direction = 'test'): TrendCall {
   return { direction, bindingName: binding, startedAt, agentJoined: false, setupMs: null, outcome };
@@ -50,14 +64,25 @@ describe('computeTrends', () => {
     const t = computeTrends(calls, [], base);
     expect(t.dates).toEqual(['2026-03-08', '2026-03-09', '2026-03-10']);
     const days = t.bindings[0]!.days;
-    expect(days[2]).toMatchObject({ inbound: 3, reachedAgent: 2, medianToAgentMs: 1000, p95ToAgentMs: 3000, tests: 0, testPassRate: null });
+    expect(days[2]).toMatchObject({
+      inbound: 3,
+      reachedAgent: 2,
+      medianToAgentMs: 1000,
+      p95ToAgentMs: 3000,
+      tests: 0,
+      testPassRate: null,
+    });
     expect(days[2]!.agentShare).toBeCloseTo(2 / 3);
     expect(days[1]).toMatchObject({ inbound: 1, reachedAgent: 1, agentShare: 1, medianToAgentMs: 2000 });
     expect(days[0]).toMatchObject({ inbound: 0, agentShare: null, medianToAgentMs: null, health: null });
   });
 
   it('counts test calls and loopbacks with their pass rate', () => {
-    const calls = [test('a', '2026-03-10T01:00:00Z', 'answered'), test('a', '2026-03-10T02:00:00Z', 'no-answer'), test('a', '2026-03-10T03:00:00Z', 'pass', 'loopback')];
+    const calls = [
+      test('a', '2026-03-10T01:00:00Z', 'answered'),
+      test('a', '2026-03-10T02:00:00Z', 'no-answer'),
+      test('a', '2026-03-10T03:00:00Z', 'pass', 'loopback'),
+    ];
     const day = computeTrends(calls, [], base).bindings[0]!.days[2]!;
     expect(day).toMatchObject({ tests: 3, testsPassed: 2 });
     expect(day.testPassRate).toBeCloseTo(2 / 3);
@@ -75,7 +100,12 @@ describe('computeTrends', () => {
   });
 
   it('ignores records outside the window, without a binding or with a bad time', () => {
-    const calls = [inbound('a', '2026-03-07T23:59:59Z', 100), { ...inbound('a', '2026-03-10T01:00:00Z', 100), bindingName: null }, inbound('a', 'not a time', 100), inbound('a', '2026-03-11T00:00:01Z', 100)];
+    const calls = [
+      inbound('a', '2026-03-07T23:59:59Z', 100),
+      { ...inbound('a', '2026-03-10T01:00:00Z', 100), bindingName: null },
+      inbound('a', 'not a time', 100),
+      inbound('a', '2026-03-11T00:00:01Z', 100),
+    ];
     expect(computeTrends(calls, [], base).bindings).toEqual([]);
   });
 

@@ -1,14 +1,17 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createHttpServer, type HttpRoute } from '../../../src/http/server';
-import { faultAction } from '../../../src/process-guard';
 import { Metrics } from '../../../src/metrics';
+import { faultAction } from '../../../src/process-guard';
 
 /** Every route's handler throws (synchronously or by rejecting): each answers a logged 500 and the server keeps serving. */
 describe('HTTP server: faults in handlers', () => {
   const logged: Array<{ msg?: string; path?: string }> = [];
-  const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg?: string; path?: string }) });
+  const logger = pino(
+    { level: 'error' },
+    { write: (line: string) => void logged.push(JSON.parse(line) as { msg?: string; path?: string }) },
+  );
   const metrics = new Metrics({ defaultMetrics: false });
   let server: Server;
   let base: string;
@@ -66,8 +69,12 @@ describe('process last resort policy', () => {
   it('keeps serving after a stray rejection or a socket error, restarts after any other exception', () => {
     expect(faultAction('unhandledRejection', new Error('x'))).toBe('keep-serving');
     expect(faultAction('unhandledRejection', null)).toBe('keep-serving');
-    expect(faultAction('uncaughtException', Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe('keep-serving');
-    expect(faultAction('uncaughtException', new TypeError("Cannot read properties of null (reading 'ssl_check')"))).toBe('restart');
+    expect(faultAction('uncaughtException', Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(
+      'keep-serving',
+    );
+    expect(
+      faultAction('uncaughtException', new TypeError("Cannot read properties of null (reading 'ssl_check')")),
+    ).toBe('restart');
     expect(faultAction('uncaughtException', 'a string')).toBe('restart');
   });
 });

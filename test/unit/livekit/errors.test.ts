@@ -4,12 +4,18 @@ import { classifyLiveKitError } from '../../../src/livekit/errors';
 
 /** An error with a Node-style `code` and an optional `cause`, as undici and net throw them. */
 function netError(message: string, code?: string, cause?: unknown): Error {
-  return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), code === undefined ? {} : { code });
+  return Object.assign(
+    new Error(message, cause === undefined ? undefined : { cause }),
+    code === undefined ? {} : { code },
+  );
 }
 
 describe('classifyLiveKitError: SIP failures', () => {
   it('a SipCallError carries the SIP status, its reason, the Twirp code and the HTTP status', () => {
-    const err = new SipCallError('SipCallError', 'twirp error', 503, 'unavailable', { sip_status_code: '486', sip_status: 'Busy Here' });
+    const err = new SipCallError('SipCallError', 'twirp error', 503, 'unavailable', {
+      sip_status_code: '486',
+      sip_status: 'Busy Here',
+    });
     expect(classifyLiveKitError(err)).toEqual({
       kind: 'sip-status',
       sipStatus: 486,
@@ -22,11 +28,20 @@ describe('classifyLiveKitError: SIP failures', () => {
 
   it('a SipCallError without a Twirp code or reason leaves them out', () => {
     const err = new SipCallError('SipCallError', 'x', 500, undefined, { sip_status_code: '403' });
-    expect(classifyLiveKitError(err)).toEqual({ kind: 'sip-status', sipStatus: 403, reason: '', httpStatus: 500, message: err.message });
+    expect(classifyLiveKitError(err)).toEqual({
+      kind: 'sip-status',
+      sipStatus: 403,
+      reason: '',
+      httpStatus: 500,
+      message: err.message,
+    });
   });
 
   it('a plain ServerError with SIP metadata is a SIP failure too, with its message on one line', () => {
-    const err = new ServerError('ServerError', 'sip call\n  failed', 500, 'internal', { sip_status_code: '404', sip_status: 'Not Found' });
+    const err = new ServerError('ServerError', 'sip call\n  failed', 500, 'internal', {
+      sip_status_code: '404',
+      sip_status: 'Not Found',
+    });
     expect(classifyLiveKitError(err)).toEqual({
       kind: 'sip-status',
       sipStatus: 404,
@@ -38,8 +53,12 @@ describe('classifyLiveKitError: SIP failures', () => {
   });
 
   it('a SIP status that is not a number falls through to the Twirp code', () => {
-    expect(classifyLiveKitError(new SipCallError('SipCallError', 'x', 503, 'unavailable', { sip_status_code: 'abc' }))).toMatchObject({ kind: 'no-sip-service' });
-    expect(classifyLiveKitError(new ServerError('ServerError', 'x', 412, 'failed_precondition', { sip_status_code: 'abc' }))).toMatchObject({
+    expect(
+      classifyLiveKitError(new SipCallError('SipCallError', 'x', 503, 'unavailable', { sip_status_code: 'abc' })),
+    ).toMatchObject({ kind: 'no-sip-service' });
+    expect(
+      classifyLiveKitError(new ServerError('ServerError', 'x', 412, 'failed_precondition', { sip_status_code: 'abc' })),
+    ).toMatchObject({
       kind: 'failed-precondition',
     });
   });
@@ -52,7 +71,11 @@ describe('classifyLiveKitError: Twirp errors', () => {
       reason: 'missing-grant',
       message: 'permissions denied',
     });
-    expect(classifyLiveKitError(new ServerError('ServerError', 'invalid token', 401))).toEqual({ kind: 'auth', reason: 'bad-credentials', message: 'invalid token' });
+    expect(classifyLiveKitError(new ServerError('ServerError', 'invalid token', 401))).toEqual({
+      kind: 'auth',
+      reason: 'bad-credentials',
+      message: 'invalid token',
+    });
   });
 
   it.each<[string, number, LiveKitFailure['kind']]>([
@@ -66,7 +89,10 @@ describe('classifyLiveKitError: Twirp errors', () => {
     ['failed_precondition', 412, 'failed-precondition'],
     ['deadline_exceeded', 504, 'request-timeout'],
   ])('Twirp code %s (HTTP %i) → %s', (code, status, kind) => {
-    expect(classifyLiveKitError(new ServerError('ServerError', 'what LiveKit said', status, code))).toEqual({ kind, message: 'what LiveKit said' });
+    expect(classifyLiveKitError(new ServerError('ServerError', 'what LiveKit said', status, code))).toEqual({
+      kind,
+      message: 'what LiveKit said',
+    });
   });
 
   it('any other code is a server error that keeps the HTTP status and the code', () => {
@@ -76,11 +102,17 @@ describe('classifyLiveKitError: Twirp errors', () => {
       twirpCode: 'internal',
       message: 'db down',
     });
-    expect(classifyLiveKitError(new ServerError('ServerError', '', 502))).toEqual({ kind: 'server', httpStatus: 502, message: 'HTTP 502' });
+    expect(classifyLiveKitError(new ServerError('ServerError', '', 502))).toEqual({
+      kind: 'server',
+      httpStatus: 502,
+      message: 'HTTP 502',
+    });
   });
 
   it('messages become one line of at most 500 characters', () => {
-    const failure = classifyLiveKitError(new ServerError('ServerError', `  line one\n\tline two ${'x'.repeat(600)}`, 500, 'internal'));
+    const failure = classifyLiveKitError(
+      new ServerError('ServerError', `  line one\n\tline two ${'x'.repeat(600)}`, 500, 'internal'),
+    );
     expect(failure.message.startsWith('line one line two x')).toBe(true);
     expect(failure.message).toHaveLength(500);
   });
@@ -95,17 +127,34 @@ describe('classifyLiveKitError: transport errors', () => {
     expect(classifyLiveKitError(abort)).toEqual(expected);
   });
 
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED'])(
-    'network code %s → unreachable',
-    (code) => {
-      expect(classifyLiveKitError(netError('connect failed', code))).toEqual({ kind: 'unreachable', message: `cannot reach LiveKit (${code})` });
-    },
-  );
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'EPIPE',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_CLOSED',
+  ])('network code %s → unreachable', (code) => {
+    expect(classifyLiveKitError(netError('connect failed', code))).toEqual({
+      kind: 'unreachable',
+      message: `cannot reach LiveKit (${code})`,
+    });
+  });
 
   it("finds the network code in fetch's cause chain, up to three causes deep", () => {
-    const deep = new TypeError('fetch failed', { cause: netError('a', undefined, netError('b', undefined, netError('c', 'ECONNREFUSED'))) });
+    const deep = new TypeError('fetch failed', {
+      cause: netError('a', undefined, netError('b', undefined, netError('c', 'ECONNREFUSED'))),
+    });
     expect(classifyLiveKitError(deep)).toEqual({ kind: 'unreachable', message: 'cannot reach LiveKit (ECONNREFUSED)' });
-    const tooDeep = netError('x', undefined, netError('a', undefined, netError('b', undefined, netError('c', undefined, netError('d', 'ECONNREFUSED')))));
+    const tooDeep = netError(
+      'x',
+      undefined,
+      netError('a', undefined, netError('b', undefined, netError('c', undefined, netError('d', 'ECONNREFUSED')))),
+    );
     expect(classifyLiveKitError(tooDeep)).toEqual({ kind: 'server', message: 'x' });
   });
 
@@ -117,7 +166,10 @@ describe('classifyLiveKitError: transport errors', () => {
   });
 
   it('anything else is a server error with its message on one line', () => {
-    expect(classifyLiveKitError(netError('strange\nthing', 'EWHATEVER'))).toEqual({ kind: 'server', message: 'strange thing' });
+    expect(classifyLiveKitError(netError('strange\nthing', 'EWHATEVER'))).toEqual({
+      kind: 'server',
+      message: 'strange thing',
+    });
     expect(classifyLiveKitError('a thrown string')).toEqual({ kind: 'server', message: 'a thrown string' });
     expect(classifyLiveKitError(undefined)).toEqual({ kind: 'server', message: 'undefined' });
   });

@@ -25,7 +25,11 @@ describe('digest passwords at rest', () => {
     const store = await openStore(path);
     const repos = createRepos(store, new SecretsAtRest(testKey(1)));
     await repos.bindings.insert(digest, {}, 'U1');
-    expect((await repos.bindings.get('acme-digest'))?.auth).toEqual({ kind: 'digest', username: 'acme', password: PASSWORD });
+    expect((await repos.bindings.get('acme-digest'))?.auth).toEqual({
+      kind: 'digest',
+      username: 'acme',
+      password: PASSWORD,
+    });
     const row = await store.db.selectFrom('bindings').select('digest_password').executeTakeFirstOrThrow();
     expect(row.digest_password).toMatch(/^enc:v1:[0-9a-f]{8}:/);
     await store.close();

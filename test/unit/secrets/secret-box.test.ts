@@ -11,7 +11,13 @@ describe('secret box (AES-256-GCM)', () => {
     const a = parseSecretKey(b64);
     const b = parseSecretKey(hex);
     expect(a.ok && b.ok && a.key.id === b.key.id).toBe(true);
-    for (const bad of ['', 'short', Buffer.alloc(16).toString('base64'), Buffer.alloc(33).toString('base64'), 'z'.repeat(64)]) {
+    for (const bad of [
+      '',
+      'short',
+      Buffer.alloc(16).toString('base64'),
+      Buffer.alloc(33).toString('base64'),
+      'z'.repeat(64),
+    ]) {
       expect(parseSecretKey(bad)).toEqual({ ok: false, error: expect.stringContaining('32 random bytes') });
     }
   });

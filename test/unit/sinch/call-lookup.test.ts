@@ -15,19 +15,46 @@ describe('EST record of a test call', () => {
 
   it('finds the call EST refused by destination and time window, and the verdict cites it', async () => {
     const trunk = await p.client.gateway.createTrunk({ name: 't', hostName: 'acme' });
-    p.emu.addCall({ from: '+14155550100', to: '+442071838750', direction: 'outbound', callResult: 'FAILED', createTime: new Date(p.clock.t).toISOString(), durationSeconds: 0, trunkId: trunk.id, callId: 'CALL-403' });
-    p.emu.addCall({ from: '+14155550100', to: '+15550000000', direction: 'outbound', callResult: 'COMPLETED', createTime: new Date(p.clock.t).toISOString(), durationSeconds: 9, trunkId: trunk.id });
-    const rec = await findEstCallRecord(p.client.gateway, { to: '+442071838750', from: '+14155550100', ...window() }, { polls: 2, intervalMs: 1, sleep: async () => undefined });
+    p.emu.addCall({
+      from: '+14155550100',
+      to: '+442071838750',
+      direction: 'outbound',
+      callResult: 'FAILED',
+      createTime: new Date(p.clock.t).toISOString(),
+      durationSeconds: 0,
+      trunkId: trunk.id,
+      callId: 'CALL-403',
+    });
+    p.emu.addCall({
+      from: '+14155550100',
+      to: '+15550000000',
+      direction: 'outbound',
+      callResult: 'COMPLETED',
+      createTime: new Date(p.clock.t).toISOString(),
+      durationSeconds: 9,
+      trunkId: trunk.id,
+    });
+    const rec = await findEstCallRecord(
+      p.client.gateway,
+      { to: '+442071838750', from: '+14155550100', ...window() },
+      { polls: 2, intervalMs: 1, sleep: async () => undefined },
+    );
     expect(rec?.callId).toBe('CALL-403');
     expect(estCallNote(rec)).toMatch(/^EST refused it \(FAILED, EST call CALL-403\)/);
   });
 
   it('waits a bounded number of polls, then says EST has no record', async () => {
     let sleeps = 0;
-    const rec = await findEstCallRecord(p.client.gateway, { to: '+442071838750', ...window() }, { polls: 3, intervalMs: 1, sleep: async () => void sleeps++ });
+    const rec = await findEstCallRecord(
+      p.client.gateway,
+      { to: '+442071838750', ...window() },
+      { polls: 3, intervalMs: 1, sleep: async () => void sleeps++ },
+    );
     expect(rec).toBeUndefined();
     expect(sleeps).toBe(2);
     expect(p.emu.requests.filter((r) => r === 'GET /calls')).toHaveLength(3);
-    expect(estCallNote(rec)).toBe('EST has no record of this call: the INVITE never reached Sinch (network, DNS or the trunk domain).');
+    expect(estCallNote(rec)).toBe(
+      'EST has no record of this call: the INVITE never reached Sinch (network, DNS or the trunk domain).',
+    );
   });
 });

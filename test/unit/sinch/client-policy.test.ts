@@ -107,7 +107,9 @@ describe('rate limits and server errors', () => {
 
   it('a POST answered 500 is not repeated (it may have created the resource)', async () => {
     pair.emu.failNext('POST /trunks', { status: 500 });
-    await expect(pair.client.gateway.createTrunk({ name: 'a', hostName: 'a' })).rejects.toBeInstanceOf(SinchUnavailableError);
+    await expect(pair.client.gateway.createTrunk({ name: 'a', hostName: 'a' })).rejects.toBeInstanceOf(
+      SinchUnavailableError,
+    );
     expect(count('POST /trunks')).toBe(1);
   });
 });
@@ -115,7 +117,11 @@ describe('rate limits and server errors', () => {
 describe('exchange reporting', () => {
   it('reports every exchange, retries included, with the operation and status or failure kind', async () => {
     const seen: string[] = [];
-    const c = pair.make({ timeoutMs: 1_000, tokenTimeoutMs: 10_000, onExchange: (e) => seen.push(`${e.operation} ${e.status ?? e.failure}`) });
+    const c = pair.make({
+      timeoutMs: 1_000,
+      tokenTimeoutMs: 10_000,
+      onExchange: (e) => seen.push(`${e.operation} ${e.status ?? e.failure}`),
+    });
     pair.emu.failNext('GET /trunks/{id}', { status: 503 });
     await expect(c.gateway.getTrunk('01X')).rejects.toMatchObject({ kind: 'not-found' });
     pair.emu.failNext('GET /accessControlLists', { hang: true });
@@ -154,9 +160,9 @@ describe('classification', () => {
     await gw.createTrunk({ name: 'one', hostName: 'acme-lk' });
     await expect(gw.createTrunk({ name: 'two', hostName: 'acme-lk' })).rejects.toBeInstanceOf(SinchConflictError);
     await expect(gw.getTrunk('01NOPE')).rejects.toMatchObject({ kind: 'not-found', apiStatus: 'NO_RESOURCE_FOUND' });
-    await expect(gw.createAcl({ name: 'x', enabled: true, ipRanges: [{ ipAddress: '203.0.113.10', range: 40 }] })).rejects.toBeInstanceOf(
-      SinchInvalidRequestError,
-    );
+    await expect(
+      gw.createAcl({ name: 'x', enabled: true, ipRanges: [{ ipAddress: '203.0.113.10', range: 40 }] }),
+    ).rejects.toBeInstanceOf(SinchInvalidRequestError);
   });
 });
 
@@ -164,7 +170,8 @@ describe('the key secret', () => {
   it('never appears in an error message, a serialised error or a log line', async () => {
     const gw = pair.client.gateway;
     const errors: unknown[] = [];
-    const fail = async (p: Promise<unknown>) => errors.push(await p.then(() => new Error('unexpected success')).catch((e: unknown) => e));
+    const fail = async (p: Promise<unknown>) =>
+      errors.push(await p.then(() => new Error('unexpected success')).catch((e: unknown) => e));
     // Sinch echoing the secret in an error body must not leak it either.
     pair.emu.failNext('GET /trunks', { status: 403, message: `key emulated-key-id:${SECRET} is not allowed` });
     await fail(gw.listTrunks());

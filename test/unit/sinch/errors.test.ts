@@ -15,7 +15,9 @@ describe('parseRetryAfter', () => {
 
 describe('scrubSecrets', () => {
   it('removes literal secrets and bearer tokens, one line', () => {
-    expect(scrubSecrets('key s3cr3t-value\nwith Bearer abc.def-ghi', ['s3cr3t-value'])).toBe('key [redacted] with Bearer [redacted]');
+    expect(scrubSecrets('key s3cr3t-value\nwith Bearer abc.def-ghi', ['s3cr3t-value'])).toBe(
+      'key [redacted] with Bearer [redacted]',
+    );
   });
 });
 

@@ -27,8 +27,17 @@ describe('SinchGateway against the emulator', () => {
     const t = await gw.createTrunk({ name: 't', hostName: 't' });
     const e = await gw.createEndpoint(t.id, { name: 'livekit', address: '203.0.113.10', priority: 1 });
     expect(e).toMatchObject({ sipTrunkId: t.id, port: 5060, transport: 'UDP', enabled: true });
-    await gw.updateEndpoint(t.id, e.id, { name: 'livekit', address: '203.0.113.10', port: 5061, transport: 'TLS', priority: 1, enabled: false });
-    expect(await gw.listEndpoints(t.id)).toEqual([expect.objectContaining({ port: 5061, transport: 'TLS', enabled: false })]);
+    await gw.updateEndpoint(t.id, e.id, {
+      name: 'livekit',
+      address: '203.0.113.10',
+      port: 5061,
+      transport: 'TLS',
+      priority: 1,
+      enabled: false,
+    });
+    expect(await gw.listEndpoints(t.id)).toEqual([
+      expect.objectContaining({ port: 5061, transport: 'TLS', enabled: false }),
+    ]);
     await gw.deleteEndpoint(t.id, e.id);
     expect(await gw.listEndpoints(t.id)).toEqual([]);
   });
@@ -37,7 +46,11 @@ describe('SinchGateway against the emulator', () => {
     const gw = pair.client.gateway;
     const t = await gw.createTrunk({ name: 't', hostName: 't' });
     const a1 = await gw.createAcl({ name: 'lk', enabled: true, ipRanges: [{ ipAddress: '203.0.113.10' }] });
-    const a2 = await gw.createAcl({ name: 'other', enabled: true, ipRanges: [{ ipAddress: '198.51.100.0', range: 24 }] });
+    const a2 = await gw.createAcl({
+      name: 'other',
+      enabled: true,
+      ipRanges: [{ ipAddress: '198.51.100.0', range: 24 }],
+    });
     expect(a1.ipRanges).toEqual([expect.objectContaining({ ipAddress: '203.0.113.10', range: 32 })]);
     await gw.addTrunkAcls(t.id, [a1.id]);
     await gw.addTrunkAcls(t.id, [a2.id]);
@@ -53,7 +66,10 @@ describe('SinchGateway against the emulator', () => {
   it('credential lists: passwords never come back; POST link appends, PUT replaces the set', async () => {
     const gw = pair.client.gateway;
     const t = await gw.createTrunk({ name: 't', hostName: 't' });
-    const c1 = await gw.createCredentialList({ name: 'lk', credentials: [{ username: 'lk01', password: 'Str0ngPassword1' }] });
+    const c1 = await gw.createCredentialList({
+      name: 'lk',
+      credentials: [{ username: 'lk01', password: 'Str0ngPassword1' }],
+    });
     const c2 = await gw.createCredentialList({ name: 'old', credentials: [] });
     expect(JSON.stringify(c1)).not.toContain('Str0ngPassword1');
     await gw.addTrunkCredentialLists(t.id, [c2.id]);
@@ -96,8 +112,15 @@ describe('SinchGateway against the emulator', () => {
     const gw = pair.client.gateway;
     const base = Date.parse('2026-12-01T10:00:00Z');
     for (let i = 0; i < 5; i++) {
-      pair.emu.addCall({ from: '+15550000001', to: `+1201777000${i}`, direction: i % 2 ? 'inbound' : 'outbound', callResult: i === 4 ? 'FAILED' : 'COMPLETED',
-        createTime: new Date(base + i * 60_000).toISOString(), durationSeconds: 4, trunkId: i < 4 ? 'T1' : 'T2' });
+      pair.emu.addCall({
+        from: '+15550000001',
+        to: `+1201777000${i}`,
+        direction: i % 2 ? 'inbound' : 'outbound',
+        callResult: i === 4 ? 'FAILED' : 'COMPLETED',
+        createTime: new Date(base + i * 60_000).toISOString(),
+        durationSeconds: 4,
+        trunkId: i < 4 ? 'T1' : 'T2',
+      });
     }
     const p1 = await gw.findCalls({ trunkId: 'T1', size: 2 });
     expect(p1).toMatchObject({ totalItems: 4, pageNumber: 1, pageSize: 2 });
@@ -106,7 +129,10 @@ describe('SinchGateway against the emulator', () => {
     expect(p2.calls.map((c) => c.to)).toEqual(['+12017770002', '+12017770003']);
     expect((await gw.findCalls({ direction: 'inbound' })).totalItems).toBe(2);
     expect((await gw.findCalls({ callResult: 'FAILED' })).calls.map((c) => c.trunkId)).toEqual(['T2']);
-    const window = await gw.findCalls({ createdFrom: new Date(base + 60_000).toISOString(), createdTo: new Date(base + 180_000).toISOString() });
+    const window = await gw.findCalls({
+      createdFrom: new Date(base + 60_000).toISOString(),
+      createdTo: new Date(base + 180_000).toISOString(),
+    });
     expect(window.totalItems).toBe(3);
     expect((await gw.findCalls({ to: '+120177700' })).totalItems).toBe(5);
   });

@@ -1,5 +1,5 @@
-import { SinchEmulator } from '../../support/sinch-emulator';
 import { createSinchClient, type SinchClient, type SinchClientOptions } from '../../../src/sinch/client';
+import { SinchEmulator } from '../../support/sinch-emulator';
 
 /** An emulator and a client on one fake clock; `sleeps` records every wait the client asked for. */
 export interface Pair {
@@ -12,7 +12,10 @@ export interface Pair {
 
 export const SECRET = 'Sup3r-Secret-Key-Value-42';
 
-export async function startPair(opts: SinchClientOptions = {}, emuOpts: { provisioningDelayMs?: number } = {}): Promise<Pair> {
+export async function startPair(
+  opts: SinchClientOptions = {},
+  emuOpts: { provisioningDelayMs?: number } = {},
+): Promise<Pair> {
   const clock = { t: Date.parse('2026-12-01T12:00:00Z') };
   const now = () => clock.t;
   const emu = await new SinchEmulator({ keySecret: SECRET, now, ...emuOpts }).start();

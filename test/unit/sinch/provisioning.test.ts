@@ -1,5 +1,5 @@
-import { waitForNumberOnTrunk } from '../../../src/sinch/provisioning';
 import { SinchProvisioningStuckError } from '../../../src/sinch/errors';
+import { waitForNumberOnTrunk } from '../../../src/sinch/provisioning';
 import { startPair, type Pair } from './harness';
 
 let pair: Pair;
@@ -40,7 +40,9 @@ describe('waitForNumberOnTrunk', () => {
     await gw.assignNumber('+15551230002', t.id);
     const err = await waitForNumberOnTrunk(gw, '+15551230002', t.id, opts(6)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SinchProvisioningStuckError);
-    expect((err as Error).message).toBe(`Sinch has not finished moving +15551230002 onto trunk ${t.id} after 6 checks (still WAITING)`);
+    expect((err as Error).message).toBe(
+      `Sinch has not finished moving +15551230002 onto trunk ${t.id} after 6 checks (still WAITING)`,
+    );
     expect(pair.emu.requests.filter((r) => r === 'GET /activeNumbers/{e164}')).toHaveLength(6);
   });
 

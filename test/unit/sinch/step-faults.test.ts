@@ -2,8 +2,8 @@
  * Every gateway step × every injected fault (issue 16 point 8, client part): each failure is classified and
  * its message names the step (the operation) and the cause; the key secret never appears.
  */
-import type { SinchGateway } from '../../../src/sinch/gateway';
 import { SinchError } from '../../../src/sinch/errors';
+import type { SinchGateway } from '../../../src/sinch/gateway';
 import type { Fault } from '../../support/sinch-emulator';
 import { SECRET, startPair, type Pair } from './harness';
 
@@ -15,8 +15,14 @@ const STEPS: Step[] = [
   ['PUT /trunks/{id}', (g) => g.updateTrunk('T', { name: 'x', hostName: 'x' })],
   ['DELETE /trunks/{id}', (g) => g.deleteTrunk('T')],
   ['POST /trunks/{id}/endpoints', (g) => g.createEndpoint('T', { name: 'e', address: 'h', priority: 1 })],
-  ['PUT /trunks/{id}/endpoints/{endpointId}', (g) => g.updateEndpoint('T', 'E', { name: 'e', address: 'h', priority: 1 })],
-  ['POST /accessControlLists', (g) => g.createAcl({ name: 'a', enabled: true, ipRanges: [{ ipAddress: '203.0.113.1' }] })],
+  [
+    'PUT /trunks/{id}/endpoints/{endpointId}',
+    (g) => g.updateEndpoint('T', 'E', { name: 'e', address: 'h', priority: 1 }),
+  ],
+  [
+    'POST /accessControlLists',
+    (g) => g.createAcl({ name: 'a', enabled: true, ipRanges: [{ ipAddress: '203.0.113.1' }] }),
+  ],
   ['POST /trunks/{id}/accessControlLists', (g) => g.addTrunkAcls('T', ['A'])],
   ['POST /credentialLists', (g) => g.createCredentialList({ name: 'c', credentials: [] })],
   ['PUT /trunks/{id}/credentialLists', (g) => g.replaceTrunkCredentialLists('T', ['C'])],

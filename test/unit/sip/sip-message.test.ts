@@ -44,7 +44,13 @@ describe('buildOptionsRequest', () => {
   });
 
   it('uses the transport in Via and URI, and brackets IPv6 hosts', () => {
-    const req = buildOptionsRequest({ ...params, transport: 'tls', targetHost: '2001:db8::1', targetPort: 5061, localHost: '::1' });
+    const req = buildOptionsRequest({
+      ...params,
+      transport: 'tls',
+      targetHost: '2001:db8::1',
+      targetPort: 5061,
+      localHost: '::1',
+    });
     expect(req).toMatch(/^OPTIONS sip:\[2001:db8::1\]:5061;transport=tls SIP\/2\.0\r\n/);
     expect(req).toContain('Via: SIP/2.0/TLS [::1]:40000;branch=z9hG4bKabc123;rport\r\n');
     expect(uriHost('[::1]')).toBe('[::1]');
@@ -69,7 +75,9 @@ describe('parseSipResponse', () => {
   });
 
   it('understands compact header forms', () => {
-    const res = parseSipResponse('SIP/2.0 403 Forbidden\r\nv: SIP/2.0/TCP h;branch=z9hG4bKc\r\ni: id-1\r\nl: 0\r\n\r\n');
+    const res = parseSipResponse(
+      'SIP/2.0 403 Forbidden\r\nv: SIP/2.0/TCP h;branch=z9hG4bKc\r\ni: id-1\r\nl: 0\r\n\r\n',
+    );
     expect(res?.status).toBe(403);
     expect(res?.reason).toBe('Forbidden');
     expect(getHeader(res!, 'Via')).toBe('SIP/2.0/TCP h;branch=z9hG4bKc');

@@ -64,6 +64,8 @@ describe('slackDate', () => {
   it("uses Slack's date token so each reader sees their own zone, with a UTC fallback", () => {
     const at = Date.UTC(2024, 4, 2, 9, 0, 5);
     expect(slackDate(new Date(at))).toBe('<!date^1714640405^{date_short_pretty} {time}|2024-05-02 09:00 UTC>');
-    expect(slackDate(at, { seconds: true })).toBe('<!date^1714640405^{date_short_pretty} {time_secs}|2024-05-02 09:00:05 UTC>');
+    expect(slackDate(at, { seconds: true })).toBe(
+      '<!date^1714640405^{date_short_pretty} {time_secs}|2024-05-02 09:00:05 UTC>',
+    );
   });
 });

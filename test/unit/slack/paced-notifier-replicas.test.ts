@@ -1,5 +1,5 @@
-import { coordinationFor, openStore, type Store } from '../../../src/store';
 import { PacedNotifier, type SlackChat } from '../../../src/slack/paced-notifier';
+import { coordinationFor, openStore, type Store } from '../../../src/store';
 import { createTestDatabase, postgresCasesRun } from '../../support/postgres';
 
 /** Two replicas' notifiers on one PostgreSQL database share a channel's one-call-per-interval budget. */
@@ -45,8 +45,14 @@ import { createTestDatabase, postgresCasesRun } from '../../support/postgres';
 
     expect(calls.filter((c) => c.channel === 'C1')).toHaveLength(8);
     // Each replica keeps its own order.
-    for (const r of [0, 1]) expect(calls.filter((c) => c.replica === r && c.channel === 'C1').map((c) => c.text)).toEqual([0, 1, 2, 3].map((i) => `r${r}-m${i}`));
-    const c1 = slots.filter((s) => s.channel === 'C1').map((s) => s.at).sort((a, b) => a - b);
+    for (const r of [0, 1])
+      expect(calls.filter((c) => c.replica === r && c.channel === 'C1').map((c) => c.text)).toEqual(
+        [0, 1, 2, 3].map((i) => `r${r}-m${i}`),
+      );
+    const c1 = slots
+      .filter((s) => s.channel === 'C1')
+      .map((s) => s.at)
+      .sort((a, b) => a - b);
     expect(c1).toHaveLength(8);
     for (let i = 1; i < c1.length; i++) expect(c1[i]! - c1[i - 1]!).toBeGreaterThanOrEqual(150);
     expect(slots.filter((s) => s.channel === 'C2')).toHaveLength(1);

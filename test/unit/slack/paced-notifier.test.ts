@@ -1,7 +1,6 @@
 import { PacedNotifier, type PostArgs, type SlackChat, type UpdateArgs } from '../../../src/slack/paced-notifier';
 import { FakeClock } from '../../support/fake-clock';
 
-
 type Call = { method: 'post' | 'update'; at: number; args: PostArgs | UpdateArgs };
 
 /** A Slack stand-in at the SlackChat level; `fail` scripts the next answers. */
@@ -26,8 +25,13 @@ class FakeChat implements SlackChat {
   }
 }
 
-const rateLimited = (retryAfter: number) => Object.assign(new Error('A rate limit was exceeded'), { code: 'slack_webapi_rate_limited_error', retryAfter });
-const platform = (error: string) => Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });
+const rateLimited = (retryAfter: number) =>
+  Object.assign(new Error('A rate limit was exceeded'), { code: 'slack_webapi_rate_limited_error', retryAfter });
+const platform = (error: string) =>
+  Object.assign(new Error(`An API error occurred: ${error}`), {
+    code: 'slack_webapi_platform_error',
+    data: { ok: false, error },
+  });
 const network = () => Object.assign(new Error('socket hang up'), { code: 'slack_webapi_request_error' });
 
 function setup(opts: { intervalMs?: number; maxRetries?: number } = {}) {

@@ -2,8 +2,16 @@ import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { pressKey } from '../../../src/slack/press-key';
 import { blockAction } from '../../support/slack-request';
 
-const press = (over: { user?: string; value?: string; messageTs?: string } = {}): { body: BlockAction; action: ButtonAction } => {
-  const body = blockAction({ actionId: 'test_call_again', value: over.value ?? '{"b":"acme"}', user: over.user ?? 'U1', channel: 'CSUPPORT1', messageTs: over.messageTs ?? '1700000000.000100' }) as unknown as BlockAction;
+const press = (
+  over: { user?: string; value?: string; messageTs?: string } = {},
+): { body: BlockAction; action: ButtonAction } => {
+  const body = blockAction({
+    actionId: 'test_call_again',
+    value: over.value ?? '{"b":"acme"}',
+    user: over.user ?? 'U1',
+    channel: 'CSUPPORT1',
+    messageTs: over.messageTs ?? '1700000000.000100',
+  }) as unknown as BlockAction;
   return { body, action: body.actions[0] as ButtonAction };
 };
 
@@ -19,7 +27,11 @@ describe('pressKey', () => {
     const base = press();
     const key = pressKey(base.body, base.action);
     expect(pressKey(base.body, { ...base.action, action_ts: `${base.action.action_ts}1` })).not.toBe(key);
-    for (const other of [press({ user: 'U2' }), press({ value: '{"b":"beta"}' }), press({ messageTs: '1700000000.000200' })]) {
+    for (const other of [
+      press({ user: 'U2' }),
+      press({ value: '{"b":"beta"}' }),
+      press({ messageTs: '1700000000.000200' }),
+    ]) {
       expect(pressKey(other.body, { ...other.action, action_ts: base.action.action_ts })).not.toBe(key);
     }
   });

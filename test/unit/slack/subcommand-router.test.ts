@@ -1,6 +1,12 @@
+import {
+  didYouMean,
+  helpSubcommand,
+  helpText,
+  readerText,
+  unknownCommandText,
+} from '../../../src/slack/subcommand-help';
 import type { CommandArgs, SubcommandContext } from '../../../src/slack/subcommand-router';
 import { SetupCommandRouter } from '../../../src/slack/subcommand-router';
-import { didYouMean, helpSubcommand, helpText, readerText, unknownCommandText } from '../../../src/slack/subcommand-help';
 
 /** Just what the router touches: the command text and `ack`. */
 function commandArgs(text: string | undefined): { args: CommandArgs; acks: unknown[] } {
@@ -55,13 +61,17 @@ describe('SetupCommandRouter', () => {
     const bare = new SetupCommandRouter();
     const b = commandArgs('bogus');
     await bare.dispatch(b.args);
-    expect(b.acks).toEqual([{ response_type: 'ephemeral', text: 'Unknown /sip-setup command. Try `/sip-setup help`.' }]);
+    expect(b.acks).toEqual([
+      { response_type: 'ephemeral', text: 'Unknown /sip-setup command. Try `/sip-setup help`.' },
+    ]);
   });
 
   it('refuses a subcommand registered twice', () => {
     const router = new SetupCommandRouter();
     router.add({ name: 'list', usage: 'list', summary: 'l', run: async () => undefined });
-    expect(() => router.add({ name: 'list', usage: 'list', summary: 'again', run: async () => undefined })).toThrow(/registered twice/);
+    expect(() => router.add({ name: 'list', usage: 'list', summary: 'again', run: async () => undefined })).toThrow(
+      /registered twice/,
+    );
   });
 });
 
@@ -71,8 +81,14 @@ describe('help', () => {
     router.add(helpSubcommand(router));
     router.add({ name: 'show', usage: 'show <name>', summary: 'one binding', run: async () => undefined });
     router.add({ name: 'delete', usage: 'delete <name>', summary: 'remove one', run: async () => undefined });
-    const lines = helpText(router).split('\n').filter((l) => l.startsWith('• `/sip-setup'));
-    expect(lines.slice(2)).toEqual(['• `/sip-setup delete <name>` — remove one', '• `/sip-setup show <name>` — one binding', '• `/sip-setup help` — this text']);
+    const lines = helpText(router)
+      .split('\n')
+      .filter((l) => l.startsWith('• `/sip-setup'));
+    expect(lines.slice(2)).toEqual([
+      '• `/sip-setup delete <name>` — remove one',
+      '• `/sip-setup show <name>` — one binding',
+      '• `/sip-setup help` — this text',
+    ]);
   });
 
   it('is built once, on first use, after every subcommand was added', async () => {
@@ -89,19 +105,48 @@ describe('help', () => {
 describe('help for a word that is not a command', () => {
   const router = new SetupCommandRouter();
   const noop = async (): Promise<void> => undefined;
-  for (const [name, adminOnly] of [['list', false], ['show', false], ['check', false], ['import', true], ['delete', true]] as const) {
-    router.add({ name, usage: name === 'list' ? 'list' : `${name} <name>`, summary: `${name} things`, adminOnly, run: noop });
+  for (const [name, adminOnly] of [
+    ['list', false],
+    ['show', false],
+    ['check', false],
+    ['import', true],
+    ['delete', true],
+  ] as const) {
+    router.add({
+      name,
+      usage: name === 'list' ? 'list' : `${name} <name>`,
+      summary: `${name} things`,
+      adminOnly,
+      run: noop,
+    });
   }
   router.add(helpSubcommand(router));
 
   it('guesses the command a typo or a prefix was meant to be, and nothing for a word far from all', () => {
-    expect(['lsit', 'lst', 'LIST', 'sohw', 'chekc', 'del', 'imprt'].map((w) => didYouMean(router, w))).toEqual(['list', 'list', 'list', 'show', 'check', 'delete', 'import']);
-    expect(['acme-us', 'x', '', 'zzzzzz'].map((w) => didYouMean(router, w))).toEqual([undefined, undefined, undefined, undefined]);
+    expect(['lsit', 'lst', 'LIST', 'sohw', 'chekc', 'del', 'imprt'].map((w) => didYouMean(router, w))).toEqual([
+      'list',
+      'list',
+      'list',
+      'show',
+      'check',
+      'delete',
+      'import',
+    ]);
+    expect(['acme-us', 'x', '', 'zzzzzz'].map((w) => didYouMean(router, w))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('answers with the guess first, then the full help; user text cannot format it', () => {
     const text = unknownCommandText(router, 'lsit');
-    expect(text.startsWith('`lsit` is not a `/sip-setup` command, and there is no binding by that name. Did you mean `/sip-setup list`?\n\n')).toBe(true);
+    expect(
+      text.startsWith(
+        '`lsit` is not a `/sip-setup` command, and there is no binding by that name. Did you mean `/sip-setup list`?\n\n',
+      ),
+    ).toBe(true);
     expect(text).toContain(helpText(router));
     expect(unknownCommandText(router, '<!channel>`x`')).toMatch(/^`!channelx` is not/);
   });

@@ -20,13 +20,28 @@ describe.each(storeEngines())('binding identity (migration 007) on %s', (_name, 
     for (const name of ['old-a', 'old-b']) {
       await before.db
         .insertInto('bindings')
-        .values({ name, spec: JSON.stringify({ ...bindingSpec({ name }), auth: { kind: 'acl' } }), digest_password: null, inbound_trunk_id: null, dispatch_rule_id: null, outbound_trunk_id: null, version: 3, created_by: 'U', created_at: at, updated_by: 'U', updated_at: at } as never)
+        .values({
+          name,
+          spec: JSON.stringify({ ...bindingSpec({ name }), auth: { kind: 'acl' } }),
+          digest_password: null,
+          inbound_trunk_id: null,
+          dispatch_rule_id: null,
+          outbound_trunk_id: null,
+          version: 3,
+          created_by: 'U',
+          created_at: at,
+          updated_by: 'U',
+          updated_at: at,
+        } as never)
         .execute();
     }
     await before.close();
     store = await openStore(engine.current());
     const list = await createRepos(store).bindings.list();
-    expect(list.map((b) => [b.name, b.version])).toEqual([['old-a', 3], ['old-b', 3]]);
+    expect(list.map((b) => [b.name, b.version])).toEqual([
+      ['old-a', 3],
+      ['old-b', 3],
+    ]);
     expect(list.every((b) => UUID.test(b.id))).toBe(true);
     expect(new Set(list.map((b) => b.id)).size).toBe(2);
   });
@@ -46,8 +61,18 @@ describe.each(storeEngines())('binding identity (migration 007) on %s', (_name, 
     const reborn = await repos.bindings.insert(spec, {}, 'U1');
     expect(reborn.id).not.toBe(created.id);
     expect(reborn.version).toBe(1);
-    expect(await repos.bindings.lookupIdentity(created.id)).toEqual({ state: 'deleted', id: created.id, name: 'acme', deletedAt: deletedAt.toISOString() });
-    expect(await repos.bindings.lookupIdentity(reborn.id)).toEqual({ state: 'live', id: reborn.id, name: 'acme', version: 1 });
+    expect(await repos.bindings.lookupIdentity(created.id)).toEqual({
+      state: 'deleted',
+      id: created.id,
+      name: 'acme',
+      deletedAt: deletedAt.toISOString(),
+    });
+    expect(await repos.bindings.lookupIdentity(reborn.id)).toEqual({
+      state: 'live',
+      id: reborn.id,
+      name: 'acme',
+      version: 1,
+    });
     expect(await repos.bindings.lookupIdentity('nope')).toEqual({ state: 'unknown' });
   });
 });

@@ -1,4 +1,4 @@
-import { openStore, coordinationFor, type Store } from '../../../src/store';
+import { coordinationFor, openStore, type Store } from '../../../src/store';
 import type { Coordination } from '../../../src/store/coordination';
 import { storeEngines } from '../../support/postgres';
 
@@ -46,7 +46,9 @@ describe.each(storeEngines())('coordination on %s', (_name, engine) => {
   });
 
   it('of many replicas claiming one slot at once exactly one wins; a served slot is never claimed again', async () => {
-    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? ca : cb).slots.claim('summary:2026-12-02T09:00Z', `r${i}`, 60_000)));
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? ca : cb).slots.claim('summary:2026-12-02T09:00Z', `r${i}`, 60_000)),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
     const winner = `r${claims.indexOf(true)}`;
     await ca.slots.complete('summary:2026-12-02T09:00Z', winner);
@@ -77,7 +79,13 @@ describe.each(storeEngines())('coordination on %s', (_name, engine) => {
         inside -= room === 'r1' ? 1 : 0;
         return tag;
       });
-    const results = await Promise.all([work(ca, 'r1', 'a1'), work(cb, 'r1', 'b1'), work(ca, 'r1', 'a2'), work(cb, 'r2', 'x'), work(cb, 'r1', 'b2')]);
+    const results = await Promise.all([
+      work(ca, 'r1', 'a1'),
+      work(cb, 'r1', 'b1'),
+      work(ca, 'r1', 'a2'),
+      work(cb, 'r2', 'x'),
+      work(cb, 'r1', 'b2'),
+    ]);
     expect(results).toEqual(['a1', 'b1', 'a2', 'x', 'b2']);
     expect(most).toBe(1);
     // Within a replica, arrival order holds.

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SecretsAtRest } from '../../../src/secrets/at-rest';
 import { createRepos, openStore } from '../../../src/store';
 import { runCopy } from '../../../src/store/copy-cli';
-import { SecretsAtRest } from '../../../src/secrets/at-rest';
 import { bindingSpec } from '../../support/fixtures';
-import { testKey } from '../secrets/keys';
 import { createTestDatabase, postgresCasesRun } from '../../support/postgres';
+import { testKey } from '../secrets/keys';
 
 const spec = bindingSpec({ name: 'acme-main', auth: { kind: 'digest', username: 'acme', password: 's3cret' } });
 
@@ -23,9 +23,26 @@ const secrets = new SecretsAtRest(testKey(1));
     sqlitePath = join(dir, 'sip-ops.db');
     const s = await openStore(sqlitePath);
     const repos = createRepos(s, secrets);
-    await repos.bindings.insert(spec, { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' }, 'U1', new Date('2026-01-01T00:00:00Z'));
-    await repos.audit.record({ actor: 'U1', action: 'binding.create', bindingName: 'acme-main', after: { name: 'acme-main' } });
-    await repos.calls.insert({ id: 'c1', direction: 'inbound', startedAt: '2026-11-25T12:00:00.000Z', outcome: 'completed', agentJoined: true, roomName: 'r' });
+    await repos.bindings.insert(
+      spec,
+      { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' },
+      'U1',
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    await repos.audit.record({
+      actor: 'U1',
+      action: 'binding.create',
+      bindingName: 'acme-main',
+      after: { name: 'acme-main' },
+    });
+    await repos.calls.insert({
+      id: 'c1',
+      direction: 'inbound',
+      startedAt: '2026-11-25T12:00:00.000Z',
+      outcome: 'completed',
+      agentJoined: true,
+      roomName: 'r',
+    });
     await repos.healthRuns.start('h1', 'manual', new Date('2026-11-25T12:00:00Z'));
     await repos.meta.set('health.lastScheduled', '2026-11-25T09:00:00.000Z');
     await s.close();
@@ -35,7 +52,11 @@ const secrets = new SecretsAtRest(testKey(1));
   it('copies every table through the command, and the copy reads back the same', async () => {
     const db = await createTestDatabase();
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/store/copy-cli.ts', `sqlite:${sqlitePath}`, db.url], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/store/copy-cli.ts', `sqlite:${sqlitePath}`, db.url],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
       expect(r.stdout).toContain('bindings: 1 rows');
       expect(r.status).toBe(0);
       const pgStore = await openStore(db.url);
@@ -43,7 +64,11 @@ const secrets = new SecretsAtRest(testKey(1));
       try {
         const [a, b] = [createRepos(pgStore, secrets), createRepos(sqStore, secrets)];
         expect(await a.bindings.list()).toEqual(await b.bindings.list());
-        expect((await a.bindings.get('acme-main'))?.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });
+        expect((await a.bindings.get('acme-main'))?.auth).toEqual({
+          kind: 'digest',
+          username: 'acme',
+          password: 's3cret',
+        });
         expect(await a.audit.list()).toEqual(await b.audit.list());
         expect(await a.calls.get('c1')).toEqual(await b.calls.get('c1'));
         expect(await a.healthRuns.list()).toEqual(await b.healthRuns.list());

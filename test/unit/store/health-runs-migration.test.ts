@@ -8,7 +8,11 @@ async function tables(store: Store): Promise<string[]> {
   const r =
     store.engine === 'sqlite'
       ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(store.db)
-      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`.execute(store.db);
+      : await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`.execute(
+          store.db,
+        );
   return r.rows.map((x) => x.name);
 }
 
@@ -19,7 +23,10 @@ describe.each(storeEngines())('migration 005 on %s: validation_runs becomes heal
   it('renames the table of an existing database and keeps its runs', async () => {
     const path = await engine.fresh();
     // A database as the release before 005 left it, with two stored runs.
-    const before = await openStore(path, MIGRATIONS.filter((m) => m.version < 5));
+    const before = await openStore(
+      path,
+      MIGRATIONS.filter((m) => m.version < 5),
+    );
     expect(await tables(before)).toContain('validation_runs');
     await sql`insert into validation_runs (id, trigger, started_at, finished_at, results) values
       ('run-1', 'schedule', '2024-05-02T09:00:00.000Z', '2024-05-02T09:00:01.000Z', '{"headline":"2 bindings: 2 pass"}'),
@@ -36,7 +43,13 @@ describe.each(storeEngines())('migration 005 on %s: validation_runs becomes heal
       const runs = await createRepos(after).healthRuns.list<{ headline: string }>();
       expect(runs).toEqual([
         { id: 'run-2', trigger: 'manual', startedAt: '2024-05-03T09:00:00.000Z', finishedAt: null, results: null },
-        { id: 'run-1', trigger: 'schedule', startedAt: '2024-05-02T09:00:00.000Z', finishedAt: '2024-05-02T09:00:01.000Z', results: { headline: '2 bindings: 2 pass' } },
+        {
+          id: 'run-1',
+          trigger: 'schedule',
+          startedAt: '2024-05-02T09:00:00.000Z',
+          finishedAt: '2024-05-02T09:00:01.000Z',
+          results: { headline: '2 bindings: 2 pass' },
+        },
       ]);
     } finally {
       await after.close();
@@ -52,7 +65,11 @@ describe.each(storeEngines())('migration 005 on %s: validation_runs becomes heal
       const repos = createRepos(store);
       await repos.healthRuns.start('run-3', 'startup', new Date('2024-05-04T10:00:00Z'));
       await repos.healthRuns.finish('run-3', { headline: 'x' }, new Date('2024-05-04T10:00:02Z'));
-      expect(await repos.healthRuns.latestFinished()).toMatchObject({ id: 'run-3', trigger: 'startup', finishedAt: '2024-05-04T10:00:02.000Z' });
+      expect(await repos.healthRuns.latestFinished()).toMatchObject({
+        id: 'run-3',
+        trigger: 'startup',
+        finishedAt: '2024-05-04T10:00:02.000Z',
+      });
     } finally {
       await store.close();
     }

@@ -1,8 +1,13 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { KnownStatuses } from '../../../src/domain/health-run';
-import { HealthStatusStore, META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../../src/store/health-status-store';
 import { createRepos, openStore, type Store } from '../../../src/store';
+import {
+  HealthStatusStore,
+  META_LAST_SCHEDULED,
+  META_LAST_STATUS,
+  META_STATUS_MAP,
+} from '../../../src/store/health-status-store';
 import type { MetaRepo } from '../../../src/store/meta-repo';
 
 const AT = new Date('2024-05-03T09:00:00Z');
@@ -42,7 +47,9 @@ describe('HealthStatusStore', () => {
   });
 
   it('what is saved is read back; the full-run map only when given', async () => {
-    const known: KnownStatuses = { alpha: { status: 'fail', at: AT.toISOString(), runId: 'r1', top: 'Dispatch rule missing' } };
+    const known: KnownStatuses = {
+      alpha: { status: 'fail', at: AT.toISOString(), runId: 'r1', top: 'Dispatch rule missing' },
+    };
     await statuses.save(known, undefined, AT);
     expect(await statuses.knownStatuses()).toEqual(known);
     expect(await statuses.lastFullRun()).toBeUndefined();

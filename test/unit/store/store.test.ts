@@ -1,14 +1,17 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { sql } from 'kysely';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BindingSpec } from '../../../src/domain/binding';
+import { CHANGE_JOURNAL } from '../../../src/features/sip-setup/journal-entry';
+import { SecretsAtRest } from '../../../src/secrets/at-rest';
+import type { Store } from '../../../src/store';
 import { createRepos, openStore } from '../../../src/store';
 import { MIGRATIONS } from '../../../src/store/migrations';
-import { sql } from 'kysely';
+import { DEFAULT_RETRY } from '../../../src/store/pg-retry';
 import { WebhookEventsRepo } from '../../../src/store/webhook-events-repo';
 import { storeEngines, terminateBackends } from '../../support/postgres';
-import { DEFAULT_RETRY } from '../../../src/store/pg-retry';
-import type { Store } from '../../../src/store';
+import { testKey } from '../secrets/keys';
 
 async function waitFor(cond: () => Promise<boolean>): Promise<void> {
   while (!(await cond())) await new Promise((r) => setTimeout(r, 10));
@@ -17,12 +20,11 @@ async function waitFor(cond: () => Promise<boolean>): Promise<void> {
 /** Statements of other sessions that contain `text` and are running. */
 async function activeQueries(store: Store, text: string): Promise<number> {
   const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-    where state = 'active' and pid <> pg_backend_pid() and query like ${'%' + text + '%'} and query not like '%pg_stat_activity%'`.execute(store.db);
+    where state = 'active' and pid <> pg_backend_pid() and query like ${'%' + text + '%'} and query not like '%pg_stat_activity%'`.execute(
+    store.db,
+  );
   return r.rows[0]?.n ?? 0;
 }
-import { SecretsAtRest } from '../../../src/secrets/at-rest';
-import { testKey } from '../secrets/keys';
-import { CHANGE_JOURNAL } from '../../../src/features/sip-setup/journal-entry';
 
 const spec: BindingSpec = {
   name: 'acme-main',
@@ -62,7 +64,10 @@ describe('store on SQLite', () => {
     const events = new WebhookEventsRepo(store.db);
     const now = new Date('2026-11-25T12:00:00Z');
     const ids = Array.from({ length: 600 }, (_, i) => `EV_${String(i).padStart(4, '0')}`);
-    await events.recordNew(ids.map((id) => ({ id, event: 'participant_joined', roomName: 'r', payload: '{}' })), now);
+    await events.recordNew(
+      ids.map((id) => ({ id, event: 'participant_joined', roomName: 'r', payload: '{}' })),
+      now,
+    );
     // `id in (…)` with 1…600 IDs: 600 statement texts, more than the cache keeps; each run sees the last.
     for (let k = 1; k <= ids.length; k++) {
       await events.markProcessed(ids.slice(0, k), now);
@@ -70,7 +75,13 @@ describe('store on SQLite', () => {
     }
     expect(await events.unprocessed()).toHaveLength(0);
     // A statement prepared before the schema changed still runs against the new schema.
-    const count = async () => (await store.db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<number>().as('c')).executeTakeFirstOrThrow()).c;
+    const count = async () =>
+      (
+        await store.db
+          .selectFrom('webhook_events')
+          .select((eb) => eb.fn.countAll<number>().as('c'))
+          .executeTakeFirstOrThrow()
+      ).c;
     expect(await count()).toBe(600);
     await sql`alter table webhook_events add column extra text`.execute(store.db);
     await sql`delete from webhook_events where id = ${ids[0]}`.execute(store.db);
@@ -86,7 +97,9 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
   it('applies every migration once, also when two replicas start together (PostgreSQL; SQLite has one)', async () => {
     const target = await engine.fresh();
     const [a, b] =
-      engine.engine === 'postgres' ? await Promise.all([openStore(target), openStore(target)]) : [await openStore(target), await openStore(target)];
+      engine.engine === 'postgres'
+        ? await Promise.all([openStore(target), openStore(target)])
+        : [await openStore(target), await openStore(target)];
     const applied = await a.db.selectFrom('schema_migrations').select('version').orderBy('version').execute();
     expect(applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version).sort((x, y) => x - y));
     await Promise.all([a.close(), b.close()]);
@@ -110,8 +123,15 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
       () => 'inserted twice',
       (e: { message?: string }) => String(e.message),
     );
-    expect(dup).toMatch(/UNIQUE constraint failed: bindings.name|duplicate key value violates unique constraint "bindings_pkey"/);
-    const updated = await repos.bindings.update({ ...spec, callerId: '+14155550199' }, { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' }, 'U2', 1);
+    expect(dup).toMatch(
+      /UNIQUE constraint failed: bindings.name|duplicate key value violates unique constraint "bindings_pkey"/,
+    );
+    const updated = await repos.bindings.update(
+      { ...spec, callerId: '+14155550199' },
+      { inboundTrunkId: 'ST_a', dispatchRuleId: 'SDR_b' },
+      'U2',
+      1,
+    );
     expect(updated).toMatchObject({ version: 2, callerId: '+14155550199', updatedBy: 'U2' });
     expect(await repos.bindings.update(spec, {}, 'U3', 1)).toBeUndefined(); // stale version
     expect(await repos.bindings.count()).toBe(1);
@@ -130,8 +150,14 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
   it('keeps an audit log and meta values', async () => {
     const store = await engine.open();
     const repos = createRepos(store);
-    await repos.audit.record({ actor: 'U1', action: 'create', bindingName: 'acme', after: { name: 'acme' } }, new Date('2026-01-01T00:00:00Z'));
-    await repos.audit.record({ actor: 'U2', action: 'delete', bindingName: 'acme', before: { name: 'acme' } }, new Date('2026-01-02T00:00:00Z'));
+    await repos.audit.record(
+      { actor: 'U1', action: 'create', bindingName: 'acme', after: { name: 'acme' } },
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    await repos.audit.record(
+      { actor: 'U2', action: 'delete', bindingName: 'acme', before: { name: 'acme' } },
+      new Date('2026-01-02T00:00:00Z'),
+    );
     const entries = await repos.audit.list({ bindingName: 'acme' });
     expect(entries.map((e) => e.action)).toEqual(['delete', 'create']);
     expect(entries[1]!.after).toEqual({ name: 'acme' });
@@ -141,7 +167,6 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
     expect(await repos.meta.get('missing')).toBeUndefined();
     await store.close();
   });
-
 
   it('keeps webhook events: first delivery wins, unprocessed ones are replayable, prune forgets old ones', async () => {
     const store = await engine.open();
@@ -171,12 +196,27 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
   it('stores calls, journal entries and health runs', async () => {
     const store = await engine.open();
     const repos = createRepos(store);
-    await repos.calls.insert({ id: 'c1', direction: 'inbound', startedAt: '2026-11-25T12:00:00.000Z', outcome: 'in-progress', roomName: 'room-1', bindingName: 'b' });
+    await repos.calls.insert({
+      id: 'c1',
+      direction: 'inbound',
+      startedAt: '2026-11-25T12:00:00.000Z',
+      outcome: 'in-progress',
+      roomName: 'room-1',
+      bindingName: 'b',
+    });
     await repos.calls.update('c1', { agentJoined: true, sipStatus: 200, detail: { n: 1 }, outcome: 'completed' });
-    expect(await repos.calls.findByRoom('room-1', 'inbound')).toMatchObject({ id: 'c1', agentJoined: true, sipStatus: 200, detail: { n: 1 } });
+    expect(await repos.calls.findByRoom('room-1', 'inbound')).toMatchObject({
+      id: 'c1',
+      agentJoined: true,
+      sipStatus: 200,
+      detail: { n: 1 },
+    });
     expect(await repos.calls.latest('inbound', 'b')).toMatchObject({ id: 'c1' });
     expect((await repos.calls.listSince('2026-11-25T00:00:00.000Z')).map((c) => c.id)).toEqual(['c1']);
-    const entry = await repos.journal.open({ bindingName: 'b', kind: 'create', actor: 'U1', request: { a: 1 }, steps: [{ s: 1 }] }, new Date());
+    const entry = await repos.journal.open(
+      { bindingName: 'b', kind: 'create', actor: 'U1', request: { a: 1 }, steps: [{ s: 1 }] },
+      new Date(),
+    );
     await repos.journal.save(entry.id, { state: 'committed' }, new Date());
     expect(await repos.journal.listOpen(CHANGE_JOURNAL)).toEqual([]);
     expect((await repos.journal.listFor('b'))[0]).toMatchObject({ state: 'committed', request: { a: 1 } });
@@ -198,7 +238,11 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
     it('retries a statement whose connection was terminated, and keeps every acknowledged event', async () => {
       await engine.fresh();
       let retries = 0;
-      const store = await openStore({ engine: 'postgres', url: engine.current() as string, retry: { ...DEFAULT_RETRY, onRetry: () => (retries += 1) } });
+      const store = await openStore({
+        engine: 'postgres',
+        url: engine.current() as string,
+        retry: { ...DEFAULT_RETRY, onRetry: () => (retries += 1) },
+      });
       const events = new WebhookEventsRepo(store.db);
       // A statement that is running when its backend is terminated (3 s: still running on a busy machine when the termination lands).
       const slow = sql<{ x: number }>`select 7 as x from pg_sleep(3)`.execute(store.db);
@@ -207,7 +251,10 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
       const terminated = terminateBackends(engine.databaseName!());
       const writes = Array.from({ length: 40 }, async (_, i) => {
         const id = `EV_${i}`;
-        const fresh = await events.recordNew([{ id, event: 'participant_joined', roomName: `r${i % 4}`, payload: '{}' }], new Date());
+        const fresh = await events.recordNew(
+          [{ id, event: 'participant_joined', roomName: `r${i % 4}`, payload: '{}' }],
+          new Date(),
+        );
         if (fresh.has(id)) acked.push(id);
       });
       expect(await terminated).toBeGreaterThan(0);

@@ -47,7 +47,9 @@ describe.each(storeEngines())('TestCallGuardsRepo on %s', (_name, engine) => {
     const busy = await repo.admit(policy, req({ userId: 'U2' }), new Date(t0.getTime() + 5000), LEASE_MS);
     expect(busy.admission).toMatchObject({ ok: false, refusal: { code: 'in-flight', binding: 'acme', user: 'U1' } });
     await repo.release('acme', first.callId!);
-    expect((await repo.admit(policy, req({ userId: 'U2' }), new Date(t0.getTime() + 6000), LEASE_MS)).admission.ok).toBe(true);
+    expect(
+      (await repo.admit(policy, req({ userId: 'U2' }), new Date(t0.getTime() + 6000), LEASE_MS)).admission.ok,
+    ).toBe(true);
   });
 
   it("a dead process's in-flight entry expires with its lease", async () => {
@@ -75,13 +77,20 @@ describe.each(storeEngines())('TestCallGuardsRepo on %s', (_name, engine) => {
     let repo = await open();
     const t0 = new Date('2026-01-01T00:00:00Z');
     for (const [i, binding] of ['a', 'b'].entries()) {
-      expect((await repo.admit(policy, req({ binding }), new Date(t0.getTime() + i * 1000), LEASE_MS)).admission.ok).toBe(true);
+      expect(
+        (await repo.admit(policy, req({ binding }), new Date(t0.getTime() + i * 1000), LEASE_MS)).admission.ok,
+      ).toBe(true);
     }
     await store.close();
     repo = await open();
     const refused = await repo.admit(policy, req({ binding: 'c' }), new Date(t0.getTime() + 2000), LEASE_MS);
     expect(refused.admission).toMatchObject({ ok: false, refusal: { code: 'user-rate', max: 2 } });
-    const other = await repo.admit(policy, req({ binding: 'c', userId: 'U2' }), new Date(t0.getTime() + 1200), LEASE_MS);
+    const other = await repo.admit(
+      policy,
+      req({ binding: 'c', userId: 'U2' }),
+      new Date(t0.getTime() + 1200),
+      LEASE_MS,
+    );
     expect(other.admission).toMatchObject({ ok: true, startAt: t0.getTime() + 2000, delayMs: 800 });
     const later = new Date(t0.getTime() + 11 * 60_000); // past every window (per binding: 10 min)
     expect((await repo.state(policy.limits, later)).attempts.map((a) => a.binding)).toEqual([]);

@@ -1,5 +1,11 @@
 import { createTask } from 'node-cron';
-import { firstFireBetween, instantOf, localParts, MAX_LOOKBACK_DAYS, missedFireTime } from '../../../../src/features/health/cron-time';
+import {
+  firstFireBetween,
+  instantOf,
+  localParts,
+  MAX_LOOKBACK_DAYS,
+  missedFireTime,
+} from '../../../../src/features/health/cron-time';
 
 const at = (iso: string): Date => new Date(iso);
 const fire = (pattern: string, tz: string, after: string, until: string): string | undefined =>
@@ -7,7 +13,9 @@ const fire = (pattern: string, tz: string, after: string, until: string): string
 
 describe('firstFireBetween / missedFireTime (the make-up run decision)', () => {
   it('daily at 09:00 UTC: missed when the service was down across 09:00, not otherwise', () => {
-    expect(fire('0 9 * * *', 'UTC', '2024-05-01T09:00:00.500Z', '2024-05-02T10:00:00Z')).toBe('2024-05-02T09:00:00.000Z');
+    expect(fire('0 9 * * *', 'UTC', '2024-05-01T09:00:00.500Z', '2024-05-02T10:00:00Z')).toBe(
+      '2024-05-02T09:00:00.000Z',
+    );
     expect(missedFireTime('0 9 * * *', 'UTC', at('2024-05-01T09:00:00.500Z'), at('2024-05-02T08:59:59Z'))).toBe(false);
     expect(missedFireTime('0 9 * * *', 'UTC', at('2024-05-01T10:00:00Z'), at('2024-05-02T09:00:00Z'))).toBe(true);
   });
@@ -22,26 +30,42 @@ describe('firstFireBetween / missedFireTime (the make-up run decision)', () => {
 
   it('honours the time zone, including daylight saving time', () => {
     // 09:00 in Berlin is 07:00 UTC in summer (CEST) and 08:00 UTC in winter (CET).
-    expect(fire('0 9 * * *', 'Europe/Berlin', '2024-07-01T00:00:00Z', '2024-07-02T00:00:00Z')).toBe('2024-07-01T07:00:00.000Z');
-    expect(fire('0 9 * * *', 'Europe/Berlin', '2024-01-10T00:00:00Z', '2024-01-11T00:00:00Z')).toBe('2024-01-10T08:00:00.000Z');
+    expect(fire('0 9 * * *', 'Europe/Berlin', '2024-07-01T00:00:00Z', '2024-07-02T00:00:00Z')).toBe(
+      '2024-07-01T07:00:00.000Z',
+    );
+    expect(fire('0 9 * * *', 'Europe/Berlin', '2024-01-10T00:00:00Z', '2024-01-11T00:00:00Z')).toBe(
+      '2024-01-10T08:00:00.000Z',
+    );
     // Across the spring change (31 March 2024 at 02:00 local).
-    expect(fire('0 9 * * *', 'Europe/Berlin', '2024-03-30T12:00:00Z', '2024-04-01T00:00:00Z')).toBe('2024-03-31T07:00:00.000Z');
+    expect(fire('0 9 * * *', 'Europe/Berlin', '2024-03-30T12:00:00Z', '2024-04-01T00:00:00Z')).toBe(
+      '2024-03-31T07:00:00.000Z',
+    );
     // In New York the day starts 4–5 hours later: 09:00 local on 1 May is 13:00 UTC.
-    expect(fire('0 9 * * *', 'America/New_York', '2024-05-01T10:00:00Z', '2024-05-01T14:00:00Z')).toBe('2024-05-01T13:00:00.000Z');
-    expect(missedFireTime('0 9 * * *', 'America/New_York', at('2024-05-01T10:00:00Z'), at('2024-05-01T12:59:00Z'))).toBe(false);
+    expect(fire('0 9 * * *', 'America/New_York', '2024-05-01T10:00:00Z', '2024-05-01T14:00:00Z')).toBe(
+      '2024-05-01T13:00:00.000Z',
+    );
+    expect(
+      missedFireTime('0 9 * * *', 'America/New_York', at('2024-05-01T10:00:00Z'), at('2024-05-01T12:59:00Z')),
+    ).toBe(false);
   });
 
   it('weekdays, steps and month names', () => {
     // 4 May 2024 is a Saturday: the next weekday 08:30 is Monday 6 May.
-    expect(fire('30 8 * * mon-fri', 'UTC', '2024-05-03T09:00:00Z', '2024-05-10T00:00:00Z')).toBe('2024-05-06T08:30:00.000Z');
-    expect(fire('*/15 * * * *', 'UTC', '2024-05-03T09:01:00Z', '2024-05-03T10:00:00Z')).toBe('2024-05-03T09:15:00.000Z');
+    expect(fire('30 8 * * mon-fri', 'UTC', '2024-05-03T09:00:00Z', '2024-05-10T00:00:00Z')).toBe(
+      '2024-05-06T08:30:00.000Z',
+    );
+    expect(fire('*/15 * * * *', 'UTC', '2024-05-03T09:01:00Z', '2024-05-03T10:00:00Z')).toBe(
+      '2024-05-03T09:15:00.000Z',
+    );
     expect(fire('0 0 1 jul *', 'UTC', '2024-05-03T09:01:00Z', '2024-12-31T00:00:00Z')).toBe('2024-07-01T00:00:00.000Z');
     // Sunday written as 7.
     expect(fire('0 12 * * 7', 'UTC', '2024-05-01T00:00:00Z', '2024-05-10T00:00:00Z')).toBe('2024-05-05T12:00:00.000Z');
   });
 
   it('six fields (with seconds)', () => {
-    expect(fire('30 0 9 * * *', 'UTC', '2024-05-01T09:00:10Z', '2024-05-01T09:01:00Z')).toBe('2024-05-01T09:00:30.000Z');
+    expect(fire('30 0 9 * * *', 'UTC', '2024-05-01T09:00:10Z', '2024-05-01T09:01:00Z')).toBe(
+      '2024-05-01T09:00:30.000Z',
+    );
   });
 
   it('last day of the month, nth weekday and nearest weekday tokens', () => {
@@ -104,6 +128,8 @@ describe('time-zone helpers', () => {
     const p = localParts(t, 'Europe/Berlin');
     expect(p).toEqual({ year: 2024, month: 7, day: 1, hour: 9, minute: 0, second: 0 });
     expect(instantOf(p, 'Europe/Berlin')).toBe(t);
-    expect(instantOf({ year: 2024, month: 3, day: 31, hour: 2, minute: 30, second: 0 }, 'Europe/Berlin')).toBeUndefined();
+    expect(
+      instantOf({ year: 2024, month: 3, day: 31, hour: 2, minute: 30, second: 0 }, 'Europe/Berlin'),
+    ).toBeUndefined();
   });
 });

@@ -1,14 +1,14 @@
 import { WebClient } from '@slack/web-api';
 import pino from 'pino';
-import type { AppDeps } from '../../../../src/features/feature';
 import type { StatusTransition } from '../../../../src/domain/health-summary';
+import type { AppDeps } from '../../../../src/features/feature';
 import { HealthDelivery } from '../../../../src/features/health/delivery';
 import { InflightWork } from '../../../../src/inflight';
 import { chatOf, PacedNotifier } from '../../../../src/slack/paced-notifier';
 import { createRepos, openStore, type Store } from '../../../../src/store';
+import { bindingReport, healthReport } from '../../../support/builders';
 import { bindingSpec } from '../../../support/fixtures';
 import { SlackStandIn } from '../../../support/slack-standin';
-import { bindingReport, healthReport } from '../../../support/builders';
 import { healthRunOf, SUMMARY_CHANNEL, unitConfig } from './support';
 
 const REPORTS = 'CREPORTS1';
@@ -21,7 +21,11 @@ describe('HealthDelivery', () => {
   let stopped: boolean;
 
   function delivery(env: Record<string, string | undefined> = {}): HealthDelivery {
-    const client = new WebClient('xoxb-unit-test', { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    const client = new WebClient('xoxb-unit-test', {
+      slackApiUrl: slack.apiUrl,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
     const notifier = new PacedNotifier({ chat: chatOf(client), intervalMs: 0 });
     return new HealthDelivery({
       deps: { ...deps, config: unitConfig(env) },
@@ -50,14 +54,19 @@ describe('HealthDelivery', () => {
 
   it('posts the summary once per run, with a thread reply per binding with problems', async () => {
     const d = delivery();
-    const run = healthRunOf(healthReport([bindingReport('alpha', 'pass'), bindingReport('bravo', 'fail'), bindingReport('charlie', 'warn')]));
+    const run = healthRunOf(
+      healthReport([bindingReport('alpha', 'pass'), bindingReport('bravo', 'fail'), bindingReport('charlie', 'warn')]),
+    );
     const first = d.deliverSummary(run);
     expect(d.deliverSummary(run)).toBe(first);
     await first;
     await d.deliverSummary(run, { channel: OTHER });
     const top = slack.topLevel(SUMMARY_CHANNEL);
     expect(top.map((m) => m.text)).toEqual(['SIP health: 3 bindings: 1 pass, 1 warn, 1 fail']);
-    expect(slack.thread(SUMMARY_CHANNEL, top[0]!.ts).replies.map((r) => r.text)).toEqual(['❌ bravo: fail', '⚠️ charlie: warn']);
+    expect(slack.thread(SUMMARY_CHANNEL, top[0]!.ts).replies.map((r) => r.text)).toEqual([
+      '❌ bravo: fail',
+      '⚠️ charlie: warn',
+    ]);
     expect(slack.messages(OTHER)).toHaveLength(0);
   });
 
@@ -65,7 +74,10 @@ describe('HealthDelivery', () => {
     const d = delivery({ SUMMARY_CHANNEL: undefined });
     await d.deliverSummary(healthRunOf(healthReport([bindingReport('alpha', 'pass')])));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
-    await d.deliverSummary(healthRunOf(healthReport([bindingReport('alpha', 'pass')]), { id: 'run-2' }), { channel: OTHER, requestedBy: 'UADMIN01' });
+    await d.deliverSummary(healthRunOf(healthReport([bindingReport('alpha', 'pass')]), { id: 'run-2' }), {
+      channel: OTHER,
+      requestedBy: 'UADMIN01',
+    });
     expect(slack.topLevel(OTHER)).toHaveLength(1);
   });
 
@@ -86,13 +98,19 @@ describe('HealthDelivery', () => {
     expect(slack.topLevel(SUMMARY_CHANNEL)).toHaveLength(1);
   });
 
-  it('alerts go to each binding\'s report channel, folded into one message past three', async () => {
+  it("alerts go to each binding's report channel, folded into one message past three", async () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
     for (const name of names) await deps.repos.bindings.insert(bindingSpec({ name, reportChannel: REPORTS }), {}, 'U1');
     await deps.repos.bindings.insert(bindingSpec({ name: 'b1', reportChannel: OTHER }), {}, 'U1');
     await deps.repos.bindings.insert(bindingSpec({ name: 'quiet', reportChannel: '' }), {}, 'U1');
-    const transitions: StatusTransition[] = [...names, 'b1', 'quiet'].map((binding) => ({ binding, from: 'pass', to: 'fail' }));
-    const run = healthRunOf(healthReport([...names, 'b1', 'quiet'].map((n) => bindingReport(n, 'fail'))), { transitions });
+    const transitions: StatusTransition[] = [...names, 'b1', 'quiet'].map((binding) => ({
+      binding,
+      from: 'pass',
+      to: 'fail',
+    }));
+    const run = healthRunOf(healthReport([...names, 'b1', 'quiet'].map((n) => bindingReport(n, 'fail'))), {
+      transitions,
+    });
     const d = delivery();
     d.alertTransitions(run);
     await d.alertsOf(run.id);

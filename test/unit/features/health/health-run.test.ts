@@ -28,7 +28,12 @@ describe('performHealthRun', () => {
 
   it('reads LiveKit with one list call per resource kind and probes each target once', async () => {
     const r = await performHealthRun(u.deps, { prober, resolver });
-    expect(r).toMatchObject({ livekitCalls: 3, livekitCallsByMethod: { listInboundTrunks: 1, listOutboundTrunks: 1, listDispatchRules: 1 }, bindingCount: 2, probesCutOff: 0 });
+    expect(r).toMatchObject({
+      livekitCalls: 3,
+      livekitCallsByMethod: { listInboundTrunks: 1, listOutboundTrunks: 1, listDispatchRules: 1 },
+      bindingCount: 2,
+      probesCutOff: 0,
+    });
     expect(r.report.bindings.map((b) => [b.name, b.status])).toEqual([
       ['alpha', 'pass'],
       ['bravo', 'pass'],

@@ -1,7 +1,11 @@
-import type { BindingReport, BindingStats, CheckStatus, Finding, HealthReport } from '../../../../src/domain/health-checks';
+import type {
+  BindingReport,
+  BindingStats,
+  CheckStatus,
+  Finding,
+  HealthReport,
+} from '../../../../src/domain/health-checks';
 import type { RunDiff } from '../../../../src/domain/health-summary';
-import { CHECK_BINDING_ACTION } from '../../../../src/slack/action-ids';
-import type { KnownBlock } from '../../../../src/slack/block-kit';
 import {
   alertDigest,
   alertMessage,
@@ -15,18 +19,40 @@ import {
   type HomeRow,
   type SummaryInput,
 } from '../../../../src/features/health/messages';
+import { CHECK_BINDING_ACTION } from '../../../../src/slack/action-ids';
+import type { KnownBlock } from '../../../../src/slack/block-kit';
 
-const STATS: BindingStats = { inboundCalls: 0, agentJoined: 0, agentJoinRate: null, testCalls: 0, answered: 0, medianSetupMs: null, failuresBySipCode: {} };
+const STATS: BindingStats = {
+  inboundCalls: 0,
+  agentJoined: 0,
+  agentJoinRate: null,
+  testCalls: 0,
+  answered: 0,
+  medianSetupMs: null,
+  failuresBySipCode: {},
+};
 const NO_DIFF: RunDiff = { newFailures: [], recoveries: [], added: [], removed: [] };
 const AT = new Date('2024-05-02T09:00:00Z');
 
 function f(check: string, status: CheckStatus, title = `${check} title`, evidence = `${check} evidence`): Finding {
-  return status === 'pass' ? { check, status, title, evidence } : { check, status, title, evidence, nextStep: `fix ${check}` };
+  return status === 'pass'
+    ? { check, status, title, evidence }
+    : { check, status, title, evidence, nextStep: `fix ${check}` };
 }
 
 function b(name: string, status: CheckStatus, extra: Finding[] = []): BindingReport {
-  const findings = [f('inbound-trunk.exists', 'pass'), ...(status === 'pass' ? [] : [f('dispatch-rule.exists', status, `Dispatch rule SDR_${name} not found in LiveKit`)]), ...extra];
-  return { name, status, findings, routes: [{ did: '+14155550100', ok: status === 'pass', text: '+14155550100 → room est-inbound-<caller>' }], stats: STATS };
+  const findings = [
+    f('inbound-trunk.exists', 'pass'),
+    ...(status === 'pass' ? [] : [f('dispatch-rule.exists', status, `Dispatch rule SDR_${name} not found in LiveKit`)]),
+    ...extra,
+  ];
+  return {
+    name,
+    status,
+    findings,
+    routes: [{ did: '+14155550100', ok: status === 'pass', text: '+14155550100 → room est-inbound-<caller>' }],
+    stats: STATS,
+  };
 }
 
 function report(bindings: BindingReport[], global: Finding[] = [f('livekit.api', 'pass')]): HealthReport {
@@ -34,7 +60,17 @@ function report(bindings: BindingReport[], global: Finding[] = [f('livekit.api',
 }
 
 function input(r: HealthReport, over: Partial<SummaryInput> = {}): SummaryInput {
-  return { report: r, diff: NO_DIFF, firstRun: false, trigger: 'schedule', startedAt: AT, wallMs: 1234, details: 'thread', runId: 'run-1', ...over };
+  return {
+    report: r,
+    diff: NO_DIFF,
+    firstRun: false,
+    trigger: 'schedule',
+    startedAt: AT,
+    wallMs: 1234,
+    details: 'thread',
+    runId: 'run-1',
+    ...over,
+  };
 }
 
 function texts(blocks: KnownBlock[] = []): string[] {
@@ -60,13 +96,17 @@ function expectWithinLimits(blocks: KnownBlock[] = [], maxBlocks = 50): void {
 }
 
 function buttons(blocks: KnownBlock[] = []): Array<{ action_id: string; value: string }> {
-  return blocks.flatMap((x) => (x.type === 'actions' ? (x.elements as Array<{ action_id: string; value: string }>) : []));
+  return blocks.flatMap((x) =>
+    x.type === 'actions' ? (x.elements as Array<{ action_id: string; value: string }>) : [],
+  );
 }
 
 describe('summaryMessage', () => {
   it('headline, a line per binding with fails and warns first, changes and the Run again button', () => {
     const r = report([b('alpha', 'pass'), b('bravo', 'fail'), b('charlie', 'warn')]);
-    const msg = summaryMessage(input(r, { diff: { newFailures: ['bravo'], recoveries: ['delta'], added: [], removed: [] } }));
+    const msg = summaryMessage(
+      input(r, { diff: { newFailures: ['bravo'], recoveries: ['delta'], added: [], removed: [] } }),
+    );
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('3 bindings: 1 pass, 1 warn, 1 fail');
     expect(all.indexOf('bravo')).toBeLessThan(all.indexOf('charlie'));
@@ -75,9 +115,13 @@ describe('summaryMessage', () => {
     expect(all).toContain('*Since the last run:*');
     expect(all).toContain('new failure: bravo');
     expect(all).toContain('recovered: delta');
-    expect(all).toContain('Scheduled check · <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> · took 1.2 s');
+    expect(all).toContain(
+      'Scheduled check · <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> · took 1.2 s',
+    );
     expect(all).toContain('details of the 2 with problems in the thread');
-    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: RUN_AGAIN_ACTION, value: '{"r":"run-1"}' })]);
+    expect(buttons(msg.blocks)).toEqual([
+      expect.objectContaining({ action_id: RUN_AGAIN_ACTION, value: '{"r":"run-1"}' }),
+    ]);
     expect(msg.text).toBe('SIP health: 3 bindings: 1 pass, 1 warn, 1 fail');
   });
 
@@ -94,14 +138,18 @@ describe('summaryMessage', () => {
   });
 
   it('escapes engine text', () => {
-    const r = report([{ ...b('alpha', 'pass'), status: 'fail', findings: [f('x', 'fail', 'Trunk "<!channel> & *bold*"')] }]);
+    const r = report([
+      { ...b('alpha', 'pass'), status: 'fail', findings: [f('x', 'fail', 'Trunk "<!channel> & *bold*"')] },
+    ]);
     const all = texts(summaryMessage(input(r)).blocks).join('\n');
     expect(all).not.toContain('<!channel>');
     expect(all).toContain('Trunk "&lt;!channel&gt; &amp; *bold*"');
   });
 
   it('1000 bindings stay within Block Kit limits: all problems first, then "and N more passing"', () => {
-    const bindings = Array.from({ length: 1000 }, (_, i) => b(`binding-${String(i).padStart(4, '0')}`, i % 100 === 7 ? 'fail' : i % 50 === 3 ? 'warn' : 'pass'));
+    const bindings = Array.from({ length: 1000 }, (_, i) =>
+      b(`binding-${String(i).padStart(4, '0')}`, i % 100 === 7 ? 'fail' : i % 50 === 3 ? 'warn' : 'pass'),
+    );
     const msg = summaryMessage(input(report(bindings)));
     expectWithinLimits(msg.blocks);
     const all = texts(msg.blocks).join('\n');
@@ -113,14 +161,18 @@ describe('summaryMessage', () => {
   });
 
   it('when even the problems do not fit, counts what is left by status', () => {
-    const bindings = Array.from({ length: 400 }, (_, i) => b(`failing-binding-number-${i}`, 'fail', [f('y', 'fail', 'x'.repeat(200))]));
+    const bindings = Array.from({ length: 400 }, (_, i) =>
+      b(`failing-binding-number-${i}`, 'fail', [f('y', 'fail', 'x'.repeat(200))]),
+    );
     const msg = summaryMessage(input(report(bindings)));
     expectWithinLimits(msg.blocks);
     expect(texts(msg.blocks).join('\n')).toMatch(/…and \d+ more \(\d+ fail\)/);
   });
 
   it('command variant: no thread hint, points at /sip-setup check', () => {
-    const msg = summaryMessage(input(report([b('alpha', 'fail')]), { details: 'command', requestedBy: 'UADMIN01', trigger: 'manual' }));
+    const msg = summaryMessage(
+      input(report([b('alpha', 'fail')]), { details: 'command', requestedBy: 'UADMIN01', trigger: 'manual' }),
+    );
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('Manual check');
     expect(all).toContain('by <@UADMIN01>');
@@ -144,11 +196,21 @@ describe('threadReplies', () => {
     const replies = threadReplies(report(bindings, [f('livekit.api', 'fail', 'LiveKit down')]));
     expect(replies[0]!.text).toBe('LiveKit API checks');
     expect(replies).toHaveLength(1 + 40 + 1);
-    expect(texts(replies[41]!.blocks).join('')).toContain('5 more bindings have problems, not detailed here: b40, b41, b42, b43, b44');
+    expect(texts(replies[41]!.blocks).join('')).toContain(
+      '5 more bindings have problems, not detailed here: b40, b41, b42, b43, b44',
+    );
   });
 
   it('a huge binding is split over several replies, each within limits', () => {
-    const long = f('route.explain', 'fail', 'DIDs do not route', Array.from({ length: 400 }, (_, i) => `+1415555${String(i).padStart(4, '0')} → dropped at the trunk stage: no trunk lists it`).join('\n'));
+    const long = f(
+      'route.explain',
+      'fail',
+      'DIDs do not route',
+      Array.from(
+        { length: 400 },
+        (_, i) => `+1415555${String(i).padStart(4, '0')} → dropped at the trunk stage: no trunk lists it`,
+      ).join('\n'),
+    );
     const replies = threadReplies(report([b('big', 'fail', [long])]));
     expect(replies.length).toBeGreaterThan(1);
     expect(replies[1]!.text).toBe('❌ big: fail (continued)');
@@ -158,21 +220,34 @@ describe('threadReplies', () => {
 
 describe('alerts', () => {
   it('a failure names the top finding, the next step and offers Check again', () => {
-    const msg = alertMessage({ binding: 'acme', from: 'pass', to: 'fail' }, b('acme', 'fail'), { trigger: 'schedule', at: AT, bindingId: 'id-acme' });
+    const msg = alertMessage({ binding: 'acme', from: 'pass', to: 'fail' }, b('acme', 'fail'), {
+      trigger: 'schedule',
+      at: AT,
+      bindingId: 'id-acme',
+    });
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('*SIP binding `acme` is failing* (it was pass)');
     expect(all).toContain('Dispatch rule SDR_acme not found');
     expect(all).toContain('*Next:* fix dispatch-rule.exists');
-    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: '{"b":"acme","bi":"id-acme"}' })]);
+    expect(buttons(msg.blocks)).toEqual([
+      expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: '{"b":"acme","bi":"id-acme"}' }),
+    ]);
   });
 
   it('a recovery', () => {
-    const msg = alertMessage({ binding: 'acme', from: 'fail', to: 'pass' }, b('acme', 'pass'), { trigger: 'manual', at: AT });
+    const msg = alertMessage({ binding: 'acme', from: 'fail', to: 'pass' }, b('acme', 'pass'), {
+      trigger: 'manual',
+      at: AT,
+    });
     expect(texts(msg.blocks).join('\n')).toContain('*SIP binding `acme` recovered*: now pass');
   });
 
   it('a digest for many at once', () => {
-    const ts = Array.from({ length: 8 }, (_, i) => ({ binding: `b${i}`, from: 'pass' as const, to: (i < 6 ? 'fail' : 'pass') as CheckStatus }));
+    const ts = Array.from({ length: 8 }, (_, i) => ({
+      binding: `b${i}`,
+      from: 'pass' as const,
+      to: (i < 6 ? 'fail' : 'pass') as CheckStatus,
+    }));
     const all = texts(alertDigest(ts, { trigger: 'schedule', at: AT }).blocks).join('\n');
     expect(all).toContain('6 SIP bindings are failing now:* b0, b1, b2, b3, b4, b5');
     expect(all).toContain('2 recovered:* b6, b7');
@@ -181,12 +256,18 @@ describe('alerts', () => {
 
 describe('bindingCheckMessage', () => {
   it('the findings of one binding and a Check again button', () => {
-    const msg = bindingCheckMessage(report([b('alpha', 'pass'), b('bravo', 'fail')]), 'bravo', { at: AT, wallMs: 250, bindingId: 'id-bravo' });
+    const msg = bindingCheckMessage(report([b('alpha', 'pass'), b('bravo', 'fail')]), 'bravo', {
+      at: AT,
+      wallMs: 250,
+      bindingId: 'id-bravo',
+    });
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('*❌ bravo: fail*');
     expect(all).not.toContain('alpha');
     expect(all).toContain('Checked <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> · took 250 ms');
-    expect(buttons(msg.blocks)).toEqual([expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: '{"b":"bravo","bi":"id-bravo"}' })]);
+    expect(buttons(msg.blocks)).toEqual([
+      expect.objectContaining({ action_id: CHECK_BINDING_ACTION, value: '{"b":"bravo","bi":"id-bravo"}' }),
+    ]);
   });
 
   it('cut to one message for a huge binding', () => {
@@ -200,16 +281,35 @@ describe('bindingCheckMessage', () => {
 describe('homeView', () => {
   it('every binding with its last status and last test call', () => {
     const rows: HomeRow[] = [
-      { name: 'alpha', id: 'id-alpha', status: 'pass', checkedAt: AT.toISOString(), lastTest: { startedAt: AT.toISOString(), outcome: 'answered', callee: '+14155550100', sipStatus: 200 } },
-      { name: 'bravo', id: 'id-bravo', status: 'fail', checkedAt: AT.toISOString(), top: 'Dispatch rule SDR_x not found' },
+      {
+        name: 'alpha',
+        id: 'id-alpha',
+        status: 'pass',
+        checkedAt: AT.toISOString(),
+        lastTest: { startedAt: AT.toISOString(), outcome: 'answered', callee: '+14155550100', sipStatus: 200 },
+      },
+      {
+        name: 'bravo',
+        id: 'id-bravo',
+        status: 'fail',
+        checkedAt: AT.toISOString(),
+        top: 'Dispatch rule SDR_x not found',
+      },
       { name: 'charlie', id: 'id-charlie' },
     ];
-    const v = homeView({ rows, lastRun: { trigger: 'schedule', startedAt: AT.toISOString(), headline: '3 bindings: 1 pass, 1 fail' } });
+    const v = homeView({
+      rows,
+      lastRun: { trigger: 'schedule', startedAt: AT.toISOString(), headline: '3 bindings: 1 pass, 1 fail' },
+    });
     const all = texts(v.blocks).join('\n');
     expect(v.type).toBe('home');
-    expect(all).toContain('*Last check:* <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> (scheduled check) · 3 bindings: 1 pass, 1 fail');
+    expect(all).toContain(
+      '*Last check:* <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> (scheduled check) · 3 bindings: 1 pass, 1 fail',
+    );
     expect(all).toContain('✅ *alpha* · pass at <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC>');
-    expect(all).toContain('last test call <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> to `+14155550100`: ✅ answered, SIP 200');
+    expect(all).toContain(
+      'last test call <!date^1714640400^{date_short_pretty} {time}|2024-05-02 09:00 UTC> to `+14155550100`: ✅ answered, SIP 200',
+    );
     expect(all).toContain('❌ *bravo*');
     expect(all).toContain('Dispatch rule SDR_x not found');
     expect(all).toContain('▫️ *charlie* · not checked yet');
@@ -217,7 +317,13 @@ describe('homeView', () => {
   });
 
   it('stays within 100 blocks with thousands of bindings', () => {
-    const rows: HomeRow[] = Array.from({ length: 5000 }, (_, i) => ({ name: `binding-${i}`, id: `id-${i}`, status: 'fail', checkedAt: AT.toISOString(), top: 'y'.repeat(150) }));
+    const rows: HomeRow[] = Array.from({ length: 5000 }, (_, i) => ({
+      name: `binding-${i}`,
+      id: `id-${i}`,
+      status: 'fail',
+      checkedAt: AT.toISOString(),
+      top: 'y'.repeat(150),
+    }));
     const v = homeView({ rows });
     expect(v.blocks.length).toBeLessThanOrEqual(100);
     for (const s of texts(v.blocks)) expect(s.length).toBeLessThanOrEqual(3000);
@@ -229,7 +335,9 @@ describe('homeView', () => {
     const ids = (v: ReturnType<typeof homeView>) => buttons(v.blocks).map((b) => b.action_id);
     expect(ids(homeView({ rows, isAdmin: true }))).toEqual([RUN_AGAIN_ACTION, 'sip_setup_new_binding']);
     expect(ids(homeView({ rows }))).toEqual([RUN_AGAIN_ACTION]);
-    const menu = homeView({ rows }).blocks.find((b) => b.type === 'section' && 'accessory' in b && b.accessory) as { accessory: { action_id: string; options: Array<{ text: { text: string }; value: string }> } };
+    const menu = homeView({ rows }).blocks.find((b) => b.type === 'section' && 'accessory' in b && b.accessory) as {
+      accessory: { action_id: string; options: Array<{ text: { text: string }; value: string }> };
+    };
     expect(menu.accessory.action_id).toBe('home_binding_menu');
     expect(menu.accessory.options.map((o) => [o.text.text, JSON.parse(o.value)])).toEqual([
       ['Check now', { a: 'check', b: 'alpha', bi: 'id-alpha' }],

@@ -1,9 +1,14 @@
 import type { Binding } from '../../../../src/domain/binding';
-import { storedBinding } from '../../../support/binding-builder';
 import type { DnsResolver, OptionsProbeResult, OptionsProber, OptionsTarget } from '../../../../src/domain/probes';
 import { runProbes, type ProbeSettings } from '../../../../src/features/health/run-probes';
+import { storedBinding } from '../../../support/binding-builder';
 
-function binding(name: string, trunkDomain: string, livekitSipHost: string, transport: Binding['transport'] = 'udp'): Binding {
+function binding(
+  name: string,
+  trunkDomain: string,
+  livekitSipHost: string,
+  transport: Binding['transport'] = 'udp',
+): Binding {
   const spec = {
     name,
     trunkDomain,
@@ -20,7 +25,14 @@ function binding(name: string, trunkDomain: string, livekitSipHost: string, tran
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function recorder(answer: (t: OptionsTarget) => Promise<OptionsProbeResult> | OptionsProbeResult = () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 1 })) {
+function recorder(
+  answer: (t: OptionsTarget) => Promise<OptionsProbeResult> | OptionsProbeResult = () => ({
+    kind: 'response',
+    status: 200,
+    reason: 'OK',
+    rttMs: 1,
+  }),
+) {
   const probes: OptionsTarget[] = [];
   const lookups: string[] = [];
   let inFlight = 0;
@@ -50,7 +62,9 @@ function settings(r: ReturnType<typeof recorder>, over: Partial<ProbeSettings> =
 describe('runProbes', () => {
   it('resolves each distinct host once and sends each distinct OPTIONS probe once', async () => {
     const r = recorder();
-    const bindings = Array.from({ length: 30 }, (_, i) => binding(`b${i}`, i % 2 ? 'acme.pstn.sinch.com' : 'beta.pstn.sinch.com', 'sip.example.com'));
+    const bindings = Array.from({ length: 30 }, (_, i) =>
+      binding(`b${i}`, i % 2 ? 'acme.pstn.sinch.com' : 'beta.pstn.sinch.com', 'sip.example.com'),
+    );
     bindings.push(binding('tcp', 'acme.pstn.sinch.com', 'sip.example.com', 'tcp'));
     const res = await runProbes(bindings, settings(r));
     expect(r.lookups.sort()).toEqual(['acme.pstn.sinch.com', 'beta.pstn.sinch.com', 'sip.example.com']);
@@ -75,7 +89,10 @@ describe('runProbes', () => {
 
   it('probes mapped targets while keeping the binding target as the key', async () => {
     const r = recorder();
-    const res = await runProbes([binding('a', 'gone.nx', 'sip.example.com')], settings(r, { mapTarget: (t) => ({ ...t, host: '127.0.0.1', port: 15060 }) }));
+    const res = await runProbes(
+      [binding('a', 'gone.nx', 'sip.example.com')],
+      settings(r, { mapTarget: (t) => ({ ...t, host: '127.0.0.1', port: 15060 }) }),
+    );
     expect(r.probes).toEqual([
       { host: '127.0.0.1', port: 15060, transport: 'udp' },
       { host: '127.0.0.1', port: 15060, transport: 'udp' },
@@ -88,7 +105,9 @@ describe('runProbes', () => {
       await sleep(20);
       return { kind: 'response', status: 200, reason: 'OK', rttMs: 20 };
     });
-    const bindings = Array.from({ length: 20 }, (_, i) => binding(`b${i}`, `t${i}.pstn.sinch.com`, `s${i}.example.com`));
+    const bindings = Array.from({ length: 20 }, (_, i) =>
+      binding(`b${i}`, `t${i}.pstn.sinch.com`, `s${i}.example.com`),
+    );
     const res = await runProbes(bindings, settings(r, { concurrency: 4 }));
     expect(res.optionsProbes).toBe(40);
     expect(r.maxInFlight()).toBeLessThanOrEqual(4);
@@ -104,7 +123,9 @@ describe('runProbes', () => {
       await sleep(20);
       return { kind: 'response', status: 200, reason: 'OK', rttMs: 20 };
     });
-    const bindings = Array.from({ length: 10 }, (_, i) => binding(`b${i}`, `t${i}.pstn.sinch.com`, `s${i}.example.com`));
+    const bindings = Array.from({ length: 10 }, (_, i) =>
+      binding(`b${i}`, `t${i}.pstn.sinch.com`, `s${i}.example.com`),
+    );
     const res = await runProbes(bindings, settings(r, { concurrency: 2, deadlineMs: 700, probeTimeoutMs: 600_000 }));
     expect(res.cutOff).toBeGreaterThan(0);
     expect(Object.keys(res.options).length).toBeLessThan(20);
@@ -113,12 +134,18 @@ describe('runProbes', () => {
   it('guards against a prober that ignores its timeout and one that throws', async () => {
     const hang: OptionsProber = () => new Promise(() => undefined);
     const r = recorder();
-    const res = await runProbes([binding('a', 'acme.pstn.sinch.com', 'sip.example.com')], settings(r, { prober: hang, probeTimeoutMs: 100 }));
+    const res = await runProbes(
+      [binding('a', 'acme.pstn.sinch.com', 'sip.example.com')],
+      settings(r, { prober: hang, probeTimeoutMs: 100 }),
+    );
     expect(res.options['udp:acme.pstn.sinch.com:5060']).toEqual({ kind: 'timeout', ms: 100 });
     const boom: OptionsProber = async () => {
       throw Object.assign(new Error('kaput'), { code: 'EBOOM' });
     };
-    const res2 = await runProbes([binding('a', 'acme.pstn.sinch.com', 'sip.example.com')], settings(r, { prober: boom }));
+    const res2 = await runProbes(
+      [binding('a', 'acme.pstn.sinch.com', 'sip.example.com')],
+      settings(r, { prober: boom }),
+    );
     expect(res2.options['udp:sip.example.com:5060']).toEqual({ kind: 'error', code: 'EBOOM', message: 'kaput' });
   });
 });

@@ -6,7 +6,13 @@ import { seedBinding } from '../../../support/fixtures';
 import { unitDeps, type UnitDeps } from './support';
 
 const prober: OptionsProber = async () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 3 });
-const probes = { prober, resolver: async () => ({ ok: true as const, addresses: ['192.0.2.10'] }), probeTimeoutMs: 1000, concurrency: 4, deadlineMs: 5000 };
+const probes = {
+  prober,
+  resolver: async () => ({ ok: true as const, addresses: ['192.0.2.10'] }),
+  probeTimeoutMs: 1000,
+  concurrency: 4,
+  deadlineMs: 5000,
+};
 
 describe('HealthRunner', () => {
   const clock = { now: new Date('2024-05-02T09:00:00Z') };
@@ -18,7 +24,13 @@ describe('HealthRunner', () => {
     u = await unitDeps(clock);
     finished = [];
     const statuses = new HealthStatusStore(u.deps.repos.meta, u.deps.logger);
-    runner = new HealthRunner({ deps: u.deps, logger: pino({ level: 'silent' }), statuses, probes, onFinished: (run) => finished.push(run) });
+    runner = new HealthRunner({
+      deps: u.deps,
+      logger: pino({ level: 'silent' }),
+      statuses,
+      probes,
+      onFinished: (run) => finished.push(run),
+    });
   });
   afterEach(async () => {
     await u.deps.inflight.drain(1000);
@@ -29,7 +41,13 @@ describe('HealthRunner', () => {
     await seedBinding(u.deps, { name: 'alpha' });
     const bravo = await seedBinding(u.deps, { name: 'bravo', trunkDomain: 'bravo.pstn.sinch.com' });
     const first = await runner.runAll('schedule');
-    expect(first).toMatchObject({ trigger: 'schedule', scope: 'all', firstRun: true, transitions: [], livekitCalls: 3 });
+    expect(first).toMatchObject({
+      trigger: 'schedule',
+      scope: 'all',
+      firstRun: true,
+      transitions: [],
+      livekitCalls: 3,
+    });
     expect(first.report.bindings.map((b) => [b.name, b.status])).toEqual([
       ['alpha', 'pass'],
       ['bravo', 'pass'],
@@ -50,7 +68,10 @@ describe('HealthRunner', () => {
       [first.id, 'schedule', '2024-05-02T09:00:00.000Z', 'all'],
     ]);
     expect(rows[0]!.results?.headline).toBe('2 bindings: 1 pass, 1 fail');
-    const known = JSON.parse((await u.deps.repos.meta.get(META_LAST_STATUS))!) as Record<string, { status: string; runId: string }>;
+    const known = JSON.parse((await u.deps.repos.meta.get(META_LAST_STATUS))!) as Record<
+      string,
+      { status: string; runId: string }
+    >;
     expect(known.bravo).toMatchObject({ status: 'fail', runId: second.id });
   });
 
@@ -85,6 +106,8 @@ describe('HealthRunner', () => {
     expect(run.firstRun).toBe(true);
     expect(run.transitions).toEqual([]);
     expect(JSON.parse((await u.deps.repos.meta.get(META_STATUS_MAP))!)).toEqual({ alpha: 'pass' });
-    expect(JSON.parse((await u.deps.repos.meta.get(META_LAST_STATUS))!)).toMatchObject({ alpha: { status: 'pass', runId: run.id } });
+    expect(JSON.parse((await u.deps.repos.meta.get(META_LAST_STATUS))!)).toMatchObject({
+      alpha: { status: 'pass', runId: run.id },
+    });
   });
 });

@@ -1,11 +1,11 @@
 import { getTasks } from 'node-cron';
 import pino from 'pino';
-import type { RunTrigger } from '../../../../src/store/health-runs-repo';
 import type { HealthRun } from '../../../../src/features/health/runner';
 import { CRON_TASK_NAME, HealthSchedule } from '../../../../src/features/health/schedule';
-import { HealthStatusStore } from '../../../../src/store/health-status-store';
 import { InflightWork } from '../../../../src/inflight';
 import { createRepos, openStore, type Store } from '../../../../src/store';
+import type { RunTrigger } from '../../../../src/store/health-runs-repo';
+import { HealthStatusStore } from '../../../../src/store/health-status-store';
 import { bindingReport, healthReport } from '../../../support/builders';
 import { healthRunOf, unitConfig } from './support';
 
@@ -18,7 +18,11 @@ describe('HealthSchedule', () => {
 
   function schedule(env: Record<string, string | undefined> = {}): HealthSchedule {
     return new HealthSchedule({
-      deps: { config: unitConfig({ SUMMARY_CRON: '0 9 * * *', SUMMARY_TZ: 'UTC', ...env }), inflight: new InflightWork(), now: () => clock },
+      deps: {
+        config: unitConfig({ SUMMARY_CRON: '0 9 * * *', SUMMARY_TZ: 'UTC', ...env }),
+        inflight: new InflightWork(),
+        now: () => clock,
+      },
       logger: pino({ level: 'silent' }),
       runner: {
         runAll: async (trigger: RunTrigger): Promise<HealthRun> => {

@@ -1,15 +1,21 @@
 import type { WebClient } from '@slack/web-api';
 import pino from 'pino';
 import type { HealthRun } from '../../../../src/features/health/runner';
-import { checkBindingButton, checkCommand, runAgainButton, type ButtonArgs, type HandlerDeps } from '../../../../src/features/health/slack-handlers';
-import { HealthStatusStore } from '../../../../src/store/health-status-store';
-import type { SubcommandContext } from '../../../../src/slack/subcommand-router';
+import {
+  checkBindingButton,
+  checkCommand,
+  runAgainButton,
+  type ButtonArgs,
+  type HandlerDeps,
+} from '../../../../src/features/health/slack-handlers';
 import { InflightWork } from '../../../../src/inflight';
-import type { RunTrigger } from '../../../../src/store/health-runs-repo';
+import type { SubcommandContext } from '../../../../src/slack/subcommand-router';
 import { createRepos, openStore, type Store } from '../../../../src/store';
+import type { RunTrigger } from '../../../../src/store/health-runs-repo';
+import { HealthStatusStore } from '../../../../src/store/health-status-store';
+import { bindingReport, healthReport } from '../../../support/builders';
 import { bindingSpec } from '../../../support/fixtures';
 import { renderBlocks } from '../../../support/slack-render';
-import { bindingReport, healthReport } from '../../../support/builders';
 import { healthRunOf, SUMMARY_CHANNEL, unitConfig } from './support';
 
 type Said = Record<string, unknown>;
@@ -34,12 +40,21 @@ function recorder() {
 }
 
 function commandArgs(r: ReturnType<typeof recorder>, argv: string[]): SubcommandContext {
-  return { args: { command: { user_id: 'UADMIN01', text: ['check', ...argv].join(' ') }, ack: r.ack, respond: r.respond }, argv, rest: argv.join(' ') } as unknown as SubcommandContext;
+  return {
+    args: { command: { user_id: 'UADMIN01', text: ['check', ...argv].join(' ') }, ack: r.ack, respond: r.respond },
+    argv,
+    rest: argv.join(' '),
+  } as unknown as SubcommandContext;
 }
 
 let presses = 0;
 /** A press; `ts` names the press (a replay repeats it). */
-function buttonArgs(r: ReturnType<typeof recorder>, value: string, container: 'message' | 'view', ts = `${++presses}.0`): ButtonArgs {
+function buttonArgs(
+  r: ReturnType<typeof recorder>,
+  value: string,
+  container: 'message' | 'view',
+  ts = `${++presses}.0`,
+): ButtonArgs {
   return {
     ack: r.ack,
     respond: r.respond,
@@ -64,7 +79,8 @@ describe('health Slack handlers', () => {
     delivered = [];
     fail = undefined;
     const config = unitConfig();
-    const run = (over: Partial<HealthRun>): HealthRun => healthRunOf(healthReport([bindingReport('bravo', 'fail')]), over);
+    const run = (over: Partial<HealthRun>): HealthRun =>
+      healthRunOf(healthReport([bindingReport('bravo', 'fail')]), over);
     h = {
       deps: { repos, config, inflight: new InflightWork(), now: () => new Date() },
       logger: pino({ level: 'silent' }),
@@ -97,7 +113,9 @@ describe('health Slack handlers', () => {
   it('/sip-setup check <unknown>: refused in the ack, nothing runs', async () => {
     const r = recorder();
     await checkCommand(h)(commandArgs(r, ['Nosuch']));
-    expect(r.acks).toEqual([{ response_type: 'ephemeral', text: 'There is no binding named `nosuch`. `/sip-setup list` shows them.' }]);
+    expect(r.acks).toEqual([
+      { response_type: 'ephemeral', text: 'There is no binding named `nosuch`. `/sip-setup list` shows them.' },
+    ]);
     await h.deps.inflight.drain(1000);
     expect(runs).toEqual([]);
   });
@@ -109,7 +127,11 @@ describe('health Slack handlers', () => {
     await h.deps.inflight.drain(1000);
     expect(runs).toEqual(['check:bravo']);
     expect(r.responses).toHaveLength(1);
-    expect(r.responses[0]).toMatchObject({ response_type: 'ephemeral', replace_original: true, text: '❌ bravo: fail' });
+    expect(r.responses[0]).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: true,
+      text: '❌ bravo: fail',
+    });
   });
 
   it('/sip-setup check (all) answers with the summary; a failing run says so', async () => {
@@ -119,12 +141,16 @@ describe('health Slack handlers', () => {
     expect(runs).toEqual(['manual']);
     expect(r.responses[0]).toMatchObject({ response_type: 'ephemeral', replace_original: true });
     // The summary points at the command for the details (there is no thread).
-    expect(renderBlocks(r.responses[0]!.blocks)).toContain('Manual check · 2024-05-03 09:00 UTC · took 12 ms · by @UADMIN01 · `/sip-setup check <name>` for the details of one');
+    expect(renderBlocks(r.responses[0]!.blocks)).toContain(
+      'Manual check · 2024-05-03 09:00 UTC · took 12 ms · by @UADMIN01 · `/sip-setup check <name>` for the details of one',
+    );
     fail = new Error('LiveKit <down>');
     const r2 = recorder();
     await checkCommand(h)(commandArgs(r2, []));
     await h.deps.inflight.drain(1000);
-    expect(r2.responses).toEqual([{ response_type: 'ephemeral', replace_original: true, text: '❌ The check could not run: LiveKit &lt;down&gt;' }]);
+    expect(r2.responses).toEqual([
+      { response_type: 'ephemeral', replace_original: true, text: '❌ The check could not run: LiveKit &lt;down&gt;' },
+    ]);
   });
 
   it('the check button answers the clicker, or refreshes the Home tab when clicked there', async () => {
@@ -163,12 +189,20 @@ describe('health Slack handlers', () => {
     await checkBindingButton(h)(buttonArgs(reborn, ref, 'message'));
     await h.deps.inflight.drain(1000);
     expect(reborn.responses).toEqual([
-      { response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/^⚠️ This button was for a binding `bravo` that was deleted on .*; open `\/sip-setup check bravo` again\. Nothing was changed\.$/) },
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: expect.stringMatching(
+          /^⚠️ This button was for a binding `bravo` that was deleted on .*; open `\/sip-setup check bravo` again\. Nothing was changed\.$/,
+        ),
+      },
     ]);
     const older = recorder();
     await checkBindingButton(h)(buttonArgs(older, 'bravo', 'message'));
     await h.deps.inflight.drain(1000);
-    expect(older.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/older version of SIP Ops/) }]);
+    expect(older.responses).toEqual([
+      { response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/older version of SIP Ops/) },
+    ]);
     expect(runs).toEqual(['check:bravo']);
   });
 
@@ -178,7 +212,11 @@ describe('health Slack handlers', () => {
     await runAgainButton(h)(buttonArgs(r, '{"r":"run-0"}', 'message', '88.1'));
     await h.deps.inflight.drain(1000);
     expect(r.responses).toEqual([
-      { response_type: 'ephemeral', replace_original: false, text: '⏳ Running every check again. The new summary is posted in this channel when it is done.' },
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: '⏳ Running every check again. The new summary is posted in this channel when it is done.',
+      },
     ]);
     expect(runs).toEqual(['manual']);
     expect(delivered).toEqual([{ id: 'run-1', channel: SUMMARY_CHANNEL, requestedBy: 'UADMIN01' }]);
@@ -191,8 +229,16 @@ describe('health Slack handlers', () => {
     await runAgainButton(h)(buttonArgs(older, 'all', 'message'));
     await h.deps.inflight.drain(1000);
     expect(replay.responses).toEqual([]);
-    expect(unknown.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/health run SIP Ops no longer knows/) }]);
-    expect(older.responses).toEqual([{ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/older version of SIP Ops/) }]);
+    expect(unknown.responses).toEqual([
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: expect.stringMatching(/health run SIP Ops no longer knows/),
+      },
+    ]);
+    expect(older.responses).toEqual([
+      { response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/older version of SIP Ops/) },
+    ]);
     expect(runs).toEqual(['manual']);
   });
 });

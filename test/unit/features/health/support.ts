@@ -3,11 +3,11 @@
  * loader, the LiveKit emulator behind the real gateway, a silent logger.
  */
 import pino from 'pino';
-import type { AppDeps } from '../../../../src/features/feature';
 import { clockWithTime } from '../../../../src/clock';
 import { loadConfig, type Config } from '../../../../src/config';
 import type { HealthReport } from '../../../../src/domain/health-checks';
 import { NO_CHANGES } from '../../../../src/domain/health-run';
+import type { AppDeps } from '../../../../src/features/feature';
 import type { HealthRun } from '../../../../src/features/health/runner';
 import { InflightWork } from '../../../../src/inflight';
 import { SdkLiveKitGateway } from '../../../../src/livekit/gateway';
@@ -44,7 +44,12 @@ export interface UnitDeps {
 export async function unitDeps(clock: { now: Date }, env: Record<string, string | undefined> = {}): Promise<UnitDeps> {
   const livekit = await LiveKitEmulator.start();
   const store = await openStore(':memory:');
-  const config = unitConfig({ LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret, ...env });
+  const config = unitConfig({
+    LIVEKIT_URL: livekit.url,
+    LIVEKIT_API_KEY: livekit.apiKey,
+    LIVEKIT_API_SECRET: livekit.apiSecret,
+    ...env,
+  });
   const deps: AppDeps = {
     config,
     logger: pino({ level: 'silent' }),
@@ -83,7 +88,16 @@ export function healthRunOf(report: HealthReport, over: Partial<HealthRun> = {})
     transitions: [],
     livekitCalls: 3,
     wallMs: 12,
-    result: { report, livekitCalls: 3, livekitCallsByMethod: {}, dnsLookups: 0, optionsProbes: 0, probesCutOff: 0, wallMs: 12, bindingCount: report.bindings.length },
+    result: {
+      report,
+      livekitCalls: 3,
+      livekitCallsByMethod: {},
+      dnsLookups: 0,
+      optionsProbes: 0,
+      probesCutOff: 0,
+      wallMs: 12,
+      bindingCount: report.bindings.length,
+    },
     ...over,
   };
 }

@@ -1,8 +1,8 @@
 /** An inbound context over an in-memory store, a recording Slack chat and a log that keeps its lines. */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { AppDeps } from '../../../../src/features/feature';
 import { DEFAULT_NOISE_POLICY } from '../../../../src/domain/inbound-noise';
+import type { AppDeps } from '../../../../src/features/feature';
 import type { InboundContext } from '../../../../src/features/inbound/context';
 import { KeyedSerialQueue } from '../../../../src/features/inbound/room-queue';
 import { InflightWork } from '../../../../src/inflight';

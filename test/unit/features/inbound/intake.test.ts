@@ -5,7 +5,12 @@ import { Intake } from '../../../../src/features/inbound/intake';
 import { inboundTestContext, type TestContext } from './context';
 
 const roomEvent = (id: string, event = 'room_started') =>
-  WebhookEvent.fromJson({ id, event, room: { name: 'inbound-room-1', sid: 'RM_room0001' }, createdAt: String(Date.parse('2026-03-01T12:00:00Z') / 1000) });
+  WebhookEvent.fromJson({
+    id,
+    event,
+    room: { name: 'inbound-room-1', sid: 'RM_room0001' },
+    createdAt: String(Date.parse('2026-03-01T12:00:00Z') / 1000),
+  });
 
 /** Waits for a condition (a bounded number of tries, so a failing test ends). */
 async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
@@ -71,13 +76,40 @@ describe('Intake', () => {
   it('replays the events a crash left unprocessed, oldest first, and skips an unreadable one with a warning', async () => {
     const repo = t.ctx.deps.repos.webhookEvents;
     const at = (s: number) => new Date(Date.parse('2026-03-01T11:59:00Z') + s * 1000);
-    await repo.recordNew([{ id: 'EV_b', event: 'room_finished', roomName: 'inbound-room-1', payload: roomEvent('EV_b', 'room_finished').toJsonString(), receivedAt: at(2) }], at(2));
-    await repo.recordNew([{ id: 'EV_a', event: 'room_started', roomName: 'inbound-room-1', payload: roomEvent('EV_a').toJsonString(), receivedAt: at(1) }], at(1));
-    await repo.recordNew([{ id: 'EV_bad', event: 'room_started', roomName: 'inbound-room-1', payload: '{not json', receivedAt: at(0) }], at(0));
+    await repo.recordNew(
+      [
+        {
+          id: 'EV_b',
+          event: 'room_finished',
+          roomName: 'inbound-room-1',
+          payload: roomEvent('EV_b', 'room_finished').toJsonString(),
+          receivedAt: at(2),
+        },
+      ],
+      at(2),
+    );
+    await repo.recordNew(
+      [
+        {
+          id: 'EV_a',
+          event: 'room_started',
+          roomName: 'inbound-room-1',
+          payload: roomEvent('EV_a').toJsonString(),
+          receivedAt: at(1),
+        },
+      ],
+      at(1),
+    );
+    await repo.recordNew(
+      [{ id: 'EV_bad', event: 'room_started', roomName: 'inbound-room-1', payload: '{not json', receivedAt: at(0) }],
+      at(0),
+    );
     expect(await intake.replayUnprocessed()).toBe(3);
     await until(() => t.inflight.size === 0);
     expect(seen.map((e) => e.type)).toEqual(['room_started', 'room_finished']);
-    expect(t.warnings).toEqual([expect.objectContaining({ id: 'EV_bad', msg: 'a stored webhook event cannot be read; skipped' })]);
+    expect(t.warnings).toEqual([
+      expect.objectContaining({ id: 'EV_bad', msg: 'a stored webhook event cannot be read; skipped' }),
+    ]);
     await until(async () => (await repo.unprocessed()).length === 0);
   });
 });

@@ -8,7 +8,12 @@ describe('packReplies', () => {
   const c = { key: 'ended', content: { text: 'c'.repeat(10) } };
 
   it('joins replies due together into as few as fit, in order, naming the milestones each carries', () => {
-    expect(packReplies([a, b, c], 100)).toEqual([{ keys: ['started', 'joined:AG', 'ended'], content: { text: `${a.content.text}\n${b.content.text}\n${c.content.text}` } }]);
+    expect(packReplies([a, b, c], 100)).toEqual([
+      {
+        keys: ['started', 'joined:AG', 'ended'],
+        content: { text: `${a.content.text}\n${b.content.text}\n${c.content.text}` },
+      },
+    ]);
     // 10 + 1 + 10 = 21 fits in 21; the third would not.
     expect(packReplies([a, b, c], 21)).toEqual([
       { keys: ['started', 'joined:AG'], content: { text: `${a.content.text}\n${b.content.text}` } },
@@ -21,7 +26,11 @@ describe('packReplies', () => {
 
   it('leaves messages with blocks on their own', () => {
     const withBlocks = { key: 'agent-missing', content: { text: 'x', blocks: [{ type: 'divider' as const }] } };
-    expect(packReplies([a, withBlocks, b], 100).map((r) => r.keys)).toEqual([['started'], ['agent-missing'], ['joined:AG']]);
+    expect(packReplies([a, withBlocks, b], 100).map((r) => r.keys)).toEqual([
+      ['started'],
+      ['agent-missing'],
+      ['joined:AG'],
+    ]);
   });
 });
 
@@ -44,6 +53,8 @@ describe('unboundMessage', () => {
 
   it('shows plain IDs unchanged, ready to copy into /sip-setup import', () => {
     const { view } = inboundRoom();
-    expect(unboundMessage(view, 'ST_trunk0001').text).toContain('`/sip-setup import <name> inbound=ST_trunk0001 rule=SDR_rule0001 outbound=ST_…`');
+    expect(unboundMessage(view, 'ST_trunk0001').text).toContain(
+      '`/sip-setup import <name> inbound=ST_trunk0001 rule=SDR_rule0001 outbound=ST_…`',
+    );
   });
 });

@@ -1,8 +1,8 @@
-import { storedDetail } from '../../../../src/domain/inbound-record';
 import type { InboundEvent } from '../../../../src/domain/inbound-call';
+import { storedDetail } from '../../../../src/domain/inbound-record';
 import { RoomSessions, type CallSession } from '../../../../src/features/inbound/sessions';
-import { bindingSpec } from '../../../support/fixtures';
 import { inboundRoom } from '../../../support/builders';
+import { bindingSpec } from '../../../support/fixtures';
 import { inboundTestContext, type TestContext } from './context';
 
 const ROOM = { name: 'inbound-room-1', sid: 'RM_room0001' };
@@ -21,7 +21,11 @@ describe('RoomSessions', () => {
   afterEach(() => t.close());
 
   async function storeCall(detail: unknown, slack?: { channel: string; ts: string }): Promise<string> {
-    const binding = await t.ctx.deps.repos.bindings.insert(bindingSpec({ name: 'front-desk', reportChannel: 'CREPORT01' }), {}, 'UTEST');
+    const binding = await t.ctx.deps.repos.bindings.insert(
+      bindingSpec({ name: 'front-desk', reportChannel: 'CREPORT01' }),
+      {},
+      'UTEST',
+    );
     await t.ctx.deps.repos.calls.insert({
       id: 'inbound:SCL_call0001',
       direction: 'inbound',
@@ -37,15 +41,27 @@ describe('RoomSessions', () => {
 
   it('carries on a recorded call of the same room: its confirmed replies, and its parent adopted for updates', async () => {
     const { state, view } = inboundRoom({ ended: false, room: ROOM });
-    await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: ['started'] }, view, state), { channel: 'CREPORT01', ts: '1690000000.000100' });
+    await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: ['started'] }, view, state), {
+      channel: 'CREPORT01',
+      ts: '1690000000.000100',
+    });
     const s = await sessions.sessionFor(joined(ROOM));
     expect(s).toMatchObject({ name: ROOM.name, sid: ROOM.sid, resync: true, state });
     const cs = s.calls.get(view.key)!;
-    expect(cs).toMatchObject({ presentation: 'thread', recordId: 'inbound:SCL_call0001', binding: { name: 'front-desk' } });
+    expect(cs).toMatchObject({
+      presentation: 'thread',
+      recordId: 'inbound:SCL_call0001',
+      binding: { name: 'front-desk' },
+    });
     expect([...cs.confirmed]).toEqual(['started']);
     t.ctx.slack().update(cs.parent!, { text: 'now' });
     await t.ctx.slack().idle();
-    expect(t.chat.calls).toEqual([{ method: 'update', args: expect.objectContaining({ channel: 'CREPORT01', ts: '1690000000.000100', text: 'now' }) }]);
+    expect(t.chat.calls).toEqual([
+      {
+        method: 'update',
+        args: expect.objectContaining({ channel: 'CREPORT01', ts: '1690000000.000100', text: 'now' }),
+      },
+    ]);
     expect(await sessions.sessionFor(joined(ROOM))).toBe(s);
   });
 
@@ -60,18 +76,30 @@ describe('RoomSessions', () => {
 
   it('starts afresh, with a warning naming the call and what is wrong, when the stored detail cannot be read', async () => {
     const { state, view } = inboundRoom({ ended: false, room: ROOM });
-    const broken = { ...storedDetail({ key: view.key, presentation: 'thread', confirmed: [] }, view, state), replied: 'started' };
+    const broken = {
+      ...storedDetail({ key: view.key, presentation: 'thread', confirmed: [] }, view, state),
+      replied: 'started',
+    };
     await storeCall(broken, { channel: 'CREPORT01', ts: '1690000000.000100' });
     const s = await sessions.sessionFor(joined(ROOM));
     expect(s.resync).toBeUndefined();
     expect(s.calls.size).toBe(0);
     expect(s.state.participants).toEqual({});
-    expect(t.warnings).toEqual([expect.objectContaining({ room: ROOM.name, call: 'inbound:SCL_call0001', reason: expect.stringMatching(/^replied:/) })]);
+    expect(t.warnings).toEqual([
+      expect.objectContaining({
+        room: ROOM.name,
+        call: 'inbound:SCL_call0001',
+        reason: expect.stringMatching(/^replied:/),
+      }),
+    ]);
   });
 
   it('does not carry on a record of an earlier room with the same name (another sid)', async () => {
     const { state, view } = inboundRoom({ ended: false, room: { name: ROOM.name, sid: 'RM_earlier' } });
-    await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: [] }, view, state), { channel: 'CREPORT01', ts: '1690000000.000100' });
+    await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: [] }, view, state), {
+      channel: 'CREPORT01',
+      ts: '1690000000.000100',
+    });
     const s = await sessions.sessionFor(joined(ROOM));
     expect(s.calls.size).toBe(0);
     expect(t.warnings).toEqual([]);

@@ -1,6 +1,6 @@
 import type { Binding, BindingSpec } from '../../../../src/domain/binding';
-import type { DispatchRule, InboundTrunk, OutboundTrunk } from '../../../../src/domain/livekit-model';
 import type { LiveKitFailure, LiveKitResult } from '../../../../src/domain/livekit-failure';
+import type { DispatchRule, InboundTrunk, OutboundTrunk } from '../../../../src/domain/livekit-model';
 import type { LiveKitGateway } from '../../../../src/livekit/gateway';
 import type { Repos } from '../../../../src/store';
 import { storedBinding } from '../../../support/binding-builder';
@@ -37,7 +37,10 @@ function answer<T extends { id: string }>(held: T[] | LiveKitFailure, ids: strin
 }
 
 /** The three list calls of the gateway over fixed resources; any other call fails the test. */
-export function fakeLiveKit(state: Partial<Omit<FakeLiveKit, 'asked'>> = {}): { gateway: LiveKitGateway; state: FakeLiveKit } {
+export function fakeLiveKit(state: Partial<Omit<FakeLiveKit, 'asked'>> = {}): {
+  gateway: LiveKitGateway;
+  state: FakeLiveKit;
+} {
   const s: FakeLiveKit = { inbound: [], rules: [], outbound: [], asked: [], ...state };
   const lists = {
     listInboundTrunks: async (ids?: string[]) => (s.asked.push(['inbound', ids]), answer(s.inbound, ids)),
@@ -45,16 +48,28 @@ export function fakeLiveKit(state: Partial<Omit<FakeLiveKit, 'asked'>> = {}): { 
     listOutboundTrunks: async (ids?: string[]) => (s.asked.push(['outbound', ids]), answer(s.outbound, ids)),
   };
   const gateway = new Proxy(lists, {
-    get: (t, p) => (p in t ? t[p as keyof typeof t] : () => Promise.reject(new Error(`unexpected LiveKit call ${String(p)}`))),
+    get: (t, p) =>
+      p in t ? t[p as keyof typeof t] : () => Promise.reject(new Error(`unexpected LiveKit call ${String(p)}`)),
   }) as unknown as LiveKitGateway;
   return { gateway, state: s };
 }
 
 export function binding(spec: BindingSpec, over: Partial<Binding> = {}): Binding {
-  return storedBinding(spec, { createdBy: 'UADMIN01', createdAt: '2026-01-01T00:00:00Z', updatedBy: 'UADMIN01', updatedAt: '2026-01-01T00:00:00Z', ...over });
+  return storedBinding(spec, {
+    createdBy: 'UADMIN01',
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedBy: 'UADMIN01',
+    updatedAt: '2026-01-01T00:00:00Z',
+    ...over,
+  });
 }
 
 /** Bindings held in memory: just `list` and `get`. */
 export function fakeBindings(all: Binding[]): Pick<Repos, 'bindings'> {
-  return { bindings: { list: async () => all, get: async (name: string) => all.find((b) => b.name === name) } as unknown as Repos['bindings'] };
+  return {
+    bindings: {
+      list: async () => all,
+      get: async (name: string) => all.find((b) => b.name === name),
+    } as unknown as Repos['bindings'],
+  };
 }

@@ -7,10 +7,24 @@ describe('the change journal’s schemas', () => {
     const steps = [
       ...planCreate(),
       ...planDelete({ inboundTrunkId: 'ST_in', dispatchRuleId: 'SDR_r' }),
-      { op: 'update' as const, resource: 'outbound' as const, id: 'ST_out', patch: { numbers: ['+1'] }, before: { numbers: [] }, passwordChanged: true, status: 'done' as const },
+      {
+        op: 'update' as const,
+        resource: 'outbound' as const,
+        id: 'ST_out',
+        patch: { numbers: ['+1'] },
+        before: { numbers: [] },
+        passwordChanged: true,
+        status: 'done' as const,
+      },
     ];
     expect(changeStepsSchema.parse(JSON.parse(JSON.stringify(steps)))).toEqual(steps);
-    const request = { spec: bindingSpec({ agentName: 'a' }), previous: bindingSpec(), previousVersion: 2, resources: { inboundTrunkId: 'ST_in' }, viewId: 'V1' };
+    const request = {
+      spec: bindingSpec({ agentName: 'a' }),
+      previous: bindingSpec(),
+      previousVersion: 2,
+      resources: { inboundTrunkId: 'ST_in' },
+      viewId: 'V1',
+    };
     expect(changeRequestSchema.parse(JSON.parse(JSON.stringify(request)))).toEqual(request);
   });
 
@@ -19,7 +33,10 @@ describe('the change journal’s schemas', () => {
     ['an unknown resource', [{ op: 'create', resource: 'room', status: 'done' }]],
     ['an unknown status', [{ op: 'create', resource: 'rule', status: 'maybe' }]],
     ['a delete without its ID', [{ op: 'delete', resource: 'rule', status: 'pending' }]],
-    ['an update whose patch is not an object', [{ op: 'update', resource: 'rule', id: 'SDR_r', patch: 'x', before: {}, status: 'pending' }]],
+    [
+      'an update whose patch is not an object',
+      [{ op: 'update', resource: 'rule', id: 'SDR_r', patch: 'x', before: {}, status: 'pending' }],
+    ],
     ['not a list', { op: 'create' }],
   ])('refuse steps with %s', (_what, steps) => {
     expect(changeStepsSchema.safeParse(steps).success).toBe(false);

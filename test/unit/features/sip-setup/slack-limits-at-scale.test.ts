@@ -3,9 +3,15 @@
  * 10,000 bindings: the `/sip-setup list` message (every page) and the App Home view. Failing
  * bindings come first; paging reaches every binding exactly once.
  */
-import { homeView, type HomeRow } from '../../../../src/features/health/messages';
-import { listMessage, listPages, parseListArgs, type ListQuery, type ListStatus } from '../../../../src/features/sip-setup/list-message';
 import type { Binding } from '../../../../src/domain/binding';
+import { homeView, type HomeRow } from '../../../../src/features/health/messages';
+import {
+  listMessage,
+  listPages,
+  parseListArgs,
+  type ListQuery,
+  type ListStatus,
+} from '../../../../src/features/sip-setup/list-message';
 import type { KnownBlock } from '../../../../src/slack/block-kit';
 import { LIMITS } from '../../../../src/slack/limits';
 import { storedBinding } from '../../../support/binding-builder';
@@ -20,7 +26,8 @@ function texts(blocks: KnownBlock[]): Array<{ kind: string; text: string }> {
       const o = v as Record<string, unknown>;
       const k = typeof o.type === 'string' ? o.type : kind;
       if (typeof o.text === 'string') out.push({ kind, text: o.text });
-      for (const [key, x] of Object.entries(o)) if (key !== 'text' || typeof x !== 'string') walk(x, key === 'options' ? 'option' : k);
+      for (const [key, x] of Object.entries(o))
+        if (key !== 'text' || typeof x !== 'string') walk(x, key === 'options' ? 'option' : k);
     }
   };
   walk(blocks, 'block');
@@ -39,7 +46,8 @@ function expectMessageWithinLimits(msg: { text: string; blocks?: KnownBlock[] })
 function expectViewWithinLimits(blocks: KnownBlock[]): void {
   expect(blocks.length).toBeLessThanOrEqual(LIMITS.viewBlocks);
   expect(Buffer.byteLength(JSON.stringify({ type: 'home', blocks }))).toBeLessThanOrEqual(LIMITS.viewBytes);
-  for (const t of texts(blocks)) expect(t.text.length).toBeLessThanOrEqual(t.kind === 'option' ? LIMITS.optionText : LIMITS.sectionText);
+  for (const t of texts(blocks))
+    expect(t.text.length).toBeLessThanOrEqual(t.kind === 'option' ? LIMITS.optionText : LIMITS.sectionText);
   const values = JSON.stringify(blocks).match(/"value":"(?:[^"\\]|\\.)*"/g) ?? [];
   for (const v of values) expect(v.length - 10).toBeLessThanOrEqual(LIMITS.optionValue);
 }
@@ -50,7 +58,16 @@ function fleet(n: number): { bindings: Binding[]; statuses: Record<string, ListS
   const statuses: Record<string, ListStatus> = {};
   for (let i = 0; i < n; i++) {
     const name = `customer-${String(i).padStart(5, '0')}-${'x'.repeat(20)}`;
-    bindings.push(storedBinding(bindingSpec({ name, trunkDomain: `${name}.pstn.sinch.com`, agentName: `agent-${'y'.repeat(40)}`, dids: ['+14155550100', '+14155550101'] })));
+    bindings.push(
+      storedBinding(
+        bindingSpec({
+          name,
+          trunkDomain: `${name}.pstn.sinch.com`,
+          agentName: `agent-${'y'.repeat(40)}`,
+          dids: ['+14155550100', '+14155550101'],
+        }),
+      ),
+    );
     statuses[name] = i % 7 === 0 ? 'fail' : i % 11 === 0 ? 'warn' : 'pass';
   }
   return { bindings, statuses };
@@ -108,9 +125,23 @@ describe.each([1_000, 10_000])('%i bindings', (n) => {
       status: statuses[b.name]!,
       checkedAt: '2026-12-01T09:00:00.000Z',
       top: 'z'.repeat(300),
-      ...(i % 2 ? { lastTest: { startedAt: '2026-12-01T08:00:00.000Z', outcome: 'failed', callee: '+14155550123', sipStatus: 403 } } : {}),
+      ...(i % 2
+        ? {
+            lastTest: {
+              startedAt: '2026-12-01T08:00:00.000Z',
+              outcome: 'failed',
+              callee: '+14155550123',
+              sipStatus: 403,
+            },
+          }
+        : {}),
     }));
-    const v = homeView({ rows, isAdmin: true, notice: 'n'.repeat(5000), lastRun: { trigger: 'schedule', startedAt: '2026-12-01T09:00:00.000Z', headline: 'h'.repeat(5000) } });
+    const v = homeView({
+      rows,
+      isAdmin: true,
+      notice: 'n'.repeat(5000),
+      lastRun: { trigger: 'schedule', startedAt: '2026-12-01T09:00:00.000Z', headline: 'h'.repeat(5000) },
+    });
     expectViewWithinLimits(v.blocks);
     const shown = names({ blocks: v.blocks });
     expect(shown.length).toBeGreaterThan(0);
@@ -125,7 +156,8 @@ describe('parseListArgs', () => {
     expect(parseListArgs(['FAILING', 'page', '3'])).toEqual({ filter: { kind: 'failing' }, page: 3 });
     expect(parseListArgs(['acme-', 'page', '2'])).toEqual({ filter: { kind: 'prefix', prefix: 'acme-' }, page: 2 });
     expect(parseListArgs(['page', '2'])).toEqual({ page: 2 });
-    for (const bad of [['page', '0'], ['page'], ['a', 'b'], ['<!here>'], ['page', '2', 'x']]) expect(parseListArgs(bad)).toHaveProperty('usage');
+    for (const bad of [['page', '0'], ['page'], ['a', 'b'], ['<!here>'], ['page', '2', 'x']])
+      expect(parseListArgs(bad)).toHaveProperty('usage');
   });
 
   it('a page past the end shows the last one and says so', () => {
