@@ -78,6 +78,17 @@ function isOurFinalResponse(res: SipResponse | undefined, probe: Probe): res is 
   );
 }
 
+/** One probe in flight: what it sends, where, and how it ends (once, releasing its sockets and timers). */
+interface Attempt {
+  target: OptionsTarget;
+  port: number;
+  probe: Probe;
+  opts: SendOptionsOptions;
+  settled: () => boolean;
+  finish: (result: OptionsProbeResult) => void;
+  onCleanup: (cleanup: () => void) => void;
+}
+
 export function sendOptions(target: OptionsTarget, opts: SendOptionsOptions): Promise<OptionsProbeResult> {
   const port = target.port ?? defaultSipPort(target.transport);
   const probe: Probe = {
@@ -89,107 +100,119 @@ export function sendOptions(target: OptionsTarget, opts: SendOptionsOptions): Pr
   return new Promise<OptionsProbeResult>((resolve) => {
     let settled = false;
     const cleanups: Array<() => void> = [];
-    const finish = (result: OptionsProbeResult): void => {
-      if (settled) return;
-      settled = true;
-      for (const c of cleanups.splice(0)) {
-        try {
-          c();
-        } catch {
-          // closing an already closed socket: nothing to do
+    const attempt: Attempt = {
+      target,
+      port,
+      probe,
+      opts,
+      settled: () => settled,
+      onCleanup: (cleanup) => cleanups.push(cleanup),
+      finish: (result) => {
+        if (settled) return;
+        settled = true;
+        for (const c of cleanups.splice(0)) {
+          try {
+            c();
+          } catch {
+            // closing an already closed socket: nothing to do
+          }
         }
-      }
-      resolve(result);
+        resolve(result);
+      },
     };
 
-    const deadline = setTimeout(() => finish({ kind: 'timeout', ms: opts.timeoutMs }), opts.timeoutMs);
-    cleanups.push(() => clearTimeout(deadline));
-
-    const request = (localAddress: string, localPort: number): string =>
-      buildOptionsRequest({
-        transport: target.transport,
-        targetHost: target.host,
-        targetPort: port,
-        localHost: opts.localHost ?? localAddress,
-        localPort,
-        ...probe,
-      });
+    const deadline = setTimeout(() => attempt.finish({ kind: 'timeout', ms: opts.timeoutMs }), opts.timeoutMs);
+    attempt.onCleanup(() => clearTimeout(deadline));
 
     lookup(target.host).then(
       ({ address, family }) => {
         if (settled) return;
-        if (target.transport === 'udp') overUdp(address, family);
-        else overStream(address);
+        if (target.transport === 'udp') overUdp(attempt, address, family);
+        else overStream(attempt, address);
       },
-      (err: unknown) => finish(errorResult(err, 'ENOTFOUND')),
+      (err: unknown) => attempt.finish(errorResult(err, 'ENOTFOUND')),
     );
+  });
+}
 
-    function overUdp(address: string, family: number): void {
-      const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
-      cleanups.push(() => socket.close());
-      let retransmit: NodeJS.Timeout | undefined;
-      cleanups.push(() => clearTimeout(retransmit));
-      let sentAt = 0;
+function requestText(a: Attempt, localAddress: string, localPort: number): string {
+  return buildOptionsRequest({
+    transport: a.target.transport,
+    targetHost: a.target.host,
+    targetPort: a.port,
+    localHost: a.opts.localHost ?? localAddress,
+    localPort,
+    ...a.probe,
+  });
+}
 
-      socket.on('error', (err) => finish(errorResult(err)));
-      socket.on('message', (msg) => {
-        const res = parseSipResponse(msg);
-        if (isOurFinalResponse(res, probe)) finish(responseResult(res, sentAt));
+/** UDP: retransmitted from T1 doubling up to T2 (RFC 3261 §17.1.2.2) until a final response or the deadline. */
+function overUdp(a: Attempt, address: string, family: number): void {
+  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  a.onCleanup(() => socket.close());
+  let retransmit: NodeJS.Timeout | undefined;
+  a.onCleanup(() => clearTimeout(retransmit));
+  let sentAt = 0;
+
+  socket.on('error', (err) => a.finish(errorResult(err)));
+  socket.on('message', (msg) => {
+    const res = parseSipResponse(msg);
+    if (isOurFinalResponse(res, a.probe)) a.finish(responseResult(res, sentAt));
+  });
+  // A connected socket learns its local address from the route and reports ICMP port unreachable.
+  socket.connect(a.port, address, () => {
+    if (a.settled()) return;
+    const local = socket.address();
+    const payload = Buffer.from(requestText(a, local.address, local.port), 'utf8');
+    let interval = T1_MS;
+    const send = (): void => {
+      if (a.settled()) return;
+      socket.send(payload, (err) => {
+        if (err) a.finish(errorResult(err));
       });
-      // A connected socket learns its local address from the route and reports ICMP port unreachable.
-      socket.connect(port, address, () => {
-        if (settled) return;
-        const local = socket.address();
-        const payload = Buffer.from(request(local.address, local.port), 'utf8');
-        let interval = T1_MS;
-        const send = (): void => {
-          if (settled) return;
-          socket.send(payload, (err) => {
-            if (err) finish(errorResult(err));
-          });
-          retransmit = setTimeout(send, interval);
-          interval = Math.min(interval * 2, T2_MS);
-        };
-        sentAt = performance.now();
-        send();
-      });
+      retransmit = setTimeout(send, interval);
+      interval = Math.min(interval * 2, T2_MS);
+    };
+    sentAt = performance.now();
+    send();
+  });
+}
+
+/** TCP or TLS: one request on a fresh connection, responses framed by Content-Length. */
+function overStream(a: Attempt, address: string): void {
+  const { target, port, opts } = a;
+  const socket: net.Socket =
+    target.transport === 'tls'
+      ? tls.connect({
+          host: address,
+          port,
+          ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
+          rejectUnauthorized: opts.rejectUnauthorized ?? true,
+          ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+        })
+      : net.connect({ host: address, port });
+  a.onCleanup(() => socket.destroy());
+  let sentAt = 0;
+  let pending: Buffer = Buffer.alloc(0);
+
+  socket.on('error', (err) => a.finish(errorResult(err)));
+  socket.on('close', () =>
+    a.finish({ kind: 'error', code: 'ECONNRESET', message: 'connection closed before a final SIP response' }),
+  );
+  socket.on(target.transport === 'tls' ? 'secureConnect' : 'connect', () => {
+    if (a.settled()) return;
+    sentAt = performance.now();
+    socket.write(requestText(a, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0), 'utf8');
+  });
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const split = splitSipStream(pending);
+    pending = split.rest;
+    for (const m of split.messages) {
+      const res = parseSipResponse(m);
+      if (isOurFinalResponse(res, a.probe)) return a.finish(responseResult(res, sentAt));
     }
-
-    function overStream(address: string): void {
-      const socket: net.Socket =
-        target.transport === 'tls'
-          ? tls.connect({
-              host: address,
-              port,
-              ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
-              rejectUnauthorized: opts.rejectUnauthorized ?? true,
-              ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-            })
-          : net.connect({ host: address, port });
-      cleanups.push(() => socket.destroy());
-      let sentAt = 0;
-      let pending: Buffer = Buffer.alloc(0);
-
-      socket.on('error', (err) => finish(errorResult(err)));
-      socket.on('close', () =>
-        finish({ kind: 'error', code: 'ECONNRESET', message: 'connection closed before a final SIP response' }),
-      );
-      socket.on(target.transport === 'tls' ? 'secureConnect' : 'connect', () => {
-        if (settled) return;
-        sentAt = performance.now();
-        socket.write(request(socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0), 'utf8');
-      });
-      socket.on('data', (chunk: Buffer) => {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        const split = splitSipStream(pending);
-        pending = split.rest;
-        for (const m of split.messages) {
-          const res = parseSipResponse(m);
-          if (isOurFinalResponse(res, probe)) return finish(responseResult(res, sentAt));
-        }
-        if (split.error !== undefined) finish({ kind: 'error', code: 'EPROTO', message: split.error });
-      });
-    }
+    if (split.error !== undefined) a.finish({ kind: 'error', code: 'EPROTO', message: split.error });
   });
 }
 
