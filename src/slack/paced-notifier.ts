@@ -92,7 +92,12 @@ export interface MessageHandle {
   readonly channel: string;
   /** The message ts once posted; undefined when posting failed or the notifier was closed. */
   readonly posted: Promise<string | undefined>;
+  /** Why the post failed for good, once `posted` resolved undefined (`closed`: the notifier shut down first). */
+  readonly failure: SlackFailure | undefined;
 }
+
+/** The notifier shut down before the call was made. */
+export const NOTIFIER_CLOSED: SlackFailure = { kind: 'transient', code: 'notifier_closed' };
 
 type MsgState = 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -112,6 +117,9 @@ interface Msg {
   notBefore?: number | undefined;
   settle: (ts: string | undefined) => void;
   posted: Promise<string | undefined>;
+  failure?: SlackFailure;
+  /** Callers of `update` waiting for the message's current content to be on Slack (or for the failure). */
+  contentWaiters: Array<(failure: SlackFailure | undefined) => void>;
 }
 
 interface Op {
@@ -137,6 +145,9 @@ class Handle implements MessageHandle {
   }
   get posted(): Promise<string | undefined> {
     return this.msg.posted;
+  }
+  get failure(): SlackFailure | undefined {
+    return this.msg.failure;
   }
 }
 
@@ -206,22 +217,27 @@ export class PacedNotifier {
     msg.mergeable = merge && !content.blocks;
     p.lastReply = msg;
     if (this.closed || p.state === 'failed') {
-      msg.state = 'failed';
-      msg.settle(undefined);
+      this.fail(msg, this.closed ? NOTIFIER_CLOSED : (p.failure ?? NOTIFIER_CLOSED));
       return new Handle(msg, 0);
     }
     this.enqueue(msg.channel, { kind: 'post', msg });
     return new Handle(msg, 0);
   }
 
-  /** Replace what a message (or its part of a merged reply) says; coalesced with other pending changes. */
-  update(handle: MessageHandle, content: SlackMessage): void {
+  /**
+   * Replace what a message (or its part of a merged reply) says; coalesced with other pending changes.
+   * Resolves when Slack shows this content (or a newer one): undefined, or the failure that stopped it.
+   */
+  update(handle: MessageHandle, content: SlackMessage): Promise<SlackFailure | undefined> {
     const h = this.handleOf(handle);
     const msg = h.msg;
-    if (msg.state === 'failed' || this.closed) return;
+    if (this.closed) return Promise.resolve(NOTIFIER_CLOSED);
+    if (msg.state === 'failed') return Promise.resolve(msg.failure ?? NOTIFIER_CLOSED);
     msg.parts[h.part] = content;
-    if (msg.state !== 'sent') return; // queued: the post carries it; sending: checked when the post returns
-    this.queueUpdate(msg);
+    const shown = new Promise<SlackFailure | undefined>((r) => msg.contentWaiters.push(r));
+    // queued: the post carries it; sending: checked when the post returns
+    if (msg.state === 'sent') this.queueUpdate(msg);
+    return shown;
   }
 
   /** A delayed post may go now (what it waited for has happened); no effect on other messages. */
@@ -248,6 +264,14 @@ export class PacedNotifier {
     return new Handle(msg, 0);
   }
 
+  /** Ends a message's waiters: its post failed for good (or the notifier closed first). */
+  private fail(msg: Msg, failure: SlackFailure): void {
+    msg.state = 'failed';
+    msg.failure = failure;
+    msg.settle(undefined);
+    settleWaiters(msg, failure);
+  }
+
   /** Calls waiting (all channels, or one). */
   pending(channel?: string): number {
     let n = 0;
@@ -270,10 +294,8 @@ export class PacedNotifier {
       ch.timer = undefined;
       for (const op of ch.ops) {
         dropped += 1;
-        if (op.kind === 'post' && op.msg.state === 'queued') {
-          op.msg.state = 'failed';
-          op.msg.settle(undefined);
-        }
+        if (op.kind === 'post' && op.msg.state === 'queued') this.fail(op.msg, NOTIFIER_CLOSED);
+        else settleWaiters(op.msg, NOTIFIER_CLOSED);
       }
       ch.ops = ch.busy ? ch.ops.slice(0, 1) : [];
     }
@@ -297,6 +319,7 @@ export class PacedNotifier {
       rateLimited: 0,
       settle,
       posted,
+      contentWaiters: [],
     };
   }
 
@@ -320,10 +343,8 @@ export class PacedNotifier {
 
   private enqueue(channel: string, op: Op): void {
     if (this.closed) {
-      if (op.kind === 'post') {
-        op.msg.state = 'failed';
-        op.msg.settle(undefined);
-      }
+      if (op.kind === 'post') this.fail(op.msg, NOTIFIER_CLOSED);
+      else settleWaiters(op.msg, NOTIFIER_CLOSED);
       return;
     }
     const ch = this.channel(channel);
@@ -358,13 +379,14 @@ export class PacedNotifier {
         if (msg.state !== 'sent' || JSON.stringify(contentOf(msg)) === msg.sentJson) {
           ch.ops.shift();
           msg.updateQueued = false;
+          // Slack already shows this content (or the message failed, which settled its waiters).
+          settleWaiters(msg, undefined);
           continue;
         }
       } else if (msg.parent && msg.parent.state !== 'sent') {
         // FIFO per channel puts the parent's post first, so it is done: it failed.
         ch.ops.shift();
-        msg.state = 'failed';
-        msg.settle(undefined);
+        this.fail(msg, msg.parent.failure ?? NOTIFIER_CLOSED);
         continue;
       }
       return;
@@ -417,6 +439,8 @@ export class PacedNotifier {
     const method = op.kind === 'post' ? 'chat.postMessage' : 'chat.update';
     if (op.kind === 'post') msg.state = 'sending';
     else msg.updateQueued = false;
+    // Waiting for the content this call carries; an update made meanwhile waits for the next call.
+    const waiting = msg.contentWaiters.splice(0);
     try {
       if (op.kind === 'post') {
         const r = await this.chat.postMessage({
@@ -434,6 +458,7 @@ export class PacedNotifier {
         msg.retries = 0;
         msg.rateLimited = 0;
         msg.settle(r.ts);
+        for (const w of waiting) w(undefined);
         if (JSON.stringify(contentOf(msg)) !== json) this.queueUpdate(msg);
       } else {
         await this.chat.update({
@@ -447,6 +472,7 @@ export class PacedNotifier {
         msg.sentJson = json;
         msg.retries = 0;
         msg.rateLimited = 0;
+        for (const w of waiting) w(undefined);
       }
     } catch (err) {
       const c = classifySlackError(err);
@@ -461,6 +487,7 @@ export class PacedNotifier {
         // The operation stays at the head of the queue and is sent again with the latest content.
         if (op.kind === 'post') msg.state = 'queued';
         else msg.updateQueued = true;
+        msg.contentWaiters.unshift(...waiting);
         return;
       }
       this.opts.observe?.(method, 'error');
@@ -471,10 +498,12 @@ export class PacedNotifier {
         error: c.kind === 'transient' || c.kind === 'rate-limited' ? c.kind : c.code,
         failure: c,
       });
-      if (op.kind === 'post') {
-        msg.state = 'failed';
-        msg.settle(undefined);
-      }
+      for (const w of waiting) w(c);
+      if (op.kind === 'post') this.fail(msg, c);
     }
   }
+}
+
+function settleWaiters(msg: Msg, failure: SlackFailure | undefined): void {
+  for (const w of msg.contentWaiters.splice(0)) w(failure);
 }

@@ -8,8 +8,8 @@
  * thread (thread.ts) and the result's buttons (buttons.ts).
  */
 import type { RespondFn } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { DEFAULT_RATE_LIMITS, type RateLimits, type TestCallPolicy } from '../../domain/test-call-guards';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { LoopbackClaims } from '../loopback-claims';
 import { TestCallAdmission } from './admission';
@@ -58,8 +58,8 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Test
   const logger = deps.logger.child({ feature: 'test-call' });
   const holdMs = Math.max(0, opts.holdMs ?? 3000);
   const admission = new TestCallAdmission({ ...deps, logger }, testCallPolicy(deps.config, opts.limits), holdMs);
-  let client: WebClient | undefined;
-  const runDeps = { ...deps, logger, client: () => client };
+  let notifier: PacedNotifier | undefined;
+  const runDeps = { ...deps, logger, notifier: () => notifier };
   const claims = opts.loopbacks ?? new LoopbackClaims(() => deps.now().getTime());
   const loopDeps = {
     ...runDeps,
@@ -79,7 +79,7 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Test
   return {
     name: 'test-call',
     register(ctx: FeatureContext) {
-      client = ctx.bolt.client;
+      notifier = ctx.notifier;
       ctx.listeners.command(TEST_CALL_COMMAND, commandHandler(admission, start));
       ctx.setup.add(loopbackSetupSubcommand(deps));
       ctx.listeners.action(

@@ -4,7 +4,6 @@
  * every call is recorded in the calls table (direction `test`).
  */
 import type { RespondFn } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { estCallNote } from '../../domain/est-call-record';
 import type { TestCallVerdict } from '../../domain/test-call';
@@ -16,6 +15,7 @@ import {
 } from '../../domain/test-call-record';
 import type { PlaceCallInput } from '../../livekit/gateway';
 import { findEstCallRecord } from '../../sinch/call-lookup';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 import { sleep } from '../../sleep';
 import type { AppDeps } from '../feature';
 import { CallCleanup } from './cleanup';
@@ -36,8 +36,8 @@ import { CallThread } from './thread';
 
 export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now' | 'sinch'> {
   logger: Logger;
-  /** The Slack client once the feature is registered. */
-  client: () => WebClient | undefined;
+  /** The app's paced notifier once the feature is registered. */
+  notifier: () => PacedNotifier | undefined;
 }
 
 /** One call in progress: what every phase needs. */
@@ -77,7 +77,7 @@ export function placeCallRequest(plan: CallPlan): PlaceCallInput {
 /** Runs one admitted call to the end; never throws. */
 export async function runCall(deps: RunCallDeps, plan: CallPlan, respond: RespondFn | undefined): Promise<void> {
   const log = deps.logger.child({ binding: plan.binding, room: plan.roomName });
-  const slack = deps.client();
+  const slack = deps.notifier();
   const abort = new AbortController();
   const cleanup = new CallCleanup(deps.livekit, plan, log);
   const unhook = deps.inflight.onAbort(async () => {

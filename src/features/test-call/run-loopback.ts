@@ -65,7 +65,7 @@ export async function runLoopback(
   respond: RespondFn | undefined,
 ): Promise<void> {
   const log = deps.logger.child({ binding: plan.binding, room: plan.roomName, loopback: true });
-  const slack = deps.client();
+  const slack = deps.notifier();
   const abort = new AbortController();
   const thread = slack ? new CallThread(slack, log, plan.channel, respond) : undefined;
   const placedAtMs = (): number => deps.now().getTime();

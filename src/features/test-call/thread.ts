@@ -1,30 +1,32 @@
 import type { RespondFn } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { slackErrorCode } from '../../slack/errors';
+import type { MessageHandle, PacedNotifier } from '../../slack/paced-notifier';
 import type { SlackMessage } from './messages';
 
 /**
  * The Slack side of one test call: a parent message in the channel, milestones in its thread
- * (posted in order without holding up the call), and the parent updated with the verdict.
- * When the bot cannot post in the channel (not_in_channel, channel_not_found, …) it falls back
- * to the command's or button's `response_url` (usable without channel membership, 5 times):
- * one notice now and the verdict at the end.
+ * (posted in order without holding up the call), and the parent updated with the verdict. Every
+ * call goes through the app's paced notifier, so a test call shares the channel's pace with the
+ * other features posting there. When the bot cannot post in the channel (not_in_channel,
+ * channel_not_found, …) it falls back to the command's or button's `response_url` (usable without
+ * channel membership, 5 times): one notice now and the verdict at the end.
  */
 export class CallThread {
-  private parent: { channel: string; ts: string } | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private parent: MessageHandle | undefined;
+  private postedAt: { channel: string; ts: string } | undefined;
+  private replies: Array<Promise<string | undefined>> = [];
   private fallbackError: string | undefined;
 
   constructor(
-    private readonly client: WebClient,
+    private readonly notifier: PacedNotifier,
     private readonly logger: Logger,
     private readonly channel: string,
     private readonly respond: RespondFn | undefined,
   ) {}
 
   get posted(): { channel: string; ts: string } | undefined {
-    return this.parent;
+    return this.postedAt;
   }
 
   get fallback(): string | undefined {
@@ -32,22 +34,14 @@ export class CallThread {
   }
 
   async start(msg: SlackMessage, notice: (error: string) => string): Promise<void> {
-    try {
-      const r = await this.client.chat.postMessage({
-        channel: this.channel,
-        text: msg.text,
-        blocks: msg.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-      });
-      if (r.ok && r.ts) {
-        this.parent = { channel: r.channel ?? this.channel, ts: r.ts };
-        return;
-      }
-      this.fallbackError = r.error ?? 'no_ts';
-    } catch (err) {
-      this.fallbackError = slackErrorCode(err);
+    const parent = this.notifier.post(this.channel, msg);
+    const ts = await parent.posted;
+    if (ts) {
+      this.parent = parent;
+      this.postedAt = { channel: parent.channel, ts };
+      return;
     }
+    this.fallbackError = parent.failure?.code ?? 'no_ts';
     this.logger.info(
       { channel: this.channel, error: this.fallbackError },
       'test call: cannot post in the channel, using response_url',
@@ -63,24 +57,19 @@ export class CallThread {
   reply(text: string): void {
     const parent = this.parent;
     if (!parent) return;
-    this.chain = this.chain.then(async () => {
-      try {
-        await this.client.chat.postMessage({
-          channel: parent.channel,
-          thread_ts: parent.ts,
-          text,
-          unfurl_links: false,
-          unfurl_media: false,
-        });
-      } catch (err) {
-        this.logger.warn({ channel: parent.channel, error: slackErrorCode(err) }, 'test call: thread reply failed');
-      }
-    });
+    const reply = this.notifier.reply(parent, { text });
+    this.replies.push(
+      reply.posted.then((ts) => {
+        if (!ts)
+          this.logger.warn({ channel: parent.channel, error: reply.failure?.code }, 'test call: thread reply failed');
+        return ts;
+      }),
+    );
   }
 
   /** Wait for queued replies, then show the verdict on the parent (or via response_url). */
   async finish(msg: SlackMessage): Promise<void> {
-    await this.chain;
+    await Promise.all(this.replies.splice(0));
     const parent = this.parent;
     if (!parent) {
       await this.viaResponseUrl({
@@ -91,28 +80,18 @@ export class CallThread {
       });
       return;
     }
-    try {
-      await this.client.chat.update({ channel: parent.channel, ts: parent.ts, text: msg.text, blocks: msg.blocks });
-    } catch (err) {
+    const failure = await this.notifier.update(parent, msg);
+    if (!failure) return;
+    this.logger.warn(
+      { channel: parent.channel, error: failure.code },
+      'test call: updating the parent failed; posting the result in the thread',
+    );
+    const result = this.notifier.reply(parent, msg, { merge: false });
+    if (!(await result.posted))
       this.logger.warn(
-        { channel: parent.channel, error: slackErrorCode(err) },
-        'test call: updating the parent failed; posting the result in the thread',
+        { channel: parent.channel, error: result.failure?.code },
+        'test call: posting the result failed',
       );
-      try {
-        await this.client.chat.postMessage({
-          channel: parent.channel,
-          thread_ts: parent.ts,
-          text: msg.text,
-          blocks: msg.blocks,
-          unfurl_links: false,
-        });
-      } catch (err2) {
-        this.logger.warn(
-          { channel: parent.channel, error: slackErrorCode(err2) },
-          'test call: posting the result failed',
-        );
-      }
-    }
   }
 
   private async viaResponseUrl(body: Parameters<RespondFn>[0]): Promise<void> {

@@ -268,4 +268,41 @@ describe('PacedNotifier', () => {
     await n.idle();
     expect(clock.pendingTimers).toBe(0);
   });
+  it('tells each caller of update when Slack shows its content, and why a post or an update failed', async () => {
+    const { clock, chat, n } = setup();
+    n.post('C1', { text: 'first' });
+    const p = n.post('C1', { text: 'v1' }); // queued behind "first"
+    const early = n.update(p, { text: 'v2' }); // rides on the post
+    await clock.advance(1000);
+    await expect(early).resolves.toBeUndefined();
+    expect(chat.calls.map((c) => c.args.text)).toEqual(['first', 'v2']);
+    const a = n.update(p, { text: 'v3' });
+    const b = n.update(p, { text: 'v4' }); // coalesced with v3: one call carries v4
+    const same = n.update(p, { text: 'v4' });
+    chat.fail.push(platform('message_not_found'));
+    await clock.advance(1000);
+    const failure = { kind: 'platform', code: 'message_not_found' };
+    await expect(a).resolves.toEqual(failure);
+    await expect(b).resolves.toEqual(failure);
+    await expect(same).resolves.toEqual(failure);
+    expect(chat.calls.map((c) => c.args.text)).toEqual(['first', 'v2', 'v4']);
+
+    chat.fail.push(platform('not_in_channel'));
+    const q = n.post('C2', { text: 'x' });
+    await clock.advance(0);
+    await expect(q.posted).resolves.toBeUndefined();
+    expect(q.failure).toEqual({ kind: 'not-in-channel', code: 'not_in_channel' });
+    await expect(n.update(q, { text: 'y' })).resolves.toEqual(q.failure);
+    expect(n.reply(q, { text: 'r' }).failure).toEqual(q.failure);
+  });
+
+  it('answers update callers when the notifier closes before their call', async () => {
+    const { clock, n } = setup();
+    const p = n.post('C1', { text: 'v1' });
+    await clock.advance(0);
+    const waiting = n.update(p, { text: 'v2' });
+    n.close();
+    await expect(waiting).resolves.toEqual({ kind: 'transient', code: 'notifier_closed' });
+    await expect(n.update(p, { text: 'v3' })).resolves.toEqual({ kind: 'transient', code: 'notifier_closed' });
+  });
 });
