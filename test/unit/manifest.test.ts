@@ -15,11 +15,9 @@ const root = join(__dirname, '..', '..');
 const MANIFESTS = { http: 'manifest.yml', socket: 'manifest.socket-mode.yml' } as const;
 const rawOf = (file: string): string => readFileSync(join(root, file), 'utf8');
 
-const slackEventsUrl = z
-  .url({ protocol: /^https$/ })
-  .refine((u) => new URL(u).pathname === '/slack/events', {
-    error: 'Bolt serves commands, interactivity and events on /slack/events',
-  });
+const slackEventsUrl = z.url({ protocol: /^https$/ }).refine((u) => new URL(u).pathname === '/slack/events', {
+  error: 'Bolt serves commands, interactivity and events on /slack/events',
+});
 
 const SlashCommand = z.strictObject({
   command: z.string().regex(/^\/[a-z0-9-_]{1,31}$/),
