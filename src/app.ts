@@ -195,6 +195,8 @@ function pacedNotifier(deps: AppDeps, client: WebClient): PacedNotifier {
     chat: chatOf(client),
     intervalMs: DEFAULT_SLACK_PACE_MS,
     clock: deps.clock,
+    // The app's Slack retry policy (tests set none) decides how often a 5xx or network error is retried.
+    ...(deps.slackRetry?.retries !== undefined ? { maxRetries: deps.slackRetry.retries } : {}),
     // Replicas on one PostgreSQL database share each channel's pace.
     ...(deps.store.engine === 'postgres' ? { sharedPacer: deps.repos.coordination.pacer } : {}),
     observe: (method, result) => deps.metrics.slackApiCalls.inc({ method, result }),

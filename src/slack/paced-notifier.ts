@@ -40,7 +40,8 @@ export interface UpdateArgs {
 
 /** The two Web API methods used (see `chatOf` for a WebClient). */
 export interface SlackChat {
-  postMessage(args: PostArgs): Promise<{ ts?: string }>;
+  /** `channel` is where Slack put it: a DM's ID (D…) when posted to a user ID. */
+  postMessage(args: PostArgs): Promise<{ ts?: string; channel?: string }>;
   update(args: UpdateArgs): Promise<unknown>;
 }
 
@@ -454,6 +455,8 @@ export class PacedNotifier {
         ch.ops.shift();
         msg.state = 'sent';
         msg.ts = r.ts;
+        // Posted to a user ID: updates must name the DM's channel ID (chat.update refuses a user ID).
+        if (r.channel && !msg.parent) msg.channel = r.channel;
         msg.sentJson = json;
         msg.retries = 0;
         msg.rateLimited = 0;

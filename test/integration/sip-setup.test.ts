@@ -63,7 +63,7 @@ function livekitState(h: Harness) {
 describe('/sip-setup', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness({ features });
+    h = await startHarness({ features, slackPaceMs: 0 });
   });
   afterEach(async () => {
     await h.stop();
@@ -499,7 +499,7 @@ describe('/sip-setup', () => {
 describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness({ features, livekitTimeoutSec: 1 });
+    h = await startHarness({ features, livekitTimeoutSec: 1, slackPaceMs: 0 });
   });
   afterEach(async () => {
     await h.stop();
@@ -593,7 +593,7 @@ describe('/sip-setup faults: a failed change leaves LiveKit as it was', () => {
 
 describe('/sip-setup recovery after a crash', () => {
   it('a restart rolls back a change that was cut off, including a resource created but never recorded', async () => {
-    const h = await startHarness({ features });
+    const h = await startHarness({ features, slackPaceMs: 0 });
     try {
       // What a process killed mid-create leaves: the inbound trunk done and journaled, the rule
       // created in LiveKit but its ID never written (the process died waiting for the answer).
@@ -656,7 +656,7 @@ describe('/sip-setup recovery after a crash', () => {
   });
 
   it('a restart finishes a delete that was cut off', async () => {
-    const h = await startHarness({ features });
+    const h = await startHarness({ features, slackPaceMs: 0 });
     try {
       const b = await createBinding(h);
       // Killed after deleting the dispatch rule.

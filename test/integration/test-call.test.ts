@@ -34,6 +34,7 @@ describe('/sip-test-call', () => {
 
   beforeAll(async () => {
     h = await startHarness({
+      slackPaceMs: 0,
       now: () => new Date(Date.now() + offset),
       env: { TEST_CALL_USER_IDS: TESTER },
       features: (deps) => [testCallFeature(deps, { holdMs: 200 })],

@@ -30,6 +30,11 @@ export interface HarnessOptions {
   livekitTimeoutSec?: number;
   /** Start the Sinch emulator and give the service a Sinch access key for it (the EST side is managed). */
   sinch?: SinchEmulatorOptions & { client?: SinchClientOptions };
+  /**
+   * The pace of the app's one notifier (ms between two Slack calls to a channel; the app's default is
+   * 1100 ms, Slack's limit). Suites about what a feature posts, not about pacing, set a short one.
+   */
+  slackPaceMs?: number;
 }
 
 /**
@@ -108,6 +113,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  if (opts.slackPaceMs !== undefined) running.app.notifier.pace(opts.slackPaceMs);
   const base = `http://127.0.0.1:${running.port}`;
   livekit.setWebhookUrl(`${base}/livekit/webhook`);
   let serviceStopped = false;

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { SlackMessage } from '../../slack/block-kit';
+import type { PacedNotifier } from '../../slack/paced-notifier';
 import type { AppDeps } from '../feature';
 import type { ChangeExecutor } from './change-executor';
 
@@ -22,6 +23,8 @@ export interface SipSetupContext {
   lookupIpv4: (host: string) => Promise<string | undefined>;
   /** How long submit validation waits for LiveKit. */
   conflictCheckMs: number;
+  /** The app's paced notifier (every message to a channel goes through it); throws before register(). */
+  notifier: () => PacedNotifier;
   /** Post in a report channel; failures are logged, never thrown. */
   announce: (channel: string, msg: SlackMessage) => Promise<void>;
   /** Run recovery again later (a rollback could not finish). */

@@ -36,7 +36,7 @@ export function deleteCommandHandler(ctx: SipSetupContext): (c: SubcommandContex
 }
 
 export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => Promise<void> {
-  return async ({ ack, body, view, client }) => {
+  return async ({ ack, body, view }) => {
     const user = body.user.id;
     const meta = decodeDeleteMeta(view.private_metadata);
     const say = async (text: string): Promise<void> => {
@@ -71,7 +71,6 @@ export function deleteConfirmHandler(ctx: SipSetupContext): (args: ViewArgs) => 
         previous: binding,
         actor: user,
         channel: meta.channel,
-        client,
         viewId: view.id,
         releaseDids,
       }),

@@ -80,7 +80,7 @@ async function staleEdit(ctx: SipSetupContext, meta: ModalMeta): Promise<string 
 }
 
 export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Promise<void> {
-  return async ({ ack, body, view, client }) => {
+  return async ({ ack, body, view }) => {
     const user = body.user.id;
     const meta = decodeMeta(view.private_metadata);
     if (!meta) {
@@ -130,7 +130,7 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     const kind: ChangeKind = meta.mode === 'create' ? 'create' : 'update';
     void ctx.inflight.track(
       `sip-setup:${kind}:${spec.name}`,
-      runChange(ctx, { kind, spec, previous: existing, actor: user, channel: meta.channel, client, viewId: view.id }),
+      runChange(ctx, { kind, spec, previous: existing, actor: user, channel: meta.channel, viewId: view.id }),
     );
   };
 }

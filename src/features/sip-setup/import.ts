@@ -79,7 +79,7 @@ export async function prepareAdoption(
 
 export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => Promise<void> {
   return async ({ args, argv }) => {
-    const { command, ack, respond, client } = args;
+    const { command, ack, respond } = args;
     if (!isAdmin(ctx, command.user_id)) {
       await ack({ response_type: 'ephemeral', text: refusal('import bindings') });
       return;
@@ -130,7 +130,6 @@ export function importHandler(ctx: SipSetupContext): (c: SubcommandContext) => P
         previous: undefined,
         actor: command.user_id,
         channel: command.channel_id,
-        client,
       };
       const accepted = respond({
         response_type: 'ephemeral',

@@ -71,6 +71,10 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     executor,
     lookupIpv4: opts.lookupIpv4 ?? defaultLookup,
     conflictCheckMs: opts.conflictCheckMs ?? 2000,
+    notifier: () => {
+      if (!notifier) throw new Error('sip-setup feature used before register()');
+      return notifier;
+    },
     announce,
     scheduleRetry: () => recovery.scheduleRetry(),
   };

@@ -3,7 +3,6 @@
  * apply it through the journaled executor with a progress message kept up to date, then report
  * the result, announce it in the report channel, or record the failure and schedule a retry.
  */
-import type { WebClient } from '@slack/web-api';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Binding, BindingSpec } from '../../domain/binding';
 import { diffSpecs } from '../../domain/binding-input';
@@ -29,7 +28,6 @@ export interface RunChangeInput {
   previous: Binding | undefined;
   actor: string;
   channel: string;
-  client: WebClient;
   viewId?: string;
   /** Import: the resources being adopted and the plan already made. */
   steps?: ChangeStep[];
@@ -157,7 +155,7 @@ async function reportError(
 
 /** Runs with the binding name reserved; always releases it. */
 export async function runChange(ctx: SipSetupContext, r: RunChangeInput): Promise<ChangeOutcome | undefined> {
-  const progress = new ProgressMessage(r.client, ctx.logger, r.channel, r.actor);
+  const progress = new ProgressMessage(ctx.notifier(), ctx.logger, r.channel, r.actor);
   try {
     const planned = await planSteps(ctx, r);
     if (!planned.ok) {

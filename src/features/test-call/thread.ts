@@ -57,7 +57,8 @@ export class CallThread {
   reply(text: string): void {
     const parent = this.parent;
     if (!parent) return;
-    const reply = this.notifier.reply(parent, { text });
+    // Each milestone is its own reply (never merged with the next one).
+    const reply = this.notifier.reply(parent, { text }, { merge: false });
     this.replies.push(
       reply.posted.then((ts) => {
         if (!ts)
