@@ -19,7 +19,7 @@ import { startProcess, waitForPort } from '../support/service-process';
 import { SlackStandIn } from '../support/slack-standin';
 
 // A child process, a kill and a restart are slow on a busy machine; the waits are for conditions, this is a safety net.
-jest.setTimeout(300_000);
+jest.setTimeout(180_000);
 
 const REPORT = 'CPARENT01';
 const FROM = '+15550401234';
@@ -47,7 +47,7 @@ it('SIGKILL between Slack taking the parent and its ts being stored: one parent 
       (args) => (args.channel === REPORT && !args.thread_ts ? { until: killed, then: { ok: true } } : undefined),
       1,
     );
-    const child = startProcess(env);
+    const child = startProcess({ ...env, LOG_LEVEL: 'info' });
     try {
       const url = `http://127.0.0.1:${await waitForPort(child)}/livekit/webhook`;
       for (const ev of events) {

@@ -422,7 +422,8 @@ export class SlackStandIn {
         }
         // docs: methods/chat.postMessage `metadata` (messaging/message-metadata): an object with a string
         // event_type and an object event_payload.
-        if (args.metadata !== undefined && !metadataOf(args.metadata)) return { ok: false, error: 'invalid_metadata_format' };
+        if (args.metadata !== undefined && !metadataOf(args.metadata))
+          return { ok: false, error: 'invalid_metadata_format' };
         const ts = this.nextTs();
         return {
           ok: true,
@@ -566,7 +567,11 @@ export class SlackStandIn {
   private history(args: Args): Record<string, unknown> {
     const channel = typeof args.channel === 'string' ? args.channel : '';
     if (!channel) return { ok: false, error: 'channel_not_found' };
-    const needed = channel.startsWith('G') ? 'groups:history' : channel.startsWith('D') ? 'im:history' : 'channels:history';
+    const needed = channel.startsWith('G')
+      ? 'groups:history'
+      : channel.startsWith('D')
+        ? 'im:history'
+        : 'channels:history';
     if (!this.scopes.includes(needed))
       return { ok: false, error: 'missing_scope', needed, provided: this.scopes.join(',') };
     const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
@@ -574,8 +579,12 @@ export class SlackStandIn {
     const oldest = num(args.oldest) ?? 0;
     const latest = num(args.latest) ?? Infinity;
     const limit = Math.min(Math.max(num(args.limit) ?? 100, 1), 999);
-    const start = typeof args.cursor === 'string' && args.cursor ? Number(Buffer.from(args.cursor, 'base64').toString().slice(5)) : 0;
-    const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+    const start =
+      typeof args.cursor === 'string' && args.cursor
+        ? Number(Buffer.from(args.cursor, 'base64').toString().slice(5))
+        : 0;
+    const withMeta =
+      args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
     const all = this.messages(channel)
       .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.reply_broadcast)
       .filter((m) => {
@@ -722,7 +731,8 @@ export function decodeArgs(raw: string, contentType: string): Args {
 function metadataOf(v: unknown): SlackMessage['metadata'] {
   if (!v || typeof v !== 'object') return undefined;
   const { event_type, event_payload } = v as Record<string, unknown>;
-  if (typeof event_type !== 'string' || !event_type || !event_payload || typeof event_payload !== 'object') return undefined;
+  if (typeof event_type !== 'string' || !event_type || !event_payload || typeof event_payload !== 'object')
+    return undefined;
   return { event_type, event_payload: event_payload as Record<string, unknown> };
 }
 

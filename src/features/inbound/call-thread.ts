@@ -99,7 +99,10 @@ export class CallThread {
       }
       await deps.repos.calls.update(recordId, { slackChannel: channel, slackTs: null });
     } catch (err) {
-      logger.warn({ err, call: recordId }, 'could not check for an earlier thread parent of an inbound call; posting one');
+      logger.warn(
+        { err, call: recordId },
+        'could not check for an earlier thread parent of an inbound call; posting one',
+      );
     }
     return undefined;
   }
