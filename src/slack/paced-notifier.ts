@@ -24,11 +24,31 @@ import type { KnownBlock, SlackMessage } from './block-kit';
 import { classifySlackError, type SlackFailure } from './errors';
 import { LIMITS, truncate } from './limits';
 
+/** Slack message metadata (docs: messaging/message-metadata): names what a message stands for. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, string>;
+}
+
 export interface PostArgs {
   channel: string;
   text: string;
   blocks?: KnownBlock[];
   thread_ts?: string;
+  metadata?: MessageMetadata;
+}
+
+/** One page of `conversations.history` (newest first), asked with `include_all_metadata`. */
+export interface HistoryArgs {
+  channel: string;
+  oldest: string;
+  limit: number;
+  cursor?: string;
+}
+export interface HistoryPage {
+  messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }>;
+  has_more?: boolean;
+  response_metadata?: { next_cursor?: string };
 }
 
 export interface UpdateArgs {
@@ -38,11 +58,12 @@ export interface UpdateArgs {
   blocks?: KnownBlock[];
 }
 
-/** The two Web API methods used (see `chatOf` for a WebClient). */
+/** The Web API methods used (see `chatOf` for a WebClient); `history` finds a post whose answer was lost. */
 export interface SlackChat {
   /** `channel` is where Slack put it: a DM's ID (D…) when posted to a user ID. */
   postMessage(args: PostArgs): Promise<{ ts?: string; channel?: string }>;
   update(args: UpdateArgs): Promise<unknown>;
+  history?(args: HistoryArgs): Promise<HistoryPage>;
 }
 
 export function chatOf(client: WebClient): SlackChat {
@@ -53,11 +74,20 @@ export function chatOf(client: WebClient): SlackChat {
         text: a.text,
         ...(a.blocks ? { blocks: a.blocks } : {}),
         ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}),
+        ...(a.metadata ? { metadata: a.metadata } : {}),
         unfurl_links: false,
         unfurl_media: false,
       }),
     update: (a) =>
       client.chat.update({ channel: a.channel, ts: a.ts, text: a.text, ...(a.blocks ? { blocks: a.blocks } : {}) }),
+    history: (a) =>
+      client.conversations.history({
+        channel: a.channel,
+        oldest: a.oldest,
+        limit: a.limit,
+        include_all_metadata: true,
+        ...(a.cursor ? { cursor: a.cursor } : {}),
+      }) as Promise<HistoryPage>,
   };
 }
 
@@ -116,6 +146,7 @@ interface Msg {
   rateLimited: number;
   /** A delayed post is not sent before this time (the notifier's clock). */
   notBefore?: number | undefined;
+  metadata?: MessageMetadata;
   settle: (ts: string | undefined) => void;
   posted: Promise<string | undefined>;
   failure?: SlackFailure;
@@ -191,9 +222,14 @@ export class PacedNotifier {
    * A new top-level message. With `delayMs` it is not sent before that time has passed, so updates
    * made meanwhile ride on the post; later calls to the channel wait behind it (FIFO).
    */
-  post(channel: string, content: SlackMessage, opts: { delayMs?: number } = {}): MessageHandle {
+  post(
+    channel: string,
+    content: SlackMessage,
+    opts: { delayMs?: number; metadata?: MessageMetadata } = {},
+  ): MessageHandle {
     const msg = this.newMsg(channel, content, undefined);
     if (opts.delayMs !== undefined && opts.delayMs > 0) msg.notBefore = this.clock.now() + opts.delayMs;
+    if (opts.metadata) msg.metadata = opts.metadata;
     this.enqueue(msg.channel, { kind: 'post', msg });
     return new Handle(msg, 0);
   }
@@ -271,6 +307,30 @@ export class PacedNotifier {
     msg.failure = failure;
     msg.settle(undefined);
     settleWaiters(msg, failure);
+  }
+
+  /**
+   * The ts of a top-level message of `channel` posted since `oldestSec` (Unix seconds) with this
+   * metadata (same event type, same payload values), e.g. a post Slack took whose answer was lost in
+   * a crash. `undefined` when there is none; throws when Slack cannot be asked.
+   */
+  async findPosted(channel: string, metadata: MessageMetadata, oldestSec: number): Promise<string | undefined> {
+    const history = this.chat.history?.bind(this.chat);
+    if (!history) throw new Error('this Slack client cannot read channel history');
+    const wanted = Object.entries(metadata.event_payload);
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await history({ channel, oldest: String(oldestSec), limit: 200, ...(cursor ? { cursor } : {}) });
+      const hit = (r.messages ?? []).find(
+        (m) =>
+          m.metadata?.event_type === metadata.event_type &&
+          wanted.every(([k, v]) => m.metadata?.event_payload?.[k] === v),
+      );
+      if (hit?.ts) return hit.ts;
+      cursor = r.response_metadata?.next_cursor;
+      if (!r.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   /** Calls waiting (all channels, or one). */
@@ -449,6 +509,7 @@ export class PacedNotifier {
           text: content.text,
           ...(content.blocks ? { blocks: content.blocks } : {}),
           ...(msg.parent?.ts ? { thread_ts: msg.parent.ts } : {}),
+          ...(msg.metadata ? { metadata: msg.metadata } : {}),
         });
         if (!r.ts) throw Object.assign(new Error('chat.postMessage returned no ts'), { code: 'no_ts' });
         this.opts.observe?.(method, 'ok');

@@ -59,6 +59,8 @@ export interface SlackMessage {
   blocks?: unknown[];
   attachments?: unknown[];
   reply_broadcast?: boolean;
+  /** Message metadata posted with it (`metadata` of chat.postMessage). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   /** The arguments of the chat.postMessage call that created it. */
   args: Args;
   /** How many chat.update calls changed it. */
@@ -79,7 +81,15 @@ export interface StoredView {
 
 export const STANDIN_TEAM = { id: 'T0001', name: 'Acme', domain: 'acme' } as const;
 export const STANDIN_BOT = { user_id: 'UBOT0001', bot_id: 'BBOT0001', app_id: 'A0001' } as const;
-const DEFAULT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
+/** The bot scopes of manifest.yml. */
+const DEFAULT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:write',
+  'channels:history',
+  'groups:history',
+];
 
 /** Form fields that are free text even when they look like JSON. */
 const TEXT_FIELDS = new Set(['text', 'markdown_text', 'thread_ts', 'ts', 'channel', 'user', 'hash', 'view_id']);
@@ -410,6 +420,10 @@ export class SlackStandIn {
         if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
           return { ok: false, error: 'no_text' };
         }
+        // docs: methods/chat.postMessage `metadata` (messaging/message-metadata): an object with a string
+        // event_type and an object event_payload.
+        if (args.metadata !== undefined && !metadataOf(args.metadata))
+          return { ok: false, error: 'invalid_metadata_format' };
         const ts = this.nextTs();
         return {
           ok: true,
@@ -427,9 +441,12 @@ export class SlackStandIn {
             ...(args.blocks !== undefined ? { blocks: args.blocks } : {}),
             ...(args.attachments !== undefined ? { attachments: args.attachments } : {}),
             ...(str(args.thread_ts) ? { thread_ts: args.thread_ts } : {}),
+            ...(args.metadata !== undefined ? { metadata: metadataOf(args.metadata) } : {}),
           },
         };
       }
+      case 'conversations.history':
+        return this.history(args);
       case 'chat.update': {
         const channel = str(args.channel);
         const ts = str(args.ts);
@@ -540,6 +557,62 @@ export class SlackStandIn {
     }
   }
 
+  /**
+   * docs: methods/conversations.history: the channel's messages and thread parents (not replies,
+   * unless broadcast), newest first, with `oldest`/`latest` exclusive unless `inclusive`, `limit`
+   * (default 100, at most 999) and a `cursor` from `response_metadata.next_cursor`. Message
+   * metadata is in the answer with `include_all_metadata`. Needs channels:history (C…) or
+   * groups:history (G…).
+   */
+  private history(args: Args): Record<string, unknown> {
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const needed = channel.startsWith('G')
+      ? 'groups:history'
+      : channel.startsWith('D')
+        ? 'im:history'
+        : 'channels:history';
+    if (!this.scopes.includes(needed))
+      return { ok: false, error: 'missing_scope', needed, provided: this.scopes.join(',') };
+    const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+    const num = (v: unknown) => (v === undefined || v === '' ? undefined : Number(v));
+    const oldest = num(args.oldest) ?? 0;
+    const latest = num(args.latest) ?? Infinity;
+    const limit = Math.min(Math.max(num(args.limit) ?? 100, 1), 999);
+    const start =
+      typeof args.cursor === 'string' && args.cursor
+        ? Number(Buffer.from(args.cursor, 'base64').toString().slice(5))
+        : 0;
+    const withMeta =
+      args.include_all_metadata === true || args.include_all_metadata === 'true' || args.include_all_metadata === '1';
+    const all = this.messages(channel)
+      .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.reply_broadcast)
+      .filter((m) => {
+        const t = Number(m.ts);
+        return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+      })
+      .reverse();
+    const page = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    return {
+      ok: true,
+      messages: page.map((m) => ({
+        type: 'message',
+        user: STANDIN_BOT.user_id,
+        bot_id: STANDIN_BOT.bot_id,
+        app_id: STANDIN_BOT.app_id,
+        text: m.text,
+        ts: m.ts,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+        ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      has_more: more,
+      pin_count: 0,
+      response_metadata: { next_cursor: more ? Buffer.from(`next:${start + limit}`).toString('base64') : '' },
+    };
+  }
+
   private newView(args: Args, existing: StoredView | undefined): Args {
     const input = (args.view ?? {}) as Args;
     let id = existing?.id;
@@ -579,10 +652,12 @@ export class SlackStandIn {
       const text = typeof args.text === 'string' ? args.text : '';
       const blocks = asArray(args.blocks);
       const attachments = asArray(args.attachments);
+      const metadata = metadataOf(args.metadata);
       const m: SlackMessage = {
         channel,
         ts,
         ...(threadTs ? { thread_ts: threadTs, threadTs } : {}),
+        ...(metadata ? { metadata } : {}),
         text,
         ...(blocks ? { blocks } : {}),
         ...(attachments ? { attachments } : {}),
@@ -650,6 +725,15 @@ export function decodeArgs(raw: string, contentType: string): Args {
     out[k] = v;
   }
   return out;
+}
+
+/** `metadata` as Slack accepts it (a string event_type and an object event_payload), else undefined. */
+function metadataOf(v: unknown): SlackMessage['metadata'] {
+  if (!v || typeof v !== 'object') return undefined;
+  const { event_type, event_payload } = v as Record<string, unknown>;
+  if (typeof event_type !== 'string' || !event_type || !event_payload || typeof event_payload !== 'object')
+    return undefined;
+  return { event_type, event_payload: event_payload as Record<string, unknown> };
 }
 
 /** The stand-in's DM channel between the app and `user` (stable per user). */

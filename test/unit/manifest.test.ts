@@ -73,7 +73,15 @@ const Manifest = z.strictObject({
   }),
 });
 
-const REQUIRED_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write'];
+// channels:history / groups:history: an inbound call's thread parent is found again after a crash (conversations.history).
+const REQUIRED_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:write',
+  'channels:history',
+  'groups:history',
+];
 const REQUIRED_COMMANDS = ['/sip-setup', '/sip-test-call'];
 
 /** Cross-field rules: what SIP Ops' listeners need from the app configuration. */

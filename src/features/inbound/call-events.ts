@@ -80,9 +80,9 @@ export class CallEvents {
     if (e.kind === 'call-ended') {
       if (isShortCall({ ...view, someoneJoined: view.joiners.length > 0 }, this.ctx.settings.noisePolicy))
         this.parts.noise.fold(cs, view);
-      else this.parts.thread.open(cs, view);
+      else await this.parts.thread.open(cs, view);
     } else if (e.kind === 'joiner-joined' || e.kind === 'media' || e.kind === 'agent-missing') {
-      this.parts.thread.open(cs, view);
+      await this.parts.thread.open(cs, view);
     }
   }
 
@@ -113,7 +113,7 @@ export class CallEvents {
     await this.parts.records.insert({ ...base, outcome: 'in-progress', bindingName: cls.binding.name });
     cs.noiseKey = `${cls.binding.name}|${call.phoneNumber ?? call.identity}`;
     if (this.parts.noise.shouldHold(cs.noiseKey, call.joinedAt ?? this.ctx.nowMs())) this.hold(s, cs, call);
-    else this.parts.thread.open(cs, call);
+    else await this.parts.thread.open(cs, call);
   }
 
   /** A call that may be one more short call waits; one that lasts beyond the short-call limit is real and gets its thread then. */
@@ -131,7 +131,7 @@ export class CallEvents {
           this.ctx.queue.run(s.name, async () => {
             const view = callView(s.state, cs.key);
             if (cs.presentation !== 'held' || !view || view.ended) return;
-            this.parts.thread.open(cs, view);
+            await this.parts.thread.open(cs, view);
             await this.sync(s, cs, view);
             trackDelivery(this.ctx);
           }),

@@ -6,6 +6,7 @@ import type { Binding } from '../../domain/binding';
 import { callView, type InboundCallView } from '../../domain/inbound-call';
 import { describeFailure } from '../../domain/livekit-failure';
 import type { SlackMessage } from '../../slack/block-kit';
+import type { MessageMetadata } from '../../slack/paced-notifier';
 import { withTimeout } from '../../with-timeout';
 import type { CallRecords } from './call-records';
 import type { InboundContext } from './context';
@@ -22,30 +23,88 @@ import type { CallSession, RoomSession } from './sessions';
 
 type Milestone = { key: string; content: SlackMessage };
 
+/** How far before the call's start its parent is looked for (clock skew between this host and Slack). */
+const PARENT_LOOKBACK_SEC = 15 * 60;
+
+/** The metadata of a call's parent message: which call it reports. */
+export function parentMetadata(recordId: string): MessageMetadata {
+  return { event_type: 'sipops_call', event_payload: { call: recordId } };
+}
+
 export class CallThread {
   constructor(
     private readonly ctx: InboundContext,
     private readonly records: CallRecords,
   ) {}
 
-  /** Posts the parent (the replies follow in `sync`). */
-  open(cs: CallSession, call: InboundCallView): void {
+  /**
+   * Posts the parent (the replies follow in `sync`), or adopts the one posted before a crash.
+   * Before the post, the record names the channel without a ts (the "parent posting" marker), and the
+   * post carries the call in its metadata: a restart that finds the marker but no ts looks the
+   * parent up in the channel instead of posting a second one.
+   */
+  async open(cs: CallSession, call: InboundCallView): Promise<void> {
     const { timers, settings } = this.ctx;
     if (cs.presentation === 'thread' || !cs.binding) return;
     if (cs.holdTimer !== undefined) timers.clearTimeout(cs.holdTimer);
     cs.holdTimer = undefined;
     cs.presentation = 'thread';
     const binding = cs.binding;
+    const channel = binding.reportChannel;
     const content = parentMessage(call, binding);
+    const earlier = cs.recordId ? await this.earlierParent(cs.recordId, channel) : undefined;
+    if (earlier) {
+      // What Slack shows is not known: the next sync sends the current state.
+      cs.parent = this.ctx.slack().adopt(channel, earlier.ts, { text: '' });
+      delete cs.lastParentJson;
+      if (!earlier.stored) this.storeParentTs(earlier.recordId, channel, cs.parent.posted);
+      return;
+    }
+    // A new parent: replies of one that was never posted go to this one.
+    cs.replied.clear();
+    cs.confirmed.clear();
     // Compact: a caller whose agent is still expected gets a parent that waits a moment for it (an
     // agent joining meanwhile changes the queued post; no extra call).
     const waitForAgent =
       settings.threadMode === 'compact' && binding.agentName && !call.agentJoined && !call.ended && !call.agentMissing;
     const now = this.ctx.nowMs();
     const delayMs = waitForAgent ? (call.joinedAt ?? now) + settings.openingWindowMs - now : 0;
-    cs.parent = this.ctx.slack().post(binding.reportChannel, content, { delayMs });
+    const metadata = cs.recordId ? { metadata: parentMetadata(cs.recordId) } : {};
+    cs.parent = this.ctx.slack().post(channel, content, { delayMs, ...metadata });
     cs.lastParentJson = JSON.stringify(content);
-    if (cs.recordId) this.storeParentTs(cs.recordId, binding.reportChannel, cs.parent.posted);
+    if (cs.recordId) this.storeParentTs(cs.recordId, channel, cs.parent.posted);
+  }
+
+  /**
+   * The parent of this call already in Slack: its stored ts, or, when the record says a post was
+   * under way (channel, no ts), the one found in the channel. Otherwise sets that marker and
+   * returns undefined (post). Store or Slack errors mean posting (a second parent beats none).
+   */
+  private async earlierParent(
+    recordId: string,
+    channel: string,
+  ): Promise<{ recordId: string; ts: string; stored: boolean } | undefined> {
+    const { deps, logger } = this.ctx;
+    try {
+      const rec = await deps.repos.calls.get(recordId);
+      if (rec?.slackChannel === channel && rec.slackTs) return { recordId, ts: rec.slackTs, stored: true };
+      if (rec?.slackChannel === channel) {
+        const oldestSec = Math.floor(Date.parse(rec.startedAt) / 1000) - PARENT_LOOKBACK_SEC;
+        const ts = await this.ctx.slack().findPosted(channel, parentMetadata(recordId), oldestSec);
+        if (ts) {
+          logger.info({ call: recordId, ts }, 'found the thread parent posted before the restart; carrying on in it');
+          return { recordId, ts, stored: false };
+        }
+        return undefined;
+      }
+      await deps.repos.calls.update(recordId, { slackChannel: channel, slackTs: null });
+    } catch (err) {
+      logger.warn(
+        { err, call: recordId },
+        'could not check for an earlier thread parent of an inbound call; posting one',
+      );
+    }
+    return undefined;
   }
 
   private storeParentTs(recordId: string, channel: string, posted: Promise<string | undefined>): void {

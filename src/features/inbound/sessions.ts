@@ -53,7 +53,7 @@ export function sessionKey(name: string, sid: string | undefined): string {
 }
 
 /** Posts the parent of a restored call whose parent was queued but never posted before the stop. */
-export type OpenThread = (cs: CallSession, view: InboundCallView) => void;
+export type OpenThread = (cs: CallSession, view: InboundCallView) => Promise<void>;
 
 export class RoomSessions {
   private readonly sessions = new Map<string, RoomSession>();
@@ -135,11 +135,9 @@ export class RoomSessions {
       // What Slack shows is not known after a stop: the next sync sends the current state.
       cs.parent = this.ctx.slack().adopt(rec.slackChannel, rec.slackTs, { text: '' });
     } else if (binding && view && cs.presentation === 'thread') {
-      // Its parent was queued but never posted before the stop: post it (the replies follow it).
+      // Its parent was queued, maybe posted, before the stop: adopt it or post it (the replies follow it).
       cs.presentation = 'held';
-      cs.replied = new Set();
-      cs.confirmed = new Set();
-      this.openThread(cs, view);
+      await this.openThread(cs, view);
     }
     s.calls.set(cs.key, cs);
     this.ctx.logger.info({ room: name, call: d.callKey }, 'carrying on an inbound call thread from before the restart');

@@ -16,7 +16,9 @@ describe('RoomSessions', () => {
   beforeEach(async () => {
     t = await inboundTestContext();
     opened = [];
-    sessions = new RoomSessions(t.ctx, (cs) => opened.push(cs));
+    sessions = new RoomSessions(t.ctx, async (cs) => {
+      opened.push(cs);
+    });
   });
   afterEach(() => t.close());
 
@@ -65,13 +67,14 @@ describe('RoomSessions', () => {
     expect(await sessions.sessionFor(joined(ROOM))).toBe(s);
   });
 
-  it('posts the parent again when it was queued but never posted before the stop', async () => {
+  it('opens the thread again (adopt or post) when its parent was queued but no ts was stored before the stop', async () => {
     const { state, view } = inboundRoom({ ended: false, room: ROOM });
     await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: ['started'] }, view, state));
     const s = await sessions.sessionFor(joined(ROOM));
     expect(opened).toHaveLength(1);
     expect(opened[0]).toBe(s.calls.get(view.key));
-    expect(opened[0]!.confirmed.size).toBe(0);
+    // The thread decides: it adopts the parent found in Slack or posts a new one (then without the old replies).
+    expect(opened[0]!.presentation).toBe('held');
   });
 
   it('starts afresh, with a warning naming the call and what is wrong, when the stored detail cannot be read', async () => {
