@@ -3,13 +3,15 @@
  * access key for the Sinch emulator, a binding created with the EST side managed through the form, the call
  * placed through the LiveKit emulator, and the verdict read in Slack.
  */
+import type { DnsResolver, OptionsProber } from '../../src/domain/probes';
 import type { AppDeps } from '../../src/features/feature';
+import { performHealthRun } from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { testCallFeature } from '../../src/features/test-call';
 import { ADMIN_USER, SUPPORT_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { bindingForm, submitCreateForm } from '../support/binding-form';
 import type { SinchEmulator } from '../support/sinch-emulator';
-import { renderMessage } from '../support/slack-render';
+import { renderBlocks, renderMessage, unescapeSlack } from '../support/slack-render';
 import type { SlackMessage } from '../support/slack-standin';
 
 const LIVEKIT_IP = '203.0.113.7';
@@ -122,5 +124,35 @@ describe('/sip-test-call with the EST side managed: the verdict cites EST', () =
       'EST has no record of this call: the INVITE never reached Sinch (network, DNS or the trunk domain).',
     );
     expect(shown).not.toContain('EST refused it');
+  });
+
+  it('the test destination +44… is in a disabled country (GB): show and the health run warn; the caller ID country (US) is fine', async () => {
+    // Runs after the 403 to +442071838750 above: a common test destination of acme-us now.
+    expect(sinch.state.countries.get('GB')?.enabled).toBe(false);
+    await h.client.command('/sip-setup', 'show acme-us', {
+      user_id: ADMIN_USER,
+      channel_id: SUPPORT_CHANNEL,
+      response_id: 'show',
+    });
+    const posts = await h.slack.waitForResponseUrlPost('show', 1);
+    const shown = unescapeSlack(renderBlocks((posts.at(-1) as { blocks: unknown[] }).blocks));
+    expect(shown).toContain('⚠️ EST country permissions: United Kingdom (GB) disabled: +442071838750');
+    expect(shown).not.toContain('caller ID, +44');
+
+    const resolver: DnsResolver = async () => ({ ok: true, addresses: [LIVEKIT_IP] });
+    const prober: OptionsProber = async () => ({ kind: 'response', status: 200, reason: 'OK', rttMs: 1, server: 'x' });
+    const run = await performHealthRun(h.deps, { prober, resolver });
+    const acme = run.report.bindings.find((b) => b.name === 'acme-us')!;
+    expect(acme.findings.find((f) => f.check === 'est.countries')).toMatchObject({
+      status: 'warn',
+      evidence: 'United Kingdom (GB) disabled: +442071838750',
+    });
+
+    // Enabled in the Sinch dashboard: the warning goes.
+    sinch.state.countries.get('GB')!.enabled = true;
+    const again = await performHealthRun(h.deps, { prober, resolver });
+    const after = again.report.bindings.find((b) => b.name === 'acme-us')!;
+    expect(after.findings.find((f) => f.check === 'est.countries')?.status).toBe('pass');
+    sinch.state.countries.get('GB')!.enabled = false;
   });
 });
