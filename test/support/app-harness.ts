@@ -2,6 +2,7 @@ import type { RetryOptions } from '@slack/web-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import type { AppDeps, Feature } from '../../src/features/feature';
 import { startService, type Running } from '../../src/main';
 import type { SinchClientOptions } from '../../src/sinch/client';
@@ -30,6 +31,8 @@ export interface HarnessOptions {
   livekitTimeoutSec?: number;
   /** Start the Sinch emulator and give the service a Sinch access key for it (the EST side is managed). */
   sinch?: SinchEmulatorOptions & { client?: SinchClientOptions };
+  /** The service's JSON log lines go here (with `env.LOG_LEVEL` to choose how many). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -99,6 +102,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // A cold chart worker compiles ECharts through tsx: slow on a shared 2-core machine.
       chartTimeoutMs: 120_000,
       ...(opts.livekitTimeoutSec ? { livekitTimeoutSec: opts.livekitTimeoutSec } : {}),
+      ...(opts.logDestination ? { logDestination: opts.logDestination } : {}),
       ...(sinch ? { sinch: { ...TEST_SINCH_CLIENT, ...opts.sinch?.client } } : {}),
     });
   } catch (err) {
