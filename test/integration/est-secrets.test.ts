@@ -71,6 +71,7 @@ describe('secrets across the EST side', () => {
     await h.client.command('/sip-setup', 'acme-us', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
     const upd = await h.slack.waitFor('views.update');
     const meta = (upd.args.view as { private_metadata: string }).private_metadata;
+    const sentBefore = sinch.requests.length;
     const edited = await h.client.submitView({
       callbackId: 'binding_modal',
       values: bindingFormValues(digest({ digestPassword: SECOND }), 'edit'),
@@ -79,6 +80,9 @@ describe('secrets across the EST side', () => {
     });
     expect(edited.body).toEqual({ response_action: 'clear' });
     await finalMessage(/Binding .acme-us. updated/);
+    // Edits send only what differs: the one credential, nothing else is written in Sinch.
+    const writes = sinch.requests.slice(sentBefore).filter((r) => !/^(GET|POST \/oauth2)/.test(r));
+    expect(writes).toEqual([expect.stringMatching(/^PUT \/credentialLists\/\{id\}\/credentials/)]);
     expect([...sinch.state.credentialLists.values()][0]?.credentials).toEqual([
       expect.objectContaining({ username: 'acme-user', password: SECOND }),
     ]);
