@@ -17,6 +17,11 @@ const FEATURE_STEPS: Array<{ file: string; title: string }> = [
   { file: 'test-call', title: 'Test calls: /sip-test-call' },
   { file: 'inbound', title: 'Inbound calls: LiveKit webhooks become a thread per call' },
   { file: 'loopback', title: "Loopback: out through EST to the binding's own DID and back in to the agent" },
+  {
+    file: 'est',
+    title:
+      "The EST side through Sinch's API: a managed binding, a drifted endpoint caught, a 403 cited from EST's record",
+  },
 ];
 
 function loadSteps(last: Step[]): Step[] {

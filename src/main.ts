@@ -1,5 +1,5 @@
 import { WebClient, type RetryOptions } from '@slack/web-api';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { createSipOpsApp, type SipOpsApp } from './app';
 import { ChartRenderer } from './charts';
 import { clockWithTime, systemClock, type Clock } from './clock';
@@ -71,6 +71,8 @@ export interface StartOptions {
   sinch?: SinchClientOptions;
   /** Per chart render, worker start included (default 10 s; tests on a busy machine load ECharts through tsx). */
   chartTimeoutMs?: number;
+  /** Where the JSON log lines go (tests read them); default stdout. */
+  logDestination?: DestinationStream;
 }
 
 export async function startService(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<Running> {
@@ -82,6 +84,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   const logger = createLogger({
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
+    ...(opts.logDestination ? { destination: opts.logDestination } : {}),
     secrets: [
       config.slack.botToken,
       config.slack.signingSecret ?? '',

@@ -1,5 +1,5 @@
 /**
- * `/sip-setup import <name> inbound=ST_… rule=SDR_… outbound=ST_… [host=…] [channel=…]` as typed
+ * `/sip-setup import <name> inbound=ST_… rule=SDR_… outbound=ST_… [host=…] [channel=…] [est-trunk=…]` as typed
  * → what to import, or the one sentence that says what is wrong. Pure: `host=` and `channel=` are
  * checked with the binding form's own validators (binding-input.ts), so nothing the form would
  * refuse gets in this way.
@@ -8,12 +8,17 @@ import type { BindingSpec } from './binding';
 import { checkBindingField, fieldsFromSpec, isBindingName, specFromFields, type BindingField } from './binding-input';
 
 export const IMPORT_USAGE =
-  'Usage: `/sip-setup import <name> inbound=ST_… rule=SDR_… outbound=ST_… [host=<LiveKit public SIP host>] [channel=#channel]`';
+  'Usage: `/sip-setup import <name> inbound=ST_… rule=SDR_… outbound=ST_… [host=<LiveKit public SIP host>] [channel=#channel] [est-trunk=<EST trunk ID or host name>]`';
 
 const NAME_RULE = 'The name uses 3–40 lowercase letters, digits and hyphens.';
 
 /** LiveKit resource IDs: a prefix and a short UUID (`ST_…`, `SDR_…`); nothing else is sent on. */
 const RESOURCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** `est-trunk=`: an EST trunk ID or host name (the first label of `<host>.pstn.sinch.com`); a whole domain is checked as the form's trunk domain. */
+const EST_TRUNK_REF = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const EST_TRUNK_RULE =
+  '`est-trunk=` takes the EST trunk ID, its host name (`acme`) or its domain (`acme.pstn.sinch.com`).';
 
 export interface ImportArgs {
   name: string;
@@ -24,6 +29,8 @@ export interface ImportArgs {
   livekitSipHost: string;
   /** A Slack channel ID, validated like the form's field. */
   reportChannel: string;
+  /** `est-trunk=`: adopt the EST side on this trunk (an ID or a host name, lower-cased when a domain was typed). */
+  estTrunk?: string;
 }
 
 export interface ImportDefaults {
@@ -39,7 +46,7 @@ export type ImportArgsResult = { ok: true; value: ImportArgs } | { ok: false; er
 function keyValues(words: string[]): Map<string, string> {
   const kv = new Map<string, string>();
   for (const w of words) {
-    const m = /^([a-z]+)=(.+)$/i.exec(w);
+    const m = /^([a-z][a-z-]*)=(.+)$/i.exec(w);
     if (m) kv.set(m[1]!.toLowerCase(), m[2]!);
   }
   return kv;
@@ -78,6 +85,8 @@ export function parseImportArgs(argv: readonly string[], defaults: ImportDefault
       ? { ok: true as const, value: defaults.channel }
       : checkBindingField('reportChannel', typedChannel);
   if (!channel.ok) return { ok: false, error: `\`channel=\`: ${channel.error}` };
+  const estTrunk = parseEstTrunk(kv.get('est-trunk'));
+  if (!estTrunk.ok) return { ok: false, error: `${EST_TRUNK_RULE}\n${IMPORT_USAGE}` };
   return {
     ok: true,
     value: {
@@ -87,8 +96,19 @@ export function parseImportArgs(argv: readonly string[], defaults: ImportDefault
       outboundTrunkId,
       livekitSipHost: host.value,
       reportChannel: channel.value,
+      ...(estTrunk.value ? { estTrunk: estTrunk.value } : {}),
     },
   };
+}
+
+/** A whole domain passes the form's trunk-domain check and stands for its first label; otherwise an ID or a label. */
+function parseEstTrunk(typed: string | undefined): { ok: true; value: string | undefined } | { ok: false } {
+  if (typed === undefined) return { ok: true, value: undefined };
+  if (typed.includes('.')) {
+    const domain = checkBindingField('trunkDomain', typed);
+    return domain.ok ? { ok: true, value: domain.value.toLowerCase().split('.')[0] } : { ok: false };
+  }
+  return EST_TRUNK_REF.test(typed) ? { ok: true, value: typed } : { ok: false };
 }
 
 /** The form's name for each field, for sentences about values read from LiveKit. */

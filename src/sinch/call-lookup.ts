@@ -11,6 +11,15 @@ export interface CallLookupOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
+/**
+ * The digits of a number as EST writes it: `+14155550100`, `14155550100` or a SIP URI such as
+ * `sip:14155550100@203.0.113.7` (the reference's CDR example) all read `14155550100`.
+ */
+export function numberDigits(v: string): string {
+  const user = /^sips?:([^@;]*)/i.exec(v)?.[1] ?? v;
+  return user.replace(/\D/g, '');
+}
+
 export async function findEstCallRecord(
   g: SinchGateway,
   q: { to: string; from?: string; after: Date; before: Date },
@@ -25,7 +34,7 @@ export async function findEstCallRecord(
       size: 10,
     });
     const hit = page.calls
-      .filter((c) => !q.from || !c.from || c.from === q.from)
+      .filter((c) => !q.from || !c.from || numberDigits(c.from) === numberDigits(q.from))
       .sort((a, b) => (b.createTime ?? '').localeCompare(a.createTime ?? ''))[0];
     if (hit) return hit;
     if (poll < opts.polls) await opts.sleep(opts.intervalMs);

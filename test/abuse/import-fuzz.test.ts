@@ -1,11 +1,13 @@
 import fc from 'fast-check';
+import { isIPv4 } from 'node:net';
 import { checkBindingField, fieldsFromSpec, specFromFields } from '../../src/domain/binding-input';
+import { sipSetupFeature } from '../../src/features/sip-setup';
 import { ADMIN_USER, OPS_CHANNEL, eventually, startHarness, type Harness } from '../support/app-harness';
 import { LIVE_MARKUP, mostly } from '../support/hostile-input';
 
 /**
  * `/sip-setup import` through the same hostile corpus as the binding form (user-input-fuzz):
- * what is typed (name, the three IDs, host=, channel=) and what is read from LiveKit (agent
+ * what is typed (name, the three IDs, host=, channel=, est-trunk=) and what is read from LiveKit (agent
  * name, room prefix, trunk address) must pass the form's validators or be refused.
  */
 // 60 imports against the emulator take long on a busy machine; the waits are for conditions, this is a safety net.
@@ -14,18 +16,35 @@ jest.setTimeout(180_000);
 describe('abuse: /sip-setup import, property-based', () => {
   let h: Harness;
   let seq = 0;
+  let estTrunkId = '';
   beforeAll(async () => {
-    h = await startHarness();
+    // With a Sinch access key, so `est-trunk=` is taken up; LiveKit's IP is a stub (no DNS in tests).
+    h = await startHarness({
+      sinch: {},
+      features: (deps) => [
+        sipSetupFeature(deps, { lookupIpv4: async (host) => (isIPv4(host) ? host : '203.0.113.7') }),
+      ],
+    });
+    estTrunkId = (await h.deps.sinch!.createTrunk({ name: 'hand-made', hostName: 'acme' })).id;
   });
   afterAll(async () => h.stop());
 
-  type Typed = { name: string; inbound: string; rule: string; outbound: string; host: string; channel: string };
+  type Typed = {
+    name: string;
+    inbound: string;
+    rule: string;
+    outbound: string;
+    host: string;
+    channel: string;
+    estTrunk?: string;
+  };
   type FromLiveKit = { agentName: string; roomPrefix: string; address: string };
 
   /** Resources as someone made them with `lk`; undefined when LiveKit itself refuses a value. */
   async function lkResources(v: FromLiveKit): Promise<{ inbound: string; rule: string; outbound: string } | undefined> {
     seq += 1;
     const number = `+1415666${String(seq).padStart(4, '0')}`;
+    h.sinch!.addOwnedNumber(number);
     const lk = h.deps.livekit;
     const inb = await lk.createInboundTrunk({
       name: `lk-in-${seq}`,
@@ -66,6 +85,9 @@ describe('abuse: /sip-setup import, property-based', () => {
       `outbound=${id(typed.outbound, ids?.outbound)}`,
       ...(typed.host === 'DEFAULT' ? [] : [`host=${typed.host}`]),
       ...(typed.channel === 'DEFAULT' ? [] : [`channel=${typed.channel}`]),
+      ...(!typed.estTrunk || typed.estTrunk === 'NONE'
+        ? []
+        : [`est-trunk=${typed.estTrunk === 'ID' ? estTrunkId : typed.estTrunk}`]),
     ];
     const responseId = `import-${seq}`;
     const res = await h.client.command('/sip-setup', words.join(' '), {
@@ -90,6 +112,7 @@ describe('abuse: /sip-setup import, property-based', () => {
           outbound: mostly(fc.constant('REAL')),
           host: mostly(fc.constantFrom('DEFAULT', 'sip.acme.example', '203.0.113.7')),
           channel: mostly(fc.constantFrom('DEFAULT', OPS_CHANNEL, '<#CREPORT01|reports>')),
+          estTrunk: mostly(fc.constantFrom('NONE', 'acme', 'ID', 'acme.pstn.sinch.com', 'other')),
         }),
         fc.record({
           agentName: mostly(fc.constantFrom('', 'agent-1')),
@@ -132,9 +155,39 @@ describe('abuse: /sip-setup import, property-based', () => {
       { agentName: 'agent-1', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
     );
 
+    await runImport(
+      {
+        name: 'imp-est',
+        inbound: 'REAL',
+        rule: 'REAL',
+        outbound: 'REAL',
+        host: 'sip.acme.example',
+        channel: 'DEFAULT',
+        estTrunk: '<!here>',
+      },
+      { agentName: 'agent-1', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
+    );
+    await runImport(
+      {
+        name: 'imp-est-ok',
+        inbound: 'REAL',
+        rule: 'REAL',
+        outbound: 'REAL',
+        host: 'sip.acme.example',
+        channel: 'DEFAULT',
+        estTrunk: 'ID',
+      },
+      { agentName: 'agent-1', roomPrefix: 'call-', address: 'acme.pstn.sinch.com' },
+    );
+
     const bindings = await h.deps.repos.bindings.list();
+    expect(bindings.find((b) => b.name === 'imp-est-ok')?.est).toEqual({ side: 'managed' });
     const names = bindings.map((b) => b.name);
     expect(names).toContain('imp-valid');
+    expect(names).not.toContain('imp-est');
+    // A binding that manages its EST side does so on the trunk LiveKit dials, never a trunk it created.
+    for (const b of bindings.filter((x) => x.est?.side === 'managed'))
+      expect(b.resources.est).toMatchObject({ trunkId: estTrunkId, trunkCreated: false });
     for (const refused of ['imp-host', 'imp-chan', 'imp-agent']) expect(names).not.toContain(refused);
     for (const b of bindings) {
       expect({ name: b.name, form: specFromFields(fieldsFromSpec(b), { existing: b }).ok }).toEqual({

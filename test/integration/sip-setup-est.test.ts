@@ -262,6 +262,108 @@ describe('/sip-setup with the EST side managed', () => {
     const journal = await h.deps.repos.journal.listFor('acme-us');
     expect(JSON.stringify(journal)).not.toContain(password);
   });
+
+  /** Resources made by hand with `lk` for DIDs +14155550100/0101 dialing `acme.pstn.sinch.com`. */
+  async function lkMade(): Promise<string> {
+    const lk = h.deps.livekit;
+    const numbers = ['+14155550100', '+14155550101'];
+    const inb = await lk.createInboundTrunk({ name: 'lk-in', metadata: '', numbers, mediaEncryption: 'disable' });
+    const out = await lk.createOutboundTrunk({
+      name: 'lk-out',
+      metadata: '',
+      address: 'acme.pstn.sinch.com',
+      transport: 'udp',
+      numbers: ['+14155550100'],
+      authUsername: '',
+      authPassword: '',
+      mediaEncryption: 'disable',
+    });
+    if (!inb.ok || !out.ok) throw new Error('setup');
+    const rule = await lk.createDispatchRule({
+      name: 'lk-rule',
+      metadata: '',
+      trunkIds: [inb.value.id],
+      rule: { kind: 'individual', roomPrefix: 'call-', pin: '', noRandomness: false },
+      agents: [],
+    });
+    if (!rule.ok) throw new Error('setup');
+    return `inbound=${inb.value.id} rule=${rule.value.id} outbound=${out.value.id} host=sip.acme.example`;
+  }
+
+  async function importReply(text: string, id: string): Promise<string> {
+    await h.client.command('/sip-setup', text, { user_id: ADMIN_USER, channel_id: OPS_CHANNEL, response_id: id });
+    const posts = await h.slack.waitForResponseUrlPost(id, 1);
+    return (posts.at(-1) as { text: string }).text;
+  }
+
+  it('import est-trunk=<host name or ID>: adopts the EST trunk, adds the endpoint, ACL and DIDs; delete keeps the trunk', async () => {
+    const g = h.deps.sinch!;
+    const trunk = await g.createTrunk({ name: 'hand-made', hostName: 'acme' });
+    const other = await g.createTrunk({ name: 'other', hostName: 'other' });
+    const ids = await lkMade();
+    const before = sinchState(sinch);
+
+    // Refused, nothing imported and nothing sent to Sinch: unknown trunk, a trunk LiveKit does not dial, a bad value.
+    expect(await importReply(`import lk-acme ${ids} est-trunk=nope`, 'r1')).toContain(
+      'The Sinch project has no EST trunk with the ID or host name `nope`',
+    );
+    expect(await importReply(`import lk-acme ${ids} est-trunk=${other.id}`, 'r2')).toContain(
+      "LiveKit's outbound trunk dials `acme.pstn.sinch.com`: they are not the same trunk",
+    );
+    const bad = await h.client.command('/sip-setup', `import lk-acme ${ids} est-trunk=<!here>`, {
+      user_id: ADMIN_USER,
+      channel_id: OPS_CHANNEL,
+    });
+    expect((bad.body as { text: string }).text).toContain('`est-trunk=` takes the EST trunk ID');
+    // A DID the project does not own is refused as the form refuses it.
+    sinch.state.numbers.delete('+14155550101');
+    expect(await importReply(`import lk-acme ${ids} est-trunk=acme`, 'r3')).toContain(
+      '+14155550101 is not a number of this Sinch project',
+    );
+    sinch.addOwnedNumber('+14155550101');
+    expect(sinchState(sinch)).toBe(before);
+    expect(await h.deps.repos.bindings.count()).toBe(0);
+
+    // By domain (its first label is the host name); the ID works the same way.
+    await importReply(`import lk-acme ${ids} est-trunk=ACME.pstn.sinch.com`, 'ok');
+    const text = await finalMessage(h, /Binding .lk-acme. imported/);
+    expect(text).toContain(`EST side managed on the existing trunk \`${trunk.id}\``);
+    const b = (await h.deps.repos.bindings.get('lk-acme'))!;
+    expect(b.est).toEqual({ side: 'managed' });
+    expect(b.resources.est).toMatchObject({ trunkId: trunk.id, trunkCreated: false, endpointCreated: true });
+    expect([...sinch.state.endpoints.values()].map((e) => `${e.sipTrunkId} ${e.address}:${e.port}`)).toEqual([
+      `${trunk.id} sip.acme.example:5060`,
+    ]);
+    expect(sinch.state.trunks.get(trunk.id)?.aclIds).toHaveLength(1);
+    for (const n of sinch.state.numbers.values()) expect(n.voice).toMatchObject({ type: 'EST', trunkId: trunk.id });
+
+    // Delete asks about the DIDs; keeping them: the adopted trunk and the DIDs stay, the binding's additions go.
+    await h.client.command('/sip-setup', 'delete lk-acme', { user_id: ADMIN_USER, channel_id: OPS_CHANNEL });
+    const upd = await h.slack.waitFor('views.update');
+    const shownModal = JSON.stringify(upd.args.view);
+    expect(shownModal).toContain('Release the DIDs from the EST trunk?');
+    expect(shownModal).not.toContain(`Remove EST trunk`);
+    const res = await h.client.submitView({
+      callbackId: 'binding_delete_confirm',
+      values: {
+        releaseDids: {
+          value: {
+            type: 'radio_buttons',
+            selected_option: { text: { type: 'plain_text', text: 'Keep' }, value: 'keep' },
+          },
+        },
+      },
+      privateMetadata: JSON.stringify({ name: 'lk-acme', id: b.id, version: b.version, channel: OPS_CHANNEL }),
+      user: ADMIN_USER,
+    });
+    expect(res.body).toEqual({ response_action: 'clear' });
+    await finalMessage(h, /Binding .lk-acme. deleted/);
+    expect(sinch.state.trunks.get(trunk.id)).toBeDefined();
+    expect(sinch.state.endpoints.size).toBe(0);
+    expect(sinch.state.acls.size).toBe(0);
+    expect(sinch.state.trunks.get(trunk.id)?.aclIds).toEqual([]);
+    for (const n of sinch.state.numbers.values()) expect(n.voice).toMatchObject({ type: 'EST', trunkId: trunk.id });
+  });
 });
 
 /** Each EST step × each fault: a message naming the step and the cause, and both systems as they were. */

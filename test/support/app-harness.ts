@@ -2,6 +2,7 @@ import type { RetryOptions } from '@slack/web-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import type { AppDeps, Feature } from '../../src/features/feature';
 import { startService, type Running } from '../../src/main';
 import type { SinchClientOptions } from '../../src/sinch/client';
@@ -35,6 +36,8 @@ export interface HarnessOptions {
    * 1100 ms, Slack's limit). Suites about what a feature posts, not about pacing, set a short one.
    */
   slackPaceMs?: number;
+  /** The service's JSON log lines go here (with `env.LOG_LEVEL` to choose how many). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // A cold chart worker compiles ECharts through tsx: slow on a shared 2-core machine.
       chartTimeoutMs: 120_000,
       ...(opts.livekitTimeoutSec ? { livekitTimeoutSec: opts.livekitTimeoutSec } : {}),
+      ...(opts.logDestination ? { logDestination: opts.logDestination } : {}),
       ...(sinch ? { sinch: { ...TEST_SINCH_CLIENT, ...opts.sinch?.client } } : {}),
     });
   } catch (err) {

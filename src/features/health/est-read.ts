@@ -5,6 +5,7 @@
  */
 import type { Binding } from '../../domain/binding';
 import { estDesiredFor, runEstChecks } from '../../domain/est-checks';
+import { countryFinding, disabledCountries, type CountryPermissionView } from '../../domain/est-countries';
 import type { EstBindingTally, EstReport, Finding } from '../../domain/health-checks';
 import type { SinchGateway } from '../../sinch/gateway';
 import { readEstSnapshot, tallyTrunkCalls } from '../../sinch/snapshot';
@@ -18,22 +19,41 @@ export interface EstRead {
   report: EstReport;
 }
 
+/**
+ * `testDestinations`: each binding's common test destinations (domain/est-countries.ts); the project's country
+ * permissions are read once per run and checked against them and the caller ID.
+ */
 export async function readEst(
   sinch: SinchGateway | undefined,
   bindings: Binding[],
   now: Date,
   lookupIpv4: (host: string) => Promise<string | undefined>,
+  testDestinations: ReadonlyMap<string, string[]> = new Map(),
 ): Promise<EstRead> {
   const findings = new Map<string, Finding[]>();
   if (!sinch) return { findings, report: { managed: false, note: EST_NOT_MANAGED } };
   const trunkOf = new Map<string, string>();
+  const permissionsP: Promise<CountryPermissionView[] | undefined> = bindings.length
+    ? sinch.listCountryPermissions().catch(() => undefined)
+    : Promise.resolve(undefined);
   await Promise.all(
     bindings.map(async (b) => {
       try {
         const ip = b.auth.kind === 'acl' ? await lookupIpv4(b.livekitSipHost) : undefined;
         const snap = await readEstSnapshot(sinch, b);
         if (snap.trunk) trunkOf.set(b.name, snap.trunk.id);
-        findings.set(b.name, runEstChecks(estDesiredFor(b, ip), snap));
+        const permissions = await permissionsP;
+        const countries = permissions
+          ? [
+              countryFinding(
+                disabledCountries(
+                  { callerId: b.callerId, destinations: testDestinations.get(b.name) ?? [] },
+                  permissions,
+                ),
+              ),
+            ]
+          : [];
+        findings.set(b.name, [...runEstChecks(estDesiredFor(b, ip), snap), ...countries]);
       } catch (err) {
         findings.set(b.name, [
           {

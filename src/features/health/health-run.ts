@@ -5,6 +5,7 @@
  * Exported for the benchmark as well (LiveKit calls and wall time per run).
  */
 import type { Binding } from '../../domain/binding';
+import { TEST_DESTINATION_DAYS, destinationsByBinding } from '../../domain/est-countries';
 import { runChecks, worstStatus, type HealthReport, type LiveKitRead } from '../../domain/health-checks';
 import { LOOPBACK_DAILY_KEY, loopbackFinding, parseDailySet } from '../../domain/loopback';
 import type { LiveKitGateway } from '../../livekit/gateway';
@@ -97,7 +98,11 @@ export async function performHealthRun(
       const r = await settings.resolver(host);
       return r.ok ? r.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) : undefined;
     });
-  const estP = readEst(deps.sinch, covered, now, lookupIpv4);
+  const estP = (async () => {
+    const since = new Date(now.getTime() - TEST_DESTINATION_DAYS * DAY_MS).toISOString();
+    const tests = deps.sinch ? await deps.repos.calls.listSince(since, { direction: 'test' }) : [];
+    return readEst(deps.sinch, covered, now, lookupIpv4, destinationsByBinding(tests));
+  })();
   const [livekit, calls, probes, est] = await Promise.all([livekitP, callsP, runProbes(covered, settings), estP]);
 
   const full = runChecks({

@@ -107,8 +107,8 @@ export async function crossChecks(
  * A managed binding's DIDs as Sinch sees them: each must be a number of the project, on no EST trunk or on
  * the binding's own trunk (adopted or its own). Checked before anything is created, within `conflictCheckMs`.
  */
-async function estNumberProblems(
-  ctx: CheckContext,
+export async function estNumberProblems(
+  ctx: Pick<SipSetupContext, 'sinch' | 'conflictCheckMs'>,
   spec: BindingSpec,
   existing: Binding | undefined,
 ): Promise<string | undefined> {

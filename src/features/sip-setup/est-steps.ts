@@ -8,7 +8,7 @@
 import type { BindingSpec, EstResources } from '../../domain/binding';
 import { estResourceName, type EndpointTarget, type EstStep } from '../../domain/est-plan';
 import type { LiveKitResult } from '../../domain/livekit-failure';
-import { SinchError, SinchProvisioningStuckError } from '../../sinch/errors';
+import { SinchError, SinchProvisioningStuckError, scrubSecrets } from '../../sinch/errors';
 import type { SinchGateway } from '../../sinch/gateway';
 import { numberAssignment } from '../../sinch/gateway';
 import { waitForNumberOnTrunk } from '../../sinch/provisioning';
@@ -40,11 +40,11 @@ export class EstStepRunner {
   ) {}
 
   async apply(step: EstStep, c: EstStepContext): Promise<R> {
-    return guard(() => this.applyUnsafe(step, c));
+    return guard(() => this.applyUnsafe(step, c), digestPasswords(c));
   }
 
   async undo(step: EstStep, c: EstStepContext): Promise<R> {
-    return guard(() => this.undoUnsafe(step, c));
+    return guard(() => this.undoUnsafe(step, c), digestPasswords(c));
   }
 
   private async applyUnsafe(step: EstStep, c: EstStepContext): Promise<void> {
@@ -432,13 +432,18 @@ async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
   }
 }
 
-async function guard(fn: () => Promise<void>): Promise<R> {
+/** The change's digest passwords: a Sinch error that echoes one (e.g. a field violation) must not carry it on. */
+function digestPasswords(c: EstStepContext): string[] {
+  return [c.spec, c.previous].flatMap((s) => (s?.auth.kind === 'digest' && s.auth.password ? [s.auth.password] : []));
+}
+
+async function guard(fn: () => Promise<void>, secrets: readonly string[]): Promise<R> {
   try {
     await fn();
     return OK;
   } catch (err) {
     const message =
       err instanceof SinchError ? err.message : `SIP Ops could not finish the step: ${(err as Error).message}`;
-    return { ok: false, failure: { kind: 'server', message } };
+    return { ok: false, failure: { kind: 'server', message: scrubSecrets(message, secrets) } };
   }
 }

@@ -6,10 +6,15 @@
 import type { BindingSpec } from '../../domain/binding';
 import { specFromResources, type ActualResources } from '../../domain/binding-resources';
 import { planUpdate, type ChangeStep } from '../../domain/change-plan';
+import { planEstCreate } from '../../domain/est-plan';
 import { importedSpecErrors, parseImportArgs, type ImportArgs } from '../../domain/import-args';
+import { SinchError } from '../../sinch/errors';
+import type { SinchGateway } from '../../sinch/gateway';
 import { code, escapeMrkdwn } from '../../slack/mrkdwn';
 import type { SubcommandContext } from '../../slack/subcommand-router';
 import { isAdmin, refusal, type SipSetupContext } from './context';
+import { estNumberProblems } from './cross-checks';
+import { hostLabel } from './est-steps';
 import { readActual } from './livekit-state';
 import { runChange } from './run-change';
 
@@ -27,11 +32,70 @@ function missingText(a: ImportArgs, actual: ActualResources): string | undefined
   return `❌ Not found in LiveKit: ${missing.join(', ')}. Check the IDs with \`lk sip inbound list\`, \`lk sip dispatch list\`, \`lk sip outbound list\`. Nothing was imported.`;
 }
 
+type AdoptionContext = {
+  livekit: SipSetupContext['livekit'];
+  repos: Pick<SipSetupContext['repos'], 'bindings'>;
+} & Partial<Pick<SipSetupContext, 'sinch' | 'lookupIpv4' | 'conflictCheckMs'>>;
+
+/** The EST trunk `ref` names: its ID first, then its host name (or the domain's first label). */
+async function findEstTrunk(sinch: SinchGateway, ref: string): Promise<{ id: string; hostName: string } | undefined> {
+  try {
+    const t = await sinch.getTrunk(ref);
+    return { id: t.id, hostName: t.hostName };
+  } catch (err) {
+    if (!(err instanceof SinchError && err.kind === 'not-found')) throw err;
+  }
+  const host = ref.toLowerCase();
+  const t = (await sinch.listTrunks()).find(
+    (x) => x.hostName.toLowerCase() === host || hostLabel(x.domain ?? '') === host,
+  );
+  return t ? { id: t.id, hostName: t.hostName } : undefined;
+}
+
+/**
+ * `est-trunk=`: the imported binding manages its EST side on that trunk, checked as the form checks a managed
+ * binding (the trunk is the one LiveKit dials, the DIDs are the project's and on no other trunk, LiveKit's IP is
+ * known for the ACL). The trunk is adopted (never deleted with the binding); what it lacks is added in the change.
+ */
+async function adoptEstSide(
+  ctx: AdoptionContext,
+  ref: string,
+  spec: BindingSpec,
+): Promise<{ ok: true; steps: ChangeStep[]; note: string } | { ok: false; text: string }> {
+  const no = (why: string) => ({ ok: false as const, text: `❌ ${why} Nothing was imported.` });
+  const sinch = ctx.sinch;
+  if (!sinch)
+    return no('`est-trunk=` needs a Sinch access key (`SINCH_PROJECT_ID`, `SINCH_KEY_ID`, `SINCH_KEY_SECRET`).');
+  if (spec.auth.kind === 'digest')
+    return no(
+      '`est-trunk=` is for ACL bindings: the digest password is never read from LiveKit, so the EST credential list could not be set. Import without `est-trunk=`, then edit the binding, choose EST side "Managed by SIP Ops" and enter the password.',
+    );
+  let trunk: { id: string; hostName: string } | undefined;
+  try {
+    trunk = await findEstTrunk(sinch, ref);
+  } catch (err) {
+    return no(`Could not read EST trunks: ${escapeMrkdwn(err instanceof Error ? err.message : String(err))}.`);
+  }
+  if (!trunk) return no(`The Sinch project has no EST trunk with the ID or host name ${code(ref)}.`);
+  if (trunk.hostName.toLowerCase() !== hostLabel(spec.trunkDomain))
+    return no(
+      `EST trunk ${code(trunk.id)} has host name ${code(trunk.hostName)}, but LiveKit's outbound trunk dials ${code(spec.trunkDomain)}: they are not the same trunk.`,
+    );
+  const managed: BindingSpec = { ...spec, est: { side: 'managed' } };
+  const dids = await estNumberProblems({ sinch, conflictCheckMs: ctx.conflictCheckMs ?? 5000 }, managed, undefined);
+  if (dids) return no(escapeMrkdwn(dids.replace(/ Nothing was (created|changed)[^]*$/, '')));
+  const ip = ctx.lookupIpv4 ? await ctx.lookupIpv4(spec.livekitSipHost) : undefined;
+  if (!ip)
+    return no(`${code(spec.livekitSipHost)} has no IPv4 address, so the EST ACL cannot allow LiveKit. Give \`host=\`.`);
+  return {
+    ok: true,
+    steps: planEstCreate(managed, ip),
+    note: `EST side managed on the existing trunk ${code(trunk.id)} (${code(trunk.hostName)}): adopted, never deleted with the binding.`,
+  };
+}
+
 /** Reads the resources and decides whether (and how) they can become binding `a.name`. */
-export async function prepareAdoption(
-  ctx: { livekit: SipSetupContext['livekit']; repos: Pick<SipSetupContext['repos'], 'bindings'> },
-  a: ImportArgs,
-): Promise<Adoption> {
+export async function prepareAdoption(ctx: AdoptionContext, a: ImportArgs): Promise<Adoption> {
   const ids = {
     inboundTrunkId: a.inboundTrunkId,
     dispatchRuleId: a.dispatchRuleId,
@@ -69,11 +133,15 @@ export async function prepareAdoption(
   }
   const plan = planUpdate(undefined, result.spec, ids, actual.value);
   if (!plan.ok) return refused(`❌ ${escapeMrkdwn(plan.reason)}`);
+  const notes = problemLines.length ? [`*Imported with notes:*`, ...problemLines] : [];
+  if (!a.estTrunk) return { ok: true, spec: result.spec, steps: plan.steps, notes };
+  const est = await adoptEstSide(ctx, a.estTrunk, result.spec);
+  if (!est.ok) return refused(est.text);
   return {
     ok: true,
-    spec: result.spec,
-    steps: plan.steps,
-    notes: problemLines.length ? [`*Imported with notes:*`, ...problemLines] : [],
+    spec: { ...result.spec, est: { side: 'managed' } },
+    steps: [...plan.steps, ...est.steps],
+    notes: [...notes, est.note],
   };
 }
 

@@ -2,6 +2,12 @@
 import type { Binding } from '../../domain/binding';
 import { driftOf } from '../../domain/binding-resources';
 import { estDesiredFor, estDrift, runEstChecks } from '../../domain/est-checks';
+import {
+  TEST_DESTINATION_DAYS,
+  countryFinding,
+  destinationsByBinding,
+  disabledCountries,
+} from '../../domain/est-countries';
 import { readEstSnapshot } from '../../sinch/snapshot';
 import type { KnownBlock } from '../../slack/block-kit';
 import { bindingChartButton } from '../../slack/chart-button';
@@ -28,15 +34,27 @@ export function listHandler(ctx: Pick<SipSetupContext, 'repos' | 'logger'>): (c:
 }
 
 /** The EST side of `show`: desired vs actual with drift, or why it cannot be read. */
-async function estBlocks(ctx: Pick<SipSetupContext, 'sinch' | 'lookupIpv4'>, binding: Binding): Promise<KnownBlock[]> {
+async function estBlocks(
+  ctx: Pick<SipSetupContext, 'sinch' | 'lookupIpv4' | 'repos' | 'now'>,
+  binding: Binding,
+): Promise<KnownBlock[]> {
   if (!ctx.sinch) return estShowBlocks(binding, { state: 'no-key' });
   try {
     const ip = binding.auth.kind === 'acl' ? await ctx.lookupIpv4(binding.livekitSipHost) : undefined;
     const desired = estDesiredFor(binding, ip);
-    const actual = await readEstSnapshot(ctx.sinch, binding);
+    const since = new Date(ctx.now().getTime() - TEST_DESTINATION_DAYS * 86_400_000).toISOString();
+    const [actual, permissions, calls] = await Promise.all([
+      readEstSnapshot(ctx.sinch, binding),
+      ctx.sinch.listCountryPermissions(),
+      ctx.repos.calls.listSince(since, { direction: 'test', bindingName: binding.name }),
+    ]);
+    const destinations = destinationsByBinding(calls).get(binding.name) ?? [];
     return estShowBlocks(binding, {
       state: 'read',
-      findings: runEstChecks(desired, actual),
+      findings: [
+        ...runEstChecks(desired, actual),
+        countryFinding(disabledCountries({ callerId: binding.callerId, destinations }, permissions)),
+      ],
       drift: estDrift(desired, actual),
     });
   } catch (err) {
@@ -45,7 +63,7 @@ async function estBlocks(ctx: Pick<SipSetupContext, 'sinch' | 'lookupIpv4'>, bin
 }
 
 export function showHandler(
-  ctx: Pick<SipSetupContext, 'repos' | 'livekit' | 'sinch' | 'lookupIpv4'>,
+  ctx: Pick<SipSetupContext, 'repos' | 'livekit' | 'sinch' | 'lookupIpv4' | 'now'>,
 ): (c: SubcommandContext) => Promise<void> {
   return async ({ args, argv }) => {
     const name = (argv[0] ?? '').toLowerCase();

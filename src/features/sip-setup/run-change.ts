@@ -3,10 +3,15 @@
  * apply it through the journaled executor with a progress message kept up to date, then report
  * the result, announce it in the report channel, or record the failure and schedule a retry.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Binding, BindingSpec } from '../../domain/binding';
 import { diffSpecs } from '../../domain/binding-input';
 import { planCreate, planDelete, planUpdate, type ChangeStep } from '../../domain/change-plan';
+import {
+  TEST_DESTINATION_DAYS,
+  countryWarningLines,
+  destinationsByBinding,
+  disabledCountries,
+} from '../../domain/est-countries';
 import { isManaged, planEstCreate, planEstDelete, planEstUpdate } from '../../domain/est-plan';
 import type { ChangeKind } from '../../store/journal-repo';
 import { ChangeNotStartedError, type ChangeOutcome } from './change-executor';
@@ -75,18 +80,20 @@ async function livekitIpFor(
       };
 }
 
-/** EST's country permissions are read only: a warning when the caller ID's country is disabled for outbound calls. */
+/**
+ * EST's country permissions are read only: a warning when the caller ID's country, or the country of a
+ * destination the binding's test calls commonly dial, is disabled.
+ */
 async function countryNotes(ctx: SipSetupContext, spec: BindingSpec): Promise<string[]> {
   if (!ctx.sinch || !isManaged(spec)) return [];
-  const iso = parsePhoneNumberFromString(spec.callerId)?.country;
-  if (!iso) return [];
   try {
-    const p = (await ctx.sinch.listCountryPermissions()).find((c) => c.isoCode === iso);
-    return p && !p.enabled
-      ? [
-          `⚠️ EST country permission for ${p.name ?? iso} (${iso}) is disabled: outbound calls to ${iso} numbers are refused by EST. Enable it in the Sinch dashboard (SIP Ops never changes country permissions).`,
-        ]
-      : [];
+    const since = new Date(ctx.now().getTime() - TEST_DESTINATION_DAYS * 86_400_000).toISOString();
+    const [permissions, calls] = await Promise.all([
+      ctx.sinch.listCountryPermissions(),
+      ctx.repos.calls.listSince(since, { direction: 'test', bindingName: spec.name }),
+    ]);
+    const destinations = destinationsByBinding(calls).get(spec.name) ?? [];
+    return countryWarningLines(disabledCountries({ callerId: spec.callerId, destinations }, permissions));
   } catch (err) {
     ctx.logger.warn({ err }, 'reading EST country permissions failed');
     return [];

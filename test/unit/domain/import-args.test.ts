@@ -6,6 +6,31 @@ const defaults = { channel: 'COPS0001', host: 'LiveKit.Example.com' };
 const ids = ['inbound=ST_in1', 'rule=SDR_r1', 'outbound=ST_out1'];
 
 describe('parseImportArgs', () => {
+  it('est-trunk=: an EST trunk ID or host name as typed; a domain passes the trunk-domain check and stands for its first label', () => {
+    const est = (v: string) => parseImportArgs(['acme-us', ...ids, `est-trunk=${v}`], defaults);
+    expect(est('01HQ3Z9-trunk_id')).toMatchObject({ ok: true, value: { estTrunk: '01HQ3Z9-trunk_id' } });
+    expect(est('acme')).toMatchObject({ ok: true, value: { estTrunk: 'acme' } });
+    expect(est('ACME.pstn.sinch.com')).toMatchObject({ ok: true, value: { estTrunk: 'acme' } });
+    expect(parseImportArgs(['acme-us', ...ids], defaults)).toMatchObject({
+      ok: true,
+      value: expect.not.objectContaining({ estTrunk: expect.anything() }),
+    });
+    for (const bad of [
+      '<!here>',
+      '-acme',
+      'sip:acme.pstn.sinch.com',
+      'acme.pstn.sinch.com:5060',
+      'a'.repeat(129),
+      'a b',
+      '*',
+    ]) {
+      const r = est(bad);
+      expect(r).toMatchObject({ ok: false });
+      if (!r.ok) expect(r.error).toContain('`est-trunk=` takes the EST trunk ID');
+    }
+    expect(IMPORT_USAGE).toContain('[est-trunk=<EST trunk ID or host name>]');
+  });
+
   it('reads the name and the three IDs; host and channel default to the LiveKit host (lower-cased) and the channel typed in', () => {
     expect(parseImportArgs(['Acme-US', ...ids], defaults)).toEqual({
       ok: true,

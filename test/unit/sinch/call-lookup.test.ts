@@ -1,5 +1,5 @@
 import { estCallNote } from '../../../src/domain/est-call-record';
-import { findEstCallRecord } from '../../../src/sinch/call-lookup';
+import { findEstCallRecord, numberDigits } from '../../../src/sinch/call-lookup';
 import { startPair, type Pair } from './harness';
 
 describe('EST record of a test call', () => {
@@ -56,5 +56,37 @@ describe('EST record of a test call', () => {
     expect(estCallNote(rec)).toBe(
       'EST has no record of this call: the INVITE never reached Sinch (network, DNS or the trunk domain).',
     );
+  });
+
+  it('matches the caller however EST writes it: with or without "+", or as a SIP URI', async () => {
+    expect(numberDigits('+14155550100')).toBe('14155550100');
+    expect(numberDigits('14155550100')).toBe('14155550100');
+    expect(numberDigits('sip:14155550100@203.0.113.7')).toBe('14155550100');
+    expect(numberDigits('sips:+14155550100@acme.pstn.sinch.com;transport=tls')).toBe('14155550100');
+    p.emu.addCall({
+      from: 'sip:14155550100@203.0.113.7',
+      to: '442071838750',
+      direction: 'outbound',
+      callResult: 'FAILED',
+      createTime: new Date(p.clock.t).toISOString(),
+      durationSeconds: 0,
+      trunkId: 'T',
+      callId: 'CALL-URI',
+    });
+    p.emu.addCall({
+      from: '+14155550199',
+      to: '+442071838750',
+      direction: 'outbound',
+      callResult: 'COMPLETED',
+      createTime: new Date(p.clock.t + 1000).toISOString(),
+      durationSeconds: 3,
+      trunkId: 'T',
+    });
+    const rec = await findEstCallRecord(
+      p.client.gateway,
+      { to: '+442071838750', from: '+14155550100', ...window() },
+      { polls: 1, intervalMs: 1, sleep: async () => undefined },
+    );
+    expect(rec?.callId).toBe('CALL-URI');
   });
 });
