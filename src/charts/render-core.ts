@@ -4,6 +4,7 @@
  */
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
+import { crc32, deflateSync } from 'node:zlib';
 import type { Trends } from '../domain/trends';
 import { chartFonts, type FontSource } from './fonts';
 import { CHART_FONT, trendChartOption, type TrendChartOptions } from './trend-option';
@@ -48,7 +49,52 @@ export function rasterise(svg: string, width: number, scale: number): Buffer {
       sansSerifFamily: CHART_FONT,
     },
   });
-  return resvg.render().asPng();
+  const image = resvg.render();
+  return encodePng(image.pixels, image.width, image.height);
+}
+
+/** deflate level for the PNG: 3 is about 5× faster than 6 here and the file still smaller than resvg's own. */
+const PNG_DEFLATE_LEVEL = 3;
+
+/**
+ * The rendered pixels as a PNG, written here instead of by resvg's `asPng()`: the background is
+ * opaque white, so the alpha channel is dropped (8-bit RGB) and rows go unfiltered at a fast deflate
+ * level. The same pixels; on the 50-binding chart this takes about a third of `asPng()`'s time
+ * (which keeps RGBA and compresses harder) and the file is smaller (bench/charts.ts).
+ */
+export function encodePng(rgba: Uint8Array, width: number, height: number): Buffer {
+  const stride = 1 + width * 3;
+  const raw = Buffer.allocUnsafe(height * stride);
+  for (let y = 0, o = 0; y < height; y++) {
+    raw[o++] = 0; // filter: none
+    for (let i = y * width * 4, end = i + width * 4; i < end; i += 4, o += 3) {
+      raw[o] = rgba[i]!;
+      raw[o + 1] = rgba[i + 1]!;
+      raw[o + 2] = rgba[i + 2]!;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw, { level: PNG_DEFLATE_LEVEL })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
+  return Buffer.concat([head, data, crc]);
 }
 
 export function renderTrendChartSync(trends: Trends, opts: RenderOptions = {}): RenderedChart {

@@ -34,6 +34,8 @@ export class SlackListeners {
   private readonly commands = new Map<string, Handler<CommandHandlerArgs>>();
   private readonly actions = new Map<string, Handler<ActionHandlerArgs<SlackAction>>>();
   private readonly views = new Map<string, Handler<ViewHandlerArgs<SlackViewAction>>>();
+  /** Options of a menu (overflow or select) handled apart from the menu's own handler, by `action_id` and value prefix. */
+  private readonly options = new Map<string, Handler<ActionHandlerArgs<SlackAction>>>();
 
   /** A slash command, by its name (`/sip-setup`). */
   command(name: string, handler: Handler<CommandHandlerArgs>): void {
@@ -48,9 +50,40 @@ export class SlackListeners {
     add(this.actions, actionId, handler as unknown as Handler<ActionHandlerArgs<SlackAction>>, 'action');
   }
 
+  /**
+   * The options of a menu (`action_id`) whose value starts with `valuePrefix`: they go to this
+   * handler instead of the menu's own. So one feature can add an option to a menu another feature
+   * puts on a view (a binding's menu on the App Home) without either importing the other.
+   */
+  option<A extends BlockAction = BlockAction>(
+    actionId: string,
+    valuePrefix: string,
+    handler: Handler<ActionHandlerArgs<A>>,
+  ): void {
+    if (!valuePrefix) throw new Error(`option of ${actionId} needs a value prefix`);
+    add(
+      this.options,
+      `${actionId}\u0000${valuePrefix}`,
+      handler as unknown as Handler<ActionHandlerArgs<SlackAction>>,
+      'option',
+    );
+  }
+
   /** A modal submission, by the view's `callback_id`. */
   view(callbackId: string, handler: Handler<ViewHandlerArgs>): void {
     add(this.views, callbackId, handler as unknown as Handler<ViewHandlerArgs<SlackViewAction>>, 'view');
+  }
+
+  private optionHandler(
+    actionId: string,
+    value: string | undefined,
+  ): Handler<ActionHandlerArgs<SlackAction>> | undefined {
+    if (value === undefined || this.options.size === 0) return undefined;
+    for (const [key, handler] of this.options) {
+      const [id, prefix] = key.split('\u0000') as [string, string];
+      if (id === actionId && value.startsWith(prefix)) return handler;
+    }
+    return undefined;
   }
 
   /** Registers the routing middleware (it runs after Bolt's built-in ones; listeners see only what it passes on). */
@@ -66,8 +99,12 @@ export class SlackListeners {
       }
       if (body.type === 'block_actions') {
         const a = args as unknown as ActionHandlerArgs<SlackAction>;
-        const id = (a.action as { action_id?: string } | undefined)?.action_id;
-        const h = id === undefined ? undefined : this.actions.get(id);
+        const action = a.action as { action_id?: string; selected_option?: { value?: string } } | undefined;
+        const id = action?.action_id;
+        const h =
+          id === undefined
+            ? undefined
+            : (this.optionHandler(id, action?.selected_option?.value) ?? this.actions.get(id));
         if (h) await h(a);
         else await a.ack();
         return;

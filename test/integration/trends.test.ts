@@ -11,7 +11,7 @@ import type { AppDeps } from '../../src/features/feature';
 import { healthFeature, type HealthFeature } from '../../src/features/health';
 import { sipSetupFeature } from '../../src/features/sip-setup';
 import { trendsFeature } from '../../src/features/trends';
-import { TREND_CHART_ACTION } from '../../src/slack/action-ids';
+import { HOME_BINDING_ACTION, TREND_CHART_ACTION } from '../../src/slack/action-ids';
 import {
   ADMIN_USER,
   OPS_CHANNEL,
@@ -21,6 +21,7 @@ import {
   type Harness,
 } from '../support/app-harness';
 import { seedBinding } from '../support/fixtures';
+import { appHomeOpened, homeMenuChoice } from '../support/slack-request';
 import { dmChannelOf } from '../support/slack-standin';
 
 const EXPORT_TOKEN = 'export-token-0123456789abcdef';
@@ -194,6 +195,46 @@ describe('trends: summary chart, chart buttons, calls export', () => {
     expect(h.slack.messages(dm)[0]!.text).toContain('alpha: last 30 days');
     // Nothing was shared anywhere else.
     expect(h.slack.files.all().filter((f) => f.share && f.share.channel !== dm)).toHaveLength(0);
+  });
+
+  it('App Home chart button: the "30-day chart" option of a binding\'s menu sends that chart to the user privately', async () => {
+    await h.client.event(appHomeOpened(OTHER_USER));
+    const home = await eventually(() => h.slack.homeView(OTHER_USER));
+    const menu = (
+      home.view.blocks as Array<{
+        accessory?: { action_id: string; options: Array<{ text: { text: string }; value: string }> };
+      }>
+    )
+      .map((b) => b.accessory)
+      .find((a) => a?.action_id === HOME_BINDING_ACTION && a.options.some((o) => o.value.endsWith(alpha.id)));
+    const chart = menu!.options.find((o) => o.text.text === '30-day chart');
+    expect(chart).toBeDefined();
+    h.slack.reset();
+
+    const res = await h.client.interactive(
+      homeMenuChoice({ actionId: HOME_BINDING_ACTION, value: chart!.value, viewId: home.id, user: OTHER_USER }),
+    );
+    expect(res.status).toBe(200);
+    const dm = dmChannelOf(OTHER_USER);
+    const [file] = await eventually(
+      () => (sharedFiles(h, dm).length ? sharedFiles(h, dm) : undefined),
+      RENDER_WAIT_MS,
+      'the file in the DM',
+    );
+    const methods = h.slack.calls.map((c) => c.method);
+    const get = methods.indexOf('files.getUploadURLExternal');
+    expect(get).toBeGreaterThanOrEqual(0);
+    expect(methods.slice(get, get + 3)).toEqual([
+      'files.getUploadURLExternal',
+      expect.stringMatching(/^upload:F/),
+      'files.completeUploadExternal',
+    ]);
+    expect(file!.filename).toMatch(/^alpha-\d{4}-\d{2}-\d{2}-30d\.png$/);
+    expect(file!.bytes!.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
+    expect(h.slack.messages(dm)[0]!.text).toContain('alpha: last 30 days');
+    // Private: shared to the user's DM only; the health feature's menu handler did nothing (no Home republish, no check run).
+    expect(h.slack.files.all().filter((f) => f.share && f.share.channel !== dm)).toHaveLength(0);
+    expect(h.slack.callsTo('views.publish')).toHaveLength(0);
   });
 
   it('a chart button of a binding deleted and re-created under the same name is refused', async () => {

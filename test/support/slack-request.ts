@@ -258,6 +258,32 @@ export function blockAction(opts: BlockActionOptions): Record<string, unknown> {
   };
 }
 
+/**
+ * A choice in an overflow menu on the App Home tab (as Slack sends it: `container.type: view`, the
+ * view's `type: home`, no response URL), e.g. an option of a binding's menu.
+ */
+export function homeMenuChoice(opts: {
+  actionId: string;
+  value: string;
+  viewId: string;
+  user?: string;
+}): Record<string, unknown> {
+  const payload = blockAction({
+    actionId: opts.actionId,
+    selectedOption: opts.value,
+    view: { id: opts.viewId },
+    ...(opts.user ? { user: opts.user } : {}),
+  });
+  Object.assign(payload, {
+    container: { type: 'view', view_id: opts.viewId },
+    view: { ...(payload.view as object), type: 'home' },
+  });
+  const [action] = payload.actions as Array<Record<string, unknown>>;
+  action!.type = 'overflow';
+  delete action!.placeholder;
+  return payload;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events API
 

@@ -11,6 +11,7 @@ import { CHECK_BINDING_ACTION, HOME_BINDING_ACTION, NEW_BINDING_ACTION } from '.
 import { encodeBindingRef } from '../../slack/binding-ref';
 import type { KnownBlock, SlackMessage } from '../../slack/block-kit';
 import { context, section } from '../../slack/block-kit';
+import { bindingChartOption } from '../../slack/chart-button';
 import { LIMITS, truncate } from '../../slack/limits';
 import { code, escapeMrkdwn, slackDate, userRef } from '../../slack/mrkdwn';
 import type { RunTrigger } from '../../store/health-runs-repo';
@@ -425,7 +426,7 @@ function homeLine(r: HomeRow, tz: string): string {
 
 const HOME_RANK = (r: HomeRow): number => (r.status ? RANK[r.status] : 1.5);
 
-/** One binding with its buttons: "Check now" (naming it by identity) and "Test call". */
+/** One binding with its menu: "Check now" (naming it by identity), "Test call" and "30-day chart" (answered by the trends feature). */
 function homeBindingBlocks(r: HomeRow, line: string): KnownBlock {
   return {
     type: 'section',
@@ -442,6 +443,7 @@ function homeBindingBlocks(r: HomeRow, line: string): KnownBlock {
           text: { type: 'plain_text', text: 'Test call' },
           value: encodeHomeChoice({ a: 'test', b: r.name, bi: r.id }),
         },
+        bindingChartOption(r.id),
       ],
     },
   };

@@ -17,6 +17,12 @@ export class CallCleanup {
     private readonly livekit: Pick<LiveKitGateway, 'removeParticipant' | 'deleteRoom'>,
     private readonly plan: Pick<CallPlan, 'roomName' | 'identity'>,
     private readonly log: Logger,
+    /**
+     * Hang up before deleting the room (default). Deleting a room disconnects everyone in it, and
+     * livekit-sip ends the SIP call of a participant the room dropped (BYE), so a caller that needs
+     * no ordered hang-up (the loopback) saves a round trip with `false`.
+     */
+    private readonly hangUpFirst = true,
   ) {}
 
   /** The call was answered: cleaning up hangs up first. */
@@ -29,7 +35,7 @@ export class CallCleanup {
     if (this.done) return this.problems.length === 0;
     this.done = true;
     const { roomName, identity } = this.plan;
-    if (this.placed) {
+    if (this.placed && this.hangUpFirst) {
       const hang = await this.livekit.removeParticipant(roomName, identity);
       if (!hang.ok && hang.failure.kind !== 'not-found')
         this.problems.push(`hang-up failed (${describeFailure(hang.failure)})`);

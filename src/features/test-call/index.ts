@@ -17,6 +17,7 @@ import { CALL_AGAIN_ACTION, callAgainHandler } from './buttons';
 import { commandHandler, TEST_CALL_COMMAND } from './command';
 import { LOOPBACK_ACTION } from './loopback-button';
 import { loopbackSetupSubcommand, runDailyLoopbacks } from './loopback-daily';
+import { sinchLoopbackEvidence } from './loopback-est';
 import { loopbackPressHandler } from './loopback-press';
 import type { CallPlan } from './messages';
 import { runCall } from './run-call';
@@ -35,7 +36,7 @@ export interface TestCallOptions {
   loopbackTracksWaitMs?: number;
   /** After an answer without an inbound leg, how long its webhook may still be on its way (default 3 s). */
   loopbackInboundGraceMs?: number;
-  /** EST's side of a loopback that did not come back (set when the Sinch side is managed). */
+  /** EST's side of a loopback that did not come back (default: read through `deps.sinch` when the Sinch side is managed). */
   loopbackEst?: LoopbackEstEvidence;
 }
 
@@ -66,7 +67,8 @@ export function testCallFeature(deps: AppDeps, opts: TestCallOptions = {}): Test
     claims,
     tracksWaitMs: opts.loopbackTracksWaitMs ?? 5000,
     inboundGraceMs: opts.loopbackInboundGraceMs ?? 3000,
-    est: opts.loopbackEst,
+    // When the Sinch side is managed, a loop that did not come back cites EST's configuration and call record.
+    est: opts.loopbackEst ?? (deps.sinch ? sinchLoopbackEvidence(deps.sinch, deps.now) : undefined),
   };
 
   function start(plan: CallPlan, respond: RespondFn | undefined): Promise<void> {

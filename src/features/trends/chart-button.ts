@@ -1,13 +1,14 @@
 /**
- * Presses of the "30-day chart" button (src/slack/chart-button.ts; on `/sip-setup show <name>` and on each binding in the App Home): the
+ * Presses of the "30-day chart" button (src/slack/chart-button.ts; on `/sip-setup show <name>`) and
+ * choices of the "30-day chart" option in each binding's menu on the App Home: the
  * binding's chart of the last 30 days, sent privately to whoever pressed it. The button carries the
  * binding's identity (`Binding.id`, never reused), so a button shown before the binding was deleted
  * or re-created under the same name is refused rather than charting another binding.
  */
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { checkObjectIdentity } from '../../domain/object-identity';
-import { BINDING_CHART_DAYS } from '../../slack/chart-button';
+import { BINDING_CHART_DAYS, chartBindingId } from '../../slack/chart-button';
 import type { ActionHandlerArgs } from '../../slack/listeners';
 import type { AppDeps } from '../feature';
 import { sendBindingChart } from './deliver';
@@ -17,7 +18,7 @@ export interface ChartButtonDeps {
   logger: Logger;
 }
 
-type Args = ActionHandlerArgs<BlockAction<ButtonAction>>;
+type Args = ActionHandlerArgs<BlockAction<ButtonAction | OverflowAction>>;
 
 export function chartButtonHandler(h: ChartButtonDeps): (args: Args) => Promise<void> {
   return async ({ ack, action, body, client, respond }) => {
@@ -30,7 +31,7 @@ export function chartButtonHandler(h: ChartButtonDeps): (args: Args) => Promise<
     };
     const work = async (): Promise<void> => {
       try {
-        const id = action.value ?? '';
+        const id = chartBindingId(action);
         const lookup = id ? await h.deps.repos.bindings.lookupIdentity(id) : ({ state: 'unknown' } as const);
         const check = checkObjectIdentity({ id }, lookup, {
           kind: 'binding',

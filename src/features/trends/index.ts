@@ -1,11 +1,12 @@
 /**
- * Trends people can see (issue 19): the per-binding "30-day chart" button, `/sip-setup export
+ * Trends people can see (issue 19): the per-binding "30-day chart" button and Home menu option, `/sip-setup export
  * calls`, and `GET /export/calls.csv` (only with EXPORT_TOKEN). The chart in the daily summary's
  * thread is posted by the health feature's delivery through `postSummaryChart` (deliver.ts).
  */
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
 import { exportCallsRoute } from '../../http/export-route';
 import { TREND_CHART_ACTION } from '../../slack/action-ids';
+import { CHART_OPTION_MENU, CHART_OPTION_PREFIX } from '../../slack/chart-button';
 import type { AppDeps, Feature, FeatureContext } from '../feature';
 import { chartButtonHandler } from './chart-button';
 import { exportCallsCsv, parseDays } from './export-calls';
@@ -21,7 +22,10 @@ export function trendsFeature(deps: AppDeps): Feature {
   return {
     name: 'trends',
     register(ctx: FeatureContext) {
-      ctx.listeners.action<BlockAction<ButtonAction>>(TREND_CHART_ACTION, chartButtonHandler({ deps, logger }));
+      const chart = chartButtonHandler({ deps, logger });
+      ctx.listeners.action<BlockAction<ButtonAction>>(TREND_CHART_ACTION, chart);
+      // The "30-day chart" option of a binding's menu on the App Home (the menu is the health feature's).
+      ctx.listeners.option<BlockAction<OverflowAction>>(CHART_OPTION_MENU, CHART_OPTION_PREFIX, chart);
       ctx.setup.add({
         name: 'export',
         usage: 'export calls [binding] [days]',

@@ -42,6 +42,12 @@ export interface LoopbackOptions {
   /** Ringing time before the caller gives up on an unanswered loop, when no ringing clock is set (default 300 ms). */
   ringMs?: number;
   breakage?: LoopbackBreakage;
+  /**
+   * The carrier's own routing of each looped call, asked before `breakage` applies: e.g. the Sinch
+   * emulator's EST configuration (`SinchEmulator.loopbackRoute`: the DID's trunk assignment and the
+   * trunk's endpoints). Injected, so the two emulators stay independent modules.
+   */
+  route?: (call: { from: string; to: string }) => LoopbackBreakage | Promise<LoopbackBreakage>;
 }
 
 /** What the emulator reports about a loop it carried (for tests). */
@@ -101,8 +107,9 @@ export async function carryLoop(
 ): Promise<TwirpError | undefined> {
   const inRoom = (): boolean =>
     out.room.participants.get(out.p.identity) === out.p && deps.rooms.get(out.room.room.name) === out.room;
-  const breakage = opts.breakage ?? { kind: 'none' };
   await deps.timers.sleep(opts.delayMs ?? 30);
+  const carried = opts.route ? await opts.route({ from: out.from, to: out.to }) : ({ kind: 'none' } as const);
+  const breakage = carried.kind !== 'none' ? carried : (opts.breakage ?? { kind: 'none' });
   if (!inRoom()) return new TwirpError('canceled', 'call canceled');
   if (breakage.kind === 'drop') {
     const status = breakage.sipStatus ?? 404;

@@ -20,6 +20,9 @@ import { numberRoutes, settle } from './routes-numbers';
 import { trunkRoutes } from './routes-trunks';
 import { SinchState, type CallRecord, type OwnedNumber } from './state';
 
+/** What `loopbackRoute` answers (the shape of the LiveKit emulator's `LoopbackBreakage`, without importing it). */
+export type LoopbackRouting = { kind: 'none' } | { kind: 'drop'; sipStatus: number; reason: string };
+
 export interface SinchEmulatorOptions {
   projectId?: string;
   keyId?: string;
@@ -133,6 +136,41 @@ export class SinchEmulator {
     if (!n) throw new Error(`emulator: ${e164} is not owned`);
     n.stuck = stuck;
     if (!stuck) settle(this.state, n, { delayMs: () => this.provisioningDelayMs });
+  }
+
+  /**
+   * How EST routes a call to one of the project's numbers, for the LiveKit emulator's loopback
+   * (`LoopbackOptions.route`): to the EST trunk the number is assigned to (Numbers API
+   * `voiceConfiguration` type EST with its `trunkId`), then to that trunk's enabled endpoints in
+   * priority order (EST API: SIP endpoints of a trunk). A number on no EST trunk, or a trunk whose
+   * first enabled endpoint is not `sipHost`, does not come back: the caller gets a final status
+   * and EST's call history holds a FAILED inbound record. Numbers the project does not own are not
+   * EST's to route: left alone (`none`).
+   */
+  loopbackRoute(sipHost: string): (call: { from: string; to: string }) => LoopbackRouting {
+    return ({ from, to }) => {
+      const n = this.state.numbers.get(to);
+      if (!n) return { kind: 'none' };
+      const fail = (trunkId: string, sipStatus: number, reason: string): LoopbackRouting => {
+        this.addCall({
+          from,
+          to,
+          direction: 'inbound',
+          callResult: 'FAILED',
+          createTime: this.state.isoNow(),
+          durationSeconds: 0,
+          trunkId,
+        });
+        return { kind: 'drop', sipStatus, reason };
+      };
+      const trunk = n.voice.type === 'EST' ? this.state.trunks.get(n.voice.trunkId) : undefined;
+      if (!trunk) return fail('', 404, 'Not Found');
+      const [first] = [...this.state.endpoints.values()]
+        .filter((e) => e.sipTrunkId === trunk.id && e.enabled)
+        .sort((a, b) => a.priority - b.priority);
+      if (first?.address !== sipHost) return fail(trunk.id, 480, 'Temporarily Unavailable');
+      return { kind: 'none' };
+    };
   }
 
   /** A CDR in EST's call history. */

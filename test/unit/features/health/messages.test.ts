@@ -339,10 +339,15 @@ describe('homeView', () => {
       accessory: { action_id: string; options: Array<{ text: { text: string }; value: string }> };
     };
     expect(menu.accessory.action_id).toBe('home_binding_menu');
-    expect(menu.accessory.options.map((o) => [o.text.text, JSON.parse(o.value)])).toEqual([
+    expect(menu.accessory.options.slice(0, 2).map((o) => [o.text.text, JSON.parse(o.value)])).toEqual([
       ['Check now', { a: 'check', b: 'alpha', bi: 'id-alpha' }],
       ['Test call', { a: 'test', b: 'alpha', bi: 'id-alpha' }],
     ]);
+    // The third option is the trends feature's: routed by its value prefix, not JSON.
+    expect(menu.accessory.options[2]).toEqual({
+      text: { type: 'plain_text', text: '30-day chart' },
+      value: 'chart:id-alpha',
+    });
     expect(texts(homeView({ rows, notice: '⚠️ gone' }).blocks)).toContain('⚠️ gone');
   });
 
