@@ -280,12 +280,42 @@ export type ImportResult =
  * Reads a binding off three existing resources and says what does not fit. The digest password
  * cannot be read back from LiveKit: an imported digest binding keeps LiveKit's password as is.
  */
+type Report = { err: (text: string) => void; warn: (text: string) => void };
+
 export function specFromResources(input: ImportInput): ImportResult {
   const { inbound, rule, outbound, name } = input;
   const problems: ImportProblem[] = [];
-  const err = (text: string): void => void problems.push({ severity: 'error', text });
-  const warn = (text: string): void => void problems.push({ severity: 'warning', text });
+  const report: Report = {
+    err: (text) => void problems.push({ severity: 'error', text }),
+    warn: (text) => void problems.push({ severity: 'warning', text }),
+  };
+  checkOwnership(input, report);
+  const dids = checkInbound(inbound, report);
+  checkRule(rule, inbound.id, report);
+  const { host, callerId, transport } = checkOutbound(input, report);
+  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
 
+  const dispatch: Dispatch =
+    rule.rule.kind === 'direct'
+      ? { kind: 'direct', roomName: rule.rule.roomName }
+      : { kind: rule.rule.kind, roomPrefix: rule.rule.roomPrefix };
+  const spec: BindingSpec = {
+    name,
+    trunkDomain: host,
+    dids: [...new Set(dids)],
+    callerId,
+    auth: outbound.authUsername ? { kind: 'digest', username: outbound.authUsername, password: '' } : { kind: 'acl' },
+    transport,
+    livekitSipHost: input.livekitSipHost,
+    dispatch,
+    reportChannel: input.reportChannel,
+  };
+  if (rule.agents[0]) spec.agentName = rule.agents[0];
+  return { ok: true, spec, problems };
+}
+
+/** None of the three may be managed by SIP Ops as another binding. */
+function checkOwnership({ inbound, rule, outbound, name }: ImportInput, { err }: Report): void {
   for (const [label, metadata] of [
     ['inbound trunk', inbound.metadata],
     ['dispatch rule', rule.metadata],
@@ -294,22 +324,31 @@ export function specFromResources(input: ImportInput): ImportResult {
     const tag = parseManagedTag(metadata);
     if (tag && tag.binding !== name) err(`The ${label} is already managed by SIP Ops as binding "${tag.binding}".`);
   }
+}
+
+/** The inbound trunk's DIDs (normalised): listed, and E.164. */
+function checkInbound(inbound: ImportInput['inbound'], { err }: Report): string[] {
   if (inbound.numbers.length === 0)
     err(`Inbound trunk ${inbound.id} has no numbers: it accepts every DID. A binding needs its DIDs listed.`);
   const dids = inbound.numbers.map(normalizeNumber);
   const badDids = dids.filter((d) => !/^\+[1-9]\d{6,14}$/.test(d));
   if (badDids.length) err(`Inbound trunk numbers are not E.164: ${badDids.join(', ')}.`);
+  return dids;
+}
+
+/** The dispatch rule: scoped to the inbound trunk, no PIN, one agent, one room per call. */
+function checkRule(rule: ImportInput['rule'], inboundId: string, { err, warn }: Report): void {
   if (rule.trunkIds.length === 0)
     warn(
-      `Dispatch rule ${rule.id} has no trunk IDs, so it applies to every trunk; the binding will scope it to ${inbound.id}.`,
+      `Dispatch rule ${rule.id} has no trunk IDs, so it applies to every trunk; the binding will scope it to ${inboundId}.`,
     );
-  else if (!rule.trunkIds.includes(inbound.id))
+  else if (!rule.trunkIds.includes(inboundId))
     err(
-      `Dispatch rule ${rule.id} does not reference inbound trunk ${inbound.id} (it lists ${rule.trunkIds.join(', ')}).`,
+      `Dispatch rule ${rule.id} does not reference inbound trunk ${inboundId} (it lists ${rule.trunkIds.join(', ')}).`,
     );
   else if (rule.trunkIds.length > 1)
     warn(
-      `Dispatch rule ${rule.id} also serves ${rule.trunkIds.filter((t) => t !== inbound.id).join(', ')}; the binding will scope it to ${inbound.id}.`,
+      `Dispatch rule ${rule.id} also serves ${rule.trunkIds.filter((t) => t !== inboundId).join(', ')}; the binding will scope it to ${inboundId}.`,
     );
   if (rule.rule.pin) err(`Dispatch rule ${rule.id} requires a PIN; EST calls cannot enter one.`);
   if (rule.agents.length > 1)
@@ -326,6 +365,13 @@ export function specFromResources(input: ImportInput): ImportResult {
     warn(
       `Dispatch rule ${rule.id} filters by caller or called number; calls outside those filters are not dispatched (SIP Ops leaves the filters as they are).`,
     );
+}
+
+/** The outbound trunk: an EST trunk domain, one caller ID, a transport the binding can keep, auth complete. */
+function checkOutbound(
+  { inbound, outbound }: ImportInput,
+  { err, warn }: Report,
+): { host: string; callerId: string; transport: BindingSpec['transport'] } {
   if (!outbound.address) err(`Outbound trunk ${outbound.id} has no address.`);
   const host = addressHost(outbound.address);
   if (outbound.address && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(host))
@@ -350,25 +396,7 @@ export function specFromResources(input: ImportInput): ImportResult {
   }
   if (outbound.authUsername && !outbound.hasAuthPassword)
     err(`Outbound trunk ${outbound.id} has a digest username but no password.`);
-  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
-
-  const dispatch: Dispatch =
-    rule.rule.kind === 'direct'
-      ? { kind: 'direct', roomName: rule.rule.roomName }
-      : { kind: rule.rule.kind, roomPrefix: rule.rule.roomPrefix };
-  const spec: BindingSpec = {
-    name,
-    trunkDomain: host,
-    dids: [...new Set(dids)],
-    callerId,
-    auth: outbound.authUsername ? { kind: 'digest', username: outbound.authUsername, password: '' } : { kind: 'acl' },
-    transport,
-    livekitSipHost: input.livekitSipHost,
-    dispatch,
-    reportChannel: input.reportChannel,
-  };
-  if (rule.agents[0]) spec.agentName = rule.agents[0];
-  return { ok: true, spec, problems };
+  return { host, callerId, transport };
 }
 
 /** The room an inbound call lands in, with placeholders, e.g. `est-inbound-_<caller>_<random>`. */
