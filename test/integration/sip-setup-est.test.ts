@@ -38,6 +38,13 @@ async function finalMessage(h: Harness, re: RegExp): Promise<string> {
   );
 }
 
+/**
+ * The Sinch client's per-request timeout here: short enough that a hung route fails its step quickly, long
+ * enough that every other request (the change's and its rollback's) is answered on a machine under load
+ * (at 300 ms, rollbacks timed out under `stress-ng` and were left for the retry).
+ */
+const SINCH_TIMEOUT_MS = 2000;
+
 /** Everything the emulated Sinch project holds, comparable before and after a change. */
 function sinchState(s: SinchEmulator) {
   const st = s.state;
@@ -65,7 +72,7 @@ describe('/sip-setup with the EST side managed', () => {
   let h: Harness;
   let sinch: SinchEmulator;
   beforeEach(async () => {
-    h = await startHarness({ features, sinch: { client: { timeoutMs: 400 } } });
+    h = await startHarness({ features, sinch: { client: { timeoutMs: SINCH_TIMEOUT_MS } } });
     sinch = h.sinch!;
     sinch.addOwnedNumber('+14155550100');
     sinch.addOwnedNumber('+14155550101');
@@ -371,7 +378,7 @@ describe('EST faults per step', () => {
   let h: Harness;
   let sinch: SinchEmulator;
   beforeAll(async () => {
-    h = await startHarness({ features, sinch: { client: { timeoutMs: 300 } } });
+    h = await startHarness({ features, sinch: { client: { timeoutMs: SINCH_TIMEOUT_MS } } });
     sinch = h.sinch!;
   });
   afterAll(async () => {
