@@ -12,6 +12,9 @@ import { SlackClient } from '../support/slack-request';
 import { SlackStandIn } from '../support/slack-standin';
 
 const SECOND_ADMIN = 'U0ADMIN2';
+const THIRD_ADMIN = 'U0ADMIN3';
+/** Long enough for the refusal asked right after the kill to land inside it on a busy machine. */
+const CHANGE_LEASE_MS = 10_000;
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -41,8 +44,10 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
     await seed.close();
     const env = harnessEnv(livekit, slack, dir, {
       DATABASE_URL: db.url,
-      ADMIN_USER_IDS: `${ADMIN_USER},${SECOND_ADMIN}`,
+      ADMIN_USER_IDS: `${ADMIN_USER},${SECOND_ADMIN},${THIRD_ADMIN}`,
       LOG_LEVEL: 'info',
+      // A dead replica's change is taken over once this runs out (survivors sweep every half of it).
+      CHANGE_LEASE_MS: String(CHANGE_LEASE_MS),
     });
     replicas = [0, 1, 2].map(() => startProcess(env));
     const ports = await Promise.all(replicas.map((r) => waitForPort(r)));
@@ -112,4 +117,67 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
       livekit.setLatency(0);
     }
   });
+
+  it('a change whose replica is killed mid-change is rolled back once by a survivor after its lease; meanwhile a third submission is refused', async () => {
+    const store = await openStore(db.url);
+    const journal = () =>
+      store.db.selectFrom('change_journal').selectAll().where('binding_name', '=', 'acme-eu').executeTakeFirst();
+    try {
+      const form = plainBindingForm({
+        name: 'acme-eu',
+        trunkDomain: 'acme-eu.pstn.sinch.com',
+        dids: '+442071838750',
+        callerId: '+442071838750',
+      });
+      const first = await submitCreateForm(new SlackClient(bases[2]!, TEST_SIGNING_SECRET), form, { user: ADMIN_USER });
+      expect(JSON.stringify(first.body)).toContain('"response_action":"clear"');
+      livekit.setLatency(1000); // every LiveKit step takes a second: the change is caught between steps
+      await until(async () => (await journal())?.steps.includes('"status":"done"') === true, 'a first step done');
+      replicas[2]!.kill('SIGKILL');
+      await replicas[2]!.exit;
+      livekit.setLatency(0);
+      const atKill = await journal();
+      expect(atKill?.state).toBe('applying'); // killed mid-change (the test is void otherwise)
+      const doneAtKill = (JSON.parse(atKill!.steps) as Array<{ status: string }>).filter((s) => s.status === 'done');
+
+      // The dead replica's lease still runs: another admin on a survivor is told who holds the binding.
+      const third = await submitCreateForm(new SlackClient(bases[0]!, TEST_SIGNING_SECRET), form, {
+        user: THIRD_ADMIN,
+      });
+      expect(JSON.stringify(third.body)).toContain(`A change to acme-eu is in progress by @${ADMIN_USER}.`);
+
+      await until(
+        async () => (await journal())?.state === 'rolled_back',
+        'the change rolled back by a survivor',
+        60_000,
+      );
+      const after = await journal();
+      const steps = JSON.parse(after!.steps) as Array<{ status: string }>;
+      expect(steps.filter((s) => s.status === 'done')).toEqual([]);
+      expect(steps.filter((s) => s.status === 'undone').length).toBeGreaterThanOrEqual(doneAtKill.length);
+      expect(await createRepos(store).bindings.get('acme-eu')).toBeUndefined();
+      const rolledBack = () =>
+        store.db
+          .selectFrom('audit_log')
+          .select('action')
+          .where('binding_name', '=', 'acme-eu')
+          .where('action', '=', 'binding.create_rolled_back')
+          .execute();
+      await until(async () => (await rolledBack()).length >= 1, 'the rollback audited');
+      const said = () =>
+        slack
+          .messages(OPS_CHANNEL)
+          .filter((m) => JSON.stringify(m).includes('acme-eu') && JSON.stringify(m).includes('rolled it back'));
+      await until(() => said().length >= 1, 'the recovery announced');
+      const recovered = replicas
+        .slice(0, 2)
+        .filter((r) => r.stdout().includes('recovered an interrupted binding change'));
+      expect(recovered).toHaveLength(1);
+      expect(said()).toHaveLength(1);
+      expect(await rolledBack()).toHaveLength(1);
+    } finally {
+      livekit.setLatency(0);
+      await store.close();
+    }
+  }, 120_000);
 });
