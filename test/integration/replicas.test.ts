@@ -10,6 +10,7 @@ import { createTestDatabase, postgresCasesRun } from '../support/postgres';
 import { startProcess, waitForPort, type Child } from '../support/service-process';
 import { SlackClient } from '../support/slack-request';
 import { SlackStandIn } from '../support/slack-standin';
+import { WebhookBalancer } from '../support/webhook-balancer';
 
 const SECOND_ADMIN = 'U0ADMIN2';
 const THIRD_ADMIN = 'U0ADMIN3';
@@ -117,6 +118,82 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
       livekit.setLatency(0);
     }
   });
+
+  it("an inbound burst spread over the three replicas stays within Slack's one message per second per channel", async () => {
+    const channel = 'CBURST001';
+    const did = '+14155550177';
+    const created = await submitCreateForm(
+      new SlackClient(bases[0]!, TEST_SIGNING_SECRET),
+      plainBindingForm({
+        name: 'burst-us',
+        trunkDomain: 'burst.pstn.sinch.com',
+        dids: did,
+        callerId: did,
+        agentName: 'burst-agent',
+        reportChannel: channel,
+      }),
+    );
+    expect(JSON.stringify(created.body)).toContain('"response_action":"clear"');
+    const store = await openStore(db.url);
+    const balancer = await WebhookBalancer.start(() => bases, 'by-room');
+    try {
+      await until(async () => (await createRepos(store).bindings.get('burst-us')) !== undefined, 'the binding');
+      livekit.setWebhookUrl(balancer.url);
+      const CALLS = 9;
+      const results = await Promise.all(
+        Array.from({ length: CALLS }, (_, i) =>
+          livekit.simulateInboundCall({
+            from: `+1555010${String(i).padStart(4, '0')}`,
+            to: did,
+            agent: { joinAfterMs: 5 + i },
+            durationMs: 40 + i * 5,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.routed)).toHaveLength(CALLS);
+      await livekit.flushWebhooks();
+      // The rooms went to all three replicas.
+      expect(new Set(balancer.deliveries.map((d) => d.replica)).size).toBe(3);
+      await until(
+        () => {
+          const parents = slack.topLevel(channel).filter((p) => p.text.startsWith('Inbound call from'));
+          return (
+            parents.length === CALLS &&
+            parents.every((p) => slack.thread(channel, p.ts).replies.some((r) => r.text.includes('Hung up after')))
+          );
+        },
+        'every call reported',
+        120_000,
+      ).catch((err: unknown) => {
+        const parents = slack.topLevel(channel);
+        const detail = parents.map((p) => [p.text, slack.thread(channel, p.ts).replies.map((r) => r.text)]);
+        const logs = replicas.map((r) =>
+          r
+            .stdout()
+            .split('\n')
+            .filter((l) => l.includes('inbound'))
+            .slice(-5),
+        );
+        throw new Error(
+          `${(err as Error).message}: ${JSON.stringify({ detail, deliveries: balancer.deliveries.length, logs })}`,
+        );
+      });
+      // What reached the stand-in for this channel, in arrival order: never two within Slack's second.
+      const calls = slack
+        .callsTo('chat.postMessage')
+        .concat(slack.callsTo('chat.update'))
+        .filter((c) => c.args.channel === channel)
+        .map((c) => c.at)
+        .sort((a, b) => a - b);
+      expect(calls.length).toBeGreaterThanOrEqual(2 * CALLS);
+      const gaps = calls.slice(1).map((at, i) => at - calls[i]!);
+      expect(gaps.filter((g) => g < 1000)).toEqual([]);
+    } finally {
+      livekit.setWebhookUrl(undefined);
+      await balancer.stop();
+      await store.close();
+    }
+  }, 400_000);
 
   it('a change whose replica is killed mid-change is rolled back once by a survivor after its lease; meanwhile a third submission is refused', async () => {
     const store = await openStore(db.url);

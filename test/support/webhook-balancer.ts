@@ -48,7 +48,9 @@ export class WebhookBalancer {
 
   static async start(bases: () => string[], policy: BalancePolicy): Promise<WebhookBalancer> {
     let self: WebhookBalancer | undefined;
-    const server = createServer((req, res) => void self?.forward(req).then(({ status, body }) => res.writeHead(status).end(body)));
+    const server = createServer(
+      (req, res) => void self?.forward(req).then(({ status, body }) => res.writeHead(status).end(body)),
+    );
     self = new WebhookBalancer(server, bases, policy);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return self;
