@@ -168,6 +168,12 @@ const EnvSchema = z.object({
     .min(1, { error: 'expected 1 to 90 days' })
     .max(90, { error: 'expected 1 to 90 days' })
     .default(7),
+  SUMMARY_LEASE_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds, e.g. 600000' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(1000, { error: 'expected 1000 to 86400000 milliseconds' })
+    .max(86_400_000, { error: 'expected 1000 to 86400000 milliseconds' })
+    .default(600_000),
   EXPORT_TOKEN: z
     .string()
     .min(16, { error: 'expected at least 16 characters (a random bearer token for GET /export/calls.csv)' })
@@ -234,8 +240,11 @@ export interface Config {
   /** Bind address; unset: all interfaces. */
   host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** `trendDays`: days in the chart posted with the daily summary (SUMMARY_TREND_DAYS). */
-  summary: { cron: string; timezone: string; channel?: string; trendDays: number };
+  /**
+   * `trendDays`: days in the chart posted with the daily summary (SUMMARY_TREND_DAYS); `leaseMs`: how
+   * long the replica elected for a fire time may take before another one serves it (SUMMARY_LEASE_MS).
+   */
+  summary: { cron: string; timezone: string; channel?: string; trendDays: number; leaseMs: number };
   /** Bearer token of `GET /export/calls.csv` (EXPORT_TOKEN); the route answers 404 without it. */
   exportToken?: string;
   adminUserIds: string[];
@@ -329,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       timezone: e.SUMMARY_TZ,
       ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}),
       trendDays: e.SUMMARY_TREND_DAYS,
+      leaseMs: e.SUMMARY_LEASE_MS,
     },
     ...(e.EXPORT_TOKEN ? { exportToken: e.EXPORT_TOKEN } : {}),
     adminUserIds: e.ADMIN_USER_IDS,

@@ -258,3 +258,80 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
     }
   }, 120_000);
 });
+
+/** Three more replicas whose summary fires once, a little after they start. */
+(postgresCasesRun() ? describe : describe.skip)('the elected replica killed at the summary fire time', () => {
+  let slack: SlackStandIn;
+  let livekit: LiveKitEmulator;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+  let replicas: Child[] = [];
+  let bases: string[] = [];
+
+  beforeAll(async () => {
+    slack = await SlackStandIn.start();
+    livekit = await LiveKitEmulator.start();
+    db = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'sip-ops-replicas-'));
+    // Ran today already: no make-up; the next run is the cron's.
+    const seed = await openStore(db.url);
+    await createRepos(seed).meta.set(META_LAST_SCHEDULED, new Date().toISOString());
+    await seed.close();
+    // Fires once, two minutes from now (UTC), after the replicas are up.
+    const fire = new Date(Date.now() + 2 * 60_000);
+    const env = harnessEnv(livekit, slack, dir, {
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'info',
+      SUMMARY_CRON: `${fire.getUTCMinutes()} ${fire.getUTCHours()} * * *`,
+      SUMMARY_TZ: 'UTC',
+      SUMMARY_LEASE_MS: '5000',
+    });
+    replicas = [0, 1, 2].map(() => startProcess(env));
+    const ports = await Promise.all(replicas.map((r) => waitForPort(r)));
+    bases = ports.map((p) => `http://127.0.0.1:${p}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const r of replicas) r.kill('SIGKILL');
+    await Promise.all(replicas.map((r) => r.exit));
+    await livekit?.stop();
+    await slack?.stop();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a survivor serves the fire time once the lease runs out: one summary', async () => {
+    const created = await submitCreateForm(
+      new SlackClient(bases[0]!, TEST_SIGNING_SECRET),
+      plainBindingForm({ name: 'acme-us' }),
+    );
+    expect(JSON.stringify(created.body)).toContain('"response_action":"clear"');
+    const store = await openStore(db.url);
+    try {
+      await until(async () => (await createRepos(store).bindings.get('acme-us')) !== undefined, 'the binding');
+      // LiveKit holds its answers: the elected replica's run cannot finish before it is killed.
+      const release = livekit.holdAnswers();
+      const serves = (r: Child) => r.stdout().includes('health: this replica serves the scheduled run');
+      await until(() => replicas.some(serves), 'a replica elected at the fire time', 240_000);
+      const elected = replicas.findIndex(serves);
+      replicas[elected]!.kill('SIGKILL');
+      await replicas[elected]!.exit;
+      release();
+      const summaries = () => slack.topLevel(OPS_CHANNEL).filter((m) => JSON.stringify(m).includes('SIP health'));
+      await until(() => summaries().length >= 1, 'the summary posted by a survivor', 120_000);
+      await until(async () => {
+        const row = await store.db
+          .selectFrom('coordination_leases')
+          .select('done')
+          .where('key', 'like', 'slot:summary:2%')
+          .executeTakeFirst();
+        return row?.done === 1;
+      }, 'the slot marked served');
+      const survivors = replicas.filter((_, i) => i !== elected);
+      expect(survivors.filter(serves)).toHaveLength(1);
+      expect(summaries()).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  }, 400_000);
+});

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(r.config.database).toEqual({ engine: 'sqlite', path: './data/sip-ops.db' });
     expect(r.config.port).toBe(3000);
     expect(r.config.logLevel).toBe('info');
-    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7 });
+    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7, leaseMs: 600_000 });
     expect(r.config.exportToken).toBeUndefined();
     expect(r.config.adminUserIds).toEqual([]);
     expect(r.config.testCall).toEqual({ channelIds: [], allowedPrefixes: [] });
