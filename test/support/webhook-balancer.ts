@@ -68,19 +68,32 @@ export class WebhookBalancer {
     return h % n;
   }
 
+  /** Replicas that did not answer: no longer picked (a load balancer's health check). */
+  readonly down = new Set<number>();
+
+  /**
+   * Forwards to the replica the policy picks; one that does not answer is marked down and the request
+   * goes to the next one, as livekit-server's retry through the load balancer would.
+   */
   private async forward(req: IncomingMessage): Promise<{ status: number; body: string }> {
     const body = await readBody(req);
-    const replica = this.pick(body);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers[k] = v;
-    try {
-      const r = await fetch(`${this.bases()[replica]}/livekit/webhook`, { method: 'POST', headers, body });
-      this.deliveries.push({ replica, status: r.status });
-      return { status: r.status, body: await r.text() };
-    } catch {
-      this.deliveries.push({ replica, status: 502 });
-      return { status: 502, body: '' };
+    const n = this.bases().length;
+    let replica = this.pick(body);
+    for (let tries = 0; tries < n; tries++, replica = (replica + 1) % n) {
+      if (this.down.has(replica)) continue;
+      try {
+        const r = await fetch(`${this.bases()[replica]}/livekit/webhook`, { method: 'POST', headers, body });
+        this.deliveries.push({ replica, status: r.status });
+        if (r.status >= 500) continue;
+        return { status: r.status, body: await r.text() };
+      } catch {
+        this.deliveries.push({ replica, status: 502 });
+        this.down.add(replica);
+      }
     }
+    return { status: 502, body: '' };
   }
 
   stop(): Promise<void> {
