@@ -82,7 +82,8 @@ jest.setTimeout(600_000);
       }));
     };
     await until(
-      () => calls.every((c) => threadOf(c).some((t) => t.replies.includes('Hung up after'))),
+      () =>
+        calls.every((c) => threadOf(c).some((t) => t.replies.includes('Hung up after') && t.parent.includes('Ended'))),
       'every call reported',
       400_000,
     );
