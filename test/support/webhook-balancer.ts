@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -47,11 +47,13 @@ export class WebhookBalancer {
   ) {}
 
   static async start(bases: () => string[], policy: BalancePolicy): Promise<WebhookBalancer> {
-    let self: WebhookBalancer | undefined;
-    const server = createServer(
-      (req, res) => void self?.forward(req).then(({ status, body }) => res.writeHead(status).end(body)),
+    const server = createServer();
+    const self = new WebhookBalancer(server, bases, policy);
+    server.on(
+      'request',
+      (req: IncomingMessage, res: ServerResponse) =>
+        void self.forward(req).then(({ status, body }) => res.writeHead(status).end(body)),
     );
-    self = new WebhookBalancer(server, bases, policy);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return self;
   }
