@@ -7,6 +7,7 @@ import { ADMIN_USER, OPS_CHANNEL, TEST_SIGNING_SECRET, harnessEnv } from '../sup
 import { plainBindingForm, submitCreateForm } from '../support/binding-form';
 import { LiveKitEmulator } from '../support/livekit-emulator';
 import { createTestDatabase, postgresCasesRun } from '../support/postgres';
+import { until } from '../support/replica-set';
 import { startProcess, waitForPort, type Child } from '../support/service-process';
 import { SlackClient } from '../support/slack-request';
 import { SlackStandIn } from '../support/slack-standin';
@@ -16,14 +17,6 @@ const SECOND_ADMIN = 'U0ADMIN2';
 const THIRD_ADMIN = 'U0ADMIN3';
 /** Long enough for the refusal asked right after the kill to land inside it on a busy machine. */
 const CHANGE_LEASE_MS = 10_000;
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Three service processes (replicas) on one PostgreSQL database, as a load balancer would see them. */
 (postgresCasesRun() ? describe : describe.skip)('three replicas on one PostgreSQL database', () => {

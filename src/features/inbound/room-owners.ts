@@ -22,6 +22,8 @@ export interface RoomOwnersOptions {
   onError: (err: unknown) => void;
   leaseMs?: number;
   pollMs?: number;
+  /** Epoch ms (tests). */
+  now?: () => number;
 }
 
 export class RoomOwners {
@@ -33,9 +35,11 @@ export class RoomOwners {
   private lastRenew = 0;
   private polling = false;
   private readonly leaseMs: number;
+  private readonly now: () => number;
 
   constructor(private readonly o: RoomOwnersOptions) {
     this.leaseMs = o.leaseMs ?? 10_000;
+    this.now = o.now ?? Date.now;
   }
 
   /** True when this replica owns `room` (taking it when nobody holds it or its holder's lease ran out). */
@@ -69,7 +73,7 @@ export class RoomOwners {
     if (this.polling) return;
     this.polling = true;
     try {
-      if (Date.now() - this.lastRenew > this.leaseMs / 3) {
+      if (this.lastRenew === 0 || this.now() - this.lastRenew > this.leaseMs / 3) {
         await this.renew();
         // Rooms with stored events nobody processes: their owner died (or none took them yet).
         for (const room of await this.o.events.unprocessedRooms())
@@ -87,7 +91,7 @@ export class RoomOwners {
   }
 
   private async renew(): Promise<void> {
-    this.lastRenew = Date.now();
+    this.lastRenew = this.now();
     for (const room of [...this.owned]) {
       if (!this.o.active(room)) {
         this.owned.delete(room);
