@@ -16,6 +16,8 @@ export interface LoadRequest {
 export interface LoadJob {
   id: number;
   base: string;
+  /** A round-robin client: request i goes to `bases[i % n]` (replicas behind no proxy); unset: `base`. */
+  bases?: string[];
   path: string;
   batch: LoadRequest[];
   concurrency: number;
@@ -35,14 +37,14 @@ function agentFor(base: string): Agent {
 }
 
 async function run(job: LoadJob): Promise<{ secs: number; lat: number[] }> {
-  const { hostname, port } = new URL(job.base);
-  const agent = agentFor(job.base);
-  const post = (r: LoadRequest) =>
+  const targets = (job.bases ?? [job.base]).map((b) => ({ url: new URL(b), agent: agentFor(b) }));
+  const post = (r: LoadRequest, i: number) =>
     new Promise<number>((resolve, reject) => {
+      const { url, agent } = targets[i % targets.length]!;
       const req = request(
         {
-          host: hostname,
-          port,
+          host: url.hostname,
+          port: url.port,
           method: 'POST',
           path: job.path,
           agent,
@@ -61,9 +63,10 @@ async function run(job: LoadJob): Promise<{ secs: number; lat: number[] }> {
   const t0 = performance.now();
   const worker = async () => {
     while (next < job.batch.length) {
-      const r = job.batch[next++]!;
+      const i = next++;
+      const r = job.batch[i]!;
       const s = performance.now();
-      const status = await post(r);
+      const status = await post(r, i);
       lat.push(performance.now() - s);
       if (status !== 200) throw new Error(`POST ${job.path}: HTTP ${status}`);
     }

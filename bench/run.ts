@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures SIP Ops on this machine and prints a table. Everything runs on
  * loopback against the LiveKit SIP emulator and the Slack stand-in; loops are bounded.
- * `npm run bench -- ack webhooks` runs only those rows; BENCH_CPU_PROFILE_DIR=<dir> writes a CPU
+ * `npm run bench -- ack webhooks` runs only those rows (`-- replicas`: SQLite beside PostgreSQL with one
+ * and three replicas); BENCH_CPU_PROFILE_DIR=<dir> writes a CPU
  * profile of the service process (ack and webhook rows) there.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -50,7 +51,7 @@ let loader: { child: ChildProcess; waiting: Map<number, (r: LoadResult) => void>
 
 /** Posts every request to `base + path` with `concurrency` in flight, from the load generator process. */
 async function postAll(
-  base: string,
+  base: string | string[],
   path: string,
   batch: LoadRequest[],
   concurrency: number,
@@ -69,7 +70,10 @@ async function postAll(
     loader = { child, waiting, seq: 0 };
   }
   const l = loader;
-  const job: LoadJob = { id: ++l.seq, base, path, batch, concurrency };
+  const job: LoadJob =
+    typeof base === 'string'
+      ? { id: ++l.seq, base, path, batch, concurrency }
+      : { id: ++l.seq, base: base[0]!, bases: base, path, batch, concurrency };
   const r = await new Promise<LoadResult>((resolve) => {
     l.waiting.set(job.id, resolve);
     l.child.stdin!.write(`${JSON.stringify(job)}\n`);
@@ -124,22 +128,35 @@ async function withServiceProcess<T>(
   fn: (svc: Proc, lk: LiveKitEmulator) => Promise<T>,
   env: Record<string, string> = {},
 ): Promise<T> {
+  return withServiceProcesses(1, (svcs, lk) => fn(svcs[0]!, lk), env);
+}
+
+/** `n` service processes (replicas: give them one PostgreSQL DATABASE_URL) on one LiveKit emulator and Slack stand-in. */
+async function withServiceProcesses<T>(
+  n: number,
+  fn: (svcs: Proc[], lk: LiveKitEmulator, dir: string) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
   const slack = await SlackStandIn.start();
   const livekit = await LiveKitEmulator.start();
   const dir = mkdtempSync(join(tmpdir(), 'sip-ops-bench-'));
-  const svc = await startProc(
-    [
-      ...(process.env.BENCH_CPU_PROFILE_DIR
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
-        : []),
-      'dist/src/main.js',
-    ],
-    { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info', ...env },
-  );
+  const svcs: Proc[] = [];
   try {
-    return await fn(svc, livekit);
+    for (let i = 0; i < n; i++)
+      svcs.push(
+        await startProc(
+          [
+            ...(process.env.BENCH_CPU_PROFILE_DIR
+              ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`]
+              : []),
+            'dist/src/main.js',
+          ],
+          { ...harnessEnv(livekit, slack, dir), LOG_LEVEL: 'info', ...env },
+        ),
+      );
+    return await fn(svcs, livekit, dir);
   } finally {
-    await svc.stop();
+    for (const svc of svcs) await svc.stop();
     await livekit.stop();
     await slack.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -634,6 +651,106 @@ function printTable(rows: Row[]): void {
   for (const r of rows) console.log(line(r.measure, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'));
 }
 
+/**
+ * Stored and processed webhook events with IDs starting `prefix`, waited for (bounded) until every
+ * one of `expected` is processed: "nothing lost" is expected/expected, "nothing doubled" holds by the
+ * primary key on the event ID (a second delivery answers `duplicate` and is not processed again).
+ */
+async function storedAndProcessed(
+  target: string,
+  prefix: string,
+  expected: number,
+): Promise<{ stored: number; processed: number }> {
+  const store = await openStore(target);
+  try {
+    const count = async () => {
+      const r = await store.db
+        .selectFrom('webhook_events')
+        .select((eb) => [eb.fn.countAll<number>().as('stored'), eb.fn.count<number>('processed_at').as('processed')])
+        .where('id', 'like', `${prefix}%`)
+        .executeTakeFirstOrThrow();
+      return { stored: Number(r.stored), processed: Number(r.processed) };
+    };
+    const t0 = performance.now();
+    let c = await count();
+    while (c.processed < expected && performance.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      c = await count();
+    }
+    return c;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `npm run bench -- replicas`: webhook ack p50/p99 and verified webhooks/s at 10 in flight (LiveKit's
+ * default workers) on SQLite, on PostgreSQL with one replica, and on PostgreSQL with three replicas
+ * behind a round-robin client, in one run; each checks that every event was stored and processed once.
+ */
+async function benchReplicas(rows: Row[]): Promise<void> {
+  const warmup = 2000;
+  const total = 5000;
+  const concurrency = 10;
+  let sqliteRate = 0;
+  const measure = async (
+    label: string,
+    n: number,
+    env: Record<string, string>,
+    target: (dir: string) => string,
+  ): Promise<void> => {
+    const tag = label.replace(/[^a-z0-9]/gi, '').toLowerCase();
+    await withServiceProcesses(
+      n,
+      async (svcs, livekit, dir) => {
+        const bases = svcs.map((s) => s.base);
+        await postAll(bases, '/livekit/webhook', await signedWebhooks(livekit, `${tag}w`, warmup), 50);
+        const { secs, lat } = await postAll(
+          bases,
+          '/livekit/webhook',
+          await signedWebhooks(livekit, `${tag}m`, total),
+          concurrency,
+        );
+        const rate = total / secs;
+        if (label === 'SQLite') sqliteRate = rate;
+        const [p50, p99] = [pct(lat, 50), pct(lat, 99)];
+        const { stored, processed } = await storedAndProcessed(target(dir), `EV_${tag}m`, total);
+        rows.push({
+          measure: `verified webhooks/s, ${label} (${total}, ${concurrency} in flight)`,
+          value: `${rate.toFixed(0)}/s`,
+          target: label === 'SQLite' ? '—' : `≥ ${(sqliteRate / 2).toFixed(0)}/s (half of SQLite's)`,
+          ok: label === 'SQLite' ? undefined : rate >= sqliteRate / 2,
+        });
+        rows.push({
+          measure: `webhook ack p50 / p99, ${label} (${concurrency} in flight)`,
+          value: `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`,
+          target: 'p99 < 50 ms',
+          ok: p99 < 50,
+        });
+        rows.push({
+          measure: `  events stored / processed, ${label} (each once)`,
+          value: `${stored} / ${processed} of ${total}`,
+          target: 'all, once',
+          ok: stored === total && processed === total,
+        });
+      },
+      env,
+    );
+  };
+  await measure('SQLite', 1, {}, (dir) => join(dir, 'sip-ops.db'));
+  for (const [label, n] of [
+    ['PostgreSQL, one replica', 1],
+    ['PostgreSQL, three replicas round-robin', 3],
+  ] as const) {
+    const db = await benchDatabase();
+    try {
+      await measure(label, n, { DATABASE_URL: db.url }, () => db.url);
+    } finally {
+      await db.drop();
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const only = process.argv.slice(2);
@@ -644,6 +761,7 @@ async function main(): Promise<void> {
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
   if (want('webhooks-postgres')) await benchWebhooksPostgres(rows);
+  if (want('replicas')) await benchReplicas(rows);
   if (want('inbound')) await benchInboundSlack(rows);
   if (want('health-run')) await benchHealthRun(rows);
   if (want('start')) await benchStartAndMemory(rows);

@@ -60,7 +60,26 @@ function isPostgresUrl(s: string): boolean {
 /** Where the data lives: an embedded SQLite file (one replica) or a PostgreSQL server (any number). */
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
-  | { engine: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number };
+  | { engine: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number; sslMode: PgSslMode };
+
+/** TLS to PostgreSQL, as libpq names it (`prefer` and `allow` are not offered: node-postgres cannot fall back). */
+export const PG_SSL_MODES = ['disable', 'no-verify', 'require', 'verify-ca', 'verify-full'] as const;
+export type PgSslMode = (typeof PG_SSL_MODES)[number];
+
+/**
+ * The TLS mode of a PostgreSQL connection: the URL's `sslmode`, else PGSSLMODE (as libpq reads it),
+ * else `disable`. An unknown mode is an error, never a silent plain-text connection.
+ */
+export function pgSslMode(
+  url: string,
+  pgsslmode: string | undefined,
+): { ok: true; mode: PgSslMode } | { ok: false; error: string } {
+  const asked = new URL(url).searchParams.get('sslmode') ?? pgsslmode ?? 'disable';
+  const mode = PG_SSL_MODES.find((m) => m === asked);
+  return mode
+    ? { ok: true, mode }
+    : { ok: false, error: `sslmode ${asked} is not supported: use one of ${PG_SSL_MODES.join(', ')}` };
+}
 
 /** A key for secrets at rest (src/secrets): 32 bytes as base64 or hex. */
 const secretKey = z.string().transform((s, ctx) => {
@@ -115,6 +134,13 @@ const EnvSchema = z.object({
     .min(100, { error: 'expected 100 to 600000 milliseconds' })
     .max(600_000, { error: 'expected 100 to 600000 milliseconds' })
     .default(10_000),
+  PGSSLMODE: z.string().min(1).optional(),
+  CHANGE_LEASE_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds, e.g. 60000' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(1000, { error: 'expected 1000 to 3600000 milliseconds' })
+    .max(3_600_000, { error: 'expected 1000 to 3600000 milliseconds' })
+    .default(60_000),
   PORT: z.coerce
     .number({ error: 'expected a TCP port number' })
     .int({ error: 'expected a whole port number' })
@@ -142,6 +168,12 @@ const EnvSchema = z.object({
     .min(1, { error: 'expected 1 to 90 days' })
     .max(90, { error: 'expected 1 to 90 days' })
     .default(7),
+  SUMMARY_LEASE_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds, e.g. 600000' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(1000, { error: 'expected 1000 to 86400000 milliseconds' })
+    .max(86_400_000, { error: 'expected 1000 to 86400000 milliseconds' })
+    .default(600_000),
   EXPORT_TOKEN: z
     .string()
     .min(16, { error: 'expected at least 16 characters (a random bearer token for GET /export/calls.csv)' })
@@ -199,12 +231,20 @@ export interface Config {
   };
   livekit: { url: string; apiKey: string; apiSecret: string };
   database: DatabaseConfig;
+  /**
+   * How long a binding change's claim outlives a replica that stopped renewing it (CHANGE_LEASE_MS):
+   * after it, a surviving replica finishes or rolls the change back.
+   */
+  changeLeaseMs: number;
   port: number;
   /** Bind address; unset: all interfaces. */
   host?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** `trendDays`: days in the chart posted with the daily summary (SUMMARY_TREND_DAYS). */
-  summary: { cron: string; timezone: string; channel?: string; trendDays: number };
+  /**
+   * `trendDays`: days in the chart posted with the daily summary (SUMMARY_TREND_DAYS); `leaseMs`: how
+   * long the replica elected for a fire time may take before another one serves it (SUMMARY_LEASE_MS).
+   */
+  summary: { cron: string; timezone: string; channel?: string; trendDays: number; leaseMs: number };
   /** Bearer token of `GET /export/calls.csv` (EXPORT_TOKEN); the route answers 404 without it. */
   exportToken?: string;
   adminUserIds: string[];
@@ -260,6 +300,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       problems: ['SECRETS_KEY_PREVIOUS: set SECRETS_KEY (the new key) too; the previous key is only read'],
     };
   }
+  const ssl = isPostgresUrl(e.DATABASE_URL) ? pgSslMode(e.DATABASE_URL, e.PGSSLMODE) : undefined;
+  if (ssl && !ssl.ok) return { ok: false, problems: [`DATABASE_URL: ${ssl.error}`] };
   const missingSinch = SINCH_KEY_VARIABLES.filter((k) => e[k] === undefined);
   if (missingSinch.length > 0 && missingSinch.length < SINCH_KEY_VARIABLES.length) {
     return {
@@ -284,8 +326,10 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
           url: e.DATABASE_URL,
           poolSize: e.DATABASE_POOL_SIZE,
           statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+          sslMode: ssl?.ok ? ssl.mode : 'disable',
         }
       : { engine: 'sqlite', path: e.DATABASE_URL.replace(/^sqlite:/, '') },
+    changeLeaseMs: e.CHANGE_LEASE_MS,
     port: e.PORT,
     ...(e.HOST ? { host: e.HOST } : {}),
     logLevel: e.LOG_LEVEL,
@@ -294,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       timezone: e.SUMMARY_TZ,
       ...(e.SUMMARY_CHANNEL ? { channel: e.SUMMARY_CHANNEL } : {}),
       trendDays: e.SUMMARY_TREND_DAYS,
+      leaseMs: e.SUMMARY_LEASE_MS,
     },
     ...(e.EXPORT_TOKEN ? { exportToken: e.EXPORT_TOKEN } : {}),
     adminUserIds: e.ADMIN_USER_IDS,

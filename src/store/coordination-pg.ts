@@ -103,5 +103,11 @@ function pgRoomLock(db: Kysely<Database>, pollMs: number): KeyedLock {
 }
 
 export function postgresCoordination(db: Kysely<Database>, opts: { lockPollMs?: number } = {}): Coordination {
-  return { leases: pgLeases(db), slots: pgSlots(db), pacer: pgPacer(db), rooms: pgRoomLock(db, opts.lockPollMs ?? 20) };
+  return {
+    shared: true,
+    leases: pgLeases(db),
+    slots: pgSlots(db),
+    pacer: pgPacer(db),
+    rooms: pgRoomLock(db, opts.lockPollMs ?? 20),
+  };
 }

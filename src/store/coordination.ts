@@ -37,6 +37,8 @@ export interface KeyedLock {
 }
 
 export interface Coordination {
+  /** True when other replicas share this state (PostgreSQL); false for one process (SQLite). */
+  shared: boolean;
   leases: Leases;
   slots: SlotClaims;
   pacer: ChannelPacer;
@@ -50,6 +52,7 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
   const claims = new Map<string, { owner: string; expiresAt: number }>();
   const queue = new KeyedSerialQueue();
   return {
+    shared: false,
     leases: {
       async acquire(key, holder, ttlMs) {
         const l = leases.get(key);

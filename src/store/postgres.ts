@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { PgSslMode } from '../config';
 import { DEFAULT_RETRY, retryingPool, type RetryPolicy } from './pg-retry';
 import type { Database } from './schema';
 import type { OpenedDatabase } from './sqlite';
@@ -9,6 +10,8 @@ export interface PostgresOptions {
   url: string;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** TLS as libpq's sslmode says (config.ts resolves it from the URL or PGSSLMODE); unset: node-postgres reads the URL. */
+  sslMode?: PgSslMode;
   retry?: RetryPolicy;
   /** Errors of idle pooled connections (the pool drops them; the next query reconnects). */
   onIdleError?(err: Error): void;
@@ -24,12 +27,40 @@ const types = {
 };
 
 /**
+ * node-postgres's `ssl` for a libpq sslmode: `require` encrypts without checking the certificate (as
+ * libpq does without a root certificate), `verify-ca` checks the chain, `verify-full` also the host name.
+ */
+export function pgTlsOption(
+  mode: PgSslMode,
+): false | { rejectUnauthorized: boolean; checkServerIdentity?: () => undefined } {
+  switch (mode) {
+    case 'disable':
+      return false;
+    case 'no-verify':
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      return { rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+  }
+}
+
+/** The pool's connection settings: with a resolved sslMode, the URL's own `sslmode` is taken out so it cannot override it. */
+export function pgConnection(o: Pick<PostgresOptions, 'url' | 'sslMode'>): pg.PoolConfig {
+  if (!o.sslMode) return { connectionString: o.url };
+  const u = new URL(o.url);
+  u.searchParams.delete('sslmode');
+  return { connectionString: u.toString(), ssl: pgTlsOption(o.sslMode) };
+}
+
+/**
  * A Kysely handle over a `pg` pool; a lost connection is retried (see pg-retry.ts). A change
  * lasts once the server has it, so `recordable` only asks whether the server answers.
  */
 export function openPostgres(o: PostgresOptions): OpenedDatabase {
   const pool = new pg.Pool({
-    connectionString: o.url,
+    ...pgConnection(o),
     max: o.poolSize ?? 10,
     statement_timeout: o.statementTimeoutMs ?? 10_000,
     connectionTimeoutMillis: 10_000,

@@ -94,6 +94,36 @@ export class WebhookEventsRepo {
     return rows.map((r) => ({ id: r.id, payload: r.payload ?? '', receivedAt: r.received_at }));
   }
 
+  /** The stored, unprocessed events of these rooms, in the order they were received. */
+  async unprocessedOfRooms(
+    rooms: readonly string[],
+  ): Promise<Array<{ id: string; payload: string; receivedAt: string }>> {
+    if (rooms.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('webhook_events')
+      .select(['id', 'payload', 'received_at'])
+      .where('room_name', 'in', rooms)
+      .where('processed_at', 'is', null)
+      .where('payload', 'is not', null)
+      .orderBy('received_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, payload: r.payload ?? '', receivedAt: r.received_at }));
+  }
+
+  /** Rooms with stored events not processed yet. */
+  async unprocessedRooms(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('webhook_events')
+      .select('room_name')
+      .distinct()
+      .where('processed_at', 'is', null)
+      .where('payload', 'is not', null)
+      .where('room_name', 'is not', null)
+      .execute();
+    return rows.flatMap((r) => (r.room_name ? [r.room_name] : []));
+  }
+
   async has(id: string): Promise<boolean> {
     const r = await this.db.selectFrom('webhook_events').select('id').where('id', '=', id).executeTakeFirst();
     return r !== undefined;

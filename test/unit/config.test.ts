@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config';
+import { pgConnection, pgTlsOption } from '../../src/store/postgres';
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
@@ -34,7 +35,7 @@ describe('loadConfig', () => {
     expect(r.config.database).toEqual({ engine: 'sqlite', path: './data/sip-ops.db' });
     expect(r.config.port).toBe(3000);
     expect(r.config.logLevel).toBe('info');
-    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7 });
+    expect(r.config.summary).toEqual({ cron: '0 9 * * *', timezone: 'UTC', trendDays: 7, leaseMs: 600_000 });
     expect(r.config.exportToken).toBeUndefined();
     expect(r.config.adminUserIds).toEqual([]);
     expect(r.config.testCall).toEqual({ channelIds: [], allowedPrefixes: [] });
@@ -109,6 +110,7 @@ describe('loadConfig', () => {
       url: 'postgres://sipops:pw@db.internal:5432/sipops?sslmode=require',
       poolSize: 4,
       statementTimeoutMs: 2500,
+      sslMode: 'require',
     });
     const d = loadConfig({ ...valid, DATABASE_URL: 'postgresql://h/db' });
     expect(d.ok && d.config.database).toEqual({
@@ -116,6 +118,7 @@ describe('loadConfig', () => {
       url: 'postgresql://h/db',
       poolSize: 10,
       statementTimeoutMs: 10000,
+      sslMode: 'disable',
     });
     const bad = loadConfig({ ...valid, DATABASE_URL: 'postgres://', DATABASE_POOL_SIZE: '0' });
     expect(bad.ok ? [] : bad.problems).toEqual(
@@ -124,6 +127,48 @@ describe('loadConfig', () => {
         expect.stringMatching(/^DATABASE_POOL_SIZE: expected 1 to 100/),
       ]),
     );
+  });
+
+  it("takes TLS from the URL's sslmode, else PGSSLMODE, and refuses a mode it cannot honour", () => {
+    const mode = (env: Record<string, string>) => {
+      const r = loadConfig({ ...valid, ...env });
+      if (!r.ok) return r.problems.join('\n');
+      return r.config.database.engine === 'postgres' ? r.config.database.sslMode : 'sqlite';
+    };
+    expect(mode({ DATABASE_URL: 'postgres://h/db?sslmode=verify-full' })).toBe('verify-full');
+    expect(mode({ DATABASE_URL: 'postgres://h/db?sslmode=verify-ca', PGSSLMODE: 'disable' })).toBe('verify-ca');
+    expect(mode({ DATABASE_URL: 'postgres://h/db', PGSSLMODE: 'require' })).toBe('require');
+    expect(mode({ DATABASE_URL: 'postgres://h/db', PGSSLMODE: 'no-verify' })).toBe('no-verify');
+    expect(mode({ DATABASE_URL: 'postgres://h/db?sslmode=prefer' })).toBe(
+      'DATABASE_URL: sslmode prefer is not supported: use one of disable, no-verify, require, verify-ca, verify-full',
+    );
+    expect(mode({ DATABASE_URL: 'sqlite:./x.db', PGSSLMODE: 'bogus' })).toBe('sqlite');
+  });
+
+  it('maps sslmode to the pool: the resolved mode wins over the URL, require encrypts without verifying', () => {
+    expect(
+      pgConnection({ url: 'postgres://u@h/db?sslmode=disable&application_name=x', sslMode: 'verify-full' }),
+    ).toEqual({
+      connectionString: 'postgres://u@h/db?application_name=x',
+      ssl: { rejectUnauthorized: true },
+    });
+    expect(pgTlsOption('require')).toEqual({ rejectUnauthorized: false });
+    expect(pgTlsOption('disable')).toBe(false);
+    const ca = pgTlsOption('verify-ca');
+    expect(ca && ca.rejectUnauthorized).toBe(true);
+    expect(ca && ca.checkServerIdentity?.()).toBeUndefined();
+    expect(pgConnection({ url: 'postgres://u@h/db?sslmode=require' })).toEqual({
+      connectionString: 'postgres://u@h/db?sslmode=require',
+    });
+  });
+
+  it('reads the change lease (CHANGE_LEASE_MS), 60 s by default', () => {
+    const d = loadConfig(valid);
+    expect(d.ok && d.config.changeLeaseMs).toBe(60_000);
+    const r = loadConfig({ ...valid, CHANGE_LEASE_MS: '3000' });
+    expect(r.ok && r.config.changeLeaseMs).toBe(3000);
+    const bad = loadConfig({ ...valid, CHANGE_LEASE_MS: '10' });
+    expect(bad.ok ? [] : bad.problems).toEqual([expect.stringMatching(/^CHANGE_LEASE_MS: expected 1000 to 3600000/)]);
   });
 
   it('parses lists, optional Socket Mode and the Slack API URL', () => {

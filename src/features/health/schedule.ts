@@ -28,9 +28,6 @@ export interface ScheduleDeps {
   before?: () => Promise<void>;
 }
 
-/** How long the elected replica may take on a slot before another one serves it. */
-export const SLOT_LEASE_MS = 10 * 60_000;
-
 export class HealthSchedule {
   private task: ScheduledTask | undefined;
   private made: Promise<HealthRun> | undefined;
@@ -89,8 +86,7 @@ export class HealthSchedule {
       { lastRun: last.toISOString(), cron: config.summary.cron, timezone: config.summary.timezone },
       'health: a scheduled run was missed while SIP Ops was down; running it now',
     );
-    this.made = this.runScheduled('startup');
-    void this.made.then(() => this.s.slots?.complete(slot, this.owner)).catch(() => undefined);
+    this.made = this.serve(slot, () => this.runScheduled('startup'));
     this.made.catch((err: unknown) => this.s.logger.error({ err }, 'health: the make-up run failed'));
   }
 
@@ -101,7 +97,30 @@ export class HealthSchedule {
   }
 
   private claim(slot: string): Promise<boolean> {
-    return this.s.slots ? this.s.slots.claim(slot, this.owner, SLOT_LEASE_MS) : Promise.resolve(true);
+    // How long the elected replica may take on a slot before another one serves it (SUMMARY_LEASE_MS).
+    return this.s.slots ? this.s.slots.claim(slot, this.owner, this.leaseMs) : Promise.resolve(true);
+  }
+
+  /**
+   * Runs a claimed slot's work, renewing the claim every third of the lease while it runs (so a slow
+   * run keeps it; only a dead replica's claim runs out), then marks the slot served.
+   */
+  private async serve<T>(slot: string, work: () => Promise<T>): Promise<T> {
+    const renew = this.s.slots
+      ? setInterval(() => void this.claim(slot).catch(() => undefined), this.leaseMs / 3)
+      : undefined;
+    renew?.unref();
+    try {
+      const out = await work();
+      await this.s.slots?.complete(slot, this.owner).catch(() => undefined);
+      return out;
+    } finally {
+      if (renew) clearInterval(renew);
+    }
+  }
+
+  private get leaseMs(): number {
+    return this.s.deps.config.summary.leaseMs;
   }
 
   /**
@@ -112,12 +131,12 @@ export class HealthSchedule {
     if (this.s.stopped() || !this.s.deps.inflight.accepting) return;
     void (async () => {
       if (!(await this.claim(slot))) {
-        this.recheck = setTimeout(() => this.onCron(slot), SLOT_LEASE_MS + 1000);
+        this.recheck = setTimeout(() => this.onCron(slot), this.leaseMs + 1000);
         this.recheck.unref();
         return;
       }
-      await this.runScheduled('schedule');
-      await this.s.slots?.complete(slot, this.owner);
+      if (this.s.slots) this.s.logger.info({ slot }, 'health: this replica serves the scheduled run');
+      await this.serve(slot, () => this.runScheduled('schedule'));
     })().catch((err: unknown) => this.s.logger.error({ err }, 'health: the scheduled run failed'));
   }
 }

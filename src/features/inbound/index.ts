@@ -21,6 +21,7 @@ import type { FeatureTimers, InboundContext, InboundSettings } from './context';
 import { WebhookDedupe } from './dedupe';
 import { Intake } from './intake';
 import { NoiseNotes } from './noise-notes';
+import { RoomOwners } from './room-owners';
 import { KeyedSerialQueue } from './room-queue';
 import { RoomSessions } from './sessions';
 import { UnboundReport } from './unbound-report';
@@ -107,7 +108,17 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   const dedupe = new WebhookDedupe(webhookEvents, deps.now, {
     onWriteError: (err) => logger.warn({ err }, 'recording webhook event IDs failed'),
   });
-  const intake = new Intake(ctx, webhookEvents, dedupe, (ev) => events.process(ev));
+  // Replicas (PostgreSQL): one owner per room applies its events (room-owners.ts).
+  const owners = deps.repos.coordination.shared
+    ? new RoomOwners({
+        leases: deps.repos.coordination.leases,
+        events: webhookEvents,
+        enqueue: (row) => intake.enqueueStored(row),
+        active: (room) => sessions.hasRoom(room) || ctx.queue.has(room),
+        onError: (err) => logger.warn({ err }, 'inbound: room ownership across replicas failed; trying again'),
+      })
+    : undefined;
+  const intake: Intake = new Intake(ctx, webhookEvents, dedupe, (ev) => events.process(ev), owners);
   let pruneTimer: NodeJS.Timeout | undefined;
 
   return {
@@ -121,14 +132,22 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       await intake.pruneIds();
       const n = await dedupe.preload();
       if (n) logger.debug({ ids: n }, 'webhook event IDs of the last day loaded for de-duplication');
-      const replayed = await intake.replayUnprocessed();
-      if (replayed)
-        logger.warn({ events: replayed }, 'replaying LiveKit webhook events taken in before a stop but not processed');
+      if (owners)
+        owners.start(); // takes the rooms whose stored events nobody processes, as replays
+      else {
+        const replayed = await intake.replayUnprocessed();
+        if (replayed)
+          logger.warn(
+            { events: replayed },
+            'replaying LiveKit webhook events taken in before a stop but not processed',
+          );
+      }
       pruneTimer = setInterval(() => void intake.pruneIds(), 3600_000);
       pruneTimer.unref();
     },
     async stop() {
       stopped = true;
+      owners?.stop();
       if (pruneTimer) clearInterval(pruneTimer);
       for (const s of sessions.all()) roomTimers.clear(s);
       const n = notifier;

@@ -10,6 +10,7 @@ import type { WebhookEventsRepo } from '../../store/webhook-events-repo';
 import { trackDelivery, type InboundContext } from './context';
 import type { WebhookDedupe } from './dedupe';
 import { INBOUND_EVENT_NAMES, toInboundEvent } from './events';
+import type { RoomOwners } from './room-owners';
 
 export class Intake {
   constructor(
@@ -18,6 +19,8 @@ export class Intake {
     private readonly dedupe: WebhookDedupe,
     /** Runs an event of a room (called on the room's queue). */
     private readonly process: (ev: InboundEvent) => Promise<void>,
+    /** Replicas: only the room's owner applies its events (see room-owners.ts); unset: one replica. */
+    private readonly owners?: RoomOwners,
   ) {}
 
   async accept(event: WebhookEvent): Promise<'accepted' | 'duplicate'> {
@@ -36,6 +39,9 @@ export class Intake {
       };
       const written = this.dedupe.take(row);
       if (written === false || !(await written)) return 'duplicate';
+      const room = event.room?.name;
+      // Stored: a room owned by another replica gets it from the database (its owner polls).
+      if (this.owners && room && (!(await this.owners.own(room)) || !this.owners.queued(id))) return 'accepted';
     }
     this.enqueue(event, at, id);
     return 'accepted';
@@ -63,18 +69,21 @@ export class Intake {
   /** Events a crash left stored but unprocessed are handled again, oldest first. */
   async replayUnprocessed(): Promise<number> {
     const rows = await this.webhookEvents.unprocessed();
-    for (const row of rows) {
-      let event: WebhookEvent;
-      try {
-        event = WebhookEvent.fromJsonString(row.payload, { ignoreUnknownFields: true });
-      } catch (err) {
-        this.ctx.logger.warn({ err, id: row.id }, 'a stored webhook event cannot be read; skipped');
-        this.dedupe.processed(row.id);
-        continue;
-      }
-      this.enqueue(event, Date.parse(row.receivedAt), row.id);
-    }
+    for (const row of rows) this.enqueueStored(row);
     return rows.length;
+  }
+
+  /** Queues an event as stored (its payload); one that cannot be read is skipped. */
+  enqueueStored(row: { id: string; payload: string; receivedAt: string }): void {
+    let event: WebhookEvent;
+    try {
+      event = WebhookEvent.fromJsonString(row.payload, { ignoreUnknownFields: true });
+    } catch (err) {
+      this.ctx.logger.warn({ err, id: row.id }, 'a stored webhook event cannot be read; skipped');
+      this.dedupe.processed(row.id);
+      return;
+    }
+    this.enqueue(event, Date.parse(row.receivedAt), row.id);
   }
 
   /** Forgets webhook event IDs older than the retention. */

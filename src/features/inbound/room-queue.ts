@@ -14,6 +14,11 @@ export class KeyedSerialQueue {
     return next;
   }
 
+  /** True while tasks of `key` are queued or running. */
+  has(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   get size(): number {
     return this.tails.size;
   }

@@ -67,6 +67,12 @@ export class RoomSessions {
     return this.sessions.values();
   }
 
+  /** True while a session of the room named `name` is held here. */
+  hasRoom(name: string): boolean {
+    for (const s of this.sessions.values()) if (s.name === name) return true;
+    return false;
+  }
+
   /** The room's session: in memory, restored from the last call record, or new. */
   async sessionFor(ev: InboundEvent): Promise<RoomSession> {
     const { name, sid } = ev.room;

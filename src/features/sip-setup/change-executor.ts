@@ -15,7 +15,7 @@ import { describeFailure } from '../../domain/livekit-failure';
 import { parseManagedTag } from '../../domain/livekit-model';
 import type { LiveKitGateway } from '../../livekit/gateway';
 import type { Repos } from '../../store';
-import { UnreadableJournalEntryError, type ChangeKind, type JournalEntry } from '../../store/journal-repo';
+import { OPEN_STATES, UnreadableJournalEntryError, type ChangeKind, type JournalEntry } from '../../store/journal-repo';
 import type { EstStepRunner } from './est-steps';
 import { CHANGE_JOURNAL } from './journal-entry';
 
@@ -66,10 +66,9 @@ export interface ExecutorDeps {
   repos: Repos;
   logger: Logger;
   now: () => Date;
+  /** How long a replica's claim on a binding outlives it (renewed every third of it while the change runs); 60 s. */
+  leaseMs?: number;
 }
-
-/** How long a replica's claim on a binding outlives it (renewed every third of it while the change runs). */
-const LEASE_MS = 60_000;
 
 const ACTION: Record<ChangeKind, string> = {
   create: 'binding.create',
@@ -86,8 +85,11 @@ export class ChangeExecutor {
   /** Shared leases this replica holds (PostgreSQL: other replicas see them), renewed while the change runs. */
   private readonly leased = new Map<string, { holder: string; renew: NodeJS.Timeout }>();
   private readonly replica = randomUUID().slice(0, 8);
+  private readonly leaseMs: number;
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(private readonly deps: ExecutorDeps) {
+    this.leaseMs = deps.leaseMs ?? 60_000;
+  }
 
   isBusy(name: string): boolean {
     return this.busy.has(name);
@@ -101,7 +103,7 @@ export class ChangeExecutor {
   }
 
   /**
-   * Reserve a binding name here and in every replica (a lease of LEASE_MS, renewed while the change
+   * Reserve a binding name here and in every replica (a lease of `leaseMs`, renewed while the change
    * runs; a dead replica's lease runs out). Refused with the Slack user whose change holds it.
    */
   async reserveFor(name: string, actor: string): Promise<{ ok: true } | { ok: false; holder: string }> {
@@ -109,15 +111,15 @@ export class ChangeExecutor {
     const holder = `${actor}@${this.replica}`;
     const leases = this.deps.repos.coordination.leases;
     const r = await leases
-      .acquire(`binding:${name}`, holder, LEASE_MS)
+      .acquire(`binding:${name}`, holder, this.leaseMs)
       .catch((err: unknown) => ({ ok: false as const, holder: `(${(err as Error).message})` }));
     if (!r.ok) {
       this.busy.delete(name);
       return { ok: false, holder: r.holder.split('@')[0] ?? r.holder };
     }
     const renew = setInterval(
-      () => void leases.acquire(`binding:${name}`, holder, LEASE_MS).catch(() => undefined),
-      LEASE_MS / 3,
+      () => void leases.acquire(`binding:${name}`, holder, this.leaseMs).catch(() => undefined),
+      this.leaseMs / 3,
     );
     renew.unref();
     this.leased.set(name, { holder, renew });
@@ -490,8 +492,11 @@ export class ChangeExecutor {
 
   /**
    * Finish every open journal entry: deletes are completed (the user asked for the binding to
-   * go; every step is idempotent), everything else is rolled back. Entries whose binding is
-   * busy in this process are left alone. Returns what was done, for announcements.
+   * go; every step is idempotent), everything else is rolled back. An entry is taken under the
+   * binding's shared lease first, in the name of the change's author: an entry whose change still
+   * runs here or on a live replica (its lease renewed) is `held` and left for a later pass; once a
+   * dead replica's lease runs out, the first replica to take it re-reads the entry and recovers it
+   * only if it is still open, so it is recovered once. Returns what was done, for announcements.
    */
   async recover(): Promise<RecoveryReport[]> {
     const reports: RecoveryReport[] = [];
@@ -504,9 +509,14 @@ export class ChangeExecutor {
         reports.push({ outcome: 'unreadable', error: item });
         continue;
       }
-      if (!this.reserve(item.bindingName)) continue;
+      if (!(await this.reserveFor(item.bindingName, item.actor)).ok) {
+        reports.push({ entry: item, outcome: 'held' });
+        continue;
+      }
       try {
-        reports.push({ entry: item, outcome: await this.recoverEntry(item) });
+        const entry = await this.deps.repos.journal.get(item.id, CHANGE_JOURNAL);
+        if (!entry || !OPEN_STATES.includes(entry.state)) continue; // another replica finished it meanwhile
+        reports.push({ entry, outcome: await this.recoverEntry(entry) });
       } catch (err) {
         this.deps.logger.error({ err, journalId: item.id }, 'journal recovery failed');
         reports.push({ entry: item, outcome: 'stuck' });
@@ -580,7 +590,8 @@ export class ChangeExecutor {
 }
 
 export type RecoveryReport =
-  | { entry: Journal; outcome: 'completed' | 'rolled-back' | 'stuck' }
+  /** `held`: its change still runs (here, or on a replica whose lease has not run out); left for a later pass. */
+  | { entry: Journal; outcome: 'completed' | 'rolled-back' | 'stuck' | 'held' }
   /** The stored entry does not parse; recovery leaves it alone and says so. */
   | { outcome: 'unreadable'; error: UnreadableJournalEntryError };
 

@@ -14,9 +14,9 @@ import type { ModalMeta } from './binding-modal';
 import type { SipSetupContext } from './context';
 import { hostLabel } from './est-steps';
 
-type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'executor' | 'conflictCheckMs' | 'sinch' | 'config'>;
+type CheckContext = Pick<SipSetupContext, 'repos' | 'livekit' | 'conflictCheckMs' | 'sinch' | 'config'>;
 
-/** Create over an existing name, edit of a deleted or changed binding, a change already running, a digest password with nowhere to keep it. */
+/** Create over an existing name, edit of a deleted or changed binding, a digest password with nowhere to keep it (a change already running is refused before, by the form's reservation). */
 function stateErrors(
   ctx: CheckContext,
   spec: BindingSpec,
@@ -33,9 +33,6 @@ function stateErrors(
   if (meta.mode === 'edit' && existing && existing.version !== meta.version) {
     errors.trunkDomain = `Binding ${spec.name} was changed by ${existing.updatedBy} since you opened this form. Close it and open /sip-setup ${spec.name} again.`;
   }
-  if (ctx.executor.isBusy(spec.name))
-    errors[meta.mode === 'create' ? 'name' : 'trunkDomain'] =
-      `A change to ${spec.name} is running right now. Wait for it to finish.`;
   return errors;
 }
 

@@ -108,16 +108,21 @@ export function formSubmitHandler(ctx: SipSetupContext): (args: ViewArgs) => Pro
     }
     const spec = parsed.spec;
     const existingForName = meta.mode === 'create' ? await ctx.repos.bindings.get(spec.name) : existing;
-    const errors = await crossChecks(ctx, spec, meta, existingForName);
-    const reserved = Object.keys(errors).length ? undefined : await ctx.executor.reserveFor(spec.name, user);
-    if (!reserved?.ok) {
-      const e = reserved
-        ? {
-            [meta.mode === 'create' ? 'name' : 'trunkDomain']:
-              `A change to ${spec.name} is in progress by @${reserved.holder}.`,
-          }
-        : errors;
+    // The binding is reserved before the cross-checks: a change in progress (here or on another
+    // replica) is named as such, not as the conflicts its half-made LiveKit resources would show.
+    const reserved = await ctx.executor.reserveFor(spec.name, user);
+    if (!reserved.ok) {
+      const e = {
+        [meta.mode === 'create' ? 'name' : 'trunkDomain']:
+          `A change to ${spec.name} is in progress by @${reserved.holder}.`,
+      };
       await ack({ response_action: 'errors', errors: errorsForView(e, meta.mode) });
+      return;
+    }
+    const errors = await crossChecks(ctx, spec, meta, existingForName);
+    if (Object.keys(errors).length) {
+      ctx.executor.release(spec.name);
+      await ack({ response_action: 'errors', errors: errorsForView(errors, meta.mode) });
       return;
     }
     const raced = await staleEdit(ctx, meta);

@@ -56,10 +56,15 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
         sleep: (ms) => sleep(ms),
       })
     : undefined;
-  const executor = new ChangeExecutor({ livekit, repos, logger, now, ...(est ? { est } : {}) });
+  const leaseMs = config.changeLeaseMs;
+  const executor = new ChangeExecutor({ livekit, repos, logger, now, leaseMs, ...(est ? { est } : {}) });
   let notifier: PacedNotifier | undefined;
   const announce = announcer(logger, () => notifier);
-  const recovery = new Recovery({ executor, logger, repos, now, inflight, announce }, opts.recoveryRetryMs ?? 60_000);
+  const recovery = new Recovery(
+    { executor, logger, repos, now, inflight, announce },
+    opts.recoveryRetryMs ?? 60_000,
+    repos.coordination.shared ? leaseMs / 2 : undefined,
+  );
   const ctx: SipSetupContext = {
     repos,
     livekit,
@@ -116,6 +121,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     },
     async start() {
       await recovery.recover();
+      recovery.startSweep();
     },
     async stop() {
       recovery.stop();

@@ -1,7 +1,8 @@
 /**
  * Journal recovery: at start (and again on a timer while a rollback cannot finish) the
  * executor finishes or rolls back every interrupted change; each one is announced in its
- * binding's report channel.
+ * binding's report channel. With replicas (a shared database) it also sweeps every `sweepMs`: a
+ * change whose replica died is taken by a survivor once the change's lease runs out.
  */
 import { code } from '../../slack/mrkdwn';
 import type { RecoveryReport } from './change-executor';
@@ -15,7 +16,7 @@ type UnreadableReport = Extract<RecoveryReport, { outcome: 'unreadable' }>;
 /** The announcement of one recovered change, or undefined when there is nothing to say yet. */
 export function recoveryText(rep: EntryReport): string | undefined {
   const { entry, outcome } = rep;
-  if (outcome === 'stuck') return undefined;
+  if (outcome === 'stuck' || outcome === 'held') return undefined;
   if (outcome === 'completed') {
     return `♻️ Deleting binding ${code(entry.bindingName)} was interrupted before it finished (the service stopped or its database was not writable); SIP Ops finished it.`;
   }
@@ -30,13 +31,33 @@ export function unreadableText(rep: UnreadableReport): string {
 
 export class Recovery {
   private retryTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: RecoveryContext,
     private readonly retryMs: number,
+    /** Replicas: how often to look for changes whose replica died (unset: one replica, no sweep). */
+    private readonly sweepMs?: number,
   ) {}
 
-  async recover(): Promise<void> {
+  /** One pass at a time: a pass asked for while one runs joins it. */
+  recover(): Promise<void> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Sweeps every `sweepMs` (replicas only); stop() ends it. */
+  startSweep(): void {
+    if (this.sweepMs === undefined || this.sweepTimer) return;
+    this.sweepTimer = setInterval(
+      () => void this.ctx.inflight.track('sip-setup:recovery', this.recover()),
+      this.sweepMs,
+    );
+    this.sweepTimer.unref();
+  }
+
+  private async pass(): Promise<void> {
     const { executor, logger } = this.ctx;
     let reports: RecoveryReport[];
     try {
@@ -47,12 +68,13 @@ export class Recovery {
       return;
     }
     for (const rep of reports) await this.report(rep);
-    if (reports.some((r) => r.outcome === 'stuck')) this.scheduleRetry();
+    if (reports.some((r) => r.outcome === 'stuck' || r.outcome === 'held')) this.scheduleRetry();
   }
 
   private async report(rep: RecoveryReport): Promise<void> {
     if (rep.outcome === 'unreadable') return this.reportUnreadable(rep);
     const { entry, outcome } = rep;
+    if (outcome === 'held') return;
     this.ctx.logger.warn(
       { journalId: entry.id, binding: entry.bindingName, kind: entry.kind, outcome },
       'recovered an interrupted binding change',
@@ -98,6 +120,8 @@ export class Recovery {
 
   stop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.retryTimer = undefined;
+    this.sweepTimer = undefined;
   }
 }

@@ -1,7 +1,6 @@
 import type { Config } from '../../../../src/config';
 import type { Binding } from '../../../../src/domain/binding';
 import type { ModalMeta } from '../../../../src/features/sip-setup/binding-modal';
-import type { ChangeExecutor } from '../../../../src/features/sip-setup/change-executor';
 import { crossChecks } from '../../../../src/features/sip-setup/cross-checks';
 import type { LiveKitGateway } from '../../../../src/livekit/gateway';
 import type { Repos } from '../../../../src/store';
@@ -15,18 +14,15 @@ const spec = bindingSpec({ name: 'acme-us', dids: ['+14155550100', '+14155550101
 function check(opts: {
   bindings?: Binding[];
   livekit?: LiveKitGateway;
-  busy?: string[];
   meta?: ModalMeta;
   existing?: Binding;
   conflictCheckMs?: number;
   secretsKey?: boolean;
   digest?: boolean;
 }) {
-  const executor = { isBusy: (n: string) => (opts.busy ?? []).includes(n) } as unknown as ChangeExecutor;
   const ctx = {
     repos: fakeBindings(opts.bindings ?? []) as Repos,
     livekit: opts.livekit ?? fakeLiveKit().gateway,
-    executor,
     conflictCheckMs: opts.conflictCheckMs ?? 1000,
     config: (opts.secretsKey === false ? {} : { secretsKey: Buffer.alloc(32, 1) }) as unknown as Config,
   };
@@ -41,7 +37,7 @@ describe('crossChecks', () => {
     ).toEqual({});
   });
 
-  it('create over an existing name, edit of a deleted or changed binding, a running change', async () => {
+  it('create over an existing name, edit of a deleted or changed binding', async () => {
     const existing = binding(spec, { version: 3, updatedBy: 'UOTHER01' });
     expect(await check({ existing })).toEqual({ name: expect.stringMatching(/exists already/) });
     expect(await check({ meta: { mode: 'edit', name: 'acme-us', version: 3, channel: 'C1' } })).toEqual({
@@ -50,7 +46,6 @@ describe('crossChecks', () => {
     expect(await check({ meta: { mode: 'edit', name: 'acme-us', version: 2, channel: 'C1' }, existing })).toEqual({
       trunkDomain: expect.stringMatching(/changed by UOTHER01/),
     });
-    expect(await check({ busy: ['acme-us'] })).toEqual({ name: expect.stringMatching(/running right now/) });
   });
 
   it('a digest binding without SECRETS_KEY is refused before LiveKit is asked; ACL needs no key', async () => {
