@@ -159,6 +159,8 @@ export class Metrics {
             () => undefined,
           );
           this.reset();
+          // Without labels, reset() leaves a 0: a gauge with nothing to report is absent instead.
+          this.remove({} as LabelValues<L>);
           if (samples) for (const s of samples) this.set(s.labels, s.value);
           else failures.inc({ metric: def.name });
         })();

@@ -33,4 +33,10 @@ describe('Metrics', () => {
     m.storedGauge({ ...def, read: async () => [{ labels: {}, value: 2 }] });
     expect(await m.registry.metrics()).toMatch(/^sipops_test_again 2$/m);
   });
+
+  it('a stored gauge without labels and without a value is absent, not 0', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    m.storedGauge({ name: 'sipops_test_none', help: 'none yet', labelNames: [], read: async () => [] });
+    expect(await m.registry.metrics()).not.toMatch(/^sipops_test_none /m);
+  });
 });
