@@ -53,16 +53,14 @@ export function checkCommand(h: HandlerDeps): (ctx: SubcommandContext) => Promis
     const work = async (): Promise<void> => {
       try {
         const msg = name
-          ? await h.runner
-              .checkBinding(name)
-              .then((run) =>
-                bindingCheckMessage(run.report, name, {
-                  at: run.finishedAt,
-                  wallMs: run.wallMs,
-                  timeZone: tz,
-                  ...(binding ? { bindingId: binding.id } : {}),
-                }),
-              )
+          ? await h.runner.checkBinding(name).then((run) =>
+              bindingCheckMessage(run.report, name, {
+                at: run.finishedAt,
+                wallMs: run.wallMs,
+                timeZone: tz,
+                ...(binding ? { bindingId: binding.id } : {}),
+              }),
+            )
           : await h.runner.runAll('manual').then((run) => summaryOf(run, tz, 'command', command.user_id));
         await respond({ response_type: 'ephemeral', replace_original: true, text: msg.text, blocks: msg.blocks });
       } catch (err) {
