@@ -1,5 +1,28 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import { INBOUND_CALL_OUTCOMES } from './domain/inbound-record';
 import type { LiveKitFailure } from './domain/livekit-failure';
+import { LOOPBACK_OUTCOMES } from './domain/loopback';
+import { TEST_CALL_OUTCOMES } from './domain/test-call';
+import { withTimeout } from './with-timeout';
+
+/** One value of a gauge read at scrape time. */
+export interface GaugeSample<L extends string> {
+  labels: LabelValues<L>;
+  value: number;
+}
+
+/** A gauge whose values are read from shared state (the database) at each scrape. */
+export interface StoredGaugeDef<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+  read: () => Promise<Array<GaugeSample<L>>>;
+}
+
+const READ_FAILURES = 'sipops_metric_read_failures_total';
+
+/** Longest a scrape waits for one stored gauge: less than Prometheus' default 10 s scrape timeout. */
+export const STORED_GAUGE_READ_MS = 5000;
 
 /** Prometheus metrics, on a registry per app instance (tests run several apps in one process). */
 export class Metrics {
@@ -14,6 +37,11 @@ export class Metrics {
   readonly handlerFailures: Counter<'route'>;
   readonly processFaults: Counter<'origin'>;
   readonly dependencyUp: Gauge<'dependency'>;
+  readonly testCalls: Counter<'kind' | 'outcome'>;
+  readonly inboundCalls: Counter<'outcome'>;
+  readonly storedGaugeFailures: Counter<'metric'>;
+  /** Reads of stored gauges in the scrape going on. */
+  private readonly pendingReads = new Set<Promise<void>>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry }); // standard names, for stock dashboards
@@ -79,6 +107,71 @@ export class Metrics {
       labelNames: ['origin'],
       registers: [this.registry],
     });
+    this.testCalls = new Counter({
+      name: 'sipops_test_calls_total',
+      help: 'Finished test calls by kind (test, loopback) and outcome (answered, no-answer, failed; loopback: passed, failed)',
+      labelNames: ['kind', 'outcome'],
+      registers: [this.registry],
+    });
+    this.inboundCalls = new Counter({
+      name: 'sipops_inbound_calls_total',
+      help: 'Ended inbound calls by outcome (agent_joined, no_agent, ended_before_agent, no_agent_expected, unbound)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    const pendingReads = this.pendingReads;
+    this.storedGaugeFailures = new Counter({
+      name: READ_FAILURES,
+      help: 'Scrapes that could not read a database-backed gauge (left out of that scrape), by metric',
+      labelNames: ['metric'],
+      registers: [this.registry],
+      // Collected after the stored gauges (see storedGauge), once their reads are done: a failure shows in its own scrape.
+      collect: async () => {
+        await Promise.all([...pendingReads]);
+      },
+    });
+    // Every outcome starts at 0, so rate() and increase() see the first one.
+    for (const outcome of TEST_CALL_OUTCOMES) this.testCalls.inc({ kind: 'test', outcome }, 0);
+    for (const outcome of LOOPBACK_OUTCOMES) this.testCalls.inc({ kind: 'loopback', outcome }, 0);
+    for (const outcome of INBOUND_CALL_OUTCOMES) this.inboundCalls.inc({ outcome }, 0);
+  }
+
+  /**
+   * A gauge read from the database at each scrape (prom-client `collect`): replicas sharing one
+   * database all report the same value. A read that fails or takes longer than
+   * `STORED_GAUGE_READ_MS` leaves the gauge out of that scrape (no stale value) and counts in
+   * `sipops_metric_read_failures_total`. Registering a name again replaces the earlier gauge.
+   */
+  storedGauge<L extends string>(def: StoredGaugeDef<L>): Gauge<L> {
+    const failures = this.storedGaugeFailures;
+    const pending = this.pendingReads;
+    this.registry.removeSingleMetric(def.name);
+    const gauge = new Gauge<L>({
+      name: def.name,
+      help: def.help,
+      labelNames: def.labelNames,
+      registers: [this.registry],
+      collect() {
+        const done = (async () => {
+          const samples = await withTimeout(
+            def.read().catch(() => undefined),
+            STORED_GAUGE_READ_MS,
+            () => undefined,
+          );
+          this.reset();
+          // Without labels, reset() leaves a 0: a gauge with nothing to report is absent instead.
+          this.remove({} as LabelValues<L>);
+          if (samples) for (const s of samples) this.set(s.labels, s.value);
+          else failures.inc({ metric: def.name });
+        })();
+        pending.add(done);
+        return done.finally(() => pending.delete(done));
+      },
+    });
+    // The failure counter stays last in the registry, so a scrape collects it after every stored gauge.
+    this.registry.removeSingleMetric(READ_FAILURES);
+    this.registry.registerMetric(failures);
+    return gauge;
   }
 
   observeSinch(e: { operation: string; status?: number; failure?: string }): void {

@@ -23,11 +23,10 @@ function handle(req: RenderRequest): RenderReply {
   const t0 = performance.now();
   try {
     const r = renderTrendChartSync(req.trends, req.opts);
-    // A Buffer may view a shared pool: send an exact copy so it can be transferred.
-    const png =
-      r.png.byteOffset === 0 && r.png.byteLength === r.png.buffer.byteLength
-        ? new Uint8Array(r.png.buffer)
-        : new Uint8Array(r.png);
+    // Always a copy: resvg's PNG is a native (external) buffer, which Node 24 refuses to transfer
+    // (DataCloneError, which would end the thread; Node 20 let it through), and a Buffer may view a
+    // shared pool. A fresh Uint8Array owns its ArrayBuffer, so it can be moved to the caller.
+    const png = new Uint8Array(r.png);
     return {
       id: req.id,
       ok: true,
@@ -42,7 +41,14 @@ function handle(req: RenderRequest): RenderReply {
   }
 }
 
-parentPort?.on('message', (req: RenderRequest) => {
-  const reply = handle(req);
-  parentPort?.postMessage(reply, reply.ok ? [reply.png.buffer as ArrayBuffer] : []);
-});
+/** A reply that cannot be posted is reported as a failed render instead of ending the thread. */
+function send(reply: RenderReply): void {
+  try {
+    parentPort?.postMessage(reply, reply.ok ? [reply.png.buffer as ArrayBuffer] : []);
+  } catch (err) {
+    const message = `the rendered chart could not be sent back: ${err instanceof Error ? err.message : String(err)}`;
+    parentPort?.postMessage({ id: reply.id, ok: false, message } satisfies RenderReply);
+  }
+}
+
+parentPort?.on('message', (req: RenderRequest) => send(handle(req)));

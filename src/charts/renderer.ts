@@ -151,7 +151,7 @@ export class ChartRenderer {
     w.on('message', (reply: RenderReply) => this.onReply(reply));
     w.on('error', (err) => {
       const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.abort(fail(oom ? 'out-of-memory' : 'worker-crashed', err.message));
+      this.abort(fail(oom ? 'out-of-memory' : 'worker-crashed', workerErrorMessage(err)));
     });
     w.on('exit', (code) => {
       if (this.worker === w) this.abort(fail('worker-crashed', `the render worker exited with code ${code}`));
@@ -196,6 +196,19 @@ export class ChartRenderer {
     this.current = undefined;
     cur.job.resolve(result);
   }
+}
+
+/**
+ * What a worker's uncaught error says. A DOMException thrown in the worker (DataCloneError, say)
+ * arrives here with an empty message: on Node 24 as an Error whose stack still names it, on Node 20
+ * as an empty object. Fall back to the stack's "Name: message" line.
+ */
+export function workerErrorMessage(err: unknown): string {
+  if (!(err instanceof Object)) return String(err);
+  const { message, stack } = err as Partial<Error>;
+  if (message) return message;
+  const lines = (stack ?? '').split('\n').map((line) => line.trim());
+  return lines.find((line) => /^[A-Z]\w*: /.test(line)) ?? 'the render worker failed without a message';
 }
 
 function fail(kind: ChartErrorKind, message: string): { ok: false; error: ChartError } {

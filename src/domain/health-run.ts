@@ -75,6 +75,26 @@ export function compareRun(i: RunComparisonInput): RunComparison {
   };
 }
 
+/** A run passed when it found nothing failing, globally or in any binding (warnings pass). */
+export function runPassed(report: HealthReport): boolean {
+  return report.global.every((f) => f.status !== 'fail') && report.bindings.every((b) => b.status !== 'fail');
+}
+
+/** A binding's health as the metrics show it: its last known status, `unknown` before its first check. */
+export type BindingHealthState = CheckStatus | 'unknown';
+export const BINDING_HEALTH_STATES: readonly BindingHealthState[] = ['pass', 'warn', 'fail', 'unknown'];
+
+/** The state of each binding that exists (`names`, from the bindings table); statuses of deleted bindings are left out. */
+export function bindingHealthStates(
+  names: readonly string[],
+  known: KnownStatuses,
+): Array<{ binding: string; state: BindingHealthState }> {
+  return names.map((binding) => ({
+    binding,
+    state: Object.hasOwn(known, binding) ? known[binding]!.status : 'unknown',
+  }));
+}
+
 /** The results row stored for a run (`health_runs.results`). */
 export interface StoredResults {
   scope: 'all' | string[];

@@ -87,6 +87,32 @@ export function callOutcome(presentation: Presentation, expectsAgent: boolean, v
   return expectsAgent ? 'missed' : 'completed';
 }
 
+/** How an ended inbound call went, as counted in `sipops_inbound_calls_total`. */
+export const INBOUND_CALL_OUTCOMES = [
+  'agent_joined',
+  'no_agent',
+  'ended_before_agent',
+  'no_agent_expected',
+  'unbound',
+] as const;
+export type InboundCallOutcome = (typeof INBOUND_CALL_OUTCOMES)[number];
+
+/**
+ * The outcome of an ended inbound call: matched no binding (`unbound`); its binding dispatches no
+ * agent (`no_agent_expected`); no agent within the agent timeout, whether or not one came later
+ * (`no_agent`); an agent in time (`agent_joined`); or the caller left before either (`ended_before_agent`).
+ */
+export function inboundCallOutcome(
+  presentation: Presentation,
+  expectsAgent: boolean,
+  view: Pick<InboundCallView, 'agentJoined' | 'agentMissing'>,
+): InboundCallOutcome {
+  if (presentation === 'unbound') return 'unbound';
+  if (!expectsAgent) return 'no_agent_expected';
+  if (view.agentMissing) return 'no_agent';
+  return view.agentJoined ? 'agent_joined' : 'ended_before_agent';
+}
+
 export function storedDetail(call: RecordedCall, view: InboundCallView, roomState: RoomCallsState): StoredDetail {
   return {
     v: 1,

@@ -181,6 +181,14 @@ export interface LoopbackTimings {
   totalMs: number;
 }
 
+/** The outcome column of a loopback's call record (and its metric label). */
+export const LOOPBACK_OUTCOMES = ['passed', 'failed'] as const;
+export type LoopbackOutcome = (typeof LOOPBACK_OUTCOMES)[number];
+
+export function loopbackOutcome(v: Pick<LoopbackVerdict, 'ok'>): LoopbackOutcome {
+  return v.ok ? 'passed' : 'failed';
+}
+
 export interface LoopbackVerdict {
   ok: boolean;
   failedStage?: LoopbackStage;

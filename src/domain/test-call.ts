@@ -87,7 +87,8 @@ export function parseTestCallText(text: string): ParsedTestCallArgs {
   return { ok: true, value: { binding, number: num.value, timeoutSec: TEST_CALL_TIMEOUT.defaultSec } };
 }
 
-export type TestCallOutcome = 'answered' | 'failed' | 'no-answer';
+export const TEST_CALL_OUTCOMES = ['answered', 'failed', 'no-answer'] as const;
+export type TestCallOutcome = (typeof TEST_CALL_OUTCOMES)[number];
 
 export interface TestCallVerdict {
   outcome: TestCallOutcome;

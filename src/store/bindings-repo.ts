@@ -97,6 +97,12 @@ export class BindingsRepo {
     return rows.map(this.fromRow);
   }
 
+  /** Every binding's name, in order (no specs read, no secrets opened). */
+  async names(): Promise<string[]> {
+    const rows = await this.db.selectFrom('bindings').select('name').orderBy('name').execute();
+    return rows.map((r) => r.name);
+  }
+
   async get(name: string): Promise<Binding | undefined> {
     const row = await this.db.selectFrom('bindings').selectAll().where('name', '=', name).executeTakeFirst();
     return row ? this.fromRow(row) : undefined;

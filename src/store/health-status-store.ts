@@ -14,6 +14,7 @@ import type { MetaRepo } from './meta-repo';
 export const META_LAST_SCHEDULED = 'health.last-scheduled-at';
 export const META_STATUS_MAP = 'health.status-map';
 export const META_LAST_STATUS = 'health.last-status';
+export const META_LAST_FULL_RUN = 'health.last-full-run';
 
 const checkStatus = z.enum(['pass', 'warn', 'fail']);
 const statusMapSchema = z.record(z.string(), checkStatus);
@@ -21,6 +22,10 @@ const knownStatusesSchema = z.record(
   z.string(),
   z.object({ status: checkStatus, at: z.string(), runId: z.string(), top: z.string().exactOptional() }),
 );
+const fullRunOutcomeSchema = z.object({ runId: z.string(), at: z.string(), passed: z.boolean() });
+
+/** The last full run: when it finished and whether it passed (no failing check, and it completed). */
+export type FullRunOutcome = z.infer<typeof fullRunOutcomeSchema>;
 
 export class HealthStatusStore {
   /** Updates one at a time (a single check and a full run may finish together). */
@@ -52,6 +57,15 @@ export class HealthStatusStore {
   async save(known: KnownStatuses, full: BindingStatusMap | undefined, at: Date): Promise<void> {
     await this.meta.set(META_LAST_STATUS, JSON.stringify(known), at);
     if (full) await this.meta.set(META_STATUS_MAP, JSON.stringify(full), at);
+  }
+
+  /** The last full run's outcome; undefined before the first one. */
+  async lastFullRunOutcome(): Promise<FullRunOutcome | undefined> {
+    return this.read(META_LAST_FULL_RUN, fullRunOutcomeSchema);
+  }
+
+  async saveFullRunOutcome(outcome: FullRunOutcome): Promise<void> {
+    await this.meta.set(META_LAST_FULL_RUN, JSON.stringify(outcome), new Date(outcome.at));
   }
 
   /** When the scheduled run last ran (or the service first started); undefined when unknown. */

@@ -124,6 +124,19 @@ export class WebhookEventsRepo {
     return rows.flatMap((r) => (r.room_name ? [r.room_name] : []));
   }
 
+  /** When the oldest event still waiting to be processed was received (ISO); undefined when none waits. */
+  async oldestUnprocessedAt(): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('webhook_events')
+      .select('received_at')
+      .where('processed_at', 'is', null)
+      .where('payload', 'is not', null)
+      .orderBy('received_at')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.received_at;
+  }
+
   async has(id: string): Promise<boolean> {
     const r = await this.db.selectFrom('webhook_events').select('id').where('id', '=', id).executeTakeFirst();
     return r !== undefined;

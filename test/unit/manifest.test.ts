@@ -388,4 +388,24 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     const pkg = JSON.parse(read('package.json')) as { main: string };
     expect(pkg.main).toBe('dist/src/main.js');
   });
+
+  it("engines admit the Node lines CI tests (its own Node, and the Dockerfile's line through .ci/node24-tests)", () => {
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+    // Only caret ranges (`^major.minor.patch`), one per line.
+    const ranges = pkg.engines.node.split('||').map((r) => {
+      const m = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(r.trim());
+      if (!m) throw new Error(`engines.node: not a caret range: ${r}`);
+      return m.slice(1).map(Number) as [number, number, number];
+    });
+    const admits = (v: string): boolean => {
+      const [major, minor, patch] = v.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+      return ranges.some(([M, m, p]) => major === M && (minor > m || (minor === m && patch >= p)));
+    };
+    expect(admits(process.version)).toBe(true);
+    const dockerLines = [...read('Dockerfile').matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+    expect(new Set(dockerLines)).toEqual(new Set([24]));
+    expect(read('.ci/node24-tests')).toContain('NODE24_VERSION="${NODE24_VERSION:-24}"');
+    expect(read('.ci/run')).toMatch(/^REQUIRE_KAMAILIO=1 .*\.ci\/node24-tests$/m);
+    expect(ranges.map(([M]) => M)).toContain(24);
+  });
 });

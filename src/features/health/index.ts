@@ -22,6 +22,7 @@ import { HealthDelivery, type SummaryParent } from './delivery';
 import { DEFAULT_PROBE_SETTINGS, type HealthRunOptions } from './health-run';
 import { publishHome } from './home';
 import { RUN_AGAIN_ACTION } from './messages';
+import { registerHealthMetrics } from './metrics';
 import { HealthRunner, type HealthRun } from './runner';
 import { HealthSchedule } from './schedule';
 import { checkBindingButton, checkCommand, homeMenu, runAgainButton } from './slack-handlers';
@@ -130,6 +131,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
       notifier = ctx.notifier;
       chartClient = ctx.notifyClient;
       if (opts.threadPaceMs !== undefined) notifier.pace(opts.threadPaceMs);
+      registerHealthMetrics(deps.metrics, deps.repos, statuses);
       ctx.setup.add({
         name: 'check',
         usage: 'check [name]',

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HealthReport } from '../../domain/health-checks';
-import { compareRun, storedResults } from '../../domain/health-run';
+import { compareRun, runPassed, storedResults } from '../../domain/health-run';
 import type { RunDiff, StatusTransition } from '../../domain/health-summary';
 import type { RunTrigger } from '../../store/health-runs-repo';
 import type { HealthStatusStore } from '../../store/health-status-store';
@@ -81,9 +81,15 @@ export class HealthRunner {
     try {
       result = await performHealthRun(this.r.deps, { ...this.r.probes, ...(only ? { only } : {}) });
     } catch (err) {
+      const failedAt = now();
       await repos.healthRuns
-        .finish(id, { scope: only ?? 'all', error: (err as Error).message }, now())
+        .finish(id, { scope: only ?? 'all', error: (err as Error).message }, failedAt)
         .catch(() => undefined);
+      // A full run that could not finish did not pass (sipops_health_last_run_passed).
+      if (!only)
+        await this.r.statuses
+          .saveFullRunOutcome({ runId: id, at: failedAt.toISOString(), passed: false })
+          .catch(() => undefined);
       throw err;
     }
     const run = await this.record({ id, trigger, startedAt, finishedAt: now(), result }, only);
@@ -128,6 +134,8 @@ export class HealthRunner {
         r.finishedAt,
       );
       await statuses.save(cmp.nextKnown, cmp.nextFull, r.finishedAt);
+      if (!only)
+        await statuses.saveFullRunOutcome({ runId: r.id, at: r.finishedAt.toISOString(), passed: runPassed(report) });
       return {
         ...r,
         scope,

@@ -13,6 +13,7 @@ import {
 } from '../../domain/inbound-call';
 import { classifySipCaller } from '../../domain/inbound-match';
 import { isShortCall } from '../../domain/inbound-noise';
+import { inboundCallOutcome } from '../../domain/inbound-record';
 import { legOfCaller, type LoopbackClaims } from '../loopback-claims';
 import type { CallRecords } from './call-records';
 import type { CallThread } from './call-thread';
@@ -53,6 +54,7 @@ export class CallEvents {
     for (const e of effects) {
       touched.add(e.call.key);
       await this.apply(s, e);
+      if (e.kind === 'call-ended') this.countEnded(s.calls.get(e.call.key), e.call);
     }
     for (const key of touched) {
       const cs = s.calls.get(key);
@@ -84,6 +86,13 @@ export class CallEvents {
     } else if (e.kind === 'joiner-joined' || e.kind === 'media' || e.kind === 'agent-missing') {
       await this.parts.thread.open(cs, view);
     }
+  }
+
+  /** Customer calls (those with a call record) by outcome, once each, when they end. */
+  private countEnded(cs: CallSession | undefined, view: InboundCallView): void {
+    if (!cs?.recordId || cs.presentation === 'ignored') return;
+    const outcome = inboundCallOutcome(cs.presentation, Boolean(cs.binding?.agentName), view);
+    this.ctx.deps.metrics.inboundCalls.inc({ outcome });
   }
 
   private async startCall(s: RoomSession, call: InboundCallView): Promise<void> {

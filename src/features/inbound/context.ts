@@ -22,7 +22,7 @@ export interface InboundSettings {
 }
 
 export interface InboundContext {
-  deps: Pick<AppDeps, 'repos' | 'config' | 'inflight' | 'livekit'>;
+  deps: Pick<AppDeps, 'repos' | 'config' | 'inflight' | 'livekit' | 'metrics'>;
   logger: Logger;
   timers: FeatureTimers;
   settings: InboundSettings;

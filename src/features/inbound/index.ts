@@ -127,6 +127,16 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       notifier = fctx.notifier;
       if (opts.paceIntervalMs !== undefined) notifier.pace(opts.paceIntervalMs);
       fctx.addWebhookSink({ accept: (event) => intake.accept(event) });
+      deps.metrics.storedGauge({
+        name: 'sipops_webhook_oldest_unprocessed_age_seconds',
+        help: 'Age of the oldest LiveKit webhook event taken in but not processed yet (0 when none waits)',
+        labelNames: [],
+        read: async () => {
+          const at = await webhookEvents.oldestUnprocessedAt();
+          const age = at === undefined ? 0 : Math.max(0, (deps.now().getTime() - Date.parse(at)) / 1000);
+          return [{ labels: {}, value: age }];
+        },
+      });
     },
     async start() {
       await intake.pruneIds();

@@ -34,7 +34,7 @@ import {
 } from './messages';
 import { CallThread } from './thread';
 
-export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now' | 'sinch'> {
+export interface RunCallDeps extends Pick<AppDeps, 'repos' | 'livekit' | 'inflight' | 'now' | 'sinch' | 'metrics'> {
   logger: Logger;
   /** The app's paced notifier once the feature is registered. */
   notifier: () => PacedNotifier | undefined;
@@ -156,6 +156,7 @@ async function estNote(deps: RunCallDeps, plan: CallPlan, dialed: Dialed, log: L
 /** Cleanup problems in the thread, the call record, and the verdict on the parent message. */
 async function report({ deps, plan, log, thread, cleanup, signal }: Call, dialed: Dialed): Promise<void> {
   const { verdict } = dialed;
+  deps.metrics.testCalls.inc({ kind: 'test', outcome: verdict.outcome });
   const problems = cleanup.problems;
   if (problems.length) thread?.reply(cleanupReply(plan, problems));
   const aborted = signal.aborted;

@@ -8,6 +8,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { Binding } from '../../domain/binding';
 import { describeFailure } from '../../domain/livekit-failure';
 import {
+  loopbackOutcome,
   loopbackVerdict,
   type LoopbackContext,
   type LoopbackObservation,
@@ -254,6 +255,7 @@ async function report(
     ...(problems.length ? [loopbackCleanupReply(rooms, problems)] : []),
   ];
   const leg = tracker.inbound;
+  deps.metrics.testCalls.inc({ kind: 'loopback', outcome: loopbackOutcome(v) });
   try {
     await deps.repos.calls.insert({
       id: plan.callId,
@@ -267,7 +269,7 @@ async function report(
       answeredAt: v.timings.answerMs !== null ? new Date(startedAt.getTime() + v.timings.answerMs).toISOString() : null,
       endedAt: deps.now().toISOString(),
       agentJoined: tracker.agentJoinedMs !== undefined,
-      outcome: v.ok ? 'passed' : 'failed',
+      outcome: loopbackOutcome(v),
       endReason: signal.aborted ? 'shutdown' : (v.failedStage ?? 'hung-up-by-sip-ops'),
       setupMs: v.timings.answerMs,
       durationMs: Math.round(v.timings.totalMs),

@@ -1,6 +1,7 @@
 import { PNG } from 'pngjs';
 import { ChartRenderer } from '../../../src/charts';
 import { trendChartSvg } from '../../../src/charts/render-core';
+import { workerErrorMessage } from '../../../src/charts/renderer';
 import { CHART_WIDTH, OKABE_ITO, dateLabelInterval, shortName } from '../../../src/charts/trend-option';
 import type { Trends } from '../../../src/domain/trends';
 import { FIXTURE_TZ, fixtureNames, fixtureTrends } from '../../support/trend-fixture';
@@ -75,7 +76,9 @@ describe('trend chart SVG', () => {
 });
 
 describe('ChartRenderer (worker thread)', () => {
-  const renderer = new ChartRenderer();
+  // No wall-clock limit on the renders under test: a first render starts the worker (tsx, ECharts, resvg),
+  // which on a loaded machine can take longer than the 10 s default. The timeout has its own test.
+  const renderer = new ChartRenderer({ timeoutMs: 120_000 });
   afterAll(() => renderer.close());
 
   it('renders a PNG with drawn pixels in the plot areas', async () => {
@@ -157,5 +160,16 @@ describe('ChartRenderer (worker thread)', () => {
     } finally {
       await tiny.close();
     }
+  });
+
+  it('names a worker error that arrives without a message (a DOMException such as DataCloneError)', () => {
+    // What a DOMException thrown in the worker becomes on this side: Node 24 keeps only the stack, Node 20 nothing.
+    const node24 = Object.assign(new Error(''), {
+      stack:
+        '[worker eval]:1\nthrow x\n^\n\nDataCloneError: Cannot transfer object of unsupported type.\n    at new DOMException (node:internal/per_context/domexception:76:18)',
+    });
+    expect(workerErrorMessage(node24)).toBe('DataCloneError: Cannot transfer object of unsupported type.');
+    expect(workerErrorMessage({})).toBe('the render worker failed without a message');
+    expect(workerErrorMessage(new Error('plain'))).toBe('plain');
   });
 });

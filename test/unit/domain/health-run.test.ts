@@ -1,4 +1,11 @@
-import { compareRun, NO_CHANGES, storedResults, type KnownStatuses } from '../../../src/domain/health-run';
+import {
+  bindingHealthStates,
+  compareRun,
+  NO_CHANGES,
+  runPassed,
+  storedResults,
+  type KnownStatuses,
+} from '../../../src/domain/health-run';
 import { bindingReport, finding, healthReport } from '../../support/builders';
 
 const AT = new Date('2024-05-03T09:00:00Z');
@@ -111,5 +118,26 @@ describe('storedResults', () => {
       },
     ]);
     expect(JSON.parse(JSON.stringify(row))).toEqual(row);
+  });
+});
+
+describe('what the health metrics show', () => {
+  it('a run passes with warnings, not with a failing binding or a failing global check', () => {
+    expect(runPassed(healthReport([bindingReport('alpha', 'pass'), bindingReport('bravo', 'warn')]))).toBe(true);
+    expect(runPassed(healthReport([bindingReport('alpha', 'pass'), bindingReport('bravo', 'fail')]))).toBe(false);
+    expect(runPassed(healthReport([bindingReport('alpha', 'pass')], [finding('livekit.api', 'fail')]))).toBe(false);
+    expect(runPassed(healthReport([]))).toBe(true);
+  });
+
+  it("each existing binding's last known status, unknown before its first check; deleted bindings left out", () => {
+    const known: KnownStatuses = {
+      alpha: { status: 'warn', at: AT.toISOString(), runId: 'r1' },
+      deleted: { status: 'fail', at: AT.toISOString(), runId: 'r1' },
+    };
+    expect(bindingHealthStates(['alpha', 'charlie', 'toString'], known)).toEqual([
+      { binding: 'alpha', state: 'warn' },
+      { binding: 'charlie', state: 'unknown' },
+      { binding: 'toString', state: 'unknown' },
+    ]);
   });
 });

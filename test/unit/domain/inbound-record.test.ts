@@ -1,5 +1,7 @@
 import {
+  INBOUND_CALL_OUTCOMES,
   callOutcome,
+  inboundCallOutcome,
   inboundRecordPatch,
   parseStoredDetail,
   storedDetail,
@@ -95,5 +97,25 @@ describe('inboundRecordPatch', () => {
     expect(
       inboundRecordPatch({ key: view.key, presentation: 'thread', confirmed: [] }, noJoin, state, 99_000),
     ).toMatchObject({ startedAt: new Date(99_000).toISOString(), endedAt: null });
+  });
+});
+
+describe('the outcome an ended inbound call is counted under', () => {
+  const ended = (agentJoined: boolean, agentMissing: boolean) => ({ agentJoined, agentMissing });
+
+  it('by agent facts when the binding dispatches an agent', () => {
+    expect(inboundCallOutcome('thread', true, ended(true, false))).toBe('agent_joined');
+    expect(inboundCallOutcome('thread', true, ended(false, true))).toBe('no_agent');
+    // An agent that came after the timeout: the caller waited too long, counted as no agent.
+    expect(inboundCallOutcome('thread', true, ended(true, true))).toBe('no_agent');
+    expect(inboundCallOutcome('folded', true, ended(false, false))).toBe('ended_before_agent');
+  });
+
+  it('without an expected agent, and without a binding', () => {
+    expect(inboundCallOutcome('thread', false, ended(false, false))).toBe('no_agent_expected');
+    expect(inboundCallOutcome('unbound', false, ended(false, false))).toBe('unbound');
+    expect(INBOUND_CALL_OUTCOMES).toEqual(
+      expect.arrayContaining(['agent_joined', 'no_agent', 'ended_before_agent', 'no_agent_expected', 'unbound']),
+    );
   });
 });

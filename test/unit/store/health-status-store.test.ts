@@ -4,6 +4,7 @@ import type { KnownStatuses } from '../../../src/domain/health-run';
 import { createRepos, openStore, type Store } from '../../../src/store';
 import {
   HealthStatusStore,
+  META_LAST_FULL_RUN,
   META_LAST_SCHEDULED,
   META_LAST_STATUS,
   META_STATUS_MAP,
@@ -42,6 +43,7 @@ describe('HealthStatusStore', () => {
 
   it('nothing stored: no full run, no known statuses, no scheduled run', async () => {
     expect(await statuses.lastFullRun()).toBeUndefined();
+    expect(await statuses.lastFullRunOutcome()).toBeUndefined();
     expect(await statuses.knownStatuses()).toEqual({});
     expect(await statuses.lastScheduled()).toBeUndefined();
   });
@@ -98,5 +100,12 @@ describe('HealthStatusStore', () => {
     await expect(first).rejects.toThrow('first failed');
     await expect(second).resolves.toBe(2);
     expect(order).toEqual(['first', 'second']);
+  });
+
+  it("keeps the last full run's time and result, and ignores one of an unexpected shape", async () => {
+    await statuses.saveFullRunOutcome({ runId: 'r1', at: AT.toISOString(), passed: false });
+    expect(await statuses.lastFullRunOutcome()).toEqual({ runId: 'r1', at: '2024-05-03T09:00:00.000Z', passed: false });
+    await meta.set(META_LAST_FULL_RUN, JSON.stringify({ runId: 'r2', at: AT.toISOString(), passed: 'yes' }), AT);
+    expect(await statuses.lastFullRunOutcome()).toBeUndefined();
   });
 });

@@ -113,7 +113,9 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
   it('stores bindings with the password kept apart and an optimistic version', async () => {
     const store = await engine.open();
     const repos = createRepos(store, new SecretsAtRest(testKey(1)));
+    expect(await repos.bindings.names()).toEqual([]);
     const b = await repos.bindings.insert(spec, { inboundTrunkId: 'ST_a' }, 'U1', new Date('2026-01-01T00:00:00Z'));
+    expect(await repos.bindings.names()).toEqual(['acme-main']);
     expect(b).toMatchObject({ name: 'acme-main', version: 1, resources: { inboundTrunkId: 'ST_a' }, createdBy: 'U1' });
     expect(b.auth).toEqual({ kind: 'digest', username: 'acme', password: 's3cret' });
     const row = await store.db.selectFrom('bindings').selectAll().executeTakeFirstOrThrow();
@@ -190,6 +192,29 @@ describe.each(storeEngines())('store on %s', (_name, engine) => {
     expect(await events.idsSince('2026-11-25T12:00:00.500Z', 10)).toEqual(expect.arrayContaining(['EV_2', 'EV_3']));
     expect(await events.prune('2026-11-25T12:00:00.500Z')).toBe(1);
     expect(await events.has('EV_1')).toBe(false);
+    await store.close();
+  });
+
+  it('tells when the oldest event still waiting to be processed came in', async () => {
+    const store = await engine.open();
+    const events = new WebhookEventsRepo(store.db);
+    const now = new Date('2026-11-25T12:00:00Z');
+    expect(await events.oldestUnprocessedAt()).toBeUndefined();
+    const at = (s: string) => new Date(`2026-11-25T${s}Z`);
+    await events.recordNew(
+      [
+        { id: 'EV_1', event: 'room_started', roomName: 'r1', payload: '{}', receivedAt: at('11:59:30') },
+        { id: 'EV_2', event: 'room_started', roomName: 'r2', payload: '{}', receivedAt: at('11:58:00') },
+        // Taken in without a payload: processed at once, never waiting.
+        { id: 'EV_3', event: 'room_started', roomName: 'r3', receivedAt: at('11:50:00') },
+      ],
+      now,
+    );
+    expect(await events.oldestUnprocessedAt()).toBe('2026-11-25T11:58:00.000Z');
+    await events.markProcessed(['EV_2'], now);
+    expect(await events.oldestUnprocessedAt()).toBe('2026-11-25T11:59:30.000Z');
+    await events.markProcessed(['EV_1'], now);
+    expect(await events.oldestUnprocessedAt()).toBeUndefined();
     await store.close();
   });
 

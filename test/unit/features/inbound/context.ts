@@ -6,6 +6,7 @@ import type { AppDeps } from '../../../../src/features/feature';
 import type { InboundContext } from '../../../../src/features/inbound/context';
 import { KeyedSerialQueue } from '../../../../src/features/inbound/room-queue';
 import { InflightWork } from '../../../../src/inflight';
+import { Metrics } from '../../../../src/metrics';
 import { PacedNotifier, type PostArgs, type SlackChat, type UpdateArgs } from '../../../../src/slack/paced-notifier';
 import { createRepos, openStore, type Store } from '../../../../src/store';
 
@@ -52,7 +53,13 @@ export async function inboundTestContext(): Promise<TestContext> {
   const chat = new RecordingChat();
   const notifier = new PacedNotifier({ chat, intervalMs: 0 });
   const inflight = new InflightWork();
-  const deps = { repos, inflight, config: {} as AppDeps['config'], livekit: {} as AppDeps['livekit'] };
+  const deps = {
+    repos,
+    inflight,
+    config: {} as AppDeps['config'],
+    livekit: {} as AppDeps['livekit'],
+    metrics: new Metrics({ defaultMetrics: false }),
+  };
   const ctx: InboundContext = {
     deps,
     logger,
