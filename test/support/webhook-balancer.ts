@@ -65,10 +65,18 @@ export class WebhookBalancer {
   private pick(body: string): number {
     const n = this.bases().length;
     if (this.policy === 'round-robin') return this.next++ % n;
-    let h = 0;
-    for (const ch of roomOf(body)) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-    return h % n;
+    // Sticky per room, rooms dealt round-robin in the order first seen (a hash of random room names
+    // could leave a replica without rooms, and a test that needs all three would fail by chance).
+    const room = roomOf(body);
+    let replica = this.roomReplica.get(room);
+    if (replica === undefined) {
+      replica = this.next++ % n;
+      this.roomReplica.set(room, replica);
+    }
+    return replica;
   }
+
+  private readonly roomReplica = new Map<string, number>();
 
   /** Replicas that did not answer: no longer picked (a load balancer's health check). */
   readonly down = new Set<number>();
