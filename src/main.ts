@@ -85,34 +85,9 @@ export async function startService(env: Record<string, string | undefined>, opts
     level: config.logLevel,
     ...(opts.pretty !== undefined ? { pretty: opts.pretty } : {}),
     ...(opts.logDestination ? { destination: opts.logDestination } : {}),
-    secrets: [
-      config.slack.botToken,
-      config.slack.signingSecret ?? '',
-      config.livekit.apiSecret,
-      config.slack.appToken ?? '',
-      env.SECRETS_KEY ?? '',
-      env.SECRETS_KEY_PREVIOUS ?? '',
-      config.sinch.credentials?.keySecret ?? '',
-      config.exportToken ?? '',
-    ],
+    secrets: secretsOf(config, env),
   });
-  let store: Store;
-  try {
-    const db = config.database;
-    store = await openStore(
-      db.engine === 'postgres'
-        ? {
-            ...db,
-            onIdleError: (err) =>
-              logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects'),
-          }
-        : db,
-    );
-  } catch (err) {
-    throw new StartupError(
-      `cannot open the database at DATABASE_URL=${describeTarget(config.database)}: ${(err as Error).message}`,
-    );
-  }
+  const store = await openDatabase(config, logger);
   const repos = createRepos(store, new SecretsAtRest(config.secretsKey, config.secretsKeyPrevious));
   try {
     await resealSecrets(repos.bindings, logger, config);
@@ -123,43 +98,7 @@ export async function startService(env: Record<string, string | undefined>, opts
   // One chart worker for the process (started on first render, closed at stop).
   const charts = new ChartRenderer(opts.chartTimeoutMs ? { timeoutMs: opts.chartTimeoutMs } : {});
   try {
-    const identity = await slackIdentity(config);
-    const metrics = new Metrics();
-    const clock = opts.clock ?? (opts.now ? clockWithTime(opts.now) : systemClock);
-    const deps: AppDeps = {
-      config,
-      logger,
-      store,
-      repos,
-      livekit: new SdkLiveKitGateway({
-        url: config.livekit.url,
-        apiKey: config.livekit.apiKey,
-        apiSecret: config.livekit.apiSecret,
-        ...(opts.livekitTimeoutSec ? { requestTimeoutSec: opts.livekitTimeoutSec } : {}),
-        observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
-      }),
-      ...(config.sinch.credentials
-        ? {
-            sinch: createSinchClient(
-              { ...config.sinch, credentials: config.sinch.credentials },
-              {
-                ...opts.sinch,
-                onExchange: (e) => {
-                  metrics.observeSinch(e);
-                  opts.sinch?.onExchange?.(e);
-                },
-              },
-            ).gateway,
-          }
-        : {}),
-      metrics,
-      inflight: new InflightWork(),
-      clock,
-      now: () => new Date(clock.now()),
-      charts,
-      ...identity,
-      ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
-    };
+    const deps = await appDeps({ config, logger, store, repos, charts }, opts);
     for (const warning of emptyAccessWarnings(config)) logger.warn(warning);
     const app = createSipOpsApp(deps, (opts.features ?? buildFeatures)(deps));
     const port = await app.start(config.port, config.host);
@@ -190,6 +129,78 @@ export async function startService(env: Record<string, string | undefined>, opts
     await charts.close();
     await store.close();
     throw err;
+  }
+}
+
+/** The app's dependencies around the opened database: Slack identity, LiveKit, Sinch (with a key), metrics, clock. */
+async function appDeps(
+  parts: Pick<AppDeps, 'config' | 'logger' | 'store' | 'repos' | 'charts'>,
+  opts: StartOptions,
+): Promise<AppDeps> {
+  const { config } = parts;
+  const identity = await slackIdentity(config);
+  const metrics = new Metrics();
+  const clock = opts.clock ?? (opts.now ? clockWithTime(opts.now) : systemClock);
+  return {
+    ...parts,
+    livekit: new SdkLiveKitGateway({
+      url: config.livekit.url,
+      apiKey: config.livekit.apiKey,
+      apiSecret: config.livekit.apiSecret,
+      ...(opts.livekitTimeoutSec ? { requestTimeoutSec: opts.livekitTimeoutSec } : {}),
+      observe: (m, ms, f) => metrics.observeLiveKit(m, ms, f),
+    }),
+    ...(config.sinch.credentials
+      ? {
+          sinch: createSinchClient(
+            { ...config.sinch, credentials: config.sinch.credentials },
+            {
+              ...opts.sinch,
+              onExchange: (e) => {
+                metrics.observeSinch(e);
+                opts.sinch?.onExchange?.(e);
+              },
+            },
+          ).gateway,
+        }
+      : {}),
+    metrics,
+    inflight: new InflightWork(),
+    clock,
+    now: () => new Date(clock.now()),
+    ...identity,
+    ...(opts.slackRetry ? { slackRetry: opts.slackRetry } : {}),
+  };
+}
+
+/** Every secret the logger redacts wherever it appears. */
+function secretsOf(config: Config, env: Record<string, string | undefined>): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret ?? '',
+    config.livekit.apiSecret,
+    config.slack.appToken ?? '',
+    env.SECRETS_KEY ?? '',
+    env.SECRETS_KEY_PREVIOUS ?? '',
+    config.sinch.credentials?.keySecret ?? '',
+    config.exportToken ?? '',
+  ];
+}
+
+async function openDatabase(config: Config, logger: Logger): Promise<Store> {
+  const db = config.database;
+  try {
+    return await openStore(
+      db.engine === 'postgres'
+        ? {
+            ...db,
+            onIdleError: (err) =>
+              logger.warn({ err: err.message }, 'an idle PostgreSQL connection was lost; the next query reconnects'),
+          }
+        : db,
+    );
+  } catch (err) {
+    throw new StartupError(`cannot open the database at DATABASE_URL=${describeTarget(db)}: ${(err as Error).message}`);
   }
 }
 

@@ -25,7 +25,7 @@ import { RUN_AGAIN_ACTION } from './messages';
 import { registerHealthMetrics } from './metrics';
 import { HealthRunner, type HealthRun } from './runner';
 import { HealthSchedule } from './schedule';
-import { checkBindingButton, checkCommand, homeMenu, runAgainButton } from './slack-handlers';
+import { checkBindingButton, checkCommand, homeMenu, runAgainButton, type HandlerDeps } from './slack-handlers';
 
 export { META_LAST_SCHEDULED, META_LAST_STATUS, META_STATUS_MAP } from '../../store/health-status-store';
 export { countingGateway } from './counting-gateway';
@@ -132,23 +132,7 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
       chartClient = ctx.notifyClient;
       if (opts.threadPaceMs !== undefined) notifier.pace(opts.threadPaceMs);
       registerHealthMetrics(deps.metrics, deps.repos, statuses);
-      ctx.setup.add({
-        name: 'check',
-        usage: 'check [name]',
-        summary: 'run the health checks now (one binding or all)',
-        run: checkCommand(handlers),
-      });
-      ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
-      ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));
-      ctx.listeners.action<BlockAction<OverflowAction>>(HOME_BINDING_ACTION, homeMenu(handlers));
-      ctx.bolt.event('app_home_opened', async ({ event, client: web }) => {
-        if (event.tab !== 'home') return;
-        try {
-          await publishHome(home, web, event.user);
-        } catch (err) {
-          logger.warn({ err, user: event.user }, 'health: could not publish the Home tab');
-        }
-      });
+      registerSlackHandlers(ctx, handlers);
     },
     async afterListen() {
       if (opts.schedule !== false) scheduled.startCron();
@@ -169,4 +153,25 @@ export function healthFeature(deps: AppDeps, opts: HealthOptions = {}): HealthFe
       return runner.busy;
     },
   };
+}
+
+/** `/sip-setup check`, the Check and Run again buttons, the Home menu, and the Home tab itself. */
+function registerSlackHandlers(ctx: FeatureContext, handlers: HandlerDeps): void {
+  ctx.setup.add({
+    name: 'check',
+    usage: 'check [name]',
+    summary: 'run the health checks now (one binding or all)',
+    run: checkCommand(handlers),
+  });
+  ctx.listeners.action<BlockAction<ButtonAction>>(CHECK_BINDING_ACTION, checkBindingButton(handlers));
+  ctx.listeners.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgainButton(handlers));
+  ctx.listeners.action<BlockAction<OverflowAction>>(HOME_BINDING_ACTION, homeMenu(handlers));
+  ctx.bolt.event('app_home_opened', async ({ event, client: web }) => {
+    if (event.tab !== 'home') return;
+    try {
+      await publishHome(handlers.home, web, event.user);
+    } catch (err) {
+      handlers.logger.warn({ err, user: event.user }, 'health: could not publish the Home tab');
+    }
+  });
 }
