@@ -127,31 +127,10 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       notifier = fctx.notifier;
       if (opts.paceIntervalMs !== undefined) notifier.pace(opts.paceIntervalMs);
       fctx.addWebhookSink({ accept: (event) => intake.accept(event) });
-      deps.metrics.storedGauge({
-        name: 'sipops_webhook_oldest_unprocessed_age_seconds',
-        help: 'Age of the oldest LiveKit webhook event taken in but not processed yet (0 when none waits)',
-        labelNames: [],
-        read: async () => {
-          const at = await webhookEvents.oldestUnprocessedAt();
-          const age = at === undefined ? 0 : Math.max(0, (deps.now().getTime() - Date.parse(at)) / 1000);
-          return [{ labels: {}, value: age }];
-        },
-      });
+      registerOldestWebhookGauge(deps);
     },
     async start() {
-      await intake.pruneIds();
-      const n = await dedupe.preload();
-      if (n) logger.debug({ ids: n }, 'webhook event IDs of the last day loaded for de-duplication');
-      if (owners)
-        owners.start(); // takes the rooms whose stored events nobody processes, as replays
-      else {
-        const replayed = await intake.replayUnprocessed();
-        if (replayed)
-          logger.warn(
-            { events: replayed },
-            'replaying LiveKit webhook events taken in before a stop but not processed',
-          );
-      }
+      await resumeIntake(intake, dedupe, owners, logger);
       pruneTimer = setInterval(() => void intake.pruneIds(), 3600_000);
       pruneTimer.unref();
     },
@@ -160,22 +139,67 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
       owners?.stop();
       if (pruneTimer) clearInterval(pruneTimer);
       for (const s of sessions.all()) roomTimers.clear(s);
-      const n = notifier;
-      // Finish what was accepted and deliver what is queued, within the app's drain bound.
-      void deps.inflight.track(
-        'inbound:drain',
-        (async () => {
+      drainAtStop(ctx, {
+        notifier,
+        drained: async () => {
           await dedupe.flush();
           await ctx.queue.idle();
           for (const s of sessions.all()) roomTimers.clear(s);
-          await n?.idle();
-        })().catch((err: unknown) => logger.warn({ err }, 'inbound: draining at shutdown failed')),
-      );
-      deps.inflight.onAbort(() => {
-        notifierClosed = true;
-        const dropped = n?.close() ?? 0;
-        if (dropped) logger.warn({ dropped }, 'shutdown: Slack updates of inbound calls were dropped');
+        },
+        onClose: () => (notifierClosed = true),
       });
     },
   };
+}
+
+/** At start: old IDs pruned, recent ones loaded, and the events taken in but not processed taken up again. */
+async function resumeIntake(
+  intake: Intake,
+  dedupe: WebhookDedupe,
+  owners: RoomOwners | undefined,
+  logger: InboundContext['logger'],
+): Promise<void> {
+  await intake.pruneIds();
+  const n = await dedupe.preload();
+  if (n) logger.debug({ ids: n }, 'webhook event IDs of the last day loaded for de-duplication');
+  // Replicas: the owners take the rooms whose stored events nobody processes, as replays.
+  if (owners) return owners.start();
+  const replayed = await intake.replayUnprocessed();
+  if (replayed)
+    logger.warn({ events: replayed }, 'replaying LiveKit webhook events taken in before a stop but not processed');
+}
+
+/** Finish what was accepted and deliver what is queued, within the app's drain bound; drop the rest when it runs out. */
+function drainAtStop(
+  ctx: InboundContext,
+  parts: { notifier: PacedNotifier | undefined; drained: () => Promise<void>; onClose: () => void },
+): void {
+  const { deps, logger } = ctx;
+  const n = parts.notifier;
+  void deps.inflight.track(
+    'inbound:drain',
+    (async () => {
+      await parts.drained();
+      await n?.idle();
+    })().catch((err: unknown) => logger.warn({ err }, 'inbound: draining at shutdown failed')),
+  );
+  deps.inflight.onAbort(() => {
+    parts.onClose();
+    const dropped = n?.close() ?? 0;
+    if (dropped) logger.warn({ dropped }, 'shutdown: Slack updates of inbound calls were dropped');
+  });
+}
+
+/** Shared state: every replica reports the same age, read from the database at scrape time. */
+function registerOldestWebhookGauge(deps: AppDeps): void {
+  deps.metrics.storedGauge({
+    name: 'sipops_webhook_oldest_unprocessed_age_seconds',
+    help: 'Age of the oldest LiveKit webhook event taken in but not processed yet (0 when none waits)',
+    labelNames: [],
+    read: async () => {
+      const at = await deps.repos.webhookEvents.oldestUnprocessedAt();
+      const age = at === undefined ? 0 : Math.max(0, (deps.now().getTime() - Date.parse(at)) / 1000);
+      return [{ labels: {}, value: age }];
+    },
+  });
 }

@@ -128,16 +128,36 @@ function radioInput(field: BindingField, label: string, options: PlainTextOption
   };
 }
 
+type FieldValue = (f: BindingField) => string;
+
 /** The create (empty `values`) or edit (values from `fieldsFromSpec`) form. */
 export function bindingModal(
   meta: ModalMeta,
   values: Partial<Record<BindingField, string>> = {},
   opts: { estManageable?: boolean } = {},
 ): ModalView {
-  const v = (f: BindingField): string => values[f] ?? '';
+  const v: FieldValue = (f) => values[f] ?? '';
   const editing = meta.mode === 'edit';
+  const blocks: KnownBlock[] = [
+    ...introBlocks(meta, v),
+    ...estTrunkBlocks(v, editing, opts.estManageable ?? false),
+    ...livekitBlocks(meta, v, editing),
+  ];
+  return {
+    type: 'modal',
+    callback_id: BINDING_MODAL_CALLBACK,
+    private_metadata: encodeMeta(meta),
+    title: { type: 'plain_text', text: truncate(editing ? 'Edit SIP binding' : 'New SIP binding', LIMITS.modalTitle) },
+    submit: { type: 'plain_text', text: editing ? 'Apply' : 'Create' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+/** What the form is for; a new binding also asks its name (fixed afterwards). */
+function introBlocks(meta: ModalMeta, v: FieldValue): KnownBlock[] {
   const blocks: KnownBlock[] = [];
-  if (editing) {
+  if (meta.mode === 'edit') {
     blocks.push({
       type: 'section',
       text: {
@@ -161,9 +181,14 @@ export function bindingModal(
       }),
     );
   }
-  blocks.push(
+  return blocks;
+}
+
+/** The Sinch EST trunk: the EST side choice (with a Sinch key), domain, DIDs, caller ID, auth, transport. */
+function estTrunkBlocks(v: FieldValue, editing: boolean, estManageable: boolean): KnownBlock[] {
+  return [
     { type: 'header', text: { type: 'plain_text', text: 'Sinch EST trunk' } },
-    ...(opts.estManageable
+    ...(estManageable
       ? [radioInput('estSide', 'EST side', EST_SIDE, v('estSide') || (editing ? 'manual' : 'managed'))]
       : [
           {
@@ -210,6 +235,12 @@ export function bindingModal(
       v('transport') || 'udp',
       'TLS turns on SRTP (required) on both LiveKit trunks: for EST, TLS and SRTP go together.',
     ),
+  ];
+}
+
+/** The LiveKit side: public SIP host, dispatch, agent and the report channel. */
+function livekitBlocks(meta: ModalMeta, v: FieldValue, editing: boolean): KnownBlock[] {
+  return [
     { type: 'header', text: { type: 'plain_text', text: 'LiveKit' } },
     textInput('livekitSipHost', 'LiveKit public SIP host', v('livekitSipHost'), {
       placeholder: 'sip.example.com',
@@ -244,16 +275,7 @@ export function bindingModal(
             : {}),
       },
     },
-  );
-  return {
-    type: 'modal',
-    callback_id: BINDING_MODAL_CALLBACK,
-    private_metadata: encodeMeta(meta),
-    title: { type: 'plain_text', text: truncate(editing ? 'Edit SIP binding' : 'New SIP binding', LIMITS.modalTitle) },
-    submit: { type: 'plain_text', text: editing ? 'Apply' : 'Create' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks,
-  };
+  ];
 }
 
 /** A modal that only says something (loading, not found, refused). */

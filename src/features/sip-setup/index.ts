@@ -88,36 +88,7 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
     name: 'sip-setup',
     register(fc: FeatureContext) {
       notifier = fc.notifier;
-      fc.setup.setFallback(openFormHandler(ctx, fc.setup));
-      fc.setup.add({
-        name: 'list',
-        usage: 'list [failing | <prefix>] [page <n>]',
-        summary: 'bindings, failing first, a page at a time',
-        run: listHandler(ctx),
-      });
-      fc.setup.add({
-        name: 'show',
-        usage: 'show <name>',
-        summary: 'one binding: desired vs actual LiveKit state, drift marked',
-        run: showHandler(ctx),
-      });
-      fc.setup.add({
-        name: 'import',
-        usage: 'import <name> inbound=ST_… rule=SDR_… outbound=ST_…',
-        summary: 'adopt resources made with `lk` as a binding',
-        adminOnly: true,
-        run: importHandler(ctx),
-      });
-      fc.setup.add({
-        name: 'delete',
-        usage: 'delete <name>',
-        summary: 'delete a binding and its LiveKit resources (asks first)',
-        adminOnly: true,
-        run: deleteCommandHandler(ctx),
-      });
-      fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
-      fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
-      fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));
+      registerSlackHandlers(fc, ctx);
     },
     async start() {
       await recovery.recover();
@@ -127,4 +98,38 @@ export function sipSetupFeature(deps: AppDeps, opts: SipSetupOptions = {}): Feat
       recovery.stop();
     },
   };
+}
+
+/** The form (bare `/sip-setup`, an edit, the New binding button), list, show, import and delete. */
+function registerSlackHandlers(fc: FeatureContext, ctx: SipSetupContext): void {
+  fc.setup.setFallback(openFormHandler(ctx, fc.setup));
+  fc.setup.add({
+    name: 'list',
+    usage: 'list [failing | <prefix>] [page <n>]',
+    summary: 'bindings, failing first, a page at a time',
+    run: listHandler(ctx),
+  });
+  fc.setup.add({
+    name: 'show',
+    usage: 'show <name>',
+    summary: 'one binding: desired vs actual LiveKit state, drift marked',
+    run: showHandler(ctx),
+  });
+  fc.setup.add({
+    name: 'import',
+    usage: 'import <name> inbound=ST_… rule=SDR_… outbound=ST_…',
+    summary: 'adopt resources made with `lk` as a binding',
+    adminOnly: true,
+    run: importHandler(ctx),
+  });
+  fc.setup.add({
+    name: 'delete',
+    usage: 'delete <name>',
+    summary: 'delete a binding and its LiveKit resources (asks first)',
+    adminOnly: true,
+    run: deleteCommandHandler(ctx),
+  });
+  fc.listeners.view(BINDING_MODAL_CALLBACK, formSubmitHandler(ctx));
+  fc.listeners.view(DELETE_CONFIRM_CALLBACK, deleteConfirmHandler(ctx));
+  fc.listeners.action<BlockAction<ButtonAction>>(NEW_BINDING_ACTION, newBindingButtonHandler(ctx));
 }
