@@ -1,5 +1,6 @@
 export type { SipTiming, TransferOutcome } from './calls';
 export { LiveKitEmulator, type EmulatorOptions } from './emulator';
+export type { WebhookMode } from './webhooks';
 export type { LoopRecord, LoopbackBreakage, LoopbackOptions } from './loopback';
 export type { RecordedRequest } from './server';
 export { disconnectReasonForSip, reasonPhrase, twirpCodeForSip } from './sip-status';
