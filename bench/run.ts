@@ -562,7 +562,8 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
  * livekit-sip's room join, per-request latency: all set here, the last two to 0), nothing else. The
  * record is awaited through the repository's insert (no polling that would compete for the CPU). One
  * trunk domain per binding, so EST's 1 call/s slot never delays a loopback. LOOPBACK_BENCH_RUNS
- * (default 25; the first one warms up and is not counted).
+ * (default 25; the first one warms up and is not counted). The emulator queues webhooks and sends them
+ * asynchronously, as livekit-server does (webhooks.ts), so an API call does not wait for the bot to store them.
  */
 async function benchLoopback(rows: Row[]): Promise<void> {
   const USER = 'UBENCH01';
@@ -623,7 +624,7 @@ async function benchLoopback(rows: Row[]): Promise<void> {
     const p50 = pct(overheads, 50);
     const p95 = pct(overheads, 95);
     rows.push({
-      measure: `bot overhead per loopback (wall − emulator delays ${loop.delayMs}+${loop.agentJoinAfterMs}+${joinMs} ms), p50 / p95 of ${overheads.length}; load ${loadavg()[0]!.toFixed(1)}`,
+      measure: `bot overhead per loopback (wall − emulator delays ${loop.delayMs}+${loop.agentJoinAfterMs}+${joinMs} ms), webhooks ${h.livekit.webhookMode} as livekit-server sends them, p50 / p95 of ${overheads.length}; load ${loadavg()[0]!.toFixed(1)}`,
       value: `${p50.toFixed(0)} / ${p95.toFixed(0)} ms`,
       target: '< 100 ms',
       ok: p50 < 100,

@@ -287,6 +287,11 @@ export class LiveKitEmulator {
     return this.roomStore.view();
   }
 
+  /** 'queued' (async per resource, as livekit-server) or 'inline' (each emitting call awaits delivery). */
+  get webhookMode(): WebhookMode {
+    return this.webhooks.mode;
+  }
+
   /** Every webhook event emitted so far (camelCase JSON as posted), whether or not a URL is set. */
   get webhooksSent(): readonly WebhookEventJson[] {
     return this.webhooks.sent;
