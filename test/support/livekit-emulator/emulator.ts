@@ -41,7 +41,7 @@ import { SipService } from './sip-service';
 import { RoomStore, SipStore } from './state';
 import { Timers } from './timers';
 import type { CallOutcome, Fault, InboundCall, InboundCallResult, RoomView, WebhookEventJson } from './types';
-import { WebhookSender, type WebhookMode } from './webhooks';
+import { type WebhookMode, WebhookSender } from './webhooks';
 
 export interface EmulatorOptions {
   /** Default 'devkey'. */

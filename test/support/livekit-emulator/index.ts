@@ -1,6 +1,5 @@
 export type { SipTiming, TransferOutcome } from './calls';
 export { LiveKitEmulator, type EmulatorOptions } from './emulator';
-export type { WebhookMode } from './webhooks';
 export type { LoopRecord, LoopbackBreakage, LoopbackOptions } from './loopback';
 export type { RecordedRequest } from './server';
 export { disconnectReasonForSip, reasonPhrase, twirpCodeForSip } from './sip-status';
@@ -17,3 +16,4 @@ export type {
   WebhookEventJson,
 } from './types';
 export { normalizeNumber } from './validation';
+export type { WebhookMode } from './webhooks';
