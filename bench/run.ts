@@ -562,8 +562,8 @@ async function benchInboundSlack(rows: Row[]): Promise<void> {
  * livekit-sip's room join, per-request latency: all set here, the last two to 0), nothing else. The
  * record is awaited through the repository's insert (no polling that would compete for the CPU). One
  * trunk domain per binding, so EST's 1 call/s slot never delays a loopback. LOOPBACK_BENCH_RUNS
- * (default 25; the first one warms up and is not counted). The emulator queues webhooks and sends them
- * asynchronously, as livekit-server does (webhooks.ts), so an API call does not wait for the bot to store them.
+ * (default 25; the first one warms up and is not counted). The emulator runs with webhookMode 'queued': it queues webhooks and
+ * sends them asynchronously, as livekit-server does (webhooks.ts), so an API call does not wait for the bot to store them.
  */
 async function benchLoopback(rows: Row[]): Promise<void> {
   const USER = 'UBENCH01';
@@ -576,6 +576,8 @@ async function benchLoopback(rows: Row[]): Promise<void> {
     env: { TEST_CALL_USER_IDS: USER },
     now: () => new Date(Date.now() + offset),
     slackPaceMs: 0,
+    // Webhooks queued and sent in the background, as livekit-server sends them (the emulator's default is inline).
+    emulator: { webhookMode: 'queued' },
   });
   const loop = { delayMs: 20, agentJoinAfterMs: 20, ringMs: 5000 };
   const joinMs = 0;

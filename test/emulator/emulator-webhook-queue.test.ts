@@ -44,7 +44,7 @@ describe('LiveKit emulator: webhook queue (queued mode, as livekit-server)', () 
   });
 
   it('returns before delivery; each room in order, rooms in parallel', async () => {
-    const s = new WebhookSender('k', 'secretsecretsecretsecretsecretse', rx.url);
+    const s = new WebhookSender('k', 'secretsecretsecretsecretsecretse', rx.url, { mode: 'queued' });
     const next = rx.arrived();
     await s.emit({ event: 'room_started', room: { name: 'a' } });
     await s.emit({ event: 'participant_joined', room: { name: 'a' } });
@@ -70,7 +70,11 @@ describe('LiveKit emulator: webhook queue (queued mode, as livekit-server)', () 
   });
 
   it('retries a 5xx, then drops the event and moves on to the next of its room', async () => {
-    const s = new WebhookSender('k', 'secretsecretsecretsecretsecretse', rx.url, { retries: 1, retryWaitMs: 1 });
+    const s = new WebhookSender('k', 'secretsecretsecretsecretsecretse', rx.url, {
+      mode: 'queued',
+      retries: 1,
+      retryWaitMs: 1,
+    });
     await s.emit({ event: 'room_started', room: { name: 'a' } });
     await s.emit({ event: 'room_finished', room: { name: 'a' } });
     for (const expected of ['room_started', 'room_started', 'room_finished']) {
