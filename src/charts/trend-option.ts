@@ -221,9 +221,20 @@ function lineSeries(l: Layout, days: number): unknown[] {
   });
 }
 
+/**
+ * Font size of the "!" / "✗" marks in a health cell `cellWidth` wide: 10 px, smaller in narrower cells
+ * (9 px at 30 days, cells of 11.6 px), undefined when the cells are too narrow for a legible mark
+ * (then colour alone tells warn from fail, and the title does not promise marks).
+ */
+function healthMarkFont(cellWidth: number): number | undefined {
+  const size = Math.min(10, Math.floor(cellWidth - 2));
+  return size >= 7 ? size : undefined;
+}
+
 function healthSeries(l: Layout, cellWidth: number): unknown {
   const data = l.rows.flatMap((b, y) => b.days.map((d, x) => [x, y, d.health === null ? -1 : HEALTH_VALUE[d.health]]));
   const mark: Record<number, string> = { [-1]: '', 0: '', 1: '!', 2: '✗' };
+  const font = healthMarkFont(cellWidth);
   return {
     type: 'heatmap',
     xAxisIndex: 3,
@@ -231,15 +242,15 @@ function healthSeries(l: Layout, cellWidth: number): unknown {
     data,
     itemStyle: { borderColor: '#fff', borderWidth: 1 },
     label: {
-      show: cellWidth >= 12,
-      ...text(10, { color: '#fff', fontWeight: 'bold' }),
+      show: font !== undefined,
+      ...text(font ?? 10, { color: '#fff', fontWeight: 'bold' }),
       formatter: (p: { value: number[] }) => mark[p.value[2]!] ?? '',
     },
     animation: false,
   };
 }
 
-function panelTitles(l: Layout): unknown[] {
+function panelTitles(l: Layout, cellWidth: number): unknown[] {
   const inbound = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.inbound, 0), 0);
   const tests = l.lines.reduce((n, b) => n + b.days.reduce((m, d) => m + d.tests, 0), 0);
   // Plain text only: ECharts lays rich-text segments out with its own width estimate, which does not
@@ -254,7 +265,12 @@ function panelTitles(l: Layout): unknown[] {
     at(panelTop(0, l.legendRows), `Inbound calls reaching an agent (${inbound} calls)`),
     at(panelTop(1, l.legendRows), 'Time to agent: median, p95 dashed'),
     at(panelTop(2, l.legendRows), `Test calls passed (${tests} calls)`),
-    at(l.heatTop, `Health checks: green pass, orange ! warn, red ✗ fail`),
+    at(
+      l.heatTop,
+      healthMarkFont(cellWidth) !== undefined
+        ? 'Health checks: green pass, orange ! warn, red ✗ fail'
+        : 'Health checks: green pass, orange warn, red fail',
+    ),
   ];
 }
 
@@ -281,7 +297,7 @@ export function trendChartOption(
         textStyle: text(15, { fontWeight: 'bold' }),
         subtextStyle: text(11, { color: '#444' }),
       },
-      ...panelTitles(l),
+      ...panelTitles(l, cellWidth),
     ],
     legend: {
       top: 50,

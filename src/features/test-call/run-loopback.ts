@@ -143,6 +143,10 @@ async function dialAndFollow({ deps, plan, thread, signal, outbound, tracker }: 
       await tracker.until(() => tracker.tracksDone(Boolean(binding?.agentName)), deps.tracksWaitMs, signal);
   } else {
     obs.dialFailure = result.failure;
+    // Unanswered until the timeout: the call may have come back in (no agent to answer it). livekit-server
+    // queues webhooks and sends them asynchronously, so the inbound leg's can arrive after the RPC failed.
+    if (result.failure.kind === 'ringing-timeout' || result.failure.kind === 'request-timeout')
+      await tracker.until(() => tracker.inbound !== undefined, deps.inboundGraceMs, signal);
   }
   if (tracker.inbound)
     obs.inbound = { seenMs: Math.max(0, tracker.inbound.atMs - t0), room: tracker.inbound.room, ...legIds(tracker) };

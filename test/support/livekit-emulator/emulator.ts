@@ -41,7 +41,7 @@ import { SipService } from './sip-service';
 import { RoomStore, SipStore } from './state';
 import { Timers } from './timers';
 import type { CallOutcome, Fault, InboundCall, InboundCallResult, RoomView, WebhookEventJson } from './types';
-import { WebhookSender } from './webhooks';
+import { type WebhookMode, WebhookSender } from './webhooks';
 
 export interface EmulatorOptions {
   /** Default 'devkey'. */
@@ -52,6 +52,10 @@ export interface EmulatorOptions {
   extraKeys?: Record<string, string>;
   /** Where signed webhooks are POSTed (can be set later with setWebhookUrl). */
   webhookUrl?: string;
+  /** How webhooks are delivered (webhooks.ts): 'queued' (async per resource, as livekit-server) or 'inline' (default). */
+  webhookMode?: WebhookMode;
+  /** Retries after a failed webhook POST (default 0; livekit-server: 4). */
+  webhookRetries?: number;
   /** Added to every Twirp response. */
   latencyMs?: number;
   /** How long an empty room survives its last participant (default: the room's departureTimeout, 20 s). */
@@ -96,7 +100,10 @@ export class LiveKitEmulator {
     this.keys = { ...(opts.extraKeys ?? {}), [this.apiKey]: this.apiSecret };
     this.latency = opts.latencyMs ?? 0;
     this.defaultLatency = this.latency;
-    this.webhooks = new WebhookSender(this.apiKey, this.apiSecret, opts.webhookUrl);
+    this.webhooks = new WebhookSender(this.apiKey, this.apiSecret, opts.webhookUrl, {
+      ...(opts.webhookMode ? { mode: opts.webhookMode } : {}),
+      ...(opts.webhookRetries !== undefined ? { retries: opts.webhookRetries } : {}),
+    });
     this.roomStore = new RoomStore((ev) => this.webhooks.emit(ev), this.timers);
     this.roomStore.emptyRoomCloseMs = opts.emptyRoomCloseMs;
     this.calls = new CallService(this.sip, this.roomStore, this.timers);
@@ -280,6 +287,11 @@ export class LiveKitEmulator {
     return this.roomStore.view();
   }
 
+  /** 'queued' (async per resource, as livekit-server) or 'inline' (each emitting call awaits delivery). */
+  get webhookMode(): WebhookMode {
+    return this.webhooks.mode;
+  }
+
   /** Every webhook event emitted so far (camelCase JSON as posted), whether or not a URL is set. */
   get webhooksSent(): readonly WebhookEventJson[] {
     return this.webhooks.sent;
@@ -306,9 +318,9 @@ export class LiveKitEmulator {
     this.webhooks.url = url;
   }
 
-  /** Fills `id` (EV_…) and `createdAt`, signs and POSTs; resolves after the receiver answered (in order with all others). */
+  /** Fills `id` (EV_…) and `createdAt`, signs and POSTs; resolves after the receiver answered (in order with its resource's queue). */
   async emitWebhook(event: Partial<WebhookEventJson> | WebhookEvent): Promise<void> {
-    await this.webhooks.emit(event);
+    await this.webhooks.deliver(event);
   }
 
   /** Resolves once every webhook emitted so far has been delivered. */

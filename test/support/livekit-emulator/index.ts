@@ -16,3 +16,4 @@ export type {
   WebhookEventJson,
 } from './types';
 export { normalizeNumber } from './validation';
+export type { WebhookMode } from './webhooks';

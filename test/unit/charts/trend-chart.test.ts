@@ -57,6 +57,14 @@ describe('trend chart SVG', () => {
     }
   });
 
+  it('draws the health marks the title promises at 30 days (cells of 11.6 px): one per warn/fail day', () => {
+    const marks = svgTexts(svg).filter((t) => t.text === '!' || t.text === '✗');
+    const expected = trends.bindings.flatMap((b) => b.days).filter((d) => d.health === 'warn' || d.health === 'fail');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(marks).toHaveLength(expected.length);
+    expect(svg).toContain('orange ! warn, red ✗ fail');
+  });
+
   it('labels every day of a 7-day chart', () => {
     expect(dateLabelInterval(7)).toBe(0);
     const week = trendChartSvg(fixtureTrends(3, 7)).svg;
