@@ -9,13 +9,25 @@
  * the wall time grows, the CPU time much less. Set CHARTS_BENCH_RUNS (default 8) and
  * CHARTS_BENCH_SCALE (default 2, i.e. 960 px wide).
  */
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { ChartRenderer } from '../src/charts';
+import { join } from 'node:path';
+import type { ChartRenderer as ChartRendererType } from '../src/charts';
 import { fixtureTrends } from '../test/support/trend-fixture';
 
 const RUNS = Number(process.env.CHARTS_BENCH_RUNS ?? 8);
 const SCALE = Number(process.env.CHARTS_BENCH_SCALE ?? 2);
 const MB = 2 ** 20;
+
+/**
+ * The renderer as the service runs it: the compiled build (`npm run build` first; its worker is plain
+ * JavaScript), else the TypeScript source, whose worker loads tsx too (more memory at a cold start).
+ */
+const DIST = join(__dirname, '..', 'dist', 'src', 'charts', 'index.js');
+const fromDist = existsSync(DIST);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ChartRenderer } = (fromDist ? require(DIST) : require('../src/charts')) as typeof import('../src/charts');
+type ChartRenderer = ChartRendererType;
 
 interface Row {
   run: string;
@@ -91,7 +103,7 @@ async function main(): Promise<void> {
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const fmt = (n: number, d = 0): string => (Number.isNaN(n) ? '' : n.toFixed(d));
   console.log(
-    `trend chart, 50 bindings × 30 days (lines: worst 6, health grid: worst 12), scale ${SCALE}, PNG ${bytes} bytes; load average ${loadavg()[0]!.toFixed(1)} on this machine`,
+    `trend chart, 50 bindings × 30 days (lines: worst 6, health grid: worst 12), scale ${SCALE}, PNG ${bytes} bytes; renderer from ${fromDist ? 'dist/ (as the service runs it)' : 'src/ through tsx (run npm run build first to measure the service)'}; load average ${loadavg()[0]!.toFixed(1)} on this machine`,
   );
   console.log('| run | wall ms | CPU ms | in worker ms | peak extra RSS MB |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
