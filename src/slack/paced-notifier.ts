@@ -115,7 +115,7 @@ export interface PacedNotifierOptions {
    * Replicas sharing Slack's per-channel budget (PostgreSQL: src/store/coordination-pg.ts): every
    * call first reserves the channel's next slot there and waits for it. Unset: this process alone.
    */
-  sharedPacer?: { reserve(channel: string, intervalMs: number): Promise<{ waitMs: number }> };
+  sharedPacer?: { paced<T>(channel: string, intervalMs: number, call: () => Promise<T>): Promise<T> };
 }
 
 /** A message that is (or will be) in Slack. */
@@ -480,17 +480,31 @@ export class PacedNotifier {
     ch.busy = true;
     ch.nextAt = this.clock.now() + this.interval;
     const pacer = this.opts.sharedPacer;
-    const call = pacer ? this.sharedSlot(pacer, ch.id).then(() => this.execute(ch, op)) : this.execute(ch, op);
+    const call = pacer ? this.sharedCall(pacer, ch, op) : this.execute(ch, op);
     void call.finally(() => {
       ch.busy = false;
       this.pump(ch);
     });
   }
 
-  /** Waits for this channel's next slot among all replicas (no wait when the pacer fails: this process still paces). */
-  private async sharedSlot(pacer: NonNullable<PacedNotifierOptions['sharedPacer']>, channel: string): Promise<void> {
-    const { waitMs } = await pacer.reserve(channel, this.intervalMs).catch(() => ({ waitMs: 0 }));
-    if (waitMs > 0) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs));
+  /**
+   * The call in this channel's turn among all replicas (the pacer waits for the previous call's end plus the
+   * interval). When the pacer fails before the call ran, the call goes anyway: this process still paces.
+   */
+  private async sharedCall(
+    pacer: NonNullable<PacedNotifierOptions['sharedPacer']>,
+    ch: Channel,
+    op: Op,
+  ): Promise<void> {
+    let ran = false;
+    try {
+      await pacer.paced(ch.id, this.intervalMs, () => {
+        ran = true;
+        return this.execute(ch, op);
+      });
+    } catch {
+      if (!ran) await this.execute(ch, op);
+    }
   }
 
   private async execute(ch: Channel, op: Op): Promise<void> {

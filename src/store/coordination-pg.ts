@@ -59,7 +59,7 @@ function pgSlots(db: Kysely<Database>): SlotClaims {
   };
 }
 
-function pgPacer(db: Kysely<Database>): ChannelPacer {
+function pgPacer(db: Kysely<Database>, pollMs = 20): ChannelPacer {
   return {
     async reserve(channel, intervalMs) {
       // The row holds the earliest time the next call may go; this call takes max(that, now).
@@ -69,6 +69,42 @@ function pgPacer(db: Kysely<Database>): ChannelPacer {
         returning next_at - ${intervalMs} as at, greatest(0, next_at - ${intervalMs} - ${NOW_MS}) as wait`.execute(db);
       const row = r.rows[0];
       return { at: Number(row?.at ?? 0), waitMs: Number(row?.wait ?? 0) };
+    },
+    async paced(channel, intervalMs, call) {
+      // Under the channel's advisory lock (held only while the call runs, never while waiting): wait until
+      // `next_at`, make the call, then set `next_at` to its end plus the interval. A call that arrives at Slack
+      // before it ends is therefore at least the interval before the next one leaves.
+      for (;;) {
+        const r = await db.transaction().execute(async (trx) => {
+          const lock = await sql<{
+            got: boolean;
+          }>`select pg_try_advisory_xact_lock(hashtext(${`pace:${channel}`})) as got`.execute(trx);
+          if (!lock.rows[0]?.got) return { kind: 'busy' as const, waitMs: pollMs };
+          const next = await sql<{ wait: string }>`
+            select greatest(0, next_at - ${NOW_MS}) as wait from channel_pacing where channel = ${channel}`.execute(
+            trx,
+          );
+          const waitMs = Number(next.rows[0]?.wait ?? 0);
+          if (waitMs > 0) return { kind: 'busy' as const, waitMs };
+          let outcome: { ok: true; value: Awaited<ReturnType<typeof call>> } | { ok: false; err: unknown };
+          try {
+            outcome = { ok: true, value: await call() };
+          } catch (err) {
+            outcome = { ok: false, err };
+          }
+          await sql`
+            insert into channel_pacing (channel, next_at) values (${channel}, ${NOW_MS} + ${intervalMs})
+            on conflict (channel) do update set next_at = greatest(channel_pacing.next_at, ${NOW_MS} + ${intervalMs})`.execute(
+            trx,
+          );
+          return { kind: 'done' as const, outcome };
+        });
+        if (r.kind === 'done') {
+          if (r.outcome.ok) return r.outcome.value;
+          throw r.outcome.err;
+        }
+        await sleep(Math.max(pollMs, r.waitMs));
+      }
     },
   };
 }

@@ -29,6 +29,12 @@ export interface ChannelPacer {
    * time (epoch ms, the database's clock), `waitMs` how long to wait before using it.
    */
   reserve(channel: string, intervalMs: number): Promise<{ at: number; waitMs: number }>;
+  /**
+   * Runs `call` (one Slack call to `channel`) when no replica has a call to that channel in flight and at
+   * least `intervalMs` has passed since the previous one *ended*, so Slack receives them that far apart
+   * whatever delays a busy machine puts between a slot and the request going out.
+   */
+  paced<T>(channel: string, intervalMs: number, call: () => Promise<T>): Promise<T>;
 }
 
 /** Runs work for one key (a call's room) on one replica at a time, in arrival order within a replica. */
@@ -77,7 +83,8 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
         claims.delete(slot);
       },
     },
-    pacer: { reserve: async () => ({ at: now(), waitMs: 0 }) },
+    // One process: the notifier paces its own channels.
+    pacer: { reserve: async () => ({ at: now(), waitMs: 0 }), paced: (_channel, _intervalMs, call) => call() },
     rooms: { withLock: (key, fn) => queue.run(key, fn) },
   };
 }
