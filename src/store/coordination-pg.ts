@@ -1,7 +1,8 @@
 /**
  * The coordination of replicas on one PostgreSQL database, with PostgreSQL's own tools: leases and
  * slot claims are rows under a primary key updated by one conditional upsert (`insert … on conflict
- * do update … where expired`), pacing is one atomic upsert per channel, and a room's work runs under
+ * do update … where expired`), a channel's Slack calls take turns under its advisory lock, spaced from the
+ * previous call's end by a `channel_pacing` row, and a room's work runs under
  * a transaction-scoped advisory lock. Times come from the database's clock, so replicas on
  * machines whose clocks differ still agree.
  */
