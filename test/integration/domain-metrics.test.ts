@@ -209,6 +209,9 @@ describe('domain metrics on /metrics', () => {
     await seedBinding(a.h.deps, { name: 'delta', reportChannel: REPORT });
     const run = await a.health.runAll('manual');
     const before = Date.now();
+    // Stuck for real: the room's owner is a replica that died holding it (its lease has not run out), so no
+    // live replica's sweep takes the event before the scrape.
+    await a.h.deps.repos.coordination.leases.acquire('room:r', 'a-replica-that-died', 10 * 60_000);
     await stuckWebhook(a.h, 'EV_stuck_metrics_pg', 60_000);
     const [sa, sb] = [await Scrape.of(a.h.base), await Scrape.of(b.h.base)];
     for (const s of [sa, sb]) {
