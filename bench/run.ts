@@ -766,7 +766,7 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const want = (k: string) => only.length === 0 || only.includes(k);
   // Only the rows that start the built service (dist) need the build.
-  if (want('ack') || want('webhooks') || want('webhooks-postgres') || want('start'))
+  if (['ack', 'webhooks', 'webhooks-postgres', 'replicas', 'start'].some(want))
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (want('ack')) await benchAck(rows);
   if (want('webhooks')) await benchWebhooks(rows);
