@@ -2,16 +2,15 @@
  * The coordination of replicas on one PostgreSQL database, with PostgreSQL's own tools: leases and
  * slot claims are rows under a primary key updated by one conditional upsert (`insert … on conflict
  * do update … where expired`), a channel's Slack calls take turns under its advisory lock, spaced from the
- * previous call's end by a `channel_pacing` row, and a room's work runs under
- * a transaction-scoped advisory lock. Times come from the database's clock, so replicas on
+ * previous call's end by a `channel_pacing` row. Times come from the database's clock, so replicas on
  * machines whose clocks differ still agree.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ChannelPacer, Coordination, KeyedLock, Leases, SlotClaims } from './coordination';
-import { KeyedSerialQueue } from './keyed-serial-queue';
+import { leaseRowKey, type ChannelPacer, type Coordination, type Leases, type SlotClaims } from './coordination';
+import { PG_NOW_MS } from './pg-time';
 import type { Database } from './schema';
 
-const NOW_MS = sql<string>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+const NOW_MS = PG_NOW_MS;
 
 /** Conditional take-over of a lease row; returns the holder after the statement. */
 async function takeRow(db: Kysely<Database>, key: string, holder: string, ttlMs: number): Promise<string> {
@@ -33,15 +32,36 @@ async function takeRow(db: Kysely<Database>, key: string, holder: string, ttlMs:
 function pgLeases(db: Kysely<Database>): Leases {
   return {
     async acquire(key, holder, ttlMs) {
-      const now = await takeRow(db, `lease:${key}`, holder, ttlMs);
+      const now = await takeRow(db, leaseRowKey(key), holder, ttlMs);
       return now === holder ? { ok: true } : { ok: false, holder: now };
     },
     async release(key, holder) {
       await db
         .deleteFrom('coordination_leases')
-        .where('key', '=', `lease:${key}`)
+        .where('key', '=', leaseRowKey(key))
         .where('holder', '=', holder)
         .execute();
+    },
+    async renewAll(keys, holder, ttlMs) {
+      if (keys.length === 0) return new Set();
+      // A lease that ran out but nobody took is still this holder's row: renewed, as acquire would.
+      // Rows are locked in key order (as recordNewWithEarlier's room claims take them), so two
+      // multi-row lease statements never deadlock.
+      const r = await sql<{ key: string }>`
+        update coordination_leases set expires_at = ${NOW_MS} + ${ttlMs}
+        where key in (select key from coordination_leases
+          where key = any(${keys.map(leaseRowKey)}) and holder = ${holder} and done = 0
+          order by key for update)
+        returning key`.execute(db);
+      return new Set(r.rows.map((row) => row.key.slice(leaseRowKey('').length)));
+    },
+    async releaseAll(keys, holder) {
+      if (keys.length === 0) return;
+      await sql`
+        delete from coordination_leases
+        where key in (select key from coordination_leases
+          where key = any(${keys.map(leaseRowKey)}) and holder = ${holder}
+          order by key for update)`.execute(db);
     },
   };
 }
@@ -62,15 +82,6 @@ function pgSlots(db: Kysely<Database>): SlotClaims {
 
 function pgPacer(db: Kysely<Database>, pollMs = 20): ChannelPacer {
   return {
-    async reserve(channel, intervalMs) {
-      // The row holds the earliest time the next call may go; this call takes max(that, now).
-      const r = await sql<{ at: string; wait: string }>`
-        insert into channel_pacing (channel, next_at) values (${channel}, ${NOW_MS} + ${intervalMs})
-        on conflict (channel) do update set next_at = greatest(channel_pacing.next_at, ${NOW_MS}) + ${intervalMs}
-        returning next_at - ${intervalMs} as at, greatest(0, next_at - ${intervalMs} - ${NOW_MS}) as wait`.execute(db);
-      const row = r.rows[0];
-      return { at: Number(row?.at ?? 0), waitMs: Number(row?.wait ?? 0) };
-    },
     async paced(channel, intervalMs, call) {
       // Under the channel's advisory lock (held only while the call runs, never while waiting): wait until
       // `next_at`, make the call, then set `next_at` to its end plus the interval. A call that arrives at Slack
@@ -112,39 +123,11 @@ function pgPacer(db: Kysely<Database>, pollMs = 20): ChannelPacer {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * `pg_try_advisory_xact_lock` polled, so a waiter holds no connection while it waits (blocking
- * waiters could take the whole pool from the holders). Within a replica, work for one key queues
- * in memory first, in arrival order.
- */
-function pgRoomLock(db: Kysely<Database>, pollMs: number): KeyedLock {
-  const local = new KeyedSerialQueue();
-  const once = async <T>(key: string, fn: () => Promise<T>): Promise<{ got: false } | { got: true; value: T }> =>
-    db.transaction().execute(async (trx) => {
-      const r = await sql<{
-        got: boolean;
-      }>`select pg_try_advisory_xact_lock(hashtext(${`room:${key}`})) as got`.execute(trx);
-      if (!r.rows[0]?.got) return { got: false as const };
-      return { got: true as const, value: await fn() };
-    });
-  return {
-    withLock: (key, fn) =>
-      local.run(key, async () => {
-        for (;;) {
-          const r = await once(key, fn);
-          if (r.got) return r.value;
-          await sleep(pollMs);
-        }
-      }),
-  };
-}
-
-export function postgresCoordination(db: Kysely<Database>, opts: { lockPollMs?: number } = {}): Coordination {
+export function postgresCoordination(db: Kysely<Database>): Coordination {
   return {
     shared: true,
     leases: pgLeases(db),
     slots: pgSlots(db),
     pacer: pgPacer(db),
-    rooms: pgRoomLock(db, opts.lockPollMs ?? 20),
   };
 }

@@ -3,8 +3,6 @@
  * in-memory implementations keep today's single-process behaviour; with PostgreSQL the state lives
  * in the database (coordination-pg.ts), so any number of replicas share it.
  */
-import { KeyedSerialQueue } from './keyed-serial-queue';
-
 export type LeaseResult = { ok: true } | { ok: false; holder: string };
 
 /** Exclusive, expiring ownership of a key (a binding change): a dead holder's lease runs out. */
@@ -12,6 +10,10 @@ export interface Leases {
   /** Takes `key` for `holder` for `ttlMs` (again, when `holder` has it); refused while another holder's lease runs. */
   acquire(key: string, holder: string, ttlMs: number): Promise<LeaseResult>;
   release(key: string, holder: string): Promise<void>;
+  /** Extends `holder`'s leases of `keys` by `ttlMs` (one statement); returns the keys it still holds. */
+  renewAll(keys: readonly string[], holder: string, ttlMs: number): Promise<Set<string>>;
+  /** Releases `holder`'s leases of `keys` (one statement). */
+  releaseAll(keys: readonly string[], holder: string): Promise<void>;
 }
 
 /** Work that must happen once per slot (the summary of one fire time), whichever replica gets there. */
@@ -25,21 +27,11 @@ export interface SlotClaims {
 /** Slack's one call per second per channel, for all replicas together. */
 export interface ChannelPacer {
   /**
-   * Reserves the channel's next slot, at least `intervalMs` after the previous one: `at` is its
-   * time (epoch ms, the database's clock), `waitMs` how long to wait before using it.
-   */
-  reserve(channel: string, intervalMs: number): Promise<{ at: number; waitMs: number }>;
-  /**
    * Runs `call` (one Slack call to `channel`) when no replica has a call to that channel in flight and at
    * least `intervalMs` has passed since the previous one *ended*, so Slack receives them that far apart
    * whatever delays a busy machine puts between a slot and the request going out.
    */
   paced<T>(channel: string, intervalMs: number, call: () => Promise<T>): Promise<T>;
-}
-
-/** Runs work for one key (a call's room) on one replica at a time, in arrival order within a replica. */
-export interface KeyedLock {
-  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface Coordination {
@@ -48,7 +40,6 @@ export interface Coordination {
   leases: Leases;
   slots: SlotClaims;
   pacer: ChannelPacer;
-  rooms: KeyedLock;
 }
 
 /** One process: a map of leases, a set of served slots; the notifier already paces its own channels. */
@@ -56,7 +47,6 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
   const leases = new Map<string, { holder: string; expiresAt: number }>();
   const served = new Set<string>();
   const claims = new Map<string, { owner: string; expiresAt: number }>();
-  const queue = new KeyedSerialQueue();
   return {
     shared: false,
     leases: {
@@ -68,6 +58,19 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
       },
       async release(key, holder) {
         if (leases.get(key)?.holder === holder) leases.delete(key);
+      },
+      async renewAll(keys, holder, ttlMs) {
+        const held = new Set<string>();
+        for (const key of keys) {
+          const l = leases.get(key);
+          if (l?.holder !== holder) continue;
+          l.expiresAt = now() + ttlMs;
+          held.add(key);
+        }
+        return held;
+      },
+      async releaseAll(keys, holder) {
+        for (const key of keys) if (leases.get(key)?.holder === holder) leases.delete(key);
       },
     },
     slots: {
@@ -84,7 +87,9 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
       },
     },
     // One process: the notifier paces its own channels.
-    pacer: { reserve: async () => ({ at: now(), waitMs: 0 }), paced: (_channel, _intervalMs, call) => call() },
-    rooms: { withLock: (key, fn) => queue.run(key, fn) },
+    pacer: { paced: (_channel, _intervalMs, call) => call() },
   };
 }
+
+/** The row key of lease `key` in PostgreSQL's coordination_leases (slot claims are `slot:…`). */
+export const leaseRowKey = (key: string): string => `lease:${key}`;

@@ -111,7 +111,7 @@ export async function migrate(
         .where('version', '=', m.version)
         .executeTakeFirst();
       if (done) return;
-      await m.up(trx as unknown as Kysely<unknown>);
+      await m.up(trx as unknown as Kysely<unknown>, engine);
       await trx
         .insertInto('schema_migrations')
         .values({ version: m.version, name: m.name, applied_at: new Date().toISOString() })

@@ -57,6 +57,8 @@ export interface WebhookEventsTable {
   room_name: string | null;
   payload: string | null; // the verified event as JSON, until processed
   processed_at: string | null;
+  /** Stored order across replicas (PostgreSQL bigserial; null on SQLite, see migration 009). */
+  seq: Generated<string | null>;
 }
 
 export interface CallRecordsTable {

@@ -1,5 +1,69 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { PG_NOW_MS } from './pg-time';
 import type { Database } from './schema';
+
+/** An event to record: with its payload it waits to be processed; without, it is recorded processed. */
+export interface NewWebhookEvent {
+  id: string;
+  event: string;
+  roomName: string | null;
+  payload?: string;
+  receivedAt?: Date;
+}
+
+/**
+ * The rows of a batch in ID order: replicas inserting overlapping batches take the unique index's
+ * locks in one order, so PostgreSQL never finds them deadlocked.
+ */
+function rowsInIdOrder(events: readonly NewWebhookEvent[], now: Date) {
+  const at = now.toISOString();
+  return [...events]
+    .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+    .map((e) => ({
+      id: e.id,
+      event: e.event,
+      room_name: e.roomName,
+      received_at: e.receivedAt?.toISOString() ?? at,
+      payload: e.payload ?? null,
+      processed_at: e.payload === undefined ? at : null,
+    }));
+}
+
+/** A webhook event stored but not processed yet (its verified JSON). */
+export interface StoredWebhookEvent {
+  id: string;
+  payload: string;
+  receivedAt: string;
+  roomName: string | null;
+}
+
+/** Whose room leases `recordNewWithEarlier` takes: the lease row key is `keyPrefix` + room name. */
+export interface RoomClaim {
+  keyPrefix: string;
+  holder: string;
+  ttlMs: number;
+}
+
+export interface RecordedWithEarlier {
+  /** The room's events stored before it and not processed yet, oldest first. */
+  earlier: string[];
+  /** With a claim: true when the claim's holder has the event's room now. */
+  mine?: boolean;
+}
+
+/** The upsert that takes the rooms' leases (an `ins` CTE holds the new events), in key order. */
+function claimLeasesOfRooms(c: RoomClaim) {
+  // Parenthesised here: Kysely writes a raw CTE body as it is.
+  return sql<{ key: string }>`(
+    insert into coordination_leases (key, holder, expires_at, done)
+    select k, ${c.holder}, ${PG_NOW_MS} + ${c.ttlMs}, 0
+    from (select distinct ${c.keyPrefix} || room_name as k from ins where room_name is not null) rooms
+    order by k
+    on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
+      where coordination_leases.done = 0
+        and (coordination_leases.expires_at < ${PG_NOW_MS} or coordination_leases.holder = excluded.holder)
+    returning key)`;
+}
 
 /**
  * LiveKit webhook event IDs already taken in (livekit-server retries a delivery, so the same
@@ -19,31 +83,61 @@ export class WebhookEventsRepo {
   }
 
   /** Records a batch in one statement; returns the IDs that were new (the others were seen before). */
-  async recordNew(
-    events: ReadonlyArray<{ id: string; event: string; roomName: string | null; payload?: string; receivedAt?: Date }>,
-    now: Date,
-  ): Promise<Set<string>> {
+  async recordNew(events: readonly NewWebhookEvent[], now: Date): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const at = now.toISOString();
-    // In ID order: replicas inserting overlapping batches take the unique index's locks in one
-    // order, so PostgreSQL never finds them deadlocked.
-    const ordered = [...events].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     const rows = await this.db
       .insertInto('webhook_events')
-      .values(
-        ordered.map((e) => ({
-          id: e.id,
-          event: e.event,
-          room_name: e.roomName,
-          received_at: e.receivedAt?.toISOString() ?? at,
-          payload: e.payload ?? null,
-          processed_at: e.payload === undefined ? at : null,
-        })),
-      )
+      .values(rowsInIdOrder(events, now))
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
       .execute();
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * PostgreSQL (replicas): `recordNew`, and for each new event the IDs of its room's events stored
+   * before it and not processed yet, in stored order, from the same statement (a data-modifying CTE:
+   * the select sees the table as it was before the insert). The room's owner can then put the event
+   * straight on its queue when it has queued all of those, without reading the room again.
+   *
+   * With `claim`, the same statement also takes the lease of each new event's room for `claim.holder`
+   * (as `Leases.acquire` would: when nobody holds it, its holder's lease ran out, or it is the holder's
+   * already) and says per event whether the holder has its room now, so a replica learns whether it
+   * owns a room without a query of its own. The lease rows are taken in key order, as every multi-row
+   * lease statement takes them (coordination-pg.ts), so concurrent statements never deadlock.
+   */
+  async recordNewWithEarlier(
+    events: readonly NewWebhookEvent[],
+    now: Date,
+    claim?: RoomClaim,
+  ): Promise<Map<string, RecordedWithEarlier>> {
+    if (events.length === 0) return new Map();
+    const earlier = sql<string[] | null>`(select array_agg(w.id order by w.seq) from webhook_events w
+          where w.room_name = ins.room_name and w.processed_at is null and w.payload is not null)`;
+    const inserted = this.db.with('ins', (qb) =>
+      qb
+        .insertInto('webhook_events')
+        .values(rowsInIdOrder(events, now))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning(['id', 'room_name']),
+    );
+    if (!claim) {
+      const rows = await inserted
+        .selectFrom('ins')
+        .select(['ins.id', earlier.as('earlier')])
+        .execute();
+      return new Map(rows.map((r) => [r.id, { earlier: r.earlier ?? [] }]));
+    }
+    const rows = await inserted
+      .with('claimed', () => claimLeasesOfRooms(claim))
+      .selectFrom('ins')
+      .select([
+        'ins.id',
+        earlier.as('earlier'),
+        sql<boolean>`exists (select 1 from claimed c where c.key = ${claim.keyPrefix} || ins.room_name)`.as('mine'),
+      ])
+      .execute();
+    return new Map(rows.map((r) => [r.id, { earlier: r.earlier ?? [], mine: r.mine }]));
   }
 
   /** Of `ids`, those stored but not processed yet. */
@@ -87,6 +181,7 @@ export class WebhookEventsRepo {
       .select(['id', 'payload', 'received_at'])
       .where('processed_at', 'is', null)
       .where('payload', 'is not', null)
+      .orderBy('seq')
       .orderBy('received_at')
       .orderBy('id')
       .limit(limit)
@@ -94,21 +189,23 @@ export class WebhookEventsRepo {
     return rows.map((r) => ({ id: r.id, payload: r.payload ?? '', receivedAt: r.received_at }));
   }
 
-  /** The stored, unprocessed events of these rooms, in the order they were received. */
-  async unprocessedOfRooms(
-    rooms: readonly string[],
-  ): Promise<Array<{ id: string; payload: string; receivedAt: string }>> {
+  /**
+   * The stored, unprocessed events of these rooms, in the order they were stored (`seq`, the database's
+   * sequence, on PostgreSQL: replicas' clocks may differ; `received_at` on SQLite's one replica).
+   */
+  async unprocessedOfRooms(rooms: readonly string[]): Promise<StoredWebhookEvent[]> {
     if (rooms.length === 0) return [];
     const rows = await this.db
       .selectFrom('webhook_events')
-      .select(['id', 'payload', 'received_at'])
+      .select(['id', 'payload', 'received_at', 'room_name'])
       .where('room_name', 'in', rooms)
       .where('processed_at', 'is', null)
       .where('payload', 'is not', null)
+      .orderBy('seq')
       .orderBy('received_at')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ id: r.id, payload: r.payload ?? '', receivedAt: r.received_at }));
+    return rows.map((r) => ({ id: r.id, payload: r.payload ?? '', receivedAt: r.received_at, roomName: r.room_name }));
   }
 
   /** Rooms with stored events not processed yet. */

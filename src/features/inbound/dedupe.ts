@@ -8,7 +8,7 @@
  * left unprocessed. At start the IDs of the last `preloadMs` are read back, so a delivery retried
  * or replayed across a restart is still recognised.
  */
-import type { WebhookEventsRepo } from '../../store/webhook-events-repo';
+import type { RecordedWithEarlier, RoomClaim, WebhookEventsRepo } from '../../store/webhook-events-repo';
 
 export interface DedupeOptions {
   /** How many recent IDs are kept in memory (default 200 000). */
@@ -18,6 +18,16 @@ export interface DedupeOptions {
   /** Most rows per insert (default 500). */
   maxBatch?: number;
   onWriteError?: (err: unknown) => void;
+  /**
+   * Replicas (PostgreSQL): record with each new event the IDs of its room's earlier unprocessed
+   * events (`earlierOf`), so the room's owner can keep LiveKit's order without reading the room again.
+   */
+  withEarlier?: boolean;
+  /**
+   * With withEarlier: take the lease of each new event's room for this holder in the same statement
+   * (`earlierOf(id).mine` says whether it is this replica's room now).
+   */
+  claimRooms?: RoomClaim;
 }
 
 interface Row {
@@ -36,6 +46,8 @@ interface PendingRow extends Row {
 
 export class WebhookDedupe {
   private readonly recent = new Set<string>();
+  /** withEarlier: a new event's room's earlier unprocessed event IDs (and claim), until `earlierOf` takes them. */
+  private readonly earlier = new Map<string, RecordedWithEarlier>();
   private pending: PendingRow[] = [];
   private done: string[] = [];
   private marking: Promise<void> | undefined;
@@ -88,6 +100,17 @@ export class WebhookDedupe {
     return written;
   }
 
+  /**
+   * withEarlier: the IDs of the events of this event's room stored before it and not processed when it
+   * was stored (oldest first), and with claimRooms whether this replica took (or kept) the room's
+   * lease; undefined when not known (then read the room). Taken once.
+   */
+  earlierOf(id: string): RecordedWithEarlier | undefined {
+    const ids = this.earlier.get(id);
+    this.earlier.delete(id);
+    return ids;
+  }
+
   /** The event was handled: its stored payload can go (batched). */
   processed(id: string): void {
     this.done.push(id);
@@ -115,6 +138,20 @@ export class WebhookDedupe {
     while (this.flushing || this.marking) await (this.flushing ?? this.marking);
   }
 
+  /** Writes a batch; returns the IDs that were new (keeping their earlier events with withEarlier). */
+  private async record(rows: Row[]): Promise<Set<string>> {
+    if (!this.opts.withEarlier) return this.repo.recordNew(rows, this.now());
+    const fresh = await this.repo.recordNewWithEarlier(rows, this.now(), this.opts.claimRooms);
+    const inRooms = new Set(rows.filter((r) => r.roomName !== null).map((r) => r.id));
+    for (const [id, recorded] of fresh) {
+      if (!inRooms.has(id)) continue;
+      this.earlier.set(id, recorded);
+      // Bounded, in case one is never taken: dropped oldest first.
+      if (this.earlier.size > 10_000) this.earlier.delete(this.earlier.keys().next().value as string);
+    }
+    return new Set(fresh.keys());
+  }
+
   private remembered(id: string): void {
     this.recent.add(id);
     if (this.recent.size > this.remember) {
@@ -130,10 +167,7 @@ export class WebhookDedupe {
       while (this.pending.length) {
         const batch = this.pending.splice(0, this.maxBatch);
         try {
-          const fresh = await this.repo.recordNew(
-            batch.map(({ done: _done, ...row }) => row),
-            this.now(),
-          );
+          const fresh = await this.record(batch.map(({ done: _done, ...row }) => row));
           // Stored by another replica but not processed: that replica may have died before it
           // answered LiveKit (which now re-sends it here), so this one takes it on.
           const seen = batch.filter((r) => !fresh.has(r.id)).map((r) => r.id);

@@ -12,6 +12,7 @@
  */
 import { DEFAULT_NOISE_POLICY, type NoisePolicy } from '../../domain/inbound-noise';
 import type { PacedNotifier } from '../../slack/paced-notifier';
+import { leaseRowKey } from '../../store/coordination';
 import type { AppDeps, Feature, FeatureContext } from '../feature';
 import type { LoopbackClaims } from '../loopback-claims';
 import { CallEvents } from './call-events';
@@ -105,9 +106,6 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
   const events: CallEvents = new CallEvents(ctx, parts);
   const roomTimers: RoomTimers = new RoomTimers(ctx, sessions, (ev) => events.process(ev));
   const webhookEvents = deps.repos.webhookEvents;
-  const dedupe = new WebhookDedupe(webhookEvents, deps.now, {
-    onWriteError: (err) => logger.warn({ err }, 'recording webhook event IDs failed'),
-  });
   // Replicas (PostgreSQL): one owner per room applies its events (room-owners.ts).
   const owners = deps.repos.coordination.shared
     ? new RoomOwners({
@@ -118,6 +116,16 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
         onError: (err) => logger.warn({ err }, 'inbound: room ownership across replicas failed; trying again'),
       })
     : undefined;
+  // Replicas: storing a batch of events also takes their rooms' leases for this replica (one statement).
+  const dedupe = new WebhookDedupe(webhookEvents, deps.now, {
+    onWriteError: (err) => logger.warn({ err }, 'recording webhook event IDs failed'),
+    withEarlier: owners !== undefined,
+    ...(owners
+      ? {
+          claimRooms: { keyPrefix: leaseRowKey(RoomOwners.leaseKey('')), holder: owners.holder, ttlMs: owners.leaseMs },
+        }
+      : {}),
+  });
   const intake: Intake = new Intake(ctx, webhookEvents, dedupe, (ev) => events.process(ev), owners);
   let pruneTimer: NodeJS.Timeout | undefined;
 

@@ -6,7 +6,7 @@
  */
 import { WebhookEvent } from 'livekit-server-sdk';
 import type { InboundEvent } from '../../domain/inbound-call';
-import type { WebhookEventsRepo } from '../../store/webhook-events-repo';
+import type { StoredWebhookEvent, WebhookEventsRepo } from '../../store/webhook-events-repo';
 import { trackDelivery, type InboundContext } from './context';
 import type { WebhookDedupe } from './dedupe';
 import { INBOUND_EVENT_NAMES, toInboundEvent } from './events';
@@ -40,8 +40,30 @@ export class Intake {
       const written = this.dedupe.take(row);
       if (written === false || !(await written)) return 'duplicate';
       const room = event.room?.name;
-      // Stored: a room owned by another replica gets it from the database (its owner polls).
-      if (this.owners && room && (!(await this.owners.own(room)) || !this.owners.queued(id))) return 'accepted';
+      if (this.owners && room) {
+        // Stored, so LiveKit can have its answer now. The room's owner applies it after the room's
+        // events other replicas stored before it (catchUp); an owner elsewhere gets it from the
+        // database (it polls its rooms); if taking the room fails, the sweep takes it later.
+        const owners = this.owners;
+        const recorded = this.dedupe.earlierOf(id);
+        // The store took (or found) the room's lease in the same statement: no query to ask who owns it.
+        if (recorded?.mine !== undefined) owners.claimed(room, recorded.mine);
+        void owners
+          .own(room)
+          .then((mine) => {
+            if (!mine) return;
+            // Every event stored before it is queued here already: it goes straight on (the usual case).
+            if (recorded && owners.hasQueued(recorded.earlier)) {
+              if (owners.queued(id)) this.enqueue(event, at, id);
+              return;
+            }
+            return owners.catchUp(room);
+          })
+          .catch((err: unknown) =>
+            this.ctx.logger.warn({ err, room }, 'inbound: taking a room failed; the sweep will'),
+          );
+        return 'accepted';
+      }
     }
     this.enqueue(event, at, id);
     return 'accepted';
@@ -74,7 +96,7 @@ export class Intake {
   }
 
   /** Queues an event as stored (its payload); one that cannot be read is skipped. */
-  enqueueStored(row: { id: string; payload: string; receivedAt: string }): void {
+  enqueueStored(row: Pick<StoredWebhookEvent, 'id' | 'payload' | 'receivedAt'>): void {
     let event: WebhookEvent;
     try {
       event = WebhookEvent.fromJsonString(row.payload, { ignoreUnknownFields: true });

@@ -1,8 +1,9 @@
 /**
  * Replicas on one PostgreSQL database: one replica owns a room (a lease row `room:<name>` in the
  * shared coordination, renewed while it holds the room's session) and is the only one to apply its
- * events, in the order they were stored, from its in-memory session. Any replica stores the events
- * it receives; one for a room owned elsewhere is left stored and unprocessed, and its owner picks it
+ * events, in the order they were stored (webhook_events.seq), from its in-memory session. Any replica
+ * stores the events it receives, and the same statement takes the rooms nobody holds (dedupe's
+ * `claimRooms`, reported through `claimed`); one for a room owned elsewhere is left stored and unprocessed, and its owner picks it
  * up from the database (it polls the rooms it owns). A room whose owner died has its lease run out:
  * the next replica to receive an event of it, or the sweep of stored unprocessed events, takes the
  * room, restores its session from the call record (as after a restart) and applies what is left.
@@ -10,13 +11,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Leases } from '../../store/coordination';
-import type { WebhookEventsRepo } from '../../store/webhook-events-repo';
+import type { StoredWebhookEvent, WebhookEventsRepo } from '../../store/webhook-events-repo';
 
 export interface RoomOwnersOptions {
   leases: Leases;
   events: Pick<WebhookEventsRepo, 'unprocessedOfRooms' | 'unprocessedRooms'>;
   /** Queues a stored event of an owned room (not called twice for one ID). */
-  enqueue: (row: { id: string; payload: string; receivedAt: string }) => void;
+  enqueue: (row: StoredWebhookEvent) => void;
   /** True while the room still has a session or queued work here: its lease is renewed. */
   active: (room: string) => boolean;
   onError: (err: unknown) => void;
@@ -27,27 +28,71 @@ export interface RoomOwnersOptions {
 }
 
 export class RoomOwners {
-  private readonly holder = `replica:${randomUUID().slice(0, 8)}`;
+  /** This replica's name in the room leases. */
+  readonly holder = `replica:${randomUUID().slice(0, 8)}`;
   private readonly owned = new Set<string>();
+  /** Rooms another replica held when last asked, with when to ask again (epoch ms). */
+  private readonly heldElsewhere = new Map<string, number>();
+  private readonly recheckMs: number;
   /** Event IDs queued here: one taken on by accept and by the poll is queued once. */
   private readonly seen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private lastRenew = 0;
   private polling = false;
-  private readonly leaseMs: number;
+  /** Rooms whose stored events are to be read in the next batch (see catchUp). */
+  private readonly wanted = new Set<string>();
+  private reading: Promise<void> | undefined;
+  readonly leaseMs: number;
   private readonly now: () => number;
 
   constructor(private readonly o: RoomOwnersOptions) {
     this.leaseMs = o.leaseMs ?? 10_000;
+    this.recheckMs = Math.min(1000, this.leaseMs / 3);
     this.now = o.now ?? Date.now;
   }
 
-  /** True when this replica owns `room` (taking it when nobody holds it or its holder's lease ran out). */
+  /**
+   * True when this replica owns `room` (taking it when nobody holds it or its holder's lease ran out).
+   * A room another replica held is not asked about again for a moment (`recheckMs`): with N replicas
+   * most events reach a replica that does not own their room, and its lease is renewed long before it
+   * could run out, so asking at every event would only cost queries; a dead owner's room is taken that
+   * much later at most.
+   */
   async own(room: string): Promise<boolean> {
     if (this.owned.has(room)) return true;
-    const r = await this.o.leases.acquire(`room:${room}`, this.holder, this.leaseMs);
+    const until = this.heldElsewhere.get(room);
+    if (until !== undefined && this.now() < until) return false;
+    const r = await this.o.leases.acquire(RoomOwners.leaseKey(room), this.holder, this.leaseMs);
+    this.heldElsewhere.delete(room);
     if (r.ok) this.owned.add(room);
+    else this.noteHeldElsewhere(room);
     return r.ok;
+  }
+
+  /** The lease key of a room (`Leases` keys). */
+  static leaseKey(room: string): string {
+    return `room:${room}`;
+  }
+
+  /**
+   * What storing an event with a room claim said (dedupe's `claimRooms`): this replica has the room
+   * now (`mine`), or another replica holds it, which is not asked about again for `recheckMs`.
+   */
+  claimed(room: string, mine: boolean): void {
+    if (mine) {
+      this.owned.add(room);
+      this.heldElsewhere.delete(room);
+    } else if (!this.owned.has(room)) this.noteHeldElsewhere(room);
+  }
+
+  private noteHeldElsewhere(room: string): void {
+    this.heldElsewhere.set(room, this.now() + this.recheckMs);
+    if (this.heldElsewhere.size > 10_000) this.heldElsewhere.delete(this.heldElsewhere.keys().next().value as string);
+  }
+
+  /** True when every one of `ids` was queued here. */
+  hasQueued(ids: readonly string[]): boolean {
+    return ids.every((id) => this.seen.has(id));
   }
 
   /** Marks an event ID queued here; false when it already was. */
@@ -56,6 +101,36 @@ export class RoomOwners {
     this.seen.add(id);
     if (this.seen.size > 100_000) this.seen.delete(this.seen.values().next().value as string);
     return true;
+  }
+
+  /**
+   * Queues the stored events of an owned room not queued here yet, in stored order. Call it after
+   * storing an event of the room: livekit-server sends a room's events one at a time, so the ones
+   * before it (stored by other replicas, waiting for this owner's poll) must be applied first; the
+   * event itself is among them. Rooms asked in the same turn share one query; a failed read leaves
+   * the events stored for the poll.
+   */
+  catchUp(room: string): Promise<void> {
+    this.wanted.add(room);
+    this.reading ??= this.readWanted();
+    return this.reading;
+  }
+
+  private async readWanted(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    const rooms = [...this.wanted];
+    this.wanted.clear();
+    this.reading = undefined;
+    try {
+      this.enqueueNew(await this.o.events.unprocessedOfRooms(rooms));
+    } catch (err) {
+      this.o.onError(err);
+    }
+  }
+
+  /** Queues the rows (in the order given) not queued here before. */
+  private enqueueNew(rows: readonly StoredWebhookEvent[]): void {
+    for (const row of rows) if (this.queued(row.id)) this.o.enqueue(row);
   }
 
   start(): void {
@@ -79,10 +154,7 @@ export class RoomOwners {
         for (const room of await this.o.events.unprocessedRooms())
           if (!this.owned.has(room)) await this.own(room).catch(this.o.onError);
       }
-      if (this.owned.size) {
-        for (const row of await this.o.events.unprocessedOfRooms([...this.owned]))
-          if (this.queued(row.id)) this.o.enqueue(row);
-      }
+      if (this.owned.size) this.enqueueNew(await this.o.events.unprocessedOfRooms([...this.owned]));
     } catch (err) {
       this.o.onError(err);
     } finally {
@@ -90,16 +162,15 @@ export class RoomOwners {
     }
   }
 
+  /** Releases the rooms this replica is done with and renews the others, a statement each. */
   private async renew(): Promise<void> {
     this.lastRenew = this.now();
-    for (const room of [...this.owned]) {
-      if (!this.o.active(room)) {
-        this.owned.delete(room);
-        await this.o.leases.release(`room:${room}`, this.holder);
-        continue;
-      }
-      const r = await this.o.leases.acquire(`room:${room}`, this.holder, this.leaseMs);
-      if (!r.ok) this.owned.delete(room); // lost (renewals failed past the lease): the new owner goes on
-    }
+    const done = [...this.owned].filter((room) => !this.o.active(room));
+    for (const room of done) this.owned.delete(room);
+    await this.o.leases.releaseAll(done.map(RoomOwners.leaseKey), this.holder);
+    const keep = [...this.owned];
+    const held = await this.o.leases.renewAll(keep.map(RoomOwners.leaseKey), this.holder, this.leaseMs);
+    // Lost (renewals failed past the lease and another replica took it): the new owner goes on.
+    for (const room of keep) if (!held.has(RoomOwners.leaseKey(room)) && this.owned.has(room)) this.owned.delete(room);
   }
 }

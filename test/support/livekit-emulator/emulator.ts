@@ -52,7 +52,7 @@ export interface EmulatorOptions {
   extraKeys?: Record<string, string>;
   /** Where signed webhooks are POSTed (can be set later with setWebhookUrl). */
   webhookUrl?: string;
-  /** How webhooks are delivered (webhooks.ts): 'queued' (async per resource, as livekit-server) or 'inline' (default). */
+  /** How webhooks are delivered (webhooks.ts): 'queued' (default: async per resource, as livekit-server) or 'inline'. */
   webhookMode?: WebhookMode;
   /** Retries after a failed webhook POST (default 0; livekit-server: 4). */
   webhookRetries?: number;

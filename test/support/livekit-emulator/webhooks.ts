@@ -14,7 +14,7 @@ export interface WebhookDelivery {
 
 /**
  * How webhooks reach the receiver.
- * - `queued` (as livekit-server; the loopback bench uses it): the call that caused the event returns at once; events are queued
+ * - `queued` (default, as livekit-server): the call that caused the event returns at once; events are queued
  *   per resource and POSTed in the background. Follows livekit/protocol `webhook/resource_url_notifier.go`
  *   (`ResourceURLNotifier`, what `webhook/notifier.go` `NewDefaultNotifier` builds for each configured URL,
  *   called from livekit/livekit `pkg/service/wire.go` and `pkg/telemetry/events.go` `QueueNotify`):
@@ -24,10 +24,8 @@ export interface WebhookDelivery {
  *   1 s…30 s backoff, on connection errors and 5xx); after the last failure the event is dropped (logged,
  *   `NumDropped` counted) and the queue moves on. Events waiting longer than `MaxAge` (30 s) or beyond
  *   `MaxDepth` (200) are dropped too (not emulated).
- * - `inline` (default): the emitting call awaits delivery (all resources in one chain), so an API response
- *   comes only after the receiver has handled every webhook it caused. Still the default because
- *   test/integration/replicas-inbound.test.ts fails with `queued` (a call's thread replies out of order across
- *   replicas when rooms' webhooks arrive in parallel).
+ * - `inline`: the emitting call awaits delivery (all resources in one chain), so an API response comes only
+ *   after the receiver has handled every webhook it caused (for a test that wants that lock-step).
  */
 export type WebhookMode = 'queued' | 'inline';
 
@@ -59,7 +57,7 @@ export class WebhookSender {
     public url: string | undefined,
     opts: WebhookSenderOptions = {},
   ) {
-    this.mode = opts.mode ?? 'inline';
+    this.mode = opts.mode ?? 'queued';
     this.retries = opts.retries ?? 0;
     this.retryWaitMs = opts.retryWaitMs ?? 50;
   }

@@ -45,6 +45,21 @@ describe.each(storeEngines())('coordination on %s', (_name, engine) => {
     expect(await ca.leases.acquire('acme', 'U1@r1', 60_000)).toEqual({ ok: true });
   });
 
+  it('renewAll keeps the leases a holder still has (and only those); releaseAll frees them in one go', async () => {
+    expect(await ca.leases.acquire('room:a', 'r1', 60_000)).toEqual({ ok: true });
+    expect(await ca.leases.acquire('room:b', 'r1', 50)).toEqual({ ok: true });
+    expect(await cb.leases.acquire('room:c', 'r2', 60_000)).toEqual({ ok: true });
+    // room:b runs out and r2 takes it; room:c was never r1's.
+    await sleep(80);
+    expect(await cb.leases.acquire('room:b', 'r2', 60_000)).toEqual({ ok: true });
+    expect([...(await ca.leases.renewAll(['room:a', 'room:b', 'room:c'], 'r1', 60_000))]).toEqual(['room:a']);
+    expect(await cb.leases.acquire('room:a', 'r2', 60_000)).toEqual({ ok: false, holder: 'r1' });
+    await ca.leases.releaseAll(['room:a', 'room:b'], 'r1'); // room:b is r2's: untouched
+    expect(await cb.leases.acquire('room:a', 'r2', 60_000)).toEqual({ ok: true });
+    expect(await ca.leases.acquire('room:b', 'r1', 60_000)).toEqual({ ok: false, holder: 'r2' });
+    expect(await ca.leases.renewAll([], 'r1', 60_000)).toEqual(new Set());
+  });
+
   it('of many replicas claiming one slot at once exactly one wins; a served slot is never claimed again', async () => {
     const claims = await Promise.all(
       Array.from({ length: 10 }, (_, i) => (i % 2 ? ca : cb).slots.claim('summary:2026-12-02T09:00Z', `r${i}`, 60_000)),
@@ -65,51 +80,25 @@ describe.each(storeEngines())('coordination on %s', (_name, engine) => {
     expect(await ca.slots.claim('summary:X', 'dies', 60_000)).toBe(false);
   });
 
-  it('work for one room runs on one replica at a time, and rooms run in parallel', async () => {
-    const log: string[] = [];
-    let inside = 0;
-    let most = 0;
-    const work = (c: Coordination, room: string, tag: string) =>
-      c.rooms.withLock(room, async () => {
-        inside += room === 'r1' ? 1 : 0;
-        most = Math.max(most, inside);
-        log.push(`${tag}+`);
-        await sleep(15);
-        log.push(`${tag}-`);
-        inside -= room === 'r1' ? 1 : 0;
-        return tag;
-      });
-    const results = await Promise.all([
-      work(ca, 'r1', 'a1'),
-      work(cb, 'r1', 'b1'),
-      work(ca, 'r1', 'a2'),
-      work(cb, 'r2', 'x'),
-      work(cb, 'r1', 'b2'),
-    ]);
-    expect(results).toEqual(['a1', 'b1', 'a2', 'x', 'b2']);
-    expect(most).toBe(1);
-    // Within a replica, arrival order holds.
-    expect(log.indexOf('a1+')).toBeLessThan(log.indexOf('a2+'));
-    expect(log.indexOf('b1+')).toBeLessThan(log.indexOf('b2+'));
-    // An error goes to its caller and frees the room.
-    await expect(ca.rooms.withLock('r1', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await cb.rooms.withLock('r1', async () => 'after')).toBe('after');
-  });
-
   if (engine.engine === 'postgres') {
-    it('paces one channel across replicas: reserved slots are at least an interval apart', async () => {
-      const slots = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? ca : cb).pacer.reserve('C1', 1000)));
-      const at = slots.map((s) => s.at).sort((x, y) => x - y);
-      for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(1000);
-      // The first of the burst may go at once; the last waits for the others' slots.
-      expect(Math.min(...slots.map((s) => s.waitMs))).toBe(0);
-      expect(Math.max(...slots.map((s) => s.waitMs))).toBeGreaterThan(0);
-      expect((await ca.pacer.reserve('C2', 1000)).waitMs).toBe(0); // another channel is independent
+    it("paces one channel across replicas: a call starts an interval after the previous one's end, never overlapping", async () => {
+      const spans: Array<{ start: number; end: number }> = [];
+      const call = async () => {
+        const start = Date.now();
+        await new Promise((r) => setTimeout(r, 20));
+        spans.push({ start, end: Date.now() });
+      };
+      await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 ? ca : cb).pacer.paced('C1', 200, call)));
+      spans.sort((x, y) => x.start - y.start);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]!.start - spans[i - 1]!.end).toBeGreaterThanOrEqual(200);
+      // An error goes to its caller, and another channel is independent of C1's pace.
+      await expect(ca.pacer.paced('C2', 200, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     });
   } else {
     it('leaves pacing to the one process (the notifier paces its own channels)', async () => {
-      expect((await ca.pacer.reserve('C1', 1000)).waitMs).toBe(0);
-      expect((await ca.pacer.reserve('C1', 1000)).waitMs).toBe(0);
+      let calls = 0;
+      await Promise.all([1, 2, 3].map(() => ca.pacer.paced('C1', 60_000, async () => void calls++)));
+      expect(calls).toBe(3);
     });
   }
 });

@@ -1,15 +1,19 @@
 import { RoomOwners } from '../../../../src/features/inbound/room-owners';
 import { memoryCoordination } from '../../../../src/store/coordination';
 
-type Row = { id: string; payload: string; receivedAt: string; room: string };
+type Row = { id: string; payload: string; receivedAt: string; roomName: string };
 
 function owners(shared: ReturnType<typeof memoryCoordination>, rows: Row[], active: Set<string>, now: () => number) {
   const queued: string[] = [];
+  const reads: string[][] = [];
   const o = new RoomOwners({
     leases: shared.leases,
     events: {
-      unprocessedOfRooms: async (rooms) => rows.filter((r) => rooms.includes(r.room)),
-      unprocessedRooms: async () => [...new Set(rows.map((r) => r.room))],
+      unprocessedOfRooms: async (rooms) => {
+        reads.push([...rooms]);
+        return rows.filter((r) => rooms.includes(r.roomName));
+      },
+      unprocessedRooms: async () => [...new Set(rows.map((r) => r.roomName))],
     },
     enqueue: (row) => queued.push(row.id),
     active: (room) => active.has(room),
@@ -19,7 +23,7 @@ function owners(shared: ReturnType<typeof memoryCoordination>, rows: Row[], acti
     leaseMs: 3000,
     now,
   });
-  return { o, queued };
+  return { o, queued, reads };
 }
 
 describe('RoomOwners (one owner per room among replicas)', () => {
@@ -27,19 +31,19 @@ describe('RoomOwners (one owner per room among replicas)', () => {
     let t = 0;
     const shared = memoryCoordination(() => t);
     const rows: Row[] = [
-      { id: 'EV_1', payload: '{}', receivedAt: '1', room: 'r1' },
-      { id: 'EV_2', payload: '{}', receivedAt: '2', room: 'r1' },
+      { id: 'EV_1', payload: '{}', receivedAt: '1', roomName: 'r1' },
+      { id: 'EV_2', payload: '{}', receivedAt: '2', roomName: 'r1' },
     ];
     const active = new Set(['r1']);
     const a = owners(shared, rows, active, () => t);
     const b = owners(shared, rows, active, () => t);
     expect(await a.o.own('r1')).toBe(true);
     expect(await b.o.own('r1')).toBe(false);
-    // The owner queues what any replica stored, each event once (accept and poll share the mark).
-    expect(a.o.queued('EV_1')).toBe(true);
+    // The owner queues what any replica stored, in stored order, each event once (catch-up and poll share the mark).
+    await a.o.catchUp('r1');
     await a.o.poll();
     await a.o.poll();
-    expect(a.queued).toEqual(['EV_2']);
+    expect(a.queued).toEqual(['EV_1', 'EV_2']);
     await b.o.poll();
     expect(b.queued).toEqual([]);
     // A dies (no more renewals): after its lease, B's sweep takes the room and queues what is unprocessed.
@@ -58,5 +62,71 @@ describe('RoomOwners (one owner per room among replicas)', () => {
     t += 1001; // a third of the lease: the renewal looks at the room
     await a.o.poll();
     expect(await b.o.own('r2')).toBe(true);
+  });
+
+  it("an event the owner receives is queued after the room's events other replicas stored before it", async () => {
+    const t = 0;
+    const shared = memoryCoordination(() => t);
+    // EV_a and EV_b were stored by other replicas (waiting for the owner's poll); EV_c reached the owner.
+    const rows: Row[] = ['EV_a', 'EV_b', 'EV_c'].map((id, i) => ({
+      id,
+      payload: '{}',
+      receivedAt: String(i),
+      roomName: 'r3',
+    }));
+    const active = new Set(['r3']);
+    const a = owners(shared, rows, active, () => t);
+    expect(await a.o.own('r3')).toBe(true);
+    await a.o.catchUp('r3');
+    expect(a.queued).toEqual(['EV_a', 'EV_b', 'EV_c']);
+  });
+
+  it('rooms asked in the same turn are read with one query; a later ask reads again', async () => {
+    const t = 0;
+    const shared = memoryCoordination(() => t);
+    const rows: Row[] = [
+      { id: 'EV_x', payload: '{}', receivedAt: '1', roomName: 'rx' },
+      { id: 'EV_y', payload: '{}', receivedAt: '2', roomName: 'ry' },
+    ];
+    const a = owners(shared, rows, new Set(['rx', 'ry']), () => t);
+    await Promise.all([a.o.catchUp('rx'), a.o.catchUp('ry')]);
+    expect(a.reads).toEqual([['rx', 'ry']]);
+    expect(a.queued).toEqual(['EV_x', 'EV_y']);
+    await a.o.catchUp('rx');
+    expect(a.reads).toEqual([['rx', 'ry'], ['rx']]);
+    expect(a.queued).toEqual(['EV_x', 'EV_y']); // each event queued once
+  });
+
+  it("a room another replica holds is not asked about again for a moment, then is (the owner's lease may have run out)", async () => {
+    let t = 0;
+    const shared = memoryCoordination(() => t);
+    let asked = 0;
+    const counted = {
+      ...shared.leases,
+      acquire: (key: string, holder: string, ttlMs: number) => {
+        asked++;
+        return shared.leases.acquire(key, holder, ttlMs);
+      },
+    };
+    const a = owners(shared, [], new Set(['r4']), () => t);
+    const b = new RoomOwners({
+      leases: counted,
+      events: { unprocessedOfRooms: async () => [], unprocessedRooms: async () => [] },
+      enqueue: () => undefined,
+      active: () => true,
+      onError: (err) => {
+        throw err;
+      },
+      leaseMs: 3000,
+      now: () => t,
+    });
+    expect(await a.o.own('r4')).toBe(true);
+    expect(await b.own('r4')).toBe(false);
+    expect(await b.own('r4')).toBe(false);
+    expect(asked).toBe(1);
+    // A dies; once its lease ran out and the recheck time passed, B asks again and takes the room.
+    t += 3001;
+    expect(await b.own('r4')).toBe(true);
+    expect(asked).toBe(2);
   });
 });
