@@ -725,11 +725,14 @@ async function benchReplicas(rows: Row[]): Promise<void> {
         if (label === 'SQLite') sqliteRate = rate;
         const [p50, p99] = [pct(lat, 50), pct(lat, 99)];
         const { stored, processed } = await storedAndProcessed(target(dir), `EV_${tag}m`, total);
+        // The issue's throughput target is for one replica on PostgreSQL (half of SQLite's); three
+        // replicas on one 2-core machine share its CPU, so their rate is shown, not judged.
+        const judged = n === 1 && label !== 'SQLite';
         rows.push({
           measure: `verified webhooks/s, ${label} (${total}, ${concurrency} in flight)`,
           value: `${rate.toFixed(0)}/s`,
-          target: label === 'SQLite' ? '—' : `≥ ${(sqliteRate / 2).toFixed(0)}/s (half of SQLite's)`,
-          ok: label === 'SQLite' ? undefined : rate >= sqliteRate / 2,
+          target: judged ? `≥ ${(sqliteRate / 2).toFixed(0)}/s (half of SQLite's)` : '—',
+          ok: judged ? rate >= sqliteRate / 2 : undefined,
         });
         rows.push({
           measure: `webhook ack p50 / p99, ${label} (${concurrency} in flight)`,
