@@ -52,7 +52,11 @@ describe('deploy/kubernetes', () => {
       if (secretNames.includes(e.name))
         expect(e.valueFrom?.secretKeyRef).toEqual({ name: 'sip-ops-secrets', key: e.name });
     const env: Record<string, string> = { ...config.data };
-    for (const e of container.env ?? []) env[e.name] = e.value ?? `${e.name.toLowerCase()}-real-value-0123456789abcdef`;
+    const example = byKind('Secret')[0]!.stringData ?? {};
+    for (const e of container.env ?? [])
+      env[e.name] =
+        e.value ??
+        (e.name === 'DATABASE_URL' ? example[e.name]! : `${e.name.toLowerCase()}-real-value-0123456789abcdef`);
     env.SLACK_BOT_TOKEN = 'xoxb-real-token-1';
     expect(loadConfig(env)).toMatchObject({ ok: true });
   });
@@ -77,7 +81,26 @@ describe('deploy/kubernetes', () => {
     expect(mib(container.resources.limits.memory)).toBeGreaterThanOrEqual(2 * 128);
   });
 
-  it('runs one replica that is stopped before the next starts (one SQLite writer)', () => {
-    expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  it('runs two replicas on PostgreSQL, spread over nodes, that a drain or rollout never takes both of', () => {
+    expect(deployment.spec).toMatchObject({
+      replicas: 2,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } },
+    });
+    const example = byKind('Secret')[0]!.stringData ?? {};
+    expect(container.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'sip-ops-secrets',
+      key: 'DATABASE_URL',
+    });
+    expect(example.DATABASE_URL).toMatch(/^postgres:\/\//);
+    // No SQLite volume: replicas share state only through the database.
+    expect(byKind('PersistentVolumeClaim')).toEqual([]);
+    const labels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata
+      .labels;
+    const pdb = byKind('PodDisruptionBudget');
+    expect(pdb).toHaveLength(1);
+    const budget = pdb[0]!.spec as { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+    expect(budget.minAvailable).toBe(1);
+    expect(budget.minAvailable).toBeLessThan((deployment.spec as { replicas: number }).replicas);
+    for (const [k, v] of Object.entries(budget.selector.matchLabels)) expect(labels[k]).toBe(v);
   });
 });
