@@ -1,8 +1,21 @@
+import { Resvg } from '@resvg/resvg-js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { ChartRenderer } from '../../../src/charts';
-import { trendChartSvg } from '../../../src/charts/render-core';
+import { chartFonts } from '../../../src/charts/fonts';
+import { loadEcharts, trendChartSvg, withoutClipPaths } from '../../../src/charts/render-core';
 import { workerErrorMessage } from '../../../src/charts/renderer';
-import { CHART_WIDTH, OKABE_ITO, dateLabelInterval, shortName } from '../../../src/charts/trend-option';
+import {
+  CHART_FONT,
+  CHART_WIDTH,
+  OKABE_ITO,
+  dateLabelInterval,
+  shortName,
+  trendChartOption,
+} from '../../../src/charts/trend-option';
 import type { Trends } from '../../../src/domain/trends';
 import { FIXTURE_TZ, fixtureNames, fixtureTrends } from '../../support/trend-fixture';
 
@@ -80,6 +93,60 @@ describe('trend chart SVG', () => {
     expect(new Set(rowLabels.map((t) => t.text))).toEqual(
       new Set(many.bindings.slice(0, 12).map((b) => shortName(b.name))),
     );
+  });
+});
+
+describe('ECharts as the compiled build loads it', () => {
+  // zrender's ids and class names count up over a loaded copy's life ("zr3-cls-37"): number them by first use.
+  const sameIds = (svg: string): string => {
+    const seen = new Map<string, string>();
+    return svg.replace(/\bzr\d+-([a-z-]*?)(\d+)\b/g, (id: string, kind: string) => {
+      if (!seen.has(id)) seen.set(id, `zr-${kind}${seen.size}`);
+      return seen.get(id)!;
+    });
+  };
+
+  it('the bundle of the parts used (scripts/build-echarts.mjs) draws the same SVG as the whole ECharts build', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'echarts-bundle-'));
+    try {
+      const bundle = join(dir, 'echarts-bundle.js');
+      execFileSync(process.execPath, [join(__dirname, '../../../scripts/build-echarts.mjs'), bundle]);
+      const parts = loadEcharts(bundle);
+      const whole = loadEcharts(join(dir, 'absent.js'));
+      expect(parts).not.toBe(whole);
+      // 30 days (markers only on isolated days, health marks) and 7 days (a marker every day, no omitted bindings).
+      for (const trends of [fixtureTrends(50, 30), fixtureTrends(3, 7)]) {
+        const a = trendChartSvg(trends, {}, parts).svg;
+        expect(a.length).toBeGreaterThan(10_000);
+        expect(sameIds(a)).toBe(sameIds(trendChartSvg(trends, {}, whole).svg));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves out the clip paths only where they cut nothing: the raster differs by anti-aliasing at most', () => {
+    const { option, width, height } = trendChartOption(fixtureTrends(50, 30));
+    const chart = loadEcharts().init(null, null, { renderer: 'svg', ssr: true, width, height });
+    chart.setOption(option);
+    const clipped = chart.renderToSVGString();
+    chart.dispose();
+    const stripped = withoutClipPaths(clipped);
+    expect(clipped).toContain('clip-path=');
+    expect(stripped).not.toContain('clip');
+    const fonts = chartFonts();
+    const raster = (svg: string): Uint8Array =>
+      new Resvg(svg, {
+        fitTo: { mode: 'width', value: width * 2 },
+        background: '#ffffff',
+        font: { fontFiles: fonts.files, loadSystemFonts: fonts.origin === 'system', defaultFontFamily: CHART_FONT },
+      }).render().pixels;
+    const a = raster(clipped);
+    const b = raster(stripped);
+    expect(b.length).toBe(a.length);
+    let maxDelta = 0;
+    for (let i = 0; i < a.length; i++) maxDelta = Math.max(maxDelta, Math.abs(a[i]! - b[i]!));
+    expect(maxDelta).toBeLessThanOrEqual(8); // of 255: edge pixels only, no line cut or added
   });
 });
 
