@@ -3,11 +3,9 @@
  * Runs inside the render worker (render-worker.ts); tests call it directly to inspect the SVG.
  */
 import { Resvg } from '@resvg/resvg-js';
-import type * as Echarts from 'echarts';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Trends } from '../domain/trends';
+import { loadEcharts, type EchartsLib } from './echarts-lib';
 import { chartFonts, type FontSource } from './fonts';
 import { CHART_FONT, trendChartOption, type TrendChartOptions } from './trend-option';
 
@@ -25,28 +23,7 @@ export interface RenderedChart {
 
 let fonts: FontSource | undefined;
 
-/** What rendering needs of ECharts. */
-export interface EchartsLib {
-  init: typeof Echarts.init;
-}
-
-/**
- * The bundle `npm run build` writes next to the compiled code (scripts/build-echarts.mjs): only the
- * parts the trend chart uses, about a third of the whole build's load time and memory at each cold start.
- */
-export const ECHARTS_BUNDLE = join(__dirname, 'echarts-bundle.js');
-
 let echartsLib: EchartsLib | undefined;
-
-/**
- * ECharts as the worker uses it: the bundle in the compiled build; from source (tests, tsx) the whole
- * CommonJS build, since ECharts' per-part entry points are ES modules, which Jest cannot require on Node 20.
- */
-export function loadEcharts(bundle = ECHARTS_BUNDLE): EchartsLib {
-  /* eslint-disable @typescript-eslint/no-require-imports -- chosen at run time: bundle when built */
-  return existsSync(bundle) ? (require(bundle) as EchartsLib) : (require('echarts') as EchartsLib);
-  /* eslint-enable @typescript-eslint/no-require-imports */
-}
 
 export function trendChartSvg(
   trends: Trends,
