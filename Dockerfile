@@ -3,7 +3,7 @@
 #   docker build -t sip-ops .
 #   docker run --env-file .env -p 3000:3000 -v sip-ops-data:/app/data sip-ops
 
-# ---- build: compile TypeScript and the better-sqlite3 native module ----
+# ---- build: compile TypeScript, bundle the ECharts parts used, build the better-sqlite3 native module ----
 FROM node:24-bookworm-slim AS build
 # Toolchain for node-gyp, used when better-sqlite3 has no prebuilt binary for this platform.
 RUN apt-get update \
@@ -11,8 +11,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# All dependencies: the build needs the dev ones (typescript, esbuild); they are pruned after it.
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-echarts.mjs ./scripts/build-echarts.mjs
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev

@@ -6,10 +6,11 @@
  * is measured from before the renderer existed. Warm = later renders on the same worker; their
  * extra RSS is measured from just before each render (the idle worker is a fixed cost, shown in
  * the last row). CPU ms is the whole process's CPU time during the render: on a loaded machine
- * the wall time grows, the CPU time much less. Set CHARTS_BENCH_RUNS (default 8) and
- * CHARTS_BENCH_SCALE (default 2, i.e. 960 px wide).
+ * the wall time grows, the CPU time much less. Set CHARTS_BENCH_RUNS (default 8),
+ * CHARTS_BENCH_SCALE (default 2, i.e. 960 px wide) and CHARTS_BENCH_PNG (a file path: the cold
+ * render's PNG is written there, to look at).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ChartRenderer as ChartRendererType } from '../src/charts';
@@ -17,6 +18,7 @@ import { fixtureTrends } from '../test/support/trend-fixture';
 
 const RUNS = Number(process.env.CHARTS_BENCH_RUNS ?? 8);
 const SCALE = Number(process.env.CHARTS_BENCH_SCALE ?? 2);
+const PNG_PATH = process.env.CHARTS_BENCH_PNG;
 const MB = 2 ** 20;
 
 /**
@@ -42,7 +44,7 @@ async function measure(
   renderer: ChartRenderer,
   trends: ReturnType<typeof fixtureTrends>,
   from: number,
-): Promise<Row & { bytes: number }> {
+): Promise<Row & { png: Buffer }> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
   const cpu0 = process.cpuUsage();
@@ -59,7 +61,7 @@ async function measure(
     cpuMs: (cpu.user + cpu.system) / 1000,
     workerMs: r.value.renderMs,
     extraMb: (peak - from) / MB,
-    bytes: r.value.png.length,
+    png: r.value.png,
   };
 }
 
@@ -74,7 +76,8 @@ async function main(): Promise<void> {
   let bytes = 0;
   try {
     const cold = await measure('cold', renderer, trends, base);
-    bytes = cold.bytes;
+    bytes = cold.png.length;
+    if (PNG_PATH) writeFileSync(PNG_PATH, cold.png);
     rows.push(cold);
     for (let i = 1; i <= RUNS; i++) rows.push(await measure(`warm ${i}`, renderer, trends, process.memoryUsage().rss));
     const idle = (process.memoryUsage().rss - base) / MB;
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
   console.log(
     `trend chart, 50 bindings × 30 days (lines: worst 6, health grid: worst 12), scale ${SCALE}, PNG ${bytes} bytes; renderer from ${fromDist ? 'dist/ (as the service runs it)' : 'src/ through tsx (run npm run build first to measure the service)'}; load average ${loadavg()[0]!.toFixed(1)} on this machine`,
   );
+  if (PNG_PATH) console.log(`cold render's PNG written to ${PNG_PATH}`);
   console.log('| run | wall ms | CPU ms | in worker ms | peak extra RSS MB |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const r of rows)

@@ -231,10 +231,20 @@ function healthMarkFont(cellWidth: number): number | undefined {
   return size >= 7 ? size : undefined;
 }
 
+/**
+ * The health grid. Only warn and fail cells carry a label (a data item with `label.show`): a
+ * series-wide label made ECharts lay out a label for every cell, empty ones included (360 at 12 × 30).
+ */
 function healthSeries(l: Layout, cellWidth: number): unknown {
-  const data = l.rows.flatMap((b, y) => b.days.map((d, x) => [x, y, d.health === null ? -1 : HEALTH_VALUE[d.health]]));
-  const mark: Record<number, string> = { [-1]: '', 0: '', 1: '!', 2: '✗' };
+  const mark: Record<number, string> = { 1: '!', 2: '✗' };
   const font = healthMarkFont(cellWidth);
+  const labelled = { show: true };
+  const data = l.rows.flatMap((b, y) =>
+    b.days.map((d, x) => {
+      const value = [x, y, d.health === null ? -1 : HEALTH_VALUE[d.health]];
+      return font !== undefined && mark[value[2]!] !== undefined ? { value, label: labelled } : value;
+    }),
+  );
   return {
     type: 'heatmap',
     xAxisIndex: 3,
@@ -242,7 +252,7 @@ function healthSeries(l: Layout, cellWidth: number): unknown {
     data,
     itemStyle: { borderColor: '#fff', borderWidth: 1 },
     label: {
-      show: font !== undefined,
+      show: false,
       ...text(font ?? 10, { color: '#fff', fontWeight: 'bold' }),
       formatter: (p: { value: number[] }) => mark[p.value[2]!] ?? '',
     },

@@ -389,6 +389,23 @@ describe('deployment files (docker-compose.yml, deploy/*.yaml, .env.example, Doc
     expect(pkg.main).toBe('dist/src/main.js');
   });
 
+  it('the image build has every script `npm run build` runs: copied in the build stage, not excluded by .dockerignore', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    const scripts = [...pkg.scripts['build']!.matchAll(/\bnode (\S+)/g)].map((m) => m[1]!);
+    expect(scripts).toContain('scripts/build-echarts.mjs');
+    const docker = read('Dockerfile');
+    const build = docker.slice(0, docker.indexOf('RUN npm run build'));
+    const ignore = read('.dockerignore').split('\n');
+    for (const script of scripts) {
+      expect(build).toContain(`COPY ${script} ./${script}`);
+      expect(ignore).toContain(`!${script}`);
+      expect(ignore.indexOf(`!${script}`)).toBeGreaterThan(ignore.indexOf(script.split('/')[0]!));
+    }
+    // The build stage installs the devDependencies the build uses (typescript, esbuild) before pruning them.
+    expect(build).toMatch(/^RUN npm ci$/m);
+    expect(build).not.toMatch(/NODE_ENV=production|--omit=dev/);
+  });
+
   it("engines admit the Node lines CI tests (its own Node, and the Dockerfile's line through .ci/node24-tests)", () => {
     const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
     // Only caret ranges (`^major.minor.patch`), one per line.

@@ -1,8 +1,22 @@
+import { Resvg } from '@resvg/resvg-js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { ChartRenderer } from '../../../src/charts';
-import { trendChartSvg } from '../../../src/charts/render-core';
+import { loadEcharts } from '../../../src/charts/echarts-lib';
+import { chartFonts } from '../../../src/charts/fonts';
+import { trendChartSvg, withoutClipPaths } from '../../../src/charts/render-core';
 import { workerErrorMessage } from '../../../src/charts/renderer';
-import { CHART_WIDTH, OKABE_ITO, dateLabelInterval, shortName } from '../../../src/charts/trend-option';
+import {
+  CHART_FONT,
+  CHART_WIDTH,
+  OKABE_ITO,
+  dateLabelInterval,
+  shortName,
+  trendChartOption,
+} from '../../../src/charts/trend-option';
 import type { Trends } from '../../../src/domain/trends';
 import { FIXTURE_TZ, fixtureNames, fixtureTrends } from '../../support/trend-fixture';
 
@@ -80,6 +94,91 @@ describe('trend chart SVG', () => {
     expect(new Set(rowLabels.map((t) => t.text))).toEqual(
       new Set(many.bindings.slice(0, 12).map((b) => shortName(b.name))),
     );
+  });
+});
+
+describe('ECharts as the compiled build loads it', () => {
+  // zrender's ids and class names count up over a loaded copy's life ("zr3-cls-37"): number them by first use.
+  const sameIds = (svg: string): string => {
+    const seen = new Map<string, string>();
+    return svg.replace(/\bzr\d+-([a-z-]*?)(\d+)\b/g, (id: string, kind: string) => {
+      if (!seen.has(id)) seen.set(id, `zr-${kind}${seen.size}`);
+      return seen.get(id)!;
+    });
+  };
+
+  let dir: string;
+  let bundle: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'echarts-bundle-'));
+    bundle = join(dir, 'echarts-bundle.js');
+    execFileSync(process.execPath, [join(__dirname, '../../../scripts/build-echarts.mjs'), bundle]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the bundle of the parts used (scripts/build-echarts.mjs) draws the same SVG as the whole ECharts build', () => {
+    const parts = loadEcharts(bundle);
+    const whole = loadEcharts(join(dir, 'absent.js'));
+    expect(parts).not.toBe(whole);
+    // 30 days (markers only on isolated days, health marks) and 7 days (a marker every day, no omitted bindings).
+    for (const trends of [fixtureTrends(50, 30), fixtureTrends(3, 7)]) {
+      const a = trendChartSvg(trends, {}, parts).svg;
+      expect(a.length).toBeGreaterThan(10_000);
+      expect(sameIds(a)).toBe(sameIds(trendChartSvg(trends, {}, whole).svg));
+    }
+  });
+
+  it("the bundle's code cache, made after a render, is accepted by V8 in a fresh process and draws the same", () => {
+    // V8 reuses a script it compiled in the same isolate whatever cachedData says, so each step runs in its own process.
+    const step = (cache: string, mode: 'make' | 'use'): { rejected: boolean | undefined; svg: string } => {
+      const code = `require('tsx/cjs/api').register();
+        const { readFileSync, writeFileSync } = require('node:fs');
+        const { compileEchartsBundle } = require(${JSON.stringify(join(__dirname, '../../../src/charts/echarts-lib.ts'))});
+        const { trendChartSvg } = require(${JSON.stringify(join(__dirname, '../../../src/charts/render-core.ts'))});
+        const { fixtureTrends } = require(${JSON.stringify(join(__dirname, '../../support/trend-fixture.ts'))});
+        const make = ${JSON.stringify(mode)} === 'make';
+        const { lib, script } = compileEchartsBundle(${JSON.stringify(bundle)}, make ? undefined : readFileSync(${JSON.stringify(cache)}));
+        const svg = trendChartSvg(fixtureTrends(8, 30), {}, lib).svg;
+        if (make) writeFileSync(${JSON.stringify(cache)}, script.createCachedData());
+        process.stdout.write(JSON.stringify({ rejected: script.cachedDataRejected, svg }));`;
+      const out = execFileSync(process.execPath, ['-e', code], { cwd: join(__dirname, '../../..') });
+      return JSON.parse(out.toString('utf8')) as { rejected: boolean | undefined; svg: string };
+    };
+    const cache = join(dir, 'test.v8cache');
+    const made = step(cache, 'make');
+    expect(made.rejected).toBeUndefined(); // compiled without a cache
+    const used = step(cache, 'use');
+    expect(used.rejected).toBe(false);
+    expect(sameIds(used.svg)).toBe(sameIds(made.svg));
+    // A cache V8 cannot use (another Node version, other flags) is rejected, and the bundle still draws.
+    writeFileSync(cache, 'not a code cache');
+    const broken = step(cache, 'use');
+    expect(broken.rejected).toBe(true);
+    expect(sameIds(broken.svg)).toBe(sameIds(made.svg));
+  });
+
+  it('leaves out the clip paths only where they cut nothing: the raster differs by anti-aliasing at most', () => {
+    const { option, width, height } = trendChartOption(fixtureTrends(50, 30));
+    const chart = loadEcharts(join(dir, 'absent.js')).init(null, null, { renderer: 'svg', ssr: true, width, height });
+    chart.setOption(option);
+    const clipped = chart.renderToSVGString();
+    chart.dispose();
+    const stripped = withoutClipPaths(clipped);
+    expect(clipped).toContain('clip-path=');
+    expect(stripped).not.toContain('clip');
+    const fonts = chartFonts();
+    const raster = (svg: string): Uint8Array =>
+      new Resvg(svg, {
+        fitTo: { mode: 'width', value: width * 2 },
+        background: '#ffffff',
+        font: { fontFiles: fonts.files, loadSystemFonts: fonts.origin === 'system', defaultFontFamily: CHART_FONT },
+      }).render().pixels;
+    const a = raster(clipped);
+    const b = raster(stripped);
+    expect(b.length).toBe(a.length);
+    let maxDelta = 0;
+    for (let i = 0; i < a.length; i++) maxDelta = Math.max(maxDelta, Math.abs(a[i]! - b[i]!));
+    expect(maxDelta).toBeLessThanOrEqual(8); // of 255: edge pixels only, no line cut or added
   });
 });
 
