@@ -12,6 +12,8 @@ export interface Leases {
   release(key: string, holder: string): Promise<void>;
   /** Extends `holder`'s leases of `keys` by `ttlMs` (one statement); returns the keys it still holds. */
   renewAll(keys: readonly string[], holder: string, ttlMs: number): Promise<Set<string>>;
+  /** Takes each of `keys` that nobody holds (or whose lease ran out) for `holder`, in one statement; returns the keys it holds now. */
+  acquireAll(keys: readonly string[], holder: string, ttlMs: number): Promise<Set<string>>;
   /** Releases `holder`'s leases of `keys` (one statement). */
   releaseAll(keys: readonly string[], holder: string): Promise<void>;
 }
@@ -65,6 +67,16 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
           const l = leases.get(key);
           if (l?.holder !== holder) continue;
           l.expiresAt = now() + ttlMs;
+          held.add(key);
+        }
+        return held;
+      },
+      async acquireAll(keys, holder, ttlMs) {
+        const held = new Set<string>();
+        for (const key of keys) {
+          const l = leases.get(key);
+          if (l && l.holder !== holder && l.expiresAt > now()) continue;
+          leases.set(key, { holder, expiresAt: now() + ttlMs });
           held.add(key);
         }
         return held;

@@ -37,8 +37,11 @@ export class RoomOwners {
   /** Event IDs queued here: one taken on by accept and by the poll is queued once. */
   private readonly seen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private lastRenew = 0;
+  private renewTimer: NodeJS.Timeout | undefined;
   private polling = false;
+  private renewing = false;
+  /** When each owned room last had an event stored, taken or queued here (epoch ms): see `renew`. */
+  private readonly touched = new Map<string, number>();
   /** Rooms whose stored events are to be read in the next batch (see catchUp). */
   private readonly wanted = new Set<string>();
   private reading: Promise<void> | undefined;
@@ -64,7 +67,7 @@ export class RoomOwners {
     if (until !== undefined && this.now() < until) return false;
     const r = await this.o.leases.acquire(RoomOwners.leaseKey(room), this.holder, this.leaseMs);
     this.heldElsewhere.delete(room);
-    if (r.ok) this.owned.add(room);
+    if (r.ok) this.take(room);
     else this.noteHeldElsewhere(room);
     return r.ok;
   }
@@ -80,9 +83,14 @@ export class RoomOwners {
    */
   claimed(room: string, mine: boolean): void {
     if (mine) {
-      this.owned.add(room);
+      this.take(room);
       this.heldElsewhere.delete(room);
     } else if (!this.owned.has(room)) this.noteHeldElsewhere(room);
+  }
+
+  private take(room: string): void {
+    this.owned.add(room);
+    this.touched.set(room, this.now());
   }
 
   private noteHeldElsewhere(room: string): void {
@@ -111,6 +119,7 @@ export class RoomOwners {
    * the events stored for the poll.
    */
   catchUp(room: string): Promise<void> {
+    this.touched.set(room, this.now());
     this.wanted.add(room);
     this.reading ??= this.readWanted();
     return this.reading;
@@ -130,30 +139,39 @@ export class RoomOwners {
 
   /** Queues the rows (in the order given) not queued here before. */
   private enqueueNew(rows: readonly StoredWebhookEvent[]): void {
-    for (const row of rows) if (this.queued(row.id)) this.o.enqueue(row);
+    for (const row of rows) {
+      if (!this.queued(row.id)) continue;
+      if (row.roomName !== null && this.owned.has(row.roomName)) this.touched.set(row.roomName, this.now());
+      this.o.enqueue(row);
+    }
   }
 
+  /**
+   * Two timers: the poll (every `pollMs`) queues the owned rooms' events other replicas stored; the
+   * lease round (every third of a lease) renews and releases this replica's rooms, then takes the
+   * rooms whose stored events nobody applies. Apart, so a slow round never delays the poll, and a slow
+   * poll never delays a renewal past the lease (a room whose lease ran out is taken by another replica
+   * while this one still applies its events: their Slack replies could then cross).
+   */
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.o.pollMs ?? 100);
     this.timer.unref();
+    void this.leaseRound();
+    this.renewTimer = setInterval(() => void this.leaseRound(), this.leaseMs / 3);
+    this.renewTimer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.timer = this.renewTimer = undefined;
   }
 
-  /** Picks up the owned rooms' events stored by other replicas, takes rooms left by dead owners, renews leases. */
+  /** Queues the owned rooms' events stored by other replicas (one query). */
   async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
-      if (this.lastRenew === 0 || this.now() - this.lastRenew > this.leaseMs / 3) {
-        await this.renew();
-        // Rooms with stored events nobody processes: their owner died (or none took them yet).
-        for (const room of await this.o.events.unprocessedRooms())
-          if (!this.owned.has(room)) await this.own(room).catch(this.o.onError);
-      }
       if (this.owned.size) this.enqueueNew(await this.o.events.unprocessedOfRooms([...this.owned]));
     } catch (err) {
       this.o.onError(err);
@@ -162,15 +180,43 @@ export class RoomOwners {
     }
   }
 
-  /** Releases the rooms this replica is done with and renews the others, a statement each. */
+  /** Renews and releases this replica's rooms, then takes those whose events nobody applies (their owner died). */
+  async leaseRound(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renew();
+      const orphans = (await this.o.events.unprocessedRooms()).filter((room) => !this.owned.has(room));
+      const taken = await this.o.leases.acquireAll(orphans.map(RoomOwners.leaseKey), this.holder, this.leaseMs);
+      for (const room of orphans) if (taken.has(RoomOwners.leaseKey(room))) this.take(room);
+    } catch (err) {
+      this.o.onError(err);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /**
+   * Releases the rooms this replica is done with and renews the others, a statement each. A room is
+   * done when it has no session or queued work here and nothing of it came here for a third of a lease:
+   * between a room's events (and while its first is still being read) it has neither, and releasing it
+   * then would let another replica take it while this one still has its Slack replies queued.
+   */
   private async renew(): Promise<void> {
-    this.lastRenew = this.now();
-    const done = [...this.owned].filter((room) => !this.o.active(room));
-    for (const room of done) this.owned.delete(room);
+    const quiet = this.now() - this.leaseMs / 3;
+    const done = [...this.owned].filter((room) => !this.o.active(room) && (this.touched.get(room) ?? 0) < quiet);
+    for (const room of done) {
+      this.owned.delete(room);
+      this.touched.delete(room);
+    }
     await this.o.leases.releaseAll(done.map(RoomOwners.leaseKey), this.holder);
     const keep = [...this.owned];
     const held = await this.o.leases.renewAll(keep.map(RoomOwners.leaseKey), this.holder, this.leaseMs);
     // Lost (renewals failed past the lease and another replica took it): the new owner goes on.
-    for (const room of keep) if (!held.has(RoomOwners.leaseKey(room)) && this.owned.has(room)) this.owned.delete(room);
+    for (const room of keep)
+      if (!held.has(RoomOwners.leaseKey(room)) && this.owned.has(room)) {
+        this.owned.delete(room);
+        this.touched.delete(room);
+      }
   }
 }

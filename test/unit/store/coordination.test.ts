@@ -60,6 +60,19 @@ describe.each(storeEngines())('coordination on %s', (_name, engine) => {
     expect(await ca.leases.renewAll([], 'r1', 60_000)).toEqual(new Set());
   });
 
+  it("acquireAll takes the keys nobody holds and those whose lease ran out, in one statement, never a live holder's", async () => {
+    expect(await ca.leases.acquire('orphan:a', 'dead', 50)).toEqual({ ok: true });
+    expect(await ca.leases.acquire('orphan:b', 'alive', 60_000)).toEqual({ ok: true });
+    await sleep(80); // orphan:a's holder stopped renewing
+    const taken = await cb.leases.acquireAll(['orphan:a', 'orphan:b', 'orphan:c', 'orphan:c'], 'sweeper', 60_000);
+    expect([...taken].sort()).toEqual(['orphan:a', 'orphan:c']);
+    expect(await ca.leases.acquire('orphan:a', 'dead', 60_000)).toEqual({ ok: false, holder: 'sweeper' });
+    expect(await ca.leases.acquire('orphan:b', 'alive', 60_000)).toEqual({ ok: true }); // still alive's
+    // Its own keys again: kept (renewed).
+    expect([...(await cb.leases.acquireAll(['orphan:c'], 'sweeper', 60_000))]).toEqual(['orphan:c']);
+    expect(await cb.leases.acquireAll([], 'sweeper', 60_000)).toEqual(new Set());
+  });
+
   it('of many replicas claiming one slot at once exactly one wins; a served slot is never claimed again', async () => {
     const claims = await Promise.all(
       Array.from({ length: 10 }, (_, i) => (i % 2 ? ca : cb).slots.claim('summary:2026-12-02T09:00Z', `r${i}`, 60_000)),

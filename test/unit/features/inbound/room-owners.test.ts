@@ -46,22 +46,57 @@ describe('RoomOwners (one owner per room among replicas)', () => {
     expect(a.queued).toEqual(['EV_1', 'EV_2']);
     await b.o.poll();
     expect(b.queued).toEqual([]);
-    // A dies (no more renewals): after its lease, B's sweep takes the room and queues what is unprocessed.
+    // A dies (no more renewals): after its lease, B's lease round takes the room, its poll queues what is unprocessed.
     t += 3001;
+    await b.o.leaseRound();
     await b.o.poll();
     expect(b.queued).toEqual(['EV_1', 'EV_2']);
   });
 
-  it('a room with no session and no queued work left is released at the next renewal', async () => {
+  it('a room with no session and no queued work is kept while its events keep coming, and released once they stop', async () => {
     let t = 0;
     const shared = memoryCoordination(() => t);
     const active = new Set<string>();
-    const a = owners(shared, [], active, () => t);
+    const rows: Row[] = [{ id: 'EV_r2', payload: '{}', receivedAt: '1', roomName: 'r2' }];
+    const a = owners(shared, rows, active, () => t);
     const b = owners(shared, [], active, () => t);
     expect(await a.o.own('r2')).toBe(true);
-    t += 1001; // a third of the lease: the renewal looks at the room
-    await a.o.poll();
+    // Between a call's events (no session yet, nothing queued) the room stays A's: an event came just now.
+    t += 900;
+    await a.o.catchUp('r2');
+    rows.length = 0; // handled
+    t += 200;
+    await a.o.leaseRound();
+    expect(await b.o.own('r2')).toBe(false);
+    // Nothing of it for a third of a lease, and no session: released at the next round.
+    t += 1001;
+    await a.o.leaseRound();
+    t += 1001; // B's recheck time
     expect(await b.o.own('r2')).toBe(true);
+  });
+
+  it('renewals go on while a poll is stuck on a slow query, so the lease never runs out under a live owner', async () => {
+    let t = 0;
+    const shared = memoryCoordination(() => t);
+    const a = new RoomOwners({
+      leases: shared.leases,
+      // The poll's read never answers (a database under load).
+      events: { unprocessedOfRooms: () => new Promise(() => undefined), unprocessedRooms: async () => [] },
+      enqueue: () => undefined,
+      active: () => true,
+      onError: (err) => {
+        throw err;
+      },
+      leaseMs: 3000,
+      now: () => t,
+    });
+    const b = owners(shared, [], new Set(['r5']), () => t);
+    expect(await a.own('r5')).toBe(true);
+    void a.poll();
+    t += 2000;
+    await a.leaseRound();
+    t += 2000; // past the first lease's end, within the renewed one
+    expect(await b.o.own('r5')).toBe(false);
   });
 
   it("an event the owner receives is queued after the room's events other replicas stored before it", async () => {
