@@ -52,6 +52,19 @@ jest.setTimeout(600_000);
     await set?.stop();
   });
 
+  /** The warning and error lines the replicas logged (for a failure's message). */
+  const replicaWarnings = () =>
+    set.replicas
+      .map((r, i) =>
+        r
+          .stdout()
+          .split('\n')
+          .filter((l) => /"level":(40|50)/.test(l))
+          .map((l) => `replica ${i}: ${l.slice(0, 400)}`)
+          .join('\n'),
+      )
+      .join('\n');
+
   /** Runs `count` calls (caller numbers from `first`) and checks each has one complete thread, in order. */
   async function burst(first: number, count: number, midway?: () => void): Promise<void> {
     const calls = Array.from({ length: count }, (_, i) => ({
@@ -96,8 +109,11 @@ jest.setTimeout(600_000);
       expect(replies.match(/SIP participant/g)).toHaveLength(1);
       expect(replies.match(/Agent `rr-agent`/g)).toHaveLength(1);
       expect(replies.match(/Hung up after/g)).toHaveLength(1);
-      expect(replies.indexOf('SIP participant')).toBeLessThan(replies.indexOf('Agent `rr-agent`'));
-      expect(replies.indexOf('Agent `rr-agent`')).toBeLessThan(replies.indexOf('Hung up after'));
+      const order = ['SIP participant', 'Agent `rr-agent`', 'Hung up after'].map((m) => replies.indexOf(m));
+      if (!(order[0]! < order[1]! && order[1]! < order[2]!))
+        throw new Error(
+          `call from ${c.from}: replies out of order:\n${replies}\n--- replica warnings:\n${replicaWarnings()}`,
+        );
     }
     const store = await openStore(set.db.url);
     try {

@@ -114,6 +114,11 @@ export function inboundFeature(deps: AppDeps, opts: InboundOptions = {}): Featur
         enqueue: (row) => intake.enqueueStored(row),
         active: (room) => sessions.hasRoom(room) || ctx.queue.has(room),
         onError: (err) => logger.warn({ err }, 'inbound: room ownership across replicas failed; trying again'),
+        onLost: (rooms) =>
+          logger.warn(
+            { rooms },
+            'inbound: another replica took rooms this one held (lease renewals came too late: an overloaded process or database); it applies their events from now on',
+          ),
       })
     : undefined;
   // Replicas: storing a batch of events also takes their rooms' leases for this replica (one statement).

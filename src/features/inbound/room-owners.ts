@@ -21,6 +21,8 @@ export interface RoomOwnersOptions {
   /** True while the room still has a session or queued work here: its lease is renewed. */
   active: (room: string) => boolean;
   onError: (err: unknown) => void;
+  /** Rooms whose lease another replica took while this one held them (its renewals came too late). */
+  onLost?: (rooms: string[]) => void;
   leaseMs?: number;
   pollMs?: number;
   /** Epoch ms (tests). */
@@ -213,10 +215,11 @@ export class RoomOwners {
     const keep = [...this.owned];
     const held = await this.o.leases.renewAll(keep.map(RoomOwners.leaseKey), this.holder, this.leaseMs);
     // Lost (renewals failed past the lease and another replica took it): the new owner goes on.
-    for (const room of keep)
-      if (!held.has(RoomOwners.leaseKey(room)) && this.owned.has(room)) {
-        this.owned.delete(room);
-        this.touched.delete(room);
-      }
+    const lost = keep.filter((room) => !held.has(RoomOwners.leaseKey(room)) && this.owned.has(room));
+    for (const room of lost) {
+      this.owned.delete(room);
+      this.touched.delete(room);
+    }
+    if (lost.length) this.o.onLost?.(lost);
   }
 }

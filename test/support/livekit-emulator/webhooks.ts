@@ -35,6 +35,15 @@ export interface WebhookSenderOptions {
   retries?: number;
   /** Wait before each retry (default 50 ms; real: 1 s doubling up to 30 s). */
   retryWaitMs?: number;
+  /**
+   * How long one POST may take before it counts as failed. livekit-server sets no limit: livekit/protocol
+   * `webhook/notifier.go` `NewDefaultNotifier` passes no `HTTPClientParams`, and
+   * `webhook/resource_url_notifier.go` sets `HTTPClient.Timeout` only for a `ClientTimeout` > 0, so a slow
+   * receiver holds its resource's queue (the next event of the room waits) rather than losing an event
+   * or having it arrive after later ones. Default 120 s: only a safety net, so a hung receiver cannot hang
+   * a test for ever.
+   */
+  postTimeoutMs?: number;
 }
 
 /**
@@ -47,6 +56,7 @@ export class WebhookSender {
   readonly mode: WebhookMode;
   private readonly retries: number;
   private readonly retryWaitMs: number;
+  private readonly postTimeoutMs: number;
   /** Tail of each resource's queue (inline mode: one key for everything). */
   private readonly queues = new Map<string, Promise<unknown>>();
   private stopped = false;
@@ -60,6 +70,7 @@ export class WebhookSender {
     this.mode = opts.mode ?? 'queued';
     this.retries = opts.retries ?? 0;
     this.retryWaitMs = opts.retryWaitMs ?? 50;
+    this.postTimeoutMs = opts.postTimeoutMs ?? 120_000;
   }
 
   /**
@@ -124,7 +135,7 @@ export class WebhookSender {
       if (attempt > 0) await new Promise((r) => setTimeout(r, this.retryWaitMs));
       delivery.attempts = attempt + 1;
       try {
-        const res = await postWebhook(url, body, this.apiKey, this.apiSecret, { timeoutMs: 5_000 });
+        const res = await postWebhook(url, body, this.apiKey, this.apiSecret, { timeoutMs: this.postTimeoutMs });
         delivery.status = res.status;
         delete delivery.error;
         await res.arrayBuffer().catch(() => undefined);
