@@ -110,6 +110,21 @@ export class CallsRepo {
     return r ? fromRow(r) : undefined;
   }
 
+  /** The latest record of each of `roomNames` (those that have one), in one query. */
+  async latestByRooms(roomNames: readonly string[], direction: CallDirection): Promise<Map<string, CallRecord>> {
+    const out = new Map<string, CallRecord>();
+    if (roomNames.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('call_records')
+      .selectAll()
+      .where('room_name', 'in', [...new Set(roomNames)])
+      .where('direction', '=', direction)
+      .orderBy('started_at', 'desc')
+      .execute();
+    for (const r of rows) if (r.room_name !== null && !out.has(r.room_name)) out.set(r.room_name, fromRow(r));
+    return out;
+  }
+
   /** Calls started at or after `sinceIso`, oldest first. */
   async listSince(
     sinceIso: string,

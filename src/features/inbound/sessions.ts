@@ -13,6 +13,7 @@ import {
 } from '../../domain/inbound-call';
 import { parseStoredDetail, type Presentation } from '../../domain/inbound-record';
 import type { MessageHandle } from '../../slack/paced-notifier';
+import type { CallRecord } from '../../store/calls-repo';
 import type { InboundContext } from './context';
 
 export interface CallSession {
@@ -111,10 +112,40 @@ export class RoomSessions {
     return unsid;
   }
 
+  /** Rooms whose last inbound record is to be read in the next batch, with their waiters. */
+  private wantedRecords = new Map<
+    string,
+    Array<{ resolve: (r: CallRecord | undefined) => void; reject: (e: unknown) => void }>
+  >();
+
+  /**
+   * The room's last inbound call record. The rooms asked in one turn share one query: each new room
+   * (the first event of every call) asks, and on PostgreSQL a query costs a round trip.
+   */
+  private lastRecordOf(name: string): Promise<CallRecord | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.wantedRecords.get(name);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.wantedRecords.set(name, [{ resolve, reject }]);
+      if (this.wantedRecords.size === 1 && !waiting) setImmediate(() => void this.readRecords());
+    });
+  }
+
+  private async readRecords(): Promise<void> {
+    const wanted = this.wantedRecords;
+    this.wantedRecords = new Map();
+    try {
+      const found = await this.ctx.deps.repos.calls.latestByRooms([...wanted.keys()], 'inbound');
+      for (const [room, waiters] of wanted) for (const w of waiters) w.resolve(found.get(room));
+    } catch (err) {
+      for (const waiters of wanted.values()) for (const w of waiters) w.reject(err);
+    }
+  }
+
   /** The session of a room whose call was recorded before a restart (same room sid), if readable. */
   async restore(name: string, sid: string): Promise<RoomSession | undefined> {
     const { repos } = this.ctx.deps;
-    const rec = await repos.calls.findByRoom(name, 'inbound');
+    const rec = await this.lastRecordOf(name);
     if (!rec?.detail) return undefined;
     const read = parseStoredDetail(rec.detail);
     if (!read.ok) {

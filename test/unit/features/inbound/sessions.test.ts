@@ -67,6 +67,22 @@ describe('RoomSessions', () => {
     expect(await sessions.sessionFor(joined(ROOM))).toBe(s);
   });
 
+  it('looks up the rooms that first appear in one turn with one query, each finding its own record', async () => {
+    const { state, view } = inboundRoom({ ended: false, room: ROOM });
+    await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: [] }, view, state));
+    const lookups = jest.spyOn(t.ctx.deps.repos.calls, 'latestByRooms');
+    const other = { name: 'inbound-room-2', sid: 'RM_room0002' };
+    const [a, b] = await Promise.all([sessions.sessionFor(joined(ROOM)), sessions.sessionFor(joined(other))]);
+    expect(lookups).toHaveBeenCalledTimes(1);
+    expect(lookups.mock.calls[0]![0]).toEqual([ROOM.name, other.name]);
+    expect(a).toMatchObject({ name: ROOM.name, resync: true, state });
+    expect(b.resync).toBeUndefined(); // nothing recorded: a new session
+    expect(b.calls.size).toBe(0);
+    // A later turn asks again.
+    await sessions.sessionFor(joined({ name: 'inbound-room-3', sid: 'RM_room0003' }));
+    expect(lookups).toHaveBeenCalledTimes(2);
+  });
+
   it('opens the thread again (adopt or post) when its parent was queued but no ts was stored before the stop', async () => {
     const { state, view } = inboundRoom({ ended: false, room: ROOM });
     await storeCall(storedDetail({ key: view.key, presentation: 'thread', confirmed: ['started'] }, view, state));
