@@ -81,13 +81,21 @@ export class RoomOwners {
 
   /**
    * What storing an event with a room claim said (dedupe's `claimRooms`): this replica has the room
-   * now (`mine`), or another replica holds it, which is not asked about again for `recheckMs`.
+   * now (`mine`), or another replica holds it, which is not asked about again for `recheckMs`. A room
+   * this replica thought it held is then lost (its lease ran out and was taken): it stops applying the
+   * room's events at once rather than at its next renewal.
    */
   claimed(room: string, mine: boolean): void {
     if (mine) {
       this.take(room);
       this.heldElsewhere.delete(room);
-    } else if (!this.owned.has(room)) this.noteHeldElsewhere(room);
+      return;
+    }
+    if (this.owned.delete(room)) {
+      this.touched.delete(room);
+      this.o.onLost?.([room]);
+    }
+    this.noteHeldElsewhere(room);
   }
 
   private take(room: string): void {

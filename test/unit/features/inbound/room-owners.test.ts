@@ -99,6 +99,31 @@ describe('RoomOwners (one owner per room among replicas)', () => {
     expect(await b.o.own('r5')).toBe(false);
   });
 
+  it("a store claim that finds the room held elsewhere ends this replica's ownership at once (its lease was taken)", async () => {
+    const t = 0;
+    const shared = memoryCoordination(() => t);
+    const lost: string[][] = [];
+    const a = new RoomOwners({
+      leases: shared.leases,
+      events: { unprocessedOfRooms: async () => [], unprocessedRooms: async () => [] },
+      enqueue: () => undefined,
+      active: () => true,
+      onError: (err) => {
+        throw err;
+      },
+      onLost: (rooms) => lost.push(rooms),
+      leaseMs: 3000,
+      now: () => t,
+    });
+    a.claimed('r6', true);
+    expect(await a.own('r6')).toBe(true);
+    a.claimed('r6', false);
+    expect(lost).toEqual([['r6']]);
+    expect(await a.own('r6')).toBe(false); // not asked again for a moment
+    a.claimed('r7', false); // never held: nothing lost
+    expect(lost).toEqual([['r6']]);
+  });
+
   it("an event the owner receives is queued after the room's events other replicas stored before it", async () => {
     const t = 0;
     const shared = memoryCoordination(() => t);
