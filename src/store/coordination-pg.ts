@@ -7,18 +7,26 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { leaseRowKey, type ChannelPacer, type Coordination, type Leases, type SlotClaims } from './coordination';
-import { PG_NOW_MS } from './pg-time';
+import { PG_NOW_MS as NOW_MS } from './pg-time';
 import type { Database } from './schema';
 
-const NOW_MS = PG_NOW_MS;
+/**
+ * The take-over rule of every lease upsert (`insert into coordination_leases … ` followed by this): the
+ * row becomes the inserting holder's when it is not done and its lease ran out or is that holder's already.
+ */
+export const LEASE_TAKE_OVER = sql`on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
+      where coordination_leases.done = 0
+        and (coordination_leases.expires_at < ${NOW_MS} or coordination_leases.holder = excluded.holder)`;
+
+/** Lease keys of `lease:` rows returned by a statement. */
+const leaseKeysOf = (rows: ReadonlyArray<{ key: string }>): Set<string> =>
+  new Set(rows.map((row) => row.key.slice(leaseRowKey('').length)));
 
 /** Conditional take-over of a lease row; returns the holder after the statement. */
 async function takeRow(db: Kysely<Database>, key: string, holder: string, ttlMs: number): Promise<string> {
   const r = await sql<{ holder: string }>`
     insert into coordination_leases (key, holder, expires_at, done) values (${key}, ${holder}, ${NOW_MS} + ${ttlMs}, 0)
-    on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
-      where coordination_leases.done = 0
-        and (coordination_leases.expires_at < ${NOW_MS} or coordination_leases.holder = excluded.holder)
+    ${LEASE_TAKE_OVER}
     returning holder`.execute(db);
   if (r.rows[0]) return r.rows[0].holder;
   const row = await db
@@ -53,7 +61,7 @@ function pgLeases(db: Kysely<Database>): Leases {
           where key = any(${keys.map(leaseRowKey)}) and holder = ${holder} and done = 0
           order by key for update)
         returning key`.execute(db);
-      return new Set(r.rows.map((row) => row.key.slice(leaseRowKey('').length)));
+      return leaseKeysOf(r.rows);
     },
     async acquireAll(keys, holder, ttlMs) {
       if (keys.length === 0) return new Set();
@@ -63,11 +71,9 @@ function pgLeases(db: Kysely<Database>): Leases {
         insert into coordination_leases (key, holder, expires_at, done)
         select k, ${holder}, ${NOW_MS} + ${ttlMs}, 0 from unnest(${[...new Set(keys.map(leaseRowKey))]}::text[]) as k
         order by k
-        on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
-          where coordination_leases.done = 0
-            and (coordination_leases.expires_at < ${NOW_MS} or coordination_leases.holder = excluded.holder)
+        ${LEASE_TAKE_OVER}
         returning key`.execute(db);
-      return new Set(r.rows.map((row) => row.key.slice(leaseRowKey('').length)));
+      return leaseKeysOf(r.rows);
     },
     async releaseAll(keys, holder) {
       if (keys.length === 0) return;

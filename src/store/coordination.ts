@@ -49,14 +49,19 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
   const leases = new Map<string, { holder: string; expiresAt: number }>();
   const served = new Set<string>();
   const claims = new Map<string, { owner: string; expiresAt: number }>();
+  /** Takes `key` for `holder` unless another holder's lease runs; returns that other holder, if any. */
+  const takeOver = (key: string, holder: string, ttlMs: number): string | undefined => {
+    const l = leases.get(key);
+    if (l && l.holder !== holder && l.expiresAt > now()) return l.holder;
+    leases.set(key, { holder, expiresAt: now() + ttlMs });
+    return undefined;
+  };
   return {
     shared: false,
     leases: {
       async acquire(key, holder, ttlMs) {
-        const l = leases.get(key);
-        if (l && l.holder !== holder && l.expiresAt > now()) return { ok: false, holder: l.holder };
-        leases.set(key, { holder, expiresAt: now() + ttlMs });
-        return { ok: true };
+        const other = takeOver(key, holder, ttlMs);
+        return other === undefined ? { ok: true } : { ok: false, holder: other };
       },
       async release(key, holder) {
         if (leases.get(key)?.holder === holder) leases.delete(key);
@@ -72,14 +77,7 @@ export function memoryCoordination(now: () => number = Date.now): Coordination {
         return held;
       },
       async acquireAll(keys, holder, ttlMs) {
-        const held = new Set<string>();
-        for (const key of keys) {
-          const l = leases.get(key);
-          if (l && l.holder !== holder && l.expiresAt > now()) continue;
-          leases.set(key, { holder, expiresAt: now() + ttlMs });
-          held.add(key);
-        }
-        return held;
+        return new Set(keys.filter((key) => takeOver(key, holder, ttlMs) === undefined));
       },
       async releaseAll(keys, holder) {
         for (const key of keys) if (leases.get(key)?.holder === holder) leases.delete(key);

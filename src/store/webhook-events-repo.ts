@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { LEASE_TAKE_OVER } from './coordination-pg';
 import { PG_NOW_MS } from './pg-time';
 import type { Database } from './schema';
 
@@ -59,9 +60,7 @@ function claimLeasesOfRooms(c: RoomClaim) {
     select k, ${c.holder}, ${PG_NOW_MS} + ${c.ttlMs}, 0
     from (select distinct ${c.keyPrefix} || room_name as k from ins where room_name is not null) rooms
     order by k
-    on conflict (key) do update set holder = excluded.holder, expires_at = excluded.expires_at
-      where coordination_leases.done = 0
-        and (coordination_leases.expires_at < ${PG_NOW_MS} or coordination_leases.holder = excluded.holder)
+    ${LEASE_TAKE_OVER}
     returning key)`;
 }
 

@@ -91,8 +91,8 @@ export class RoomOwners {
       this.heldElsewhere.delete(room);
       return;
     }
-    if (this.owned.delete(room)) {
-      this.touched.delete(room);
+    if (this.owned.has(room)) {
+      this.drop(room);
       this.o.onLost?.([room]);
     }
     this.noteHeldElsewhere(room);
@@ -101,6 +101,11 @@ export class RoomOwners {
   private take(room: string): void {
     this.owned.add(room);
     this.touched.set(room, this.now());
+  }
+
+  private drop(room: string): void {
+    this.owned.delete(room);
+    this.touched.delete(room);
   }
 
   private noteHeldElsewhere(room: string): void {
@@ -215,19 +220,13 @@ export class RoomOwners {
   private async renew(): Promise<void> {
     const quiet = this.now() - this.leaseMs / 3;
     const done = [...this.owned].filter((room) => !this.o.active(room) && (this.touched.get(room) ?? 0) < quiet);
-    for (const room of done) {
-      this.owned.delete(room);
-      this.touched.delete(room);
-    }
+    for (const room of done) this.drop(room);
     await this.o.leases.releaseAll(done.map(RoomOwners.leaseKey), this.holder);
     const keep = [...this.owned];
     const held = await this.o.leases.renewAll(keep.map(RoomOwners.leaseKey), this.holder, this.leaseMs);
     // Lost (renewals failed past the lease and another replica took it): the new owner goes on.
     const lost = keep.filter((room) => !held.has(RoomOwners.leaseKey(room)) && this.owned.has(room));
-    for (const room of lost) {
-      this.owned.delete(room);
-      this.touched.delete(room);
-    }
+    for (const room of lost) this.drop(room);
     if (lost.length) this.o.onLost?.(lost);
   }
 }

@@ -1,4 +1,4 @@
-import { RoomOwners } from '../../../../src/features/inbound/room-owners';
+import { RoomOwners, type RoomOwnersOptions } from '../../../../src/features/inbound/room-owners';
 import { memoryCoordination } from '../../../../src/store/coordination';
 
 type Row = { id: string; payload: string; receivedAt: string; roomName: string };
@@ -24,6 +24,20 @@ function owners(shared: ReturnType<typeof memoryCoordination>, rows: Row[], acti
     now,
   });
   return { o, queued, reads };
+}
+
+/** A replica with no stored events and every room active, for tests of its leases alone. */
+function bare(o: Pick<RoomOwnersOptions, 'leases' | 'now'> & Partial<RoomOwnersOptions>): RoomOwners {
+  return new RoomOwners({
+    events: { unprocessedOfRooms: async () => [], unprocessedRooms: async () => [] },
+    enqueue: () => undefined,
+    active: () => true,
+    onError: (err) => {
+      throw err;
+    },
+    leaseMs: 3000,
+    ...o,
+  });
 }
 
 describe('RoomOwners (one owner per room among replicas)', () => {
@@ -78,16 +92,10 @@ describe('RoomOwners (one owner per room among replicas)', () => {
   it('renewals go on while a poll is stuck on a slow query, so the lease never runs out under a live owner', async () => {
     let t = 0;
     const shared = memoryCoordination(() => t);
-    const a = new RoomOwners({
+    const a = bare({
       leases: shared.leases,
       // The poll's read never answers (a database under load).
       events: { unprocessedOfRooms: () => new Promise(() => undefined), unprocessedRooms: async () => [] },
-      enqueue: () => undefined,
-      active: () => true,
-      onError: (err) => {
-        throw err;
-      },
-      leaseMs: 3000,
       now: () => t,
     });
     const b = owners(shared, [], new Set(['r5']), () => t);
@@ -103,18 +111,7 @@ describe('RoomOwners (one owner per room among replicas)', () => {
     const t = 0;
     const shared = memoryCoordination(() => t);
     const lost: string[][] = [];
-    const a = new RoomOwners({
-      leases: shared.leases,
-      events: { unprocessedOfRooms: async () => [], unprocessedRooms: async () => [] },
-      enqueue: () => undefined,
-      active: () => true,
-      onError: (err) => {
-        throw err;
-      },
-      onLost: (rooms) => lost.push(rooms),
-      leaseMs: 3000,
-      now: () => t,
-    });
+    const a = bare({ leases: shared.leases, onLost: (rooms) => lost.push(rooms), now: () => t });
     a.claimed('r6', true);
     expect(await a.own('r6')).toBe(true);
     a.claimed('r6', false);
@@ -169,17 +166,7 @@ describe('RoomOwners (one owner per room among replicas)', () => {
       },
     };
     const a = owners(shared, [], new Set(['r4']), () => t);
-    const b = new RoomOwners({
-      leases: counted,
-      events: { unprocessedOfRooms: async () => [], unprocessedRooms: async () => [] },
-      enqueue: () => undefined,
-      active: () => true,
-      onError: (err) => {
-        throw err;
-      },
-      leaseMs: 3000,
-      now: () => t,
-    });
+    const b = bare({ leases: counted, now: () => t });
     expect(await a.o.own('r4')).toBe(true);
     expect(await b.own('r4')).toBe(false);
     expect(await b.own('r4')).toBe(false);
